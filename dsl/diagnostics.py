@@ -106,7 +106,7 @@ def _expand_tabs(text: str) -> str:
 
 
 def render(diagnostic: Diagnostic, source: str | None = None) -> str:
-    """`FILE:LINE:COLUMN: severity: message`, plus the source line and carets when `source` is given."""
+    """`FILE:LINE:COLUMN: severity: message`, plus the source line and carets given `source`."""
     span = diagnostic.span
     if span is None:
         head = f"{diagnostic.severity}: {diagnostic.message}"

@@ -71,7 +71,11 @@ def _build(loader: _Loader, node: yaml.Node, file: str) -> Any:
             key = _build(loader, key_node, file)
             if isinstance(key, list | dict):
                 raise DiagnosticsError(
-                    [error("yaml-key", "a mapping key must be a plain value", _span(file, key_node))]
+                    [
+                        error(
+                            "yaml-key", "a mapping key must be a plain value", _span(file, key_node)
+                        )
+                    ]
                 )
             if key in result:
                 raise DiagnosticsError(

@@ -1,0 +1,340 @@
+"""The database tables (SQLModel). Rows are never API responses: web/ maps them to its own shapes.
+
+Table names avoid SQL reserved words (`users`, `cases`). Every datetime is aware UTC; money is an
+exact decimal; definitions are referenced by (key, version), never copied into running rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from engine.types import FractionType, JsonType, MoneyType, UTCDateTime
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def _utc(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _json(*, nullable: bool = False) -> Any:
+    return Field(sa_type=JsonType, nullable=nullable)
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
+    return Field(
+        sa_column=Column(
+            Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index
+        )
+    )
+
+
+class SpecStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class SpecKind(StrEnum):
+    TEMPLATE = "template"
+    FORM = "form"
+    RULESET = "ruleset"
+    WORKFLOW = "workflow"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+# --- people and access -----------------------------------------------------------------------
+
+
+class Department(SQLModel, table=True):
+    __tablename__ = "departments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = _utc()
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    display_name: str | None = Field(default=None, max_length=200)
+    password_hash: str | None = Field(default=None, max_length=200)
+    is_active: bool = True
+    created_at: datetime = _utc()
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "department"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("users.id")
+    role: str = Field(max_length=100, index=True)
+    department: str | None = Field(default=None, max_length=100)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("users.id")
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=128, unique=True)
+    created_at: datetime = _utc()
+    last_used_at: datetime | None = _utc(nullable=True)
+    revoked_at: datetime | None = _utc(nullable=True)
+
+
+# --- definitions -----------------------------------------------------------------------------
+
+
+class SpecVersion(SQLModel, table=True):
+    """One version of a form, ruleset, workflow or template: its source is the truth."""
+
+    __tablename__ = "spec_versions"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", "version"),
+        Index("ix_spec_versions_kind_key_status", "kind", "key", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    key: str = Field(max_length=200)
+    version: int
+    status: str = Field(default=SpecStatus.DRAFT, max_length=20)
+    label: str | None = Field(default=None, max_length=300)
+    filename: str | None = Field(default=None, max_length=300)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    checksum: str = Field(max_length=64)
+    template_key: str | None = Field(default=None, max_length=200)
+    template_version: str | None = Field(default=None, max_length=50)
+    meta: dict[str, Any] = _json()
+    author: str | None = Field(default=None, max_length=100)
+    created_at: datetime = _utc()
+    published_at: datetime | None = _utc(nullable=True)
+
+
+# --- customers and what happens to them ------------------------------------------------------
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_ref: str = Field(max_length=200, unique=True)
+    name: str = Field(max_length=300)
+    department: str | None = Field(default=None, max_length=100, index=True)
+    owner: str | None = Field(default=None, max_length=100)
+    data: dict[str, Any] = _json()
+    form_key: str | None = Field(default=None, max_length=200)
+    form_version: int | None = None
+    # the latest assessment, denormalised for lists and filters
+    score: float | None = None
+    tier: str | None = Field(default=None, max_length=50, index=True)
+    assessed_at: datetime | None = _utc(nullable=True)
+    # credit terms: the engine's, changed only through workflows or an audited admin edit
+    credit_limit: Decimal = Field(default=Decimal(0), sa_type=MoneyType)
+    currency: str = Field(default="CNY", max_length=3)
+    payment_terms_days: int = 30
+    prepayment_pct: Decimal = Field(default=Decimal(0), sa_type=FractionType)
+    order_hold: bool = False
+    next_review_at: date | None = None
+    row_version: int = 1
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Event(SQLModel, table=True):
+    """Something that happened to a customer. Append-only."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_customer_kind_occurred", "customer_id", "kind", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id", index=False)
+    kind: str = Field(max_length=100)
+    occurred_at: datetime = _utc()
+    payload: dict[str, Any] = _json()
+    source: str | None = Field(default=None, max_length=100)
+    idempotency_key: str | None = Field(default=None, max_length=200, unique=True)
+    created_by: str | None = Field(default=None, max_length=100)
+    created_at: datetime = _utc()
+
+
+class Assessment(SQLModel, table=True):
+    """One evaluation of the published ruleset for one customer: score, tier and why."""
+
+    __tablename__ = "assessments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id")
+    ruleset_key: str = Field(max_length=200)
+    ruleset_version: int
+    as_of: date
+    score: float
+    tier: str = Field(max_length=50)
+    previous_tier: str | None = Field(default=None, max_length=50)
+    result: dict[str, Any] = _json()
+    created_at: datetime = _utc()
+
+
+class Alert(SQLModel, table=True):
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id")
+    assessment_id: int = _fk("assessments.id")
+    rule: str = Field(max_length=200)
+    severity: str = Field(max_length=20)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=20)
+    created_at: datetime = _utc()
+
+
+# --- workflows at run time -------------------------------------------------------------------
+
+
+class Case(SQLModel, table=True):
+    """A running workflow for one customer, on the exact workflow version it started with."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_role", "status", "assigned_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_key: str = Field(max_length=200)
+    workflow_version: int
+    customer_id: int = _fk("customers.id")
+    status: str = Field(default=CaseStatus.OPEN, max_length=20)
+    step: str = Field(max_length=200)
+    assigned_role: str | None = Field(default=None, max_length=100)
+    due_at: datetime | None = _utc(nullable=True)
+    escalation_level: int = 0
+    outcome: str | None = Field(default=None, max_length=100)
+    state: dict[str, Any] = _json()
+    context: dict[str, Any] = _json()
+    opened_at: datetime = _utc()
+    closed_at: datetime | None = _utc(nullable=True)
+    row_version: int = 1
+
+
+class CaseTransition(SQLModel, table=True):
+    """One move of a case from a step to the next. Append-only."""
+
+    __tablename__ = "case_transitions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _fk("cases.id")
+    from_step: str | None = Field(default=None, max_length=200)
+    to_step: str = Field(max_length=200)
+    action: str | None = Field(default=None, max_length=200)
+    actor: str | None = Field(default=None, max_length=100)
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    data: dict[str, Any] = _json()
+    at: datetime = _utc()
+
+
+class Timer(SQLModel, table=True):
+    """A durable timer: claimed by one sweep, fired once, marked fired (DESIGN.md, timers)."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "fired_at", "cancelled_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=50)
+    case_id: int | None = _fk("cases.id", nullable=True)
+    payload: dict[str, Any] = _json()
+    due_at: datetime = _utc()
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = _utc(nullable=True)
+    fired_at: datetime | None = _utc(nullable=True)
+    cancelled_at: datetime | None = _utc(nullable=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _utc()
+
+
+class TermsChange(SQLModel, table=True):
+    """A change of a customer's credit terms, with the terms before and after."""
+
+    __tablename__ = "terms_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id")
+    case_id: int | None = _fk("cases.id", nullable=True)
+    actor: str | None = Field(default=None, max_length=100)
+    before: dict[str, Any] = _json()
+    after: dict[str, Any] = _json()
+    at: datetime = _utc()
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when. Append-only; each row carries the hash of the previous one."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(index=True)
+    actor: str | None = Field(default=None, max_length=100, index=True)
+    action: str = Field(max_length=100, index=True)
+    entity_kind: str = Field(max_length=50)
+    entity_id: str | None = Field(default=None, max_length=200)
+    detail: dict[str, Any] = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The single row every audit writer locks, so the hash chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_hash: str = Field(max_length=64)
+    last_id: int | None = None
+
+
+__all__ = [
+    "Alert",
+    "ApiToken",
+    "Assessment",
+    "AuditEntry",
+    "AuditHead",
+    "Case",
+    "CaseStatus",
+    "CaseTransition",
+    "Customer",
+    "Department",
+    "Event",
+    "RoleGrant",
+    "SpecKind",
+    "SpecStatus",
+    "SpecVersion",
+    "TermsChange",
+    "Timer",
+    "User",
+    "metadata",
+]
