@@ -23,8 +23,24 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not bench and not fuzz"
 
+# Benchmarks run in their own venv: the peer engines compared with are never project dependencies.
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): pyproject.toml bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[test]' -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m bench
+
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -m fuzz
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) riskdesk-demo.db riskdesk-demo.db-* .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) riskdesk-demo.db riskdesk-demo.db-* .pytest_cache
