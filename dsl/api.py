@@ -1,0 +1,187 @@
+"""The public entry points of the rules language: check, compile, evaluate (docs/architecture.md).
+
+Pure: no I/O, no clock. parse (`dsl.parse`) → check (`dsl.check`) → generate Python source
+(`dsl.codegen`) → `compile()` once, executed with no builtins and only `dsl.runtime.HELPERS` in
+scope.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from dsl.check import Analysis, check_expression_tree, check_ruleset_tree
+from dsl.codegen import Program, expression_source, ruleset_program
+from dsl.diagnostics import Diagnostic, DiagnosticsError, Span
+from dsl.nodes import Let, Rule, Ruleset, Tiers
+from dsl.parse import end_of_text, parse_expression, parse_ruleset
+from dsl.result import Result
+from dsl.runtime import HELPERS, normalise
+from dsl.schema import Schema, ValueType
+
+
+class RulesError(DiagnosticsError):
+    """A ruleset or expression that cannot compile; `diagnostics` lists every problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where the parsed text sits in its file (an expression inside YAML starts mid-line)."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def place(self, span: Span | None) -> Span | None:
+        if span is None:
+            return None
+        shift = self.column - 1
+
+        def col(line: int, column: int) -> int:
+            return column + shift if line == 1 else column
+
+        return Span(
+            self.file,
+            span.line + self.line - 1,
+            col(span.line, span.column),
+            span.end_line + self.line - 1,
+            col(span.end_line, span.end_column),
+        )
+
+    def all(self, diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+        return tuple(dataclasses.replace(d, span=self.place(d.span)) for d in diagnostics)
+
+
+def _sandbox(source: str, name: str) -> Callable[..., Any]:
+    # The generated code sees no builtins: only the helpers of dsl.runtime.
+    namespace: dict[str, Any] = {"__builtins__": {}, **HELPERS}
+    exec(compile(source, f"<riskdesk {name}>", "exec"), namespace)
+    function: Callable[..., Any] = namespace[f"_{name}"]
+    return function
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRuleset:
+    """A checked, compiled ruleset; `evaluate` scores one record."""
+
+    id: str
+    label: str | None
+    form: str | None
+    tiers: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...]
+    checksum: str
+    source: str = field(repr=False)
+    _program: Program = field(repr=False, compare=False)
+    _function: Callable[[Mapping[str, Any]], Any] = field(repr=False, compare=False)
+    _fields_read: tuple[tuple[str, ...], ...] = field(repr=False, compare=False)
+
+    @property
+    def python_source(self) -> str:
+        """The generated evaluation function, for debugging and review."""
+        return self._program.source
+
+    def evaluate(
+        self, record: Mapping[str, Any], *, events: Iterable[Any] = (), as_of: date
+    ) -> Result:
+        """Score `record` (field name → JSON-native value; absent or None is missing).
+
+        Returns a `Result`. Never raises for data (rules-language §4). `events` and `as_of` are
+        accepted for the event functions of the next version and not read yet.
+        """
+        return Result(self._program, self._function(record), record, self._fields_read)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledExpression:
+    """One compiled expression (a workflow guard, an action parameter, a computed field)."""
+
+    source: str
+    names: frozenset[str]  # the top-level names it reads
+    value_type: ValueType
+    _function: Callable[[Mapping[str, Any]], Any] = field(repr=False, compare=False)
+
+    def evaluate(self, record: Mapping[str, Any]) -> Any:
+        """The value for `record`; None when missing. Never raises for data."""
+        return normalise(self._function(record))
+
+
+def _analyse(
+    source: str, schema: Schema | None
+) -> tuple[Ruleset | None, Analysis | None, list[Diagnostic]]:
+    tree, problems = parse_ruleset(source)
+    if tree is None:
+        return None, None, problems
+    analysis = check_ruleset_tree(tree, schema, end_of_text(source))
+    return tree, analysis, list(analysis.diagnostics)
+
+
+def check_ruleset(
+    source: str, *, filename: str, schema: Schema | None = None
+) -> tuple[Diagnostic, ...]:
+    """Every error and warning of a ruleset, in source order. Never raises."""
+    _, _, diagnostics = _analyse(source, schema)
+    return _Origin(filename).all(diagnostics)
+
+
+def compile_ruleset(source: str, *, filename: str, schema: Schema | None = None) -> CompiledRuleset:
+    """Parse, check and compile a ruleset.
+
+    Returns a `CompiledRuleset` whose `warnings` holds the checker's warnings. Raises `RulesError`
+    listing every error (and warning) when there is any error. Without a `schema`, names are read
+    from the record as they come and only structural errors are reported.
+    """
+    origin = _Origin(filename)
+    tree, analysis, diagnostics = _analyse(source, schema)
+    located = origin.all(diagnostics)
+    if tree is None or analysis is None or analysis.has_errors:
+        raise RulesError(located)
+    lets = [(s.name.name, s.value) for s in tree.statements if isinstance(s, Let)]
+    rules = [s for s in tree.statements if isinstance(s, Rule)]
+    tiers = next(s for s in tree.statements if isinstance(s, Tiers))
+    program = ruleset_program(lets, rules, tiers, analysis.types)
+    return CompiledRuleset(
+        id=tree.header.id.name,
+        label=tree.header.label,
+        form=tree.form.form.name if tree.form else None,
+        tiers=program.tiers,
+        warnings=tuple(d for d in located if not d.is_error),
+        checksum=hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        source=source,
+        _program=program,
+        _function=_sandbox(program.source, "ruleset"),
+        _fields_read=analysis.fields_read,
+    )
+
+
+def compile_expression(
+    source: str,
+    *,
+    filename: str,
+    schema: Schema | None = None,
+    line: int = 1,
+    column: int = 1,
+    expect: ValueType | None = None,
+) -> CompiledExpression:
+    """Parse, check and compile one expression of the language (rules-language §3, §9).
+
+    `line`/`column` give where `source` starts in `filename`, so diagnostics point into that file.
+    `expect` is the kind of value required (`ValueType.BOOLEAN` for a guard, `NUMBER` for a
+    parameter). Returns a `CompiledExpression`; raises `RulesError` listing every error.
+    """
+    origin = _Origin(filename, line, column)
+    tree, problems = parse_expression(source)
+    if tree is None:
+        raise RulesError(origin.all(problems))
+    analysis = check_expression_tree(tree, schema, expect)
+    if analysis.has_errors:
+        raise RulesError(origin.all(analysis.diagnostics))
+    return CompiledExpression(
+        source=source,
+        names=frozenset(path[0] for path in analysis.fields_read),
+        value_type=analysis.types.get(id(tree.expr), ValueType.ANY),
+        _function=_sandbox(expression_source(tree.expr, analysis.types), "expression"),
+    )

@@ -1,0 +1,413 @@
+"""Checking a parsed ruleset or expression before it may compile (rules-language §2, §5).
+
+Pure: no I/O, no clock. Collects every problem (errors and warnings) and returns them with what the
+code generator needs: the type of every expression node and the fields read. Structural rules
+(duplicate ids, let order and cycles, the tiers block, nesting depth) are checked with or without
+a schema; names and types of fields only with one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dsl.diagnostics import Diagnostic, Span, error, warning
+from dsl.names import children as sub_expressions
+from dsl.names import closest, deepest, is_valid_name, walk
+from dsl.nodes import (
+    AlertEffect,
+    Compare,
+    Expr,
+    ExpressionSource,
+    FlagEffect,
+    Group,
+    Ident,
+    Let,
+    Name,
+    Number,
+    Placeholder,
+    Points,
+    Rule,
+    Ruleset,
+    TierFloor,
+    TierRow,
+    Tiers,
+)
+from dsl.schema import Schema, ValueType
+from dsl.typecheck import ExpressionChecker, Scope, describe_type
+
+MAX_NESTING = 64  # CPython's parser refuses ~200 nested parentheses in the generated code
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What checking found: the diagnostics, and for the code generator the node types."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    types: Mapping[int, ValueType]
+    fields_read: tuple[tuple[str, ...], ...]
+    tiers: tuple[str, ...]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def check_expression_tree(
+    tree: ExpressionSource, schema: Schema | None, expect: ValueType | None
+) -> Analysis:
+    """Check one stand-alone expression (a guard or a parameter): names, types, depth."""
+    checker = ExpressionChecker(schema)
+    if _depth_ok(tree.expr, checker):
+        scope = Scope(lets={})
+        if expect is ValueType.BOOLEAN:
+            checker.expect_condition(tree.expr, scope, "this condition")
+        elif expect in (ValueType.NUMBER, ValueType.MONEY):
+            checker.expect_number(tree.expr, scope, "this value")
+        else:
+            found = checker.check(tree.expr, scope)
+            if expect is not None and found not in (expect, ValueType.ANY):
+                checker.report(
+                    "type-mismatch",
+                    f"expected {describe_type(expect)}, but this is {describe_type(found)}",
+                    tree.expr.span,
+                )
+    return Analysis(tuple(checker.diagnostics), checker.types, tuple(checker.fields_read), ())
+
+
+def check_ruleset_tree(tree: Ruleset, schema: Schema | None, end: Span) -> Analysis:
+    """Check a whole ruleset; `end` is where a missing tiers block is reported."""
+    return _RulesetCheck(tree, schema, end).run()
+
+
+def _depth_ok(expr: Expr, checker: ExpressionChecker) -> bool:
+    if expr.depth - 1 <= MAX_NESTING:
+        return True
+    checker.report(
+        "too-deep",
+        f"this expression is nested more than {MAX_NESTING} levels deep; "
+        "split it into several lets",
+        deepest(expr, MAX_NESTING).span,
+    )
+    return False
+
+
+class _RulesetCheck:
+    def __init__(self, tree: Ruleset, schema: Schema | None, end: Span) -> None:
+        self.tree = tree
+        self.schema = schema
+        self.end = end
+        self.checker = ExpressionChecker(schema, cycles=self._uses)
+        self.extra: list[Diagnostic] = []
+        self.lets = [s for s in tree.statements if isinstance(s, Let)]
+        self.rules = [s for s in tree.statements if isinstance(s, Rule)]
+        self.let_types: dict[str, ValueType] = {}
+        self.let_refs = {
+            let.name.name: {n.name for n in walk(let.value) if isinstance(n, Name)}
+            for let in self.lets
+        }
+
+    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.extra.append(error(code, message, span, hint))
+
+    def run(self) -> Analysis:
+        self._check_names()
+        self._check_lets()
+        tiers = self._check_tiers_block()
+        for rule in self.rules:
+            self._check_rule(rule, tiers)
+        for let in self.lets:
+            if let.name.name not in self.checker.lets_used and is_valid_name(let.name.name):
+                self.extra.append(
+                    warning("unused-let", f"let '{let.name.name}' is never used", let.name.span)
+                )
+        diagnostics = sorted(
+            [*self.checker.diagnostics, *self.extra],
+            key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0),
+        )
+        return Analysis(
+            tuple(diagnostics), self.checker.types, tuple(self.checker.fields_read), tiers
+        )
+
+    # ---- ids ----
+
+    def _check_name(self, ident: Ident) -> bool:
+        if not is_valid_name(ident.name):
+            self.error(
+                "bad-name",
+                f"'{ident.name}' is not a valid name: a name cannot start or end with '__'",
+                ident.span,
+            )
+            return False
+        return True
+
+    def _check_names(self) -> None:
+        self._check_name(self.tree.header.id)
+        if self.tree.form is not None:
+            self._check_name(self.tree.form.form)
+        seen: dict[str, Ident] = {}
+        for statement in self.tree.statements:
+            if isinstance(statement, Tiers):
+                continue
+            ident = statement.name if isinstance(statement, Let) else statement.id
+            if not self._check_name(ident):
+                continue
+            name = ident.name
+            if name == "score":
+                self.error("reserved-id", "'score' cannot be used as an id", ident.span)
+            elif name in seen:
+                self.error(
+                    "duplicate-id",
+                    f"'{name}' is already defined on line {seen[name].span.line}",
+                    ident.span,
+                )
+            elif self.schema is not None and name in self.schema:
+                self.error("id-is-field", f"'{name}' is already the name of a field", ident.span)
+            seen.setdefault(name, ident)
+
+    # ---- lets ----
+
+    def _uses(self, current: str, other: str) -> bool:
+        """True when let `other` uses `current`, directly or through other lets."""
+        stack, seen = [other], set()
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            refs = self.let_refs.get(name, set())
+            if current in refs:
+                return True
+            stack.extend(r for r in refs if r in self.let_refs)
+        return False
+
+    def _check_lets(self) -> None:
+        names = [let.name.name for let in self.lets]
+        rule_ids = frozenset(rule.id.name for rule in self.rules)
+        for index, let in enumerate(self.lets):
+            scope = Scope(
+                lets=dict(self.let_types),
+                later_lets=frozenset(names[index + 1 :]),
+                current_let=let.name.name,
+                rule_ids=rule_ids,
+            )
+            found = ValueType.ANY
+            if _depth_ok(let.value, self.checker):
+                found = self.checker.check(let.value, scope)
+            self.let_types.setdefault(let.name.name, found)
+
+    # ---- rules ----
+
+    def _rule_scope(self) -> Scope:
+        return Scope(lets=self.let_types, rule_ids=frozenset(r.id.name for r in self.rules))
+
+    def _check_rule(self, rule: Rule, tiers: tuple[str, ...]) -> None:
+        scope = self._rule_scope()
+        if _depth_ok(rule.condition, self.checker):
+            self.checker.expect_condition(
+                rule.condition, scope, f"the condition of rule {rule.id.name}"
+            )
+        for effect in rule.effects:
+            if isinstance(effect, Points):
+                if _depth_ok(effect.value, self.checker):
+                    word = "'add'" if effect.sign > 0 else "'subtract'"
+                    self.checker.expect_number(effect.value, scope, word)
+            elif isinstance(effect, AlertEffect):
+                self._check_alert(effect, scope)
+            elif isinstance(effect, FlagEffect):
+                self._check_name(effect.name)
+            elif isinstance(effect, TierFloor) and tiers and effect.tier.name not in tiers:
+                suggestion = closest(effect.tier.name, tiers)
+                message = f"unknown tier '{effect.tier.name}'"
+                if suggestion:
+                    message += f"; did you mean '{suggestion}'?"
+                self.error("unknown-tier", message, effect.tier.span)
+
+    def _check_alert(self, alert: AlertEffect, scope: Scope) -> None:
+        severity = alert.severity.name
+        if severity not in SEVERITIES:
+            suggestion = closest(severity, SEVERITIES)
+            message = f"unknown alert severity '{severity}'"
+            if suggestion:
+                message += f"; did you mean '{suggestion}'?"
+            self.error(
+                "unknown-severity",
+                message,
+                alert.severity.span,
+                None if suggestion else "a severity is 'info', 'warning' or 'critical'",
+            )
+        for code, message, span in alert.message.problems:
+            self.error(code, message, span)
+        for part in alert.message.parts:
+            if isinstance(part, Placeholder):
+                self._check_placeholder(part, scope)
+
+    def _check_placeholder(self, placeholder: Placeholder, scope: Scope) -> None:
+        path = placeholder.path
+        shown = ".".join(path)
+        if not all(is_valid_name(p) for p in path):
+            self.error(
+                "bad-name",
+                f"'{{{shown}}}' is not a valid name: a name cannot start or end with '__'",
+                placeholder.span,
+            )
+            return
+        if path[0] in scope.lets:
+            self.checker.lets_used.add(path[0])
+            return
+        if path[0] == "score" or path[0] in scope.rule_ids:
+            self.error(
+                "unknown-placeholder",
+                f"'{{{shown}}}' cannot be written in a message: only fields and lets can",
+                placeholder.span,
+            )
+            return
+        if self.schema is None:
+            self.checker.fields_read.setdefault(path, None)
+            return
+        fields: Mapping[str, object] | None = self.schema
+        candidates = [*self.schema, *scope.lets]
+        for depth, part in enumerate(path):
+            info = fields.get(part) if fields is not None else None
+            if info is None and fields is not None:
+                suggestion = closest(part, candidates)
+                prefix = ".".join(path[:depth])
+                message = f"unknown name '{{{shown}}}' in the message"
+                if suggestion:
+                    message += f"; did you mean '{{{prefix + '.' if prefix else ''}{suggestion}}}'?"
+                self.error("unknown-placeholder", message, placeholder.span)
+                return
+            fields = getattr(info, "fields", None)
+            candidates = list(fields or ())
+        self.checker.fields_read.setdefault(path, None)
+
+    # ---- tiers ----
+
+    def _check_tiers_block(self) -> tuple[str, ...]:
+        statements = self.tree.statements
+        blocks = [(i, s) for i, s in enumerate(statements) if isinstance(s, Tiers)]
+        if not blocks:
+            self.error(
+                "missing-tiers",
+                "the ruleset has no tiers block: end it with 'tiers' and rows down to 'otherwise'",
+                self.end,
+            )
+            return ()
+        for _, extra in blocks[1:]:
+            self.error("duplicate-tiers", "a ruleset has only one tiers block", extra.keyword_span)
+        index, block = blocks[0]
+        if index != len(statements) - 1 and len(blocks) == 1:
+            self.error(
+                "tiers-not-last",
+                "the tiers block must come last, after every let and rule",
+                block.keyword_span,
+            )
+        names: dict[str, TierRow] = {}
+        scope = Scope(
+            lets=self.let_types,
+            rule_ids=frozenset(r.id.name for r in self.rules),
+            in_tiers=True,
+        )
+        otherwise: TierRow | None = None
+        for row in block.rows:
+            if self._check_name(row.name):
+                if row.name.name in names:
+                    self.error(
+                        "duplicate-tier",
+                        f"tier '{row.name.name}' is already defined on line "
+                        f"{names[row.name.name].span.line}",
+                        row.name.span,
+                    )
+                names.setdefault(row.name.name, row)
+            if otherwise is not None:
+                self.error(
+                    "unreachable-tier",
+                    f"tier '{row.name.name}' comes after '{otherwise.name.name} otherwise' and "
+                    "can never be chosen",
+                    row.name.span,
+                )
+            if row.condition is None:
+                otherwise = otherwise or row
+            elif _depth_ok(row.condition, self.checker):
+                self.checker.expect_condition(
+                    row.condition, scope, f"the condition of tier {row.name.name}"
+                )
+        if otherwise is None:
+            self.error(
+                "missing-otherwise",
+                "the tiers block must end with a row 'TIER otherwise'",
+                block.keyword_span,
+            )
+        self._check_shadowing(block)
+        return tuple(names)
+
+    def _check_shadowing(self, block: Tiers) -> None:
+        """Warn about a row that an earlier row always takes first (§5)."""
+        earlier: list[tuple[TierRow, tuple[object, ...], tuple[str, float] | None]] = []
+        for row in block.rows:
+            if row.condition is None or row.condition.depth - 1 > MAX_NESTING:
+                continue
+            signature = _signature(row.condition)
+            bound = _score_bound(row.condition)
+            for previous, previous_signature, previous_bound in earlier:
+                if signature == previous_signature or _implies(bound, previous_bound):
+                    self.extra.append(
+                        warning(
+                            "shadowed-tier",
+                            f"tier '{row.name.name}' can never be chosen: tier "
+                            f"'{previous.name.name}' above it takes every case it would",
+                            row.name.span,
+                        )
+                    )
+                    break
+            earlier.append((row, signature, bound))
+
+
+def _signature(expr: Expr) -> tuple[object, ...]:
+    """The structure of an expression without positions, to find identical conditions."""
+    parts: list[object] = []
+    for node in walk(expr):
+        if isinstance(node, Group):
+            continue
+        scalars = tuple(
+            getattr(node, name)
+            for name in ("value", "name", "operator", "field", "negated", "missing")
+            if hasattr(node, name)
+        )
+        parts.append((type(node).__name__, scalars, len(sub_expressions(node))))
+    return tuple(parts)
+
+
+def _unwrap(expr: Expr) -> Expr:
+    while isinstance(expr, Group):
+        expr = expr.inner
+    return expr
+
+
+def _score_bound(expr: Expr) -> tuple[str, float] | None:
+    """`score >= 60` -> (">=", 60); None when the condition is not a lower bound on score."""
+    expr = _unwrap(expr)
+    if not isinstance(expr, Compare):
+        return None
+    left, right = _unwrap(expr.left), _unwrap(expr.right)
+    flipped = {"<=": ">=", "<": ">"}
+    if _is_score(left) and isinstance(right, Number) and expr.operator in (">=", ">"):
+        return expr.operator, right.value
+    if _is_score(right) and isinstance(left, Number) and expr.operator in flipped:
+        return flipped[expr.operator], left.value
+    return None
+
+
+def _is_score(expr: Expr) -> bool:
+    return isinstance(expr, Name) and expr.name == "score"
+
+
+def _implies(later: tuple[str, float] | None, earlier: tuple[str, float] | None) -> bool:
+    """True when every score meeting `later` also meets `earlier`."""
+    if later is None or earlier is None:
+        return False
+    (later_op, b), (earlier_op, a) = later, earlier
+    if earlier_op == ">" and later_op == ">=":
+        return b > a
+    return b >= a

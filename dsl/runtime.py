@@ -1,0 +1,218 @@
+"""The semantics of evaluation (rules-language §4): the only helpers compiled rules may call.
+
+Pure: no I/O, no clock. Generated code runs with `__builtins__` set to `{}` and sees exactly the
+names in `HELPERS`. Every helper here is total for any JSON-native data: a missing operand (absent
+key or None), a value of the wrong kind, or a division by zero gives missing (None) in arithmetic
+and false in comparisons; nothing raises. The fast path of a compiled ruleset uses plain Python
+operators instead and, when one raises, re-runs the record through these (`FALLBACK`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+
+class FastPathFailed(Exception):
+    """Raised by `number_or_fail` on the fast path; the record is then re-run missing-aware."""
+
+
+# What the fast path may raise for data; anything else is a bug and propagates.
+FALLBACK = (KeyError, TypeError, ZeroDivisionError, OverflowError, FastPathFailed)
+
+
+def is_number(value: object) -> bool:
+    cls = value.__class__
+    return cls is int or cls is float
+
+
+def number_or_fail(value: Any) -> int | float:
+    """Fast path: a number passes through; anything else sends the record to the slow path."""
+    cls = value.__class__
+    if cls is int or cls is float:
+        return value  # type: ignore[no-any-return]
+    raise FastPathFailed
+
+
+def get(record: Mapping[str, Any], key: str) -> Any:
+    """A field of the record; absent and null are both missing (None)."""
+    return record.get(key)
+
+
+def member(value: Any, key: str) -> Any:
+    """`value.key` for a nested field; missing when value is not a mapping or lacks the key."""
+    if isinstance(value, Mapping):
+        return value.get(key)
+    return None
+
+
+# ---- arithmetic: missing in, missing out (§4) ----
+
+
+def negative(a: Any) -> Any:
+    return -a if is_number(a) else None
+
+
+def add(a: Any, b: Any) -> Any:
+    if is_number(a) and is_number(b):
+        try:
+            return a + b
+        except OverflowError:
+            return None
+    return None
+
+
+def subtract(a: Any, b: Any) -> Any:
+    if is_number(a) and is_number(b):
+        try:
+            return a - b
+        except OverflowError:
+            return None
+    return None
+
+
+def multiply(a: Any, b: Any) -> Any:
+    if is_number(a) and is_number(b):
+        try:
+            return a * b
+        except OverflowError:
+            return None
+    return None
+
+
+def divide(a: Any, b: Any) -> Any:
+    # rules-language §4: division by zero is missing
+    if is_number(a) and is_number(b) and b != 0:
+        try:
+            return a / b
+        except OverflowError:
+            return None
+    return None
+
+
+OPERATIONS = {"+": add, "-": subtract, "*": multiply, "/": divide}
+
+
+def chain(first: Any, *rest: Any) -> Any:
+    """`a + b - c ...` as chain(a, add, b, subtract, c): left to right, missing-aware."""
+    value = first
+    for index in range(0, len(rest), 2):
+        value = rest[index](value, rest[index + 1])
+    return value
+
+
+# ---- comparisons: false when either side is missing (§4) ----
+
+
+def equal(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and a == b
+
+
+def not_equal(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _ordered(a: Any, b: Any, op: str) -> bool:
+    if a is None or b is None:
+        return False
+    try:
+        if op == "<":
+            return bool(a < b)
+        if op == "<=":
+            return bool(a <= b)
+        if op == ">":
+            return bool(a > b)
+        return bool(a >= b)
+    except (TypeError, OverflowError):
+        return False
+
+
+def less(a: Any, b: Any) -> bool:
+    return _ordered(a, b, "<")
+
+
+def less_equal(a: Any, b: Any) -> bool:
+    return _ordered(a, b, "<=")
+
+
+def greater(a: Any, b: Any) -> bool:
+    return _ordered(a, b, ">")
+
+
+def greater_equal(a: Any, b: Any) -> bool:
+    return _ordered(a, b, ">=")
+
+
+def between(value: Any, low: Any, high: Any) -> bool:
+    return _ordered(low, value, "<=") and _ordered(value, high, "<=")
+
+
+def is_in(value: Any, items: tuple[Any, ...]) -> bool:
+    return value is not None and any(item is not None and value == item for item in items)
+
+
+def not_in(value: Any, items: tuple[Any, ...]) -> bool:
+    # rules-language §4: `x not in [...]` is false when x is missing, like every comparison
+    return value is not None and not any(item is not None and value == item for item in items)
+
+
+def points(value: Any) -> int | float:
+    """rules-language §2: a missing (or non-number) value adds 0."""
+    return value if is_number(value) else 0
+
+
+# ---- values as a reader expects them (§2) ----
+
+
+def normalise(value: Any) -> Any:
+    """Whole floats become ints; a non-finite float (an overflow) is missing."""
+    if value.__class__ is float:
+        if not math.isfinite(value):
+            return None
+        if value.is_integer():
+            return int(value)
+    return value
+
+
+def format_value(value: Any) -> str:
+    """Integers as is, other numbers with at most 2 decimals, true/false, missing as '—'."""
+    if value is None:
+        return "—"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value.__class__ is float:
+        if not math.isfinite(value):
+            return "—"
+        rounded = Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        text = format(rounded, "f").rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+HELPERS: dict[str, Any] = {
+    "_n": number_or_fail,
+    "_get": get,
+    "_member": member,
+    "_neg": negative,
+    "_add": add,
+    "_sub": subtract,
+    "_mul": multiply,
+    "_div": divide,
+    "_chain": chain,
+    "_eq": equal,
+    "_ne": not_equal,
+    "_lt": less,
+    "_le": less_equal,
+    "_gt": greater,
+    "_ge": greater_equal,
+    "_between": between,
+    "_in": is_in,
+    "_not_in": not_in,
+    "_points": points,
+    "_fmt": format_value,
+    "_FALLBACK": FALLBACK,
+}

@@ -1,0 +1,381 @@
+"""Names and types of expressions (rules-language §3, §5). Pure: no I/O, no clock.
+
+`ExpressionChecker.check(expr, scope)` returns the expression's `ValueType`, records the type of
+every node (the code generator reads them) and the field paths read, and reports unknown names
+and incompatible types as diagnostics. It recurses only after the caller has checked the nesting
+depth, and walks flat chains with loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from dsl.diagnostics import Diagnostic, Span, error
+from dsl.names import closest, is_valid_name
+from dsl.nodes import (
+    Arithmetic,
+    Attribute,
+    Between,
+    Boolean,
+    Compare,
+    Conditional,
+    Expr,
+    Group,
+    Logic,
+    Membership,
+    Name,
+    Negative,
+    Not,
+    Number,
+    Presence,
+    Text,
+)
+from dsl.schema import FieldInfo, Schema, ValueType
+
+ANY = ValueType.ANY
+NUMERIC = frozenset({ValueType.NUMBER, ValueType.MONEY})
+MAX_CHAIN = 1000  # CPython's compiler recurses once per chained `+`; past ~2,500 it fails
+
+_WORDS = {
+    ValueType.NUMBER: "a number",
+    ValueType.MONEY: "an amount of money",
+    ValueType.TEXT: "text",
+    ValueType.BOOLEAN: "true or false",
+    ValueType.DATE: "a date",
+    ValueType.RECORD: "a group of fields",
+    ValueType.ANY: "a value",
+}
+
+
+def describe_type(value_type: ValueType) -> str:
+    return _WORDS[value_type]
+
+
+def _family(value_type: ValueType) -> str:
+    return "number" if value_type in NUMERIC else str(value_type)
+
+
+def compatible(a: ValueType, b: ValueType) -> bool:
+    return a is ANY or b is ANY or _family(a) == _family(b)
+
+
+@dataclass(slots=True)
+class Scope:
+    """What a name may mean where an expression stands."""
+
+    lets: Mapping[str, ValueType]  # lets readable here, with their types
+    later_lets: frozenset[str] = frozenset()  # lets defined below (readable only by rules)
+    current_let: str | None = None
+    rule_ids: frozenset[str] = frozenset()
+    in_tiers: bool = False
+
+
+@dataclass(slots=True)
+class ExpressionChecker:
+    schema: Schema | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    types: dict[int, ValueType] = field(default_factory=dict)
+    fields_read: dict[tuple[str, ...], None] = field(default_factory=dict)  # ordered set
+    lets_used: set[str] = field(default_factory=set)
+    infos: dict[int, FieldInfo] = field(default_factory=dict)  # id(name node) -> its field
+    cycles: Callable[[str, str], bool] = lambda current, other: False
+
+    def report(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(error(code, message, span, hint))
+
+    def check(self, node: Expr, scope: Scope) -> ValueType:
+        visit = getattr(self, "visit_" + type(node).__name__)
+        result: ValueType = visit(node, scope)
+        self.types[id(node)] = result
+        return result
+
+    # ---- expectations ----
+
+    def expect_condition(self, node: Expr, scope: Scope, what: str) -> None:
+        found = self.check(node, scope)
+        if found not in (ValueType.BOOLEAN, ANY):
+            self.report(
+                "not-a-condition",
+                f"{what} must be true or false, but this is {describe_type(found)}",
+                node.span,
+            )
+
+    def expect_number(self, node: Expr, scope: Scope, what: str) -> ValueType:
+        found = self.check(node, scope)
+        if found not in NUMERIC and found is not ANY:
+            self.report(
+                "not-a-number",
+                f"{what} needs a number, but this is {describe_type(found)}",
+                node.span,
+            )
+            return ANY
+        return found
+
+    # ---- leaves ----
+
+    def visit_Number(self, node: Number, scope: Scope) -> ValueType:
+        return ValueType.NUMBER
+
+    def visit_Text(self, node: Text, scope: Scope) -> ValueType:
+        return ValueType.TEXT
+
+    def visit_Boolean(self, node: Boolean, scope: Scope) -> ValueType:
+        return ValueType.BOOLEAN
+
+    def visit_Group(self, node: Group, scope: Scope) -> ValueType:
+        return self.check(node.inner, scope)
+
+    def visit_Name(self, node: Name, scope: Scope) -> ValueType:
+        value_type, _info, path = self._resolve(node, scope)
+        if path is not None:
+            self.fields_read.setdefault(path, None)
+        return value_type
+
+    def visit_Attribute(self, node: Attribute, scope: Scope) -> ValueType:
+        value_type, _info, path = self._resolve(node, scope)
+        if path is not None:
+            self.fields_read.setdefault(path, None)
+        return value_type
+
+    def field_info(self, node: Expr) -> FieldInfo | None:
+        """The schema entry a name or nested name stands for, when it is a field."""
+        return self.infos.get(id(node))
+
+    def _resolve(
+        self, node: Expr, scope: Scope
+    ) -> tuple[ValueType, FieldInfo | None, tuple[str, ...] | None]:
+        """Type, schema entry and field path of a name or a chain of `.field` on it."""
+        chain: list[Attribute] = []
+        root: Expr = node
+        while isinstance(root, Attribute):
+            chain.append(root)
+            root = root.base
+        chain.reverse()
+        if isinstance(root, Name):
+            value_type, info, path = self._name(root, scope)
+            self.types[id(root)] = value_type
+        else:
+            value_type, info, path = self.check(root, scope), None, None
+        for attribute in chain:
+            if not is_valid_name(attribute.field):
+                self.report("bad-name", _bad_name_message(attribute.field), attribute.field_span)
+            value_type, info, path = self._member(attribute, value_type, info, path)
+            self.types[id(attribute)] = value_type
+            if info is not None:
+                self.infos[id(attribute)] = info
+        return value_type, info, path
+
+    def _name(
+        self, node: Name, scope: Scope
+    ) -> tuple[ValueType, FieldInfo | None, tuple[str, ...] | None]:
+        name = node.name
+        if not is_valid_name(name):
+            self.report("bad-name", _bad_name_message(name), node.span)
+            return ANY, None, None
+        if name == "score":
+            if scope.in_tiers:
+                return ValueType.NUMBER, None, None
+            self.report(
+                "score-outside-tiers", "'score' can only be read in the tiers block", node.span
+            )
+            return ANY, None, None
+        if name in scope.lets:
+            self.lets_used.add(name)
+            return scope.lets[name], None, None
+        if name == scope.current_let:
+            self.report("let-cycle", f"let '{name}' uses itself", node.span)
+            return ANY, None, None
+        if name in scope.later_lets:
+            self.lets_used.add(name)
+            if scope.current_let and self.cycles(scope.current_let, name):
+                message = f"lets '{scope.current_let}' and '{name}' use each other"
+                self.report("let-cycle", message, node.span)
+            else:
+                self.report(
+                    "let-order",
+                    f"let '{name}' is used before it is defined; a let can only use the lets "
+                    "written above it",
+                    node.span,
+                )
+            return ANY, None, None
+        if name in scope.rule_ids:
+            self.report("not-a-value", f"'{name}' is a rule, not a value", node.span)
+            return ANY, None, None
+        if self.schema is None:
+            return ANY, None, (name,)
+        info = self.schema.get(name)
+        if info is None:
+            candidates = [*self.schema, *scope.lets] + (["score"] if scope.in_tiers else [])
+            self.report(
+                "unknown-field", _unknown("field", name, closest(name, candidates)), node.span
+            )
+            return ANY, None, None
+        self.infos[id(node)] = info
+        return info.type, info, (name,)
+
+    def _member(
+        self,
+        node: Attribute,
+        base_type: ValueType,
+        base_info: FieldInfo | None,
+        base_path: tuple[str, ...] | None,
+    ) -> tuple[ValueType, FieldInfo | None, tuple[str, ...] | None]:
+        path = (*base_path, node.field) if base_path is not None else None
+        if base_type is ANY:
+            return ANY, None, path
+        if base_type is not ValueType.RECORD:
+            shown = ".".join(base_path) if base_path else "this value"
+            self.report(
+                "not-a-record",
+                f"'{shown}' is {describe_type(base_type)} and has no field '{node.field}'",
+                node.field_span,
+            )
+            return ANY, None, None
+        fields = base_info.fields if base_info is not None else None
+        if fields is None:
+            return ANY, None, path
+        info = fields.get(node.field)
+        if info is None:
+            shown = ".".join(path) if path else node.field
+            suggestion = closest(node.field, fields)
+            prefix = ".".join(base_path) + "." if base_path else ""
+            self.report(
+                "unknown-field",
+                _unknown("field", shown, prefix + suggestion if suggestion else None),
+                node.field_span,
+            )
+            return ANY, None, None
+        return info.type, info, path
+
+    # ---- operators ----
+
+    def visit_Negative(self, node: Negative, scope: Scope) -> ValueType:
+        return self.expect_number(node.operand, scope, "'-'")
+
+    def visit_Arithmetic(self, node: Arithmetic, scope: Scope) -> ValueType:
+        if len(node.operands) > MAX_CHAIN:
+            self.report(
+                "too-long",
+                f"this calculation has more than {MAX_CHAIN} terms; split it with 'let'",
+                node.span,
+            )
+            return ANY
+        result = ValueType.NUMBER
+        for index, operand in enumerate(node.operands):
+            operator = node.operators[max(index - 1, 0)] if node.operators else "+"
+            found = self.expect_number(operand, scope, f"'{operator}'")
+            if found is ValueType.MONEY:
+                result = ValueType.MONEY
+        return result
+
+    def visit_Compare(self, node: Compare, scope: Scope) -> ValueType:
+        left = self.check(node.left, scope)
+        right = self.check(node.right, scope)
+        if not compatible(left, right):
+            self.report(
+                "type-mismatch",
+                f"cannot compare {describe_type(left)} with {describe_type(right)}",
+                node.span,
+            )
+        elif node.operator in ("==", "!="):
+            self._check_option(node.left, node.right)
+            self._check_option(node.right, node.left)
+        elif ValueType.BOOLEAN in (left, right) or ValueType.RECORD in (left, right):
+            found = left if left in (ValueType.BOOLEAN, ValueType.RECORD) else right
+            self.report(
+                "type-mismatch",
+                f"'{node.operator}' cannot order {describe_type(found)} values",
+                node.operator_span,
+            )
+        return ValueType.BOOLEAN
+
+    def visit_Between(self, node: Between, scope: Scope) -> ValueType:
+        subject = self.check(node.subject, scope)
+        for bound in (node.low, node.high):
+            found = self.check(bound, scope)
+            if not compatible(subject, found) or found in (ValueType.BOOLEAN, ValueType.RECORD):
+                self.report(
+                    "type-mismatch",
+                    f"cannot compare {describe_type(subject)} with {describe_type(found)}",
+                    bound.span,
+                )
+        return ValueType.BOOLEAN
+
+    def visit_Membership(self, node: Membership, scope: Scope) -> ValueType:
+        subject = self.check(node.subject, scope)
+        for item in node.items:
+            found = self.check(item, scope)
+            if not compatible(subject, found):
+                self.report(
+                    "type-mismatch",
+                    f"cannot compare {describe_type(subject)} with {describe_type(found)}",
+                    item.span,
+                )
+            else:
+                self._check_option(node.subject, item)
+        return ValueType.BOOLEAN
+
+    def _check_option(self, subject: Expr, value: Expr) -> None:
+        """rules-language §5: a choice field compared to a value not among its options."""
+        info = self.field_info(subject)
+        while isinstance(value, Group):
+            value = value.inner
+        if info is None or info.options is None or not isinstance(value, Text):
+            return
+        if value.value in info.options:
+            return
+        suggestion = closest(value.value, info.options)
+        shown = _path_text(subject)
+        message = f"'{value.value}' is not an option of '{shown}'"
+        if suggestion:
+            self.report("not-an-option", message + f"; did you mean '{suggestion}'?", value.span)
+        else:
+            options = ", ".join(f"'{o}'" for o in info.options)
+            self.report("not-an-option", message, value.span, f"the options are {options}")
+
+    def visit_Presence(self, node: Presence, scope: Scope) -> ValueType:
+        self.check(node.subject, scope)
+        return ValueType.BOOLEAN
+
+    def visit_Not(self, node: Not, scope: Scope) -> ValueType:
+        self.expect_condition(node.operand, scope, "the value after 'not'")
+        return ValueType.BOOLEAN
+
+    def visit_Logic(self, node: Logic, scope: Scope) -> ValueType:
+        for operand in node.operands:
+            self.expect_condition(operand, scope, f"each side of '{node.operator}'")
+        return ValueType.BOOLEAN
+
+    def visit_Conditional(self, node: Conditional, scope: Scope) -> ValueType:
+        self.expect_condition(node.condition, scope, "the condition after 'if'")
+        then = self.check(node.then, scope)
+        otherwise = self.check(node.otherwise, scope)
+        if not compatible(then, otherwise):
+            self.report(
+                "type-mismatch",
+                f"'if' gives {describe_type(then)} on one branch and {describe_type(otherwise)} "
+                "on the other",
+                node.span,
+            )
+            return ANY
+        return otherwise if then is ANY else then
+
+
+def _path_text(node: Expr) -> str:
+    parts: list[str] = []
+    while isinstance(node, Attribute):
+        parts.append(node.field)
+        node = node.base
+    if isinstance(node, Name):
+        parts.append(node.name)
+    return ".".join(reversed(parts))
+
+
+def _unknown(kind: str, name: str, suggestion: str | None) -> str:
+    message = f"unknown {kind} '{name}'"
+    return message + (f"; did you mean '{suggestion}'?" if suggestion else "")
+
+
+def _bad_name_message(name: str) -> str:
+    return f"'{name}' is not a valid name: a name cannot start or end with '__'"
