@@ -1,0 +1,77 @@
+"""Checks on the shape of a workflow's steps: unreachable steps and `do` steps that loop. Pure.
+
+They read `StepShape`s, which the loader records from the YAML even where a step has other
+errors, so that these checks run on every file and their diagnostics join the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from dsl import Diagnostic, Span
+from dsl.diagnostics import error, warning
+from workflows.model import CLOSED
+
+
+@dataclass(frozen=True, slots=True)
+class StepShape:
+    """Where a step can lead: a do step's `to`, or its actions' `to`s (in source order)."""
+
+    id: str
+    span: Span
+    is_do: bool
+    targets: tuple[str, ...]
+    to_span: Span | None = None  # a do step's `to`
+
+
+def check_graph(shapes: Mapping[str, StepShape], *, start: str | None) -> Iterator[Diagnostic]:
+    """A `do-loop` error for each cycle made only of do steps; an `unreachable-step` warning for
+    each step that the start step never leads to (when `start` names a step)."""
+    yield from _do_loops(shapes)
+    if start is None:
+        return
+    reached = {start}
+    pending = [start]
+    while pending:
+        shape = shapes.get(pending.pop())
+        for target in shape.targets if shape is not None else ():
+            if target in shapes and target not in reached:
+                reached.add(target)
+                pending.append(target)
+    for step_id, shape in shapes.items():
+        if step_id not in reached:
+            yield warning(
+                "unreachable-step",
+                f"step '{step_id}' can never be reached from the start step '{start}'",
+                shape.span,
+            )
+
+
+def _do_loops(shapes: Mapping[str, StepShape]) -> Iterator[Diagnostic]:
+    # A do step runs at once and moves on: a chain of them that comes back on itself would run
+    # forever within one request, so every chain must end at a step with actions or at `closed`.
+    reported: set[str] = set()
+    for first in shapes.values():
+        if not first.is_do or first.id in reported:
+            continue
+        chain = [first.id]
+        current = first
+        while current.targets and current.targets[0] != CLOSED:
+            following = shapes.get(current.targets[0])
+            if following is None or not following.is_do:
+                break
+            if following.id in chain:
+                cycle = chain[chain.index(following.id) :]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    last = shapes[cycle[-1]]
+                    yield error(
+                        "do-loop",
+                        "do steps loop forever: " + " → ".join([*cycle, cycle[0]]),
+                        last.to_span or last.span,
+                        hint="a chain of do steps must end at a step with actions or at 'closed'",
+                    )
+                break
+            chain.append(following.id)
+            current = following

@@ -1,0 +1,586 @@
+"""Reading the `steps` of a workflow file: task steps, do steps, assignees, escalations, actions.
+
+Pure. Part of the loader (`workflows.loader`); collects positioned diagnostics as it goes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from dsl import Diagnostic, Schema, Span, ValueType, YamlMap
+from dsl.diagnostics import error, warning
+from workflows.durations import DURATION_FORMS, parse_duration
+from workflows.expressions import compile_at
+from workflows.graph import StepShape
+from workflows.model import (
+    BUILT_IN_ROLES,
+    CLOSED,
+    TERMS_NAMES,
+    Action,
+    Assignee,
+    ChangeTermsOp,
+    Escalation,
+    Step,
+    TermValue,
+)
+from workflows.reading import (
+    check_keys,
+    describe,
+    did_you_mean,
+    expect_identifier,
+    expect_list,
+    expect_map,
+    is_identifier,
+    require,
+)
+
+TASK_STEP_KEYS = ("assignee", "sla", "escalate", "actions")
+DO_STEP_KEYS = ("do", "to")
+STEP_KEYS = TASK_STEP_KEYS + DO_STEP_KEYS
+ASSIGNEE_KEYS = ("role",)
+ESCALATION_KEYS = ("after", "to")
+ACTION_KEYS = ("to", "outcome", "requires_comment")
+DO_OPERATIONS = ("change_terms",)
+
+# Keys of the design's workflow excerpt that a later version reads (docs/workflows.md).
+LATER_STEP_KEYS = ("approval",)
+LATER_ASSIGNEE_KEYS = ("department",)
+LATER_ACTION_KEYS = ("form",)
+LATER_DO_OPERATIONS = ("notify",)
+
+# The type a `change_terms` value must have (forms.TERMS_SCHEMA; money is a JSON number here).
+TERM_TYPES: Mapping[str, ValueType] = MappingProxyType(
+    {
+        "credit_limit": ValueType.NUMBER,
+        "payment_terms_days": ValueType.NUMBER,
+        "prepayment_pct": ValueType.NUMBER,
+        "order_hold": ValueType.BOOLEAN,
+        "next_review_at": ValueType.DATE,
+    }
+)
+
+
+class StepReader:
+    """Reads the steps of one workflow document, collecting diagnostics instead of stopping."""
+
+    def __init__(
+        self,
+        *,
+        filename: str,
+        lines: Sequence[str],
+        roles: Collection[str],
+        schema: Schema | None,
+        diagnostics: list[Diagnostic],
+    ) -> None:
+        self.filename = filename
+        self.lines = lines  # the file's text, to position expression diagnostics
+        self.roles = tuple(dict.fromkeys([*roles, *sorted(BUILT_IN_ROLES)]))
+        self.schema = schema  # what terms values read
+        self.diagnostics = diagnostics
+        self.step_ids: tuple[str, ...] = ()
+        self.steps_readable = False
+        self.shapes: dict[str, StepShape] = {}
+
+    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(error(code, message, span, hint))
+
+    def steps(self, top: YamlMap) -> dict[str, Step]:
+        steps = expect_map(
+            top["steps"],
+            top.value_span("steps"),
+            what="a mapping of step ids to steps",
+            diagnostics=self.diagnostics,
+        )
+        if steps is None:
+            return {}
+        if not steps:
+            self.error("wrong-type", "a workflow needs at least one step", top.value_span("steps"))
+        self.steps_readable = True
+        self.step_ids = tuple(
+            str(step_id) for step_id in steps if is_identifier(step_id) and step_id != CLOSED
+        )
+        result: dict[str, Step] = {}
+        for step_id in steps:
+            span = steps.key_span(step_id)
+            if not is_identifier(step_id):
+                self.error(
+                    "bad-id",
+                    f"a step id must be a name of letters, digits and '_' not "
+                    f"starting with a digit, found {describe(step_id)}",
+                    span,
+                )
+                continue
+            if step_id == CLOSED:
+                self.error(
+                    "reserved-step-id",
+                    f"a step cannot be named '{CLOSED}': 'to: {CLOSED}' ends the case",
+                    span,
+                )
+                continue
+            body = expect_map(
+                steps[step_id],
+                steps.value_span(step_id),
+                what=f"the definition of step '{step_id}' (a mapping)",
+                diagnostics=self.diagnostics,
+            )
+            if body is None:
+                continue
+            self.shapes[step_id] = _shape(step_id, body, span)
+            step = self.step(step_id, body, span)
+            if step is not None:
+                result[step_id] = step
+        return result
+
+    def step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
+        where = f"in step '{step_id}'"
+        check_keys(
+            body,
+            allowed=STEP_KEYS,
+            later=LATER_STEP_KEYS,
+            where=where,
+            diagnostics=self.diagnostics,
+        )
+        if "do" in body:
+            return self.do_step(step_id, body, span)
+        if "to" in body:
+            self.error(
+                "to-on-task-step",
+                f"'to' {where} belongs to a do step; a step with an assignee moves on "
+                "through its actions",
+                body.key_span("to"),
+            )
+        has_actions = "actions" in body
+        if not has_actions:
+            self.error(
+                "no-actions",
+                f"step '{step_id}' has neither actions nor do: a case reaching it could "
+                "never leave",
+                span,
+            )
+        ok = has_actions and require(
+            body, ("assignee",), where=where, span=span, diagnostics=self.diagnostics
+        )
+        assignee = self.assignee(body, "assignee", where=where) if "assignee" in body else None
+        sla = self.duration(body, "sla") if "sla" in body else None
+        escalations = self.escalations(body, where=where) if "escalate" in body else ()
+        actions = self.actions(step_id, body) if has_actions else None
+        if not ok:
+            return None
+        if (
+            assignee is None
+            or escalations is None
+            or actions is None
+            or ("sla" in body and sla is None)
+        ):
+            return None
+        return Step(
+            id=step_id,
+            assignee=assignee,
+            sla=sla,
+            escalations=escalations,
+            actions=MappingProxyType(actions),
+            do=None,
+            to=None,
+            span=span,
+        )
+
+    def do_step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
+        where = f"in step '{step_id}'"
+        for key in TASK_STEP_KEYS:
+            if key in body:
+                self.error(
+                    "do-step-with-task-keys",
+                    f"do step '{step_id}' runs by itself: it takes no '{key}'",
+                    body.key_span(key),
+                )
+        has_to = require(
+            body, ("to",), where=f"in do step '{step_id}'", span=span, diagnostics=self.diagnostics
+        )
+        to = self.target(body, "to", allow_closed=True) if has_to else None
+        operations = expect_list(
+            body["do"],
+            body.value_span("do"),
+            what="a list of operations, like - change_terms: {...}",
+            diagnostics=self.diagnostics,
+        )
+        if operations is None:
+            return None
+        if not operations:
+            self.error("wrong-type", f"'do' {where} lists no operation", body.value_span("do"))
+        result: list[ChangeTermsOp] = []
+        ok = True
+        for index, item in enumerate(operations):
+            operation = self.operation(item, operations.item_span(index), where=where)
+            if operation is None:
+                ok = False
+            else:
+                result.append(operation)
+        if to is None or not ok:
+            return None
+        return Step(
+            id=step_id,
+            assignee=None,
+            sla=None,
+            escalations=(),
+            actions=MappingProxyType({}),
+            do=tuple(result),
+            to=to,
+            span=span,
+        )
+
+    def operation(self, item: Any, span: Span, *, where: str) -> ChangeTermsOp | None:
+        operation = expect_map(
+            item, span, what="an operation, like change_terms: {...}", diagnostics=self.diagnostics
+        )
+        if operation is None:
+            return None
+        if len(operation) != 1:
+            self.error(
+                "wrong-type",
+                f"each item of 'do' {where} is one operation, found {len(operation)} keys",
+                span,
+                hint="write each operation as its own '- name: ...' item",
+            )
+            return None
+        name = next(iter(operation))
+        if name not in DO_OPERATIONS:
+            if name in LATER_DO_OPERATIONS:
+                check_keys(
+                    operation,
+                    allowed=(),
+                    later=LATER_DO_OPERATIONS,
+                    where=where,
+                    diagnostics=self.diagnostics,
+                )
+            else:
+                known = (*DO_OPERATIONS, *LATER_DO_OPERATIONS)
+                self.error(
+                    "unknown-operation",
+                    f"unknown operation '{name}' {where}{did_you_mean(str(name), known)}",
+                    operation.key_span(name),
+                    hint=f"a do step runs: {', '.join(DO_OPERATIONS)}",
+                )
+            return None
+        values = expect_map(
+            operation[name],
+            operation.value_span(name),
+            what="a mapping of terms to their new values",
+            diagnostics=self.diagnostics,
+        )
+        if values is None:
+            return None
+        terms: list[TermValue] = []
+        ok = True
+        for term in values:
+            value = self.term_value(values, term)
+            if value is None:
+                ok = False
+            else:
+                terms.append(value)
+        if not values:
+            self.error("wrong-type", "change_terms sets no term", operation.value_span(name))
+        return ChangeTermsOp(values=tuple(terms), span=operation.key_span(name)) if ok else None
+
+    def term_value(self, values: YamlMap, term: Any) -> TermValue | None:
+        key_span = values.key_span(term)
+        if term not in TERMS_NAMES:
+            self.error(
+                "unknown-term",
+                f"unknown terms name '{term}'{did_you_mean(str(term), TERMS_NAMES)}",
+                key_span,
+                hint=None
+                if did_you_mean(str(term), TERMS_NAMES)
+                else "the terms are: " + ", ".join(TERMS_NAMES),
+            )
+            return None
+        value = values[term]
+        span = values.value_span(term)
+        if isinstance(value, str):
+            expression = compile_at(
+                values,
+                term,
+                filename=self.filename,
+                expect=TERM_TYPES[term],
+                schema=self.schema,
+                what=f"a value for {term}",
+                lines=self.lines,
+                diagnostics=self.diagnostics,
+            )
+            if expression is None:
+                return None
+            return TermValue(name=term, literal=None, expression=expression, span=span)
+        problem = _literal_problem(term, value)
+        if problem is not None:
+            message, hint = problem
+            self.error("bad-term-value", message, span, hint=hint)
+            return None
+        return TermValue(name=term, literal=value, expression=None, span=span)
+
+    def assignee(self, mapping: YamlMap, key: str, *, where: str) -> Assignee | None:
+        value = mapping[key]
+        hint = f"write {key}: {{role: {value}}}" if isinstance(value, str) else None
+        body = expect_map(
+            value,
+            mapping.value_span(key),
+            what="an assignee like {role: ...}",
+            diagnostics=self.diagnostics,
+            hint=hint,
+        )
+        if body is None:
+            return None
+        check_keys(
+            body,
+            allowed=ASSIGNEE_KEYS,
+            later=LATER_ASSIGNEE_KEYS,
+            where=f"in an assignee {where}",
+            diagnostics=self.diagnostics,
+        )
+        if not require(
+            body,
+            ("role",),
+            where=f"in the assignee {where}",
+            span=mapping.key_span(key),
+            diagnostics=self.diagnostics,
+        ):
+            return None
+        role = body["role"]
+        span = body.value_span("role")
+        if not isinstance(role, str) or role not in self.roles:
+            self.error(
+                "unknown-role",
+                f"role '{role}' is not declared by the template"
+                + did_you_mean(str(role), self.roles),
+                span,
+                hint="the declared roles are: " + ", ".join(self.roles),
+            )
+            return None
+        return Assignee(role=role, span=span)
+
+    def duration(self, mapping: YamlMap, key: str) -> dt.timedelta | None:
+        value = mapping[key]
+        duration = parse_duration(value)
+        if duration is None:
+            self.error(
+                "bad-duration",
+                f"'{key}' must be a duration, found {describe(value)}",
+                mapping.value_span(key),
+                hint=f"write {DURATION_FORMS}",
+            )
+        return duration
+
+    def escalations(self, body: YamlMap, *, where: str) -> tuple[Escalation, ...] | None:
+        items = expect_list(
+            body["escalate"],
+            body.value_span("escalate"),
+            what="a list of escalations like {after: 24h, to: {role: ...}}",
+            diagnostics=self.diagnostics,
+        )
+        if items is None:
+            return None
+        result: list[Escalation] = []
+        ok = True
+        previous: tuple[dt.timedelta, str] | None = None
+        for index, item in enumerate(items):
+            span = items.item_span(index)
+            rule = expect_map(
+                item,
+                span,
+                what="an escalation like {after: 24h, to: {role: ...}}",
+                diagnostics=self.diagnostics,
+            )
+            if rule is None:
+                ok = False
+                continue
+            check_keys(
+                rule,
+                allowed=ESCALATION_KEYS,
+                where=f"in an escalation {where}",
+                diagnostics=self.diagnostics,
+            )
+            if not require(
+                rule,
+                ESCALATION_KEYS,
+                where=f"in an escalation {where}",
+                span=span,
+                diagnostics=self.diagnostics,
+            ):
+                ok = False
+                continue
+            after = self.duration(rule, "after")
+            to = self.assignee(rule, "to", where=where)
+            if after is not None and previous is not None and after <= previous[0]:
+                self.error(
+                    "escalation-order",
+                    f"escalation {index + 1} {where} comes after {rule['after']}, which is not "
+                    f"later than the escalation before it (after {previous[1]})",
+                    rule.value_span("after"),
+                    hint="list escalations in order, each later than the one before",
+                )
+                ok = False
+            if after is not None:
+                previous = (after, str(rule["after"]))
+            if after is None or to is None:
+                ok = False
+                continue
+            result.append(Escalation(level=index + 1, after=after, to=to, span=span))
+        return tuple(result) if ok else None
+
+    def actions(self, step_id: str, body: YamlMap) -> dict[str, Action] | None:
+        actions = expect_map(
+            body["actions"],
+            body.value_span("actions"),
+            what="a mapping of action names to actions like {to: ...}",
+            diagnostics=self.diagnostics,
+        )
+        if actions is None:
+            return None
+        if not actions:
+            self.error(
+                "no-actions",
+                f"step '{step_id}' has neither actions nor do: a case reaching it could "
+                "never leave",
+                body.value_span("actions"),
+            )
+            return None
+        result: dict[str, Action] = {}
+        ok = True
+        for name in actions:
+            span = actions.key_span(name)
+            if not is_identifier(name):
+                self.error(
+                    "bad-id",
+                    f"an action name must be a name of letters, digits and '_' "
+                    f"not starting with a digit, found {describe(name)}",
+                    span,
+                )
+                ok = False
+                continue
+            action = self.action(
+                name,
+                actions[name],
+                actions.value_span(name),
+                span,
+                where=f"in action '{name}' of step '{step_id}'",
+            )
+            if action is None:
+                ok = False
+            else:
+                result[name] = action
+        return result if ok else None
+
+    def action(
+        self, name: str, value: Any, value_span: Span, span: Span, *, where: str
+    ) -> Action | None:
+        hint = f"write {name}: {{to: {value}}}" if isinstance(value, str) else None
+        body = expect_map(
+            value,
+            value_span,
+            what="an action like {to: step}",
+            diagnostics=self.diagnostics,
+            hint=hint,
+        )
+        if body is None:
+            return None
+        check_keys(
+            body,
+            allowed=ACTION_KEYS,
+            later=LATER_ACTION_KEYS,
+            where=where,
+            diagnostics=self.diagnostics,
+        )
+        if not require(body, ("to",), where=where, span=span, diagnostics=self.diagnostics):
+            return None
+        to = self.target(body, "to", allow_closed=True)
+        outcome = None
+        if "outcome" in body:
+            outcome = expect_identifier(
+                body, "outcome", what="an outcome", diagnostics=self.diagnostics
+            )
+            if outcome is not None and to is not None and to != CLOSED:
+                self.diagnostics.append(
+                    warning(
+                        "outcome-ignored",
+                        f"the outcome {where} is never recorded: the action does not close "
+                        "the case",
+                        body.key_span("outcome"),
+                    )
+                )
+        requires_comment = False
+        if "requires_comment" in body:
+            flag = body["requires_comment"]
+            if isinstance(flag, bool):
+                requires_comment = flag
+            else:
+                self.error(
+                    "wrong-type",
+                    f"'requires_comment' {where} must be true or false, found {describe(flag)}",
+                    body.value_span("requires_comment"),
+                )
+                return None
+        if to is None or ("outcome" in body and outcome is None):
+            return None
+        return Action(
+            name=name, to=to, outcome=outcome, requires_comment=requires_comment, span=span
+        )
+
+    def target(self, mapping: YamlMap, key: str, *, allow_closed: bool) -> str | None:
+        """A step id (or `closed` where allowed) named by `mapping[key]`."""
+        value = mapping[key]
+        span = mapping.value_span(key)
+        if allow_closed and value == CLOSED:
+            return CLOSED
+        if isinstance(value, str) and value in self.step_ids:
+            return value
+        names = self.step_ids + ((CLOSED,) if allow_closed else ())
+        expected = "a step id or 'closed'" if allow_closed else "a step id"
+        close = did_you_mean(str(value), names)
+        if isinstance(value, str):
+            message = f"'{key}' names unknown step '{value}'{close}"
+        else:
+            message = f"'{key}' must name a step, found {describe(value)}"
+        hint = None if close else f"expected {expected}: " + ", ".join(names)
+        self.error("unknown-step", message, span, hint=hint)
+        return None
+
+
+def _shape(step_id: str, body: YamlMap, span: Span) -> StepShape:
+    """Where the step leads, read leniently from the YAML (for the graph checks)."""
+    if "do" in body:
+        to = body.get("to")
+        targets = (to,) if isinstance(to, str) else ()
+        return StepShape(step_id, span, True, targets, body.value_span("to") if targets else None)
+    actions = body.get("actions")
+    targets = ()
+    if isinstance(actions, Mapping):
+        found = (a.get("to") for a in actions.values() if isinstance(a, Mapping))
+        targets = tuple(dict.fromkeys(t for t in found if isinstance(t, str)))
+    return StepShape(step_id, span, False, targets)
+
+
+def _literal_problem(term: str, value: Any) -> tuple[str, str | None] | None:
+    """Why a literal `change_terms` value does not fit its term, or None when it does."""
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    found = describe(value)
+    if term == "credit_limit":
+        if not is_number or value < 0:
+            return f"credit_limit takes an amount of 0 or more, found {found}", None
+    elif term == "payment_terms_days":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return f"payment_terms_days takes a whole number of days, found {found}", None
+    elif term == "prepayment_pct":
+        if not is_number or not 0 <= value <= 1:
+            return (
+                f"prepayment_pct takes a fraction from 0 to 1, found {found}",
+                'percentages are fractions: write "30%" or 0.3',
+            )
+    elif term == "order_hold":
+        if not isinstance(value, bool):
+            return f"order_hold takes true or false, found {found}", None
+    elif term == "next_review_at" and not (
+        value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
+    ):
+        return f"next_review_at takes a date like 2025-06-30, found {found}", None
+    return None
