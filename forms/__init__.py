@@ -1,0 +1,29 @@
+"""Form definitions: fields as data, their JSON Schema, validation of data with field paths, and
+the types the rules checker reads. Pure: no I/O, no clock (docs/forms.md)."""
+
+from forms.fields import LANGUAGES, Field, FieldType
+from forms.form import Form, FormError
+from forms.json_schema import field_schema
+from forms.loader import check_form, load_form
+from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
+from forms.validation import DataError, normalise, path_text, validate
+
+__all__ = [
+    "LANGUAGES",
+    "TERMS",
+    "TERMS_FIELDS",
+    "TERMS_SCHEMA",
+    "DataError",
+    "Field",
+    "FieldType",
+    "Form",
+    "FormError",
+    "check_form",
+    "field_schema",
+    "load_form",
+    "normalise",
+    "path_text",
+    "terms_json_schema",
+    "validate",
+    "validate_terms",
+]

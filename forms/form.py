@@ -1,0 +1,62 @@
+"""A loaded form: an immutable value with its identity (key, checksum) and what it means to the
+JSON Schema validator and to the rules checker. Pure."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from dsl import DiagnosticsError, FieldInfo
+from forms.fields import Field
+from forms.json_schema import object_schema
+from forms.validation import build_validator
+
+
+class FormError(DiagnosticsError):
+    """A form definition that cannot be loaded; `diagnostics` lists every problem found."""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form definition, validated completely when loaded and never changed after.
+
+    `label` and `description` map a language to text; `checksum` is the sha256 of the source.
+    """
+
+    key: str
+    label: Mapping[str, str]
+    fields: tuple[Field, ...]
+    checksum: str
+    filename: str = ""
+    description: Mapping[str, str] | None = None
+    # derived from the fields, built once (STYLE §2: derived data lives beside the spec)
+    _schema: Mapping[str, Any] = dataclasses.field(init=False, repr=False, compare=False)
+    _validator: Draft202012Validator = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        title = self.label.get("en") or next(iter(self.label.values()), None) or self.key
+        schema = object_schema(self.fields, title=title, schema_id=f"riskdesk:form:{self.key}")
+        object.__setattr__(self, "_schema", MappingProxyType(schema))
+        object.__setattr__(self, "_validator", build_validator(schema))
+
+    def field(self, field_id: str) -> Field | None:
+        """The field named `field_id`, or None."""
+        return next((f for f in self.fields if f.id == field_id), None)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of this form's data; a fresh copy each call."""
+        return copy.deepcopy(dict(self._schema))
+
+    def dsl_schema(self) -> Mapping[str, FieldInfo]:
+        """What the rules checker knows of this form: field id → `FieldInfo`, in form order."""
+        return MappingProxyType({f.id: f.field_info() for f in self.fields})
+
+    def validator(self) -> Draft202012Validator:
+        """The JSON Schema validator of this form's data (used by `forms.validate`)."""
+        return self._validator

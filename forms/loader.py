@@ -1,0 +1,126 @@
+"""Load and check a form definition written in YAML (docs/forms.md). Pure: no I/O.
+
+Every problem of a file is collected as a positioned diagnostic; `load_form` raises them all
+together as a `FormError`, `check_form` returns them. Keys and field types of the design that a
+later version reads are refused with `not-supported-yet` at their position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from types import MappingProxyType
+from typing import Any
+
+from dsl import Diagnostic, DiagnosticsError, Span, YamlList, YamlMap, load_yaml
+from dsl.diagnostics import has_errors
+from forms.field_reader import FieldReader
+from forms.fields import LANGUAGES, Field
+from forms.form import Form, FormError
+from forms.reading import describe
+
+TOP_KEYS = ("form", "label", "description", "fields")
+
+
+def load_form(text: str, *, filename: str) -> Form:
+    """Load a form definition and check it completely.
+
+    Returns the `Form`; raises `FormError` listing every problem (YAML syntax errors included).
+    """
+    form, diagnostics = _read(text, filename=filename)
+    if form is None or has_errors(diagnostics):
+        raise FormError(diagnostics)
+    return form
+
+
+def check_form(text: str, *, filename: str) -> tuple[Diagnostic, ...]:
+    """Every problem of a form definition, as `load_form` finds them; never raises."""
+    return tuple(_read(text, filename=filename)[1])
+
+
+def _read(text: str, *, filename: str) -> tuple[Form | None, list[Diagnostic]]:
+    try:
+        document = load_yaml(text, filename=filename)
+    except DiagnosticsError as exc:
+        return None, list(exc.diagnostics)
+    reader = _FormReader(filename)
+    form = reader.form(document, checksum=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    diagnostics = sorted(
+        reader.diagnostics, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0)
+    )
+    return form, diagnostics
+
+
+class _FormReader(FieldReader):
+    """Reads one form file: the form's own keys, then each field."""
+
+    def form(self, document: Any, *, checksum: str) -> Form | None:
+        if document is None:
+            self.error(
+                "empty-form",
+                "the file is empty; expected a form definition with 'form' and 'fields'",
+                Span.point(self.filename, 1, 1),
+            )
+            return None
+        if not isinstance(document, YamlMap):
+            self.error(
+                "wrong-type",
+                f"expected a form definition (a mapping with form, label and fields), "
+                f"found {describe(document)}",
+                getattr(document, "span", Span.point(self.filename, 1, 1)),
+            )
+            return None
+        self.check_keys(document, allowed=TOP_KEYS, later=(), where="in a form")
+        first = Span.point(self.filename, document.span.line, document.span.column)
+        key = None
+        if "form" in document:
+            key = self.name(document, "form", what="the form's key", check_terms=False)
+        else:
+            self.error("missing-key", "missing 'form' (the form's key) in the form", first)
+        label = self.label(document, "label") if "label" in document else None
+        description = self.label(document, "description") if "description" in document else None
+        fields: tuple[Field, ...] = ()
+        if "fields" in document:
+            fields = self.fields(document)
+        else:
+            self.error("missing-key", "missing 'fields' (the list of fields) in the form", first)
+        if key is None or has_errors(self.diagnostics):
+            return None
+        return Form(
+            key=key,
+            label=MappingProxyType(label or dict.fromkeys(LANGUAGES, key)),
+            fields=fields,
+            checksum=checksum,
+            filename=self.filename,
+            description=MappingProxyType(description) if description else None,
+        )
+
+    def fields(self, document: YamlMap) -> tuple[Field, ...]:
+        items = document["fields"]
+        if not isinstance(items, YamlList):
+            self.error(
+                "wrong-type",
+                f"expected 'fields' to be a list of fields, found {describe(items)}",
+                document.value_span("fields"),
+            )
+            return ()
+        result: list[Field] = []
+        seen: dict[str, Span] = {}
+        for index, item in enumerate(items):
+            field = self.field(item, items.item_span(index))
+            # duplicates are told even when either field has other problems
+            field_id = item.get("id") if isinstance(item, YamlMap) else None
+            if isinstance(field_id, str) and field_id in seen:
+                self.error(
+                    "duplicate-field",
+                    f"duplicate field id '{field_id}'",
+                    item.value_span("id"),
+                    hint=f"the first field '{field_id}' is on line {seen[field_id].line}",
+                )
+                continue
+            if isinstance(field_id, str):
+                seen[field_id] = item.value_span("id")
+            if field is not None:
+                result.append(field)
+        return tuple(result)
+
+    # -- one field -------------------------------------------------------------------------------

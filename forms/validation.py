@@ -1,0 +1,254 @@
+"""Checking a form's data against its JSON Schema, with every error in the form's own words.
+
+Pure. `jsonschema` finds the errors; this module turns each into a `DataError` with the field's
+path and a message that names the field by its label ("Max overdue days must be at least 0"), so
+nothing downstream reads jsonschema's text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+
+from forms.fields import EXPECTED, Field, FieldType
+from forms.json_schema import is_demanded
+from forms.reading import describe, did_you_mean, number_text
+
+if TYPE_CHECKING:
+    from forms.form import Form
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DataError:
+    """One problem with submitted data: where (`("contacts", 2, "phone")`), what, and a stable
+    code (`required`, `unknown-field`, `wrong-type`, `below-minimum`, `above-maximum`, `too-long`,
+    `not-an-option`, `bad-date`)."""
+
+    path: Path
+    message: str
+    code: str
+
+    def to_dict(self) -> dict[str, str]:
+        """`{"path": "contacts[2].phone", "message": ..., "code": ...}`."""
+        return {"path": path_text(self.path), "message": self.message, "code": self.code}
+
+
+def path_text(path: Iterable[str | int]) -> str:
+    """A path as one string: `("contacts", 2, "phone")` → `contacts[2].phone`; `()` → ``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("date")
+def is_iso_date(instance: object) -> bool:
+    """`YYYY-MM-DD` exactly, and a real day (`2024-02-30` is not)."""
+    if not isinstance(instance, str):
+        return True  # the type keyword reports other values
+    if not _ISO_DATE.fullmatch(instance):
+        return False
+    try:
+        date.fromisoformat(instance)
+    except ValueError:
+        return False
+    return True
+
+
+def build_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    """A draft 2020-12 validator for `schema` that really checks `format: date`."""
+    return Draft202012Validator(dict(schema), format_checker=FORMATS)
+
+
+def validate(form: Form, data: object) -> tuple[DataError, ...]:
+    """Every problem of `data` (a form's values, as JSON) against `form`, in the form's field
+    order, at most one per field; empty when the data is valid."""
+    if isinstance(data, Mapping) and not isinstance(data, dict):
+        data = dict(data)  # JSON Schema's "object" is a dict
+    return explain(
+        form.validator(), data, fields=form.fields, subject="the data", unknown="unknown field"
+    )
+
+
+def normalise(form: Form, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` (already validated) in its stored shape, as a new dict in the form's field order:
+    defaults filled in, nulls dropped (null means "not given"), whole numbers of integer fields
+    as ints. Keys the form does not know are kept after the form's fields."""
+    result: dict[str, Any] = {}
+    for field in form.fields:
+        value = data.get(field.id)
+        if value is None:
+            value = field.default
+        if value is None:
+            continue
+        if field.type is FieldType.INTEGER and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        result[field.id] = value
+    known = {field.id for field in form.fields}
+    result.update((key, value) for key, value in data.items() if key not in known)
+    return result
+
+
+def explain(
+    validator: Draft202012Validator,
+    data: object,
+    *,
+    fields: Sequence[Field],
+    subject: str,
+    unknown: str,
+    prefix: Path = (),
+) -> tuple[DataError, ...]:
+    """The validator's errors for `data` as `DataError`s, one per path, in field order.
+
+    `subject` names the whole object in a message ("the data"), `unknown` starts the message for
+    a key no field has ("unknown field"), `prefix` is put before every path (`("terms",)`).
+    """
+    by_id = {field.id: field for field in fields}
+    found: dict[Path, DataError] = {}
+    for error in validator.iter_errors(data):
+        for path, message, code in _explain(error, by_id, subject=subject, unknown=unknown):
+            full = (*prefix, *path)
+            held = found.get(full)
+            if held is None or _PRIORITY[code] < _PRIORITY[held.code]:
+                found[full] = DataError(full, message, code)
+    order = {field_id: index for index, field_id in enumerate(by_id)}
+    position = {key: index for index, key in enumerate(data)} if isinstance(data, dict) else {}
+
+    def place(item: DataError) -> tuple[int, int, str]:
+        head = item.path[len(prefix)] if len(item.path) > len(prefix) else None
+        return (order.get(head, len(order)), position.get(head, 0), path_text(item.path))
+
+    return tuple(sorted(found.values(), key=place))
+
+
+# When one value breaks several constraints, the first of these is the one worth telling.
+_PRIORITY: dict[str, int] = {
+    code: rank
+    for rank, code in enumerate(
+        (
+            "not-an-object",
+            "required",
+            "unknown-field",
+            "wrong-type",
+            "not-an-option",
+            "bad-date",
+            "below-minimum",
+            "above-maximum",
+            "too-long",
+            "invalid",
+        )
+    )
+}
+
+_Explained = list[tuple[Path, str, str]]
+
+
+def _explain(
+    error: ValidationError, fields: Mapping[str, Field], *, subject: str, unknown: str
+) -> _Explained:
+    path: Path = tuple(error.absolute_path)
+    if not path:
+        return _explain_object(error, fields, subject=subject, unknown=unknown)
+    field = fields.get(str(path[0]))
+    if field is None or len(path) != 1:  # nested values come with a later cut
+        return [(path, f"{path_text(path)} is not valid", "invalid")]
+    explain_keyword = _BY_KEYWORD.get(str(error.validator))
+    if explain_keyword is None:
+        return [(path, f"{field.title()} is not valid", "invalid")]
+    message, code = explain_keyword(field, error.instance)
+    return [(path, message, code)]
+
+
+def _explain_object(
+    error: ValidationError, fields: Mapping[str, Field], *, subject: str, unknown: str
+) -> _Explained:
+    """An error about the whole object: not an object, a field missing, keys no field has."""
+    instance = error.instance
+    if error.validator == "type" or not isinstance(instance, dict):
+        message = f"{subject} must be an object of field ids and values, found {describe(instance)}"
+        return [((), message, "not-an-object")]
+    if error.validator == "required":
+        return [
+            ((name,), f"required field '{name}' is missing", "required")
+            for name in error.validator_value
+            if name not in instance
+        ]
+    if error.validator == "additionalProperties":
+        return [
+            ((key,), f"{unknown} '{key}'{did_you_mean(str(key), fields)}", "unknown-field")
+            for key in instance
+            if key not in fields
+        ]
+    return [((), f"{subject} is not valid", "invalid")]
+
+
+def _options_text(options: Sequence[str]) -> str:
+    shown = ", ".join(options[:12])
+    return shown + (f" (and {len(options) - 12} more)" if len(options) > 12 else "")
+
+
+def _type(field: Field, value: Any) -> tuple[str, str]:
+    if value is None and is_demanded(field):
+        return f"required field '{field.id}' is missing", "required"
+    if field.type is FieldType.CHOICE:
+        return _option(field, value)
+    return f"{field.title()} must be {EXPECTED[field.type]}, found {describe(value)}", "wrong-type"
+
+
+def _option(field: Field, value: Any) -> tuple[str, str]:
+    options = field.options or ()
+    hint = did_you_mean(value, options) if isinstance(value, str) else ""
+    message = f"{field.title()} must be one of {_options_text(options)}, found {describe(value)}"
+    return message + hint, "not-an-option"
+
+
+def _minimum(field: Field, value: Any) -> tuple[str, str]:
+    assert field.minimum is not None
+    return f"{field.title()} must be at least {number_text(field.minimum)}", "below-minimum"
+
+
+def _maximum(field: Field, value: Any) -> tuple[str, str]:
+    assert field.maximum is not None
+    return f"{field.title()} must be at most {number_text(field.maximum)}", "above-maximum"
+
+
+def _max_length(field: Field, value: Any) -> tuple[str, str]:
+    return (
+        f"{field.title()} must be at most {field.max_length} characters long, found {len(value)}",
+        "too-long",
+    )
+
+
+def _min_length(field: Field, value: Any) -> tuple[str, str]:
+    return f"required field '{field.id}' is empty", "required"
+
+
+def _format(field: Field, value: Any) -> tuple[str, str]:
+    return f"{field.title()} must be a date written YYYY-MM-DD, found {describe(value)}", "bad-date"
+
+
+# One explanation per JSON Schema keyword that a field's schema uses (forms.json_schema).
+_BY_KEYWORD: Mapping[str, Callable[[Field, Any], tuple[str, str]]] = {
+    "type": _type,
+    "enum": _option,
+    "minimum": _minimum,
+    "maximum": _maximum,
+    "maxLength": _max_length,
+    "minLength": _min_length,
+    "format": _format,
+}
