@@ -1,0 +1,74 @@
+"""The riskdesk runtime: persistence, versioned specs, evaluation, cases, timers, audit.
+
+The only package with I/O and the clock. Services take an open `Session` (from
+`Database.transaction()`) and keyword-only arguments with `now` passed in, and return the frozen
+views of `engine.views`. Names are imported on first use, so `import engine` stays cheap and the
+migrations can load `engine.models` alone.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    # database and settings
+    "Database": "engine.db",
+    "upgrade": "engine.db",
+    "Settings": "engine.settings",
+    "get_settings": "engine.settings",
+    # errors
+    "EngineError": "engine.errors",
+    "NotFoundError": "engine.errors",
+    "PermissionDeniedError": "engine.errors",
+    "ConflictError": "engine.errors",
+    "InvalidRequestError": "engine.errors",
+    "DataValidationError": "engine.errors",
+    "NotConfiguredError": "engine.errors",
+    # services
+    "import_template": "engine.templates",
+    "CustomerInput": "engine.customers",
+    "upsert_customer": "engine.customers",
+    "get_customer": "engine.customers",
+    "list_customers": "engine.customers",
+    "EventInput": "engine.events",
+    "record_event": "engine.events",
+    "list_cases": "engine.cases",
+    "get_case": "engine.cases",
+    "take_action": "engine.cases",
+    "sweep": "engine.timers",
+    "start_scheduler": "engine.scheduler",
+    # views
+    "Page": "engine.views",
+    "SpecRef": "engine.views",
+    "SpecSummary": "engine.views",
+    "list_specs": "engine.specs",
+    "TemplateImported": "engine.views",
+    "TermsView": "engine.views",
+    "AlertView": "engine.views",
+    "AssessmentView": "engine.views",
+    "CustomerSummary": "engine.views",
+    "CustomerView": "engine.views",
+    "CustomerUpserted": "engine.views",
+    "EventView": "engine.views",
+    "EventRecorded": "engine.views",
+    "CaseSummary": "engine.views",
+    "CaseTransitionView": "engine.views",
+    "CaseView": "engine.views",
+    "SweepReport": "engine.views",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute '{name}'")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

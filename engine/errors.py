@@ -11,7 +11,7 @@ from typing import Any
 
 
 class EngineError(Exception):
-    """Base of every refusal; `title` is a short summary, `detail` the sentence shown to the user."""
+    """Base of every refusal; `title` sums it up, `detail` is the sentence shown to the user."""
 
     title = "Request refused"
 

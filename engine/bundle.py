@@ -1,0 +1,1092 @@
+"""Template bundles: read a folder or .zip, check every file in it, return a frozen `Bundle`.
+
+Pure apart from reading the bundle's own files: no database, no clock, no settings. Every problem
+of every file is collected as a positioned diagnostic (file names relative to the bundle root, such
+as `rules/credit.rules`) and raised together as one `TemplateError`. The format is described in
+docs/templates.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, KeysView, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
+
+from jsonschema import Draft202012Validator, ValidationError
+
+import dsl
+import forms
+import workflows
+from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, YamlList, YamlMap
+from dsl.diagnostics import error, has_errors
+
+if TYPE_CHECKING:
+    from forms import Form
+    from workflows import Workflow
+
+TEMPLATE_FILE: Final = "template.yaml"
+DEFAULT_CASES_FILE: Final = "tests/cases.yaml"
+CUSTOMER_FORM: Final = "customer"
+LANGUAGES: Final = ("en", "zh")
+# A case without `as_of` is evaluated as of this date, so that it gives the same result every day.
+DEFAULT_CASE_AS_OF: Final = date(2026, 1, 1)
+# Columns of sample data besides the customer form's fields and the credit terms.
+IDENTITY_COLUMNS: Final = ("external_ref", "name", "department")
+# Keys of the design that a later version reads.
+FUTURE_KEYS: Final = frozenset({"schedules"})
+
+MAX_ZIP_BYTES: Final = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES: Final = 50 * 1024 * 1024
+MAX_FILE_BYTES: Final = 10 * 1024 * 1024
+MAX_ENTRIES: Final = 2_000
+
+_ID: Final = "^[a-z][a-z0-9_]*$"
+_LABEL: Final[dict[str, Any]] = {
+    "type": ["string", "object"],
+    "minLength": 1,
+    "propertyNames": {"enum": list(LANGUAGES)},
+    "additionalProperties": {"type": "string", "minLength": 1},
+    "minProperties": 1,
+}
+
+
+def _file_list(pattern: str, description: str) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "string", "pattern": pattern},
+        "uniqueItems": True,
+        "description": description,
+    }
+
+
+TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:riskdesk:schema:template",
+    "title": "riskdesk template bundle (template.yaml)",
+    "description": "The root file of a template bundle; paths are relative to it, with '/'.",
+    "type": "object",
+    "required": ["template", "version", "name", "base_currency", "roles", "forms", "rulesets"],
+    "additionalProperties": False,
+    "properties": {
+        "template": {"type": "string", "pattern": _ID, "description": "the template's key"},
+        "version": {
+            "type": "string",
+            "pattern": r"^\d+\.\d+\.\d+$",
+            "description": "the template's own version, such as 1.0.0",
+        },
+        "name": {**_LABEL, "description": "text, or language (en, zh) to text"},
+        "description": {**_LABEL, "description": "text, or language (en, zh) to text"},
+        "base_currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "the currency its money amounts are in; a workspace in another "
+            "base currency refuses the template",
+        },
+        "roles": {
+            "type": "array",
+            "items": {"type": "string", "pattern": _ID},
+            "minItems": 1,
+            "uniqueItems": True,
+            "description": "the roles its workflows use (admin is built in)",
+        },
+        "forms": {
+            **_file_list(r"\.ya?ml$", "form files; one of them defines the form 'customer'"),
+            "minItems": 1,
+        },
+        "rulesets": _file_list(r"\.rules$", "rules files, each naming its form"),
+        "workflows": _file_list(r"\.ya?ml$", "workflow files"),
+        "sample_data": _file_list(r"\.csv$", "sample customers, one CSV file each"),
+        "tests": _file_list(r"\.ya?ml$", f"test case files (default: {DEFAULT_CASES_FILE})"),
+    },
+}
+
+CASES_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:riskdesk:schema:template-cases",
+    "title": "riskdesk template test cases",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["name", "record", "expected"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "ruleset": {"type": "string", "description": "default: the customer form's ruleset"},
+            "as_of": {"description": f"evaluation date (default {DEFAULT_CASE_AS_OF})"},
+            "record": {"type": "object", "description": "customer fields and credit terms"},
+            "expected": {
+                "type": "object",
+                "required": ["score", "tier", "fired"],
+                "additionalProperties": False,
+                "properties": {
+                    "score": {"type": "number"},
+                    "tier": {"type": "string", "minLength": 1},
+                    "fired": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                    "flags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                },
+            },
+        },
+    },
+}
+
+# What a value must be, by path in the document ("*" stands for any list index or mapping key).
+_EXPECTED: Final[Mapping[tuple[str, ...], str]] = {
+    ("template",): "a key in lower case: letters, digits and _, starting with a letter",
+    ("version",): "a version of three numbers such as 1.0.0",
+    ("name",): "a text, or a mapping of language (en, zh) to text",
+    ("name", "*"): "a text",
+    ("description",): "a text, or a mapping of language (en, zh) to text",
+    ("description", "*"): "a text",
+    ("base_currency",): "a three-letter currency code in capitals, such as CNY",
+    ("roles",): "a list of role names",
+    ("roles", "*"): "a role name: lower-case letters, digits and _, starting with a letter",
+    ("forms",): "a list of form files",
+    ("forms", "*"): "the path of a .yaml file in the bundle",
+    ("rulesets",): "a list of rules files",
+    ("rulesets", "*"): "the path of a .rules file in the bundle",
+    ("workflows",): "a list of workflow files",
+    ("workflows", "*"): "the path of a .yaml file in the bundle",
+    ("sample_data",): "a list of sample data files",
+    ("sample_data", "*"): "the path of a .csv file in the bundle",
+    ("tests",): "a list of test case files",
+    ("tests", "*"): "the path of a .yaml file in the bundle",
+    (): "a list of cases",
+    ("*",): "a case: a mapping with name, record and expected",
+    ("*", "name"): "a text",
+    ("*", "ruleset"): "the id of a ruleset of the bundle",
+    ("*", "record"): "a mapping of field name to value",
+    ("*", "expected"): "a mapping with score, tier and fired",
+    ("*", "expected", "score"): "a number",
+    ("*", "expected", "tier"): "a tier name",
+    ("*", "expected", "fired"): "a list of rule ids, each once",
+    ("*", "expected", "fired", "*"): "a rule id",
+    ("*", "expected", "flags"): "a list of flag names, each once",
+    ("*", "expected", "flags", "*"): "a flag name",
+}
+
+
+class TemplateError(DiagnosticsError):
+    """A bundle that cannot be imported; `diagnostics` lists every problem of every file, and
+    `sources` holds the text of each file read (file name → text) for rendering snippets."""
+
+    def __init__(
+        self, diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(diagnostics)
+        self.sources: Mapping[str, str] = MappingProxyType(dict(sources or {}))
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Definition(Generic[T]):
+    """One definition of a bundle: its key, the loaded value, its source text and file name."""
+
+    key: str
+    value: T
+    source: str
+    filename: str
+
+
+class Definitions(Generic[T]):
+    """The definitions of one kind, in the order template.yaml lists them.
+
+    Iterating gives the `Definition`s; indexing, `get`, `in` and `keys()` go by key.
+    """
+
+    __slots__ = ("_by_key",)
+
+    def __init__(self, items: Iterable[Definition[T]] = ()) -> None:
+        self._by_key: Mapping[str, Definition[T]] = MappingProxyType({d.key: d for d in items})
+
+    def __iter__(self) -> Iterator[Definition[T]]:
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __getitem__(self, key: str) -> Definition[T]:
+        return self._by_key[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def get(self, key: str) -> Definition[T] | None:
+        return self._by_key.get(key)
+
+    def keys(self) -> KeysView[str]:
+        return self._by_key.keys()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Definitions) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._by_key))
+
+    def __repr__(self) -> str:
+        return f"Definitions({list(self._by_key)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A test case of the bundle: a record in, the expected score, tier and fired rules out."""
+
+    name: str
+    record: Mapping[str, Any]
+    score: int | float
+    tier: str
+    fired: tuple[str, ...]
+    flags: tuple[str, ...] | None  # None: not checked
+    as_of: date
+    ruleset: str | None  # None: the customer form's ruleset
+    filename: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """A checked template bundle. Everything in it was valid when it was loaded."""
+
+    key: str
+    version: str  # the template's own version, "1.0.0"
+    name: Mapping[str, str]  # language → text
+    description: Mapping[str, str]
+    base_currency: str
+    roles: tuple[str, ...]
+    forms: Definitions[Form]
+    rulesets: Definitions[CompiledRuleset]  # by ruleset id
+    workflows: Definitions[Workflow]
+    sample_data: Mapping[str, str]  # file name → text
+    cases: tuple[Case, ...]
+    source: str  # the text of template.yaml
+    sources: Mapping[str, str]  # file name → text, for every file read
+    warnings: tuple[Diagnostic, ...]
+    checksum: str  # sha256 over every file read
+    filename: str = TEMPLATE_FILE
+
+    @property
+    def customer_form(self) -> Form:
+        return self.forms[CUSTOMER_FORM].value
+
+    def ruleset_for(self, form: str = CUSTOMER_FORM) -> CompiledRuleset | None:
+        """The first ruleset written for `form`, in template.yaml's order."""
+        return next((d.value for d in self.rulesets if d.value.form == form), None)
+
+
+class CheckResult(NamedTuple):
+    """What `check_path` found: every error and warning, and the text of each file read."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    sources: Mapping[str, str]
+
+
+def load_bundle(path: str | Path, *, base_currency: str | None = None) -> Bundle:
+    """Read and check the bundle at `path` (a folder or a .zip).
+
+    Returns the `Bundle`, warnings kept on `Bundle.warnings`. Raises `TemplateError` with every
+    error and warning of every file when there is an error, including a `base_currency` other
+    than the one given (when given).
+    """
+    bundle, diagnostics, sources = _read_bundle(Path(path), base_currency=base_currency)
+    if bundle is None or has_errors(diagnostics):
+        raise TemplateError(diagnostics, sources)
+    return bundle
+
+
+def check_path(path: str | Path, *, base_currency: str | None = None) -> CheckResult:
+    """Every diagnostic of a bundle folder, a .zip bundle or a single .rules file; never raises.
+
+    A single rules file is compiled without a form (only structural errors are found); its
+    diagnostics name it as `path` was given.
+    """
+    path = Path(path)
+    if path.is_file() and path.suffix == ".rules":
+        try:
+            source = _decode(path.read_bytes())
+        except (OSError, UnicodeDecodeError) as exc:
+            return CheckResult((error("unreadable", f"cannot read {path}: {exc}", None),), {})
+        filename = str(path)
+        return CheckResult(
+            dsl.check_ruleset(source, filename=filename), MappingProxyType({filename: source})
+        )
+    if path.is_file() and path.name == TEMPLATE_FILE:
+        path = path.parent
+    if not path.exists():
+        return CheckResult((error("not-found", f"{path} does not exist", None),), {})
+    if path.is_file() and path.suffix.lower() != ".zip":
+        message = f"{path} is neither a template folder, a .zip bundle nor a .rules file"
+        return CheckResult((error("not-a-bundle", message, None),), {})
+    _, diagnostics, sources = _read_bundle(path, base_currency=base_currency)
+    return CheckResult(diagnostics, sources)
+
+
+# --- the bundle's files ------------------------------------------------------------------------
+
+
+class _FileTooLarge(Exception):
+    pass
+
+
+class _Files:
+    """The files of a bundle by path relative to its root; `read` gives None for an absent one."""
+
+    def read(self, name: str) -> bytes | None:
+        raise NotImplementedError
+
+
+class _Folder(_Files):
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def read(self, name: str) -> bytes | None:
+        path = (self.root / name).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None  # a symlink out of the bundle counts as absent
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise _FileTooLarge(name)
+        return path.read_bytes()
+
+
+class _Archive(_Files):
+    def __init__(self, members: Mapping[str, bytes]) -> None:
+        self.members = members
+
+    def read(self, name: str) -> bytes | None:
+        return self.members.get(name)
+
+
+def _is_safe(name: str) -> bool:
+    """A relative path with '/' between folders that stays inside the bundle."""
+    if not name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return False
+    return all(part not in ("", ".", "..") for part in name.rstrip("/").split("/"))
+
+
+def _is_ignored(name: str) -> bool:
+    """Files that archivers add on their own."""
+    parts = name.split("/")
+    return parts[0] == "__MACOSX" or parts[-1] in (".DS_Store", "Thumbs.db")
+
+
+def _open_zip(path: Path) -> tuple[_Archive | None, list[Diagnostic]]:
+    """The members of a .zip bundle below its root; refuses unsafe or oversized archives."""
+    if path.stat().st_size > MAX_ZIP_BYTES:
+        message = f"the bundle is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"
+        return None, [error("bundle-too-large", message, None)]
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        return None, [error("not-a-zip", f"{path.name} is not a readable .zip file: {exc}", None)]
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir() and not _is_ignored(i.filename)]
+        unsafe = [
+            i.filename
+            for i in infos
+            if not _is_safe(i.filename) or (i.external_attr >> 16) & 0o170000 == 0o120000
+        ]
+        if unsafe:
+            return None, [
+                error(
+                    "unsafe-path",
+                    f"the zip holds '{name}', which is not a plain path inside the bundle",
+                    None,
+                    hint="rebuild the zip from the bundle folder",
+                )
+                for name in unsafe
+            ]
+        if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+            message = (
+                f"the bundle unpacks to more than {MAX_ENTRIES} files or "
+                f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB"
+            )
+            return None, [error("bundle-too-large", message, None)]
+        names = {i.filename for i in infos}
+        prefix = _zip_root(names)
+        if prefix is None:
+            message = f"the zip has no {TEMPLATE_FILE} at its root or inside one top-level folder"
+            return None, [error("no-template-file", message, None)]
+        try:
+            members = {
+                i.filename[len(prefix) :]: archive.read(i)
+                for i in infos
+                if i.filename.startswith(prefix)
+            }
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            return None, [error("not-a-zip", f"{path.name} cannot be unpacked: {exc}", None)]
+    return _Archive(members), []
+
+
+def _zip_root(names: set[str]) -> str | None:
+    """'' when template.yaml is at the root, 'top/' when it is in the zip's one top folder."""
+    if TEMPLATE_FILE in names:
+        return ""
+    tops = {name.split("/", 1)[0] for name in names}
+    if len(tops) == 1 and all("/" in name for name in names):
+        prefix = f"{next(iter(tops))}/"
+        if prefix + TEMPLATE_FILE in names:
+            return prefix
+    return None
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8-sig")
+
+
+# --- positions and messages -----------------------------------------------------------------
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a typo away from `name`, if any."""
+    best: tuple[int, str] | None = None
+    limit = max(1, len(name) // 3)
+    for candidate in candidates:
+        distance = _distance(name.lower(), candidate.lower())
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = _suggest(name, candidates)
+    return f"; did you mean '{close}'?" if close else ""
+
+
+def _found(value: Any) -> str:
+    """A value in words, as the author wrote it."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
+    return f"'{value}'"
+
+
+def _node(document: Any, path: Iterable[Any]) -> tuple[Any, Any, Any]:
+    """The container holding the value at `path`, the last key or index, and the value."""
+    parent: Any = None
+    last: Any = None
+    node = document
+    for step in path:
+        parent, last = node, step
+        node = node[step]
+    return parent, last, node
+
+
+def _value_span(document: Any, path: list[Any], filename: str) -> Span:
+    parent, last, node = _node(document, path)
+    if isinstance(parent, YamlMap):
+        return parent.value_span(last)
+    if isinstance(parent, YamlList):
+        return parent.item_span(last)
+    return _start(node, filename)
+
+
+def _start(node: Any, filename: str) -> Span:
+    """A one-character span at the start of a mapping or list (or of the file)."""
+    span = getattr(node, "span", None)
+    if span is None:
+        return Span.point(filename, 1, 1)
+    return Span.point(filename, span.line, span.column)
+
+
+def _where(path: list[Any]) -> str:
+    """A document path in words: 'version', item 2 of 'forms', 'expected.score' of case 3."""
+    if path and isinstance(path[0], int):
+        case = f"case {path[0] + 1}"
+        rest = path[1:]
+        return case if not rest else f"{_where(rest)} of {case}"
+    if path and isinstance(path[-1], int):
+        return f"item {path[-1] + 1} of '{'.'.join(map(str, path[:-1]))}'"
+    return f"'{'.'.join(map(str, path))}'" if path else "the file"
+
+
+def _pattern(path: list[Any], document: Any) -> tuple[str, ...]:
+    keys: list[str] = []
+    node = document
+    for step in path:
+        is_label_key = isinstance(node, Mapping) and keys and keys[-1] in ("name", "description")
+        keys.append("*" if isinstance(step, int) or is_label_key else str(step))
+        node = node[step]
+    return tuple(keys)
+
+
+def _schema_diagnostics(
+    document: Any, schema: Mapping[str, Any], filename: str
+) -> list[Diagnostic]:
+    """The JSON Schema errors of `document`, each positioned at the offending key or value."""
+    found: dict[tuple[Any, ...], Diagnostic] = {}
+    for problem in Draft202012Validator(schema).iter_errors(document):
+        for key, diagnostic in _from_schema_error(problem, document, filename):
+            found.setdefault(key, diagnostic)
+    spans = sorted(found.values(), key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    return spans
+
+
+def _from_schema_error(
+    problem: ValidationError, document: Any, filename: str
+) -> list[tuple[tuple[Any, ...], Diagnostic]]:
+    path = list(problem.absolute_path)
+    instance = problem.instance
+    kind = problem.validator
+    if kind == "required":
+        return [
+            (
+                ("required", *path, name),
+                error(
+                    "missing-key",
+                    f"{_where(path)} lacks the required key '{name}'"
+                    if path
+                    else f"the required key '{name}' is missing",
+                    _start(instance, filename),
+                ),
+            )
+            for name in problem.validator_value
+            if name not in instance
+        ]
+    if kind == "additionalProperties" and isinstance(instance, YamlMap):
+        known = problem.schema.get("properties", {})
+        result = []
+        for name in instance:
+            if name in known:
+                continue
+            if name in FUTURE_KEYS and not path:
+                diagnostic = error(
+                    "not-supported-yet",
+                    f"'{name}' is read by a later version of riskdesk",
+                    instance.key_span(name),
+                    hint=f"remove '{name}' from {filename}",
+                )
+            else:
+                where = f" in {_where(path)}" if path else ""
+                diagnostic = error(
+                    "unknown-key",
+                    f"unknown key '{name}'{where}{_did_you_mean(str(name), known)}",
+                    instance.key_span(name),
+                )
+            result.append((("key", *path, name), diagnostic))
+        return result
+    if kind == "enum" and "propertyNames" in problem.schema_path:
+        parent = _node(document, path)[2]
+        span = parent.key_span(instance) if isinstance(parent, YamlMap) else None
+        message = f"unknown language '{instance}' in {_where(path)}; use en or zh"
+        return [(("language", *path, instance), error("unknown-language", message, span))]
+    if kind == "uniqueItems" and isinstance(instance, YamlList):
+        result = []
+        for index, item in enumerate(instance):
+            if item in instance[:index]:
+                message = f"{_found(item)} is listed twice in {_where(path)}"
+                result.append(
+                    (
+                        ("unique", *path, index),
+                        error("duplicate", message, instance.item_span(index)),
+                    )
+                )
+        return result
+    expected = _EXPECTED.get(_pattern(path, document))
+    if kind in ("minItems", "minProperties", "minLength") and not instance:
+        message = f"{_where(path)} must not be empty"
+    elif expected is None:
+        message = f"{_where(path)}: {problem.message}"
+    else:
+        message = f"{_where(path)} must be {expected}; found {_found(instance)}"
+    code = "wrong-type" if kind in ("type", "minItems", "minProperties") else "bad-value"
+    return [(("value", *path), error(code, message, _value_span(document, path, filename)))]
+
+
+# --- reading and checking ----------------------------------------------------------------------
+
+
+def _read_bundle(
+    path: Path, *, base_currency: str | None
+) -> tuple[Bundle | None, tuple[Diagnostic, ...], Mapping[str, str]]:
+    if path.is_dir():
+        files: _Files = _Folder(path)
+    else:
+        try:
+            archive, problems = _open_zip(path)
+        except OSError as exc:
+            return None, (error("unreadable", f"cannot read {path}: {exc}", None),), {}
+        if archive is None:
+            return None, tuple(problems), {}
+        files = archive
+    reader = _BundleReader(files)
+    bundle = reader.read(base_currency=base_currency)
+    return bundle, tuple(reader.diagnostics), MappingProxyType(dict(reader.sources))
+
+
+def _label(value: Any) -> Mapping[str, str]:
+    if isinstance(value, str):
+        return MappingProxyType(dict.fromkeys(LANGUAGES, value))
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): str(v) for k, v in value.items()})
+    return MappingProxyType({})
+
+
+class _BundleReader:
+    """Reads one bundle, collecting diagnostics instead of stopping at the first."""
+
+    def __init__(self, files: _Files) -> None:
+        self.files = files
+        self.diagnostics: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.sources: dict[str, str] = {}
+
+    def report(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.diagnostics.append(diagnostic)
+            if not diagnostic.is_error:
+                self.warnings.append(diagnostic)
+
+    def text(self, name: str, span: Span | None) -> str | None:
+        """The text of a file of the bundle; reports why when it cannot be read."""
+        if not _is_safe(name):
+            message = f"'{name}' is not a path inside the bundle"
+            hint = "write paths relative to template.yaml, with '/' between folders"
+            self.report([error("bad-path", message, span, hint=hint)])
+            return None
+        try:
+            data = self.files.read(name)
+        except _FileTooLarge:
+            message = f"'{name}' is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            self.report([error("file-too-large", message, span)])
+            return None
+        if data is None:
+            self.report([error("missing-file", f"'{name}' is not in the bundle", span)])
+            return None
+        try:
+            text = _decode(data)
+        except UnicodeDecodeError:
+            self.report([error("not-utf8", f"'{name}' is not UTF-8 text", span)])
+            return None
+        self.sources[name] = text
+        return text
+
+    def has_file(self, name: str) -> bool:
+        try:
+            return self.files.read(name) is not None
+        except _FileTooLarge:
+            return True  # reading it reports the size
+
+    def read(self, *, base_currency: str | None) -> Bundle | None:
+        source = self.text(TEMPLATE_FILE, None)
+        if source is None:
+            return None
+        try:
+            document = dsl.load_yaml(source, filename=TEMPLATE_FILE)
+        except DiagnosticsError as exc:
+            self.report(exc.diagnostics)
+            return None
+        if not isinstance(document, YamlMap):
+            message = (
+                f"{TEMPLATE_FILE} must be a mapping of keys (template, version, ...) to values"
+            )
+            self.report([error("wrong-type", message, _start(document, TEMPLATE_FILE))])
+            return None
+        self.report(_schema_diagnostics(document, TEMPLATE_JSON_SCHEMA, TEMPLATE_FILE))
+        template = _Template(document)
+        if base_currency is not None and template.base_currency not in (None, base_currency):
+            self.report(
+                [
+                    error(
+                        "base-currency",
+                        f"the template is written for base currency {template.base_currency}, "
+                        f"but this workspace's base currency is {base_currency}",
+                        document.value_span("base_currency"),
+                        hint="import a template made for this workspace's currency",
+                    )
+                ]
+            )
+
+        form_defs = self.read_forms(template)
+        customer = form_defs.get(CUSTOMER_FORM)
+        customer_schema: Schema | None = None
+        if customer is not None:
+            customer_schema = {**customer.value.dsl_schema(), **forms.TERMS_SCHEMA}
+        elif form_defs.complete:
+            message = f"no form of the bundle has the key '{CUSTOMER_FORM}'"
+            hint = f"the form '{CUSTOMER_FORM}' validates every customer's data"
+            span = document.key_span("forms") if "forms" in document else None
+            self.report([error("no-customer-form", message, span, hint=hint)])
+        ruleset_defs = self.read_rulesets(template, form_defs)
+        workflow_defs = self.read_workflows(template, customer_schema)
+        sample_data = self.read_sample_data(template, customer_schema)
+        cases = self.read_cases(template, customer_schema, ruleset_defs)
+
+        if has_errors(self.diagnostics):
+            return None
+        assert template.key and template.version and template.base_currency
+        return Bundle(
+            key=template.key,
+            version=template.version,
+            name=_label(document.get("name")),
+            description=_label(document.get("description")),
+            base_currency=template.base_currency,
+            roles=template.roles,
+            forms=Definitions(form_defs.items),
+            rulesets=Definitions(ruleset_defs),
+            workflows=Definitions(workflow_defs),
+            sample_data=MappingProxyType(sample_data),
+            cases=cases,
+            source=source,
+            sources=MappingProxyType(dict(self.sources)),
+            warnings=tuple(self.warnings),
+            checksum=_checksum(self.sources),
+        )
+
+    # forms
+
+    def read_forms(self, template: _Template) -> _Forms:
+        result = _Forms()
+        for name, span in template.files("forms"):
+            text = self.text(name, span)
+            if text is None:
+                result.complete = False
+                continue
+            try:
+                form = forms.load_form(text, filename=name)
+            except DiagnosticsError as exc:
+                self.report(exc.diagnostics)
+                result.complete = False
+                continue
+            self.report(getattr(form, "warnings", ()))
+            if form.key in result.by_key:
+                other = result.by_key[form.key].filename
+                message = f"the form '{form.key}' is also defined by {other}"
+                self.report([error("duplicate-form", message, span)])
+                continue
+            definition = Definition(form.key, form, text, name)
+            result.by_key[form.key] = definition
+            result.items.append(definition)
+        return result
+
+    # rulesets
+
+    def read_rulesets(
+        self, template: _Template, form_defs: _Forms
+    ) -> list[Definition[CompiledRuleset]]:
+        result: list[Definition[CompiledRuleset]] = []
+        seen: dict[str, str] = {}
+        for name, span in template.files("rulesets"):
+            text = self.text(name, span)
+            if text is None:
+                continue
+            schema = self.ruleset_schema(text, name, form_defs)
+            try:
+                ruleset = dsl.compile_ruleset(text, filename=name, schema=schema)
+            except DiagnosticsError as exc:
+                self.report(exc.diagnostics)
+                continue
+            self.report(ruleset.warnings)
+            if ruleset.id in seen:
+                message = f"the ruleset '{ruleset.id}' is also defined by {seen[ruleset.id]}"
+                self.report([error("duplicate-ruleset", message, span)])
+                continue
+            seen[ruleset.id] = name
+            result.append(Definition(ruleset.id, ruleset, text, name))
+        return result
+
+    def ruleset_schema(self, text: str, filename: str, form_defs: _Forms) -> Schema | None:
+        """The schema to compile a ruleset against: its form's fields (plus the terms for the
+        customer form); reports a missing or unknown `form` header."""
+        header = _form_header(text, filename)
+        if header is None:
+            message = "the ruleset names no form"
+            hint = f"add 'form {CUSTOMER_FORM}' after the ruleset header"
+            self.report(
+                [error("ruleset-without-form", message, Span.point(filename, 1, 1), hint=hint)]
+            )
+            return None
+        form_name, span = header
+        definition = form_defs.by_key.get(form_name)
+        if definition is None:
+            if form_defs.complete:
+                message = (
+                    f"the ruleset is written for the form '{form_name}', which the bundle does "
+                    f"not define{_did_you_mean(form_name, form_defs.by_key)}"
+                )
+                self.report([error("unknown-form", message, span)])
+            return None
+        schema = dict(definition.value.dsl_schema())
+        if form_name == CUSTOMER_FORM:
+            schema.update(forms.TERMS_SCHEMA)
+        return schema
+
+    # workflows
+
+    def read_workflows(
+        self, template: _Template, schema: Schema | None
+    ) -> list[Definition[Workflow]]:
+        result: list[Definition[Workflow]] = []
+        seen: dict[str, str] = {}
+        for name, span in template.files("workflows"):
+            text = self.text(name, span)
+            if text is None:
+                continue
+            try:
+                workflow = workflows.load_workflow(
+                    text, filename=name, schema=schema, roles=template.roles
+                )
+            except DiagnosticsError as exc:
+                self.report(exc.diagnostics)
+                continue
+            self.report(workflow.warnings)
+            if workflow.key in seen:
+                message = f"the workflow '{workflow.key}' is also defined by {seen[workflow.key]}"
+                self.report([error("duplicate-workflow", message, span)])
+                continue
+            seen[workflow.key] = name
+            result.append(Definition(workflow.key, workflow, text, name))
+        return result
+
+    # sample data
+
+    def read_sample_data(self, template: _Template, schema: Schema | None) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for name, span in template.files("sample_data"):
+            text = self.text(name, span)
+            if text is None:
+                continue
+            result[name] = text
+            self.report(_check_csv(text, name, schema))
+        return result
+
+    # cases
+
+    def read_cases(
+        self,
+        template: _Template,
+        schema: Schema | None,
+        rulesets: list[Definition[CompiledRuleset]],
+    ) -> tuple[Case, ...]:
+        files = template.files("tests")
+        if "tests" not in template.document and self.has_file(DEFAULT_CASES_FILE):
+            files = [(DEFAULT_CASES_FILE, None)]
+        by_id = {d.key: d.value for d in rulesets}
+        default = next((d.value for d in rulesets if d.value.form == CUSTOMER_FORM), None)
+        cases: list[Case] = []
+        for name, span in files:
+            text = self.text(name, span)
+            if text is None:
+                continue
+            try:
+                document = dsl.load_yaml(text, filename=name)
+            except DiagnosticsError as exc:
+                self.report(exc.diagnostics)
+                continue
+            problems = _schema_diagnostics(document, CASES_JSON_SCHEMA, name)
+            self.report(problems)
+            if problems:
+                continue
+            for item in document:
+                case = self.read_case(item, name, schema)
+                if case is None:
+                    continue
+                cases.append(case)
+                ruleset = by_id.get(case.ruleset) if case.ruleset else default
+                all_compiled = len(rulesets) == len(template.files("rulesets"))
+                if case.ruleset and case.ruleset not in by_id and all_compiled:
+                    message = (
+                        f"case '{case.name}' names the ruleset '{case.ruleset}', which the "
+                        f"bundle does not define{_did_you_mean(case.ruleset, by_id)}"
+                    )
+                    self.report([error("unknown-ruleset", message, item.value_span("ruleset"))])
+                if ruleset is not None:
+                    self.report(_run_case(case, ruleset))
+        return tuple(cases)
+
+    def read_case(self, item: YamlMap, filename: str, schema: Schema | None) -> Case | None:
+        name = str(item["name"])
+        as_of = item.get("as_of", DEFAULT_CASE_AS_OF)
+        if isinstance(as_of, str):
+            try:
+                as_of = date.fromisoformat(as_of)
+            except ValueError:
+                as_of = None
+        if not isinstance(as_of, date):
+            message = f"'as_of' of case '{name}' must be a date such as 2026-01-31"
+            self.report([error("bad-value", message, item.value_span("as_of"))])
+            return None
+        record: YamlMap = item["record"]
+        if schema is not None:
+            for field in record:
+                if field not in schema and field not in IDENTITY_COLUMNS:
+                    message = (
+                        f"case '{name}' sets the unknown field '{field}'"
+                        f"{_did_you_mean(str(field), schema)}"
+                    )
+                    self.report([error("unknown-field", message, record.key_span(field))])
+        expected: YamlMap = item["expected"]
+        flags = expected.get("flags")
+        return Case(
+            name=name,
+            record=MappingProxyType(dict(record)),
+            score=expected["score"],
+            tier=str(expected["tier"]),
+            fired=tuple(expected["fired"]),
+            flags=None if flags is None else tuple(flags),
+            as_of=as_of,
+            ruleset=item.get("ruleset"),
+            filename=filename,
+            span=item.value_span("name"),
+        )
+
+
+class _Forms:
+    """The forms read so far; `complete` is False when a form file could not be read."""
+
+    def __init__(self) -> None:
+        self.items: list[Definition[Form]] = []
+        self.by_key: dict[str, Definition[Form]] = {}
+        self.complete = True
+
+    def get(self, key: str) -> Definition[Form] | None:
+        return self.by_key.get(key)
+
+
+class _Template:
+    """The values of template.yaml, read leniently: whatever has the wrong shape is None or empty
+    (the schema check has reported it)."""
+
+    def __init__(self, document: YamlMap) -> None:
+        self.document = document
+        self.key = _text(document.get("template"))
+        self.version = _text(document.get("version"))
+        self.base_currency = _text(document.get("base_currency"))
+        roles = document.get("roles")
+        self.roles: tuple[str, ...] = tuple(
+            dict.fromkeys(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else ()
+        )
+
+    def files(self, key: str) -> list[tuple[str, Span | None]]:
+        """The file names listed under `key`, each with its position, once each."""
+        items = self.document.get(key)
+        if not isinstance(items, YamlList):
+            return []
+        seen: set[str] = set()
+        result = []
+        for index, item in enumerate(items):
+            if isinstance(item, str) and item not in seen:
+                seen.add(item)
+                result.append((item, items.item_span(index)))
+        return result
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+_FORM_HEADER: Final = re.compile(r"^[ \t\u3000]*(?:form|表单)[ \t\u3000]+([^\s#\"]+)", re.M)
+
+
+def _form_header(text: str, filename: str) -> tuple[str, Span] | None:
+    """The form a ruleset names (`form customer`) and the position of the name."""
+    match = _FORM_HEADER.search(text)
+    if match is None:
+        return None
+    start = match.start(1)
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    name = match.group(1)
+    return name, Span(filename, line, column, line, column + len(name))
+
+
+def _check_csv(text: str, filename: str, schema: Schema | None) -> list[Diagnostic]:
+    """Sample data: a header of known columns with external_ref, and rows as wide as it."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return [error("empty-file", f"'{filename}' is empty", Span.point(filename, 1, 1))]
+    header = rows[0]
+    diagnostics: list[Diagnostic] = []
+    first_line = text.splitlines()[0] if text else ""
+    if schema is not None:
+        known = [*IDENTITY_COLUMNS, *schema]
+        for column in header:
+            if column not in known:
+                start = first_line.find(column) + 1 or 1
+                span = Span(filename, 1, start, 1, start + max(len(column), 1))
+                message = f"unknown column '{column}'{_did_you_mean(column, known)}"
+                diagnostics.append(error("unknown-column", message, span))
+    if "external_ref" not in header:
+        message = "the header has no 'external_ref' column (each customer's reference)"
+        diagnostics.append(error("missing-column", message, Span.point(filename, 1, 1)))
+    for number, row in enumerate(rows[1:], 2):
+        if row and len(row) != len(header):
+            message = f"row {number} has {len(row)} values, but the header names {len(header)}"
+            diagnostics.append(error("bad-row", message, Span.point(filename, number, 1)))
+    return diagnostics
+
+
+def _run_case(case: Case, ruleset: CompiledRuleset) -> list[Diagnostic]:
+    """An error naming the case when the ruleset does not give what it expects."""
+    result = ruleset.evaluate(case.record, as_of=case.as_of)
+    problems: list[str] = []
+    if result.score != case.score:
+        problems.append(f"score {result.score}, expected {case.score}")
+    if result.tier != case.tier:
+        problems.append(f"tier {result.tier}, expected {case.tier}")
+    fired = [f.id for f in result.fired]
+    missing = [rule for rule in case.fired if rule not in fired]
+    extra = [rule for rule in fired if rule not in case.fired]
+    if missing:
+        problems.append(f"{', '.join(missing)} did not fire")
+    if extra:
+        problems.append(f"{', '.join(extra)} fired unexpectedly")
+    if case.flags is not None and set(case.flags) != set(result.flags):
+        got = ", ".join(sorted(result.flags)) or "none"
+        problems.append(f"flags {got}, expected {', '.join(sorted(case.flags)) or 'none'}")
+    if not problems:
+        return []
+    message = f"case '{case.name}' fails: " + "; ".join(problems)
+    return [error("case-failed", message, case.span)]
+
+
+def _checksum(sources: Mapping[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(sources):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(sources[name].encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+__all__ = [
+    "CASES_JSON_SCHEMA",
+    "TEMPLATE_JSON_SCHEMA",
+    "Bundle",
+    "Case",
+    "CheckResult",
+    "Definition",
+    "Definitions",
+    "TemplateError",
+    "check_path",
+    "load_bundle",
+]

@@ -1,0 +1,241 @@
+"""Cases: the inbox, one case with its history, and taking an action on it.
+
+An action runs workflows.advance on the exact workflow version the case started with, against the
+customer's current record, and writes the result through engine.casework; a credit-terms change
+re-scores the customer before the response returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+import workflows
+from engine import casework, specs
+from engine.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
+from engine.evaluation import assess_customer, assessment_record
+from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
+from engine.pagination import clamp_limit, decode_cursor, encode_cursor
+from engine.views import CaseSummary, CaseTransitionView, CaseView, Page
+
+
+def _labels(session: Session, cases: Iterable[Case]) -> dict[tuple[str, int], dict[str, str]]:
+    wanted = {(c.workflow_key, c.workflow_version) for c in cases}
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(SpecVersion).where(
+            SpecVersion.kind == SpecKind.WORKFLOW,
+            col(SpecVersion.key).in_({key for key, _ in wanted}),
+        )
+    )
+    labels: dict[tuple[str, int], dict[str, str]] = {}
+    for row in rows:
+        if (row.key, row.version) in wanted:
+            label = row.meta.get("label")
+            labels[(row.key, row.version)] = dict(label) if label else {"en": row.key}
+    return labels
+
+
+def _summary(case: Case, customer: Customer, label: dict[str, str]) -> CaseSummary:
+    assert case.id is not None
+    return CaseSummary(
+        id=case.id,
+        workflow_key=case.workflow_key,
+        workflow_version=case.workflow_version,
+        workflow_label=label,
+        customer_ref=customer.external_ref,
+        customer_name=customer.name,
+        department=customer.department,
+        status=case.status,
+        step=case.step,
+        assigned_role=case.assigned_role,
+        due_at=case.due_at,
+        escalation_level=case.escalation_level,
+        outcome=case.outcome,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        row_version=case.row_version,
+    )
+
+
+def case_summaries(session: Session, cases: Sequence[Case]) -> tuple[CaseSummary, ...]:
+    """Summaries of `cases`, in the order given, with their customers and workflow labels."""
+    if not cases:
+        return ()
+    customers = {
+        c.id: c
+        for c in session.exec(
+            select(Customer).where(col(Customer.id).in_({case.customer_id for case in cases}))
+        )
+    }
+    labels = _labels(session, cases)
+    return tuple(
+        _summary(
+            case,
+            customers[case.customer_id],
+            labels.get((case.workflow_key, case.workflow_version), {"en": case.workflow_key}),
+        )
+        for case in cases
+    )
+
+
+def list_cases(
+    session: Session,
+    *,
+    status: str | None = None,
+    roles: Iterable[str] | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[CaseSummary]:
+    """Cases in id order; `status` open/closed; `roles` given: only cases assigned to one of them.
+
+    Raises InvalidRequestError for an unknown status, a foreign cursor or a limit below 1.
+    """
+    size = clamp_limit(limit)
+    query = select(Case)
+    if status is not None:
+        if status not in (CaseStatus.OPEN, CaseStatus.CLOSED):
+            raise InvalidRequestError(f"status must be 'open' or 'closed', got '{status}'")
+        query = query.where(Case.status == status)
+    if roles is not None:
+        query = query.where(col(Case.assigned_role).in_(set(roles)))
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(col(Case.id) > after)
+    rows = session.exec(query.order_by(col(Case.id)).limit(size + 1)).all()
+    items = case_summaries(session, rows[:size])
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > size else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _find_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError(f"there is no case {case_id}")
+    return case
+
+
+def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView:
+    assert case.id is not None
+    customer = session.get(Customer, case.customer_id)
+    assert customer is not None
+    workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
+    summary = _summary(case, customer, dict(workflow.meta.get("label") or {"en": workflow.key}))
+    history = session.exec(
+        select(CaseTransition)
+        .where(CaseTransition.case_id == case.id)
+        .order_by(col(CaseTransition.id))
+    )
+    actions: tuple[str, ...] = ()
+    if case.status == CaseStatus.OPEN:
+        state = casework.case_state(case)
+        actions = tuple(workflows.available_actions(workflow.value, state, tuple(roles)))
+    return CaseView(
+        **{name: getattr(summary, name) for name in CaseSummary.__dataclass_fields__},
+        history=tuple(
+            CaseTransitionView(
+                id=t.id or 0,
+                from_step=t.from_step,
+                to_step=t.to_step,
+                action=t.action,
+                reason=t.reason,
+                assigned_role=t.assigned_role,
+                actor=t.actor,
+                comment=t.comment,
+                data=dict(t.data),
+                at=t.at,
+            )
+            for t in history
+        ),
+        available_actions=actions,
+        state=dict(case.state),
+    )
+
+
+def get_case(session: Session, case_id: int, *, roles: Iterable[str]) -> CaseView:
+    """Case `case_id` with its history and the actions `roles` may take. Raises NotFoundError."""
+    return case_view(session, _find_case(session, case_id), roles=roles)
+
+
+def _step_actions(workflow: Any, step: str) -> Mapping[str, Any] | Iterable[Any]:
+    step_def = workflow.steps.get(step)
+    return step_def.actions if step_def is not None else ()
+
+
+def _action_names(workflow: Any, step: str) -> set[str]:
+    actions = _step_actions(workflow, step)
+    if isinstance(actions, Mapping):
+        return set(actions)
+    return {getattr(a, "id", getattr(a, "name", None)) for a in actions} - {None}
+
+
+def take_action(
+    session: Session,
+    case_id: int,
+    action: str,
+    *,
+    actor: str,
+    roles: Iterable[str],
+    comment: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    now: datetime,
+    tz: tzinfo = UTC,
+) -> CaseView:
+    """Take `action` on an open case as `actor` holding `roles`; returns the case afterwards.
+
+    A `do` step reached by the action runs before this returns (terms changed, customer
+    re-scored in workspace time zone `tz`). Raises NotFoundError (no such case),
+    InvalidRequestError (the current step has no such action, or a required comment is missing),
+    PermissionDeniedError (the action exists but `roles` may not take it), ConflictError (the
+    case is closed, or not at `expected_version`).
+    """
+    roles = tuple(roles)
+    case = _find_case(session, case_id)
+    if case.status != CaseStatus.OPEN:
+        raise ConflictError(f"case {case_id} is closed; no action can be taken on it")
+    if expected_version is not None and expected_version != case.row_version:
+        raise ConflictError(
+            f"case {case_id} changed meanwhile (you have version {expected_version}, "
+            f"it is at {case.row_version}); reload it and try again"
+        )
+    workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
+    if action not in _action_names(workflow.value, case.step):
+        raise InvalidRequestError(f"step '{case.step}' has no action '{action}'")
+    customer = session.get(Customer, case.customer_id)
+    assert customer is not None
+    event = workflows.TakeAction(
+        action=action, actor=actor, actor_roles=roles, comment=comment, data=dict(data or {})
+    )
+    try:
+        transition = workflows.advance(
+            workflow.value,
+            casework.case_state(case),
+            event,
+            record=assessment_record(session, customer),
+            now=now,
+        )
+    except workflows.CommentRequired as exc:
+        raise InvalidRequestError(str(exc)) from exc
+    except workflows.ActionNotAllowed as exc:
+        raise PermissionDeniedError(str(exc)) from exc
+    applied = casework.apply_transition(
+        session,
+        case,
+        customer,
+        transition,
+        audit_action="case.action",
+        action=action,
+        actor=actor,
+        comment=comment,
+        data=data,
+        expected_version=case.row_version,
+        now=now,
+    )
+    if applied.terms_changed:
+        assess_customer(session, customer, actor=actor, now=now, tz=tz)
+    return case_view(session, case, roles=roles)

@@ -1,0 +1,239 @@
+"""Carrying out a workflow `Transition`: the case row, its history, its timers and its effects.
+
+workflows/ decides (pure); this module writes what was decided, inside the caller's transaction:
+the case's new state (a conditional update on `row_version`), one `case_transitions` row per step
+change, pending timers cancelled and new ones set, credit-terms changes with their before/after,
+and the audit rows. Re-scoring after a terms change is the caller's (engine.evaluation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+import workflows
+from engine import audit
+from engine.models import Case, CaseStatus, CaseTransition, Customer, Timer
+from engine.rows import update_versioned
+from engine.specs import LoadedSpec
+from engine.terms import change_terms
+
+# Case.context: engine-side data about a case (nothing yet beyond its version).
+CONTEXT_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What carrying out one transition did."""
+
+    case: Case
+    terms_changed: bool
+
+
+def _state_columns(state: workflows.CaseState) -> dict[str, Any]:
+    """The case columns that mirror the workflow state (for lists, filters and the inbox)."""
+    return {
+        "status": CaseStatus.OPEN if state.is_open else CaseStatus.CLOSED,
+        "step": state.step,
+        "assigned_role": state.assigned_role,
+        "due_at": state.due_at,
+        "escalation_level": state.escalation_level,
+        "outcome": state.outcome,
+        "state": state.to_dict(),  # carries its own schema_version
+    }
+
+
+def case_state(case: Case) -> workflows.CaseState:
+    """The workflows.CaseState stored on a case row."""
+    return workflows.CaseState.from_dict(case.state)
+
+
+def _write_history(
+    session: Session,
+    case: Case,
+    transition: workflows.Transition,
+    *,
+    actor: str | None,
+    data: Mapping[str, Any] | None,
+) -> None:
+    """One case_transitions row per step change; `data` goes on the first (the one the event
+    caused); changes the workflow made by itself (do steps, escalations) name `actor` too."""
+    assert case.id is not None
+    for index, change in enumerate(transition.history):
+        session.add(
+            CaseTransition(
+                case_id=case.id,
+                from_step=change.from_step,
+                to_step=change.to_step,
+                action=change.action,
+                reason=str(change.reason),
+                assigned_role=change.assigned_role,
+                actor=change.actor or actor,
+                comment=change.comment,
+                data=dict(data or {}) if index == 0 else {},
+                at=change.at,
+            )
+        )
+    session.flush()
+
+
+def _write_timers(
+    session: Session, case: Case, transition: workflows.Transition, *, now: datetime
+) -> None:
+    assert case.id is not None
+    if transition.cancel_timers:
+        session.execute(
+            update(Timer)
+            .where(
+                col(Timer.case_id) == case.id,
+                col(Timer.fired_at).is_(None),
+                col(Timer.cancelled_at).is_(None),
+            )
+            .values(cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    for request in transition.timers_to_set:
+        session.add(
+            Timer(
+                kind=request.kind,
+                case_id=case.id,
+                payload=dict(request.payload),
+                due_at=request.due_at,
+                created_at=now,
+            )
+        )
+    session.flush()
+
+
+def _apply_effects(
+    session: Session,
+    case: Case,
+    customer: Customer,
+    transition: workflows.Transition,
+    *,
+    actor: str | None,
+    now: datetime,
+) -> bool:
+    terms_changed = False
+    for effect in transition.effects:
+        if isinstance(effect, workflows.ChangeTerms):
+            change = change_terms(
+                session,
+                customer,
+                effect.values,
+                case_id=case.id,
+                actor=actor,
+                now=now,
+                missing=effect.missing,
+            )
+            terms_changed = terms_changed or change is not None
+        # Notify effects wait for the notifications service (inbox, e-mail, webhooks).
+    return terms_changed
+
+
+def open_case(
+    session: Session,
+    *,
+    workflow: LoadedSpec[workflows.Workflow],
+    customer: Customer,
+    record: Mapping[str, Any],
+    actor: str | None,
+    now: datetime,
+) -> Applied:
+    """Start `workflow` for `customer`: the case row, its first transition(s), timers, effects."""
+    transition = workflows.start(workflow.value, record=record, now=now)
+    assert customer.id is not None
+    case = Case(
+        workflow_key=workflow.key,
+        workflow_version=workflow.version,
+        customer_id=customer.id,
+        context={"schema_version": CONTEXT_SCHEMA_VERSION},
+        opened_at=now,
+        closed_at=None,
+        **_state_columns(transition.state),
+    )
+    if case.status == CaseStatus.CLOSED:
+        case.closed_at = now
+    session.add(case)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="case.opened",
+        entity_kind="case",
+        entity_id=case.id,
+        detail={
+            "workflow": workflow.key,
+            "workflow_version": workflow.version,
+            "customer": customer.external_ref,
+            "step": case.step,
+            "assigned_role": case.assigned_role,
+            "due_at": case.due_at,
+        },
+        now=now,
+    )
+    _write_history(session, case, transition, actor=actor, data=None)
+    _write_timers(session, case, transition, now=now)
+    terms_changed = _apply_effects(session, case, customer, transition, actor=actor, now=now)
+    return Applied(case=case, terms_changed=terms_changed)
+
+
+def apply_transition(
+    session: Session,
+    case: Case,
+    customer: Customer,
+    transition: workflows.Transition,
+    *,
+    audit_action: str,
+    action: str | None,
+    actor: str | None,
+    comment: str | None,
+    data: Mapping[str, Any] | None,
+    expected_version: int | None,
+    now: datetime,
+) -> Applied:
+    """Write a transition computed by workflows.advance for an open case.
+
+    Raises ConflictError when the case is not at `expected_version` (or changed since read).
+    """
+    before_step = case.step
+    columns = _state_columns(transition.state)
+    if columns["status"] == CaseStatus.CLOSED:
+        columns["closed_at"] = now
+    update_versioned(session, case, expected_version=expected_version, **columns)
+    audit.record(
+        session,
+        actor=actor,
+        action=audit_action,
+        entity_kind="case",
+        entity_id=case.id,
+        detail={
+            "action": action,
+            "from_step": before_step,
+            "to_step": case.step,
+            "status": case.status,
+            "assigned_role": case.assigned_role,
+            "escalation_level": case.escalation_level,
+            "comment": comment,
+        },
+        now=now,
+    )
+    _write_history(session, case, transition, actor=actor, data=data)
+    _write_timers(session, case, transition, now=now)
+    terms_changed = _apply_effects(session, case, customer, transition, actor=actor, now=now)
+    if case.status == CaseStatus.CLOSED:
+        audit.record(
+            session,
+            actor=actor,
+            action="case.closed",
+            entity_kind="case",
+            entity_id=case.id,
+            detail={"outcome": case.outcome, "step": case.step},
+            now=now,
+        )
+    return Applied(case=case, terms_changed=terms_changed)

@@ -1,0 +1,335 @@
+"""Versioned definitions: publish forms, rulesets, workflows and templates; load them compiled.
+
+A `spec_versions` row holds the source text, which is the truth. Loading a row compiles its source
+once per checksum (and the checksums of what it was compiled against) and keeps the compiled value
+in this process; rows themselves are read afresh by every request, never cached.
+
+Which definitions the engine runs:
+- customer data is validated by the published form whose key is `customer`;
+- customers are scored by the *scoring ruleset* of the most recently imported template: the
+  template's first ruleset whose `form` is `customer` (its first ruleset when none names that form),
+  at its currently published version;
+- every published workflow whose trigger is `tier_changed` may start when a tier changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+import dsl
+import forms
+import workflows
+from engine.errors import NotConfiguredError, NotFoundError
+from engine.models import SpecKind, SpecStatus, SpecVersion
+from engine.views import SpecSummary
+
+T = TypeVar("T")
+
+CUSTOMER_FORM = "customer"
+
+
+def checksum_of(source: str) -> str:
+    """The sha256 of a definition's source text, as every compiled definition reports it."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSpec(Generic[T]):
+    """A published (or exact) version of a definition together with its compiled value."""
+
+    kind: str
+    key: str
+    version: int
+    checksum: str
+    status: str
+    label: str | None
+    filename: str | None
+    meta: Mapping[str, Any]
+    value: T
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+
+def publish(
+    session: Session,
+    *,
+    kind: SpecKind,
+    key: str,
+    source: str,
+    filename: str | None,
+    label: str | None,
+    meta: Mapping[str, Any],
+    template_key: str | None,
+    template_version: str | None,
+    author: str | None,
+    now: datetime,
+) -> SpecVersion:
+    """Add version max+1 of (kind, key) as published and retire the version published before.
+
+    The caller writes the audit row (one per import, naming every version published).
+    """
+    latest = session.exec(
+        select(func.max(SpecVersion.version)).where(
+            SpecVersion.kind == kind, SpecVersion.key == key
+        )
+    ).one()
+    session.execute(
+        update(SpecVersion)
+        .where(
+            col(SpecVersion.kind) == kind,
+            col(SpecVersion.key) == key,
+            col(SpecVersion.status) == SpecStatus.PUBLISHED,
+        )
+        .values(status=SpecStatus.RETIRED)
+    )
+    row = SpecVersion(
+        kind=kind,
+        key=key,
+        version=(latest or 0) + 1,
+        status=SpecStatus.PUBLISHED,
+        label=label,
+        filename=filename,
+        source=source,
+        checksum=checksum_of(source),
+        template_key=template_key,
+        template_version=template_version,
+        meta=dict(meta),
+        author=author,
+        created_at=now,
+        published_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- reading rows ------------------------------------------------------------------------------
+
+
+def find_row(session: Session, kind: SpecKind, key: str, version: int | None = None) -> SpecVersion:
+    """The published version of (kind, key), or exactly `version` when given.
+
+    Raises NotFoundError when there is none.
+    """
+    query = select(SpecVersion).where(SpecVersion.kind == kind, SpecVersion.key == key)
+    if version is None:
+        query = query.where(SpecVersion.status == SpecStatus.PUBLISHED)
+    else:
+        query = query.where(SpecVersion.version == version)
+    row = session.exec(query.order_by(col(SpecVersion.version).desc())).first()
+    if row is None:
+        which = "published version" if version is None else f"version {version}"
+        raise NotFoundError(f"there is no {which} of {kind} '{key}'")
+    return row
+
+
+def published_rows(session: Session, kind: SpecKind) -> list[SpecVersion]:
+    return list(
+        session.exec(
+            select(SpecVersion)
+            .where(SpecVersion.kind == kind, SpecVersion.status == SpecStatus.PUBLISHED)
+            .order_by(col(SpecVersion.key))
+        )
+    )
+
+
+def latest_template_row(session: Session) -> SpecVersion | None:
+    """The template published last: its choices (scoring ruleset, base currency) apply."""
+    return session.exec(
+        select(SpecVersion)
+        .where(SpecVersion.kind == SpecKind.TEMPLATE, SpecVersion.status == SpecStatus.PUBLISHED)
+        .order_by(col(SpecVersion.published_at).desc(), col(SpecVersion.id).desc())
+    ).first()
+
+
+# --- compiling, cached by checksum -------------------------------------------------------------
+
+_cache: dict[tuple[Any, ...], Any] = {}
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 512
+
+
+def _cached(cache_key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    with _cache_lock:
+        if cache_key in _cache:
+            return _cache[cache_key]  # type: ignore[no-any-return]
+    value = build()  # outside the lock: compiling may take a while; a rare double build is harmless
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()
+        _cache[cache_key] = value
+    return value
+
+
+def clear_cache() -> None:
+    """Forget every compiled definition (tests; a process never needs to)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _loaded(row: SpecVersion, value: T) -> LoadedSpec[T]:
+    assert row.id is not None
+    return LoadedSpec(
+        kind=row.kind,
+        key=row.key,
+        version=row.version,
+        checksum=row.checksum,
+        status=row.status,
+        label=row.label,
+        filename=row.filename,
+        meta=row.meta,
+        value=value,
+    )
+
+
+def _filename(row: SpecVersion) -> str:
+    return row.filename or f"{row.key}.{row.kind}"
+
+
+def _compile_form(row: SpecVersion) -> forms.Form:
+    return _cached(
+        ("form", row.checksum, row.filename),
+        lambda: forms.load_form(row.source, filename=_filename(row)),
+    )
+
+
+def _dependency(session: Session, row: SpecVersion, name: str) -> SpecVersion | None:
+    """The exact form version `row` was compiled against at publication (meta[name])."""
+    ref = row.meta.get(name)
+    if not ref:
+        return None
+    return find_row(session, SpecKind.FORM, ref["key"], ref["version"])
+
+
+def record_schema(form: forms.Form | None) -> dsl.Schema:
+    """What rules and guards may read of a customer: the form's fields plus the credit terms."""
+    fields: dict[str, dsl.FieldInfo] = dict(form.dsl_schema()) if form is not None else {}
+    fields.update(forms.TERMS_SCHEMA)
+    return fields
+
+
+def _compile_ruleset(session: Session, row: SpecVersion) -> Any:
+    form_row = _dependency(session, row, "form")
+    form = _compile_form(form_row) if form_row is not None else None
+
+    def build() -> Any:
+        schema = record_schema(form) if form is not None else None
+        return dsl.compile_ruleset(row.source, filename=_filename(row), schema=schema)
+
+    return _cached(("ruleset", row.checksum, row.filename, form_row and form_row.checksum), build)
+
+
+def _compile_workflow(session: Session, row: SpecVersion) -> workflows.Workflow:
+    form_row = _dependency(session, row, "form")
+    form = _compile_form(form_row) if form_row is not None else None
+    roles = tuple(row.meta.get("roles", ()))
+
+    def build() -> workflows.Workflow:
+        return workflows.load_workflow(
+            row.source, filename=_filename(row), schema=record_schema(form), roles=roles
+        )
+
+    return _cached(
+        ("workflow", row.checksum, row.filename, form_row and form_row.checksum, roles), build
+    )
+
+
+# --- loading compiled definitions --------------------------------------------------------------
+
+
+def load_form(session: Session, key: str, version: int | None = None) -> LoadedSpec[forms.Form]:
+    """The published (or exact) version of form `key`, loaded. Raises NotFoundError."""
+    row = find_row(session, SpecKind.FORM, key, version)
+    return _loaded(row, _compile_form(row))
+
+
+def load_ruleset(session: Session, key: str, version: int | None = None) -> LoadedSpec[Any]:
+    """The published (or exact) version of ruleset `key`, compiled. Raises NotFoundError."""
+    row = find_row(session, SpecKind.RULESET, key, version)
+    return _loaded(row, _compile_ruleset(session, row))
+
+
+def load_workflow(
+    session: Session, key: str, version: int | None = None
+) -> LoadedSpec[workflows.Workflow]:
+    """The published (or exact) version of workflow `key`, loaded. Raises NotFoundError."""
+    row = find_row(session, SpecKind.WORKFLOW, key, version)
+    return _loaded(row, _compile_workflow(session, row))
+
+
+def customer_form(session: Session) -> LoadedSpec[forms.Form]:
+    """The published `customer` form. Raises NotConfiguredError before a template is imported."""
+    try:
+        return load_form(session, CUSTOMER_FORM)
+    except NotFoundError as exc:
+        raise NotConfiguredError(
+            "no customer form is published yet: import a template first"
+        ) from exc
+
+
+def scoring_ruleset(session: Session) -> LoadedSpec[Any]:
+    """The ruleset that scores customers (see the module docstring).
+
+    Raises NotConfiguredError when no template, or none with a ruleset, is imported.
+    """
+    template = latest_template_row(session)
+    key = template.meta.get("scoring_ruleset") if template is not None else None
+    if not key:
+        raise NotConfiguredError("no ruleset scores customers yet: import a template first")
+    try:
+        return load_ruleset(session, key)
+    except NotFoundError as exc:
+        raise NotConfiguredError(f"the scoring ruleset '{key}' is not published") from exc
+
+
+def base_currency(session: Session, default: str) -> str:
+    """The base currency of the workspace's latest template, or `default` before any import."""
+    template = latest_template_row(session)
+    if template is None:
+        return default
+    return str(template.meta.get("base_currency") or default)
+
+
+def published_workflows(session: Session) -> list[LoadedSpec[workflows.Workflow]]:
+    """Every published workflow, loaded, in key order."""
+    return [
+        _loaded(row, _compile_workflow(session, row))
+        for row in published_rows(session, SpecKind.WORKFLOW)
+    ]
+
+
+def list_specs(
+    session: Session, *, kind: SpecKind | None = None, status: SpecStatus | None = None
+) -> tuple[SpecSummary, ...]:
+    """Versions of definitions in kind, key, version order, optionally of one kind or status."""
+    query = select(SpecVersion)
+    if kind is not None:
+        query = query.where(SpecVersion.kind == kind)
+    if status is not None:
+        query = query.where(SpecVersion.status == status)
+    order = (col(SpecVersion.kind), col(SpecVersion.key), col(SpecVersion.version))
+    return tuple(
+        SpecSummary(
+            kind=row.kind,
+            key=row.key,
+            version=row.version,
+            status=row.status,
+            label=dict(row.meta.get("label") or {"en": row.label or row.key}),
+            filename=row.filename,
+            checksum=row.checksum,
+            template_key=row.template_key,
+            template_version=row.template_version,
+            author=row.author,
+            published_at=row.published_at,
+        )
+        for row in session.exec(query.order_by(*order))
+    )

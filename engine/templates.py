@@ -1,0 +1,188 @@
+"""Template import: publish every definition of a bundle as new versions, all or nothing.
+
+The bundle is read and checked completely (engine.bundle) before anything is written; the
+versions, the template row and the audit row are then written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+import dsl
+from dsl.diagnostics import error
+from engine import audit, specs
+from engine.bundle import Bundle, TemplateError, load_bundle
+from engine.errors import ConflictError
+from engine.models import SpecKind, SpecVersion
+from engine.views import SpecRef, TemplateImported
+
+
+def _label_text(label: Any) -> str | None:
+    if not label:
+        return None
+    if isinstance(label, str):
+        return label
+    return str(label.get("en") or next(iter(label.values()), None) or "") or None
+
+
+def _label_map(label: Any) -> dict[str, str]:
+    if not label:
+        return {}
+    if isinstance(label, str):
+        return {"en": label}
+    return {str(k): str(v) for k, v in label.items()}
+
+
+def _ref(row: SpecVersion) -> SpecRef:
+    return SpecRef(
+        kind=row.kind,
+        key=row.key,
+        version=row.version,
+        checksum=row.checksum,
+        filename=row.filename,
+    )
+
+
+def _scoring_ruleset(bundle: Bundle) -> str | None:
+    """The key of the bundle's first ruleset on the customer form (else its first ruleset)."""
+    rulesets = list(bundle.rulesets)
+    for ruleset in rulesets:
+        if ruleset.value.form == specs.CUSTOMER_FORM:
+            return str(ruleset.key)
+    return str(rulesets[0].key) if rulesets else None
+
+
+def import_template(
+    session: Session, path: str | Path, *, actor: str | None, now: datetime, base_currency: str
+) -> TemplateImported:
+    """Read the bundle at `path` and publish its forms, rulesets, workflows and itself.
+
+    Returns the template's key and version and every version published. Raises TemplateError
+    (with every diagnostic) when the bundle is invalid or written for another base currency; then
+    nothing has been written.
+    """
+    bundle = load_bundle(path)
+    try:
+        return _publish_bundle(session, bundle, actor=actor, now=now, base_currency=base_currency)
+    except IntegrityError as exc:
+        raise ConflictError(
+            f"template '{bundle.key}' was being imported by another request; try again"
+        ) from exc
+
+
+def _publish_bundle(
+    session: Session, bundle: Bundle, *, actor: str | None, now: datetime, base_currency: str
+) -> TemplateImported:
+    if bundle.base_currency != base_currency:
+        raise TemplateError(
+            [
+                error(
+                    "base-currency",
+                    f"the template is written for base currency {bundle.base_currency}, "
+                    f"but this workspace's base currency is {base_currency}",
+                    None,
+                    hint="import a template made for this workspace's currency",
+                )
+            ]
+        )
+
+    common: dict[str, Any] = {
+        "template_key": bundle.key,
+        "template_version": bundle.version,
+        "author": actor,
+        "now": now,
+    }
+    published: list[SpecVersion] = []
+    form_refs: dict[str, dict[str, Any]] = {}
+    for item in bundle.forms:
+        row = specs.publish(
+            session,
+            kind=SpecKind.FORM,
+            key=item.key,
+            source=item.source,
+            filename=item.filename,
+            label=_label_text(item.value.label),
+            meta={"label": _label_map(item.value.label)},
+            **common,
+        )
+        form_refs[item.key] = {"key": row.key, "version": row.version}
+        published.append(row)
+    customer_ref = form_refs.get(specs.CUSTOMER_FORM)
+    for item in bundle.rulesets:
+        form_ref = form_refs.get(item.value.form) if item.value.form else None
+        row = specs.publish(
+            session,
+            kind=SpecKind.RULESET,
+            key=item.key,
+            source=item.source,
+            filename=item.filename,
+            label=_label_text(item.value.label),
+            meta={
+                "label": _label_map(item.value.label),
+                "form": form_ref,
+                "tiers": list(item.value.tiers),
+            },
+            **common,
+        )
+        published.append(row)
+    for item in bundle.workflows:
+        row = specs.publish(
+            session,
+            kind=SpecKind.WORKFLOW,
+            key=item.key,
+            source=item.source,
+            filename=item.filename,
+            label=_label_text(item.value.label),
+            meta={
+                "label": _label_map(item.value.label),
+                "form": customer_ref,
+                "roles": list(bundle.roles),
+                "trigger": str(item.value.trigger.on),
+            },
+            **common,
+        )
+        published.append(row)
+    template_row = specs.publish(
+        session,
+        kind=SpecKind.TEMPLATE,
+        key=bundle.key,
+        source=bundle.source,
+        filename=bundle.filename,
+        label=_label_text(bundle.name),
+        meta={
+            "label": _label_map(bundle.name),
+            "base_currency": bundle.base_currency,
+            "roles": list(bundle.roles),
+            "scoring_ruleset": _scoring_ruleset(bundle),
+            "specs": [{"kind": r.kind, "key": r.key, "version": r.version} for r in published],
+        },
+        **common,
+    )
+    published.append(template_row)
+    audit.record(
+        session,
+        actor=actor,
+        action="template.imported",
+        entity_kind="template",
+        entity_id=bundle.key,
+        detail={
+            "template_version": bundle.version,
+            "version": template_row.version,
+            "specs": [{"kind": r.kind, "key": r.key, "version": r.version} for r in published],
+        },
+        now=now,
+    )
+    return TemplateImported(
+        key=template_row.key,
+        version=template_row.version,
+        template_version=str(bundle.version),
+        specs=tuple(_ref(r) for r in published),
+    )
+
+
+__all__ = ["TemplateError", "dsl", "import_template"]

@@ -1,0 +1,343 @@
+"""Users, their roles, passwords and API tokens: who may sign in or call the API, and as what.
+
+Roles are free names (`admin` is built in); a grant may name a department, created on first use.
+Passwords are stored as argon2 hashes; an API token's secret is shown once and only its SHA-256
+hash is stored. Every change (user added, role granted, token created, sign-in) writes an audit
+row in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, select
+
+from engine import audit
+from engine.errors import ConflictError, InvalidRequestError, NotFoundError
+from engine.models import ApiToken, Department, RoleGrant, User
+
+ADMIN_ROLE = "admin"
+TOKEN_PREFIX = "rd_"
+MAX_NAME_LENGTH = 100
+
+_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user as callers see it: never the password hash."""
+
+    id: int
+    name: str
+    display_name: str | None
+    is_active: bool
+    roles: frozenset[str]
+    departments: frozenset[str]  # the departments named by the user's role grants
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_ROLE in self.roles
+
+
+# --- passwords and token secrets ---------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of `password` (salted; each call gives a different text)."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches `password_hash`; False for a user without a password."""
+    if not password_hash:
+        return False
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(secret: str) -> str:
+    """The stored form of a token secret: its SHA-256 hash in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _check_name(value: str, what: str) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidRequestError(f"a {what} name may not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidRequestError(f"a {what} name has at most {MAX_NAME_LENGTH} characters")
+    return value
+
+
+def _find_user(session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFoundError(f"there is no user '{name}'")
+    return user
+
+
+def _grants(session: Session, user_id: int) -> list[RoleGrant]:
+    return list(
+        session.exec(
+            select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(col(RoleGrant.id))
+        )
+    )
+
+
+def _view(session: Session, user: User) -> UserView:
+    assert user.id is not None
+    grants = _grants(session, user.id)
+    return UserView(
+        id=user.id,
+        name=user.name,
+        display_name=user.display_name,
+        is_active=user.is_active,
+        roles=frozenset(g.role for g in grants),
+        departments=frozenset(g.department for g in grants if g.department),
+    )
+
+
+def roles_of(session: Session, user: str | User) -> frozenset[str]:
+    """The role names `user` (a name or a row) holds, in any department. Raises NotFoundError."""
+    row = _find_user(session, user) if isinstance(user, str) else user
+    assert row.id is not None
+    return frozenset(g.role for g in _grants(session, row.id))
+
+
+def get_user(session: Session, name: str) -> UserView | None:
+    """User `name` when it exists and is active; None otherwise (a session names a gone user)."""
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None or not user.is_active:
+        return None
+    return _view(session, user)
+
+
+def list_users(session: Session) -> tuple[UserView, ...]:
+    """Every user, in name order."""
+    return tuple(_view(session, u) for u in session.exec(select(User).order_by(col(User.name))))
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def ensure_department(session: Session, name: str | None, *, now: datetime) -> None:
+    """Create department `name` on first use (DESIGN.md, "Shared vocabulary")."""
+    if name and session.exec(select(Department.id).where(Department.name == name)).first() is None:
+        session.add(Department(name=name, created_at=now))
+        session.flush()
+
+
+def grant_role(
+    session: Session,
+    user_name: str,
+    role: str,
+    *,
+    department: str | None = None,
+    actor: str | None,
+    now: datetime,
+) -> bool:
+    """Grant `role` (optionally in `department`, created on first use) to user `user_name`.
+
+    Returns False when the user already held that grant (nothing written). Raises NotFoundError
+    (no such user), InvalidRequestError (an empty or too long name).
+    """
+    role = _check_name(role, "role")
+    department = _check_name(department, "department") if department else None
+    user = _find_user(session, user_name)
+    assert user.id is not None
+    existing = session.exec(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.department == department
+            if department is not None
+            else col(RoleGrant.department).is_(None),
+        )
+    ).first()
+    if existing is not None:
+        return False
+    ensure_department(session, department, now=now)
+    session.add(RoleGrant(user_id=user.id, role=role, department=department))
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="role.granted",
+        entity_kind="user",
+        entity_id=user.name,
+        detail={"role": role, "department": department},
+        now=now,
+    )
+    return True
+
+
+def add_user(
+    session: Session,
+    name: str,
+    *,
+    roles: Iterable[str] = (),
+    department: str | None = None,
+    password: str | None = None,
+    display_name: str | None = None,
+    actor: str | None = None,
+    now: datetime,
+) -> UserView:
+    """Create user `name` holding `roles` (in `department` when given), with an optional password.
+
+    Works before any template is imported: roles are free names. Returns the new user. Raises
+    ConflictError (the name is taken), InvalidRequestError (an empty name or role).
+    """
+    name = _check_name(name, "user")
+    if session.exec(select(User.id).where(User.name == name)).first() is not None:
+        raise ConflictError(f"there is already a user '{name}'")
+    if password is not None and not password:
+        raise InvalidRequestError("a password may not be empty")
+    user = User(
+        name=name,
+        display_name=display_name,
+        password_hash=hash_password(password) if password else None,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        entity_kind="user",
+        entity_id=name,
+        detail={"has_password": password is not None},
+        now=now,
+    )
+    for role in dict.fromkeys(roles):
+        grant_role(session, name, role, department=department, actor=actor, now=now)
+    if department and not roles:
+        ensure_department(session, _check_name(department, "department"), now=now)
+    return _view(session, user)
+
+
+def set_password(
+    session: Session, user_name: str, password: str, *, actor: str | None, now: datetime
+) -> None:
+    """Replace the password of `user_name`. Raises NotFoundError, InvalidRequestError."""
+    if not password:
+        raise InvalidRequestError("a password may not be empty")
+    user = _find_user(session, user_name)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.password_set",
+        entity_kind="user",
+        entity_id=user.name,
+        detail={},
+        now=now,
+    )
+
+
+def authenticate(session: Session, name: str, password: str, *, now: datetime) -> UserView | None:
+    """The active user `name` when `password` is theirs, else None; audits the attempt."""
+    user = session.exec(select(User).where(User.name == name)).first()
+    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
+    audit.record(
+        session,
+        actor=name if ok else None,
+        action="user.login" if ok else "user.login_failed",
+        entity_kind="user",
+        entity_id=name[:MAX_NAME_LENGTH],
+        detail={},
+        now=now,
+    )
+    if not ok:
+        return None
+    assert user is not None
+    return _view(session, user)
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+def create_token(
+    session: Session, user_name: str, *, name: str = "api", actor: str | None = None, now: datetime
+) -> str:
+    """A new API token for `user_name`, labelled `name`; returns its secret, shown only this once.
+
+    Only the secret's SHA-256 hash is stored. Raises NotFoundError (no such user).
+    """
+    user = _find_user(session, user_name)
+    assert user.id is not None
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=_check_name(name, "token"),
+        token_hash=token_digest(secret),
+        created_at=now,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor or user.name,
+        action="token.created",
+        entity_kind="user",
+        entity_id=user.name,
+        detail={"token_id": token.id, "name": token.name},
+        now=now,
+    )
+    return secret
+
+
+def revoke_token(
+    session: Session, user_name: str, token_name: str, *, actor: str | None, now: datetime
+) -> int:
+    """Revoke every live token of `user_name` labelled `token_name`; returns how many."""
+    user = _find_user(session, user_name)
+    tokens = session.exec(
+        select(ApiToken).where(
+            ApiToken.user_id == user.id,
+            ApiToken.name == token_name,
+            col(ApiToken.revoked_at).is_(None),
+        )
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+        session.add(token)
+        audit.record(
+            session,
+            actor=actor,
+            action="token.revoked",
+            entity_kind="user",
+            entity_id=user.name,
+            detail={"token_id": token.id, "name": token.name},
+            now=now,
+        )
+    return len(tokens)
+
+
+def user_for_token(session: Session, secret: str, *, now: datetime) -> UserView | None:
+    """The active user owning the live token `secret` (recording its use at `now`), else None."""
+    if not secret:
+        return None
+    token = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(secret))
+    ).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    token.last_used_at = now
+    session.add(token)
+    return _view(session, user)
