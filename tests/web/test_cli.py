@@ -1,0 +1,171 @@
+"""The `riskdesk` command, through typer's CliRunner, on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from engine import clock
+from engine.db import Database
+from engine.users import roles_of, user_for_token
+from tests.conftest import EXAMPLE_TEMPLATE
+from web.cli import app
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunner, str]:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("RISKDESK_DATABASE_URL", url)
+    monkeypatch.setenv("RISKDESK_TIMEZONE", "Asia/Shanghai")
+    monkeypatch.chdir(tmp_path)  # no stray .env file is read
+    runner = CliRunner()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return runner, url
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    broken = tmp_path / "broken"
+    shutil.copytree(EXAMPLE_TEMPLATE, broken)
+    rules = next(broken.rglob("*.rules"))
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace("max_overdue_days", "max_overdue_dayz"),
+        encoding="utf-8",
+    )
+    return broken
+
+
+def test_user_add_then_token_create_prints_the_token_last(cli: tuple[CliRunner, str]) -> None:
+    runner, url = cli
+    added = runner.invoke(
+        app, ["user", "add", "alice", "--role", "admin", "--role", "legal", "--password", "pw"]
+    )
+    assert added.exit_code == 0, added.output
+    assert "Password" not in added.stdout
+    created = runner.invoke(app, ["token", "create", "alice"])
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[-1]
+    database = Database(url)
+    try:
+        with database.transaction() as session:
+            user = user_for_token(session, secret, now=clock.utcnow())
+            assert user is not None and user.name == "alice"
+            assert roles_of(session, "alice") == frozenset({"admin", "legal"})
+    finally:
+        database.dispose()
+
+
+def test_user_add_without_password_prints_a_generated_one(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    result = runner.invoke(app, ["user", "add", "bob", "--role", "sales", "--department", "east"])
+    assert result.exit_code == 0, result.output
+    assert "Password: " in result.stdout
+
+
+def test_user_add_twice_fails_with_one_line(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    runner.invoke(app, ["user", "add", "bob", "--role", "sales"])
+    result = runner.invoke(app, ["user", "add", "bob", "--role", "sales"])
+    assert result.exit_code == 1
+    assert "already a user 'bob'" in result.stderr
+
+
+def test_token_for_unknown_user_fails(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    result = runner.invoke(app, ["token", "create", "ghost"])
+    assert result.exit_code == 1
+    assert "no user 'ghost'" in result.stderr
+
+
+def test_import_the_example_then_tick(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    imported = runner.invoke(app, ["import", str(EXAMPLE_TEMPLATE)])
+    assert imported.exit_code == 0, imported.output
+    assert "Imported template manufacturing_credit" in imported.stdout
+    ticked = runner.invoke(app, ["tick", "--now", "2026-12-01T09:00"])
+    assert ticked.exit_code == 0, ticked.output
+    # naive times are read in RISKDESK_TIMEZONE (UTC+8)
+    assert "Sweep at 2026-12-01T01:00:00+00:00" in ticked.stdout
+
+
+def test_tick_refuses_a_time_it_cannot_read(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    result = runner.invoke(app, ["tick", "--now", "soon"])
+    assert result.exit_code == 2
+    assert "soon" in result.stderr
+
+
+def test_import_a_broken_template_fails_with_positions(
+    cli: tuple[CliRunner, str], tmp_path: Path
+) -> None:
+    runner, _ = cli
+    result = runner.invoke(app, ["import", str(_broken_copy(tmp_path))])
+    assert result.exit_code == 1
+    assert ".rules:" in result.stderr and "error:" in result.stderr
+
+
+def test_check_a_clean_template_exits_0(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    result = runner.invoke(app, ["check", str(EXAMPLE_TEMPLATE)])
+    assert result.exit_code == 0, result.output
+    assert "no errors" in result.stdout
+
+
+def test_check_a_broken_template_renders_positioned_errors(
+    cli: tuple[CliRunner, str], tmp_path: Path
+) -> None:
+    runner, _ = cli
+    broken = _broken_copy(tmp_path)
+    result = runner.invoke(app, ["check", str(broken)])
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    file, line, column, rest = first.split(":", 3)
+    assert file.endswith(".rules") and int(line) >= 1 and int(column) >= 1
+    assert rest.startswith(" error:")
+    assert "max_overdue_dayz" in result.stderr
+    assert "^" in result.stderr  # the caret snippet
+
+
+def test_check_json_lists_diagnostics(cli: tuple[CliRunner, str], tmp_path: Path) -> None:
+    runner, _ = cli
+    result = runner.invoke(app, ["check", str(_broken_copy(tmp_path)), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert report["diagnostics"][0]["severity"] == "error"
+    assert report["diagnostics"][0]["line"] >= 1
+
+
+def test_schema_template_prints_json_schema(cli: tuple[CliRunner, str]) -> None:
+    runner, _ = cli
+    result = runner.invoke(app, ["schema", "template"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    assert "template" in schema["properties"]
+
+
+def test_demo_without_serving_builds_a_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    demo_db = tmp_path / "demo.db"
+    demo_db.write_text("stale")  # the demo starts from a fresh file
+    result = CliRunner().invoke(
+        app, ["demo", "--db", str(demo_db), "--customers", "12", "--no-serve"]
+    )
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1].split(": ")[-1]
+    database = Database(f"sqlite:///{demo_db}")
+    try:
+        from engine.customers import list_customers
+
+        with database.transaction() as session:
+            assert user_for_token(session, token, now=clock.utcnow()) is not None
+            assert len(list_customers(session, limit=100).items) == 12
+            assert "sales_manager" in roles_of(session, "sales_manager")
+    finally:
+        database.dispose()

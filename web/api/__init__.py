@@ -1,0 +1,21 @@
+"""The REST API under /api/v1: one router per resource, assembled here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.api import cases, customers, system, templates
+from web.schemas import ProblemDetail
+
+PROBLEM = {"model": ProblemDetail, "content": {"application/problem+json": {}}}
+
+router = APIRouter(
+    prefix="/api/v1",
+    responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+)
+router.include_router(system.router)
+router.include_router(templates.router)
+router.include_router(customers.router)
+router.include_router(cases.router)
+
+__all__ = ["router"]

@@ -1,0 +1,74 @@
+"""Cases: the inbox, one case, and taking an action on it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from engine.cases import get_case, list_cases, take_action
+from engine.pagination import MAX_LIMIT
+from web.deps import CurrentUser, DbDep, NowDep, SettingsDep
+from web.schemas import CaseActionRequest, CasePage, CasePublic, CaseSummaryPublic
+
+router = APIRouter(tags=["cases"])
+
+CaseId = Annotated[int, Path(ge=1)]
+
+
+@router.get("/cases", response_model=CasePage)
+def get_cases(
+    user: CurrentUser,
+    database: DbDep,
+    status: Literal["open", "closed"] | None = None,
+    assigned: Annotated[
+        Literal["me"] | None, Query(description="`me`: only cases assigned to a role you hold")
+    ] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> CasePage:
+    """Cases in opening order, a page at a time."""
+    roles = user.roles if assigned == "me" else None
+    with database.transaction() as session:
+        page = list_cases(session, status=status, roles=roles, cursor=cursor, limit=limit)
+    return CasePage(
+        items=[CaseSummaryPublic.of(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/cases/{case_id}", response_model=CasePublic)
+def get_one_case(case_id: CaseId, user: CurrentUser, database: DbDep) -> CasePublic:
+    """A case with its history and the actions your roles may take now."""
+    with database.transaction() as session:
+        case = get_case(session, case_id, roles=user.roles)
+    return CasePublic.of(case)
+
+
+@router.post("/cases/{case_id}/actions/{action}", response_model=CasePublic)
+def post_action(
+    case_id: CaseId,
+    action: str,
+    user: CurrentUser,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
+    body: CaseActionRequest | None = None,
+) -> CasePublic:
+    """Take `action` on the case's current step: 403 when your roles may not, 409 when the case
+    moved on (closed, or not at `expected_version`), 422 for an unknown action or a missing
+    comment."""
+    body = body or CaseActionRequest()
+    with database.transaction() as session:
+        case = take_action(
+            session,
+            case_id,
+            action,
+            actor=user.name,
+            roles=user.roles,
+            comment=body.comment,
+            data=body.data,
+            expected_version=body.expected_version,
+            now=now,
+            tz=settings.tz,
+        )
+    return CasePublic.of(case)

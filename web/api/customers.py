@@ -1,0 +1,124 @@
+"""Customers and their events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from engine.customers import CustomerInput, get_customer, list_customers, upsert_customer
+from engine.events import EventInput, record_event
+from engine.pagination import MAX_LIMIT
+from web.deps import AdminUser, CurrentUser, DbDep, NowDep, SettingsDep
+from web.schemas import (
+    CustomerPage,
+    CustomerPublic,
+    CustomerSummaryPublic,
+    CustomerUpsert,
+    EventCreate,
+    EventPublic,
+    EventRecordedPublic,
+)
+
+router = APIRouter(tags=["customers"])
+
+Ref = Annotated[str, Path(min_length=1, max_length=200, description="the customer's reference")]
+
+
+@router.put(
+    "/customers/{ref}",
+    response_model=CustomerPublic,
+    responses={201: {"model": CustomerPublic, "description": "Created"}},
+)
+def put_customer(
+    ref: Ref,
+    body: CustomerUpsert,
+    response: Response,
+    user: AdminUser,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> CustomerPublic:
+    """Create (201) or update (200) a customer, score it, and start the workflows it triggers.
+
+    `terms` count only at creation; changed terms on an existing customer are a 409.
+    """
+    payload = CustomerInput(
+        name=body.name,
+        department=body.department,
+        data=body.data,
+        terms=body.terms.model_dump(mode="json", exclude_unset=True) if body.terms else None,
+    )
+    with database.transaction() as session:
+        result = upsert_customer(session, ref, payload, actor=user.name, now=now, tz=settings.tz)
+    response.status_code = 201 if result.created else 200
+    return CustomerPublic.of(result.customer)
+
+
+@router.get("/customers", response_model=CustomerPage)
+def get_customers(
+    user: CurrentUser,
+    database: DbDep,
+    tier: str | None = None,
+    department: str | None = None,
+    search: Annotated[str | None, Query(description="part of the name or reference")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> CustomerPage:
+    """Customers in creation order, a page at a time; pass `next_cursor` back as `cursor`."""
+    with database.transaction() as session:
+        page = list_customers(
+            session, tier=tier, department=department, search=search, cursor=cursor, limit=limit
+        )
+    return CustomerPage(
+        items=[CustomerSummaryPublic.of(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/customers/{ref}", response_model=CustomerPublic)
+def get_one_customer(ref: Ref, user: CurrentUser, database: DbDep) -> CustomerPublic:
+    """A customer with its data, latest assessment, terms, open alerts and open cases."""
+    with database.transaction() as session:
+        customer = get_customer(session, ref)
+    return CustomerPublic.of(customer)
+
+
+@router.post(
+    "/customers/{ref}/events",
+    status_code=201,
+    response_model=EventRecordedPublic,
+    responses={200: {"model": EventRecordedPublic, "description": "A replayed Idempotency-Key"}},
+)
+def post_event(
+    ref: Ref,
+    body: EventCreate,
+    response: Response,
+    user: AdminUser,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
+) -> EventRecordedPublic:
+    """Record an event and re-score the customer; a repeated `Idempotency-Key` returns the
+    original (200), the same key with another body is a 409."""
+    payload = EventInput(
+        kind=body.kind, occurred_at=body.occurred_at, payload=body.payload, source=body.source
+    )
+    with database.transaction() as session:
+        result = record_event(
+            session,
+            ref,
+            payload,
+            idempotency_key=idempotency_key,
+            actor=user.name,
+            now=now,
+            tz=settings.tz,
+        )
+    response.status_code = 201 if result.created else 200
+    return EventRecordedPublic(
+        event=EventPublic.of(result.event),
+        customer=CustomerPublic.of(result.customer),
+        cases_opened=list(result.cases_opened),
+    )

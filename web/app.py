@@ -1,0 +1,104 @@
+"""The FastAPI application: REST API, pages and static files over one database.
+
+`create_app` is called at startup with settings built then (never at import), so tests pass their
+own settings and database. The timer scheduler runs only when asked (`serve`, `demo`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from engine import clock
+from engine.db import Database
+from engine.settings import Settings
+from web import api, pages
+from web.errors import install_error_handlers
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+VERSION = "0.1.0"
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """The page templates (autoescaped), with filters that show times in the workspace zone."""
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    tz = settings.tz
+
+    def localtime(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return clock.as_utc(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    def day(value: date | None) -> str:
+        return value.isoformat() if value is not None else ""
+
+    def amount(value: Any) -> str:
+        if value is None:
+            return ""
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+    def percent(value: Any) -> str:
+        return "" if value is None else f"{float(value) * 100:g}%"
+
+    env = templates.env
+    env.filters.update(localtime=localtime, day=day, amount=amount, percent=percent)
+    env.globals.update(
+        timezone=settings.timezone,
+        has_htmx=(STATIC / "htmx.min.js").is_file(),
+        version=VERSION,
+    )
+    return templates
+
+
+def create_app(
+    settings: Settings, *, database: Database | None = None, start_scheduler: bool = False
+) -> FastAPI:
+    """The application over `database` (default: one on `settings.database_url`).
+
+    With `start_scheduler`, the lifespan runs the timer sweep on a background clock.
+    """
+    owns_database = database is None
+    db = database if database is not None else Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if start_scheduler:
+            from engine.scheduler import start_scheduler as start
+
+            scheduler = start(db, settings)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            if owns_database:
+                db.dispose()
+
+    app = FastAPI(
+        title="riskdesk",
+        version=VERSION,
+        summary="Customer credit-risk engine: customers, events, assessments, cases.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    templates = make_templates(settings)
+    app.state.templates = templates
+    install_error_handlers(app, templates)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    return app

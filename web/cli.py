@@ -1,0 +1,365 @@
+"""The `riskdesk` command: database, users, tokens, templates, the timer tick, serving, the demo.
+
+Every command reads its settings (RISKDESK_DATABASE_URL, ...) when it runs, never at import; the
+demo uses its own SQLite file. Engine refusals print one line on stderr and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine import clock
+from engine.db import Database, upgrade
+from engine.errors import EngineError
+from engine.settings import Settings, get_settings
+
+EXAMPLE_TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "manufacturing_credit"
+CLI_ACTOR = "cli"
+
+app = typer.Typer(
+    name="riskdesk",
+    help="riskdesk: a low-code engine for customer credit-risk management.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+schema_app = typer.Typer(help="Published JSON Schemas.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(schema_app, name="schema")
+
+
+def _out() -> Console:
+    # Built per call: the console writes to whatever sys.stdout is now (CliRunner swaps it).
+    return Console(soft_wrap=True, highlight=False)
+
+
+def _err() -> Console:
+    return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def _fail(message: str) -> NoReturn:
+    _err().print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Turn an engine refusal (or a bad template) into one line on stderr and exit status 1."""
+    from dsl import DiagnosticsError, render_all
+
+    try:
+        yield
+    except DiagnosticsError as exc:
+        sources = getattr(exc, "sources", None) or _sources_for(exc.diagnostics)
+        _err().print(render_all(exc.diagnostics, sources), markup=False)
+        raise typer.Exit(1) from exc
+    except EngineError as exc:
+        _fail(exc.detail)
+
+
+def _sources_for(diagnostics: Any, root: Path | None = None) -> dict[str, str]:
+    """The text of each file the diagnostics name, when it can be read (for the caret snippet)."""
+    sources: dict[str, str] = {}
+    for diagnostic in diagnostics:
+        span = getattr(diagnostic, "span", None)
+        if span is None or span.file in sources:
+            continue
+        for candidate in (Path(span.file), *(() if root is None else (root / span.file,))):
+            try:
+                sources[span.file] = candidate.read_text(encoding="utf-8")
+                break
+            except (OSError, UnicodeDecodeError):
+                continue
+    return sources
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.database_url)
+
+
+# --- db, users, tokens -------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema of the database at RISKDESK_DATABASE_URL."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    _out().print(f"Database schema is up to date ({_display_url(settings.database_url)}).")
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
+    role: Annotated[
+        list[str], typer.Option("--role", "-r", help="A role to grant (repeat for more).")
+    ],
+    department: Annotated[
+        str | None, typer.Option(help="The department the roles hold in.")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="The password (default: a random one, printed).")
+    ] = None,
+) -> None:
+    """Add a user with roles; works before any template is imported."""
+    from engine.users import add_user
+
+    settings = get_settings()
+    database = _database(settings)
+    chosen = password if password is not None else secrets.token_urlsafe(12)
+    with _refusals(), database.transaction() as session:
+        user = add_user(
+            session,
+            name,
+            roles=role,
+            department=department,
+            password=chosen,
+            actor=CLI_ACTOR,
+            now=clock.utcnow(),
+        )
+    out = _out()
+    out.print(f"Added user {user.name} with roles {', '.join(sorted(user.roles))}.")
+    if password is None:
+        out.print(f"Password: {chosen}")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    label: Annotated[str, typer.Option("--name", help="A label for the token.")] = "cli",
+) -> None:
+    """Create an API token; the token is printed once, alone on the last line."""
+    from engine.users import create_token
+
+    settings = get_settings()
+    database = _database(settings)
+    with _refusals(), database.transaction() as session:
+        secret = create_token(session, name, name=label, actor=CLI_ACTOR, now=clock.utcnow())
+    _out().print(f"API token '{label}' for {name} (shown only now; send as 'Bearer <token>'):")
+    typer.echo(secret)
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A template folder or .zip bundle.")],
+) -> None:
+    """Import a template bundle: publish its forms, rulesets and workflows (all or nothing)."""
+    from engine.templates import import_template
+
+    settings = get_settings()
+    database = _database(settings)
+    with _refusals(), database.transaction() as session:
+        imported = import_template(
+            session,
+            path,
+            actor=CLI_ACTOR,
+            now=clock.utcnow(),
+            base_currency=settings.base_currency,
+        )
+    out = _out()
+    out.print(
+        f"Imported template {imported.key} {imported.template_version} "
+        f"as version {imported.version}:"
+    )
+    for spec in imported.specs:
+        out.print(f"  {spec.kind:<9} {spec.key} v{spec.version}")
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command("check")
+def check(
+    path: Annotated[Path, typer.Argument(help="A template folder, .zip bundle or rules file.")],
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
+        OutputFormat.TEXT
+    ),
+) -> None:
+    """Check a template (or rules file) offline: exit 0 when clean, 1 with positioned errors."""
+    from dsl import DiagnosticsError, render_all
+    from engine.bundle import check_path
+
+    try:
+        result = check_path(path)
+    except DiagnosticsError as exc:
+        result = exc.diagnostics
+    diagnostics = tuple(getattr(result, "diagnostics", result) or ())
+    sources = getattr(result, "sources", None) or _sources_for(
+        diagnostics, path if path.is_dir() else path.parent
+    )
+    errors = [d for d in diagnostics if d.is_error]
+    if output is OutputFormat.JSON:
+        typer.echo(
+            json.dumps(
+                {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    elif diagnostics:
+        _err().print(render_all(diagnostics, sources), markup=False)
+    if errors:
+        if output is OutputFormat.TEXT:
+            _err().print(f"{len(errors)} error(s) in {path}", markup=False)
+        raise typer.Exit(1)
+    if output is OutputFormat.TEXT:
+        warnings = f", {len(diagnostics)} warning(s)" if diagnostics else ""
+        _out().print(f"{path}: no errors{warnings}")
+
+
+@schema_app.command("template")
+def schema_template() -> None:
+    """Print the JSON Schema of template.yaml."""
+    from engine.bundle import TEMPLATE_JSON_SCHEMA
+
+    typer.echo(json.dumps(TEMPLATE_JSON_SCHEMA, indent=2, ensure_ascii=False))
+
+
+# --- time and serving --------------------------------------------------------------------------
+
+
+def _parse_now(text: str | None, settings: Settings) -> datetime:
+    if text is None:
+        return clock.utcnow()
+    try:
+        return clock.parse_time(text, tz=settings.tz)
+    except ValueError as exc:
+        raise typer.BadParameter(f"'{text}' is not an ISO 8601 time", param_hint="--now") from exc
+
+
+@app.command("tick")
+def tick(
+    now: Annotated[
+        str | None,
+        typer.Option(help="The time to sweep at (ISO 8601; naive is read in RISKDESK_TIMEZONE)."),
+    ] = None,
+) -> None:
+    """Run the timer sweep once: escalations and schedules due at --now (default: now)."""
+    from engine.scheduler import worker_name
+    from engine.timers import sweep
+
+    settings = get_settings()
+    at = _parse_now(now, settings)
+    database = _database(settings)
+    report = sweep(database, now=at, worker=f"cli:{worker_name()}", tz=settings.tz)
+    _out().print(
+        f"Sweep at {at.isoformat()}: {report.claimed} claimed, {report.fired} fired, "
+        f"{report.failed} failed."
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+) -> None:
+    """Serve the API and pages, with the timer sweep running in the background."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings, start_scheduler=True), host=host, port=port)
+
+
+# --- demo --------------------------------------------------------------------------------------
+
+
+def _fresh_sqlite(path: Path) -> str:
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+@app.command("demo")
+def demo(
+    port: Annotated[int, typer.Option(help="The port to serve on.")] = 8000,
+    db: Annotated[Path, typer.Option("--db", help="The demo's SQLite file (recreated).")] = Path(
+        "riskdesk-demo.db"
+    ),
+    customers: Annotated[int, typer.Option(help="How many synthetic customers.", min=0)] = 500,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve when loaded.")
+    ] = True,
+) -> None:
+    """Build a demo workspace (example template, users, synthetic portfolio) and serve it.
+
+    The workspace lives in its own fresh SQLite file; it is served on http://127.0.0.1:PORT.
+    """
+    from web import demo as demo_loader
+
+    path = db.resolve()
+    settings = get_settings().model_copy(update={"database_url": _fresh_sqlite(path)})
+    out = _out()
+    out.print(f"Creating the demo workspace in {path}")
+    upgrade(settings.database_url)
+    database = _database(settings)
+    with _refusals():
+        accounts = demo_loader.load_demo(
+            database,
+            settings,
+            template=EXAMPLE_TEMPLATE,
+            customers=customers,
+            now=clock.utcnow(),
+            console=out,
+        )
+    table = Table(title="Demo users")
+    for column in ("user", "roles", "password"):
+        table.add_column(column)
+    for account in accounts.users:
+        table.add_row(account.name, ", ".join(account.roles), accounts.password)
+    out.print(table)
+    # Tokens on lines of their own (never wrapped), the admin's last.
+    for account in accounts.users:
+        out.print(f"API token for {account.name}: {account.token}")
+    if not serve_after:
+        database.dispose()
+        return
+    import uvicorn
+
+    from web.app import create_app
+
+    out.print(f"Serving on http://127.0.0.1:{port}  (Ctrl+C to stop)")
+    uvicorn.run(
+        create_app(settings, database=database, start_scheduler=True),
+        host="127.0.0.1",
+        port=port,
+    )
+
+
+def main() -> None:  # pragma: no cover - `python -m web.cli`
+    app(prog_name="riskdesk")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Request context as named dependencies: `SettingsDep`, `DbDep`, `NowDep`, `CurrentUser`, ...
+
+The API authenticates with bearer tokens (`CurrentUser`, `AdminUser`); pages with the signed
+session cookie (`PageUser`). A missing or bad credential raises, and web.errors answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from engine import clock
+from engine.db import Database
+from engine.errors import PermissionDeniedError
+from engine.settings import Settings
+from engine.users import UserView, get_user, user_for_token
+from web.errors import AuthenticationError, LoginRequiredError
+from web.sessions import COOKIE_NAME, SessionData, decode_session
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _now() -> datetime:
+    return clock.utcnow()
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DbDep = Annotated[Database, Depends(_database)]
+# The request's time; tests override `_now` through `app.dependency_overrides`.
+NowDep = Annotated[datetime, Depends(_now)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token (`riskdesk token create NAME`) as `Authorization: Bearer <token>`",
+)
+
+
+def _current_user(
+    database: DbDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> UserView:
+    if credentials is None:
+        raise AuthenticationError("send an API token as 'Authorization: Bearer <token>'")
+    with database.transaction() as session:
+        user = user_for_token(session, credentials.credentials, now=now)
+    if user is None:
+        raise AuthenticationError("the API token is unknown or revoked, or its user is inactive")
+    return user
+
+
+CurrentUser = Annotated[UserView, Depends(_current_user)]
+
+
+def _admin_user(user: CurrentUser) -> UserView:
+    if not user.is_admin:
+        raise PermissionDeniedError(f"this needs the admin role, which user '{user.name}' lacks")
+    return user
+
+
+AdminUser = Annotated[UserView, Depends(_admin_user)]
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def _page_session(request: Request, settings: SettingsDep) -> SessionData | None:
+    session = decode_session(request.cookies.get(COOKIE_NAME), secret_key=settings.secret_key)
+    request.state.csrf_token = session.csrf_token if session else ""
+    return session
+
+
+PageSession = Annotated[SessionData | None, Depends(_page_session)]
+
+
+def _page_user(request: Request, session: PageSession, database: DbDep) -> UserView:
+    if session is None or session.user is None:
+        raise LoginRequiredError()
+    with database.transaction() as db_session:
+        user = get_user(db_session, session.user)
+    if user is None:
+        raise LoginRequiredError()
+    request.state.user = user
+    return user
+
+
+PageUser = Annotated[UserView, Depends(_page_user)]
+
+
+def _hx_request(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+HxRequest = Annotated[bool, Depends(_hx_request)]

@@ -1,0 +1,340 @@
+"""The REST API's shapes: request bodies (`CustomerUpsert`, ...), responses (`CustomerPublic`, ...).
+
+Responses are built from the engine's views (`engine.views`), never from table rows. Numbers stay
+JSON numbers; times are ISO 8601 text in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.views import (
+    AssessmentView,
+    CaseSummary,
+    CaseView,
+    CustomerSummary,
+    CustomerView,
+    EventView,
+)
+
+Number = int | float
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+class TermsInput(_Input):
+    """Initial credit terms; accepted only when the customer is created."""
+
+    # Plain `float` (not int | float) so a wrong value reports one error at one path.
+    credit_limit: float | None = Field(default=None, examples=[1_000_000])
+    payment_terms_days: int | None = Field(default=None, examples=[60])
+    prepayment_pct: float | None = Field(default=None, description="a fraction: 0.3 is 30%")
+    order_hold: bool | None = None
+    next_review_at: date | None = None
+    currency: str | None = Field(default=None, description="only the base currency is accepted")
+
+
+class CustomerUpsert(_Input):
+    """A customer's name, department and form data (validated by the `customer` form)."""
+
+    name: str | None = Field(default=None, max_length=300)
+    department: str | None = Field(default=None, max_length=100)
+    data: dict[str, Any] = Field(default_factory=dict)
+    terms: TermsInput | None = None
+
+
+class EventCreate(_Input):
+    """Something that happened to a customer; `kind` names the event form that checks `payload`."""
+
+    kind: str = Field(min_length=1, max_length=100, examples=["overdue_invoice"])
+    occurred_at: str = Field(
+        description="ISO 8601 time or date; without an offset it is read in the workspace zone",
+        examples=["2026-11-20T10:00:00+08:00"],
+    )
+    payload: dict[str, Any] = Field(default_factory=dict)
+    source: str | None = Field(default=None, max_length=100)
+
+
+class CaseActionRequest(_Input):
+    comment: str | None = None
+    data: dict[str, Any] | None = None
+    expected_version: int | None = Field(
+        default=None, description="the case's `row_version` as you read it; 409 when it moved on"
+    )
+
+
+class SweepRequest(_Input):
+    now: str | None = Field(
+        default=None,
+        description="the time to sweep at (ISO 8601; naive is read in the workspace zone)",
+        examples=["2026-12-01T09:00"],
+    )
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+class TermsPublic(_Output):
+    credit_limit: Number
+    currency: str
+    payment_terms_days: int
+    prepayment_pct: Number
+    order_hold: bool
+    next_review_at: date | None
+
+
+class FiredPublic(BaseModel):
+    id: str
+    label: str | None = None
+    points: Number
+
+
+class AlertPublic(BaseModel):
+    severity: str
+    message: str
+    rule: str | None = None
+
+
+class AssessmentPublic(BaseModel):
+    score: Number
+    tier: str
+    previous_tier: str | None
+    as_of: date
+    ruleset_key: str
+    ruleset_version: int
+    fired: list[FiredPublic]
+    alerts: list[AlertPublic]
+    flags: list[str]
+    missing: list[str]
+    assessed_at: datetime
+
+    @classmethod
+    def of(cls, view: AssessmentView) -> AssessmentPublic:
+        result = view.result
+        return cls(
+            score=view.score,
+            tier=view.tier,
+            previous_tier=view.previous_tier,
+            as_of=view.as_of,
+            ruleset_key=view.ruleset_key,
+            ruleset_version=view.ruleset_version,
+            fired=[FiredPublic(**f) for f in result.get("fired", ())],
+            alerts=[AlertPublic(**a) for a in result.get("alerts", ())],
+            flags=list(result.get("flags", ())),
+            missing=list(result.get("missing", ())),
+            assessed_at=view.created_at,
+        )
+
+
+class CaseSummaryPublic(BaseModel):
+    id: int
+    customer_ref: str
+    customer_name: str
+    department: str | None
+    workflow: str
+    workflow_version: int
+    workflow_label: dict[str, str]
+    status: str
+    step: str
+    assigned_role: str | None
+    due_at: datetime | None
+    escalation_level: int
+    outcome: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    row_version: int
+
+    @classmethod
+    def of(cls, view: CaseSummary | CaseView) -> CaseSummaryPublic:
+        return cls(**_case_fields(view))
+
+
+def _case_fields(view: CaseSummary | CaseView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "customer_ref": view.customer_ref,
+        "customer_name": view.customer_name,
+        "department": view.department,
+        "workflow": view.workflow_key,
+        "workflow_version": view.workflow_version,
+        "workflow_label": view.workflow_label,
+        "status": view.status,
+        "step": view.step,
+        "assigned_role": view.assigned_role,
+        "due_at": view.due_at,
+        "escalation_level": view.escalation_level,
+        "outcome": view.outcome,
+        "opened_at": view.opened_at,
+        "closed_at": view.closed_at,
+        "row_version": view.row_version,
+    }
+
+
+class CaseTransitionPublic(_Output):
+    from_step: str | None
+    to_step: str
+    action: str | None
+    reason: str | None
+    assigned_role: str | None
+    actor: str | None
+    comment: str | None
+    data: dict[str, Any]
+    at: datetime
+
+
+class CasePublic(CaseSummaryPublic):
+    history: list[CaseTransitionPublic]
+    available_actions: list[str] = Field(description="the actions the caller's roles may take")
+
+    @classmethod
+    def of(cls, view: CaseSummary | CaseView) -> CasePublic:
+        assert isinstance(view, CaseView)
+        return cls(
+            **_case_fields(view),
+            history=[CaseTransitionPublic.model_validate(t) for t in view.history],
+            available_actions=list(view.available_actions),
+        )
+
+
+class CustomerAlertPublic(_Output):
+    id: int
+    rule: str
+    severity: str
+    message: str
+    created_at: datetime
+
+
+class CustomerPublic(BaseModel):
+    ref: str
+    name: str
+    department: str | None
+    data: dict[str, Any]
+    assessment: AssessmentPublic | None
+    terms: TermsPublic
+    open_alerts: list[CustomerAlertPublic]
+    open_cases: list[CaseSummaryPublic]
+    row_version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, view: CustomerView) -> CustomerPublic:
+        return cls(
+            ref=view.ref,
+            name=view.name,
+            department=view.department,
+            data=view.data,
+            assessment=AssessmentPublic.of(view.assessment) if view.assessment else None,
+            terms=TermsPublic.model_validate(view.terms),
+            open_alerts=[CustomerAlertPublic.model_validate(a) for a in view.open_alerts],
+            open_cases=[CaseSummaryPublic.of(c) for c in view.open_cases],
+            row_version=view.row_version,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+        )
+
+
+class CustomerSummaryPublic(BaseModel):
+    ref: str
+    name: str
+    department: str | None
+    score: Number | None
+    tier: str | None
+    assessed_at: datetime | None
+    credit_limit: Number
+    currency: str
+    order_hold: bool
+
+    @classmethod
+    def of(cls, view: CustomerSummary) -> CustomerSummaryPublic:
+        return cls(
+            ref=view.ref,
+            name=view.name,
+            department=view.department,
+            score=view.score,
+            tier=view.tier,
+            assessed_at=view.assessed_at,
+            credit_limit=view.credit_limit,
+            currency=view.currency,
+            order_hold=view.order_hold,
+        )
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerSummaryPublic]
+    next_cursor: str | None
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummaryPublic]
+    next_cursor: str | None
+
+
+class EventPublic(_Output):
+    id: int
+    customer_ref: str
+    kind: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    source: str | None
+    idempotency_key: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, view: EventView) -> EventPublic:
+        return cls.model_validate(view)
+
+
+class EventRecordedPublic(BaseModel):
+    event: EventPublic
+    customer: CustomerPublic
+    cases_opened: list[int]
+
+
+class SpecPublic(_Output):
+    kind: str
+    key: str
+    version: int
+    checksum: str
+    filename: str | None
+
+
+class TemplateImportedPublic(_Output):
+    key: str
+    version: int = Field(description="the template's version in this workspace (1, 2, ...)")
+    template_version: str = Field(description="the version the bundle declares")
+    specs: list[SpecPublic]
+
+
+class SweepPublic(BaseModel):
+    now: datetime
+    claimed: int
+    fired: int
+    failed: int
+
+
+class HealthPublic(BaseModel):
+    status: str
+    database: str
+
+
+class ProblemDetail(BaseModel):
+    """RFC 9457 problem details; `errors` lists data errors or template diagnostics."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None
