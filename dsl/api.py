@@ -15,12 +15,16 @@ from datetime import date
 from typing import Any
 
 from dsl.check import Analysis, check_expression_tree, check_ruleset_tree
-from dsl.codegen import Program, expression_source, ruleset_program
+from dsl.codegen import expression_source
+from dsl.context import Context, RateLookup
 from dsl.diagnostics import Diagnostic, DiagnosticsError, Span
-from dsl.nodes import Let, Rule, Ruleset, Tiers
-from dsl.parse import end_of_text, parse_expression, parse_ruleset
+from dsl.keywords import KEYWORD_SETS
+from dsl.messages import localise
+from dsl.nodes import Let, Rule, Ruleset, Table, Tiers
+from dsl.parse import detect_language, end_of_text, parse_expression, parse_ruleset
+from dsl.program import Program, ruleset_program
 from dsl.result import Result
-from dsl.runtime import HELPERS, normalise
+from dsl.runtime import HELPERS, format_value_zh, normalise
 from dsl.schema import Schema, ValueType
 
 
@@ -56,9 +60,17 @@ class _Origin:
         return tuple(dataclasses.replace(d, span=self.place(d.span)) for d in diagnostics)
 
 
-def _sandbox(source: str, name: str) -> Callable[..., Any]:
+# Helpers that differ in a ruleset written in Chinese (rules-language §2: booleans as 是/否).
+_LANGUAGE_HELPERS: dict[str, dict[str, Any]] = {"en": {}, "zh": {"_fmt": format_value_zh}}
+
+
+def _sandbox(source: str, name: str, keyword_language: str = "en") -> Callable[..., Any]:
     # The generated code sees no builtins: only the helpers of dsl.runtime.
-    namespace: dict[str, Any] = {"__builtins__": {}, **HELPERS}
+    namespace: dict[str, Any] = {
+        "__builtins__": {},
+        **HELPERS,
+        **_LANGUAGE_HELPERS[keyword_language],
+    }
     exec(compile(source, f"<riskdesk {name}>", "exec"), namespace)
     function: Callable[..., Any] = namespace[f"_{name}"]
     return function
@@ -74,6 +86,7 @@ class CompiledRuleset:
     tiers: tuple[str, ...]
     warnings: tuple[Diagnostic, ...]
     checksum: str
+    base_currency: str | None  # what money is converted to (rules-language §5)
     source: str = field(repr=False)
     _program: Program = field(repr=False, compare=False)
     _function: Callable[[Mapping[str, Any]], Any] = field(repr=False, compare=False)
@@ -85,14 +98,24 @@ class CompiledRuleset:
         return self._program.source
 
     def evaluate(
-        self, record: Mapping[str, Any], *, events: Iterable[Any] = (), as_of: date
+        self,
+        record: Mapping[str, Any],
+        *,
+        events: Iterable[Any] = (),
+        as_of: date,
+        fx: RateLookup | None = None,
     ) -> Result:
         """Score `record` (field name → JSON-native value; absent or None is missing).
 
-        Returns a `Result`. Never raises for data (rules-language §4). `events` and `as_of` are
-        accepted for the event functions of the next version and not read yet.
+        `events` are mappings `{kind, occurred_at, payload}` (`occurred_at` an ISO date or
+        date-time text, or a date/datetime; events after `as_of` are ignored). `fx(currency,
+        as_of)` gives the rate to the base currency, or None when unknown (the money value is then
+        missing and `Result.missing_rates` names the currency). Returns a `Result`. Never raises
+        for data (rules-language §4).
         """
-        return Result(self._program, self._function(record), record, self._fields_read)
+        context = Context(as_of=as_of, events=events, fx=fx, base_currency=self.base_currency)
+        raw = self._function(record, context)
+        return Result(self._program, raw, record, self._fields_read, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,47 +125,84 @@ class CompiledExpression:
     source: str
     names: frozenset[str]  # the top-level names it reads
     value_type: ValueType
-    _function: Callable[[Mapping[str, Any]], Any] = field(repr=False, compare=False)
+    base_currency: str | None
+    _function: Callable[..., Any] = field(repr=False, compare=False)
 
-    def evaluate(self, record: Mapping[str, Any]) -> Any:
-        """The value for `record`; None when missing. Never raises for data."""
-        return normalise(self._function(record))
+    def evaluate(
+        self,
+        record: Mapping[str, Any],
+        *,
+        as_of: date | None = None,
+        events: Iterable[Any] = (),
+        fx: RateLookup | None = None,
+    ) -> Any:
+        """The value for `record`; None when missing. Never raises for data.
+
+        `as_of` is the date `today()` and the event windows read (without it they are missing);
+        `events` and `fx` as for `CompiledRuleset.evaluate`.
+        """
+        context = Context(as_of=as_of, events=events, fx=fx, base_currency=self.base_currency)
+        return normalise(self._function(record, context))
 
 
 def _analyse(
-    source: str, schema: Schema | None
+    source: str,
+    schema: Schema | None,
+    language: str,
+    events: Mapping[str, Schema] | None = None,
 ) -> tuple[Ruleset | None, Analysis | None, list[Diagnostic]]:
-    tree, problems = parse_ruleset(source)
+    tree, problems = parse_ruleset(source, language)
     if tree is None:
         return None, None, problems
-    analysis = check_ruleset_tree(tree, schema, end_of_text(source))
-    return tree, analysis, list(analysis.diagnostics)
+    analysis = check_ruleset_tree(tree, schema, end_of_text(source), events)
+    keywords = KEYWORD_SETS[detect_language(source, language)]
+    return tree, analysis, list(localise(analysis.diagnostics, language, keywords))
 
 
 def check_ruleset(
-    source: str, *, filename: str, schema: Schema | None = None
+    source: str,
+    *,
+    filename: str,
+    schema: Schema | None = None,
+    language: str = "en",
+    events: Mapping[str, Schema] | None = None,
 ) -> tuple[Diagnostic, ...]:
-    """Every error and warning of a ruleset, in source order. Never raises."""
-    _, _, diagnostics = _analyse(source, schema)
+    """Every error and warning of a ruleset, in source order, in `language` (`"en"`, `"zh"`).
+
+    Never raises. The keywords' language is the text's own (rules-language §8). `events` maps
+    each event kind to its fields (None: event kinds and fields are not checked).
+    """
+    _, _, diagnostics = _analyse(source, schema, language, events)
     return _Origin(filename).all(diagnostics)
 
 
-def compile_ruleset(source: str, *, filename: str, schema: Schema | None = None) -> CompiledRuleset:
+def compile_ruleset(
+    source: str,
+    *,
+    filename: str,
+    schema: Schema | None = None,
+    language: str = "en",
+    events: Mapping[str, Schema] | None = None,
+    base_currency: str | None = None,
+) -> CompiledRuleset:
     """Parse, check and compile a ruleset.
 
     Returns a `CompiledRuleset` whose `warnings` holds the checker's warnings. Raises `RulesError`
-    listing every error (and warning) when there is any error. Without a `schema`, names are read
-    from the record as they come and only structural errors are reported.
+    listing every error (and warning) when there is any error, in `language` (`"en"`, `"zh"`; the
+    keywords' language is detected from the text, §8). Without a `schema`, names are read from
+    the record as they come and only structural errors are reported. `events` maps each event
+    kind to its fields (None: not checked). `base_currency` (`"CNY"`) is what money is compared
+    in: a number in a money field is already in it, other currencies need `fx` at evaluation.
     """
     origin = _Origin(filename)
-    tree, analysis, diagnostics = _analyse(source, schema)
+    tree, analysis, diagnostics = _analyse(source, schema, language, events)
     located = origin.all(diagnostics)
     if tree is None or analysis is None or analysis.has_errors:
         raise RulesError(located)
     lets = [(s.name.name, s.value) for s in tree.statements if isinstance(s, Let)]
-    rules = [s for s in tree.statements if isinstance(s, Rule)]
+    items = [s for s in tree.statements if isinstance(s, (Rule, Table))]
     tiers = next(s for s in tree.statements if isinstance(s, Tiers))
-    program = ruleset_program(lets, rules, tiers, analysis.types)
+    program = ruleset_program(source, lets, items, tiers, analysis, base_currency)
     return CompiledRuleset(
         id=tree.header.id.name,
         label=tree.header.label,
@@ -150,9 +210,10 @@ def compile_ruleset(source: str, *, filename: str, schema: Schema | None = None)
         tiers=program.tiers,
         warnings=tuple(d for d in located if not d.is_error),
         checksum=hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        base_currency=base_currency,
         source=source,
         _program=program,
-        _function=_sandbox(program.source, "ruleset"),
+        _function=_sandbox(program.source, "ruleset", detect_language(source, language)),
         _fields_read=analysis.fields_read,
     )
 
@@ -165,23 +226,29 @@ def compile_expression(
     line: int = 1,
     column: int = 1,
     expect: ValueType | None = None,
+    language: str = "en",
+    events: Mapping[str, Schema] | None = None,
+    base_currency: str | None = None,
 ) -> CompiledExpression:
     """Parse, check and compile one expression of the language (rules-language §3, §9).
 
     `line`/`column` give where `source` starts in `filename`, so diagnostics point into that file.
     `expect` is the kind of value required (`ValueType.BOOLEAN` for a guard, `NUMBER` for a
-    parameter). Returns a `CompiledExpression`; raises `RulesError` listing every error.
+    parameter). `language` (`"en"`, `"zh"`) is that of the messages; the keywords' is the text's
+    own (§8). Returns a `CompiledExpression`; raises `RulesError` listing every error.
     """
     origin = _Origin(filename, line, column)
-    tree, problems = parse_expression(source)
+    tree, problems = parse_expression(source, language)
     if tree is None:
         raise RulesError(origin.all(problems))
-    analysis = check_expression_tree(tree, schema, expect)
+    analysis = check_expression_tree(tree, schema, expect, events)
     if analysis.has_errors:
-        raise RulesError(origin.all(analysis.diagnostics))
+        keywords = KEYWORD_SETS[detect_language(source, language)]
+        raise RulesError(origin.all(localise(analysis.diagnostics, language, keywords)))
     return CompiledExpression(
         source=source,
         names=frozenset(path[0] for path in analysis.fields_read),
         value_type=analysis.types.get(id(tree.expr), ValueType.ANY),
-        _function=_sandbox(expression_source(tree.expr, analysis.types), "expression"),
+        base_currency=base_currency,
+        _function=_sandbox(expression_source(tree.expr, analysis, base_currency), "expression"),
     )

@@ -8,8 +8,10 @@ a schema; names and types of fields only with one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from dsl.diagnostics import Diagnostic, Span, error, warning
 from dsl.names import children as sub_expressions
@@ -29,15 +31,19 @@ from dsl.nodes import (
     Points,
     Rule,
     Ruleset,
+    Table,
     TierFloor,
     TierRow,
     Tiers,
 )
+from dsl.ranges import EVERYTHING, Interval, conjuncts, constraint, declared
 from dsl.schema import Schema, ValueType
+from dsl.tables import check_table, range_words
 from dsl.typecheck import ExpressionChecker, Scope, describe_type
 
 MAX_NESTING = 64  # CPython's parser refuses ~200 nested parentheses in the generated code
 SEVERITIES = ("info", "warning", "critical")
+_CURRENCY_LIKE = re.compile(r"[A-Z]{3}\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +54,40 @@ class Analysis:
     types: Mapping[int, ValueType]
     fields_read: tuple[tuple[str, ...], ...]
     tiers: tuple[str, ...]
+    # for the code generator and explanations (see `ExpressionChecker`)
+    conversions: Mapping[int, str] = field(default_factory=dict)
+    event_refs: Mapping[int, tuple[str, str]] = field(default_factory=dict)
+    event_calls: Mapping[int, Any] = field(default_factory=dict)
+    reads: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
 
 
+def _analysis(
+    checker: ExpressionChecker, diagnostics: tuple[Diagnostic, ...], tiers: tuple[str, ...]
+) -> Analysis:
+    return Analysis(
+        diagnostics,
+        checker.types,
+        tuple(checker.fields_read),
+        tiers,
+        checker.conversions,
+        checker.event_refs,
+        checker.event_calls,
+        checker.reads,
+    )
+
+
 def check_expression_tree(
-    tree: ExpressionSource, schema: Schema | None, expect: ValueType | None
+    tree: ExpressionSource,
+    schema: Schema | None,
+    expect: ValueType | None,
+    events: Mapping[str, Schema] | None = None,
 ) -> Analysis:
     """Check one stand-alone expression (a guard or a parameter): names, types, depth."""
-    checker = ExpressionChecker(schema)
+    checker = ExpressionChecker(schema, events=events)
     if _depth_ok(tree.expr, checker):
         scope = Scope(lets={})
         if expect is ValueType.BOOLEAN:
@@ -73,12 +102,14 @@ def check_expression_tree(
                     f"expected {describe_type(expect)}, but this is {describe_type(found)}",
                     tree.expr.span,
                 )
-    return Analysis(tuple(checker.diagnostics), checker.types, tuple(checker.fields_read), ())
+    return _analysis(checker, tuple(checker.diagnostics), ())
 
 
-def check_ruleset_tree(tree: Ruleset, schema: Schema | None, end: Span) -> Analysis:
+def check_ruleset_tree(
+    tree: Ruleset, schema: Schema | None, end: Span, events: Mapping[str, Schema] | None = None
+) -> Analysis:
     """Check a whole ruleset; `end` is where a missing tiers block is reported."""
-    return _RulesetCheck(tree, schema, end).run()
+    return _RulesetCheck(tree, schema, end, events).run()
 
 
 def _depth_ok(expr: Expr, checker: ExpressionChecker) -> bool:
@@ -94,14 +125,24 @@ def _depth_ok(expr: Expr, checker: ExpressionChecker) -> bool:
 
 
 class _RulesetCheck:
-    def __init__(self, tree: Ruleset, schema: Schema | None, end: Span) -> None:
+    def __init__(
+        self,
+        tree: Ruleset,
+        schema: Schema | None,
+        end: Span,
+        events: Mapping[str, Schema] | None,
+    ) -> None:
         self.tree = tree
         self.schema = schema
         self.end = end
-        self.checker = ExpressionChecker(schema, cycles=self._uses)
+        self.checker = ExpressionChecker(schema, cycles=self._uses, events=events)
         self.extra: list[Diagnostic] = []
         self.lets = [s for s in tree.statements if isinstance(s, Let)]
         self.rules = [s for s in tree.statements if isinstance(s, Rule)]
+        self.tables = [s for s in tree.statements if isinstance(s, Table)]
+        self.item_ids = frozenset(
+            s.id.name for s in tree.statements if isinstance(s, (Rule, Table))
+        )
         self.let_types: dict[str, ValueType] = {}
         self.let_refs = {
             let.name.name: {n.name for n in walk(let.value) if isinstance(n, Name)}
@@ -115,8 +156,17 @@ class _RulesetCheck:
         self._check_names()
         self._check_lets()
         tiers = self._check_tiers_block()
-        for rule in self.rules:
-            self._check_rule(rule, tiers)
+        for statement in self.tree.statements:
+            if isinstance(statement, Rule):
+                self._check_rule(statement, tiers)
+            elif isinstance(statement, Table):
+                check_table(
+                    statement,
+                    self.checker,
+                    self._rule_scope(),
+                    lambda e: _depth_ok(e, self.checker),  # type: ignore[arg-type]
+                    self.extra,
+                )
         for let in self.lets:
             if let.name.name not in self.checker.lets_used and is_valid_name(let.name.name):
                 self.extra.append(
@@ -126,9 +176,7 @@ class _RulesetCheck:
             [*self.checker.diagnostics, *self.extra],
             key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0),
         )
-        return Analysis(
-            tuple(diagnostics), self.checker.types, tuple(self.checker.fields_read), tiers
-        )
+        return _analysis(self.checker, tuple(diagnostics), tiers)
 
     # ---- ids ----
 
@@ -184,7 +232,7 @@ class _RulesetCheck:
 
     def _check_lets(self) -> None:
         names = [let.name.name for let in self.lets]
-        rule_ids = frozenset(rule.id.name for rule in self.rules)
+        rule_ids = self.item_ids
         for index, let in enumerate(self.lets):
             scope = Scope(
                 lets=dict(self.let_types),
@@ -200,7 +248,7 @@ class _RulesetCheck:
     # ---- rules ----
 
     def _rule_scope(self) -> Scope:
-        return Scope(lets=self.let_types, rule_ids=frozenset(r.id.name for r in self.rules))
+        return Scope(lets=self.let_types, rule_ids=self.item_ids)
 
     def _check_rule(self, rule: Rule, tiers: tuple[str, ...]) -> None:
         scope = self._rule_scope()
@@ -208,6 +256,7 @@ class _RulesetCheck:
             self.checker.expect_condition(
                 rule.condition, scope, f"the condition of rule {rule.id.name}"
             )
+            self._check_can_fire(rule)
         for effect in rule.effects:
             if isinstance(effect, Points):
                 if _depth_ok(effect.value, self.checker):
@@ -223,6 +272,32 @@ class _RulesetCheck:
                 if suggestion:
                     message += f"; did you mean '{suggestion}'?"
                 self.error("unknown-tier", message, effect.tier.span)
+
+    def _check_can_fire(self, rule: Rule) -> None:
+        """Warn when the conditions on one field exclude each other or its declared range."""
+        ranges: dict[tuple[str, ...], Interval] = {}
+        for part in conjuncts(rule.condition):
+            found = constraint(part)
+            if found is None:
+                continue
+            subject = _unwrap(found[0])
+            path = self.checker.reads.get(id(subject))
+            info = self.checker.field_info(subject)
+            if path is None:
+                continue
+            start = declared(info.minimum, info.maximum) if info is not None else EVERYTHING
+            current = ranges.get(path, start)
+            narrowed = current.intersect(found[1])
+            if narrowed.is_empty:
+                if current == start and info is not None:
+                    why = range_words(subject, info.minimum, info.maximum)
+                else:
+                    why = f"its conditions on '{'.'.join(path)}' exclude each other"
+                self.extra.append(
+                    warning("never-fires", f"rule {rule.id.name} can never fire: {why}", part.span)
+                )
+                return
+            ranges[path] = narrowed
 
     def _check_alert(self, alert: AlertEffect, scope: Scope) -> None:
         severity = alert.severity.name
@@ -304,13 +379,15 @@ class _RulesetCheck:
                 block.keyword_span,
             )
         names: dict[str, TierRow] = {}
-        scope = Scope(
-            lets=self.let_types,
-            rule_ids=frozenset(r.id.name for r in self.rules),
-            in_tiers=True,
-        )
+        scope = Scope(lets=self.let_types, rule_ids=self.item_ids, in_tiers=True)
         otherwise: TierRow | None = None
         for row in block.rows:
+            if _CURRENCY_LIKE.match(row.name.name):
+                self.error(
+                    "tier-like-unit",
+                    f"a tier cannot be named '{row.name.name}', like a currency code",
+                    row.name.span,
+                )
             if self._check_name(row.name):
                 if row.name.name in names:
                     self.error(

@@ -11,32 +11,30 @@ the record is evaluated again by a copy of the body built from the missing-aware
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import Any
 
 from dsl.nodes import (
-    AlertEffect,
     Arithmetic,
     Attribute,
     Between,
     Boolean,
+    Call,
     Compare,
     Conditional,
+    Date,
+    Duration,
+    EventQuery,
     Expr,
-    FlagEffect,
     Group,
     Logic,
     Membership,
+    Money,
     Name,
     Negative,
     Not,
     Number,
-    Placeholder,
-    Points,
     Presence,
-    Rule,
     Text,
-    TierFloor,
-    Tiers,
 )
 from dsl.schema import ValueType
 
@@ -52,47 +50,139 @@ _SLOW_COMPARE = {
 }
 _BOOLEAN_NODES = (Compare, Between, Membership, Presence, Not, Logic, Boolean)
 _LITERALS = (Number, Text, Boolean)
+# rules-language §3 functions -> the helper that computes each (dsl.functions, dsl.dates)
+_FUNCTIONS = {
+    "abs": "_f_abs",
+    "min": "_f_min",
+    "max": "_f_max",
+    "round": "_f_round",
+    "lower": "_f_lower",
+    "upper": "_f_upper",
+    "contains": "_f_contains",
+    "starts_with": "_f_starts_with",
+    "length": "_f_length",
+    "coalesce": "_f_coalesce",
+}
+_AS_OF_FUNCTIONS = {
+    "days_since": "_days_since",
+    "days_until": "_days_until",
+    "years_since": "_years_since",
+}
+_EVENT_FUNCTIONS = {"sum": "_ev_sum", "max": "_ev_max", "min": "_ev_min"}
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    """What the result needs to know of a rule without running it."""
-
-    id: str
-    label: str | None
-    points: int | float | None  # None when computed at evaluation
-    flags: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AlertInfo:
-    severity: str
-    rule: str
-
-
-@dataclass(frozen=True, slots=True)
-class Program:
-    """Generated source plus the static facts the result is built from."""
-
-    source: str
-    rules: tuple[RuleInfo, ...]
-    alerts: tuple[AlertInfo, ...]
-    tiers: tuple[str, ...]
-    lets: tuple[str, ...]
-
-
-def _literal(node: Expr) -> bool:
+def literal(node: Expr) -> bool:
     while isinstance(node, Group):
         node = node.inner
     return isinstance(node, _LITERALS)
 
 
-class _Expressions:
-    """Fast and missing-aware Python source for expressions, by node type."""
+class Expressions:
+    """Fast and missing-aware Python source for expressions, by node type.
 
-    def __init__(self, types: Mapping[int, ValueType], lets: Mapping[str, int]) -> None:
-        self.types = types
+    Generated code sees `R` (the record), `C` (the evaluation's `dsl.context.Context`), `D` (its
+    `as_of`), `E` (the event inside a `where`), `L0...` (lets) and module constants `K0...`
+    (dates and durations, built once when the code is loaded; see `constants`).
+    """
+
+    def __init__(
+        self,
+        analysis: Any,
+        lets: Mapping[str, int],
+        base_currency: str | None = None,
+    ) -> None:
+        self.types: Mapping[int, ValueType] = analysis.types
+        self.conversions: Mapping[int, str] = analysis.conversions
+        self.event_refs: Mapping[int, tuple[str, str]] = analysis.event_refs
+        self.event_calls: Mapping[int, Any] = analysis.event_calls
         self.lets = lets
+        self.base_currency = base_currency
+        self.constants: dict[str, str] = {}  # code -> constant name
+
+    def constant(self, code: str) -> str:
+        if code not in self.constants:
+            self.constants[code] = f"K{len(self.constants)}"
+        return self.constants[code]
+
+    def constant_lines(self) -> list[str]:
+        return [f"{name} = {code}" for code, name in self.constants.items()]
+
+    def _convert(self, node: Expr, code: str) -> str:
+        conversion = self.conversions.get(id(node))
+        if conversion == "money":
+            return f"_money({code}, C)"
+        if conversion == "date":
+            return f"_date({code})"
+        return code
+
+    def _read(self, node: Name, fast: bool) -> str:
+        own = self._name(node)
+        record = own or (f"R[{node.name!r}]" if fast else f"_get(R, {node.name!r})")
+        ref = self.event_refs.get(id(node))
+        if ref is None:
+            code = record
+        elif ref[0] == "event":
+            code = f"E[{ref[1]!r}]" if fast else f"_get(E, {ref[1]!r})"
+        else:
+            code = f"_either(E, {ref[1]!r}, {record})"
+        return self._convert(node, code)
+
+    def _member(self, node: Attribute, fast: bool) -> str:
+        ref = self.event_refs.get(id(node))
+        if ref is not None:
+            code = f"E[{ref[1]!r}]" if fast else f"_get(E, {ref[1]!r})"
+        elif fast:
+            code = f"{self.fast(node.base)}[{node.field!r}]"
+        else:
+            code = f"_member({self.slow(node.base)}, {node.field!r})"
+        return self._convert(node, code)
+
+    # ---- literals and calls: the same code on both paths ----
+
+    def Date(self, node: Date) -> str:
+        value = node.value
+        assert value is not None  # the checker refuses a date not in the calendar
+        return self.constant(f"_mkdate({value.year}, {value.month}, {value.day})")
+
+    def Duration(self, node: Duration) -> str:
+        return self.constant(f"_period({int(node.count)}, {node.unit!r})")
+
+    def Money(self, node: Money) -> str:
+        if node.currency == self.base_currency:
+            return f"({node.amount!r})" if node.amount < 0 else repr(node.amount)
+        return f"_fx({node.amount!r}, {node.currency!r}, C)"
+
+    def call(self, node: Call, fast: bool) -> str:
+        expr = self.fast if fast else self.slow
+        truth = self.fast_truth if fast else self.slow_truth
+        event = self.event_calls.get(id(node))
+        if event is not None:
+            if event.function == "last":
+                return f"_ev_last(C, {event.kind!r})"
+            query = node.args[0]
+            assert isinstance(query, EventQuery)
+            where = f"(lambda E: {truth(query.where)})" if query.where is not None else "None"
+            within = expr(query.within)
+            if event.function == "count":
+                return f"_ev_count(C, {event.kind!r}, {within}, {where})"
+            helper = _EVENT_FUNCTIONS[event.function]
+            return (
+                f"{helper}(C, {event.kind!r}, {within}, {event.field!r}, "
+                f"{event.conversion!r}, {where})"
+            )
+        args = [expr(arg) for arg in node.args]
+        if node.function == "today":
+            return "D"
+        if node.function in _AS_OF_FUNCTIONS:
+            return f"{_AS_OF_FUNCTIONS[node.function]}({args[0]}, D)"
+        return f"{_FUNCTIONS[node.function]}({', '.join(args)})"
+
+    def _date_chain(self, node: Arithmetic, fast: bool) -> str:
+        expr = self.fast if fast else self.slow
+        parts = [expr(node.operands[0])]
+        for operator, operand in zip(node.operators, node.operands[1:], strict=True):
+            parts += ["1" if operator == "+" else "-1", expr(operand)]
+        return f"_date_chain({', '.join(parts)})"
 
     def type_of(self, node: Expr) -> ValueType:
         return self.types.get(id(node), ValueType.ANY)
@@ -133,10 +223,22 @@ class _Expressions:
         return repr(node.value)
 
     def fast_Name(self, node: Name) -> str:
-        return self._name(node) or f"R[{node.name!r}]"
+        return self._read(node, fast=True)
 
     def fast_Attribute(self, node: Attribute) -> str:
-        return f"{self.fast(node.base)}[{node.field!r}]"
+        return self._member(node, fast=True)
+
+    def fast_Date(self, node: Date) -> str:
+        return self.Date(node)
+
+    def fast_Duration(self, node: Duration) -> str:
+        return self.Duration(node)
+
+    def fast_Money(self, node: Money) -> str:
+        return self.Money(node)
+
+    def fast_Call(self, node: Call) -> str:
+        return self.call(node, fast=True)
 
     def fast_Group(self, node: Group) -> str:
         return self.fast(node.inner)
@@ -145,6 +247,8 @@ class _Expressions:
         return f"(-{self.fast_number(node.operand)})"
 
     def fast_Arithmetic(self, node: Arithmetic) -> str:
+        if self.type_of(node) is ValueType.DATE:
+            return self._date_chain(node, fast=True)
         parts = [self.fast_number(node.operands[0])]
         for operator, operand in zip(node.operators, node.operands[1:], strict=True):
             parts.append(f" {operator} {self.fast_number(operand)}")
@@ -154,7 +258,7 @@ class _Expressions:
         left, right = self.fast(node.left), self.fast(node.right)
         # rules-language §4: Python's `None != 1` and `None == None` are true; ours are false
         if node.operator == "!=" or (
-            node.operator == "==" and not (_literal(node.left) or _literal(node.right))
+            node.operator == "==" and not (literal(node.left) or literal(node.right))
         ):
             return f"{_SLOW_COMPARE[node.operator]}({left}, {right})"
         return f"({left} {node.operator} {right})"
@@ -167,7 +271,7 @@ class _Expressions:
         subject = self.fast(node.subject)
         if node.negated:
             return f"_not_in({subject}, ({items}))"
-        if all(_literal(item) for item in node.items):
+        if all(literal(item) for item in node.items):
             return f"({subject} in ({items}))"
         return f"_in({subject}, ({items}))"
 
@@ -204,11 +308,18 @@ class _Expressions:
     slow_Text = fast_Text
     slow_Boolean = fast_Boolean
 
+    slow_Date = fast_Date
+    slow_Duration = fast_Duration
+    slow_Money = fast_Money
+
     def slow_Name(self, node: Name) -> str:
-        return self._name(node) or f"_get(R, {node.name!r})"
+        return self._read(node, fast=False)
 
     def slow_Attribute(self, node: Attribute) -> str:
-        return f"_member({self.slow(node.base)}, {node.field!r})"
+        return self._member(node, fast=False)
+
+    def slow_Call(self, node: Call) -> str:
+        return self.call(node, fast=False)
 
     def slow_Group(self, node: Group) -> str:
         return self.slow(node.inner)
@@ -217,6 +328,8 @@ class _Expressions:
         return f"_neg({self.slow(node.operand)})"
 
     def slow_Arithmetic(self, node: Arithmetic) -> str:
+        if self.type_of(node) is ValueType.DATE:
+            return self._date_chain(node, fast=False)
         operands = [self.slow(o) for o in node.operands]
         if len(operands) == 2:
             return f"{_SLOW_ARITHMETIC[node.operators[0]]}({operands[0]}, {operands[1]})"
@@ -255,126 +368,20 @@ class _Expressions:
         )
 
 
-def expression_source(expr: Expr, types: Mapping[int, ValueType]) -> str:
-    """A function `_expression(R)` returning the value of `expr` for record R (None: missing)."""
-    gen = _Expressions(types, {})
+def expression_source(expr: Expr, analysis: Any, base_currency: str | None) -> str:
+    """A function `_expression(R, C)` returning the value of `expr` for record R (None: missing)."""
+    gen = Expressions(analysis, {}, base_currency)
+    fast, slow = gen.fast(expr), gen.slow(expr)
     return "\n".join(
         [
-            "def _expression(R):",
+            *gen.constant_lines(),
+            "def _expression(R, C):",
+            "    D = C.as_of",
             "    try:",
-            f"        return {gen.fast(expr)}",
+            f"        return {fast}",
             "    except _FALLBACK:",
             "        pass",
-            f"    return {gen.slow(expr)}",
+            f"    return {slow}",
             "",
         ]
-    )
-
-
-def _message(gen: _Expressions, alert: AlertEffect) -> str:
-    pieces: list[str] = []
-    for part in alert.message.parts:
-        if isinstance(part, Placeholder):
-            head, *rest = part.path
-            code = f"L{gen.lets[head]}" if head in gen.lets else f"_get(R, {head!r})"
-            for field in rest:
-                code = f"_member({code}, {field!r})"
-            pieces.append(f"_fmt({code})")
-        else:
-            pieces.append(repr(part))
-    return " + ".join(pieces) or "''"
-
-
-def _constant(node: Expr) -> int | float | None:
-    while isinstance(node, Group):
-        node = node.inner
-    return node.value if isinstance(node, Number) else None
-
-
-def ruleset_program(
-    lets: list[tuple[str, Expr]],
-    rules: list[Rule],
-    tiers: Tiers,
-    types: Mapping[int, ValueType],
-) -> Program:
-    """The evaluation function `_ruleset(R)` of a checked ruleset, and its static facts.
-
-    `_ruleset(R)` returns `(score, fired, alerts, tier_index, let_values)` where `fired` lists
-    rule indexes (constant points) or `(index, points)` pairs, and `alerts` `(index, message)`.
-    """
-    gen = _Expressions(types, {name: index for index, (name, _) in enumerate(lets)})
-    tier_names = tuple(row.name.name for row in tiers.rows)
-    rule_infos: list[RuleInfo] = []
-    alert_infos: list[AlertInfo] = []
-
-    def body(fast: bool) -> list[str]:
-        expr = gen.fast if fast else gen.slow
-        truth = gen.fast_truth if fast else gen.slow_truth
-        lines = [f"L{index} = {expr(value)}" for index, (_, value) in enumerate(lets)]
-        lines += ["S = 0", "F = []", "A = []", f"M = {len(tier_names) - 1}"]
-        alert_index = 0
-        for index, rule in enumerate(rules):
-            lines.append(f"if {truth(rule.condition)}:")
-            constant: int | float = 0
-            dynamic: list[str] = []
-            for effect in rule.effects:
-                if isinstance(effect, Points):
-                    value = _constant(effect.value)
-                    if value is not None:
-                        constant += effect.sign * value
-                    else:
-                        code = (
-                            gen.fast_number(effect.value)
-                            if fast
-                            else (f"_points({gen.slow(effect.value)})")
-                        )
-                        dynamic.append(("+ " if effect.sign > 0 else "- ") + code)
-            if dynamic:
-                lines.append(f"    P = {constant!r} " + " ".join(dynamic))
-                lines += ["    S += P", f"    F.append(({index}, P))"]
-            else:
-                if constant:
-                    lines.append(f"    S += {constant!r}")
-                lines.append(f"    F.append({index})")
-            for effect in rule.effects:
-                if isinstance(effect, AlertEffect):
-                    lines.append(f"    A.append(({alert_index}, {_message(gen, effect)}))")
-                    alert_index += 1
-                elif isinstance(effect, TierFloor):
-                    floor = tier_names.index(effect.tier.name)
-                    lines += [f"    if M > {floor}:", f"        M = {floor}"]
-        for index, row in enumerate(tiers.rows):
-            keyword = "if" if index == 0 else "elif"
-            if row.condition is None:
-                lines += ["else:" if index else "if True:", f"    T = {index}"]
-                break
-            lines += [f"{keyword} {truth(row.condition)}:", f"    T = {index}"]
-        lines += ["if T > M:", "    T = M"]
-        values = "".join(f"L{index}, " for index in range(len(lets)))
-        lines.append(f"return S, F, A, T, ({values})")
-        return lines
-
-    for rule in rules:
-        constant_points: int | float | None = 0
-        for effect in rule.effects:
-            if isinstance(effect, Points):
-                value = _constant(effect.value)
-                if value is None or constant_points is None:
-                    constant_points = None
-                else:
-                    constant_points += effect.sign * value
-            elif isinstance(effect, AlertEffect):
-                alert_infos.append(AlertInfo(effect.severity.name, rule.id.name))
-        flags = tuple(e.name.name for e in rule.effects if isinstance(e, FlagEffect))
-        rule_infos.append(RuleInfo(rule.id.name, rule.label, constant_points, flags))
-
-    source = "\n".join(
-        ["def _ruleset(R):", "    try:"]
-        + ["        " + line for line in body(fast=True)]
-        + ["    except _FALLBACK:", "        pass"]
-        + ["    " + line for line in body(fast=False)]
-        + [""]
-    )
-    return Program(
-        source, tuple(rule_infos), tuple(alert_infos), tier_names, tuple(n for n, _ in lets)
     )

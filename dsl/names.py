@@ -12,8 +12,10 @@ from dsl.nodes import (
     Arithmetic,
     Attribute,
     Between,
+    Call,
     Compare,
     Conditional,
+    EventQuery,
     Expr,
     Group,
     Logic,
@@ -48,6 +50,10 @@ def children(node: Expr) -> tuple[Expr, ...]:
             return (subject, *items)
         case Conditional(condition=condition, then=then, otherwise=otherwise):
             return (condition, then, otherwise)
+        case Call(args=args):
+            return args
+        case EventQuery(target=target, within=within, where=where):
+            return (target, within) + ((where,) if where is not None else ())
     return ()
 
 

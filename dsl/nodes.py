@@ -9,6 +9,7 @@ refuse deep nesting without walking it recursively.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from dsl.diagnostics import Span
 
@@ -43,6 +44,48 @@ class Text(Expr):
 @dataclass(frozen=True, slots=True)
 class Boolean(Expr):
     value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Date(Expr):
+    """A date literal `2025-01-31`; `value` is None when the text is no calendar date."""
+
+    value: date | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Duration(Expr):
+    """`30 days`, `12 months`, `2 years` (calendar units)."""
+
+    count: int | float
+    unit: str  # "days" | "months" | "years"
+
+
+@dataclass(frozen=True, slots=True)
+class Money(Expr):
+    """`50_000_000 CNY`, `2.5 million USD`: an amount (scale applied) and a currency code."""
+
+    amount: int | float
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    """`name(arg, ...)`: a function of rules-language §3 or an event query (`count(...)`)."""
+
+    function: str
+    function_span: Span
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery(Expr):
+    """`KIND within D [where C]` or `KIND.FIELD within D [where C]`, only as a call's argument."""
+
+    target: Expr  # Name (the kind) or Attribute(Name(kind), field)
+    within: Expr
+    where: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +266,37 @@ class Tiers:
     span: Span
 
 
-Statement = Let | Rule | Tiers
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A table row's pattern (rules-language §2).
+
+    kind "values": `a, b, c` (equality); "compare": `< 2` (`operator`, values[0]); "range":
+    `A to B` (values[0], values[1]); "missing": `missing`; "else": the `else` row.
+    """
+
+    kind: str
+    values: tuple[Expr, ...]
+    operator: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    pattern: Pattern
+    points: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    id: Ident
+    label: str | None
+    subject: Expr
+    rows: tuple[TableRow, ...]
+    span: Span
+
+
+Statement = Let | Rule | Table | Tiers
 
 
 @dataclass(frozen=True, slots=True)

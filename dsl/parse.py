@@ -4,10 +4,14 @@ Pure. Drives lark's LALR parser token by token: on an error it records a diagnos
 tokens the parser would have accepted (translated by `dsl.messages`, never lark's names), skips to
 the next statement keyword (`rule`, `let`, `tiers`), pops the parser back to a state that takes it,
 and goes on, so that one pass reports all syntax errors of a file.
+
+rules-language §8: the first keyword of the text decides its keyword language (`detect_language`);
+the messages come in the caller's language, which is chosen separately.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -18,17 +22,30 @@ from lark.parsers.lalr_parser_state import ParserState
 
 from dsl.diagnostics import Diagnostic, Span, error
 from dsl.grammar import parser_for
-from dsl.keywords import ENGLISH, STATEMENT_STARTS, KeywordSet
-from dsl.messages import FULL_WIDTH, expected_words
-from dsl.nodes import Expr, ExpressionSource, FormDecl, Header, Let, Rule, Ruleset, TierRow, Tiers
+from dsl.keywords import ENGLISH, KEYWORD_SETS, STATEMENT_STARTS, KeywordSet
+from dsl.messages import FULL_WIDTH, after_phrase, expected_words, say
+from dsl.nodes import (
+    AlertEffect,
+    Expr,
+    ExpressionSource,
+    FormDecl,
+    Header,
+    Let,
+    Rule,
+    Ruleset,
+    Table,
+    TableRow,
+    TierRow,
+    Tiers,
+)
 from dsl.transform import token_span
 
 _VALUE_TOKENS = frozenset(
     {"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "RPAR", "RSQB", "IS_MISSING", "IS_PRESENT"}
 )
 _COMPARISONS = frozenset({"EQ", "NE", "LT", "LE", "GT", "GE"})
-_OPENERS = {"RULE": "rule", "LET": "let", "RULESET": "ruleset", "FORM": "form"}
-_CLAUSES = frozenset({"WHEN", "EQUAL", "ADD", "SUBTRACT"})
+_OPENERS = {"RULE": "rule", "LET": "let", "RULESET": "ruleset", "FORM": "form", "TABLE": "table"}
+_CLAUSES = frozenset({"WHEN", "EQUAL", "ADD", "SUBTRACT", "ON", "ARROW"})
 
 
 def end_of_text(text: str) -> Span:
@@ -39,23 +56,77 @@ def end_of_text(text: str) -> Span:
     return Span.point("", line, column)
 
 
-def parse_ruleset(text: str) -> tuple[Ruleset | None, list[Diagnostic]]:
-    """The syntax tree of a ruleset file, or None with every syntax error found."""
-    tree, problems = _Parse(text, "ruleset", ENGLISH).run()
-    return (tree if isinstance(tree, Ruleset) else None), problems
+# Words, strings and comments, in the order written: enough to find the first keyword.
+_WORDS = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[^\W\d]\w*')
 
 
-def parse_expression(text: str) -> tuple[ExpressionSource | None, list[Diagnostic]]:
+def detect_language(text: str, default: str = "en") -> str:
+    """The keyword language of `text` (`"en"`, `"zh"`): that of its first keyword (§8).
+
+    A word that is a keyword in one language is an ordinary name in the other, so only the first
+    keyword counts. A text with no keyword at all reads as `default`.
+    """
+    for found in _WORDS.finditer(text):
+        word = found.group()
+        if word[0] in '"#':
+            continue
+        for language, keywords in KEYWORD_SETS.items():
+            if word in keywords.words:
+                return language
+    return default
+
+
+def parse_ruleset(text: str, language: str = "en") -> tuple[Ruleset | None, list[Diagnostic]]:
+    """The syntax tree of a ruleset file, or None with every syntax error found.
+
+    `language` is the language of the messages; the keywords' is detected from the text.
+    """
+    keywords = KEYWORD_SETS[detect_language(text, language)]
+    tree, problems = _Parse(text, "ruleset", keywords, language).run()
+    if not isinstance(tree, Ruleset):
+        return None, problems
+    return _canonical_severities(tree, keywords), problems
+
+
+def parse_expression(
+    text: str, language: str = "en"
+) -> tuple[ExpressionSource | None, list[Diagnostic]]:
     """The syntax tree of one expression, or None with the syntax error found."""
-    tree, problems = _Parse(text, "expression", ENGLISH).run()
+    keywords = KEYWORD_SETS[detect_language(text, language)]
+    tree, problems = _Parse(text, "expression", keywords, language).run()
     return (tree if isinstance(tree, ExpressionSource) else None), problems
 
 
+def _canonical_severities(tree: Ruleset, keywords: KeywordSet) -> Ruleset:
+    """Alert severities as the English words (`严重` -> `critical`), so that a Chinese ruleset has
+    the same tree and result as its English twin. A word that is not a severity stays as written
+    for the checker to report."""
+    if keywords is ENGLISH:
+        return tree
+
+    def canonical(effect: Any) -> Any:
+        if not isinstance(effect, AlertEffect):
+            return effect
+        word = keywords.severities.get(effect.severity.name)
+        if word is None:
+            return effect
+        return dataclasses.replace(effect, severity=dataclasses.replace(effect.severity, name=word))
+
+    statements = tuple(
+        dataclasses.replace(s, effects=tuple(canonical(e) for e in s.effects))
+        if isinstance(s, Rule)
+        else s
+        for s in tree.statements
+    )
+    return dataclasses.replace(tree, statements=statements)
+
+
 class _Parse:
-    def __init__(self, text: str, start: str, keywords: KeywordSet) -> None:
+    def __init__(self, text: str, start: str, keywords: KeywordSet, language: str = "en") -> None:
         self.text = text
         self.start = start
         self.keywords = keywords
+        self.language = language  # of the messages; `keywords` is the text's own
         self.interactive: InteractiveParser = parser_for(keywords.language).parse_interactive(
             text, start=start
         )
@@ -132,23 +203,33 @@ class _Parse:
             return self._bad_character(token, span)
         if token.type == "BAD_STRING":
             return self._bad_string(token)
-        what = expected_words(accepted, self.keywords)
-        message = f"expected {what} {self._after(stack)}"
+        if token.type == "BAD_DATE":
+            return error(
+                "bad-date",
+                f"'{token.value}' is not a date: write dates as YYYY-MM-DD, like 2024-01-31",
+                span,
+                "to subtract, put spaces around '-'",
+            )
+        language = self.language
+        what = expected_words(accepted, self.keywords, language)
+        where = after_phrase(self._after(stack), language, self.keywords)
+        message = say("expected", language, what=what, where=where)
         if token.type == "$END":
-            ended = "file" if self.start == "ruleset" else "expression"
-            message += f", but the {ended} ended"
+            ended = "file-ended" if self.start == "ruleset" else "expression-ended"
+            message = say(ended, language, message=message)
         return error("syntax", message, span, self._hint(token, accepted, stack))
 
     def _bad_character(self, token: Token, span: Span) -> Diagnostic:
         char = str(token.value)
+        language = self.language
         hint = None
         if char in FULL_WIDTH:
-            hint = f"write the ASCII '{FULL_WIDTH[char]}' instead of the full-width '{char}'"
+            hint = say("full-width", language, ascii=FULL_WIDTH[char], char=char)
         elif char == "'":
-            hint = 'text is written in double quotes: "like this"'
+            hint = say("single-quote", language)
         elif char == "!":
-            hint = "write '!=' for 'is not equal to', or 'not' before a condition"
-        return error("syntax", f"unexpected character '{char}'", span, hint)
+            hint = say("bang", language, not_=self.keywords.spelling("NOT"))
+        return error("syntax", say("unexpected-character", language, char=char), span, hint)
 
     def _bad_string(self, token: Token) -> Diagnostic:
         raw = str(token.value)
@@ -156,41 +237,77 @@ class _Parse:
         if len(raw) < 2 or not raw.endswith('"') or (raw.endswith('\\"') and _odd_backslashes(raw)):
             return error(
                 "syntax",
-                "this text has no closing '\"' on its line",
+                say("unclosed-text", self.language),
                 token_span(token),
-                'end the text with a double quote; write \\" for a quote inside it',
+                say("unclosed-text-hint", self.language),
             )
         bad = re.search(r'\\[^"\\]', raw)
         offset = bad.start() if bad else 0
         escape = bad.group() if bad else "\\"
         return error(
             "bad-escape",
-            f"'{escape}' is not allowed in text: only \\\" and \\\\ are escapes",
+            say("bad-escape", self.language, escape=escape),
             Span("", line, column + offset, line, column + offset + 2),
-            "write \\\\ for a backslash",
+            say("bad-escape-hint", self.language),
         )
 
     def _hint(self, token: Token, accepted: set[str], stack: list[Any]) -> str | None:
         value = str(token.value)
+        language = self.language
         if token.type == "EQUAL" and "EQ" in accepted:
-            return "to compare two values write '=='"
+            return say("compare-with-equal", language)
         if token.type == "NAME":
+            other = self._other_language_hint(token, accepted)
+            if other is not None:
+                return other
             lower = value.lower()
             if lower != value and self.keywords.terminal_of(lower) is not None:
-                return f"keywords are written in lower case: '{lower}'"
+                return say("lower-case", language, word=lower)
             for word, terminal in sorted(self.keywords.words.items(), key=lambda w: -len(w[0])):
                 if terminal in accepted and value.startswith(word) and len(value) > len(word):
-                    return f"put a space after '{word}': '{word} {value[len(word) :]}'"
+                    return say("space-after", language, word=word, rest=value[len(word) :])
         if (
             "NAME" in accepted
             and token.type not in STATEMENT_STARTS
             and self.keywords.terminal_of(value) == token.type
         ):
-            return f"'{value}' is a keyword and cannot be used as a name"
+            return say("keyword-as-name", language, word=value)
         if token.type in _COMPARISONS and any(
             isinstance(item, Token) and item.type in _COMPARISONS for item in stack[-3:]
         ):
-            return "comparisons cannot be chained: join two comparisons with 'and'"
+            return say("chained-comparison", language, and_=self.keywords.spelling("AND"))
+        return None
+
+    def _other_language_hint(self, token: Token, accepted: set[str]) -> str | None:
+        """rules-language §8: a keyword of the other language (`then` in a Chinese file, `则` in an
+        English one, in any case) is a name here; say which word the file's language writes."""
+        value = str(token.value)
+        rest = self.text[(token.end_pos or 0) :]
+        wanted = {self.keywords.spelling(t) for t in accepted} - {None}
+        for other in KEYWORD_SETS.values():
+            if other is self.keywords:
+                continue
+            candidates = [
+                (value, other.terminal_of(value)),
+                (value, other.terminal_of(value.lower())),
+            ]
+            for terminal, words in other.phrases.items():
+                following = " ".join(words[1:])
+                if value.lower() == words[0] and rest.lower().split()[: len(words) - 1] == list(
+                    words[1:]
+                ):
+                    candidates.insert(0, (f"{value} {following}", terminal))
+            for written, terminal in candidates:
+                spelling = self.keywords.spelling(terminal) if terminal else None
+                if spelling is not None and spelling in wanted:
+                    file_language = "chinese" if self.keywords.language == "zh" else "english"
+                    return say(
+                        "other-language",
+                        self.language,
+                        file_language=say(file_language, self.language),
+                        word=spelling,
+                        other=written,
+                    )
         return None
 
     def _context(self, stack: list[Any]) -> tuple[str, str | None, int]:
@@ -203,7 +320,7 @@ class _Parse:
                 return _OPENERS[item.type], (str(name) if name is not None else None), index
             if isinstance(item, Token) and item.type == "TIERS":
                 return "tiers", None, index
-            if isinstance(item, (Rule, Let, Tiers, Header, FormDecl)):
+            if isinstance(item, (Rule, Let, Table, Tiers, Header, FormDecl)):
                 break
         return "", None, -1
 
@@ -224,6 +341,12 @@ class _Parse:
             return f"after rule {top.id.name}"
         if isinstance(top, Let):
             return f"after let {top.name.name}"
+        if isinstance(top, Table):
+            return f"after table {top.id.name}"
+        if isinstance(top, TableRow) and kind == "table" and name:
+            return f"after a row of table {name}"
+        if kind == "table" and name and _is_token(top, "ARROW"):
+            return f"after '=>' in table {name}"
         if isinstance(top, (Tiers, TierRow)):
             return "in the tiers block"
         if _is_token(top, "NAME") and _is_token(before, *_OPENERS):
@@ -246,6 +369,12 @@ class _Parse:
                 return f"after the value of let {name}"
             if _is_token(clause, "ADD", "SUBTRACT") and name:
                 return f"after the points of rule {name}"
+            if _is_token(clause, "ON") and kind == "table" and name:
+                if clause_index + 2 < len(stack):  # past the subject: a row's pattern
+                    return f"after the pattern of a row of table {name}"
+                return f"after the subject of table {name}"
+            if _is_token(clause, "ARROW") and kind == "table" and name:
+                return f"after the points of a row of table {name}"
             if isinstance(top, Token):
                 return f"after '{top.value}'{where}"
             return f"after the expression{where}"

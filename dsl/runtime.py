@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from dsl import dates, events, functions
+from dsl.money import convert, money
 
 
 class FastPathFailed(Exception):
@@ -177,13 +181,18 @@ def normalise(value: Any) -> Any:
 
 
 def format_value(value: Any) -> str:
-    """Integers as is, other numbers with at most 2 decimals, true/false, missing as '—'."""
+    """Integers as is, other numbers with at most 2 decimals, true/false, dates as YYYY-MM-DD,
+    money as `amount CUR`, missing as '—'."""
     if value is None:
         return "—"
     if value is True:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping) and set(value) == {"amount", "currency"}:
+        return f"{format_value(value['amount'])} {format_value(value['currency'])}"
     if value.__class__ is float:
         if not math.isfinite(value):
             return "—"
@@ -191,6 +200,15 @@ def format_value(value: Any) -> str:
         text = format(rounded, "f").rstrip("0").rstrip(".")
         return "0" if text == "-0" else text
     return str(value)
+
+
+def format_value_zh(value: Any) -> str:
+    """`format_value` for a ruleset written in Chinese: booleans as 是/否 (rules-language §2)."""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return format_value(value)
 
 
 HELPERS: dict[str, Any] = {
@@ -215,4 +233,33 @@ HELPERS: dict[str, Any] = {
     "_points": points,
     "_fmt": format_value,
     "_FALLBACK": FALLBACK,
+    # dates and durations (dsl.dates)
+    "_mkdate": dates.make_date,
+    "_period": dates.make_period,
+    "_date": dates.to_date,
+    "_date_chain": dates.date_chain,
+    "_days_since": dates.days_since,
+    "_days_until": dates.days_until,
+    "_years_since": dates.years_since,
+    # money (dsl.money)
+    "_money": money,
+    "_fx": convert,
+    # functions (dsl.functions)
+    "_f_abs": functions.absolute,
+    "_f_min": functions.minimum,
+    "_f_max": functions.maximum,
+    "_f_round": functions.round_half_away,
+    "_f_lower": functions.lower,
+    "_f_upper": functions.upper,
+    "_f_contains": functions.contains,
+    "_f_starts_with": functions.starts_with,
+    "_f_length": functions.length,
+    "_f_coalesce": functions.coalesce,
+    # events (dsl.events)
+    "_ev_count": events.count,
+    "_ev_sum": events.total,
+    "_ev_max": events.largest,
+    "_ev_min": events.smallest,
+    "_ev_last": events.last,
+    "_either": events.either,
 }

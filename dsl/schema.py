@@ -17,6 +17,7 @@ class ValueType(StrEnum):
     DATE = "date"
     MONEY = "money"
     RECORD = "record"
+    DURATION = "duration"  # only as a value of the language (`30 days`), never a form field
     ANY = "any"
 
 

@@ -8,6 +8,7 @@ recurses and no chain is limited by Python's recursion depth.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +21,12 @@ from dsl.nodes import (
     Attribute,
     Between,
     Boolean,
+    Call,
     Compare,
     Conditional,
+    Date,
+    Duration,
+    EventQuery,
     Expr,
     ExpressionSource,
     FlagEffect,
@@ -33,15 +38,19 @@ from dsl.nodes import (
     Logic,
     Membership,
     Message,
+    Money,
     Name,
     Negative,
     Not,
     Number,
+    Pattern,
     Placeholder,
     Points,
     Presence,
     Rule,
     Ruleset,
+    Table,
+    TableRow,
     Text,
     TierFloor,
     TierRow,
@@ -65,10 +74,17 @@ def join(first: Any, last: Any) -> Span:
     return Span("", a.line, a.column, b.end_line, b.end_column)
 
 
-def number_value(text: str) -> int | float:
-    """rules-language §3: `1_000_000`, `3.5`, `90%` (= 0.9); whole numbers are ints."""
+# The scale words written between a number and its currency (`2.5 million USD`), by terminal.
+SCALES: dict[str, int] = {"MILLION": 10**6, "TEN_THOUSAND": 10**4, "HUNDRED_MILLION": 10**8}
+
+
+def number_value(text: str, scale: int = 1) -> int | float:
+    """rules-language §3: `1_000_000`, `3.5`, `90%` (= 0.9); whole numbers are ints.
+
+    `scale` multiplies exactly in decimal (`2.5 million` is 2_500_000, never 2499999.9999).
+    """
     is_percent = text.endswith("%")
-    value = Decimal(text.rstrip("%").replace("_", ""))
+    value = Decimal(text.rstrip("%").replace("_", "")) * scale
     if is_percent:
         value = value / 100  # exact in decimal, then rounded once to the nearest double
     if value == value.to_integral_value():
@@ -213,6 +229,35 @@ class AstBuilder(Transformer[Token, Any]):
     def tier_effect(self, children: list[Any]) -> TierFloor:
         return TierFloor(_ident(children[1]), join(children[0], children[1]))
 
+    def table_stmt(self, children: list[Any]) -> Table:
+        label, index = _label(children, 2)
+        subject = children[index + 1]
+        rows = tuple(children[index + 2 :])
+        return Table(_ident(children[1]), label, subject, rows, join(children[0], children[-1]))
+
+    def table_row(self, children: list[Any]) -> TableRow:
+        pattern, _, points = children
+        return TableRow(pattern, points, join(pattern, points))
+
+    def _pattern(self, kind: str, children: list[Any], operator: str | None = None) -> Pattern:
+        values = tuple(c for c in children if isinstance(c, Expr))
+        return Pattern(kind, values, operator, join(children[0], children[-1]))
+
+    def pattern_values(self, children: list[Any]) -> Pattern:
+        return self._pattern("values", children)
+
+    def pattern_compare(self, children: list[Any]) -> Pattern:
+        return self._pattern("compare", children, str(children[0].value))
+
+    def pattern_range(self, children: list[Any]) -> Pattern:
+        return self._pattern("range", children)
+
+    def pattern_missing(self, children: list[Any]) -> Pattern:
+        return self._pattern("missing", children)
+
+    def pattern_else(self, children: list[Any]) -> Pattern:
+        return self._pattern("else", children)
+
     def tiers_block(self, children: list[Any]) -> Tiers:
         return Tiers(tuple(children[1:]), token_span(children[0]), join(children[0], children[-1]))
 
@@ -300,7 +345,48 @@ class AstBuilder(Transformer[Token, Any]):
         span = join(children[0], operand)
         if isinstance(operand, Number):
             return Number(span, 1, -operand.value)
+        if isinstance(operand, Money):
+            return Money(span, 1, -operand.amount, operand.currency)
         return Negative(span, _depth(operand), operand)
+
+    def call(self, children: list[Any]) -> Call:
+        name = children[0]
+        args = tuple(c for c in children[2:-1] if not isinstance(c, Token))
+        depth = _depth(*args) if args else 1
+        return Call(join(name, children[-1]), depth, str(name.value), token_span(name), args)
+
+    def event_query(self, children: list[Any]) -> EventQuery:
+        target, within = children[0], children[2]
+        where = children[4] if len(children) > 4 else None
+        parts = (target, within) + ((where,) if where is not None else ())
+        return EventQuery(join(target, children[-1]), _depth(*parts), target, within, where)
+
+    def date(self, children: list[Any]) -> Date:
+        text = str(children[0].value)
+        try:
+            value: date | None = date.fromisoformat(text)
+        except ValueError:
+            value = None  # `2024-02-30`: reported by the checker
+        return Date(token_span(children[0]), 1, value, text)
+
+    def duration(self, children: list[Any]) -> Duration:
+        number, unit = children
+        return Duration(join(number, unit), 1, number_value(number.value), unit.type.lower())
+
+    def scale(self, children: list[Any]) -> Token:
+        return children[0]  # type: ignore[no-any-return]
+
+    def scaled(self, children: list[Any]) -> Number:
+        number, scale = children
+        value = number_value(number.value, SCALES[scale.type])
+        return Number(join(number, scale), 1, value)
+
+    def money(self, children: list[Any]) -> Money:
+        number, *rest = children
+        factor = SCALES[rest[0].type] if len(rest) == 2 else 1
+        currency = rest[-1]
+        amount = number_value(number.value, factor)
+        return Money(join(number, currency), 1, amount, str(currency.value))
 
     def attribute(self, children: list[Any]) -> Attribute:
         base, _, field = children

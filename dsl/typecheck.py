@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from dsl.diagnostics import Diagnostic, Span, error
 from dsl.names import closest, is_valid_name
@@ -18,12 +19,17 @@ from dsl.nodes import (
     Attribute,
     Between,
     Boolean,
+    Call,
     Compare,
     Conditional,
+    Date,
+    Duration,
+    EventQuery,
     Expr,
     Group,
     Logic,
     Membership,
+    Money,
     Name,
     Negative,
     Not,
@@ -43,6 +49,7 @@ _WORDS = {
     ValueType.TEXT: "text",
     ValueType.BOOLEAN: "true or false",
     ValueType.DATE: "a date",
+    ValueType.DURATION: "a duration",
     ValueType.RECORD: "a group of fields",
     ValueType.ANY: "a value",
 }
@@ -69,6 +76,9 @@ class Scope:
     current_let: str | None = None
     rule_ids: frozenset[str] = frozenset()
     in_tiers: bool = False
+    # inside `where` of an event query: the kind, and its fields when its schema is known
+    event_kind: str | None = None
+    event_fields: Schema | None = None
 
 
 @dataclass(slots=True)
@@ -80,6 +90,14 @@ class ExpressionChecker:
     lets_used: set[str] = field(default_factory=set)
     infos: dict[int, FieldInfo] = field(default_factory=dict)  # id(name node) -> its field
     cycles: Callable[[str, str], bool] = lambda current, other: False
+    events: Mapping[str, Schema] | None = None  # event kind -> its fields (None: not checked)
+    # for the code generator: id(node) -> "money" | "date" (read it converted)
+    conversions: dict[int, str] = field(default_factory=dict)
+    # id(name node) inside `where` -> ("event", field) | ("either", field)
+    event_refs: dict[int, tuple[str, str]] = field(default_factory=dict)
+    event_calls: dict[int, Any] = field(default_factory=dict)  # id(call) -> calls.EventCall
+    # for explanations: id(node) -> the field path or let name it reads
+    reads: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def report(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diagnostics.append(error(code, message, span, hint))
@@ -126,16 +144,70 @@ class ExpressionChecker:
     def visit_Group(self, node: Group, scope: Scope) -> ValueType:
         return self.check(node.inner, scope)
 
+    def visit_Date(self, node: Date, scope: Scope) -> ValueType:
+        if node.value is None:
+            self.report("bad-date", f"'{node.text}' is not a date in the calendar", node.span)
+        return ValueType.DATE
+
+    def visit_Duration(self, node: Duration, scope: Scope) -> ValueType:
+        if node.count.__class__ is not int:
+            self.report(
+                "bad-duration",
+                f"a duration is a whole number of {node.unit}",
+                node.span,
+                "write 36 months rather than 3.5 years" if node.unit == "years" else None,
+            )
+        return ValueType.DURATION
+
+    def visit_Money(self, node: Money, scope: Scope) -> ValueType:
+        return ValueType.MONEY
+
+    def visit_Call(self, node: Call, scope: Scope) -> ValueType:
+        from dsl.calls import check_call  # calls builds on this checker
+
+        return check_call(self, node, scope)
+
+    def visit_EventQuery(self, node: EventQuery, scope: Scope) -> ValueType:
+        self.report(
+            "misplaced-within",
+            "'within' can only be written inside count, sum, min or max",
+            node.span,
+        )
+        return ANY
+
+    def convert(self, node: Expr, value_type: ValueType) -> None:
+        """Read a field as money or a date (decided here, once, for both generated paths)."""
+        if value_type is ValueType.MONEY:
+            self.conversions[id(node)] = "money"
+        elif value_type is ValueType.DATE:
+            self.conversions[id(node)] = "date"
+
+    def coerce_like(self, nodes: list[Expr], types: list[ValueType]) -> None:
+        """A field of unknown type met with a date or money is read as one (§5, appendix)."""
+        target = next((t for t in types if t in (ValueType.DATE, ValueType.MONEY)), None)
+        if target is None:
+            return
+        for node, found in zip(nodes, types, strict=True):
+            while isinstance(node, Group):
+                node = node.inner
+            if found is ANY and id(node) in self.reads and id(node) not in self.conversions:
+                self.convert(node, target)
+
     def visit_Name(self, node: Name, scope: Scope) -> ValueType:
-        value_type, _info, path = self._resolve(node, scope)
-        if path is not None:
-            self.fields_read.setdefault(path, None)
-        return value_type
+        return self._read(node, scope)
 
     def visit_Attribute(self, node: Attribute, scope: Scope) -> ValueType:
-        value_type, _info, path = self._resolve(node, scope)
+        return self._read(node, scope)
+
+    def _read(self, node: Expr, scope: Scope) -> ValueType:
+        value_type, info, path = self._resolve(node, scope)
         if path is not None:
             self.fields_read.setdefault(path, None)
+            self.reads[id(node)] = path
+        elif isinstance(node, Name) and node.name in scope.lets:
+            self.reads[id(node)] = (node.name,)
+        if info is not None:
+            self.convert(node, value_type)
         return value_type
 
     def field_info(self, node: Expr) -> FieldInfo | None:
@@ -152,11 +224,28 @@ class ExpressionChecker:
             chain.append(root)
             root = root.base
         chain.reverse()
+        if scope.event_kind is not None and isinstance(root, Name):
+            from dsl.calls import resolve_in_where
+
+            found = resolve_in_where(self, root, chain, scope)
+            if found is not None:
+                return found
         if isinstance(root, Name):
             value_type, info, path = self._name(root, scope)
             self.types[id(root)] = value_type
         else:
-            value_type, info, path = self.check(root, scope), None, None
+            value_type, path = self.check(root, scope), None
+            info = self.infos.get(id(root))
+        return self.members(chain, value_type, info, path)
+
+    def members(
+        self,
+        chain: list[Attribute],
+        value_type: ValueType,
+        info: FieldInfo | None,
+        path: tuple[str, ...] | None,
+    ) -> tuple[ValueType, FieldInfo | None, tuple[str, ...] | None]:
+        """Follow `.field` after `.field` from a base of known type."""
         for attribute in chain:
             if not is_valid_name(attribute.field):
                 self.report("bad-name", _bad_name_message(attribute.field), attribute.field_span)
@@ -165,6 +254,10 @@ class ExpressionChecker:
             if info is not None:
                 self.infos[id(attribute)] = info
         return value_type, info, path
+
+    def name_outside_events(self, node: Name, scope: Scope) -> None:
+        """Check a name as a record field or let (inside `where`, decided per event)."""
+        self._name(node, scope)
 
     def _name(
         self, node: Name, scope: Scope
@@ -261,26 +354,60 @@ class ExpressionChecker:
                 node.span,
             )
             return ANY
+        found = [self.check(operand, scope) for operand in node.operands]
+        if ValueType.DATE in found or ValueType.DURATION in found:
+            return self._date_arithmetic(node, found)
+        self.coerce_like(list(node.operands), found)
         result = ValueType.NUMBER
-        for index, operand in enumerate(node.operands):
+        for index, (operand, kind) in enumerate(zip(node.operands, found, strict=True)):
             operator = node.operators[max(index - 1, 0)] if node.operators else "+"
-            found = self.expect_number(operand, scope, f"'{operator}'")
-            if found is ValueType.MONEY:
+            if kind not in NUMERIC and kind is not ANY:
+                self.report(
+                    "not-a-number",
+                    f"'{operator}' needs a number, but this is {describe_type(kind)}",
+                    operand.span,
+                )
+            if kind is ValueType.MONEY:
                 result = ValueType.MONEY
         return result
+
+    def _date_arithmetic(self, node: Arithmetic, found: list[ValueType]) -> ValueType:
+        """`date + 30 days - 1 years`: a date moved by durations, and nothing else."""
+        ok = found[0] in (ValueType.DATE, ANY) and all(
+            kind in (ValueType.DURATION, ANY) and operator in "+-"
+            for kind, operator in zip(found[1:], node.operators, strict=True)
+        )
+        if not ok:
+            self.report(
+                "type-mismatch",
+                "a date can only be moved by a duration, like 'next_review_at + 30 days'",
+                node.span,
+            )
+            return ANY
+        if found[0] is ANY and id(_unwrap(node.operands[0])) in self.reads:
+            self.conversions[id(_unwrap(node.operands[0]))] = "date"
+        return ValueType.DATE
 
     def visit_Compare(self, node: Compare, scope: Scope) -> ValueType:
         left = self.check(node.left, scope)
         right = self.check(node.right, scope)
-        if not compatible(left, right):
+        self.coerce_like([node.left, node.right], [left, right])
+        if ValueType.DURATION in (left, right):
+            self.report(
+                "type-mismatch",
+                "durations cannot be compared; compare dates instead, like "
+                "'days_since(opened_at) > 30'",
+                node.span,
+            )
+        elif not compatible(left, right):
             self.report(
                 "type-mismatch",
                 f"cannot compare {describe_type(left)} with {describe_type(right)}",
                 node.span,
             )
         elif node.operator in ("==", "!="):
-            self._check_option(node.left, node.right)
-            self._check_option(node.right, node.left)
+            self.check_option(node.left, node.right)
+            self.check_option(node.right, node.left)
         elif ValueType.BOOLEAN in (left, right) or ValueType.RECORD in (left, right):
             found = left if left in (ValueType.BOOLEAN, ValueType.RECORD) else right
             self.report(
@@ -292,8 +419,9 @@ class ExpressionChecker:
 
     def visit_Between(self, node: Between, scope: Scope) -> ValueType:
         subject = self.check(node.subject, scope)
-        for bound in (node.low, node.high):
-            found = self.check(bound, scope)
+        bounds = [self.check(bound, scope) for bound in (node.low, node.high)]
+        self.coerce_like([node.subject, node.low, node.high], [subject, *bounds])
+        for bound, found in zip((node.low, node.high), bounds, strict=True):
             if not compatible(subject, found) or found in (ValueType.BOOLEAN, ValueType.RECORD):
                 self.report(
                     "type-mismatch",
@@ -304,8 +432,9 @@ class ExpressionChecker:
 
     def visit_Membership(self, node: Membership, scope: Scope) -> ValueType:
         subject = self.check(node.subject, scope)
-        for item in node.items:
-            found = self.check(item, scope)
+        found_items = [self.check(item, scope) for item in node.items]
+        self.coerce_like([node.subject, *node.items], [subject, *found_items])
+        for item, found in zip(node.items, found_items, strict=True):
             if not compatible(subject, found):
                 self.report(
                     "type-mismatch",
@@ -313,10 +442,10 @@ class ExpressionChecker:
                     item.span,
                 )
             else:
-                self._check_option(node.subject, item)
+                self.check_option(node.subject, item)
         return ValueType.BOOLEAN
 
-    def _check_option(self, subject: Expr, value: Expr) -> None:
+    def check_option(self, subject: Expr, value: Expr) -> None:
         """rules-language §5: a choice field compared to a value not among its options."""
         info = self.field_info(subject)
         while isinstance(value, Group):
@@ -326,7 +455,7 @@ class ExpressionChecker:
         if value.value in info.options:
             return
         suggestion = closest(value.value, info.options)
-        shown = _path_text(subject)
+        shown = path_text(subject)
         message = f"'{value.value}' is not an option of '{shown}'"
         if suggestion:
             self.report("not-an-option", message + f"; did you mean '{suggestion}'?", value.span)
@@ -362,7 +491,13 @@ class ExpressionChecker:
         return otherwise if then is ANY else then
 
 
-def _path_text(node: Expr) -> str:
+def _unwrap(node: Expr) -> Expr:
+    while isinstance(node, Group):
+        node = node.inner
+    return node
+
+
+def path_text(node: Expr) -> str:
     parts: list[str] = []
     while isinstance(node, Attribute):
         parts.append(node.field)

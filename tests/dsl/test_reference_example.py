@@ -132,14 +132,27 @@ def test_clean_customer_is_low_with_nothing_fired(compiled: dsl.CompiledRuleset)
 def test_result_to_dict_is_json_native(compiled: dsl.CompiledRuleset) -> None:
     data = compiled.evaluate(FULL, as_of=AS_OF).to_dict()
     assert json.loads(json.dumps(data)) == data
+
+    def rule(id_: str, label: str, points: int, inputs: dict[str, object]) -> dict[str, object]:
+        return {
+            "id": id_,
+            "label": label,
+            "points": points,
+            "kind": "rule",
+            "row": None,
+            "inputs": inputs,
+        }
+
     assert data == {
         "score": 60,
         "tier": "high",
+        "tier_row": {"index": 0, "condition": "score >= 60"},
+        "tier_floor": None,
         "fired": [
-            {"id": "overdue_90", "label": "Overdue more than 90 days", "points": 30},
-            {"id": "enforcement", "label": "Court enforcement on record", "points": 25},
-            {"id": "near_limit", "label": "Credit line nearly used up", "points": 15},
-            {"id": "guarantee", "label": "Guaranteed by a third party", "points": -10},
+            rule("overdue_90", "Overdue more than 90 days", 30, {"max_overdue_days": 120}),
+            rule("enforcement", "Court enforcement on record", 25, {"enforcement_records": 2}),
+            rule("near_limit", "Credit line nearly used up", 15, {"utilisation": 0.95}),
+            rule("guarantee", "Guaranteed by a third party", -10, {"has_guarantee": True}),
         ],
         "alerts": [
             {
@@ -151,6 +164,7 @@ def test_result_to_dict_is_json_native(compiled: dsl.CompiledRuleset) -> None:
         "flags": ["near_limit"],
         "values": {"utilisation": 0.95},
         "missing": [],
+        "missing_rates": [],
     }
 
 

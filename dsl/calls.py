@@ -1,0 +1,330 @@
+"""Checking function calls and event queries (rules-language §3, §5). Pure: no I/O, no clock.
+
+Builds on `dsl.typecheck.ExpressionChecker`: `check_call` returns the call's type and records, for
+the code generator, what each event query reads (`EventCall`); `resolve_in_where` decides what a
+name means inside `where` (a field of the event kind, or a record field or let).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dsl.functions import ALL_FUNCTIONS, SIGNATURES
+from dsl.names import closest
+from dsl.nodes import Attribute, Call, EventQuery, Expr, Group, Name
+from dsl.schema import FieldInfo, Schema, ValueType
+
+if TYPE_CHECKING:
+    from dsl.typecheck import ExpressionChecker, Scope
+
+ANY = ValueType.ANY
+_ORDERED = (ValueType.NUMBER, ValueType.MONEY, ValueType.DATE, ValueType.TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class EventCall:
+    """What one `count`/`sum`/`min`/`max`/`last` reads: kind, field and its conversion."""
+
+    function: str
+    kind: str
+    field: str | None
+    conversion: str | None  # "money" | "date" | None
+
+
+def _words(value_type: ValueType) -> str:
+    from dsl.typecheck import describe_type
+
+    return describe_type(value_type)
+
+
+def _unwrap(node: Expr) -> Expr:
+    while isinstance(node, Group):
+        node = node.inner
+    return node
+
+
+def check_call(checker: ExpressionChecker, node: Call, scope: Scope) -> ValueType:
+    name = node.function
+    queries = [a for a in node.args if isinstance(a, EventQuery)]
+    if name in ("count", "sum") or (name in ("min", "max") and queries) or name == "last":
+        return _check_event_call(checker, node, scope)
+    signature = SIGNATURES.get(name)
+    if signature is None:
+        suggestion = closest(name, ALL_FUNCTIONS)
+        message = f"unknown function '{name}'"
+        if suggestion:
+            message += f"; did you mean '{suggestion}'?"
+        checker.report("unknown-function", message, node.function_span)
+        for arg in node.args:
+            checker.check(arg, scope)
+        return ANY
+    count = len(node.args)
+    if count < signature.minimum or (signature.maximum is not None and count > signature.maximum):
+        checker.report("wrong-arguments", _count_message(name, signature), node.span)
+    found = [checker.check(arg, scope) for arg in node.args]
+    return _check_arguments(checker, node, signature.arguments, found, signature.result)
+
+
+def _count_message(name: str, signature: object) -> str:
+    low = getattr(signature, "minimum", 0)
+    high = getattr(signature, "maximum", None)
+    if high is None:
+        return f"'{name}' takes at least {low} value{'s' if low != 1 else ''}"
+    if low == high:
+        amount = {0: "no values", 1: "one value", 2: "two values"}.get(low, f"{low} values")
+        return f"'{name}' takes {amount}"
+    return f"'{name}' takes {low} to {high} values"
+
+
+def _check_arguments(
+    checker: ExpressionChecker,
+    node: Call,
+    kind: str,
+    found: list[ValueType],
+    result: str,
+) -> ValueType:
+    name = node.function
+    args = list(node.args)
+    wanted = {
+        "number": (ValueType.NUMBER, ValueType.MONEY),
+        "text": (ValueType.TEXT,),
+        "date": (ValueType.DATE,),
+    }
+    if kind == "round":
+        for index, (arg, value_type) in enumerate(zip(args, found, strict=True)):
+            _need(
+                checker,
+                name,
+                arg,
+                value_type,
+                (ValueType.NUMBER, ValueType.MONEY) if index == 0 else (ValueType.NUMBER,),
+            )
+        return found[0] if found and found[0] is not ANY else ValueType.NUMBER
+    if kind in wanted:
+        for arg, value_type in zip(args, found, strict=True):
+            if kind == "date" and _is_last(arg):
+                continue  # days_since(last(lawsuit)): the event's date
+            _need(checker, name, arg, value_type, wanted[kind])
+            if kind == "date" and value_type is ANY:
+                _coerce(checker, arg, "date")
+    if kind == "same":
+        known = [t for t in found if t is not ANY]
+        common = known[0] if known else ANY
+        for arg, value_type in zip(args, found, strict=True):
+            if value_type is not ANY and _family(value_type) != _family(common):
+                checker.report(
+                    "type-mismatch",
+                    f"'{name}' needs values of one kind, but this is {_words(value_type)} "
+                    f"and the first is {_words(common)}",
+                    arg.span,
+                )
+            elif name in ("min", "max") and value_type not in (*_ORDERED, ANY):
+                checker.report(
+                    "type-mismatch", f"'{name}' cannot order {_words(value_type)}", arg.span
+                )
+        if common in (ValueType.DATE, ValueType.MONEY):
+            for arg, value_type in zip(args, found, strict=True):
+                if value_type is ANY:
+                    _coerce(checker, arg, "date" if common is ValueType.DATE else "money")
+        if ValueType.MONEY in known and common is ValueType.NUMBER:
+            common = ValueType.MONEY
+        return common
+    if result == "same":
+        return found[0] if found and found[0] is not ANY else ANY
+    return ValueType(result)
+
+
+def _family(value_type: ValueType) -> str:
+    return "number" if value_type in (ValueType.NUMBER, ValueType.MONEY) else str(value_type)
+
+
+def _need(
+    checker: ExpressionChecker,
+    name: str,
+    arg: Expr,
+    found: ValueType,
+    wanted: tuple[ValueType, ...],
+) -> None:
+    if found is ANY or found in wanted:
+        return
+    checker.report(
+        "type-mismatch",
+        f"'{name}' needs {_words(wanted[0])}, but this is {_words(found)}",
+        arg.span,
+    )
+
+
+def _coerce(checker: ExpressionChecker, arg: Expr, conversion: str) -> None:
+    arg = _unwrap(arg)
+    if id(arg) in checker.reads and id(arg) not in checker.conversions:
+        checker.conversions[id(arg)] = conversion
+
+
+def _is_last(arg: Expr) -> bool:
+    arg = _unwrap(arg)
+    return isinstance(arg, Call) and arg.function == "last"
+
+
+# ---- events ----
+
+
+def _kind_schema(checker: ExpressionChecker, kind: Name) -> tuple[bool, Schema | None]:
+    """(known, fields): whether the kind is acceptable, and its fields when schemas are given."""
+    if checker.events is None:
+        return True, None
+    fields = checker.events.get(kind.name)
+    if fields is None:
+        suggestion = closest(kind.name, checker.events)
+        message = f"unknown event kind '{kind.name}'"
+        if suggestion:
+            message += f"; did you mean '{suggestion}'?"
+        checker.report("unknown-event-kind", message, kind.span)
+        return False, None
+    return True, fields
+
+
+def _event_field(
+    checker: ExpressionChecker, kind: str, fields: Schema | None, attribute: Attribute
+) -> FieldInfo | None:
+    if fields is None:
+        return None
+    info = fields.get(attribute.field)
+    if info is None:
+        suggestion = closest(attribute.field, fields)
+        message = f"unknown field '{attribute.field}' of event kind '{kind}'"
+        if suggestion:
+            message += f"; did you mean '{suggestion}'?"
+        checker.report("unknown-event-field", message, attribute.field_span)
+    return info
+
+
+def _check_event_call(checker: ExpressionChecker, node: Call, scope: Scope) -> ValueType:
+    name = node.function
+    if name == "last":
+        return _check_last(checker, node)
+    example = (
+        f"{name}(lawsuit within 365 days)"
+        if name == "count"
+        else (f"{name}(invoice.amount within 90 days)")
+    )
+    query = node.args[0] if len(node.args) == 1 else None
+    if not isinstance(query, EventQuery):
+        checker.report(
+            "wrong-arguments",
+            f"'{name}' needs events and a period, like {example}",
+            node.span,
+        )
+        return ANY
+    target = _unwrap(query.target)
+    kind: Name | None = None
+    attribute: Attribute | None = None
+    if isinstance(target, Name):
+        kind = target
+    elif isinstance(target, Attribute) and isinstance(_unwrap(target.base), Name):
+        attribute = target
+        kind = _unwrap(target.base)  # type: ignore[assignment]
+    if kind is None or (name == "count") != (attribute is None):
+        what = "an event kind" if name == "count" else "an event kind and its field"
+        checker.report(
+            "wrong-arguments", f"'{name}' needs {what}, like {example}", query.target.span
+        )
+        return ANY
+    known, fields = _kind_schema(checker, kind)
+    info = _event_field(checker, kind.name, fields, attribute) if attribute and known else None
+    value_type = info.type if info is not None else ANY
+    if name == "sum" and value_type not in (ValueType.NUMBER, ValueType.MONEY, ANY):
+        checker.report(
+            "type-mismatch",
+            f"'sum' needs a number, but '{kind.name}.{attribute.field}' is "  # type: ignore[union-attr]
+            f"{_words(value_type)}",
+            query.target.span,
+        )
+    if name in ("min", "max") and value_type not in (*_ORDERED, ANY):
+        checker.report(
+            "type-mismatch", f"'{name}' cannot order {_words(value_type)}", query.target.span
+        )
+    if checker.check(query.within, scope) not in (ValueType.DURATION, ANY):
+        checker.report(
+            "not-a-duration",
+            "'within' needs a period of time, like 365 days or 12 months",
+            query.within.span,
+        )
+    if query.where is not None:
+        where_scope = dataclasses.replace(scope, event_kind=kind.name, event_fields=fields)
+        checker.expect_condition(query.where, where_scope, "the condition after 'where'")
+    conversion = {ValueType.MONEY: "money", ValueType.DATE: "date"}.get(value_type)
+    field = attribute.field if attribute is not None else None
+    checker.event_calls[id(node)] = EventCall(name, kind.name, field, conversion)
+    if name == "count":
+        return ValueType.NUMBER
+    return value_type if value_type is not ANY else (ValueType.NUMBER if name == "sum" else ANY)
+
+
+def _check_last(checker: ExpressionChecker, node: Call) -> ValueType:
+    kind = _unwrap(node.args[0]) if len(node.args) == 1 else None
+    if not isinstance(kind, Name):
+        checker.report(
+            "wrong-arguments",
+            "'last' needs one event kind, like last(lawsuit).amount",
+            node.span,
+        )
+        return ANY
+    _, fields = _kind_schema(checker, kind)
+    checker.event_calls[id(node)] = EventCall("last", kind.name, None, None)
+    checker.infos[id(node)] = FieldInfo(ValueType.RECORD, fields=fields)
+    return ValueType.RECORD
+
+
+def resolve_in_where(
+    checker: ExpressionChecker, root: Name, chain: list[Attribute], scope: Scope
+) -> tuple[ValueType, FieldInfo | None, tuple[str, ...] | None] | None:
+    """rules-language §3: inside `where`, a bare name is a field of the event kind when the kind
+    has it (without a schema: when the payload has it, decided per event), otherwise a record
+    field or let; a name both have is an error. `KIND.FIELD` is always the event's field.
+
+    Returns the resolution when the name is the event's, or None to resolve it as usual.
+    """
+    kind, fields = scope.event_kind, scope.event_fields
+    assert kind is not None
+    outer = dataclasses.replace(scope, event_kind=None, event_fields=None)
+    if root.name == kind and chain:
+        first = chain[0]
+        info = _event_field(checker, kind, fields, first) if fields is not None else None
+        checker.types[id(root)] = ANY
+        checker.event_refs[id(first)] = ("event", first.field)
+        value_type = info.type if info is not None else ANY
+        checker.types[id(first)] = value_type
+        if info is not None:
+            checker.infos[id(first)] = info
+            checker.convert(first, value_type)
+        return checker.members(chain[1:], value_type, info, None)
+    name = root.name
+    in_record = name in scope.lets or (checker.schema is not None and name in checker.schema)
+    if fields is not None:
+        info = fields.get(name)
+        if info is None:
+            return None
+        if in_record:
+            what = "a let" if name in scope.lets else "a field of the record"
+            checker.report(
+                "ambiguous-name",
+                f"'{name}' is both a field of event kind '{kind}' and {what}",
+                root.span,
+                f"write '{kind}.{name}' for the event's field, or rename the {what[2:]}",
+            )
+        checker.event_refs[id(root)] = ("event", name)
+        checker.types[id(root)] = info.type
+        checker.infos[id(root)] = info
+        checker.convert(root, info.type)
+        return checker.members(chain, info.type, info, None)
+    if in_record or checker.schema is None:
+        # decided per event: the payload's field when it has one, else the record's or the let's
+        checker.name_outside_events(root, outer)
+        checker.event_refs[id(root)] = ("either", name)
+        checker.types[id(root)] = ANY
+        return checker.members(chain, ANY, None, None)
+    checker.event_refs[id(root)] = ("event", name)
+    checker.types[id(root)] = ANY
+    return checker.members(chain, ANY, None, None)

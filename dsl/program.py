@@ -1,0 +1,279 @@
+"""The evaluation function of a whole checked ruleset, and the static facts its result needs.
+
+Pure. One flat Python function `_ruleset(R, C)` per ruleset (rules-language appendix): the lets,
+then every rule and table in source order, then the tiers; a fast path of plain operators in one
+`try`, and a missing-aware copy that the record is re-run through when the fast one raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dsl.codegen import Expressions, literal
+from dsl.diagnostics import Span
+from dsl.names import children
+from dsl.nodes import (
+    AlertEffect,
+    Expr,
+    FlagEffect,
+    Group,
+    Number,
+    Pattern,
+    Placeholder,
+    Points,
+    Rule,
+    Table,
+    TierFloor,
+    Tiers,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """A field or let a condition (or table subject) reads, shown in the explanation."""
+
+    name: str  # "utilisation", "address.country"
+    let_index: int | None  # the let's position, or None for a field
+    path: tuple[str, ...]
+    conversion: str | None  # "money" | "date" | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    """What the result needs to know of a rule or table without running it."""
+
+    id: str
+    label: str | None
+    kind: str  # "rule" | "table"
+    points: int | float | None  # a rule's constant points; None when computed or a table
+    flags: tuple[str, ...]
+    rows: tuple[str, ...]  # a table's row patterns as written ("else" for the last)
+    inputs: tuple[InputRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertInfo:
+    severity: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """Generated source plus the static facts the result is built from."""
+
+    source: str
+    items: tuple[ItemInfo, ...]
+    alerts: tuple[AlertInfo, ...]
+    tiers: tuple[str, ...]
+    tier_conditions: tuple[str, ...]  # each tier row's condition as written, or "otherwise"
+    lets: tuple[str, ...]
+
+
+def text_at(source: str, span: Span) -> str:
+    """The text a span covers (spans relative to `source`, 1-based, end exclusive)."""
+    lines = source.split("\n")
+    if span.line == span.end_line:
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+    parts = [lines[span.line - 1][span.column - 1 :]]
+    parts += lines[span.line : span.end_line - 1]
+    parts.append(lines[span.end_line - 1][: span.end_column - 1])
+    return " ".join(p.strip() for p in parts)
+
+
+def _constant(node: Expr) -> int | float | None:
+    while isinstance(node, Group):
+        node = node.inner
+    return node.value if isinstance(node, Number) else None
+
+
+def _inputs(root: Expr, analysis: Any, lets: Mapping[str, int]) -> tuple[InputRef, ...]:
+    """The fields and lets `root` reads, in source order, each once."""
+    found: dict[str, InputRef] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        path = analysis.reads.get(id(node))
+        if path is None:
+            stack.extend(reversed(children(node)))
+            continue
+        name = ".".join(path)
+        if len(path) == 1 and path[0] in lets and type(node).__name__ == "Name":
+            found.setdefault(name, InputRef(name, lets[path[0]], path, None))
+        else:
+            found.setdefault(name, InputRef(name, None, path, analysis.conversions.get(id(node))))
+    return tuple(found.values())
+
+
+class _Body:
+    """Writes the statements of `_ruleset` for one path (fast or missing-aware)."""
+
+    def __init__(self, gen: Expressions, fast: bool, tier_names: tuple[str, ...]) -> None:
+        self.gen = gen
+        self.fast = fast
+        self.expr = gen.fast if fast else gen.slow
+        self.truth = gen.fast_truth if fast else gen.slow_truth
+        self.tier_names = tier_names
+        self.lines: list[str] = []
+        self.alert_index = 0
+
+    def points(self, node: Expr) -> str:
+        value = _constant(node)
+        if value is not None:
+            return repr(value) if value >= 0 else f"({value!r})"
+        return self.gen.fast_number(node) if self.fast else f"_points({self.gen.slow(node)})"
+
+    def rule(self, index: int, rule: Rule) -> None:
+        lines = self.lines
+        lines.append(f"if {self.truth(rule.condition)}:")
+        constant: int | float = 0
+        dynamic: list[str] = []
+        for effect in rule.effects:
+            if isinstance(effect, Points):
+                value = _constant(effect.value)
+                if value is not None:
+                    constant += effect.sign * value
+                else:
+                    dynamic.append(("+ " if effect.sign > 0 else "- ") + self.points(effect.value))
+        if dynamic:
+            lines.append(f"    P = {constant!r} " + " ".join(dynamic))
+            lines += ["    S += P", f"    F.append(({index}, P))"]
+        else:
+            if constant:
+                lines.append(f"    S += {constant!r}")
+            lines.append(f"    F.append({index})")
+        for effect in rule.effects:
+            if isinstance(effect, AlertEffect):
+                lines.append(f"    A.append(({self.alert_index}, {self.message(effect)}))")
+                self.alert_index += 1
+            elif isinstance(effect, TierFloor):
+                floor = self.tier_names.index(effect.tier.name)
+                lines += [f"    if M > {floor}:", f"        M = {floor}", f"        G = {index}"]
+
+    def message(self, alert: AlertEffect) -> str:
+        pieces: list[str] = []
+        for part in alert.message.parts:
+            if isinstance(part, Placeholder):
+                head, *rest = part.path
+                code = f"L{self.gen.lets[head]}" if head in self.gen.lets else f"_get(R, {head!r})"
+                for field in rest:
+                    code = f"_member({code}, {field!r})"
+                pieces.append(f"_fmt({code})")
+            else:
+                pieces.append(repr(part))
+        return " + ".join(pieces) or "''"
+
+    def match(self, pattern: Pattern) -> str:
+        """The test of one row's pattern on the subject `V` (rules-language §2)."""
+        values = [self.expr(v) for v in pattern.values]
+        if pattern.kind == "missing":
+            return "(V is None)"
+        if pattern.kind == "range":
+            if self.fast:
+                return f"({values[0]} <= V <= {values[1]})"
+            return f"_between(V, {values[0]}, {values[1]})"
+        if pattern.kind == "compare" and pattern.operator not in ("==", None):
+            operator = pattern.operator
+            if self.fast and operator != "!=":
+                return f"(V {operator} {values[0]})"
+            helper = {"!=": "_ne", "<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}[operator]
+            return f"{helper}(V, {values[0]})"
+        items = "".join(v + ", " for v in values)
+        if self.fast and all(literal(v) for v in pattern.values):
+            return f"(V in ({items}))"
+        return f"_in(V, ({items}))"
+
+    def table(self, index: int, table: Table) -> None:
+        lines = self.lines
+        lines.append(f"V = {self.expr(table.subject)}")
+        rows = table.rows
+        for number, row in enumerate(rows):
+            if row.pattern.kind == "else":
+                lines.append("else:" if number else "if True:")
+            else:
+                lines.append(f"{'if' if number == 0 else 'elif'} {self.match(row.pattern)}:")
+            lines += [f"    P = {self.points(row.points)}", f"    W = {number}"]
+            if row.pattern.kind == "else":
+                break
+        lines += ["S += P", f"F.append(({index}, P, W))"]
+
+
+def ruleset_program(
+    source: str,
+    lets: list[tuple[str, Expr]],
+    items: list[Rule | Table],
+    tiers: Tiers,
+    analysis: Any,
+    base_currency: str | None,
+) -> Program:
+    """The evaluation function `_ruleset(R, C)` of a checked ruleset, and its static facts.
+
+    `_ruleset` returns `(score, fired, alerts, tier, let_values, floor_rule, tier_row)`: `fired`
+    holds a rule's index (constant points), `(index, points)` for a rule, `(index, points, row)`
+    for a table; `alerts` `(index, message)`; `tier` the final tier's index; `floor_rule` the index
+    of the rule whose `tier at least` raised the tier, or -1; `tier_row` the row that held.
+    """
+    let_index = {name: index for index, (name, _) in enumerate(lets)}
+    gen = Expressions(analysis, let_index, base_currency)
+    tier_names = tuple(row.name.name for row in tiers.rows)
+
+    def body(fast: bool) -> list[str]:
+        writer = _Body(gen, fast, tier_names)
+        lines = writer.lines
+        lines += [f"L{index} = {writer.expr(value)}" for index, (_, value) in enumerate(lets)]
+        lines += ["S = 0", "F = []", "A = []", f"M = {len(tier_names) - 1}", "G = -1"]
+        for index, item in enumerate(items):
+            if isinstance(item, Rule):
+                writer.rule(index, item)
+            else:
+                writer.table(index, item)
+        for index, row in enumerate(tiers.rows):
+            if row.condition is None:
+                lines += ["else:" if index else "if True:", f"    T = {index}"]
+                break
+            lines += [f"{'if' if index == 0 else 'elif'} {writer.truth(row.condition)}:"]
+            lines.append(f"    T = {index}")
+        lines += ["U = T", "if T > M:", "    T = M", "else:", "    G = -1"]
+        values = "".join(f"L{index}, " for index in range(len(lets)))
+        lines.append(f"return S, F, A, T, ({values}), G, U")
+        return lines
+
+    fast_lines, slow_lines = body(fast=True), body(fast=False)
+    code = "\n".join(
+        [*gen.constant_lines(), "def _ruleset(R, C):", "    D = C.as_of", "    try:"]
+        + ["        " + line for line in fast_lines]
+        + ["    except _FALLBACK:", "        pass"]
+        + ["    " + line for line in slow_lines]
+        + [""]
+    )
+    infos = [_item_info(item, analysis, let_index, source) for item in items]
+    alerts = [
+        AlertInfo(effect.severity.name, item.id.name)
+        for item in items
+        if isinstance(item, Rule)
+        for effect in item.effects
+        if isinstance(effect, AlertEffect)
+    ]
+    conditions = tuple(
+        text_at(source, row.condition.span) if row.condition is not None else "otherwise"
+        for row in tiers.rows
+    )
+    return Program(
+        code, tuple(infos), tuple(alerts), tier_names, conditions, tuple(n for n, _ in lets)
+    )
+
+
+def _item_info(item: Rule | Table, analysis: Any, lets: Mapping[str, int], source: str) -> ItemInfo:
+    if isinstance(item, Table):
+        rows = tuple(text_at(source, row.pattern.span) for row in item.rows)
+        inputs = _inputs(item.subject, analysis, lets)
+        return ItemInfo(item.id.name, item.label, "table", None, (), rows, inputs)
+    points: int | float | None = 0
+    for effect in item.effects:
+        if isinstance(effect, Points):
+            value = _constant(effect.value)
+            points = None if value is None or points is None else points + effect.sign * value
+    flags = tuple(e.name.name for e in item.effects if isinstance(e, FlagEffect))
+    inputs = _inputs(item.condition, analysis, lets)
+    return ItemInfo(item.id.name, item.label, "rule", points, flags, (), inputs)
