@@ -21,7 +21,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not bench and not fuzz"
+	$(BIN)/python -m pytest -q -m "not bench and not fuzz"
 
 # Benchmarks run in their own venv: the peer engines compared with are never project dependencies.
 BENCH_VENV  := .venv-bench

@@ -12,7 +12,7 @@ ignored and changed ones are refused: terms change only through workflows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -72,7 +72,8 @@ def ensure_department(session: Session, name: str | None, *, now: datetime) -> N
 def _validated_data(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
     errors = forms.validate(form, dict(data))
     if errors:
-        raise DataValidationError(errors)
+        # paths name the request body's `data` object, as terms errors name `terms`
+        raise DataValidationError(replace(e, path=("data", *e.path)) for e in errors)
     return forms.normalise(form, dict(data))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
@@ -57,7 +57,7 @@ def _validated_payload(session: Session, kind: str, payload: Mapping[str, Any]) 
         return json.loads(json_dumps(dict(payload)))
     errors = forms.validate(form.value, dict(payload))
     if errors:
-        raise DataValidationError(errors)
+        raise DataValidationError(replace(e, path=("payload", *e.path)) for e in errors)
     return forms.normalise(form.value, dict(payload))
 
 

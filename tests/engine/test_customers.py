@@ -79,7 +79,7 @@ def test_invalid_data_reports_every_path_and_stores_nothing(workspace: Database)
     with pytest.raises(DataValidationError) as raised:
         upsert(workspace, "C003", bad)
     paths = {tuple(error.path) for error in raised.value.errors}
-    assert {("max_overdue_days",), ("industry",)} <= paths
+    assert {("data", "max_overdue_days"), ("data", "industry")} <= paths
     with workspace.transaction() as session:
         assert session.exec(select(Customer)).all() == []
         assert session.exec(select(Department)).all() == []

@@ -224,7 +224,7 @@ def test_invalid_customer_data_is_422_with_field_paths(
     bad = {**HEALTHY, "max_overdue_days": -5, "industry": "piracy"}
     body = assert_problem(put_customer(admin_api, "C001", bad), 422)
     paths = {e["path"] for e in body["errors"]}
-    assert paths >= {"max_overdue_days", "industry"}
+    assert paths >= {"data.max_overdue_days", "data.industry"}
     assert all(e["message"] for e in body["errors"])
     assert_problem(admin_api.get("/api/v1/customers/C001"), 404)
 
