@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(BIN)/riskdesk demo
 
 test: $(STAMP)
+	bash scripts/ensure-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not bench and not fuzz"
 

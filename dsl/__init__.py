@@ -16,18 +16,24 @@ from dsl.diagnostics import (
     render,
     render_all,
 )
+from dsl.explain import Change, ChangeItem, Explanation, Line, explain, explain_change
+from dsl.format import format_ruleset
 from dsl.result import Alert, Fired, Result
 from dsl.schema import FieldInfo, Schema, ValueType, is_reserved_word
 from dsl.yaml_source import YamlList, YamlMap, expression_origin, load_yaml
 
 __all__ = [
     "Alert",
+    "Change",
+    "ChangeItem",
     "CompiledExpression",
     "CompiledRuleset",
     "Diagnostic",
     "DiagnosticsError",
+    "Explanation",
     "FieldInfo",
     "Fired",
+    "Line",
     "Result",
     "RulesError",
     "Schema",
@@ -39,7 +45,10 @@ __all__ = [
     "check_ruleset",
     "compile_expression",
     "compile_ruleset",
+    "explain",
+    "explain_change",
     "expression_origin",
+    "format_ruleset",
     "is_reserved_word",
     "load_yaml",
     "render",

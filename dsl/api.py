@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from dsl.catalog import Wording
 from dsl.check import Analysis, check_expression_tree, check_ruleset_tree
 from dsl.codegen import expression_source
 from dsl.context import Context, RateLookup
 from dsl.diagnostics import Diagnostic, DiagnosticsError, Span
 from dsl.keywords import KEYWORD_SETS
-from dsl.messages import localise
 from dsl.nodes import Let, Rule, Ruleset, Table, Tiers
 from dsl.parse import detect_language, end_of_text, parse_expression, parse_ruleset
 from dsl.program import Program, ruleset_program
@@ -154,9 +154,9 @@ def _analyse(
     tree, problems = parse_ruleset(source, language)
     if tree is None:
         return None, None, problems
-    analysis = check_ruleset_tree(tree, schema, end_of_text(source), events)
-    keywords = KEYWORD_SETS[detect_language(source, language)]
-    return tree, analysis, list(localise(analysis.diagnostics, language, keywords))
+    wording = Wording(language, KEYWORD_SETS[detect_language(source, language)])
+    analysis = check_ruleset_tree(tree, schema, end_of_text(source), events, wording=wording)
+    return tree, analysis, list(analysis.diagnostics)
 
 
 def check_ruleset(
@@ -241,10 +241,10 @@ def compile_expression(
     tree, problems = parse_expression(source, language)
     if tree is None:
         raise RulesError(origin.all(problems))
-    analysis = check_expression_tree(tree, schema, expect, events)
+    wording = Wording(language, KEYWORD_SETS[detect_language(source, language)])
+    analysis = check_expression_tree(tree, schema, expect, events, wording=wording)
     if analysis.has_errors:
-        keywords = KEYWORD_SETS[detect_language(source, language)]
-        raise RulesError(origin.all(localise(analysis.diagnostics, language, keywords)))
+        raise RulesError(origin.all(analysis.diagnostics))
     return CompiledExpression(
         source=source,
         names=frozenset(path[0] for path in analysis.fields_read),

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dsl.catalog import phrase
 from dsl.functions import ALL_FUNCTIONS, SIGNATURES
 from dsl.names import closest
 from dsl.nodes import Attribute, Call, EventQuery, Expr, Group, Name
@@ -33,12 +34,6 @@ class EventCall:
     conversion: str | None  # "money" | "date" | None
 
 
-def _words(value_type: ValueType) -> str:
-    from dsl.typecheck import describe_type
-
-    return describe_type(value_type)
-
-
 def _unwrap(node: Expr) -> Expr:
     while isinstance(node, Group):
         node = node.inner
@@ -52,30 +47,31 @@ def check_call(checker: ExpressionChecker, node: Call, scope: Scope) -> ValueTyp
         return _check_event_call(checker, node, scope)
     signature = SIGNATURES.get(name)
     if signature is None:
-        suggestion = closest(name, ALL_FUNCTIONS)
-        message = f"unknown function '{name}'"
-        if suggestion:
-            message += f"; did you mean '{suggestion}'?"
-        checker.report("unknown-function", message, node.function_span)
+        checker.report(
+            "unknown-function",
+            node.function_span,
+            name=name,
+            suggestion=closest(name, ALL_FUNCTIONS),
+        )
         for arg in node.args:
             checker.check(arg, scope)
         return ANY
     count = len(node.args)
     if count < signature.minimum or (signature.maximum is not None and count > signature.maximum):
-        checker.report("wrong-arguments", _count_message(name, signature), node.span)
+        low, high = signature.minimum, signature.maximum
+        checker.report(_count_key(low, high), node.span, name=name, count=low, low=low, high=high)
     found = [checker.check(arg, scope) for arg in node.args]
     return _check_arguments(checker, node, signature.arguments, found, signature.result)
 
 
-def _count_message(name: str, signature: object) -> str:
-    low = getattr(signature, "minimum", 0)
-    high = getattr(signature, "maximum", None)
+def _count_key(low: int, high: int | None) -> str:
+    """The `wrong-arguments` message for a function taking `low` to `high` values."""
     if high is None:
-        return f"'{name}' takes at least {low} value{'s' if low != 1 else ''}"
+        return "wrong-arguments/at-least-one" if low == 1 else "wrong-arguments/at-least"
     if low == high:
-        amount = {0: "no values", 1: "one value", 2: "two values"}.get(low, f"{low} values")
-        return f"'{name}' takes {amount}"
-    return f"'{name}' takes {low} to {high} values"
+        exact = {0: "wrong-arguments/none", 1: "wrong-arguments/one", 2: "wrong-arguments/two"}
+        return exact.get(low, "wrong-arguments/exactly")
+    return "wrong-arguments/range"
 
 
 def _check_arguments(
@@ -115,15 +111,10 @@ def _check_arguments(
         for arg, value_type in zip(args, found, strict=True):
             if value_type is not ANY and _family(value_type) != _family(common):
                 checker.report(
-                    "type-mismatch",
-                    f"'{name}' needs values of one kind, but this is {_words(value_type)} "
-                    f"and the first is {_words(common)}",
-                    arg.span,
+                    "type-mismatch/one-kind", arg.span, name=name, type=value_type, type2=common
                 )
             elif name in ("min", "max") and value_type not in (*_ORDERED, ANY):
-                checker.report(
-                    "type-mismatch", f"'{name}' cannot order {_words(value_type)}", arg.span
-                )
+                checker.report("type-mismatch/function-order", arg.span, name=name, type=value_type)
         if common in (ValueType.DATE, ValueType.MONEY):
             for arg, value_type in zip(args, found, strict=True):
                 if value_type is ANY:
@@ -149,11 +140,7 @@ def _need(
 ) -> None:
     if found is ANY or found in wanted:
         return
-    checker.report(
-        "type-mismatch",
-        f"'{name}' needs {_words(wanted[0])}, but this is {_words(found)}",
-        arg.span,
-    )
+    checker.report("type-mismatch/argument", arg.span, name=name, type=wanted[0], type2=found)
 
 
 def _coerce(checker: ExpressionChecker, arg: Expr, conversion: str) -> None:
@@ -176,11 +163,12 @@ def _kind_schema(checker: ExpressionChecker, kind: Name) -> tuple[bool, Schema |
         return True, None
     fields = checker.events.get(kind.name)
     if fields is None:
-        suggestion = closest(kind.name, checker.events)
-        message = f"unknown event kind '{kind.name}'"
-        if suggestion:
-            message += f"; did you mean '{suggestion}'?"
-        checker.report("unknown-event-kind", message, kind.span)
+        checker.report(
+            "unknown-event-kind",
+            kind.span,
+            name=kind.name,
+            suggestion=closest(kind.name, checker.events),
+        )
         return False, None
     return True, fields
 
@@ -192,11 +180,13 @@ def _event_field(
         return None
     info = fields.get(attribute.field)
     if info is None:
-        suggestion = closest(attribute.field, fields)
-        message = f"unknown field '{attribute.field}' of event kind '{kind}'"
-        if suggestion:
-            message += f"; did you mean '{suggestion}'?"
-        checker.report("unknown-event-field", message, attribute.field_span)
+        checker.report(
+            "unknown-event-field",
+            attribute.field_span,
+            name=attribute.field,
+            event=kind,
+            suggestion=closest(attribute.field, fields),
+        )
     return info
 
 
@@ -204,18 +194,10 @@ def _check_event_call(checker: ExpressionChecker, node: Call, scope: Scope) -> V
     name = node.function
     if name == "last":
         return _check_last(checker, node)
-    example = (
-        f"{name}(lawsuit within 365 days)"
-        if name == "count"
-        else (f"{name}(invoice.amount within 90 days)")
-    )
     query = node.args[0] if len(node.args) == 1 else None
     if not isinstance(query, EventQuery):
-        checker.report(
-            "wrong-arguments",
-            f"'{name}' needs events and a period, like {example}",
-            node.span,
-        )
+        key = "wrong-arguments/count-events" if name == "count" else "wrong-arguments/field-events"
+        checker.report(key, node.span, name=name)
         return ANY
     target = _unwrap(query.target)
     kind: Name | None = None
@@ -226,34 +208,29 @@ def _check_event_call(checker: ExpressionChecker, node: Call, scope: Scope) -> V
         attribute = target
         kind = _unwrap(target.base)  # type: ignore[assignment]
     if kind is None or (name == "count") != (attribute is None):
-        what = "an event kind" if name == "count" else "an event kind and its field"
-        checker.report(
-            "wrong-arguments", f"'{name}' needs {what}, like {example}", query.target.span
-        )
+        key = "wrong-arguments/event-kind" if name == "count" else "wrong-arguments/event-field"
+        checker.report(key, query.target.span, name=name)
         return ANY
     known, fields = _kind_schema(checker, kind)
     info = _event_field(checker, kind.name, fields, attribute) if attribute and known else None
     value_type = info.type if info is not None else ANY
     if name == "sum" and value_type not in (ValueType.NUMBER, ValueType.MONEY, ANY):
         checker.report(
-            "type-mismatch",
-            f"'sum' needs a number, but '{kind.name}.{attribute.field}' is "  # type: ignore[union-attr]
-            f"{_words(value_type)}",
+            "type-mismatch/sum",
             query.target.span,
+            name=f"{kind.name}.{attribute.field}",  # type: ignore[union-attr]
+            type=value_type,
         )
     if name in ("min", "max") and value_type not in (*_ORDERED, ANY):
         checker.report(
-            "type-mismatch", f"'{name}' cannot order {_words(value_type)}", query.target.span
+            "type-mismatch/function-order", query.target.span, name=name, type=value_type
         )
     if checker.check(query.within, scope) not in (ValueType.DURATION, ANY):
-        checker.report(
-            "not-a-duration",
-            "'within' needs a period of time, like 365 days or 12 months",
-            query.within.span,
-        )
+        checker.report("not-a-duration", query.within.span)
     if query.where is not None:
         where_scope = dataclasses.replace(scope, event_kind=kind.name, event_fields=fields)
-        checker.expect_condition(query.where, where_scope, "the condition after 'where'")
+        what = phrase("condition-after", word="where")
+        checker.expect_condition(query.where, where_scope, what)
     conversion = {ValueType.MONEY: "money", ValueType.DATE: "date"}.get(value_type)
     field = attribute.field if attribute is not None else None
     checker.event_calls[id(node)] = EventCall(name, kind.name, field, conversion)
@@ -265,11 +242,7 @@ def _check_event_call(checker: ExpressionChecker, node: Call, scope: Scope) -> V
 def _check_last(checker: ExpressionChecker, node: Call) -> ValueType:
     kind = _unwrap(node.args[0]) if len(node.args) == 1 else None
     if not isinstance(kind, Name):
-        checker.report(
-            "wrong-arguments",
-            "'last' needs one event kind, like last(lawsuit).amount",
-            node.span,
-        )
+        checker.report("wrong-arguments/last", node.span)
         return ANY
     _, fields = _kind_schema(checker, kind)
     checker.event_calls[id(node)] = EventCall("last", kind.name, None, None)
@@ -307,12 +280,13 @@ def resolve_in_where(
         if info is None:
             return None
         if in_record:
-            what = "a let" if name in scope.lets else "a field of the record"
+            is_let = name in scope.lets
             checker.report(
-                "ambiguous-name",
-                f"'{name}' is both a field of event kind '{kind}' and {what}",
+                "ambiguous-name/let" if is_let else "ambiguous-name/field",
                 root.span,
-                f"write '{kind}.{name}' for the event's field, or rename the {what[2:]}",
+                hint="rename-let" if is_let else "rename-field",
+                name=name,
+                event=kind,
             )
         checker.event_refs[id(root)] = ("event", name)
         checker.types[id(root)] = info.type

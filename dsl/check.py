@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsl.diagnostics import Diagnostic, Span, error, warning
+from dsl.catalog import ENGLISH_WORDING, Phrase, Wording, phrase
+from dsl.diagnostics import Diagnostic, Span
 from dsl.names import children as sub_expressions
 from dsl.names import closest, deepest, is_valid_name, walk
 from dsl.nodes import (
@@ -38,8 +39,8 @@ from dsl.nodes import (
 )
 from dsl.ranges import EVERYTHING, Interval, conjuncts, constraint, declared
 from dsl.schema import Schema, ValueType
-from dsl.tables import check_table, range_words
-from dsl.typecheck import ExpressionChecker, Scope, describe_type
+from dsl.tables import check_table, range_phrase
+from dsl.typecheck import ExpressionChecker, Scope
 
 MAX_NESTING = 64  # CPython's parser refuses ~200 nested parentheses in the generated code
 SEVERITIES = ("info", "warning", "critical")
@@ -85,42 +86,44 @@ def check_expression_tree(
     schema: Schema | None,
     expect: ValueType | None,
     events: Mapping[str, Schema] | None = None,
+    *,
+    wording: Wording = ENGLISH_WORDING,
 ) -> Analysis:
-    """Check one stand-alone expression (a guard or a parameter): names, types, depth."""
-    checker = ExpressionChecker(schema, events=events)
+    """Check one stand-alone expression (a guard or a parameter): names, types, depth.
+
+    `wording` is the language of the messages and the keywords of the text (`dsl.catalog`)."""
+    checker = ExpressionChecker(schema, events=events, wording=wording)
     if _depth_ok(tree.expr, checker):
         scope = Scope(lets={})
         if expect is ValueType.BOOLEAN:
-            checker.expect_condition(tree.expr, scope, "this condition")
+            checker.expect_condition(tree.expr, scope, phrase("this-condition"))
         elif expect in (ValueType.NUMBER, ValueType.MONEY):
-            checker.expect_number(tree.expr, scope, "this value")
+            checker.expect_number(tree.expr, scope, phrase("this-value"))
         else:
             found = checker.check(tree.expr, scope)
             if expect is not None and found not in (expect, ValueType.ANY):
-                checker.report(
-                    "type-mismatch",
-                    f"expected {describe_type(expect)}, but this is {describe_type(found)}",
-                    tree.expr.span,
-                )
+                checker.report("type-mismatch/expected", tree.expr.span, type=expect, type2=found)
     return _analysis(checker, tuple(checker.diagnostics), ())
 
 
 def check_ruleset_tree(
-    tree: Ruleset, schema: Schema | None, end: Span, events: Mapping[str, Schema] | None = None
+    tree: Ruleset,
+    schema: Schema | None,
+    end: Span,
+    events: Mapping[str, Schema] | None = None,
+    *,
+    wording: Wording = ENGLISH_WORDING,
 ) -> Analysis:
-    """Check a whole ruleset; `end` is where a missing tiers block is reported."""
-    return _RulesetCheck(tree, schema, end, events).run()
+    """Check a whole ruleset; `end` is where a missing tiers block is reported.
+
+    `wording` is the language of the messages and the keywords of the text (`dsl.catalog`)."""
+    return _RulesetCheck(tree, schema, end, events, wording).run()
 
 
 def _depth_ok(expr: Expr, checker: ExpressionChecker) -> bool:
     if expr.depth - 1 <= MAX_NESTING:
         return True
-    checker.report(
-        "too-deep",
-        f"this expression is nested more than {MAX_NESTING} levels deep; "
-        "split it into several lets",
-        deepest(expr, MAX_NESTING).span,
-    )
+    checker.report("too-deep", deepest(expr, MAX_NESTING).span, count=MAX_NESTING)
     return False
 
 
@@ -131,11 +134,13 @@ class _RulesetCheck:
         schema: Schema | None,
         end: Span,
         events: Mapping[str, Schema] | None,
+        wording: Wording = ENGLISH_WORDING,
     ) -> None:
         self.tree = tree
         self.schema = schema
         self.end = end
-        self.checker = ExpressionChecker(schema, cycles=self._uses, events=events)
+        self.wording = wording
+        self.checker = ExpressionChecker(schema, cycles=self._uses, events=events, wording=wording)
         self.extra: list[Diagnostic] = []
         self.lets = [s for s in tree.statements if isinstance(s, Let)]
         self.rules = [s for s in tree.statements if isinstance(s, Rule)]
@@ -149,8 +154,20 @@ class _RulesetCheck:
             for let in self.lets
         }
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        self.extra.append(error(code, message, span, hint))
+    def add(
+        self,
+        key: str,
+        span: Span,
+        /,
+        *,
+        hint: str | Phrase | None = None,
+        suggestion: str | None = None,
+        **fields: object,
+    ) -> None:
+        """Record the diagnostic `key` of `dsl.catalog.DIAGNOSTICS` (an error or a warning)."""
+        self.extra.append(
+            self.wording.diagnostic(key, span, hint=hint, suggestion=suggestion, **fields)
+        )
 
     def run(self) -> Analysis:
         self._check_names()
@@ -169,9 +186,7 @@ class _RulesetCheck:
                 )
         for let in self.lets:
             if let.name.name not in self.checker.lets_used and is_valid_name(let.name.name):
-                self.extra.append(
-                    warning("unused-let", f"let '{let.name.name}' is never used", let.name.span)
-                )
+                self.add("unused-let", let.name.span, name=let.name.name)
         diagnostics = sorted(
             [*self.checker.diagnostics, *self.extra],
             key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0),
@@ -182,11 +197,7 @@ class _RulesetCheck:
 
     def _check_name(self, ident: Ident) -> bool:
         if not is_valid_name(ident.name):
-            self.error(
-                "bad-name",
-                f"'{ident.name}' is not a valid name: a name cannot start or end with '__'",
-                ident.span,
-            )
+            self.add("bad-name", ident.span, name=ident.name)
             return False
         return True
 
@@ -203,15 +214,11 @@ class _RulesetCheck:
                 continue
             name = ident.name
             if name == "score":
-                self.error("reserved-id", "'score' cannot be used as an id", ident.span)
+                self.add("reserved-id", ident.span)
             elif name in seen:
-                self.error(
-                    "duplicate-id",
-                    f"'{name}' is already defined on line {seen[name].span.line}",
-                    ident.span,
-                )
+                self.add("duplicate-id", ident.span, name=name, line=seen[name].span.line)
             elif self.schema is not None and name in self.schema:
-                self.error("id-is-field", f"'{name}' is already the name of a field", ident.span)
+                self.add("id-is-field", ident.span, name=name)
             seen.setdefault(name, ident)
 
     # ---- lets ----
@@ -254,24 +261,25 @@ class _RulesetCheck:
         scope = self._rule_scope()
         if _depth_ok(rule.condition, self.checker):
             self.checker.expect_condition(
-                rule.condition, scope, f"the condition of rule {rule.id.name}"
+                rule.condition, scope, phrase("condition-of-rule", name=rule.id.name)
             )
             self._check_can_fire(rule)
         for effect in rule.effects:
             if isinstance(effect, Points):
                 if _depth_ok(effect.value, self.checker):
-                    word = "'add'" if effect.sign > 0 else "'subtract'"
-                    self.checker.expect_number(effect.value, scope, word)
+                    word = "add" if effect.sign > 0 else "subtract"
+                    self.checker.expect_number(effect.value, scope, phrase("keyword", word=word))
             elif isinstance(effect, AlertEffect):
                 self._check_alert(effect, scope)
             elif isinstance(effect, FlagEffect):
                 self._check_name(effect.name)
             elif isinstance(effect, TierFloor) and tiers and effect.tier.name not in tiers:
-                suggestion = closest(effect.tier.name, tiers)
-                message = f"unknown tier '{effect.tier.name}'"
-                if suggestion:
-                    message += f"; did you mean '{suggestion}'?"
-                self.error("unknown-tier", message, effect.tier.span)
+                self.add(
+                    "unknown-tier",
+                    effect.tier.span,
+                    name=effect.tier.name,
+                    suggestion=closest(effect.tier.name, tiers),
+                )
 
     def _check_can_fire(self, rule: Rule) -> None:
         """Warn when the conditions on one field exclude each other or its declared range."""
@@ -290,12 +298,10 @@ class _RulesetCheck:
             narrowed = current.intersect(found[1])
             if narrowed.is_empty:
                 if current == start and info is not None:
-                    why = range_words(subject, info.minimum, info.maximum)
+                    why = range_phrase(subject, info.minimum, info.maximum)
                 else:
-                    why = f"its conditions on '{'.'.join(path)}' exclude each other"
-                self.extra.append(
-                    warning("never-fires", f"rule {rule.id.name} can never fire: {why}", part.span)
-                )
+                    why = phrase("conditions-exclude", name=".".join(path))
+                self.add("never-fires", part.span, name=rule.id.name, why=why)
                 return
             ranges[path] = narrowed
 
@@ -303,17 +309,15 @@ class _RulesetCheck:
         severity = alert.severity.name
         if severity not in SEVERITIES:
             suggestion = closest(severity, SEVERITIES)
-            message = f"unknown alert severity '{severity}'"
-            if suggestion:
-                message += f"; did you mean '{suggestion}'?"
-            self.error(
+            self.add(
                 "unknown-severity",
-                message,
                 alert.severity.span,
-                None if suggestion else "a severity is 'info', 'warning' or 'critical'",
+                hint=None if suggestion else "severities",
+                suggestion=suggestion,
+                name=severity,
             )
-        for code, message, span in alert.message.problems:
-            self.error(code, message, span)
+        for key, text, span in alert.message.problems:  # found by dsl.transform
+            self.add(key, span, name=text)
         for part in alert.message.parts:
             if isinstance(part, Placeholder):
                 self._check_placeholder(part, scope)
@@ -322,21 +326,13 @@ class _RulesetCheck:
         path = placeholder.path
         shown = ".".join(path)
         if not all(is_valid_name(p) for p in path):
-            self.error(
-                "bad-name",
-                f"'{{{shown}}}' is not a valid name: a name cannot start or end with '__'",
-                placeholder.span,
-            )
+            self.add("bad-name/placeholder", placeholder.span, name=shown)
             return
         if path[0] in scope.lets:
             self.checker.lets_used.add(path[0])
             return
         if path[0] == "score" or path[0] in scope.rule_ids:
-            self.error(
-                "unknown-placeholder",
-                f"'{{{shown}}}' cannot be written in a message: only fields and lets can",
-                placeholder.span,
-            )
+            self.add("unknown-placeholder/not-a-value", placeholder.span, name=shown)
             return
         if self.schema is None:
             self.checker.fields_read.setdefault(path, None)
@@ -347,11 +343,13 @@ class _RulesetCheck:
             info = fields.get(part) if fields is not None else None
             if info is None and fields is not None:
                 suggestion = closest(part, candidates)
-                prefix = ".".join(path[:depth])
-                message = f"unknown name '{{{shown}}}' in the message"
-                if suggestion:
-                    message += f"; did you mean '{{{prefix + '.' if prefix else ''}{suggestion}}}'?"
-                self.error("unknown-placeholder", message, placeholder.span)
+                prefix = "".join(f"{p}." for p in path[:depth])
+                self.add(
+                    "unknown-placeholder",
+                    placeholder.span,
+                    name=shown,
+                    suggestion=f"{{{prefix}{suggestion}}}" if suggestion else None,
+                )
                 return
             fields = getattr(info, "fields", None)
             candidates = list(fields or ())
@@ -363,59 +361,39 @@ class _RulesetCheck:
         statements = self.tree.statements
         blocks = [(i, s) for i, s in enumerate(statements) if isinstance(s, Tiers)]
         if not blocks:
-            self.error(
-                "missing-tiers",
-                "the ruleset has no tiers block: end it with 'tiers' and rows down to 'otherwise'",
-                self.end,
-            )
+            self.add("missing-tiers", self.end)
             return ()
         for _, extra in blocks[1:]:
-            self.error("duplicate-tiers", "a ruleset has only one tiers block", extra.keyword_span)
+            self.add("duplicate-tiers", extra.keyword_span)
         index, block = blocks[0]
         if index != len(statements) - 1 and len(blocks) == 1:
-            self.error(
-                "tiers-not-last",
-                "the tiers block must come last, after every let and rule",
-                block.keyword_span,
-            )
+            self.add("tiers-not-last", block.keyword_span)
         names: dict[str, TierRow] = {}
         scope = Scope(lets=self.let_types, rule_ids=self.item_ids, in_tiers=True)
         otherwise: TierRow | None = None
         for row in block.rows:
             if _CURRENCY_LIKE.match(row.name.name):
-                self.error(
-                    "tier-like-unit",
-                    f"a tier cannot be named '{row.name.name}', like a currency code",
-                    row.name.span,
-                )
+                self.add("tier-like-unit", row.name.span, name=row.name.name)
             if self._check_name(row.name):
                 if row.name.name in names:
-                    self.error(
-                        "duplicate-tier",
-                        f"tier '{row.name.name}' is already defined on line "
-                        f"{names[row.name.name].span.line}",
-                        row.name.span,
-                    )
+                    line = names[row.name.name].span.line
+                    self.add("duplicate-tier", row.name.span, name=row.name.name, line=line)
                 names.setdefault(row.name.name, row)
             if otherwise is not None:
-                self.error(
+                self.add(
                     "unreachable-tier",
-                    f"tier '{row.name.name}' comes after '{otherwise.name.name} otherwise' and "
-                    "can never be chosen",
                     row.name.span,
+                    name=row.name.name,
+                    other=otherwise.name.name,
                 )
             if row.condition is None:
                 otherwise = otherwise or row
             elif _depth_ok(row.condition, self.checker):
                 self.checker.expect_condition(
-                    row.condition, scope, f"the condition of tier {row.name.name}"
+                    row.condition, scope, phrase("condition-of-tier", name=row.name.name)
                 )
         if otherwise is None:
-            self.error(
-                "missing-otherwise",
-                "the tiers block must end with a row 'TIER otherwise'",
-                block.keyword_span,
-            )
+            self.add("missing-otherwise", block.keyword_span)
         self._check_shadowing(block)
         return tuple(names)
 
@@ -429,13 +407,8 @@ class _RulesetCheck:
             bound = _score_bound(row.condition)
             for previous, previous_signature, previous_bound in earlier:
                 if signature == previous_signature or _implies(bound, previous_bound):
-                    self.extra.append(
-                        warning(
-                            "shadowed-tier",
-                            f"tier '{row.name.name}' can never be chosen: tier "
-                            f"'{previous.name.name}' above it takes every case it would",
-                            row.name.span,
-                        )
+                    self.add(
+                        "shadowed-tier", row.name.span, name=row.name.name, other=previous.name.name
                     )
                     break
             earlier.append((row, signature, bound))

@@ -185,7 +185,8 @@ class Message:
     """An alert message split into literal text and `{name}` placeholders."""
 
     parts: tuple[str | Placeholder, ...]
-    # problems found while splitting it: (code, message, span); reported by the checker
+    # problems found while splitting it: (message key of dsl.catalog, the text it is about,
+    # span); reported by the checker
     problems: tuple[tuple[str, str, Span], ...]
     span: Span
 

@@ -20,10 +20,12 @@ from lark.exceptions import UnexpectedToken
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 from lark.parsers.lalr_parser_state import ParserState
 
-from dsl.diagnostics import Diagnostic, Span, error
+from dsl.catalog import Phrase, Wording, phrase
+from dsl.diagnostics import Diagnostic, Span
 from dsl.grammar import parser_for
 from dsl.keywords import ENGLISH, KEYWORD_SETS, STATEMENT_STARTS, KeywordSet
-from dsl.messages import FULL_WIDTH, after_phrase, expected_words, say
+from dsl.limits import size_problem, token_problem, tree_problems
+from dsl.messages import FULL_WIDTH, expected_words
 from dsl.nodes import (
     AlertEffect,
     Expr,
@@ -81,9 +83,15 @@ def parse_ruleset(text: str, language: str = "en") -> tuple[Ruleset | None, list
 
     `language` is the language of the messages; the keywords' is detected from the text.
     """
+    too_large = size_problem(text, language)
+    if too_large is not None:
+        return None, [too_large]
     keywords = KEYWORD_SETS[detect_language(text, language)]
     tree, problems = _Parse(text, "ruleset", keywords, language).run()
     if not isinstance(tree, Ruleset):
+        return None, problems
+    problems = tree_problems(tree, language)
+    if problems:
         return None, problems
     return _canonical_severities(tree, keywords), problems
 
@@ -92,6 +100,9 @@ def parse_expression(
     text: str, language: str = "en"
 ) -> tuple[ExpressionSource | None, list[Diagnostic]]:
     """The syntax tree of one expression, or None with the syntax error found."""
+    too_large = size_problem(text, language)
+    if too_large is not None:
+        return None, [too_large]
     keywords = KEYWORD_SETS[detect_language(text, language)]
     tree, problems = _Parse(text, "expression", keywords, language).run()
     return (tree if isinstance(tree, ExpressionSource) else None), problems
@@ -127,6 +138,7 @@ class _Parse:
         self.start = start
         self.keywords = keywords
         self.language = language  # of the messages; `keywords` is the text's own
+        self.wording = Wording(language, keywords)
         self.interactive: InteractiveParser = parser_for(keywords.language).parse_interactive(
             text, start=start
         )
@@ -136,6 +148,9 @@ class _Parse:
     def run(self) -> tuple[Any, list[Diagnostic]]:
         recovering = False
         for token in self.interactive.lexer_thread.lex(self.state):
+            over_limit = token_problem(token, self.language)
+            if over_limit is not None:
+                self.problems.append(over_limit)  # dsl.limits; the parse goes on
             if recovering:
                 if token.type in STATEMENT_STARTS and self._resync(token):
                     recovering = False
@@ -204,81 +219,77 @@ class _Parse:
         if token.type == "BAD_STRING":
             return self._bad_string(token)
         if token.type == "BAD_DATE":
-            return error(
-                "bad-date",
-                f"'{token.value}' is not a date: write dates as YYYY-MM-DD, like 2024-01-31",
-                span,
-                "to subtract, put spaces around '-'",
+            return self.wording.diagnostic(
+                "bad-date", span, hint="subtract-with-spaces", text=token.value
             )
-        language = self.language
-        what = expected_words(accepted, self.keywords, language)
-        where = after_phrase(self._after(stack), language, self.keywords)
-        message = say("expected", language, what=what, where=where)
-        if token.type == "$END":
-            ended = "file-ended" if self.start == "ruleset" else "expression-ended"
-            message = say(ended, language, message=message)
-        return error("syntax", message, span, self._hint(token, accepted, stack))
+        key = "syntax/expected"
+        if token.type == "$END" and self.start == "ruleset":
+            key = "syntax/expected-file-ended"
+        elif token.type == "$END":
+            key = "syntax/expected-expression-ended"
+        return self.wording.diagnostic(
+            key,
+            span,
+            hint=self._hint(token, accepted, stack),
+            what=expected_words(accepted, self.keywords, self.language),
+            where=self._after(stack),
+        )
 
     def _bad_character(self, token: Token, span: Span) -> Diagnostic:
         char = str(token.value)
-        language = self.language
         hint = None
         if char in FULL_WIDTH:
-            hint = say("full-width", language, ascii=FULL_WIDTH[char], char=char)
+            hint = phrase("full-width", ascii=FULL_WIDTH[char], char=char)
         elif char == "'":
-            hint = say("single-quote", language)
+            hint = phrase("single-quote")
         elif char == "!":
-            hint = say("bang", language, not_=self.keywords.spelling("NOT"))
-        return error("syntax", say("unexpected-character", language, char=char), span, hint)
+            hint = phrase("bang", not_=self.keywords.spelling("NOT"))
+        return self.wording.diagnostic("syntax/unexpected-character", span, hint=hint, char=char)
 
     def _bad_string(self, token: Token) -> Diagnostic:
         raw = str(token.value)
         line, column = token.line or 1, token.column or 1
         if len(raw) < 2 or not raw.endswith('"') or (raw.endswith('\\"') and _odd_backslashes(raw)):
-            return error(
-                "syntax",
-                say("unclosed-text", self.language),
-                token_span(token),
-                say("unclosed-text-hint", self.language),
+            return self.wording.diagnostic(
+                "syntax/unclosed-text", token_span(token), hint="unclosed-text-hint"
             )
         bad = re.search(r'\\[^"\\]', raw)
         offset = bad.start() if bad else 0
         escape = bad.group() if bad else "\\"
-        return error(
+        return self.wording.diagnostic(
             "bad-escape",
-            say("bad-escape", self.language, escape=escape),
             Span("", line, column + offset, line, column + offset + 2),
-            say("bad-escape-hint", self.language),
+            hint="bad-escape-hint",
+            escape=escape,
         )
 
-    def _hint(self, token: Token, accepted: set[str], stack: list[Any]) -> str | None:
+    def _hint(self, token: Token, accepted: set[str], stack: list[Any]) -> Phrase | None:
         value = str(token.value)
-        language = self.language
         if token.type == "EQUAL" and "EQ" in accepted:
-            return say("compare-with-equal", language)
+            return phrase("compare-with-equal")
         if token.type == "NAME":
             other = self._other_language_hint(token, accepted)
             if other is not None:
                 return other
             lower = value.lower()
             if lower != value and self.keywords.terminal_of(lower) is not None:
-                return say("lower-case", language, word=lower)
+                return phrase("lower-case", lower=lower)
             for word, terminal in sorted(self.keywords.words.items(), key=lambda w: -len(w[0])):
                 if terminal in accepted and value.startswith(word) and len(value) > len(word):
-                    return say("space-after", language, word=word, rest=value[len(word) :])
+                    return phrase("space-after", keyword=word, rest=value[len(word) :])
         if (
             "NAME" in accepted
             and token.type not in STATEMENT_STARTS
             and self.keywords.terminal_of(value) == token.type
         ):
-            return say("keyword-as-name", language, word=value)
+            return phrase("keyword-as-name", keyword=value)
         if token.type in _COMPARISONS and any(
             isinstance(item, Token) and item.type in _COMPARISONS for item in stack[-3:]
         ):
-            return say("chained-comparison", language, and_=self.keywords.spelling("AND"))
+            return phrase("chained-comparison", and_=self.keywords.spelling("AND"))
         return None
 
-    def _other_language_hint(self, token: Token, accepted: set[str]) -> str | None:
+    def _other_language_hint(self, token: Token, accepted: set[str]) -> Phrase | None:
         """rules-language §8: a keyword of the other language (`then` in a Chinese file, `则` in an
         English one, in any case) is a name here; say which word the file's language writes."""
         value = str(token.value)
@@ -301,11 +312,10 @@ class _Parse:
                 spelling = self.keywords.spelling(terminal) if terminal else None
                 if spelling is not None and spelling in wanted:
                     file_language = "chinese" if self.keywords.language == "zh" else "english"
-                    return say(
+                    return phrase(
                         "other-language",
-                        self.language,
-                        file_language=say(file_language, self.language),
-                        word=spelling,
+                        file_language=phrase(file_language),
+                        keyword=spelling,
                         other=written,
                     )
         return None
@@ -324,64 +334,76 @@ class _Parse:
                 break
         return "", None, -1
 
-    def _after(self, stack: list[Any]) -> str:
+    def _after(self, stack: list[Any]) -> Phrase:
+        """Where the error stands, a phrase of `dsl.catalog`: "after the condition of rule x"."""
         if not stack:
-            return "at the start of the " + ("file" if self.start == "ruleset" else "expression")
+            return phrase("start-of-file" if self.start == "ruleset" else "start-of-expression")
         top = stack[-1]
         before = stack[-2] if len(stack) > 1 else None
         kind, name, opener = self._context(stack)
-        where = f" in {kind} {name}" if kind in ("rule", "let") and name else ""
+        where: Phrase | str = ""
+        if kind in ("rule", "let") and name:
+            where = phrase("in-statement", kind=kind, name=name)
         if kind == "tiers":
-            where = " in the tiers block"
+            where = phrase("in-tiers")
         if isinstance(top, Header):
-            return "after the ruleset header"
+            return phrase("after-header")
         if isinstance(top, FormDecl):
-            return f"after form {top.form.name}"
+            return phrase("after-statement", kind="form", name=top.form.name)
         if isinstance(top, Rule):
-            return f"after rule {top.id.name}"
+            return phrase("after-statement", kind="rule", name=top.id.name)
         if isinstance(top, Let):
-            return f"after let {top.name.name}"
+            return phrase("after-statement", kind="let", name=top.name.name)
         if isinstance(top, Table):
-            return f"after table {top.id.name}"
+            return phrase("after-statement", kind="table", name=top.id.name)
         if isinstance(top, TableRow) and kind == "table" and name:
-            return f"after a row of table {name}"
+            return phrase("after-table-row", name=name)
         if kind == "table" and name and _is_token(top, "ARROW"):
-            return f"after '=>' in table {name}"
+            in_table = phrase("in-statement", kind="table", name=name)
+            return phrase("after-token-in", token="=>", where=in_table)
         if isinstance(top, (Tiers, TierRow)):
-            return "in the tiers block"
+            return phrase("in-tiers-block")
         if _is_token(top, "NAME") and _is_token(before, *_OPENERS):
-            return f"after {_OPENERS[before.type]} {top.value}"
+            return phrase("after-statement", kind=_OPENERS[before.type], name=top.value)
         if _is_token(top, "STRING") and opener == len(stack) - 3:
-            return f"after the label of {kind} {name}"
+            return phrase("after-label", kind=kind, name=name)
         if _is_token(top, "NAME") and _is_token(before, "ALERT"):
-            return f"after the severity of the alert{where}"
+            return phrase("after-severity", where=where)
         if _is_token(top, "NAME") and (_is_token(before, "TIERS") or isinstance(before, TierRow)):
-            return f"after tier {top.value}"
+            return phrase("after-tier", name=top.value)
         if isinstance(top, Expr) or _is_token(top, *_VALUE_TOKENS):
             clause_index = self._clause(stack)
             clause = stack[clause_index] if clause_index >= 0 else None
             if _is_token(clause, "WHEN") and kind == "rule" and name:
-                return f"after the condition of rule {name}"
+                return phrase("after-rule-condition", name=name)
             if _is_token(clause, "WHEN") and kind == "tiers":
-                tier = stack[clause_index - 1]
-                return f"after the condition of tier {getattr(tier, 'value', '')}".rstrip()
+                tier = getattr(stack[clause_index - 1], "value", "")
+                if not tier:
+                    return phrase("after-a-tier-condition")
+                return phrase("after-tier-condition", name=tier)
             if _is_token(clause, "EQUAL") and kind == "let" and name:
-                return f"after the value of let {name}"
+                return phrase("after-let-value", name=name)
             if _is_token(clause, "ADD", "SUBTRACT") and name:
-                return f"after the points of rule {name}"
+                return phrase("after-rule-points", name=name)
             if _is_token(clause, "ON") and kind == "table" and name:
                 if clause_index + 2 < len(stack):  # past the subject: a row's pattern
-                    return f"after the pattern of a row of table {name}"
-                return f"after the subject of table {name}"
+                    return phrase("after-row-pattern", name=name)
+                return phrase("after-table-subject", name=name)
             if _is_token(clause, "ARROW") and kind == "table" and name:
-                return f"after the points of a row of table {name}"
+                return phrase("after-row-points", name=name)
             if isinstance(top, Token):
-                return f"after '{top.value}'{where}"
-            return f"after the expression{where}"
+                return self._after_token(str(top.value), where)
+            return phrase("after-expression", where=where)
         if isinstance(top, Token):
-            shown = top.value if top.type != "STRING" else "the text"
-            return f"after '{shown}'{where}" if top.type != "STRING" else f"after the text{where}"
-        return f"here{where}"
+            if top.type == "STRING":
+                return phrase("after-text", where=where)
+            return self._after_token(str(top.value), where)
+        return phrase("here", where=where)
+
+    def _after_token(self, token: str, where: Phrase | str) -> Phrase:
+        if where:
+            return phrase("after-token-in", token=token, where=where)
+        return phrase("after-token", token=token)
 
     def _clause(self, stack: list[Any]) -> int:
         for index in range(len(stack) - 1, -1, -1):

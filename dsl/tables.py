@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dsl.diagnostics import Diagnostic, warning
+from dsl.catalog import ENGLISH_WORDING, Phrase, phrase
+from dsl.diagnostics import Diagnostic
 from dsl.nodes import Group, Pattern, Table
 from dsl.ranges import Coverage, declared, is_shadowed, pattern_coverage
 from dsl.schema import ValueType
-from dsl.typecheck import ExpressionChecker, Scope, compatible, describe_type
+from dsl.typecheck import ExpressionChecker, Scope, compatible
 
 _NOT_SUBJECTS = (ValueType.RECORD, ValueType.DURATION)
 
@@ -33,31 +34,20 @@ def check_table(
         subject_type = checker.check(table.subject, scope)
     if subject_type in _NOT_SUBJECTS:
         checker.report(
-            "type-mismatch",
-            f"table {name} cannot sort rows on {describe_type(subject_type)}",
-            table.subject.span,
+            "type-mismatch/table-subject", table.subject.span, name=name, type=subject_type
         )
         subject_type = ValueType.ANY
     else_row = None
     for row in table.rows:
         if else_row is not None:
-            checker.report(
-                "row-after-else",
-                f"this row of table {name} comes after 'else' and can never match",
-                row.pattern.span,
-                "'else' must be the last row",
-            )
+            checker.report("row-after-else", row.pattern.span, hint="else-last", name=name)
         if row.pattern.kind == "else":
             else_row = else_row or row
         _check_pattern(row.pattern, table, subject_type, checker, scope)
         if depth_ok(row.points):
-            checker.expect_number(row.points, scope, f"the points of table {name}")
+            checker.expect_number(row.points, scope, phrase("points-of-table", name=name))
     if else_row is None:
-        checker.report(
-            "missing-else",
-            f"table {name} has no 'else' row: end it with 'else => POINTS'",
-            table.id.span,
-        )
+        checker.report("missing-else", table.id.span, name=name)
     _warn_unreachable(table, checker, extra)
 
 
@@ -72,16 +62,12 @@ def _check_pattern(
     checker.coerce_like([table.subject, *pattern.values], [subject_type, *found])
     for value, value_type in zip(pattern.values, found, strict=True):
         if not compatible(subject_type, value_type) or value_type in _NOT_SUBJECTS:
-            checker.report(
-                "type-mismatch",
-                f"cannot compare {describe_type(subject_type)} with {describe_type(value_type)}",
-                value.span,
-            )
+            checker.report("type-mismatch/compare", value.span, type=subject_type, type2=value_type)
         elif pattern.kind in ("compare", "range") and ValueType.BOOLEAN in (
             subject_type,
             value_type,
         ):
-            checker.report("type-mismatch", "true and false cannot be ordered", pattern.span)
+            checker.report("type-mismatch/booleans-ordered", pattern.span)
         elif pattern.kind == "values" or pattern.operator in ("==", "!="):
             checker.check_option(table.subject, value)
 
@@ -93,44 +79,43 @@ def _warn_unreachable(table: Table, checker: ExpressionChecker, extra: list[Diag
     info = checker.field_info(subject)
     has_range = info is not None and (info.minimum is not None or info.maximum is not None)
     earlier: list[Coverage] = []
+    wording = checker.wording
     for row in table.rows:
         coverage = pattern_coverage(row.pattern)
         if coverage is None:
             continue
         if earlier and is_shadowed(coverage, earlier):
-            extra.append(
-                warning(
-                    "shadowed-row",
-                    f"this row of table {table.id.name} can never match: the rows above it "
-                    "take every value it would",
-                    row.pattern.span,
-                )
-            )
+            extra.append(wording.diagnostic("shadowed-row", row.pattern.span, name=table.id.name))
         elif has_range and info is not None and not coverage.missing and not coverage.discrete:
             allowed = declared(info.minimum, info.maximum)
             if all(i.intersect(allowed).is_empty for i in coverage.intervals):
+                why = range_phrase(subject, info.minimum, info.maximum)
                 extra.append(
-                    warning(
-                        "never-matches",
-                        f"this row of table {table.id.name} can never match: "
-                        f"{range_words(subject, info.minimum, info.maximum)}",
-                        row.pattern.span,
+                    wording.diagnostic(
+                        "never-matches", row.pattern.span, name=table.id.name, why=why
                     )
                 )
         earlier.append(coverage)
 
 
-def range_words(node: object, minimum: float | None, maximum: float | None) -> str:
+def range_phrase(node: object, minimum: float | None, maximum: float | None) -> Phrase:
+    """Why a field's declared range excludes a condition: "'x' is declared between 0 and 10"."""
     from dsl.typecheck import path_text
 
     shown = path_text(node)  # type: ignore[arg-type]
     low = _number(minimum)
     high = _number(maximum)
     if minimum is not None and maximum is not None:
-        return f"'{shown}' is declared between {low} and {high}"
+        return phrase("declared-between", name=shown, low=low, high=high)
     if minimum is not None:
-        return f"'{shown}' is declared at least {low}"
-    return f"'{shown}' is declared at most {high}"
+        return phrase("declared-at-least", name=shown, low=low)
+    return phrase("declared-at-most", name=shown, high=high)
+
+
+def range_words(node: object, minimum: float | None, maximum: float | None) -> str:
+    """`range_phrase` in English."""
+    found = range_phrase(node, minimum, maximum)
+    return ENGLISH_WORDING.text(found.key, **found.fields)
 
 
 def _number(value: float | None) -> str:

@@ -141,13 +141,7 @@ def split_message(token: Token) -> Message:
             i += 2
             continue
         if char == "}":
-            problems.append(
-                (
-                    "message-brace",
-                    "a '}' in a message must be written '}}'",
-                    Span("", line, col, line, col + 1),
-                )
-            )
+            problems.append(("message-brace/close", "", Span("", line, col, line, col + 1)))
             i += 1
             continue
         if char != "{":
@@ -156,25 +150,13 @@ def split_message(token: Token) -> Message:
             continue
         close = next((j for j in range(i + 1, len(chars)) if chars[j][0] == "}"), None)
         if close is None:
-            problems.append(
-                (
-                    "message-brace",
-                    "this '{' is never closed; write '{{' for a literal brace",
-                    Span("", line, col, line, col + 1),
-                )
-            )
+            problems.append(("message-brace/open", "", Span("", line, col, line, col + 1)))
             i += 1
             continue
         inner = "".join(c for c, _ in chars[i + 1 : close]).strip()
         span = Span("", line, col, line, chars[close][1] + 1)
         if not _PLACEHOLDER_NAME.match(inner):
-            problems.append(
-                (
-                    "bad-placeholder",
-                    f"'{{{inner}}}' is not a name to fill in; write '{{{{' for a literal brace",
-                    span,
-                )
-            )
+            problems.append(("bad-placeholder", inner, span))
         else:
             if literal:
                 parts.append("".join(literal))

@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsl.diagnostics import Diagnostic, Span, error
+from dsl.catalog import ENGLISH_WORDING, TYPE_WORDS, Phrase, Wording, phrase
+from dsl.diagnostics import Diagnostic, Span
 from dsl.names import closest, is_valid_name
 from dsl.nodes import (
     Arithmetic,
@@ -43,20 +44,10 @@ ANY = ValueType.ANY
 NUMERIC = frozenset({ValueType.NUMBER, ValueType.MONEY})
 MAX_CHAIN = 1000  # CPython's compiler recurses once per chained `+`; past ~2,500 it fails
 
-_WORDS = {
-    ValueType.NUMBER: "a number",
-    ValueType.MONEY: "an amount of money",
-    ValueType.TEXT: "text",
-    ValueType.BOOLEAN: "true or false",
-    ValueType.DATE: "a date",
-    ValueType.DURATION: "a duration",
-    ValueType.RECORD: "a group of fields",
-    ValueType.ANY: "a value",
-}
-
 
 def describe_type(value_type: ValueType) -> str:
-    return _WORDS[value_type]
+    """A type in English words ("a number"); messages take them from `dsl.catalog.TYPE_WORDS`."""
+    return TYPE_WORDS[value_type][0]
 
 
 def _family(value_type: ValueType) -> str:
@@ -98,9 +89,23 @@ class ExpressionChecker:
     event_calls: dict[int, Any] = field(default_factory=dict)  # id(call) -> calls.EventCall
     # for explanations: id(node) -> the field path or let name it reads
     reads: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # the language of the messages and the keywords of the file (dsl.catalog)
+    wording: Wording = ENGLISH_WORDING
 
-    def report(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        self.diagnostics.append(error(code, message, span, hint))
+    def report(
+        self,
+        key: str,
+        span: Span,
+        /,
+        *,
+        hint: str | Phrase | None = None,
+        suggestion: str | None = None,
+        **fields: object,
+    ) -> None:
+        """Record the diagnostic `key` of `dsl.catalog.DIAGNOSTICS`, filled from `fields`."""
+        self.diagnostics.append(
+            self.wording.diagnostic(key, span, hint=hint, suggestion=suggestion, **fields)
+        )
 
     def check(self, node: Expr, scope: Scope) -> ValueType:
         visit = getattr(self, "visit_" + type(node).__name__)
@@ -110,23 +115,16 @@ class ExpressionChecker:
 
     # ---- expectations ----
 
-    def expect_condition(self, node: Expr, scope: Scope, what: str) -> None:
+    def expect_condition(self, node: Expr, scope: Scope, what: Phrase) -> None:
+        """Report unless `node` is true or false; `what` says what it is (`condition-of-rule`)."""
         found = self.check(node, scope)
         if found not in (ValueType.BOOLEAN, ANY):
-            self.report(
-                "not-a-condition",
-                f"{what} must be true or false, but this is {describe_type(found)}",
-                node.span,
-            )
+            self.report("not-a-condition", node.span, what=what, type=found)
 
-    def expect_number(self, node: Expr, scope: Scope, what: str) -> ValueType:
+    def expect_number(self, node: Expr, scope: Scope, what: Phrase) -> ValueType:
         found = self.check(node, scope)
         if found not in NUMERIC and found is not ANY:
-            self.report(
-                "not-a-number",
-                f"{what} needs a number, but this is {describe_type(found)}",
-                node.span,
-            )
+            self.report("not-a-number", node.span, what=what, type=found)
             return ANY
         return found
 
@@ -146,16 +144,16 @@ class ExpressionChecker:
 
     def visit_Date(self, node: Date, scope: Scope) -> ValueType:
         if node.value is None:
-            self.report("bad-date", f"'{node.text}' is not a date in the calendar", node.span)
+            self.report("bad-date/calendar", node.span, text=node.text)
         return ValueType.DATE
 
     def visit_Duration(self, node: Duration, scope: Scope) -> ValueType:
         if node.count.__class__ is not int:
             self.report(
                 "bad-duration",
-                f"a duration is a whole number of {node.unit}",
                 node.span,
-                "write 36 months rather than 3.5 years" if node.unit == "years" else None,
+                hint="whole-duration" if node.unit == "years" else None,
+                word=node.unit,
             )
         return ValueType.DURATION
 
@@ -168,11 +166,7 @@ class ExpressionChecker:
         return check_call(self, node, scope)
 
     def visit_EventQuery(self, node: EventQuery, scope: Scope) -> ValueType:
-        self.report(
-            "misplaced-within",
-            "'within' can only be written inside count, sum, min or max",
-            node.span,
-        )
+        self.report("misplaced-within", node.span)
         return ANY
 
     def convert(self, node: Expr, value_type: ValueType) -> None:
@@ -248,7 +242,7 @@ class ExpressionChecker:
         """Follow `.field` after `.field` from a base of known type."""
         for attribute in chain:
             if not is_valid_name(attribute.field):
-                self.report("bad-name", _bad_name_message(attribute.field), attribute.field_span)
+                self.report("bad-name", attribute.field_span, name=attribute.field)
             value_type, info, path = self._member(attribute, value_type, info, path)
             self.types[id(attribute)] = value_type
             if info is not None:
@@ -264,45 +258,37 @@ class ExpressionChecker:
     ) -> tuple[ValueType, FieldInfo | None, tuple[str, ...] | None]:
         name = node.name
         if not is_valid_name(name):
-            self.report("bad-name", _bad_name_message(name), node.span)
+            self.report("bad-name", node.span, name=name)
             return ANY, None, None
         if name == "score":
             if scope.in_tiers:
                 return ValueType.NUMBER, None, None
-            self.report(
-                "score-outside-tiers", "'score' can only be read in the tiers block", node.span
-            )
+            self.report("score-outside-tiers", node.span)
             return ANY, None, None
         if name in scope.lets:
             self.lets_used.add(name)
             return scope.lets[name], None, None
         if name == scope.current_let:
-            self.report("let-cycle", f"let '{name}' uses itself", node.span)
+            self.report("let-cycle", node.span, name=name)
             return ANY, None, None
         if name in scope.later_lets:
             self.lets_used.add(name)
             if scope.current_let and self.cycles(scope.current_let, name):
-                message = f"lets '{scope.current_let}' and '{name}' use each other"
-                self.report("let-cycle", message, node.span)
+                self.report("let-cycle/mutual", node.span, name=scope.current_let, other=name)
             else:
-                self.report(
-                    "let-order",
-                    f"let '{name}' is used before it is defined; a let can only use the lets "
-                    "written above it",
-                    node.span,
-                )
+                self.report("let-order", node.span, name=name)
             return ANY, None, None
         if name in scope.rule_ids:
-            self.report("not-a-value", f"'{name}' is a rule, not a value", node.span)
+            self.report("not-a-value", node.span, name=name)
             return ANY, None, None
         if self.schema is None:
             return ANY, None, (name,)
         info = self.schema.get(name)
         if info is None:
-            candidates = [*self.schema, *scope.lets] + (["score"] if scope.in_tiers else [])
-            self.report(
-                "unknown-field", _unknown("field", name, closest(name, candidates)), node.span
-            )
+            candidates = [*self.schema, *scope.lets, *(scope.event_fields or ())]
+            if scope.in_tiers:
+                candidates.append("score")
+            self.report("unknown-field", node.span, name=name, suggestion=closest(name, candidates))
             return ANY, None, None
         self.infos[id(node)] = info
         return info.type, info, (name,)
@@ -318,12 +304,16 @@ class ExpressionChecker:
         if base_type is ANY:
             return ANY, None, path
         if base_type is not ValueType.RECORD:
-            shown = ".".join(base_path) if base_path else "this value"
-            self.report(
-                "not-a-record",
-                f"'{shown}' is {describe_type(base_type)} and has no field '{node.field}'",
-                node.field_span,
-            )
+            if base_path:
+                self.report(
+                    "not-a-record",
+                    node.field_span,
+                    name=".".join(base_path),
+                    type=base_type,
+                    field=node.field,
+                )
+            else:
+                self.report("not-a-record/value", node.field_span, type=base_type, field=node.field)
             return ANY, None, None
         fields = base_info.fields if base_info is not None else None
         if fields is None:
@@ -335,8 +325,9 @@ class ExpressionChecker:
             prefix = ".".join(base_path) + "." if base_path else ""
             self.report(
                 "unknown-field",
-                _unknown("field", shown, prefix + suggestion if suggestion else None),
                 node.field_span,
+                name=shown,
+                suggestion=prefix + suggestion if suggestion else None,
             )
             return ANY, None, None
         return info.type, info, path
@@ -344,15 +335,11 @@ class ExpressionChecker:
     # ---- operators ----
 
     def visit_Negative(self, node: Negative, scope: Scope) -> ValueType:
-        return self.expect_number(node.operand, scope, "'-'")
+        return self.expect_number(node.operand, scope, phrase("keyword", word="-"))
 
     def visit_Arithmetic(self, node: Arithmetic, scope: Scope) -> ValueType:
         if len(node.operands) > MAX_CHAIN:
-            self.report(
-                "too-long",
-                f"this calculation has more than {MAX_CHAIN} terms; split it with 'let'",
-                node.span,
-            )
+            self.report("too-long", node.span, count=MAX_CHAIN)
             return ANY
         found = [self.check(operand, scope) for operand in node.operands]
         if ValueType.DATE in found or ValueType.DURATION in found:
@@ -363,9 +350,7 @@ class ExpressionChecker:
             operator = node.operators[max(index - 1, 0)] if node.operators else "+"
             if kind not in NUMERIC and kind is not ANY:
                 self.report(
-                    "not-a-number",
-                    f"'{operator}' needs a number, but this is {describe_type(kind)}",
-                    operand.span,
+                    "not-a-number", operand.span, what=phrase("keyword", word=operator), type=kind
                 )
             if kind is ValueType.MONEY:
                 result = ValueType.MONEY
@@ -378,11 +363,7 @@ class ExpressionChecker:
             for kind, operator in zip(found[1:], node.operators, strict=True)
         )
         if not ok:
-            self.report(
-                "type-mismatch",
-                "a date can only be moved by a duration, like 'next_review_at + 30 days'",
-                node.span,
-            )
+            self.report("type-mismatch/date-arithmetic", node.span)
             return ANY
         if found[0] is ANY and id(_unwrap(node.operands[0])) in self.reads:
             self.conversions[id(_unwrap(node.operands[0]))] = "date"
@@ -393,28 +374,15 @@ class ExpressionChecker:
         right = self.check(node.right, scope)
         self.coerce_like([node.left, node.right], [left, right])
         if ValueType.DURATION in (left, right):
-            self.report(
-                "type-mismatch",
-                "durations cannot be compared; compare dates instead, like "
-                "'days_since(opened_at) > 30'",
-                node.span,
-            )
+            self.report("type-mismatch/durations", node.span)
         elif not compatible(left, right):
-            self.report(
-                "type-mismatch",
-                f"cannot compare {describe_type(left)} with {describe_type(right)}",
-                node.span,
-            )
+            self.report("type-mismatch/compare", node.span, type=left, type2=right)
         elif node.operator in ("==", "!="):
             self.check_option(node.left, node.right)
             self.check_option(node.right, node.left)
         elif ValueType.BOOLEAN in (left, right) or ValueType.RECORD in (left, right):
             found = left if left in (ValueType.BOOLEAN, ValueType.RECORD) else right
-            self.report(
-                "type-mismatch",
-                f"'{node.operator}' cannot order {describe_type(found)} values",
-                node.operator_span,
-            )
+            self.report("type-mismatch/order", node.operator_span, op=node.operator, type=found)
         return ValueType.BOOLEAN
 
     def visit_Between(self, node: Between, scope: Scope) -> ValueType:
@@ -423,11 +391,7 @@ class ExpressionChecker:
         self.coerce_like([node.subject, node.low, node.high], [subject, *bounds])
         for bound, found in zip((node.low, node.high), bounds, strict=True):
             if not compatible(subject, found) or found in (ValueType.BOOLEAN, ValueType.RECORD):
-                self.report(
-                    "type-mismatch",
-                    f"cannot compare {describe_type(subject)} with {describe_type(found)}",
-                    bound.span,
-                )
+                self.report("type-mismatch/compare", bound.span, type=subject, type2=found)
         return ValueType.BOOLEAN
 
     def visit_Membership(self, node: Membership, scope: Scope) -> ValueType:
@@ -436,11 +400,7 @@ class ExpressionChecker:
         self.coerce_like([node.subject, *node.items], [subject, *found_items])
         for item, found in zip(node.items, found_items, strict=True):
             if not compatible(subject, found):
-                self.report(
-                    "type-mismatch",
-                    f"cannot compare {describe_type(subject)} with {describe_type(found)}",
-                    item.span,
-                )
+                self.report("type-mismatch/compare", item.span, type=subject, type2=found)
             else:
                 self.check_option(node.subject, item)
         return ValueType.BOOLEAN
@@ -455,38 +415,35 @@ class ExpressionChecker:
         if value.value in info.options:
             return
         suggestion = closest(value.value, info.options)
-        shown = path_text(subject)
-        message = f"'{value.value}' is not an option of '{shown}'"
-        if suggestion:
-            self.report("not-an-option", message + f"; did you mean '{suggestion}'?", value.span)
-        else:
-            options = ", ".join(f"'{o}'" for o in info.options)
-            self.report("not-an-option", message, value.span, f"the options are {options}")
+        self.report(
+            "not-an-option",
+            value.span,
+            hint=None if suggestion else "options",
+            suggestion=suggestion,
+            value=value.value,
+            name=path_text(subject),
+            options=tuple(info.options),
+        )
 
     def visit_Presence(self, node: Presence, scope: Scope) -> ValueType:
         self.check(node.subject, scope)
         return ValueType.BOOLEAN
 
     def visit_Not(self, node: Not, scope: Scope) -> ValueType:
-        self.expect_condition(node.operand, scope, "the value after 'not'")
+        self.expect_condition(node.operand, scope, phrase("value-after", word="not"))
         return ValueType.BOOLEAN
 
     def visit_Logic(self, node: Logic, scope: Scope) -> ValueType:
         for operand in node.operands:
-            self.expect_condition(operand, scope, f"each side of '{node.operator}'")
+            self.expect_condition(operand, scope, phrase("each-side", word=node.operator))
         return ValueType.BOOLEAN
 
     def visit_Conditional(self, node: Conditional, scope: Scope) -> ValueType:
-        self.expect_condition(node.condition, scope, "the condition after 'if'")
+        self.expect_condition(node.condition, scope, phrase("condition-after", word="if"))
         then = self.check(node.then, scope)
         otherwise = self.check(node.otherwise, scope)
         if not compatible(then, otherwise):
-            self.report(
-                "type-mismatch",
-                f"'if' gives {describe_type(then)} on one branch and {describe_type(otherwise)} "
-                "on the other",
-                node.span,
-            )
+            self.report("type-mismatch/branches", node.span, word="if", type=then, type2=otherwise)
             return ANY
         return otherwise if then is ANY else then
 
@@ -505,12 +462,3 @@ def path_text(node: Expr) -> str:
     if isinstance(node, Name):
         parts.append(node.name)
     return ".".join(reversed(parts))
-
-
-def _unknown(kind: str, name: str, suggestion: str | None) -> str:
-    message = f"unknown {kind} '{name}'"
-    return message + (f"; did you mean '{suggestion}'?" if suggestion else "")
-
-
-def _bad_name_message(name: str) -> str:
-    return f"'{name}' is not a valid name: a name cannot start or end with '__'"

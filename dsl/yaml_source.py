@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from dsl.diagnostics import DiagnosticsError, Span, error
+from dsl.catalog import diagnostic
+from dsl.diagnostics import DiagnosticsError, Span
 
 
 class YamlMap(dict[Any, Any]):
@@ -59,7 +60,7 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _build(loader: _Loader, node: yaml.Node, file: str) -> Any:
+def _build(loader: _Loader, node: yaml.Node, file: str, language: str = "en") -> Any:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result = YamlMap()
@@ -68,20 +69,15 @@ def _build(loader: _Loader, node: yaml.Node, file: str) -> Any:
         result.value_spans = {}
         result.quoted = {}
         for key_node, value_node in node.value:
-            key = _build(loader, key_node, file)
+            key = _build(loader, key_node, file, language)
             if isinstance(key, list | dict):
-                raise DiagnosticsError(
-                    [
-                        error(
-                            "yaml-key", "a mapping key must be a plain value", _span(file, key_node)
-                        )
-                    ]
-                )
+                span = _span(file, key_node)
+                raise DiagnosticsError([diagnostic("yaml-key", span, language=language)])
             if key in result:
-                raise DiagnosticsError(
-                    [error("yaml-duplicate-key", f"duplicate key '{key}'", _span(file, key_node))]
-                )
-            result[key] = _build(loader, value_node, file)
+                span = _span(file, key_node)
+                problem = diagnostic("yaml-duplicate-key", span, language=language, key=key)
+                raise DiagnosticsError([problem])
+            result[key] = _build(loader, value_node, file, language)
             result.key_spans[key] = _span(file, key_node)
             result.value_spans[key] = _span(file, value_node)
             result.quoted[key] = isinstance(value_node, yaml.ScalarNode) and value_node.style in (
@@ -90,28 +86,32 @@ def _build(loader: _Loader, node: yaml.Node, file: str) -> Any:
             )
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = YamlList(_build(loader, item, file) for item in node.value)
+        items = YamlList(_build(loader, item, file, language) for item in node.value)
         items.span = _span(file, node)
         items.item_spans = [_span(file, item) for item in node.value]
         return items
     return loader.construct_object(node, deep=True)
 
 
-def load_yaml(text: str, *, filename: str) -> Any:
-    """Parse one YAML document; raises `DiagnosticsError` with a positioned `yaml-syntax` error."""
+def load_yaml(text: str, *, filename: str, language: str = "en") -> Any:
+    """Parse one YAML document; raises `DiagnosticsError` with a positioned `yaml-syntax` error.
+
+    `language` (`"en"`, `"zh"`) is that of the messages."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        return _build(loader, node, filename)
+        return _build(loader, node, filename, language)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span.point(filename, mark.line + 1, mark.column + 1) if mark else None
         message = exc.problem or exc.context or "invalid YAML"
-        raise DiagnosticsError([error("yaml-syntax", f"invalid YAML: {message}", span)]) from exc
+        problem = diagnostic("yaml-syntax", span, language=language, problem=message)
+        raise DiagnosticsError([problem]) from exc
     except yaml.YAMLError as exc:
-        raise DiagnosticsError([error("yaml-syntax", f"invalid YAML: {exc}", None)]) from exc
+        problem = diagnostic("yaml-syntax", None, language=language, problem=exc)
+        raise DiagnosticsError([problem]) from exc
     finally:
         loader.dispose()
 

@@ -15,7 +15,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
@@ -27,6 +27,7 @@ import forms
 import workflows
 from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, YamlList, YamlMap
 from dsl.diagnostics import error, has_errors
+from engine import ruleset_schema
 
 if TYPE_CHECKING:
     from forms import Form
@@ -122,6 +123,20 @@ CASES_JSON_SCHEMA: Final[Mapping[str, Any]] = {
             "ruleset": {"type": "string", "description": "default: the customer form's ruleset"},
             "as_of": {"description": f"evaluation date (default {DEFAULT_CASE_AS_OF})"},
             "record": {"type": "object", "description": "customer fields and credit terms"},
+            "events": {
+                "type": "array",
+                "description": "the customer's events, each checked against its event form",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "occurred_at"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "kind": {"type": "string", "pattern": "^[^\\s]+$"},
+                        "occurred_at": {"description": "a date (2026-01-31) or an ISO 8601 time"},
+                        "payload": {"type": "object"},
+                    },
+                },
+            },
             "expected": {
                 "type": "object",
                 "required": ["score", "tier", "fired"],
@@ -163,6 +178,11 @@ _EXPECTED: Final[Mapping[tuple[str, ...], str]] = {
     ("*", "name"): "a text",
     ("*", "ruleset"): "the id of a ruleset of the bundle",
     ("*", "record"): "a mapping of field name to value",
+    ("*", "events"): "a list of events",
+    ("*", "events", "*"): "an event: a mapping with kind, occurred_at and payload",
+    ("*", "events", "*", "kind"): "an event kind, such as lawsuit",
+    ("*", "events", "*", "occurred_at"): "a date such as 2026-01-31, or an ISO 8601 time",
+    ("*", "events", "*", "payload"): "a mapping of field name to value",
     ("*", "expected"): "a mapping with score, tier and fired",
     ("*", "expected", "score"): "a number",
     ("*", "expected", "tier"): "a tier name",
@@ -242,6 +262,7 @@ class Case:
 
     name: str
     record: Mapping[str, Any]
+    events: tuple[Mapping[str, Any], ...]  # {kind, occurred_at (ISO text), payload}, as given
     score: int | float
     tier: str
     fired: tuple[str, ...]
@@ -736,9 +757,10 @@ class _BundleReader:
             span = document.key_span("forms") if "forms" in document else None
             self.report([error("no-customer-form", message, span, hint=hint)])
         ruleset_defs = self.read_rulesets(template, form_defs)
+        event_forms = {d.key: d.value for d in form_defs.items if d.key != CUSTOMER_FORM}
         workflow_defs = self.read_workflows(template, customer_schema)
         sample_data = self.read_sample_data(template, customer_schema)
-        cases = self.read_cases(template, customer_schema, ruleset_defs)
+        cases = self.read_cases(template, customer_schema, ruleset_defs, event_forms)
 
         if has_errors(self.diagnostics):
             return None
@@ -798,9 +820,16 @@ class _BundleReader:
             text = self.text(name, span)
             if text is None:
                 continue
-            schema = self.ruleset_schema(text, name, form_defs)
+            form = self.ruleset_form(text, name, form_defs)
             try:
-                ruleset = dsl.compile_ruleset(text, filename=name, schema=schema)
+                # engine.ruleset_schema: the same inputs as a published ruleset is loaded with
+                ruleset = ruleset_schema.compile_ruleset(
+                    text,
+                    filename=name,
+                    form=form,
+                    event_forms=[d.value for d in form_defs.items] if form_defs.complete else None,
+                    base_currency=template.base_currency,
+                )
             except DiagnosticsError as exc:
                 self.report(exc.diagnostics)
                 continue
@@ -813,9 +842,8 @@ class _BundleReader:
             result.append(Definition(ruleset.id, ruleset, text, name))
         return result
 
-    def ruleset_schema(self, text: str, filename: str, form_defs: _Forms) -> Schema | None:
-        """The schema to compile a ruleset against: its form's fields (plus the terms for the
-        customer form); reports a missing or unknown `form` header."""
+    def ruleset_form(self, text: str, filename: str, form_defs: _Forms) -> Form | None:
+        """The form a ruleset is written for; reports a missing or unknown `form` header."""
         header = _form_header(text, filename)
         if header is None:
             message = "the ruleset names no form"
@@ -834,10 +862,7 @@ class _BundleReader:
                 )
                 self.report([error("unknown-form", message, span)])
             return None
-        schema = dict(definition.value.dsl_schema())
-        if form_name == CUSTOMER_FORM:
-            schema.update(forms.TERMS_SCHEMA)
-        return schema
+        return definition.value
 
     # workflows
 
@@ -885,6 +910,7 @@ class _BundleReader:
         template: _Template,
         schema: Schema | None,
         rulesets: list[Definition[CompiledRuleset]],
+        event_forms: Mapping[str, Form] | None,
     ) -> tuple[Case, ...]:
         files = template.files("tests")
         if "tests" not in template.document and self.has_file(DEFAULT_CASES_FILE):
@@ -906,7 +932,7 @@ class _BundleReader:
             if problems:
                 continue
             for item in document:
-                case = self.read_case(item, name, schema)
+                case = self.read_case(item, name, schema, event_forms)
                 if case is None:
                     continue
                 cases.append(case)
@@ -922,7 +948,13 @@ class _BundleReader:
                     self.report(_run_case(case, ruleset))
         return tuple(cases)
 
-    def read_case(self, item: YamlMap, filename: str, schema: Schema | None) -> Case | None:
+    def read_case(
+        self,
+        item: YamlMap,
+        filename: str,
+        schema: Schema | None,
+        event_forms: Mapping[str, Form] | None,
+    ) -> Case | None:
         name = str(item["name"])
         as_of = item.get("as_of", DEFAULT_CASE_AS_OF)
         if isinstance(as_of, str):
@@ -943,11 +975,15 @@ class _BundleReader:
                         f"{_did_you_mean(str(field), schema)}"
                     )
                     self.report([error("unknown-field", message, record.key_span(field))])
+        events = self.read_case_events(name, item.get("events"), event_forms)
+        if events is None:
+            return None
         expected: YamlMap = item["expected"]
         flags = expected.get("flags")
         return Case(
             name=name,
             record=MappingProxyType(dict(record)),
+            events=events,
             score=expected["score"],
             tier=str(expected["tier"]),
             fired=tuple(expected["fired"]),
@@ -957,6 +993,50 @@ class _BundleReader:
             filename=filename,
             span=item.value_span("name"),
         )
+
+    def read_case_events(
+        self, name: str, items: YamlList | None, event_forms: Mapping[str, Form] | None
+    ) -> tuple[Mapping[str, Any], ...] | None:
+        """A case's events with their payloads checked and normalised by their event forms, as
+        the engine stores them (engine.events); None (reported) when one is wrong.
+
+        `event_forms` None: some form could not be read, so kinds and payloads are not checked.
+        """
+        if items is None:
+            return ()
+        events: list[Mapping[str, Any]] = []
+        problems: list[Diagnostic] = []
+        for index, event in enumerate(items):
+            kind = str(event["kind"])
+            payload = dict(event.get("payload") or {})
+            where = f"event {index + 1} of case '{name}'"
+            occurred_at = _event_time(event["occurred_at"])
+            if occurred_at is None:
+                message = f"'occurred_at' of {where} must be a date such as 2026-01-31, or a time"
+                problems.append(error("bad-value", message, event.value_span("occurred_at")))
+                continue
+            form = event_forms.get(kind) if event_forms is not None else None
+            if event_forms is not None and form is None:
+                message = (
+                    f"{where} is of the kind '{kind}', which no event form of the bundle "
+                    f"defines{_did_you_mean(kind, event_forms)}"
+                )
+                problems.append(error("unknown-event-kind", message, event.value_span("kind")))
+                continue
+            if form is not None:
+                errors = forms.validate(form, payload)
+                problems.extend(
+                    error(e.code, f"{where}: {e.message}", _payload_span(event, index, items, e))
+                    for e in errors
+                )
+                if errors:
+                    continue
+                payload = forms.normalise(form, payload)
+            events.append(
+                MappingProxyType({"kind": kind, "occurred_at": occurred_at, "payload": payload})
+            )
+        self.report(problems)
+        return None if problems else tuple(events)
 
 
 class _Forms:
@@ -997,6 +1077,37 @@ class _Template:
                 seen.add(item)
                 result.append((item, items.item_span(index)))
         return result
+
+
+def _payload_span(event: YamlMap, index: int, items: YamlList, problem: forms.DataError) -> Span:
+    """Where a case event's payload error is: at the field it names, else at the payload."""
+    payload = event.get("payload")
+    if not isinstance(payload, YamlMap):
+        return items.item_span(index)
+    field = problem.path[0] if problem.path else None
+    if field in payload:
+        return (
+            payload.key_span(field)
+            if problem.code == "unknown-field"
+            else (payload.value_span(field))
+        )
+    return event.value_span("payload")
+
+
+def _event_time(value: Any) -> str | None:
+    """A case event's date or time as ISO text, or None when it is neither."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return (
+                datetime.fromisoformat(value).isoformat()
+                if "T" in value
+                else (date.fromisoformat(value).isoformat())
+            )
+        except ValueError:
+            return None
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -1046,7 +1157,7 @@ def _check_csv(text: str, filename: str, schema: Schema | None) -> list[Diagnost
 
 def _run_case(case: Case, ruleset: CompiledRuleset) -> list[Diagnostic]:
     """An error naming the case when the ruleset does not give what it expects."""
-    result = ruleset.evaluate(case.record, as_of=case.as_of)
+    result = ruleset.evaluate(case.record, events=case.events, as_of=case.as_of)
     problems: list[str] = []
     if result.score != case.score:
         problems.append(f"score {result.score}, expected {case.score}")

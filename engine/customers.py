@@ -25,6 +25,7 @@ from engine import audit, specs
 from engine.cases import case_summaries
 from engine.errors import ConflictError, DataValidationError, NotFoundError
 from engine.evaluation import assess_customer, latest_assessment
+from engine.explanations import changes, explanations
 from engine.models import Alert, Case, CaseStatus, Customer, Department
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.rows import update_versioned
@@ -180,7 +181,7 @@ def upsert_customer(
 # --- reading -----------------------------------------------------------------------------------
 
 
-def assessment_view(row: Any) -> AssessmentView:
+def assessment_view(session: Session, row: Any) -> AssessmentView:
     return AssessmentView(
         id=row.id,
         ruleset_key=row.ruleset_key,
@@ -191,6 +192,8 @@ def assessment_view(row: Any) -> AssessmentView:
         previous_tier=row.previous_tier,
         result=row.result,
         created_at=row.created_at,
+        explanation=explanations(session, row.result),
+        change=changes(row.change),
     )
 
 
@@ -217,7 +220,7 @@ def customer_view(session: Session, customer: Customer) -> CustomerView:
         score=number(customer.score),
         tier=customer.tier,
         assessed_at=customer.assessed_at,
-        assessment=assessment_view(latest) if latest is not None else None,
+        assessment=assessment_view(session, latest) if latest is not None else None,
         open_alerts=tuple(
             AlertView(
                 id=a.id or 0,

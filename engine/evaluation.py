@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import audit, casework, specs
+from engine import audit, casework, fx, specs
+from engine.explanations import change_record
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Event
 from engine.rows import update_versioned
 from engine.terms import terms_record
@@ -170,7 +171,11 @@ def assess_customer(
     ruleset = specs.scoring_ruleset(session)
     as_of = now.astimezone(tz).date()
     result = ruleset.value.evaluate(
-        customer_record(customer), events=_events(session, customer.id, tz), as_of=as_of
+        customer_record(customer),
+        events=_events(session, customer.id, tz),
+        as_of=as_of,
+        # rules-language §5: money in another currency at the rate in force on as_of
+        fx=fx.rate_lookup(session),
     )
     result_dict = result.to_dict()
     previous = latest_assessment(session, customer.id)
@@ -188,6 +193,9 @@ def assess_customer(
         tier=result.tier,
         previous_tier=previous_tier,
         result=result_dict,
+        change=(
+            change_record(session, previous=previous, result=result_dict) if tier_changed else None
+        ),
         created_at=now,
     )
     session.add(assessment)

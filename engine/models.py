@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from engine.types import FractionType, JsonType, MoneyType, UTCDateTime
+from engine.types import FractionType, JsonType, MoneyType, RateType, UTCDateTime
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -196,6 +196,8 @@ class Assessment(SQLModel, table=True):
     tier: str = Field(max_length=50)
     previous_tier: str | None = Field(default=None, max_length=50)
     result: dict[str, Any] = _json()
+    # set when the tier changed: what changed since the previous assessment (engine.explanations)
+    change: dict[str, Any] | None = Field(default=None, sa_type=JsonType, nullable=True)
     created_at: datetime = _utc()
 
 
@@ -292,6 +294,24 @@ class TermsChange(SQLModel, table=True):
     at: datetime = _utc()
 
 
+# --- exchange rates --------------------------------------------------------------------------
+
+
+class FxRate(SQLModel, table=True):
+    """How many units of the base currency one unit of `currency` is worth from `valid_from` on,
+    until the next rate of that currency (engine.fx)."""
+
+    __tablename__ = "fx_rates"
+    __table_args__ = (UniqueConstraint("currency", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    currency: str = Field(max_length=3)
+    rate_to_base: Decimal = Field(sa_type=RateType)
+    valid_from: date
+    source: str | None = Field(default=None, max_length=100)
+    created_at: datetime = _utc()
+
+
 # --- audit -----------------------------------------------------------------------------------
 
 
@@ -333,6 +353,7 @@ __all__ = [
     "Customer",
     "Department",
     "Event",
+    "FxRate",
     "RoleGrant",
     "SpecKind",
     "SpecStatus",

@@ -356,6 +356,7 @@ def upsert_parts(record: Mapping[str, Any]) -> UpsertParts:
 # --- events ------------------------------------------------------------------------------------
 
 COURTS: Final = ("人民法院", "中级人民法院")
+LAWSUIT_STATUSES: Final = ("filed", "in_trial", "judged")
 MAX_INVOICE_EVENTS: Final = 5  # "a few": the demo records each event in its own transaction
 
 
@@ -382,13 +383,15 @@ def generate_events(customer: Mapping[str, Any], *, seed: int, as_of: date) -> l
     365 days of `as_of`); one `overdue_invoice` per overdue invoice, up to five (the first overdue
     by exactly `max_overdue_days`, their amounts adding up to about the outstanding balance); and
     one to three recent `payment`s, late by about the customer's average. `occurred_at` is an ISO
-    time without offset. A pure function of the customer's reference, `seed` and `as_of`.
+    time without offset. Each payload is valid for the example template's form of its kind
+    (forms/lawsuit.yaml, forms/overdue_invoice.yaml, forms/payment.yaml), amounts being numbers in
+    CNY. A pure function of the customer's reference, `seed` and `as_of`.
     """
     ref = str(customer["external_ref"])
     rng = random.Random(f"{seed}:{ref}:events")
     events: list[Record] = []
 
-    for number in range(int(customer.get("lawsuit_count_12m") or 0)):
+    for _ in range(int(customer.get("lawsuit_count_12m") or 0)):
         day = as_of - timedelta(days=rng.randrange(365))
         events.append(
             {
@@ -397,9 +400,10 @@ def generate_events(customer: Mapping[str, Any], *, seed: int, as_of: date) -> l
                 "payload": {
                     "case_no": f"({day.year})民初{rng.randint(1_000, 99_999)}号",
                     "court": COURTS[rng.randrange(len(COURTS))],
+                    "filed_on": day.isoformat(),
                     "role": "defendant",
-                    "claim_amount": rng.randint(5, 500) * 10_000,
-                    "sequence": number + 1,
+                    "amount": rng.randint(5, 500) * 10_000,
+                    "status": LAWSUIT_STATUSES[rng.randrange(len(LAWSUIT_STATUSES))],
                 },
             }
         )
@@ -436,6 +440,7 @@ def generate_events(customer: Mapping[str, Any], *, seed: int, as_of: date) -> l
                 "payload": {
                     "invoice_no": f"INV-{ref}-P{number + 1:02d}",
                     "amount": rng.randint(1, 200) * 1_000,
+                    "paid_on": day.isoformat(),
                     "days_late": late,
                 },
             }

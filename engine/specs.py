@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 import dsl
 import forms
 import workflows
+from engine import ruleset_schema
 from engine.errors import NotConfiguredError, NotFoundError
 from engine.models import SpecKind, SpecStatus, SpecVersion
 from engine.views import SpecSummary
@@ -217,15 +218,76 @@ def record_schema(form: forms.Form | None) -> dsl.Schema:
     return fields
 
 
+def _publishing_template(session: Session, row: SpecVersion) -> SpecVersion | None:
+    """The template version whose import published `row` (its meta lists every spec it
+    published), or None for a definition published outside a template."""
+    if row.template_key is None:
+        return None
+    candidates = session.exec(
+        select(SpecVersion)
+        .where(SpecVersion.kind == SpecKind.TEMPLATE, SpecVersion.key == row.template_key)
+        .order_by(col(SpecVersion.version).desc())
+    )
+    for template in candidates:
+        for spec in template.meta.get("specs") or ():
+            if (spec.get("kind"), spec.get("key"), spec.get("version")) == (
+                row.kind,
+                row.key,
+                row.version,
+            ):
+                return template
+    return None
+
+
+def _event_form_rows(template: SpecVersion | None) -> list[tuple[str, int]] | None:
+    """The (key, version) of every form published with `template` except `customer`: the event
+    kinds its rulesets were checked against (engine.ruleset_schema). None without a template."""
+    if template is None:
+        return None
+    return [
+        (str(spec["key"]), int(spec["version"]))
+        for spec in template.meta.get("specs") or ()
+        if spec.get("kind") == SpecKind.FORM and spec.get("key") != CUSTOMER_FORM
+    ]
+
+
 def _compile_ruleset(session: Session, row: SpecVersion) -> Any:
     form_row = _dependency(session, row, "form")
     form = _compile_form(form_row) if form_row is not None else None
+    # What the bundle check compiled it against: the forms and base currency of its template.
+    template = _publishing_template(session, row)
+    event_refs = _event_form_rows(template)
+    event_rows = (
+        None
+        if event_refs is None
+        else [find_row(session, SpecKind.FORM, key, version) for key, version in event_refs]
+    )
+    if template is None:
+        template = latest_template_row(session)  # not a template's: the workspace's currency
+    currency = template.meta.get("base_currency") if template is not None else None
 
     def build() -> Any:
-        schema = record_schema(form) if form is not None else None
-        return dsl.compile_ruleset(row.source, filename=_filename(row), schema=schema)
+        event_forms = None if event_rows is None else [_compile_form(r) for r in event_rows]
+        return ruleset_schema.compile_ruleset(
+            row.source,
+            filename=_filename(row),
+            form=form,
+            event_forms=event_forms,
+            base_currency=currency,
+        )
 
-    return _cached(("ruleset", row.checksum, row.filename, form_row and form_row.checksum), build)
+    events_key = None if event_rows is None else tuple((r.key, r.checksum) for r in event_rows)
+    return _cached(
+        (
+            "ruleset",
+            row.checksum,
+            row.filename,
+            form_row and form_row.checksum,
+            events_key,
+            currency,
+        ),
+        build,
+    )
 
 
 def _compile_workflow(session: Session, row: SpecVersion) -> workflows.Workflow:

@@ -18,6 +18,8 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 # Stored money: exact decimals, converted to JSON numbers at the API boundary.
 MoneyType = Numeric(20, 4)
 FractionType = Numeric(9, 6)
+# Exchange rates to the base currency: exact, from 1e-12 (a weak currency) to 1e12.
+RateType = Numeric(24, 12)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -112,6 +112,25 @@ class AssessmentView:
     previous_tier: str | None
     result: dict[str, Any]  # dsl Result.to_dict(): score, tier, fired, alerts, flags, values, ...
     created_at: datetime
+    # language → explanation lines ({kind, id, points, text}), see dsl.explain
+    explanation: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    # language → dsl Change.to_dict(); None unless this assessment changed the tier
+    change: dict[str, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentSummary:
+    """One assessment in a customer's history."""
+
+    id: int
+    as_of: date
+    score: int | float
+    tier: str
+    previous_tier: str | None
+    ruleset_key: str
+    ruleset_version: int
+    created_at: datetime
+    change_summary: dict[str, str] | None  # language → text; None unless the tier changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -43,6 +43,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(schema_app, name="schema")
+fx_app = typer.Typer(help="Exchange rates to the base currency.", no_args_is_help=True)
+app.add_typer(fx_app, name="fx")
 
 
 def _out() -> Console:
@@ -162,6 +164,80 @@ def token_create(
     typer.echo(secret)
 
 
+# --- exchange rates ----------------------------------------------------------------------------
+
+
+def _parse_day(text: str | None, settings: Settings) -> date:
+    if text is None:
+        return clock.utcnow().astimezone(settings.tz).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"'{text}' is not a date such as 2026-01-01") from exc
+
+
+@fx_app.command("set")
+def fx_set(
+    currency: Annotated[str, typer.Argument(help="The currency code, such as USD.")],
+    rate: Annotated[
+        str, typer.Argument(help="Units of the base currency one unit is worth, such as 7.1.")
+    ],
+    valid_from: Annotated[
+        str | None,
+        typer.Option("--from", help="The first day it holds (YYYY-MM-DD; default: today)."),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Where the rate comes from (default: manual).")
+    ] = None,
+) -> None:
+    """Set the rate of a currency to the base currency from a date on (audited)."""
+    from engine import specs
+    from engine.fx import set_rate
+
+    settings = get_settings()
+    day = _parse_day(valid_from, settings)
+    database = _database(settings)
+    with _refusals(), database.transaction() as session:
+        result = set_rate(
+            session,
+            currency,
+            rate,
+            valid_from=day,
+            actor=CLI_ACTOR,
+            now=clock.utcnow(),
+            source=source,
+            base_currency=specs.base_currency(session, settings.base_currency),
+        )
+        base = specs.base_currency(session, settings.base_currency)
+    view = result.rate
+    what = "Set" if result.created else "Replaced" if result.changed else "Unchanged:"
+    _out().print(
+        f"{what} 1 {view.currency} = {view.rate:f} {base} from {view.valid_from.isoformat()}.",
+        markup=False,
+    )
+
+
+@fx_app.command("list")
+def fx_list(
+    currency: Annotated[str | None, typer.Argument(help="Only this currency's rates.")] = None,
+) -> None:
+    """List the stored rates, by currency, the newest first."""
+    from engine import specs
+    from engine.fx import list_rates
+
+    settings = get_settings()
+    database = _database(settings)
+    with _refusals(), database.transaction() as session:
+        rates = list_rates(session, currency=currency)
+        base = specs.base_currency(session, settings.base_currency)
+    table = Table(title=f"Rates to {base}")
+    for column in ("currency", "rate", "from", "source"):
+        table.add_column(column)
+    for view in rates:
+        table.add_row(view.currency, f"{view.rate:f}", view.valid_from.isoformat(), view.source)
+    _out().print(table)
+
+
 # --- templates ---------------------------------------------------------------------------------
 
 
@@ -233,6 +309,33 @@ def check(
     if output is OutputFormat.TEXT:
         warnings = f", {len(diagnostics)} warning(s)" if diagnostics else ""
         _out().print(f"{path}: no errors{warnings}")
+
+
+@app.command("fmt")
+def fmt(
+    path: Annotated[Path, typer.Argument(help="A .rules file, rewritten in place.")],
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Change nothing; exit 1 when the file would change.")
+    ] = False,
+) -> None:
+    """Rewrite a rules file in the canonical layout; a file with errors is left as it is."""
+    from dsl import RulesError, format_ruleset, render_all
+
+    try:
+        source = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
+    try:
+        formatted = format_ruleset(source, filename=str(path))
+    except RulesError as exc:
+        _err().print(render_all(exc.diagnostics, {str(path): source}), markup=False)
+        raise typer.Exit(1) from exc
+    if formatted == source:
+        return
+    if check_only:
+        raise typer.Exit(1)
+    path.write_bytes(formatted.encode("utf-8"))
+    _out().print(f"Formatted {path}.", markup=False)
 
 
 @schema_app.command("template")

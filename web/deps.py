@@ -1,4 +1,5 @@
-"""Request context as named dependencies: `SettingsDep`, `DbDep`, `NowDep`, `CurrentUser`, ...
+"""Request context as named dependencies: `SettingsDep`, `DbDep`, `NowDep`, `LanguageDep`,
+`CurrentUser`, ...
 
 The API authenticates with bearer tokens (`CurrentUser`, `AdminUser`); pages with the signed
 session cookie (`PageUser`). A missing or bad credential raises, and web.errors answers.
@@ -7,9 +8,9 @@ session cookie (`PageUser`). A missing or bad credential raises, and web.errors 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from engine import clock
@@ -39,6 +40,40 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 DbDep = Annotated[Database, Depends(_database)]
 # The request's time; tests override `_now` through `app.dependency_overrides`.
 NowDep = Annotated[datetime, Depends(_now)]
+
+LANGUAGES = ("en", "zh")
+
+
+def _language(
+    lang: Annotated[
+        Literal["en", "zh"] | None,
+        Query(description="the language of explanation texts; else from Accept-Language"),
+    ] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> str:
+    """`?lang=`, else the most preferred of en/zh in Accept-Language, else English."""
+    if lang is not None:
+        return lang
+    wanted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                continue
+        if quality > 0:
+            wanted.append((-quality, position, primary))
+    return min(wanted)[2] if wanted else "en"
+
+
+# The language texts are rendered in: "en" or "zh".
+LanguageDep = Annotated[str, Depends(_language)]
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -18,9 +18,18 @@ from engine import specs
 from engine.cases import get_case, list_cases, take_action
 from engine.customers import get_customer, list_customers
 from engine.errors import NotConfiguredError
+from engine.explanations import list_assessments
 from engine.settings import Settings
 from engine.users import authenticate
-from web.deps import DbDep, HxRequest, NowDep, PageSession, PageUser, SettingsDep
+from web.deps import (
+    DbDep,
+    HxRequest,
+    LanguageDep,
+    NowDep,
+    PageSession,
+    PageUser,
+    SettingsDep,
+)
 from web.errors import CsrfError
 from web.sessions import (
     COOKIE_NAME,
@@ -34,6 +43,7 @@ from web.sessions import (
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+HISTORY_SIZE = 20
 
 
 def render(
@@ -175,10 +185,29 @@ def customers_page(
 
 
 @router.get("/customers/{ref}")
-def customer_page(request: Request, ref: str, user: PageUser, database: DbDep) -> Response:
+def customer_page(
+    request: Request,
+    ref: str,
+    user: PageUser,
+    database: DbDep,
+    language: LanguageDep,
+    history_cursor: str | None = None,
+) -> Response:
     with database.transaction() as session:
         customer = get_customer(session, ref)
-    return render(request, "customer.html", {"customer": customer})
+        history = list_assessments(session, ref, cursor=history_cursor, limit=HISTORY_SIZE)
+    assessment = customer.assessment
+    explanation = assessment.explanation.get(language, ()) if assessment else ()
+    change = (assessment.change or {}).get(language) if assessment else None
+    context = {
+        "customer": customer,
+        "language": language,
+        "explanation": explanation,
+        "change": change,
+        "history": history.items,  # each `change_summary` is language → text
+        "history_next_cursor": history.next_cursor,
+    }
+    return render(request, "customer.html", context)
 
 
 # --- cases -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.views import (
+    AssessmentSummary,
     AssessmentView,
     CaseSummary,
     CaseView,
@@ -107,6 +108,45 @@ class AlertPublic(BaseModel):
     rule: str | None = None
 
 
+class ExplanationLinePublic(BaseModel):
+    """One reason of an assessment (see docs/rules-language.md, "Explanations")."""
+
+    kind: str = Field(description="rule, table, let, missing, missing_rate, tier or floor")
+    id: str | None
+    points: Number | None
+    text: str = Field(examples=["+30 Overdue more than 90 days (max_overdue_days = 120)"])
+
+
+class ChangeItemPublic(BaseModel):
+    kind: str = Field(description="started, stopped, points, row, floor or floor_removed")
+    id: str
+    points: Number | None = Field(description="what it added to the score difference")
+    text: str
+    from_row: int | None = None
+    to_row: int | None = None
+
+
+class ChangePublic(BaseModel):
+    """What changed since the previous assessment; set when this assessment changed the tier."""
+
+    from_tier: str | None
+    to_tier: str
+    from_score: Number | None
+    to_score: Number
+    since: date | None = Field(description="the previous assessment's as_of")
+    items: list[ChangeItemPublic]
+    summary: str = Field(
+        examples=["low → high since 2026-05-01: +20 Three or more lawsuits in 12 months (...)"]
+    )
+
+    @classmethod
+    def pick(cls, changes: dict[str, dict[str, Any]] | None, language: str) -> ChangePublic | None:
+        if not changes:
+            return None
+        change = changes.get(language) or changes.get("en") or next(iter(changes.values()))
+        return cls.model_validate(change)
+
+
 class AssessmentPublic(BaseModel):
     score: Number
     tier: str
@@ -119,10 +159,13 @@ class AssessmentPublic(BaseModel):
     flags: list[str]
     missing: list[str]
     assessed_at: datetime
+    explanation: list[ExplanationLinePublic]
+    change: ChangePublic | None
 
     @classmethod
-    def of(cls, view: AssessmentView) -> AssessmentPublic:
+    def of(cls, view: AssessmentView, language: str = "en") -> AssessmentPublic:
         result = view.result
+        lines = view.explanation.get(language) or view.explanation.get("en") or ()
         return cls(
             score=view.score,
             tier=view.tier,
@@ -135,7 +178,45 @@ class AssessmentPublic(BaseModel):
             flags=list(result.get("flags", ())),
             missing=list(result.get("missing", ())),
             assessed_at=view.created_at,
+            explanation=[ExplanationLinePublic(**line) for line in lines],
+            change=ChangePublic.pick(view.change, language),
         )
+
+
+class AssessmentSummaryPublic(BaseModel):
+    """One assessment in a customer's history."""
+
+    id: int
+    as_of: date
+    score: Number
+    tier: str
+    previous_tier: str | None
+    ruleset_key: str
+    ruleset_version: int
+    assessed_at: datetime
+    change_summary: str | None = Field(description="set when this assessment changed the tier")
+
+    @classmethod
+    def of(cls, view: AssessmentSummary, language: str = "en") -> AssessmentSummaryPublic:
+        summaries = view.change_summary
+        return cls(
+            id=view.id,
+            as_of=view.as_of,
+            score=view.score,
+            tier=view.tier,
+            previous_tier=view.previous_tier,
+            ruleset_key=view.ruleset_key,
+            ruleset_version=view.ruleset_version,
+            assessed_at=view.created_at,
+            change_summary=(
+                (summaries.get(language) or summaries.get("en")) if summaries else None
+            ),
+        )
+
+
+class AssessmentPage(BaseModel):
+    items: list[AssessmentSummaryPublic]
+    next_cursor: str | None
 
 
 class CaseSummaryPublic(BaseModel):
@@ -230,13 +311,14 @@ class CustomerPublic(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, view: CustomerView) -> CustomerPublic:
+    def of(cls, view: CustomerView, language: str = "en") -> CustomerPublic:
+        assessment = view.assessment
         return cls(
             ref=view.ref,
             name=view.name,
             department=view.department,
             data=view.data,
-            assessment=AssessmentPublic.of(view.assessment) if view.assessment else None,
+            assessment=AssessmentPublic.of(assessment, language) if assessment else None,
             terms=TermsPublic.model_validate(view.terms),
             open_alerts=[CustomerAlertPublic.model_validate(a) for a in view.open_alerts],
             open_cases=[CaseSummaryPublic.of(c) for c in view.open_cases],

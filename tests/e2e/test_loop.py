@@ -55,7 +55,9 @@ def test_customer_goes_through_review_escalation_and_terms_change(
     api.add_user("sally", ["sales_manager"])
 
     # 1. import the template as a zip with one top-level folder
-    files = {"file": ("manufacturing_credit.zip", _template_zip(EXAMPLE_TEMPLATE), "application/zip")}
+    files = {
+        "file": ("manufacturing_credit.zip", _template_zip(EXAMPLE_TEMPLATE), "application/zip")
+    }
     imported = admin.post("/api/v1/templates", files=files)
     assert imported.status_code == 201, imported.text
     assert imported.json()["key"] == "manufacturing_credit"

@@ -69,7 +69,13 @@ def test_the_example_bundle_loads_clean() -> None:
         "cfo",
         "admin",
     )
-    assert list(bundle.forms.keys()) == ["customer"]
+    assert list(bundle.forms.keys()) == [
+        "customer",
+        "lawsuit",
+        "overdue_invoice",
+        "payment",
+        "registration_change",
+    ]
     assert list(bundle.rulesets.keys()) == ["credit"]
     assert list(bundle.workflows.keys()) == ["high_risk_review"]
     assert bundle.warnings == ()
@@ -82,6 +88,10 @@ def test_the_example_bundle_loads_clean() -> None:
     assert set(bundle.sources) == {
         "template.yaml",
         "forms/customer.yaml",
+        "forms/lawsuit.yaml",
+        "forms/overdue_invoice.yaml",
+        "forms/payment.yaml",
+        "forms/registration_change.yaml",
         "rules/credit.rules",
         "workflows/high_risk_review.yaml",
         "data/customers.csv",
@@ -118,7 +128,7 @@ def test_the_example_cases_run_and_pass() -> None:
     ruleset = bundle.rulesets["credit"].value
     tiers = set()
     for case in bundle.cases:
-        result = ruleset.evaluate(case.record, as_of=case.as_of)
+        result = ruleset.evaluate(case.record, events=case.events, as_of=case.as_of)
         assert (result.score, result.tier) == (case.score, case.tier), case.name
         assert {f.id for f in result.fired} == set(case.fired), case.name
         tiers.add(result.tier)

@@ -30,7 +30,7 @@ def test_the_example_cases_pass(template: Path) -> None:
     for case in bundle.cases:
         ruleset = bundle.rulesets[case.ruleset].value if case.ruleset else bundle.ruleset_for()
         assert ruleset is not None
-        result = ruleset.evaluate(case.record, as_of=case.as_of)
+        result = ruleset.evaluate(case.record, events=case.events, as_of=case.as_of)
         assert result.score == case.score, case.name
         assert result.tier == case.tier, case.name
         assert sorted(f.id for f in result.fired) == sorted(case.fired), case.name

@@ -8,9 +8,12 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from engine.customers import CustomerInput, get_customer, list_customers, upsert_customer
 from engine.events import EventInput, record_event
+from engine.explanations import list_assessments
 from engine.pagination import MAX_LIMIT
-from web.deps import AdminUser, CurrentUser, DbDep, NowDep, SettingsDep
+from web.deps import AdminUser, CurrentUser, DbDep, LanguageDep, NowDep, SettingsDep
 from web.schemas import (
+    AssessmentPage,
+    AssessmentSummaryPublic,
     CustomerPage,
     CustomerPublic,
     CustomerSummaryPublic,
@@ -38,10 +41,12 @@ def put_customer(
     database: DbDep,
     settings: SettingsDep,
     now: NowDep,
+    language: LanguageDep,
 ) -> CustomerPublic:
     """Create (201) or update (200) a customer, score it, and start the workflows it triggers.
 
-    `terms` count only at creation; changed terms on an existing customer are a 409.
+    `terms` count only at creation; changed terms on an existing customer are a 409. The
+    assessment's `explanation` and `change` are in `?lang=` (or Accept-Language): en or zh.
     """
     payload = CustomerInput(
         name=body.name,
@@ -52,7 +57,7 @@ def put_customer(
     with database.transaction() as session:
         result = upsert_customer(session, ref, payload, actor=user.name, now=now, tz=settings.tz)
     response.status_code = 201 if result.created else 200
-    return CustomerPublic.of(result.customer)
+    return CustomerPublic.of(result.customer, language)
 
 
 @router.get("/customers", response_model=CustomerPage)
@@ -76,11 +81,33 @@ def get_customers(
 
 
 @router.get("/customers/{ref}", response_model=CustomerPublic)
-def get_one_customer(ref: Ref, user: CurrentUser, database: DbDep) -> CustomerPublic:
-    """A customer with its data, latest assessment, terms, open alerts and open cases."""
+def get_one_customer(
+    ref: Ref, user: CurrentUser, database: DbDep, language: LanguageDep
+) -> CustomerPublic:
+    """A customer with its data, latest assessment (explained, in `?lang=` or Accept-Language),
+    terms, open alerts and open cases."""
     with database.transaction() as session:
         customer = get_customer(session, ref)
-    return CustomerPublic.of(customer)
+    return CustomerPublic.of(customer, language)
+
+
+@router.get("/customers/{ref}/assessments", response_model=AssessmentPage)
+def get_assessments(
+    ref: Ref,
+    user: CurrentUser,
+    database: DbDep,
+    language: LanguageDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> AssessmentPage:
+    """The customer's assessments, newest first, a page at a time; pass `next_cursor` back as
+    `cursor`. `change_summary` says what changed when an assessment changed the tier."""
+    with database.transaction() as session:
+        page = list_assessments(session, ref, cursor=cursor, limit=limit)
+    return AssessmentPage(
+        items=[AssessmentSummaryPublic.of(a, language) for a in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.post(
@@ -97,6 +124,7 @@ def post_event(
     database: DbDep,
     settings: SettingsDep,
     now: NowDep,
+    language: LanguageDep,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
     ] = None,
@@ -119,6 +147,6 @@ def post_event(
     response.status_code = 201 if result.created else 200
     return EventRecordedPublic(
         event=EventPublic.of(result.event),
-        customer=CustomerPublic.of(result.customer),
+        customer=CustomerPublic.of(result.customer, language),
         cases_opened=list(result.cases_opened),
     )
