@@ -94,7 +94,7 @@ def rate_value(value: Any) -> Decimal:
     exponent = rate.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
         raise InvalidRequestError(
-            f"the rate {value} has more than {MAX_DECIMALS} decimals; round it to {MAX_DECIMALS}"
+            f"the rate {rate:f} has more than {MAX_DECIMALS} decimals; round it to {MAX_DECIMALS}"
         )
     return rate
 

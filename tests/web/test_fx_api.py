@@ -137,7 +137,7 @@ def test_fx_set_then_list(cli: CliRunner) -> None:
 
 
 def test_fx_set_refuses_a_bad_rate_or_date(cli: CliRunner) -> None:
-    refused = cli.invoke(app, ["fx", "set", "USD", "-1", "--from", "2026-01-01"])
+    refused = cli.invoke(app, ["fx", "set", "USD", "0", "--from", "2026-01-01"])
     assert refused.exit_code == 1
     assert "the rate must be a positive number" in refused.stderr
     bad_date = cli.invoke(app, ["fx", "set", "USD", "7.1", "--from", "tomorrow"])
