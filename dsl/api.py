@@ -23,7 +23,7 @@ from dsl.keywords import KEYWORD_SETS
 from dsl.nodes import Let, Rule, Ruleset, Table, Tiers
 from dsl.parse import detect_language, end_of_text, parse_expression, parse_ruleset
 from dsl.program import Program, ruleset_program
-from dsl.result import Result
+from dsl.result import Result, TableRowMatch, fired_class
 from dsl.runtime import HELPERS, format_value_zh, normalise
 from dsl.schema import Schema, ValueType
 
@@ -64,12 +64,18 @@ class _Origin:
 _LANGUAGE_HELPERS: dict[str, dict[str, Any]] = {"en": {}, "zh": {"_fmt": format_value_zh}}
 
 
-def _sandbox(source: str, name: str, keyword_language: str = "en") -> Callable[..., Any]:
-    # The generated code sees no builtins: only the helpers of dsl.runtime.
+def _sandbox(
+    source: str,
+    name: str,
+    keyword_language: str = "en",
+    names: Mapping[str, Any] | None = None,
+) -> Callable[..., Any]:
+    # The generated code sees no builtins: only the helpers of dsl.runtime (and `names`).
     namespace: dict[str, Any] = {
         "__builtins__": {},
         **HELPERS,
         **_LANGUAGE_HELPERS[keyword_language],
+        **(names or {}),
     }
     exec(compile(source, f"<riskdesk {name}>", "exec"), namespace)
     function: Callable[..., Any] = namespace[f"_{name}"]
@@ -113,9 +119,9 @@ class CompiledRuleset:
         missing and `Result.missing_rates` names the currency). Returns a `Result`. Never raises
         for data (rules-language §4).
         """
-        context = Context(as_of=as_of, events=events, fx=fx, base_currency=self.base_currency)
-        raw = self._function(record, context)
-        return Result(self._program, raw, record, self._fields_read, context)
+        # The generated function builds the Context (only when the ruleset reads events, money
+        # or rates) and the Result itself (dsl.program, docs/performance.md).
+        return self._function(record, events, as_of, fx)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +219,24 @@ def compile_ruleset(
         base_currency=base_currency,
         source=source,
         _program=program,
-        _function=_sandbox(program.source, "ruleset", detect_language(source, language)),
+        _function=_sandbox(
+            program.source,
+            "ruleset",
+            detect_language(source, language),
+            _ruleset_names(program, base_currency),
+        ),
         _fields_read=analysis.fields_read,
     )
+
+
+def _ruleset_names(program: Program, base_currency: str | None) -> dict[str, Any]:
+    """What a ruleset's generated function needs besides the helpers (`dsl.program`)."""
+    names: dict[str, Any] = {"Y": Result, "N": program.tiers, "X": program, "B": base_currency}
+    for index, item in enumerate(program.items):
+        names[f"I{index}"] = fired_class(item)
+        if item.kind == "table":
+            names[f"J{index}"] = tuple(TableRowMatch(i, p) for i, p in enumerate(item.rows))
+    return names
 
 
 def compile_expression(

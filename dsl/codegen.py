@@ -98,6 +98,15 @@ class Expressions:
         self.lets = lets
         self.base_currency = base_currency
         self.constants: dict[str, str] = {}  # code -> constant name
+        # Whether the code reads `C` (events, money, exchange rates): without it, evaluation
+        # builds no `dsl.context.Context` at all.
+        self.uses_context = False
+        # Fast path only: record fields read more than once are read once into a local
+        # (`hoisted`: field -> local name); `reads` counts them while `counting`.
+        self.reads: dict[str, int] = {}
+        self.hoisted: dict[str, str] = {}
+        self.counting = False
+        self._in_where = 0
 
     def constant(self, code: str) -> str:
         if code not in self.constants:
@@ -110,6 +119,7 @@ class Expressions:
     def _convert(self, node: Expr, code: str) -> str:
         conversion = self.conversions.get(id(node))
         if conversion == "money":
+            self.uses_context = True
             return f"_money({code}, C)"
         if conversion == "date":
             return f"_date({code})"
@@ -117,8 +127,12 @@ class Expressions:
 
     def _read(self, node: Name, fast: bool) -> str:
         own = self._name(node)
-        record = own or (f"R[{node.name!r}]" if fast else f"_get(R, {node.name!r})")
         ref = self.event_refs.get(id(node))
+        if own is None and fast and ref is None and not self._in_where:
+            if self.counting:
+                self.reads[node.name] = self.reads.get(node.name, 0) + 1
+            own = self.hoisted.get(node.name)
+        record = own or (f"R[{node.name!r}]" if fast else f"_get(R, {node.name!r})")
         if ref is None:
             code = record
         elif ref[0] == "event":
@@ -150,6 +164,7 @@ class Expressions:
     def Money(self, node: Money) -> str:
         if node.currency == self.base_currency:
             return f"({node.amount!r})" if node.amount < 0 else repr(node.amount)
+        self.uses_context = True
         return f"_fx({node.amount!r}, {node.currency!r}, C)"
 
     def call(self, node: Call, fast: bool) -> str:
@@ -157,11 +172,14 @@ class Expressions:
         truth = self.fast_truth if fast else self.slow_truth
         event = self.event_calls.get(id(node))
         if event is not None:
+            self.uses_context = True
             if event.function == "last":
                 return f"_ev_last(C, {event.kind!r})"
             query = node.args[0]
             assert isinstance(query, EventQuery)
+            self._in_where += 1  # a hoisted local would become a closure cell: read R there
             where = f"(lambda E: {truth(query.where)})" if query.where is not None else "None"
+            self._in_where -= 1
             within = expr(query.within)
             if event.function == "count":
                 return f"_ev_count(C, {event.kind!r}, {within}, {where})"
@@ -209,7 +227,16 @@ class Expressions:
         return f"({self.fast(node)} is True)"
 
     def fast_number(self, node: Expr) -> str:
-        if self.type_of(node) in _NUMERIC:
+        inner = node
+        while isinstance(inner, Group):
+            inner = inner.inner
+        # An arithmetic result or a number literal is a number; anything read from the record
+        # may hold another kind of value whatever the form says (a boolean, which Python's
+        # arithmetic takes for 0 or 1; text, which `+` joins), which must send the record to the
+        # missing-aware path (rules-language §4).
+        if isinstance(inner, (Number, Arithmetic, Negative)) and (
+            self.type_of(inner) in _NUMERIC or isinstance(inner, Number)
+        ):
             return self.fast(node)
         return f"_n({self.fast(node)})"
 

@@ -22,7 +22,6 @@ class Context:
 
     def __init__(
         self,
-        *,
         as_of: date | None,
         events: Iterable[Any] = (),
         fx: RateLookup | None = None,

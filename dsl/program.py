@@ -69,6 +69,7 @@ class Program:
     tiers: tuple[str, ...]
     tier_conditions: tuple[str, ...]  # each tier row's condition as written, or "otherwise"
     lets: tuple[str, ...]
+    fields_read: tuple[tuple[str, ...], ...]  # every field the ruleset reads (for `missing`)
 
 
 def text_at(source: str, span: Span) -> str:
@@ -136,13 +137,15 @@ class _Body:
                     constant += effect.sign * value
                 else:
                     dynamic.append(("+ " if effect.sign > 0 else "- ") + self.points(effect.value))
+        # Each rule has its own `Fired` subclass `_I<index>` (dsl.result.fired_class) holding its
+        # id, label and constant points; the instance only records which evaluation it is of.
         if dynamic:
             lines.append(f"    P = {constant!r} " + " ".join(dynamic))
-            lines += ["    S += P", f"    F.append(({index}, P))"]
+            lines += ["    S += P", f"    F.append(_tn(I{index}, (R, C, Z, _norm(P))))"]
         else:
             if constant:
                 lines.append(f"    S += {constant!r}")
-            lines.append(f"    F.append({index})")
+            lines.append(f"    F.append(_tn(I{index}, Q))")
         for effect in rule.effects:
             if isinstance(effect, AlertEffect):
                 lines.append(f"    A.append(({self.alert_index}, {self.message(effect)}))")
@@ -196,7 +199,7 @@ class _Body:
             lines += [f"    P = {self.points(row.points)}", f"    W = {number}"]
             if row.pattern.kind == "else":
                 break
-        lines += ["S += P", f"F.append(({index}, P, W))"]
+        lines += ["S += P", f"F.append(_tn(I{index}, (R, C, Z, _norm(P), J{index}[W])))"]
 
 
 def ruleset_program(
@@ -207,22 +210,48 @@ def ruleset_program(
     analysis: Any,
     base_currency: str | None,
 ) -> Program:
-    """The evaluation function `_ruleset(R, C)` of a checked ruleset, and its static facts.
+    """The evaluation function of a checked ruleset, and its static facts.
 
-    `_ruleset` returns `(score, fired, alerts, tier, let_values, floor_rule, tier_row)`: `fired`
-    holds a rule's index (constant points), `(index, points)` for a rule, `(index, points, row)`
-    for a table; `alerts` `(index, message)`; `tier` the final tier's index; `floor_rule` the index
-    of the rule whose `tier at least` raised the tier, or -1; `tier_row` the row that held.
+    `_ruleset(R, H, D, O)` (record, events, as_of, fx; `CompiledRuleset.evaluate`) returns
+    a `dsl.result.Result` (`Y`), with each fired rule or table as an instance of its own
+    `dsl.result.fired_class` (`I0`, `I1`, ...; `J<n>` holds table n's `TableRowMatch`es). Besides
+    `dsl.runtime.HELPERS` it needs those and `N` (the tier names), `X` (the `Program`) and `B`
+    (the base currency), which `dsl.api` supplies.
     """
     let_index = {name: index for index, (name, _) in enumerate(lets)}
     gen = Expressions(analysis, let_index, base_currency)
     tier_names = tuple(row.name.name for row in tiers.rows)
+    has_floors = any(
+        isinstance(effect, TierFloor)
+        for item in items
+        if isinstance(item, Rule)
+        for effect in item.effects
+    )
+    has_alerts = any(
+        isinstance(effect, AlertEffect)
+        for item in items
+        if isinstance(item, Rule)
+        for effect in item.effects
+    )
+    # The score is an int when every point is a whole constant: no need to normalise it.
+    whole = all(
+        isinstance(item, Rule)
+        and all(isinstance(_constant(e.value), int) for e in item.effects if isinstance(e, Points))
+        for item in items
+    )
 
     def body(fast: bool) -> list[str]:
         writer = _Body(gen, fast, tier_names)
         lines = writer.lines
+        if fast:
+            lines += [f"{local} = R[{name!r}]" for name, local in gen.hoisted.items()]
         lines += [f"L{index} = {writer.expr(value)}" for index, (_, value) in enumerate(lets)]
-        lines += ["S = 0", "F = []", "A = []", f"M = {len(tier_names) - 1}", "G = -1"]
+        values = "".join(f"L{index}, " for index in range(len(lets)))
+        lines += [f"Z = ({values})", "Q = (R, C, Z)", "S = 0", "F = []"]
+        if has_alerts:
+            lines.append("A = []")
+        if has_floors:
+            lines += [f"M = {len(tier_names) - 1}", "G = -1"]
         for index, item in enumerate(items):
             if isinstance(item, Rule):
                 writer.rule(index, item)
@@ -234,14 +263,31 @@ def ruleset_program(
                 break
             lines += [f"{'if' if index == 0 else 'elif'} {writer.truth(row.condition)}:"]
             lines.append(f"    T = {index}")
-        lines += ["U = T", "if T > M:", "    T = M", "else:", "    G = -1"]
-        values = "".join(f"L{index}, " for index in range(len(lets)))
-        lines.append(f"return S, F, A, T, ({values}), G, U")
+        lines.append("U = T")
+        if has_floors:
+            lines += ["if T > M:", "    T = M", "else:", "    G = -1"]
+        score = "S" if whole else "_norm(S)"
+        alerts = "A" if has_alerts else "()"
+        floor = "G" if has_floors else "-1"
+        lines.append(f"return _tn(Y, ({score}, N[T], _tuple(F), {alerts}, Z, {floor}, U, R, C, X))")
         return lines
 
+    # The fast path reads a field it reads more than once into a local: count, then write.
+    gen.counting = True
+    body(fast=True)
+    gen.counting = False
+    twice = [name for name, count in gen.reads.items() if count > 1]
+    gen.hoisted = {name: f"V{n}" for n, name in enumerate(twice)}
     fast_lines, slow_lines = body(fast=True), body(fast=False)
+    # A ruleset that reads no events, money or rates builds no Context.
+    start = "C = _Context(D, H, O, B)" if gen.uses_context else "C = None"
     code = "\n".join(
-        [*gen.constant_lines(), "def _ruleset(R, C):", "    D = C.as_of", "    try:"]
+        [
+            *gen.constant_lines(),
+            "def _ruleset(R, H, D, O):",
+            "    " + start,
+            "    try:",
+        ]
         + ["        " + line for line in fast_lines]
         + ["    except _FALLBACK:", "        pass"]
         + ["    " + line for line in slow_lines]
@@ -260,7 +306,13 @@ def ruleset_program(
         for row in tiers.rows
     )
     return Program(
-        code, tuple(infos), tuple(alerts), tier_names, conditions, tuple(n for n, _ in lets)
+        code,
+        tuple(infos),
+        tuple(alerts),
+        tier_names,
+        conditions,
+        tuple(n for n, _ in lets),
+        tuple(analysis.fields_read),
     )
 
 

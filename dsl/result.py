@@ -1,24 +1,31 @@
 """The result of evaluating a ruleset for one record (rules-language §7). Pure data.
 
-`Result` is immutable. Only `score` and `tier` are made when a record is evaluated; the other
-parts are built from the raw evaluation the first time they are read, so scoring a portfolio pays
-only for what it looks at. `missing` and each `Fired.inputs` read the record again on first
-access: don't change a record while its results are still being read.
+`Result` and `Fired` are immutable and cheap to make: the generated function of a ruleset
+(`dsl.program`) builds them directly, with `score`, `tier` and `fired` filled in and everything
+else (alerts, flags, values, missing, each `Fired.inputs`) built from the raw evaluation each
+time it is read (not cached), so scoring a portfolio pays only for what it looks at. `missing`
+and each `Fired.inputs` read the record again: don't change a record while its results are
+still being read.
+
+Speed (docs/performance.md): each rule and table gets its own subclass of `Fired` at compile
+time (`fired_class`) holding its id, label and constant points as class attributes, so a rule
+that fires costs one small tuple (the evaluation it belongs to), and a `Result` is one tuple
+behind read-only properties: no `object.__setattr__`, no `functools.cached_property` (which
+takes a lock on every first read in Python 3.11).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
-from dsl.context import Context
 from dsl.dates import Period, to_date
 from dsl.money import money
-from dsl.program import InputRef, Program
+from dsl.program import InputRef, ItemInfo
 from dsl.runtime import member, normalise
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -40,18 +47,121 @@ class TierRowMatch:
     condition: str  # `score >= 60`, or `otherwise`
 
 
-@dataclass(frozen=True, slots=True)
-class Fired:
+# What a fired rule's inputs are read from: (record, context or None, the lets' values).
+Source = tuple[Mapping[str, Any], Any, tuple[Any, ...]]
+
+
+def _input(ref: InputRef, source: Source) -> Any:
+    """The value of one input as the rule saw it (money converted, dates as dates)."""
+    record, context, lets = source[0], source[1], source[2]
+    if ref.let_index is not None:
+        return normalise(lets[ref.let_index])
+    value: Any = record.get(ref.path[0])
+    for key in ref.path[1:]:
+        value = member(value, key)
+    if ref.conversion == "money":
+        value = money(value, context)
+    elif ref.conversion == "date":
+        value = to_date(value)
+    return normalise(value)
+
+
+class Fired(tuple):  # type: ignore[type-arg]
     """A rule that fired, or a table (a table always fires): its id, label and the points it added
     (negative when subtracted); for a table the row that matched; and the values of the fields
-    and lets its condition (a table: its subject) read, for the explanation."""
+    and lets its condition (a table: its subject) read, for the explanation.
+
+    `Fired(id, label, points, kind="rule", row=None, inputs={})` makes one by hand; equality
+    ignores `inputs`. Those in a `Result` are instances of a class made for each rule and table
+    when the ruleset is compiled (`fired_class`): id, label and constant points are attributes of
+    that class, and the instance is only `(record, context, let values[, points[, row]])`, made by
+    the generated code in one call, with `inputs` computed from it when read. That it is a tuple
+    underneath is an implementation detail: use the named fields.
+    """
+
+    __slots__ = ()
 
     id: str
     label: str | None
     points: int | float
     kind: str = "rule"  # "rule" | "table"
     row: TableRowMatch | None = None
-    inputs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
+    _refs: tuple[InputRef, ...] = ()
+    _flags: tuple[str, ...] = ()
+
+    def __new__(
+        cls,
+        id: str,
+        label: str | None,
+        points: int | float,
+        kind: str = "rule",
+        row: TableRowMatch | None = None,
+        inputs: Mapping[str, Any] = _EMPTY,
+    ) -> Fired:
+        return tuple.__new__(_GivenFired, (id, label, points, kind, row, inputs))
+
+    @property
+    def inputs(self) -> Mapping[str, Any]:
+        return MappingProxyType({ref.name: _input(ref, self) for ref in self._refs})
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.id, self.label, self.points, self.kind, self.row)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fired):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Fired):
+            return NotImplemented
+        return self._key() != other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Fired(id={self.id!r}, label={self.label!r}, points={self.points!r}, "
+            f"kind={self.kind!r}, row={self.row!r}, inputs={dict(self.inputs)!r})"
+        )
+
+
+class _GivenFired(Fired):
+    """A `Fired` made by hand: `(id, label, points, kind, row, inputs)`."""
+
+    __slots__ = ()
+
+    id = property(itemgetter(0))  # type: ignore[assignment]
+    label = property(itemgetter(1))  # type: ignore[assignment]
+    points = property(itemgetter(2))  # type: ignore[assignment]
+    kind = property(itemgetter(3))  # type: ignore[assignment]
+    row = property(itemgetter(4))  # type: ignore[assignment]
+    inputs = property(itemgetter(5))  # type: ignore[assignment]
+
+
+def fired_class(info: ItemInfo) -> type[Fired]:
+    """The `Fired` subclass of one rule or table of a compiled ruleset (see `Fired`).
+
+    An instance is `(record, context, let values)` for a rule with constant points, with the
+    points after them when they are computed, and the points and the `TableRowMatch` for a table.
+    """
+    attributes: dict[str, Any] = {
+        "__slots__": (),
+        "id": info.id,
+        "label": info.label,
+        "kind": info.kind,
+        "_refs": info.inputs,
+        "_flags": info.flags,
+    }
+    if info.kind == "table":
+        attributes["points"] = property(itemgetter(3))
+        attributes["row"] = property(itemgetter(4))
+    elif info.points is None:
+        attributes["points"] = property(itemgetter(3))
+    else:
+        attributes["points"] = normalise(info.points)
+    return type(f"Fired_{info.kind}_{info.id}", (Fired,), attributes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,91 +171,49 @@ class Alert:
     rule: str  # the id of the rule that raised it
 
 
-class Result:
+class Result(tuple):  # type: ignore[type-arg]
     """score, tier, fired, alerts, flags, values and missing of one evaluation, and why the tier
-    is what it is (`tier_row`, `tier_floor`) and which exchange rates were lacking."""
+    is what it is (`tier_row`, `tier_floor`) and which exchange rates were lacking. Immutable.
 
-    score: int | float
-    tier: str
+    Made by a compiled ruleset's generated code (`CompiledRuleset.evaluate`) in one call, as
+    `(score, tier, fired, alerts as (index, message), let values, the index of the rule whose
+    `tier at least` raised the tier or -1, the tier row that held, record, context or None,
+    program)`; `alerts`, `flags`, `values` and `missing` are made from it when read. That it is
+    a tuple underneath is an implementation detail: use the named fields.
+    """
 
-    def __init__(
-        self,
-        program: Program,
-        raw: tuple[Any, list[Any], list[tuple[int, str]], int, tuple[Any, ...], int, int],
-        record: Mapping[str, Any],
-        fields_read: tuple[tuple[str, ...], ...],
-        context: Context,
-    ) -> None:
-        set_ = object.__setattr__
-        set_(self, "score", normalise(raw[0]))
-        set_(self, "tier", program.tiers[raw[3]])
-        set_(self, "_program", program)
-        set_(self, "_raw", raw)
-        set_(self, "_record", record)
-        set_(self, "_fields_read", fields_read)
-        set_(self, "_context", context)
+    __slots__ = ()
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("a Result cannot be changed")
+    score: int | float = property(itemgetter(0))  # type: ignore[assignment]
+    tier: str = property(itemgetter(1))  # type: ignore[assignment]
+    fired: tuple[Fired, ...] = property(  # type: ignore[assignment]
+        itemgetter(2), doc="For each rule that fired and each table, in source order."
+    )
 
-    def _input(self, ref: InputRef) -> Any:
-        if ref.let_index is not None:
-            return normalise(self._raw[4][ref.let_index])  # type: ignore[attr-defined]
-        value: Any = self._record.get(ref.path[0])  # type: ignore[attr-defined]
-        for key in ref.path[1:]:
-            value = member(value, key)
-        if ref.conversion == "money":
-            value = money(value, self._context)  # type: ignore[attr-defined]
-        elif ref.conversion == "date":
-            value = to_date(value)
-        return normalise(value)
-
-    @cached_property
-    def fired(self) -> tuple[Fired, ...]:
-        items = self._program.items  # type: ignore[attr-defined]
-        fired = []
-        for entry in self._raw[1]:  # type: ignore[attr-defined]
-            if entry.__class__ is int:
-                index, points, row = entry, items[entry].points, None
-            else:
-                index, points = entry[0], entry[1]
-                row = entry[2] if len(entry) == 3 else None
-            item = items[index]
-            inputs = MappingProxyType({ref.name: self._input(ref) for ref in item.inputs})
-            matched = TableRowMatch(row, item.rows[row]) if row is not None else None
-            fired.append(Fired(item.id, item.label, normalise(points), item.kind, matched, inputs))
-        return tuple(fired)
-
-    @cached_property
+    @property
     def alerts(self) -> tuple[Alert, ...]:
-        infos = self._program.alerts  # type: ignore[attr-defined]
+        infos = self[9].alerts
         return tuple(
-            Alert(infos[index].severity, text, infos[index].rule)
-            for index, text in self._raw[2]  # type: ignore[attr-defined]
+            Alert(infos[index].severity, text, infos[index].rule) for index, text in self[3]
         )
 
-    @cached_property
+    @property
     def flags(self) -> frozenset[str]:
-        items = self._program.items  # type: ignore[attr-defined]
-        return frozenset(
-            flag
-            for entry in self._raw[1]  # type: ignore[attr-defined]
-            for flag in items[entry if entry.__class__ is int else entry[0]].flags
-        )
+        return frozenset(flag for fired in self[2] for flag in fired._flags)
 
-    @cached_property
+    @property
     def values(self) -> Mapping[str, Any]:
-        names = self._program.lets  # type: ignore[attr-defined]
+        names = self[9].lets
         return MappingProxyType(
-            {name: normalise(value) for name, value in zip(names, self._raw[4], strict=True)}  # type: ignore[attr-defined]
+            {name: normalise(value) for name, value in zip(names, self[4], strict=True)}
         )
 
-    @cached_property
+    @property
     def missing(self) -> tuple[str, ...]:
         """rules-language §4: every field referenced anywhere that is missing in the record."""
-        record = self._record  # type: ignore[attr-defined]
+        record = self[7]
         found = []
-        for path in self._fields_read:  # type: ignore[attr-defined]
+        for path in self[9].fields_read:
             value: Any = record.get(path[0])
             for key in path[1:]:
                 value = member(value, key)
@@ -156,34 +224,32 @@ class Result:
     @property
     def missing_rates(self) -> tuple[str, ...]:
         """rules-language §5: the currencies whose rate on `as_of` was needed and not known."""
-        return tuple(sorted(self._context.missing_rates))  # type: ignore[attr-defined]
+        context = self[8]
+        return tuple(sorted(context.missing_rates)) if context is not None else ()
 
-    @cached_property
+    @property
     def tier_row(self) -> TierRowMatch:
         """The tier row whose condition held first (before any `tier at least` floor)."""
-        program: Program = self._program  # type: ignore[attr-defined]
-        index = self._raw[6]  # type: ignore[attr-defined]
-        return TierRowMatch(index, program.tier_conditions[index])
+        index = self[6]
+        return TierRowMatch(index, self[9].tier_conditions[index])
 
-    @cached_property
+    @property
     def tier_floor(self) -> tuple[str, str] | None:
         """(tier, rule id) of the `tier at least` that raised the tier, or None."""
-        raw = self._raw  # type: ignore[attr-defined]
-        if raw[5] < 0:
+        rule = self[5]
+        if rule < 0:
             return None
-        return self.tier, self._program.items[raw[5]].id  # type: ignore[attr-defined]
+        return self[1], self[9].items[rule].id
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-native: numbers, strings, booleans, None, lists and dicts only."""
+        tier_row = self.tier_row
+        tier_floor = self.tier_floor
         return {
             "score": self.score,
             "tier": self.tier,
-            "tier_row": {"index": self.tier_row.index, "condition": self.tier_row.condition},
-            "tier_floor": (
-                {"tier": self.tier_floor[0], "rule": self.tier_floor[1]}
-                if self.tier_floor
-                else None
-            ),
+            "tier_row": {"index": tier_row.index, "condition": tier_row.condition},
+            "tier_floor": ({"tier": tier_floor[0], "rule": tier_floor[1]} if tier_floor else None),
             "fired": [_fired_dict(f) for f in self.fired],
             "alerts": [
                 {"severity": a.severity, "message": a.message, "rule": a.rule} for a in self.alerts
@@ -198,6 +264,11 @@ class Result:
         if not isinstance(other, Result):
             return NotImplemented
         return self.to_dict() == other.to_dict()
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return self.to_dict() != other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
 

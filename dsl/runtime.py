@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from dsl import dates, events, functions
+from dsl.context import Context
 from dsl.money import convert, money
 
 
@@ -233,6 +234,11 @@ HELPERS: dict[str, Any] = {
     "_points": points,
     "_fmt": format_value,
     "_FALLBACK": FALLBACK,
+    # building the result (dsl.program, dsl.result)
+    "_tn": tuple.__new__,
+    "_tuple": tuple,
+    "_norm": normalise,
+    "_Context": Context,
     # dates and durations (dsl.dates)
     "_mkdate": dates.make_date,
     "_period": dates.make_period,

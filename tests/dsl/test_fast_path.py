@@ -1,0 +1,132 @@
+"""The fast path of a compiled ruleset and its missing-aware path agree on tricky records (§4).
+
+The fast path is plain Python operators on `R["field"]` inside one `try`; whatever it cannot
+handle (a missing key, None, text where a number is expected, a division by zero) must either
+give the same answer as the missing-aware path or raise and fall back to it. Each record is
+evaluated normally and through `SlowPathOnly`, which forces the missing-aware path.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+import pytest
+
+import dsl
+from bench.engines.riskdesk import compile_scorecard
+from bench.portfolio import portfolio
+from tests.dsl.test_paths_agree import SlowPathOnly
+
+AS_OF = date(2026, 11, 28)
+
+SCHEMA = {
+    "overdue": dsl.FieldInfo(dsl.ValueType.NUMBER),
+    "limit": dsl.FieldInfo(dsl.ValueType.NUMBER),
+    "balance": dsl.FieldInfo(dsl.ValueType.NUMBER),
+    "paid": dsl.FieldInfo(dsl.ValueType.NUMBER),
+    "terms": dsl.FieldInfo(dsl.ValueType.NUMBER),
+    "kind": dsl.FieldInfo(dsl.ValueType.TEXT, options=("a", "b")),
+    "secured": dsl.FieldInfo(dsl.ValueType.BOOLEAN),
+}
+
+SOURCE = """ruleset t
+form customer
+let use = if limit > 0 then balance / limit else 0
+let late = paid - terms
+rule severe "Severe" when overdue > 90 then add 30
+rule moderate when overdue > 30 and overdue <= 90 then add 15, alert warning "late {overdue} days"
+rule near_limit when limit > 0 and balance / limit > 0.9 then add 15, flag high_use
+rule late_pay when late > 30 then add late / 10
+rule raw_ratio when balance / limit > 0.9 then add 1
+rule odd_kind when kind != "a" then add 2, tier at least medium
+rule not_kind when kind not in ["a"] then add 3
+rule guaranteed when secured then subtract 10
+table band on overdue
+  < 31 => 0
+  31 to 90 => 5
+  missing => 7
+  else => 9
+tiers
+  high when score >= 60
+  medium when score >= 30
+  low otherwise
+"""
+
+# None, absent, wrong kinds, zero, and values on and around each threshold
+NUMBERS: list[Any] = [None, 0, 30, 31, 90, 90.0, 91, 0.5, -1, "90", "", True, False, [1]]
+RATIO_PAIRS: list[tuple[Any, Any]] = [
+    (9, 10),  # exactly 0.9: does not fire
+    (9.000005, 10),  # 0.9000005: fires
+    (10, 0),  # division by zero: missing
+    (5, None),
+    (None, 10),
+    ("9", 10),
+    (10, "10"),
+    (True, 1),
+]
+
+
+@pytest.fixture(scope="module")
+def compiled() -> dsl.CompiledRuleset:
+    return dsl.compile_ruleset(SOURCE, filename="t.rules", schema=SCHEMA)
+
+
+def assert_paths_agree(compiled: dsl.CompiledRuleset, record: dict[str, Any]) -> None:
+    fast = compiled.evaluate(record, as_of=AS_OF)
+    slow = compiled.evaluate(SlowPathOnly(record), as_of=AS_OF)
+    assert fast.to_dict() == slow.to_dict(), record
+    assert type(fast.score) is type(slow.score), record
+
+
+def test_paths_agree_on_missing_none_text_and_thresholds(compiled: dsl.CompiledRuleset) -> None:
+    for overdue, (balance, limit), kind, secured in itertools.product(
+        NUMBERS, RATIO_PAIRS, ["a", "b", None, 1], [True, False, None, "yes"]
+    ):
+        record = {"overdue": overdue, "balance": balance, "limit": limit, "kind": kind}
+        record["secured"] = secured
+        record["paid"], record["terms"] = 75, 45
+        assert_paths_agree(compiled, record)
+
+
+@pytest.mark.parametrize(
+    ("paid", "terms"),
+    [(75, 45), (75.5, 45), (76, 45), (None, 45), (75, None), ("75", 45), (True, 45), (75, True)],
+)
+def test_paths_agree_on_a_difference_threshold(
+    compiled: dsl.CompiledRuleset, paid: Any, terms: Any
+) -> None:
+    record = {"overdue": 10, "limit": 10, "balance": 1, "kind": "a", "secured": False}
+    assert_paths_agree(compiled, {**record, "paid": paid, "terms": terms})
+
+
+def test_paths_agree_when_every_key_is_absent(compiled: dsl.CompiledRuleset) -> None:
+    assert_paths_agree(compiled, {})
+    result = compiled.evaluate({}, as_of=AS_OF)
+    assert (result.score, result.tier) == (7, "low")
+    assert [(f.id, f.points, f.row and f.row.pattern) for f in result.fired] == [
+        ("band", 7, "missing")
+    ]
+
+
+def test_fired_inputs_are_those_of_their_own_record(compiled: dsl.CompiledRuleset) -> None:
+    first = compiled.evaluate({"overdue": 95, "limit": 10, "balance": 1}, as_of=AS_OF)
+    second = compiled.evaluate({"overdue": 120, "limit": 10, "balance": 1}, as_of=AS_OF)
+    assert first.fired[0].inputs == {"overdue": 95}
+    assert second.fired[0].inputs == {"overdue": 120}
+    assert first.fired[0] == second.fired[0] == dsl.Fired("severe", "Severe", 30)
+
+
+def test_a_ruleset_without_events_money_or_dates_builds_no_context(
+    compiled: dsl.CompiledRuleset,
+) -> None:
+    assert "_Context" not in compiled.python_source
+    result = compiled.evaluate({"overdue": 95}, as_of=AS_OF)
+    assert result.missing_rates == ()
+
+
+def test_scorecard_paths_agree_on_the_portfolio() -> None:
+    compiled = compile_scorecard()
+    for record in portfolio(500, seed=7):
+        assert_paths_agree(compiled, record)
