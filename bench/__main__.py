@@ -156,7 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     timings = {
-        engine.__name__: harness.best_time(engine.score, records, repeat=args.repeat)
+        engine.__name__: harness.best_time(
+            engines.score_loop(engine), records, repeat=args.repeat
+        )
         for engine in ready
     }
     baseline = timings[plain.__name__].us_per_record
@@ -185,6 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.print(table)
     for engine in ready:
         console.print(f"  {engine.NAME}: {engine.DESCRIPTION}")
+    for engine in ready:
+        if hasattr(engine, "score_all"):  # timed inline: show what the adapter costs too
+            adapter = harness.best_time(engines.adapter_loop(engine), records, repeat=args.repeat)
+            console.print(
+                f"  {engine.NAME} through `score(record)`, one more Python call per record: "
+                f"{adapter.us_per_record:.2f} µs, {adapter.us_per_record / baseline:.2f}× plain"
+            )
     if "riskdesk" in keys:
         _compile_time(console, args.compile_rules)
     return 0

@@ -96,19 +96,22 @@ def disagreements(
 
 
 def best_time(
-    score: Score, records: Sequence[Record], *, repeat: int, warmup: int = 1_000
+    score_all: Callable[[Sequence[Record]], object],
+    records: Sequence[Record],
+    *,
+    repeat: int,
+    warmup: int = 1_000,
 ) -> Timing:
-    """Best wall time of `repeat` loops of `score` over `records`, after a warm-up."""
-    for record in records[:warmup]:
-        score(record)
+    """Best wall time of `repeat` runs of `score_all` (an engine's loop over a portfolio, see
+    `bench.engines.score_loop`) over `records`, after a warm-up."""
+    score_all(records[:warmup])
     best = float("inf")
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in range(repeat):
             start = time.perf_counter()
-            for record in records:
-                score(record)
+            score_all(records)
             best = min(best, time.perf_counter() - start)
             gc.collect()
     finally:

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from dsl.catalog import Wording
 from dsl.check import Analysis, check_expression_tree, check_ruleset_tree
@@ -23,7 +23,7 @@ from dsl.keywords import KEYWORD_SETS
 from dsl.nodes import Let, Rule, Ruleset, Table, Tiers
 from dsl.parse import detect_language, end_of_text, parse_expression, parse_ruleset
 from dsl.program import Program, ruleset_program
-from dsl.result import Result, TableRowMatch, fired_class
+from dsl.result import Facts, Result
 from dsl.runtime import HELPERS, format_value_zh, normalise
 from dsl.schema import Schema, ValueType
 
@@ -82,9 +82,38 @@ def _sandbox(
     return function
 
 
+class Evaluate(Protocol):
+    """`CompiledRuleset.evaluate`: the ruleset's generated function itself."""
+
+    def __call__(
+        self,
+        record: Mapping[str, Any],
+        *,
+        events: Iterable[Any] = (),
+        as_of: date,
+        fx: RateLookup | None = None,
+    ) -> Result: ...
+
+
+_EVALUATE_DOC = """Score `record` (field name → JSON-native value; absent or None is missing).
+
+`events` are mappings `{kind, occurred_at, payload}` (`occurred_at` an ISO date or date-time
+text, or a date/datetime; events after `as_of` are ignored). `fx(currency, as_of)` gives the rate
+to the base currency, or None when unknown (the money value is then missing and
+`Result.missing_rates` names the currency). Returns a `Result`. Never raises for data
+(rules-language §4).
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRuleset:
-    """A checked, compiled ruleset; `evaluate` scores one record."""
+    """A checked, compiled ruleset; `evaluate(record, *, events=(), as_of, fx=None)` scores one
+    record.
+
+    `evaluate` is the generated function itself, not a method wrapping it: scoring a record is
+    one Python call (docs/performance.md). It builds the `Context` (only when the ruleset reads
+    events, money or rates) and the `Result` (`dsl.program`).
+    """
 
     id: str
     label: str | None
@@ -95,33 +124,13 @@ class CompiledRuleset:
     base_currency: str | None  # what money is converted to (rules-language §5)
     source: str = field(repr=False)
     _program: Program = field(repr=False, compare=False)
-    _function: Callable[[Mapping[str, Any]], Any] = field(repr=False, compare=False)
+    evaluate: Evaluate = field(repr=False, compare=False)
     _fields_read: tuple[tuple[str, ...], ...] = field(repr=False, compare=False)
 
     @property
     def python_source(self) -> str:
         """The generated evaluation function, for debugging and review."""
         return self._program.source
-
-    def evaluate(
-        self,
-        record: Mapping[str, Any],
-        *,
-        events: Iterable[Any] = (),
-        as_of: date,
-        fx: RateLookup | None = None,
-    ) -> Result:
-        """Score `record` (field name → JSON-native value; absent or None is missing).
-
-        `events` are mappings `{kind, occurred_at, payload}` (`occurred_at` an ISO date or
-        date-time text, or a date/datetime; events after `as_of` are ignored). `fx(currency,
-        as_of)` gives the rate to the base currency, or None when unknown (the money value is then
-        missing and `Result.missing_rates` names the currency). Returns a `Result`. Never raises
-        for data (rules-language §4).
-        """
-        # The generated function builds the Context (only when the ruleset reads events, money
-        # or rates) and the Result itself (dsl.program, docs/performance.md).
-        return self._function(record, events, as_of, fx)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,24 +228,20 @@ def compile_ruleset(
         base_currency=base_currency,
         source=source,
         _program=program,
-        _function=_sandbox(
-            program.source,
-            "ruleset",
-            detect_language(source, language),
-            _ruleset_names(program, base_currency),
-        ),
+        evaluate=_evaluate_function(program, base_currency, detect_language(source, language)),
         _fields_read=analysis.fields_read,
     )
 
 
-def _ruleset_names(program: Program, base_currency: str | None) -> dict[str, Any]:
-    """What a ruleset's generated function needs besides the helpers (`dsl.program`)."""
-    names: dict[str, Any] = {"Y": Result, "N": program.tiers, "X": program, "B": base_currency}
-    for index, item in enumerate(program.items):
-        names[f"I{index}"] = fired_class(item)
-        if item.kind == "table":
-            names[f"J{index}"] = tuple(TableRowMatch(i, p) for i, p in enumerate(item.rows))
-    return names
+def _evaluate_function(program: Program, base_currency: str | None, language: str) -> Evaluate:
+    """The generated function of a ruleset, named and documented as `CompiledRuleset.evaluate`."""
+    # Besides the helpers it needs these (dsl.program).
+    names = {"Y": Result, "N": program.tiers, "X": Facts(program), "B": base_currency}
+    function = _sandbox(program.source, "ruleset", language, names)
+    function.__name__ = "evaluate"
+    function.__qualname__ = "CompiledRuleset.evaluate"
+    function.__doc__ = _EVALUATE_DOC
+    return function  # type: ignore[return-value]
 
 
 def compile_expression(

@@ -105,6 +105,13 @@ class Expressions:
         # (`hoisted`: field -> local name); `reads` counts them while `counting`.
         self.reads: dict[str, int] = {}
         self.hoisted: dict[str, str] = {}
+        # Fast path only: record fields used as arithmetic operands (`numeric`) are hoisted and
+        # checked to be numbers (cheaper than `_n` around every use): at the top (`checked`), or
+        # only once a rule fires, for those the rule's condition alone uses, where a wrong value
+        # can only make it fire too often (`deferred`; see `defer_checks`).
+        self.numeric: set[str] = set()
+        self.checked: set[str] = set()
+        self.deferred: set[str] | None = None
         self.counting = False
         self._in_where = 0
 
@@ -128,7 +135,7 @@ class Expressions:
     def _read(self, node: Name, fast: bool) -> str:
         own = self._name(node)
         ref = self.event_refs.get(id(node))
-        if own is None and fast and ref is None and not self._in_where:
+        if fast and self._plain_field(node):
             if self.counting:
                 self.reads[node.name] = self.reads.get(node.name, 0) + 1
             own = self.hoisted.get(node.name)
@@ -238,7 +245,55 @@ class Expressions:
             self.type_of(inner) in _NUMERIC or isinstance(inner, Number)
         ):
             return self.fast(node)
+        if isinstance(inner, Name) and self._plain_field(inner):
+            self.numeric.add(inner.name)
+            (self.checked if self.deferred is None else self.deferred).add(inner.name)
+            if inner.name in self.hoisted:
+                return self.fast(node)
         return f"_n({self.fast(node)})"
+
+    def defer_checks(self, condition: Expr) -> tuple[str, set[str]]:
+        """The fast test of a rule's condition, and the fields to check once it holds.
+
+        Sound by rules-language §4: on the missing-aware path a comparison with a non-number
+        operand is false. Where a comparison counts only positively in the condition (not under
+        `not`, not in the condition of `if … then … else`), a wrong value computed from a
+        boolean (`true - 1`) can only make the condition true when it would be false, never the
+        reverse; so a condition that does not hold needs no check, and one that holds checks its
+        operands before any effect and falls back to the missing-aware path if one is not a
+        number.
+        """
+        self.deferred = set()
+        try:
+            return self.fast_truth(condition), self.deferred
+        finally:
+            self.deferred = None
+
+    def number_checks(self, names: set[str], indent: str = "") -> list[str]:
+        """Statements checking that hoisted fields hold numbers, in hoisting order. Not a number
+        (a boolean, text): KeyError, and the missing-aware path decides."""
+        return [
+            f"{indent}_IS_NUMBER[_type({local})]"
+            for name, local in self.hoisted.items()
+            if name in names
+        ]
+
+    def _unchecked(self, generate: Callable[[], str]) -> str:
+        """`generate()` with every arithmetic operand in it checked up front."""
+        deferred, self.deferred = self.deferred, None
+        try:
+            return generate()
+        finally:
+            self.deferred = deferred
+
+    def _plain_field(self, node: Name) -> bool:
+        """A top-level record field read as it is: the fast path may hoist it into a local."""
+        return (
+            self._name(node) is None
+            and id(node) not in self.event_refs
+            and id(node) not in self.conversions
+            and not self._in_where
+        )
 
     def fast_Number(self, node: Number) -> str:
         return f"({node.value!r})" if node.value < 0 else repr(node.value)
@@ -283,7 +338,11 @@ class Expressions:
 
     def fast_Compare(self, node: Compare) -> str:
         left, right = self.fast(node.left), self.fast(node.right)
-        # rules-language §4: Python's `None != 1` and `None == None` are true; ours are false
+        # rules-language §4: Python's `None != 1` and `None == None` are true; ours are false.
+        # Against a literal (never None), `x not in (None, "CNY")` is `x != "CNY"` with that.
+        if node.operator == "!=" and (literal(node.left) or literal(node.right)):
+            value, constant = (right, left) if literal(node.left) else (left, right)
+            return f"({value} not in (None, {constant}))"
         if node.operator == "!=" or (
             node.operator == "==" and not (literal(node.left) or literal(node.right))
         ):
@@ -306,17 +365,15 @@ class Expressions:
         return self.slow_Presence(node)
 
     def fast_Not(self, node: Not) -> str:
-        return f"(not {self.fast_truth(node.operand)})"
+        return self._unchecked(lambda: f"(not {self.fast_truth(node.operand)})")
 
     def fast_Logic(self, node: Logic) -> str:
         joiner = f" {node.operator} "
         return "(" + joiner.join(self.fast_truth(o) for o in node.operands) + ")"
 
     def fast_Conditional(self, node: Conditional) -> str:
-        return (
-            f"({self.fast(node.then)} if {self.fast_truth(node.condition)} "
-            f"else {self.fast(node.otherwise)})"
-        )
+        condition = self._unchecked(lambda: self.fast_truth(node.condition))
+        return f"({self.fast(node.then)} if {condition} else {self.fast(node.otherwise)})"
 
     # ---- missing-aware path: helpers that never raise for data ----
 

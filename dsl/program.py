@@ -107,11 +107,20 @@ def _inputs(root: Expr, analysis: Any, lets: Mapping[str, int]) -> tuple[InputRe
     return tuple(found.values())
 
 
+# Up to this many rules and tables, the ids of those that fire are collected in a tuple grown by
+# `F += (id,)`, cheaper than appending to a list and making a tuple of it at the end when few
+# fire; beyond, the copying would grow with the square of the number that fire.
+_TUPLE_OF_FIRED = 50
+
+
 class _Body:
     """Writes the statements of `_ruleset` for one path (fast or missing-aware)."""
 
-    def __init__(self, gen: Expressions, fast: bool, tier_names: tuple[str, ...]) -> None:
+    def __init__(
+        self, gen: Expressions, fast: bool, tier_names: tuple[str, ...], *, few: bool
+    ) -> None:
         self.gen = gen
+        self.few = few  # whether `F` is a tuple (`_TUPLE_OF_FIRED`)
         self.fast = fast
         self.expr = gen.fast if fast else gen.slow
         self.truth = gen.fast_truth if fast else gen.slow_truth
@@ -127,7 +136,12 @@ class _Body:
 
     def rule(self, index: int, rule: Rule) -> None:
         lines = self.lines
-        lines.append(f"if {self.truth(rule.condition)}:")
+        if self.fast:
+            condition, deferred = self.gen.defer_checks(rule.condition)
+            lines.append(f"if {condition}:")
+            lines += self.gen.number_checks(deferred - self.gen.checked, indent="    ")
+        else:
+            lines.append(f"if {self.truth(rule.condition)}:")
         constant: int | float = 0
         dynamic: list[str] = []
         for effect in rule.effects:
@@ -137,15 +151,15 @@ class _Body:
                     constant += effect.sign * value
                 else:
                     dynamic.append(("+ " if effect.sign > 0 else "- ") + self.points(effect.value))
-        # Each rule has its own `Fired` subclass `_I<index>` (dsl.result.fired_class) holding its
-        # id, label and constant points; the instance only records which evaluation it is of.
+        # The fired list holds ids, as hand-written code would; a rule whose points are computed
+        # also appends them to `E`. `Result.fired` builds the `Fired` objects when read.
         if dynamic:
             lines.append(f"    P = {constant!r} " + " ".join(dynamic))
-            lines += ["    S += P", f"    F.append(_tn(I{index}, (R, C, Z, _norm(P))))"]
+            lines += ["    S += P", "    " + self.fired(rule.id.name), "    E.append(P)"]
         else:
             if constant:
                 lines.append(f"    S += {constant!r}")
-            lines.append(f"    F.append(_tn(I{index}, Q))")
+            lines.append("    " + self.fired(rule.id.name))
         for effect in rule.effects:
             if isinstance(effect, AlertEffect):
                 lines.append(f"    A.append(({self.alert_index}, {self.message(effect)}))")
@@ -153,6 +167,10 @@ class _Body:
             elif isinstance(effect, TierFloor):
                 floor = self.tier_names.index(effect.tier.name)
                 lines += [f"    if M > {floor}:", f"        M = {floor}", f"        G = {index}"]
+
+    def fired(self, id: str) -> str:
+        """The statement adding the id of a rule or table that fired to `F`."""
+        return f"F += ({id!r},)" if self.few else f"F.append({id!r})"
 
     def message(self, alert: AlertEffect) -> str:
         pieces: list[str] = []
@@ -187,7 +205,7 @@ class _Body:
             return f"(V in ({items}))"
         return f"_in(V, ({items}))"
 
-    def table(self, index: int, table: Table) -> None:
+    def table(self, table: Table) -> None:
         lines = self.lines
         lines.append(f"V = {self.expr(table.subject)}")
         rows = table.rows
@@ -199,7 +217,7 @@ class _Body:
             lines += [f"    P = {self.points(row.points)}", f"    W = {number}"]
             if row.pattern.kind == "else":
                 break
-        lines += ["S += P", f"F.append(_tn(I{index}, (R, C, Z, _norm(P), J{index}[W])))"]
+        lines += ["S += P", self.fired(table.id.name), "E.append((P, W))"]
 
 
 def ruleset_program(
@@ -212,11 +230,11 @@ def ruleset_program(
 ) -> Program:
     """The evaluation function of a checked ruleset, and its static facts.
 
-    `_ruleset(R, H, D, O)` (record, events, as_of, fx; `CompiledRuleset.evaluate`) returns
-    a `dsl.result.Result` (`Y`), with each fired rule or table as an instance of its own
-    `dsl.result.fired_class` (`I0`, `I1`, ...; `J<n>` holds table n's `TableRowMatch`es). Besides
-    `dsl.runtime.HELPERS` it needs those and `N` (the tier names), `X` (the `Program`) and `B`
-    (the base currency), which `dsl.api` supplies.
+    `_ruleset(record, *, events=(), as_of, fx=None)` (`CompiledRuleset.evaluate`) returns
+    a `dsl.result.Result` (`Y`) holding the ids of what fired and, for tables and computed
+    points, their points and rows (`E`); `dsl.result.Result.fired` makes the `Fired` objects
+    from those when read. Besides `dsl.runtime.HELPERS` it needs `Y`, `N` (the tier names),
+    `X` (the ruleset's `dsl.result.Facts`) and `B` (the base currency), which `dsl.api` supplies.
     """
     let_index = {name: index for index, (name, _) in enumerate(lets)}
     gen = Expressions(analysis, let_index, base_currency)
@@ -233,6 +251,13 @@ def ruleset_program(
         if isinstance(item, Rule)
         for effect in item.effects
     )
+    few = len(items) <= _TUPLE_OF_FIRED
+    # Tables and rules with computed points record their points (and row) in `E` as they fire.
+    has_extras = any(
+        isinstance(item, Table)
+        or any(_constant(e.value) is None for e in item.effects if isinstance(e, Points))
+        for item in items
+    )
     # The score is an int when every point is a whole constant: no need to normalise it.
     whole = all(
         isinstance(item, Rule)
@@ -241,13 +266,18 @@ def ruleset_program(
     )
 
     def body(fast: bool) -> list[str]:
-        writer = _Body(gen, fast, tier_names)
+        writer = _Body(gen, fast, tier_names, few=few)
         lines = writer.lines
         if fast:
             lines += [f"{local} = R[{name!r}]" for name, local in gen.hoisted.items()]
+            lines += gen.number_checks(gen.checked)
         lines += [f"L{index} = {writer.expr(value)}" for index, (_, value) in enumerate(lets)]
         values = "".join(f"L{index}, " for index in range(len(lets)))
-        lines += [f"Z = ({values})", "Q = (R, C, Z)", "S = 0", "F = []"]
+        if lets:
+            lines.append(f"Z = ({values})")
+        lines += ["S = 0", "F = ()" if few else "F = []"]
+        if has_extras:
+            lines.append("E = []")
         if has_alerts:
             lines.append("A = []")
         if has_floors:
@@ -256,35 +286,43 @@ def ruleset_program(
             if isinstance(item, Rule):
                 writer.rule(index, item)
             else:
-                writer.table(index, item)
+                writer.table(item)
         for index, row in enumerate(tiers.rows):
             if row.condition is None:
                 lines += ["else:" if index else "if True:", f"    T = {index}"]
                 break
             lines += [f"{'if' if index == 0 else 'elif'} {writer.truth(row.condition)}:"]
             lines.append(f"    T = {index}")
-        lines.append("U = T")
+        row = "T"  # the tier row that held: before a `tier at least` raised T
         if has_floors:
-            lines += ["if T > M:", "    T = M", "else:", "    G = -1"]
+            row = "U"
+            lines += ["U = T", "if T > M:", "    T = M", "else:", "    G = -1"]
         score = "S" if whole else "_norm(S)"
         alerts = "A" if has_alerts else "()"
         floor = "G" if has_floors else "-1"
-        lines.append(f"return _tn(Y, ({score}, N[T], _tuple(F), {alerts}, Z, {floor}, U, R, C, X))")
+        extras = "E" if has_extras else "()"
+        fired = "F" if few else "_tuple(F)"
+        values = "Z" if lets else "()"
+        result = f"{score}, N[T], {fired}, {extras}, {alerts}, {values}, {floor}, {row}, R, C, X"
+        lines.append(f"return Y(({result}))")
         return lines
 
-    # The fast path reads a field it reads more than once into a local: count, then write.
+    # The fast path reads a field it reads more than once, or uses in arithmetic, into a local:
+    # count, then write.
     gen.counting = True
     body(fast=True)
     gen.counting = False
-    twice = [name for name, count in gen.reads.items() if count > 1]
+    twice = [name for name, count in gen.reads.items() if count > 1 or name in gen.numeric]
     gen.hoisted = {name: f"V{n}" for n, name in enumerate(twice)}
     fast_lines, slow_lines = body(fast=True), body(fast=False)
     # A ruleset that reads no events, money or rates builds no Context.
-    start = "C = _Context(D, H, O, B)" if gen.uses_context else "C = None"
+    # The signature is `CompiledRuleset.evaluate`'s: it is that method, with no wrapper.
+    start = "C = _Context(D, events, fx, B)" if gen.uses_context else "C = None"
     code = "\n".join(
         [
             *gen.constant_lines(),
-            "def _ruleset(R, H, D, O):",
+            "def _ruleset(record, *, events=(), as_of, fx=None):",
+            "    R, D = record, as_of",
             "    " + start,
             "    try:",
         ]

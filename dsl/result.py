@@ -1,21 +1,23 @@
 """The result of evaluating a ruleset for one record (rules-language §7). Pure data.
 
-`Result` and `Fired` are immutable and cheap to make: the generated function of a ruleset
-(`dsl.program`) builds them directly, with `score`, `tier` and `fired` filled in and everything
-else (alerts, flags, values, missing, each `Fired.inputs`) built from the raw evaluation each
-time it is read (not cached), so scoring a portfolio pays only for what it looks at. `missing`
-and each `Fired.inputs` read the record again: don't change a record while its results are
-still being read.
+`Result` and `Fired` are immutable and cheap to make. The generated function of a ruleset
+(`dsl.program`) collects only what hand-written code would — the score, the ids of the rules and
+tables that fired, and the points and rows of tables and computed points — and returns a `Result`
+made in one call. Everything else (each `Fired` with its inputs, alerts, flags, values, missing)
+is built from that raw evaluation each time it is read (not cached), so scoring a portfolio pays
+only for what it looks at. `fired`, `missing` and each `Fired.inputs` read the record again:
+don't change a record while its results are still being read.
 
 Speed (docs/performance.md): each rule and table gets its own subclass of `Fired` at compile
-time (`fired_class`) holding its id, label and constant points as class attributes, so a rule
-that fires costs one small tuple (the evaluation it belongs to), and a `Result` is one tuple
-behind read-only properties: no `object.__setattr__`, no `functools.cached_property` (which
-takes a lock on every first read in Python 3.11).
+time (`fired_class`) holding its id, label and constant points as class attributes, so a `Fired`
+is one small tuple; a `Result` is one tuple behind read-only properties: no
+`object.__setattr__`, no `functools.cached_property` (which takes a lock on every first read in
+Python 3.11).
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +27,7 @@ from typing import Any
 
 from dsl.dates import Period, to_date
 from dsl.money import money
-from dsl.program import InputRef, ItemInfo
+from dsl.program import InputRef, ItemInfo, Program
 from dsl.runtime import member, normalise
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -74,9 +76,9 @@ class Fired(tuple):  # type: ignore[type-arg]
     `Fired(id, label, points, kind="rule", row=None, inputs={})` makes one by hand; equality
     ignores `inputs`. Those in a `Result` are instances of a class made for each rule and table
     when the ruleset is compiled (`fired_class`): id, label and constant points are attributes of
-    that class, and the instance is only `(record, context, let values[, points[, row]])`, made by
-    the generated code in one call, with `inputs` computed from it when read. That it is a tuple
-    underneath is an implementation detail: use the named fields.
+    that class, and the instance is only `(record, context, let values[, points[, row]])`, with
+    `inputs` computed from it when read. That it is a tuple underneath is an implementation
+    detail: use the named fields.
     """
 
     __slots__ = ()
@@ -87,7 +89,6 @@ class Fired(tuple):  # type: ignore[type-arg]
     kind: str = "rule"  # "rule" | "table"
     row: TableRowMatch | None = None
     _refs: tuple[InputRef, ...] = ()
-    _flags: tuple[str, ...] = ()
 
     def __new__(
         cls,
@@ -152,7 +153,6 @@ def fired_class(info: ItemInfo) -> type[Fired]:
         "label": info.label,
         "kind": info.kind,
         "_refs": info.inputs,
-        "_flags": info.flags,
     }
     if info.kind == "table":
         attributes["points"] = property(itemgetter(3))
@@ -162,6 +162,42 @@ def fired_class(info: ItemInfo) -> type[Fired]:
     else:
         attributes["points"] = normalise(info.points)
     return type(f"Fired_{info.kind}_{info.id}", (Fired,), attributes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """How `Result.fired` makes the `Fired` of one rule or table."""
+
+    cls: type[Fired]
+    extra: bool  # its points (a table: and its row) are in the evaluation's extras
+    rows: tuple[TableRowMatch, ...]  # a table's rows
+    flags: tuple[str, ...]
+
+
+class Facts:
+    """What every `Result` of one compiled ruleset shares: its `Program` and each item's class."""
+
+    __slots__ = ("items", "program")
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.items: Mapping[str, _Item] = {
+            info.id: _Item(
+                fired_class(info),
+                info.kind == "table" or info.points is None,
+                tuple(TableRowMatch(i, pattern) for i, pattern in enumerate(info.rows)),
+                info.flags,
+            )
+            for info in program.items
+        }
+
+
+# The read-only fields a scoring loop reads, as the C-level getters of a named tuple: read
+# faster than `property(itemgetter(i))`, which calls back into Python's property machinery.
+_Read = namedtuple("_Read", ["score", "tier", "fired_ids"])
+_Read.fired_ids.__doc__ = (
+    "The ids of the rules that fired and of every table, in source order (as `fired`)."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,44 +212,62 @@ class Result(tuple):  # type: ignore[type-arg]
     is what it is (`tier_row`, `tier_floor`) and which exchange rates were lacking. Immutable.
 
     Made by a compiled ruleset's generated code (`CompiledRuleset.evaluate`) in one call, as
-    `(score, tier, fired, alerts as (index, message), let values, the index of the rule whose
-    `tier at least` raised the tier or -1, the tier row that held, record, context or None,
-    program)`; `alerts`, `flags`, `values` and `missing` are made from it when read. That it is
-    a tuple underneath is an implementation detail: use the named fields.
+    `(score, tier, fired ids, extras (the points, or (points, row index), of each fired table and
+    rule with computed points, in order), alerts as (index, message), let values, the index of
+    the rule whose `tier at least` raised the tier or -1, the tier row that held, record, context
+    or None, Facts)`; everything but `score`, `tier` and `fired_ids` is made from it when read.
+    That it is a tuple underneath is an implementation detail: use the named fields.
     """
 
     __slots__ = ()
 
-    score: int | float = property(itemgetter(0))  # type: ignore[assignment]
-    tier: str = property(itemgetter(1))  # type: ignore[assignment]
-    fired: tuple[Fired, ...] = property(  # type: ignore[assignment]
-        itemgetter(2), doc="For each rule that fired and each table, in source order."
-    )
+    score: int | float = _Read.score  # type: ignore[assignment]
+    tier: str = _Read.tier  # type: ignore[assignment]
+    fired_ids: tuple[str, ...] = _Read.fired_ids  # type: ignore[assignment]
+
+    @property
+    def fired(self) -> tuple[Fired, ...]:
+        """For each rule that fired and each table, in source order."""
+        items = self[10].items
+        extras = iter(self[3])
+        source = (self[8], self[9], self[5])
+        found = []
+        for id in self[2]:
+            item = items[id]
+            if not item.extra:
+                found.append(tuple.__new__(item.cls, source))
+            elif item.rows:
+                points, row = next(extras)
+                found.append(tuple.__new__(item.cls, (*source, normalise(points), item.rows[row])))
+            else:
+                found.append(tuple.__new__(item.cls, (*source, normalise(next(extras)))))
+        return tuple(found)
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
-        infos = self[9].alerts
+        infos = self[10].program.alerts
         return tuple(
-            Alert(infos[index].severity, text, infos[index].rule) for index, text in self[3]
+            Alert(infos[index].severity, text, infos[index].rule) for index, text in self[4]
         )
 
     @property
     def flags(self) -> frozenset[str]:
-        return frozenset(flag for fired in self[2] for flag in fired._flags)
+        items = self[10].items
+        return frozenset(flag for id in self[2] for flag in items[id].flags)
 
     @property
     def values(self) -> Mapping[str, Any]:
-        names = self[9].lets
+        names = self[10].program.lets
         return MappingProxyType(
-            {name: normalise(value) for name, value in zip(names, self[4], strict=True)}
+            {name: normalise(value) for name, value in zip(names, self[5], strict=True)}
         )
 
     @property
     def missing(self) -> tuple[str, ...]:
         """rules-language §4: every field referenced anywhere that is missing in the record."""
-        record = self[7]
+        record = self[8]
         found = []
-        for path in self[9].fields_read:
+        for path in self[10].program.fields_read:
             value: Any = record.get(path[0])
             for key in path[1:]:
                 value = member(value, key)
@@ -224,22 +278,22 @@ class Result(tuple):  # type: ignore[type-arg]
     @property
     def missing_rates(self) -> tuple[str, ...]:
         """rules-language §5: the currencies whose rate on `as_of` was needed and not known."""
-        context = self[8]
+        context = self[9]
         return tuple(sorted(context.missing_rates)) if context is not None else ()
 
     @property
     def tier_row(self) -> TierRowMatch:
         """The tier row whose condition held first (before any `tier at least` floor)."""
-        index = self[6]
-        return TierRowMatch(index, self[9].tier_conditions[index])
+        index = self[7]
+        return TierRowMatch(index, self[10].program.tier_conditions[index])
 
     @property
     def tier_floor(self) -> tuple[str, str] | None:
         """(tier, rule id) of the `tier at least` that raised the tier, or None."""
-        rule = self[5]
+        rule = self[6]
         if rule < 0:
             return None
-        return self[1], self[9].items[rule].id
+        return self[1], self[10].program.items[rule].id
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-native: numbers, strings, booleans, None, lists and dicts only."""

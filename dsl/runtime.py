@@ -214,6 +214,8 @@ def format_value_zh(value: Any) -> str:
 
 HELPERS: dict[str, Any] = {
     "_n": number_or_fail,
+    "_IS_NUMBER": {int: True, float: True},
+    "_type": type,
     "_get": get,
     "_member": member,
     "_neg": negative,

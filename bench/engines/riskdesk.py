@@ -6,7 +6,7 @@ types are given here as a `Schema`; `riskdesk_no_form` times the same file compi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -67,4 +67,19 @@ def score(record: Mapping[str, Any]) -> Outcome:
     """(score, tier, fired) for one customer, read off riskdesk's `Result`."""
     assert _evaluate is not None, "call prepare() first"
     result = _evaluate(record, as_of=AS_OF)
-    return result.score, result.tier, tuple([fired.id for fired in result.fired])
+    return result.score, result.tier, result.fired_ids
+
+
+def score_all(records: Iterable[Mapping[str, Any]]) -> Outcome | None:
+    """The timed loop: each customer scored and its outcome read; the last outcome."""
+    assert _evaluate is not None, "call prepare() first"
+    return loop(_evaluate, records)
+
+
+def loop(evaluate: Callable[..., Any], records: Iterable[Mapping[str, Any]]) -> Outcome | None:
+    """What a caller scoring a portfolio writes: `evaluate` each record, read the outcome."""
+    outcome = None
+    for record in records:
+        result = evaluate(record, as_of=AS_OF)
+        outcome = result.score, result.tier, result.fired_ids
+    return outcome

@@ -8,6 +8,7 @@ evaluated normally and through `SlowPathOnly`, which forces the missing-aware pa
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from datetime import date
 from typing import Any
@@ -130,3 +131,91 @@ def test_scorecard_paths_agree_on_the_portfolio() -> None:
     compiled = compile_scorecard()
     for record in portfolio(500, seed=7):
         assert_paths_agree(compiled, record)
+
+
+def test_fired_ids_are_the_ids_of_fired_with_computed_points_and_table_rows(
+    compiled: dsl.CompiledRuleset,
+) -> None:
+    record = {"overdue": 95, "limit": 10, "balance": 9.5, "paid": 90, "terms": 30, "kind": "b"}
+    result = compiled.evaluate(record, as_of=AS_OF)
+    assert result.fired_ids == tuple(f.id for f in result.fired)
+    assert [(f.id, f.points) for f in result.fired] == [
+        ("severe", 30),
+        ("near_limit", 15),
+        ("late_pay", 6),
+        ("raw_ratio", 1),
+        ("odd_kind", 2),
+        ("not_kind", 3),
+        ("band", 9),
+    ]
+    assert (result.fired[-1].row.index, result.fired[-1].row.pattern) == (3, "else")
+    assert result.score == sum(f.points for f in result.fired)
+
+
+# Arithmetic on fields in every position the fast path treats differently, one ruleset each (a
+# field checked up front for one rule is checked for all): alone in a rule's condition (operands
+# checked only once the condition holds), under `not` and in the condition of `if … then … else`
+# (checked up front), and in points.
+ARITHMETIC = [
+    "paid - terms > 30",
+    "paid * 2 > 3 or terms / 2 < 1",
+    "paid + terms == 4",
+    "-paid < -1",
+    "not (paid - terms > 30)",
+    "not (paid * terms > 3 and terms > 0)",
+    "(if paid - terms > 0 then 1 else 2) > 1",
+    "(if paid > 0 then paid - terms else 0) > 1",
+]
+OPERANDS: list[Any] = [None, 0, 1, 2, 40, 2.5, True, False, "2", "ab", [1], {"a": 1}]
+
+
+def arithmetic_ruleset(condition: str, points: str = "1") -> str:
+    return f"ruleset a\nrule r when {condition} then add {points}\ntiers\n  low otherwise\n"
+
+
+@pytest.mark.parametrize("condition", ARITHMETIC)
+@pytest.mark.parametrize("points", ["1", "paid - terms"])
+@pytest.mark.parametrize("schema", [None, {"paid": SCHEMA["paid"], "terms": SCHEMA["terms"]}])
+def test_paths_agree_on_arithmetic_over_values_of_every_kind(
+    condition: str, points: str, schema: Any
+) -> None:
+    source = arithmetic_ruleset(condition, points)
+    compiled = dsl.compile_ruleset(source, filename="a.rules", schema=schema)
+    for paid, terms in itertools.product(OPERANDS, repeat=2):
+        assert_paths_agree(compiled, {"paid": paid, "terms": terms})
+
+
+@pytest.mark.parametrize(
+    ("condition", "when_it_holds"),
+    [(c, i < 4 or c.startswith("(if paid > 0")) for i, c in enumerate(ARITHMETIC)],
+)
+def test_operands_are_checked_up_front_only_where_a_wrong_value_could_hide_a_rule(
+    condition: str, when_it_holds: bool
+) -> None:
+    compiled = dsl.compile_ruleset(arithmetic_ruleset(condition), filename="a.rules")
+    fast = compiled.python_source.split("except")[0]
+    set_up, rules = fast.split("F = ")
+    assert ("_IS_NUMBER" in rules) is when_it_holds
+    assert ("_IS_NUMBER" in set_up) is not when_it_holds
+
+
+@pytest.mark.parametrize("rules", [3, 49, 50, 51, 120])
+def test_fired_ids_keep_source_order_for_few_and_many_rules(rules: int) -> None:
+    lines = [f"rule r{i} when x > {i} then add 1" for i in range(rules)]
+    source = "ruleset many\n" + "\n".join(lines) + "\ntiers\n  low otherwise\n"
+    compiled = dsl.compile_ruleset(source, filename="many.rules")
+    result = compiled.evaluate({"x": 30}, as_of=AS_OF)
+    expected = tuple(f"r{i}" for i in range(min(30, rules)))
+    assert result.fired_ids == expected == tuple(f.id for f in result.fired)
+    assert result.score == len(expected)
+    assert type(result.fired_ids) is tuple
+
+
+def test_evaluate_is_the_generated_function_with_the_documented_signature(
+    compiled: dsl.CompiledRuleset,
+) -> None:
+    evaluate = compiled.evaluate
+    assert str(inspect.signature(evaluate)) == "(record, *, events=(), as_of, fx=None)"
+    assert evaluate.__name__ == "evaluate" and "Never raises for data" in (evaluate.__doc__ or "")
+    with pytest.raises(TypeError, match="as_of"):
+        evaluate({})  # type: ignore[call-arg]

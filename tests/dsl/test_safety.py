@@ -59,7 +59,7 @@ def test_newline_in_a_label_is_not_possible() -> None:
 
 def test_generated_code_runs_without_builtins() -> None:
     compiled = dsl.compile_ruleset(ruleset("rule r when x > 1 then add 1"), filename="r")
-    namespace = compiled._function.__globals__
+    namespace = compiled.evaluate.__globals__
     assert namespace["__builtins__"] == {}
     assert "x" not in namespace
 

@@ -44,6 +44,8 @@ def error_codes(source: str) -> list[str]:
 # and its own locals (one capital letter and a number: R the record, C the context, L0 a let,
 # K0 a constant, ...). A user name matching the last pattern is caught by `skeleton` below.
 GENERATOR_NAMES = frozenset(keyword.kwlist) | frozenset(HELPERS) | {"_ruleset", "_expression"}
+# the parameters of `CompiledRuleset.evaluate`, which is the generated function itself
+GENERATOR_NAMES |= {"record", "events", "as_of", "fx"}
 _LOCAL = re.compile(r"[A-Z][0-9]*\Z")
 
 
@@ -283,7 +285,7 @@ def test_lookalike_of_a_field_gets_a_suggestion_with_a_form() -> None:
 
 def test_ruleset_code_runs_with_empty_builtins() -> None:
     compiled = compile_(test_reference_full.SOURCE, schema=test_reference_full.SCHEMA)
-    namespace = compiled._function.__globals__
+    namespace = compiled.evaluate.__globals__
     assert namespace["__builtins__"] == {}
     assert set(namespace) - {"__builtins__"} <= set(HELPERS) | {"_ruleset"} | {
         name for name in namespace if _LOCAL.match(name)
@@ -298,6 +300,6 @@ def test_expression_code_runs_with_empty_builtins() -> None:
 
 def test_generated_code_cannot_reach_builtins_even_by_name() -> None:
     compiled = compile_(ruleset("rule a when true then add 1"))
-    function = compiled._function
+    function = compiled.evaluate
     with pytest.raises(NameError):
         eval("open", function.__globals__)  # what a leaked name would meet
