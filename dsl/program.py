@@ -1,8 +1,10 @@
 """The evaluation function of a whole checked ruleset, and the static facts its result needs.
 
-Pure. One flat Python function `_ruleset(R, C)` per ruleset (rules-language appendix): the lets,
-then every rule and table in source order, then the tiers; a fast path of plain operators in one
-`try`, and a missing-aware copy that the record is re-run through when the fast one raises.
+Pure. One flat Python function per ruleset (rules-language appendix), which is
+`CompiledRuleset.evaluate` itself: the lets, then every rule and table in source order, then the
+tiers; a fast path of plain operators in one `try`, and a missing-aware copy that the record is
+re-run through when the fast one raises. It collects what hand-written code would (the score and
+the ids of what fired) and returns the `Result` made in one call (docs/performance.md).
 """
 
 from __future__ import annotations

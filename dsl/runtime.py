@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from decimal import Context as DecimalContext
 from typing import Any
 
 from dsl import dates, events, functions
@@ -181,9 +182,16 @@ def normalise(value: Any) -> Any:
     return value
 
 
+_CENTS = Decimal("0.01")
+# Every float to the cent: the largest has 309 digits before the point (the default context's 28
+# would raise for anything from about 1e26).
+_WIDE = DecimalContext(prec=400)
+_INT_DIGITS_BITS = 14_000  # about 4,214 digits: safely under `sys.get_int_max_str_digits()`
+
+
 def format_value(value: Any) -> str:
-    """Integers as is, other numbers with at most 2 decimals, true/false, dates as YYYY-MM-DD,
-    money as `amount CUR`, missing as '—'."""
+    """Integers as is (beyond 4,200 digits: in scientific notation), other numbers with at most 2
+    decimals, true/false, dates as YYYY-MM-DD, money as `amount CUR`, missing as '—'."""
     if value is None:
         return "—"
     if value is True:
@@ -197,9 +205,12 @@ def format_value(value: Any) -> str:
     if value.__class__ is float:
         if not math.isfinite(value):
             return "—"
-        rounded = Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        rounded = Decimal(repr(value)).quantize(_CENTS, rounding=ROUND_HALF_UP, context=_WIDE)
         text = format(rounded, "f").rstrip("0").rstrip(".")
         return "0" if text == "-0" else text
+    if value.__class__ is int and value.bit_length() > _INT_DIGITS_BITS:
+        # Beyond Python's int-to-text limit (4,300 digits): ten significant digits and exponent.
+        return format(Decimal(value), ".9e")
     return str(value)
 
 
@@ -237,7 +248,6 @@ HELPERS: dict[str, Any] = {
     "_fmt": format_value,
     "_FALLBACK": FALLBACK,
     # building the result (dsl.program, dsl.result)
-    "_tn": tuple.__new__,
     "_tuple": tuple,
     "_norm": normalise,
     "_Context": Context,

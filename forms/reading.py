@@ -7,6 +7,7 @@ Pure. The loader uses them to collect every problem of a file at once; the valid
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -68,6 +69,8 @@ def describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else f"{'-' if value < 0 else ''}Infinity"
     if isinstance(value, int | float):
         return f"the number {number_text(value)}"
     if isinstance(value, dt.date):

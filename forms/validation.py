@@ -7,13 +7,14 @@ nothing downstream reads jsonschema's text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, ValidationError, validators
 
 from forms.fields import EXPECTED, Field, FieldType
 from forms.json_schema import is_demanded
@@ -70,9 +71,24 @@ def is_iso_date(instance: object) -> bool:
     return True
 
 
+def _is_number(checker: TypeChecker, instance: object) -> bool:
+    """JSON's numbers: Python's parser also reads NaN and ±Infinity, which JSON does not have."""
+    if isinstance(instance, float) and not math.isfinite(instance):
+        return False
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "number"))
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
+)
+
+
 def build_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    """A draft 2020-12 validator for `schema` that really checks `format: date`."""
-    return Draft202012Validator(dict(schema), format_checker=FORMATS)
+    """A draft 2020-12 validator for `schema` that really checks `format: date` and takes only
+    finite numbers for `number`."""
+    validator: Draft202012Validator = _Validator(dict(schema), format_checker=FORMATS)
+    return validator
 
 
 def validate(form: Form, data: object) -> tuple[DataError, ...]:

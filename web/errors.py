@@ -117,6 +117,17 @@ class Problem:
         return body
 
 
+class NonFiniteNumberError(StarletteHTTPException):
+    """NaN or ±Infinity in a JSON request body, at `paths` (`web.api.json_body`): a 422.
+
+    An HTTP exception so that FastAPI's body reading passes it on, where any other exception
+    becomes a 400 "error parsing the body" without the paths."""
+
+    def __init__(self, paths: list[tuple[str | int, ...]]) -> None:
+        super().__init__(status_code=422, detail=f"{len(paths)} part(s) of the request are invalid")
+        self.paths = paths
+
+
 def problem_for(exc: Exception) -> Problem:
     """The problem an exception stands for; anything unknown is a 500."""
     if isinstance(exc, DiagnosticsError):
@@ -149,6 +160,13 @@ def problem_for(exc: Exception) -> Problem:
         return Problem(
             403, "csrf", "Form expired", "the form was stale; reload the page and try again"
         )
+    if isinstance(exc, NonFiniteNumberError):
+        message = "not a finite number: JSON has no NaN or Infinity"
+        errors = [
+            {"path": format_path(path) or "body", "message": message, "code": "finite_number"}
+            for path in exc.paths
+        ]
+        return Problem(422, "invalid-request", "Invalid request", exc.detail, errors=errors)
     if isinstance(exc, RequestValidationError):
         errors = [_request_error(e) for e in exc.errors()]
         return Problem(

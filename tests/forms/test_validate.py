@@ -183,3 +183,14 @@ def test_a_required_field_with_a_default_may_be_left_out() -> None:
     )
     assert forms.validate(form, {}) == ()
     assert forms.normalise(form, {}) == {"country": "CN"}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinity_are_not_numbers(value: float) -> None:
+    errors = forms.validate(FORM, {**VALID, "outstanding_balance": value, "usage": value})
+    assert [(e.path, e.code) for e in errors] == [
+        (("outstanding_balance",), "wrong-type"),
+        (("usage",), "wrong-type"),
+    ]
+    assert errors[0].message.startswith("Outstanding balance must be an amount (a number), found ")
+    assert errors[0].message.endswith(("found NaN", "found Infinity", "found -Infinity"))

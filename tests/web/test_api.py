@@ -4,14 +4,18 @@ pagination."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlmodel import select
 
 from engine.db import Database
+from engine.models import Event
 from tests.conftest import EXAMPLE_TEMPLATE
 from tests.web.conftest import HEALTHY, RISKY, TERMS, ApiClient
 
@@ -411,3 +415,29 @@ def test_propose_then_approve_changes_terms_and_closes(
     assert customer["open_cases"] == []
     # the case moved on: a late click is a conflict
     assert_problem(finance.post(f"{url}/approve", json={}), 409)
+
+
+# JSON has no NaN or Infinity; Python's parser takes the bare words, which must not reach the
+# store (PostgreSQL refuses them in json columns, SQLite would keep text no reader accepts).
+@pytest.mark.parametrize("word", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_422_with_their_paths_and_nothing_is_stored(
+    workspace: Database, admin_api: ApiClient, word: str
+) -> None:
+    data = json.dumps({**HEALTHY, "outstanding_balance": 0.5}).replace("0.5", word)
+    body = '{"department": "east", "terms": {"credit_limit": 1000}, "data": ' + data + "}"
+    headers = {"content-type": "application/json"}
+    response = admin_api.put("/api/v1/customers/C001", content=body, headers=headers)
+    problem = assert_problem(response, 422)
+    assert [e["path"] for e in problem["errors"]] == ["data.outstanding_balance"]
+    assert "finite number" in problem["errors"][0]["message"]
+    assert_problem(admin_api.get("/api/v1/customers/C001"), 404)
+
+    put_customer(admin_api, "C001", HEALTHY)
+    event = '{"kind": "note", "occurred_at": "2026-11-20", "payload": {"amounts": [1, %s]}}'
+    response = admin_api.post(
+        "/api/v1/customers/C001/events", content=event % word, headers=headers
+    )
+    problem = assert_problem(response, 422)
+    assert [e["path"] for e in problem["errors"]] == ["payload.amounts[1]"]
+    with workspace.transaction() as session:
+        assert session.exec(select(Event)).all() == []

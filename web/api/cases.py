@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Query
 
 from engine.cases import get_case, list_cases, take_action
 from engine.pagination import MAX_LIMIT
+from web.api.json_body import StrictJSONRoute
 from web.deps import CurrentUser, DbDep, NowDep, SettingsDep
 from web.schemas import CaseActionRequest, CasePage, CasePublic, CaseSummaryPublic
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
 
 CaseId = Annotated[int, Path(ge=1)]
 

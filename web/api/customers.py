@@ -10,6 +10,7 @@ from engine.customers import CustomerInput, get_customer, list_customers, upsert
 from engine.events import EventInput, record_event
 from engine.explanations import list_assessments
 from engine.pagination import MAX_LIMIT
+from web.api.json_body import StrictJSONRoute
 from web.deps import AdminUser, CurrentUser, DbDep, LanguageDep, NowDep, SettingsDep
 from web.schemas import (
     AssessmentPage,
@@ -23,7 +24,7 @@ from web.schemas import (
     EventRecordedPublic,
 )
 
-router = APIRouter(tags=["customers"])
+router = APIRouter(tags=["customers"], route_class=StrictJSONRoute)
 
 Ref = Annotated[str, Path(min_length=1, max_length=200, description="the customer's reference")]
 

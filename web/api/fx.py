@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine import specs
 from engine.fx import FxRateView, list_rates, set_rate
+from web.api.json_body import StrictJSONRoute
 from web.deps import AdminUser, CurrentUser, DbDep, NowDep, SettingsDep
 
-router = APIRouter(tags=["fx-rates"])
+router = APIRouter(tags=["fx-rates"], route_class=StrictJSONRoute)
 
 Currency = Annotated[
     str, Path(description="a currency code: three capital letters, such as USD", examples=["USD"])

@@ -9,10 +9,11 @@ from engine.clock import parse_time
 from engine.errors import InvalidRequestError
 from engine.scheduler import worker_name
 from engine.timers import sweep
+from web.api.json_body import StrictJSONRoute
 from web.deps import AdminUser, DbDep, NowDep, SettingsDep
 from web.schemas import HealthPublic, SweepPublic, SweepRequest
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=StrictJSONRoute)
 
 
 @router.get("/health", response_model=HealthPublic)

@@ -9,10 +9,11 @@ from pathlib import Path
 from fastapi import APIRouter, UploadFile
 
 from engine.templates import import_template
+from web.api.json_body import StrictJSONRoute
 from web.deps import AdminUser, DbDep, NowDep, SettingsDep
 from web.schemas import TemplateImportedPublic
 
-router = APIRouter(tags=["templates"])
+router = APIRouter(tags=["templates"], route_class=StrictJSONRoute)
 
 
 @router.post("/templates", status_code=201, response_model=TemplateImportedPublic)
