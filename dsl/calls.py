@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from dsl.catalog import phrase
 from dsl.functions import ALL_FUNCTIONS, SIGNATURES
-from dsl.names import closest
 from dsl.nodes import Attribute, Call, EventQuery, Expr, Group, Name
 from dsl.schema import FieldInfo, Schema, ValueType
+from dsl.spelling import closest
 
 if TYPE_CHECKING:
     from dsl.typecheck import ExpressionChecker, Scope

@@ -16,7 +16,7 @@ from typing import Any
 from dsl.catalog import ENGLISH_WORDING, Phrase, Wording, phrase
 from dsl.diagnostics import Diagnostic, Span
 from dsl.names import children as sub_expressions
-from dsl.names import closest, deepest, is_valid_name, walk
+from dsl.names import deepest, is_valid_name, walk
 from dsl.nodes import (
     AlertEffect,
     Compare,
@@ -39,6 +39,7 @@ from dsl.nodes import (
 )
 from dsl.ranges import EVERYTHING, Interval, conjuncts, constraint, declared
 from dsl.schema import Schema, ValueType
+from dsl.spelling import closest
 from dsl.tables import check_table, range_phrase
 from dsl.typecheck import ExpressionChecker, Scope
 

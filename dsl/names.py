@@ -1,4 +1,4 @@
-"""Small pure helpers about names: validity, "did you mean" suggestions, walking expressions.
+"""Small pure helpers about names: validity, walking expressions ("did you mean": `dsl.spelling`).
 
 Pure. `walk` is iterative so that it serves chains of any length.
 """
@@ -6,7 +6,7 @@ Pure. `walk` is iterative so that it serves chains of any length.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from dsl.nodes import (
     Arithmetic,
@@ -74,29 +74,3 @@ def deepest(node: Expr, levels: int) -> Expr:
             break
         node = max(below, key=lambda child: child.depth)
     return node
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment distance: insertions, deletions, substitutions, transpositions."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[len(b)]
-
-
-def closest(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate nearest `name` when it is close enough to be a likely typo, else None."""
-    limit = 1 if len(name) <= 4 else 2 if len(name) <= 8 else 3
-    best: tuple[int, str] | None = None
-    for candidate in sorted(set(candidates)):
-        distance = edit_distance(name.lower(), candidate.lower())
-        if distance <= limit and (best is None or distance < best[0]):
-            best = (distance, candidate)
-    return best[1] if best else None

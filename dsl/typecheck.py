@@ -14,7 +14,7 @@ from typing import Any
 
 from dsl.catalog import ENGLISH_WORDING, TYPE_WORDS, Phrase, Wording, phrase
 from dsl.diagnostics import Diagnostic, Span
-from dsl.names import closest, is_valid_name
+from dsl.names import is_valid_name
 from dsl.nodes import (
     Arithmetic,
     Attribute,
@@ -39,6 +39,7 @@ from dsl.nodes import (
     Text,
 )
 from dsl.schema import FieldInfo, Schema, ValueType
+from dsl.spelling import closest
 
 ANY = ValueType.ANY
 NUMERIC = frozenset({ValueType.NUMBER, ValueType.MONEY})

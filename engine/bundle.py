@@ -3,7 +3,8 @@
 Pure apart from reading the bundle's own files: no database, no clock, no settings. Every problem
 of every file is collected as a positioned diagnostic (file names relative to the bundle root, such
 as `rules/credit.rules`) and raised together as one `TemplateError`. The format is described in
-docs/templates.md.
+docs/templates.md; the files are read by engine.bundle_files, and template.yaml and the case
+files are checked against the JSON Schemas of engine.bundle_json_schema.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import csv
 import hashlib
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,177 +20,40 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
 
-from jsonschema import Draft202012Validator, ValidationError
-
 import dsl
 import forms
 import workflows
 from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, YamlList, YamlMap
 from dsl.diagnostics import error, has_errors
+from dsl.spelling import did_you_mean
 from engine import ruleset_schema
+from engine.bundle_files import (
+    MAX_FILE_BYTES,
+    TEMPLATE_FILE,
+    Files,
+    FileTooLargeError,
+    Folder,
+    decode,
+    is_safe,
+    open_zip,
+)
+from engine.bundle_json_schema import (
+    CASES_JSON_SCHEMA,
+    DEFAULT_CASE_AS_OF,
+    DEFAULT_CASES_FILE,
+    LANGUAGES,
+    TEMPLATE_JSON_SCHEMA,
+    schema_diagnostics,
+    start_span,
+)
 
 if TYPE_CHECKING:
     from forms import Form
     from workflows import Workflow
 
-TEMPLATE_FILE: Final = "template.yaml"
-DEFAULT_CASES_FILE: Final = "tests/cases.yaml"
 CUSTOMER_FORM: Final = "customer"
-LANGUAGES: Final = ("en", "zh")
-# A case without `as_of` is evaluated as of this date, so that it gives the same result every day.
-DEFAULT_CASE_AS_OF: Final = date(2026, 1, 1)
 # Columns of sample data besides the customer form's fields and the credit terms.
 IDENTITY_COLUMNS: Final = ("external_ref", "name", "department")
-# Keys of the design that a later version reads.
-FUTURE_KEYS: Final = frozenset({"schedules"})
-
-MAX_ZIP_BYTES: Final = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES: Final = 50 * 1024 * 1024
-MAX_FILE_BYTES: Final = 10 * 1024 * 1024
-MAX_ENTRIES: Final = 2_000
-
-_ID: Final = "^[a-z][a-z0-9_]*$"
-_LABEL: Final[dict[str, Any]] = {
-    "type": ["string", "object"],
-    "minLength": 1,
-    "propertyNames": {"enum": list(LANGUAGES)},
-    "additionalProperties": {"type": "string", "minLength": 1},
-    "minProperties": 1,
-}
-
-
-def _file_list(pattern: str, description: str) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "items": {"type": "string", "pattern": pattern},
-        "uniqueItems": True,
-        "description": description,
-    }
-
-
-TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "urn:riskdesk:schema:template",
-    "title": "riskdesk template bundle (template.yaml)",
-    "description": "The root file of a template bundle; paths are relative to it, with '/'.",
-    "type": "object",
-    "required": ["template", "version", "name", "base_currency", "roles", "forms", "rulesets"],
-    "additionalProperties": False,
-    "properties": {
-        "template": {"type": "string", "pattern": _ID, "description": "the template's key"},
-        "version": {
-            "type": "string",
-            "pattern": r"^\d+\.\d+\.\d+$",
-            "description": "the template's own version, such as 1.0.0",
-        },
-        "name": {**_LABEL, "description": "text, or language (en, zh) to text"},
-        "description": {**_LABEL, "description": "text, or language (en, zh) to text"},
-        "base_currency": {
-            "type": "string",
-            "pattern": "^[A-Z]{3}$",
-            "description": "the currency its money amounts are in; a workspace in another "
-            "base currency refuses the template",
-        },
-        "roles": {
-            "type": "array",
-            "items": {"type": "string", "pattern": _ID},
-            "minItems": 1,
-            "uniqueItems": True,
-            "description": "the roles its workflows use (admin is built in)",
-        },
-        "forms": {
-            **_file_list(r"\.ya?ml$", "form files; one of them defines the form 'customer'"),
-            "minItems": 1,
-        },
-        "rulesets": _file_list(r"\.rules$", "rules files, each naming its form"),
-        "workflows": _file_list(r"\.ya?ml$", "workflow files"),
-        "sample_data": _file_list(r"\.csv$", "sample customers, one CSV file each"),
-        "tests": _file_list(r"\.ya?ml$", f"test case files (default: {DEFAULT_CASES_FILE})"),
-    },
-}
-
-CASES_JSON_SCHEMA: Final[Mapping[str, Any]] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "urn:riskdesk:schema:template-cases",
-    "title": "riskdesk template test cases",
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["name", "record", "expected"],
-        "additionalProperties": False,
-        "properties": {
-            "name": {"type": "string", "minLength": 1},
-            "ruleset": {"type": "string", "description": "default: the customer form's ruleset"},
-            "as_of": {"description": f"evaluation date (default {DEFAULT_CASE_AS_OF})"},
-            "record": {"type": "object", "description": "customer fields and credit terms"},
-            "events": {
-                "type": "array",
-                "description": "the customer's events, each checked against its event form",
-                "items": {
-                    "type": "object",
-                    "required": ["kind", "occurred_at"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "kind": {"type": "string", "pattern": "^[^\\s]+$"},
-                        "occurred_at": {"description": "a date (2026-01-31) or an ISO 8601 time"},
-                        "payload": {"type": "object"},
-                    },
-                },
-            },
-            "expected": {
-                "type": "object",
-                "required": ["score", "tier", "fired"],
-                "additionalProperties": False,
-                "properties": {
-                    "score": {"type": "number"},
-                    "tier": {"type": "string", "minLength": 1},
-                    "fired": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
-                    "flags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
-                },
-            },
-        },
-    },
-}
-
-# What a value must be, by path in the document ("*" stands for any list index or mapping key).
-_EXPECTED: Final[Mapping[tuple[str, ...], str]] = {
-    ("template",): "a key in lower case: letters, digits and _, starting with a letter",
-    ("version",): "a version of three numbers such as 1.0.0",
-    ("name",): "a text, or a mapping of language (en, zh) to text",
-    ("name", "*"): "a text",
-    ("description",): "a text, or a mapping of language (en, zh) to text",
-    ("description", "*"): "a text",
-    ("base_currency",): "a three-letter currency code in capitals, such as CNY",
-    ("roles",): "a list of role names",
-    ("roles", "*"): "a role name: lower-case letters, digits and _, starting with a letter",
-    ("forms",): "a list of form files",
-    ("forms", "*"): "the path of a .yaml file in the bundle",
-    ("rulesets",): "a list of rules files",
-    ("rulesets", "*"): "the path of a .rules file in the bundle",
-    ("workflows",): "a list of workflow files",
-    ("workflows", "*"): "the path of a .yaml file in the bundle",
-    ("sample_data",): "a list of sample data files",
-    ("sample_data", "*"): "the path of a .csv file in the bundle",
-    ("tests",): "a list of test case files",
-    ("tests", "*"): "the path of a .yaml file in the bundle",
-    (): "a list of cases",
-    ("*",): "a case: a mapping with name, record and expected",
-    ("*", "name"): "a text",
-    ("*", "ruleset"): "the id of a ruleset of the bundle",
-    ("*", "record"): "a mapping of field name to value",
-    ("*", "events"): "a list of events",
-    ("*", "events", "*"): "an event: a mapping with kind, occurred_at and payload",
-    ("*", "events", "*", "kind"): "an event kind, such as lawsuit",
-    ("*", "events", "*", "occurred_at"): "a date such as 2026-01-31, or an ISO 8601 time",
-    ("*", "events", "*", "payload"): "a mapping of field name to value",
-    ("*", "expected"): "a mapping with score, tier and fired",
-    ("*", "expected", "score"): "a number",
-    ("*", "expected", "tier"): "a tier name",
-    ("*", "expected", "fired"): "a list of rule ids, each once",
-    ("*", "expected", "fired", "*"): "a rule id",
-    ("*", "expected", "flags"): "a list of flag names, each once",
-    ("*", "expected", "flags", "*"): "a flag name",
-}
 
 
 class TemplateError(DiagnosticsError):
@@ -332,7 +195,7 @@ def check_path(path: str | Path, *, base_currency: str | None = None) -> CheckRe
     path = Path(path)
     if path.is_file() and path.suffix == ".rules":
         try:
-            source = _decode(path.read_bytes())
+            source = decode(path.read_bytes())
         except (OSError, UnicodeDecodeError) as exc:
             return CheckResult((error("unreadable", f"cannot read {path}: {exc}", None),), {})
         filename = str(path)
@@ -350,298 +213,6 @@ def check_path(path: str | Path, *, base_currency: str | None = None) -> CheckRe
     return CheckResult(diagnostics, sources)
 
 
-# --- the bundle's files ------------------------------------------------------------------------
-
-
-class _FileTooLarge(Exception):
-    pass
-
-
-class _Files:
-    """The files of a bundle by path relative to its root; `read` gives None for an absent one."""
-
-    def read(self, name: str) -> bytes | None:
-        raise NotImplementedError
-
-
-class _Folder(_Files):
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-
-    def read(self, name: str) -> bytes | None:
-        path = (self.root / name).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
-            return None  # a symlink out of the bundle counts as absent
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise _FileTooLarge(name)
-        return path.read_bytes()
-
-
-class _Archive(_Files):
-    def __init__(self, members: Mapping[str, bytes]) -> None:
-        self.members = members
-
-    def read(self, name: str) -> bytes | None:
-        return self.members.get(name)
-
-
-def _is_safe(name: str) -> bool:
-    """A relative path with '/' between folders that stays inside the bundle."""
-    if not name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        return False
-    return all(part not in ("", ".", "..") for part in name.rstrip("/").split("/"))
-
-
-def _is_ignored(name: str) -> bool:
-    """Files that archivers add on their own."""
-    parts = name.split("/")
-    return parts[0] == "__MACOSX" or parts[-1] in (".DS_Store", "Thumbs.db")
-
-
-def _open_zip(path: Path) -> tuple[_Archive | None, list[Diagnostic]]:
-    """The members of a .zip bundle below its root; refuses unsafe or oversized archives."""
-    if path.stat().st_size > MAX_ZIP_BYTES:
-        message = f"the bundle is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"
-        return None, [error("bundle-too-large", message, None)]
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        return None, [error("not-a-zip", f"{path.name} is not a readable .zip file: {exc}", None)]
-    with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir() and not _is_ignored(i.filename)]
-        unsafe = [
-            i.filename
-            for i in infos
-            if not _is_safe(i.filename) or (i.external_attr >> 16) & 0o170000 == 0o120000
-        ]
-        if unsafe:
-            return None, [
-                error(
-                    "unsafe-path",
-                    f"the zip holds '{name}', which is not a plain path inside the bundle",
-                    None,
-                    hint="rebuild the zip from the bundle folder",
-                )
-                for name in unsafe
-            ]
-        if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-            message = (
-                f"the bundle unpacks to more than {MAX_ENTRIES} files or "
-                f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB"
-            )
-            return None, [error("bundle-too-large", message, None)]
-        names = {i.filename for i in infos}
-        prefix = _zip_root(names)
-        if prefix is None:
-            message = f"the zip has no {TEMPLATE_FILE} at its root or inside one top-level folder"
-            return None, [error("no-template-file", message, None)]
-        try:
-            members = {
-                i.filename[len(prefix) :]: archive.read(i)
-                for i in infos
-                if i.filename.startswith(prefix)
-            }
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            return None, [error("not-a-zip", f"{path.name} cannot be unpacked: {exc}", None)]
-    return _Archive(members), []
-
-
-def _zip_root(names: set[str]) -> str | None:
-    """'' when template.yaml is at the root, 'top/' when it is in the zip's one top folder."""
-    if TEMPLATE_FILE in names:
-        return ""
-    tops = {name.split("/", 1)[0] for name in names}
-    if len(tops) == 1 and all("/" in name for name in names):
-        prefix = f"{next(iter(tops))}/"
-        if prefix + TEMPLATE_FILE in names:
-            return prefix
-    return None
-
-
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8-sig")
-
-
-# --- positions and messages -----------------------------------------------------------------
-
-
-def _suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate a typo away from `name`, if any."""
-    best: tuple[int, str] | None = None
-    limit = max(1, len(name) // 3)
-    for candidate in candidates:
-        distance = _distance(name.lower(), candidate.lower())
-        if distance <= limit and (best is None or distance < best[0]):
-            best = (distance, candidate)
-    return best[1] if best else None
-
-
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
-
-
-def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    close = _suggest(name, candidates)
-    return f"; did you mean '{close}'?" if close else ""
-
-
-def _found(value: Any) -> str:
-    """A value in words, as the author wrote it."""
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, date):
-        return f"the date {value.isoformat()}"
-    return f"'{value}'"
-
-
-def _node(document: Any, path: Iterable[Any]) -> tuple[Any, Any, Any]:
-    """The container holding the value at `path`, the last key or index, and the value."""
-    parent: Any = None
-    last: Any = None
-    node = document
-    for step in path:
-        parent, last = node, step
-        node = node[step]
-    return parent, last, node
-
-
-def _value_span(document: Any, path: list[Any], filename: str) -> Span:
-    parent, last, node = _node(document, path)
-    if isinstance(parent, YamlMap):
-        return parent.value_span(last)
-    if isinstance(parent, YamlList):
-        return parent.item_span(last)
-    return _start(node, filename)
-
-
-def _start(node: Any, filename: str) -> Span:
-    """A one-character span at the start of a mapping or list (or of the file)."""
-    span = getattr(node, "span", None)
-    if span is None:
-        return Span.point(filename, 1, 1)
-    return Span.point(filename, span.line, span.column)
-
-
-def _where(path: list[Any]) -> str:
-    """A document path in words: 'version', item 2 of 'forms', 'expected.score' of case 3."""
-    if path and isinstance(path[0], int):
-        case = f"case {path[0] + 1}"
-        rest = path[1:]
-        return case if not rest else f"{_where(rest)} of {case}"
-    if path and isinstance(path[-1], int):
-        return f"item {path[-1] + 1} of '{'.'.join(map(str, path[:-1]))}'"
-    return f"'{'.'.join(map(str, path))}'" if path else "the file"
-
-
-def _pattern(path: list[Any], document: Any) -> tuple[str, ...]:
-    keys: list[str] = []
-    node = document
-    for step in path:
-        is_label_key = isinstance(node, Mapping) and keys and keys[-1] in ("name", "description")
-        keys.append("*" if isinstance(step, int) or is_label_key else str(step))
-        node = node[step]
-    return tuple(keys)
-
-
-def _schema_diagnostics(
-    document: Any, schema: Mapping[str, Any], filename: str
-) -> list[Diagnostic]:
-    """The JSON Schema errors of `document`, each positioned at the offending key or value."""
-    found: dict[tuple[Any, ...], Diagnostic] = {}
-    for problem in Draft202012Validator(schema).iter_errors(document):
-        for key, diagnostic in _from_schema_error(problem, document, filename):
-            found.setdefault(key, diagnostic)
-    spans = sorted(found.values(), key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
-    return spans
-
-
-def _from_schema_error(
-    problem: ValidationError, document: Any, filename: str
-) -> list[tuple[tuple[Any, ...], Diagnostic]]:
-    path = list(problem.absolute_path)
-    instance = problem.instance
-    kind = problem.validator
-    if kind == "required":
-        return [
-            (
-                ("required", *path, name),
-                error(
-                    "missing-key",
-                    f"{_where(path)} lacks the required key '{name}'"
-                    if path
-                    else f"the required key '{name}' is missing",
-                    _start(instance, filename),
-                ),
-            )
-            for name in problem.validator_value
-            if name not in instance
-        ]
-    if kind == "additionalProperties" and isinstance(instance, YamlMap):
-        known = problem.schema.get("properties", {})
-        result = []
-        for name in instance:
-            if name in known:
-                continue
-            if name in FUTURE_KEYS and not path:
-                diagnostic = error(
-                    "not-supported-yet",
-                    f"'{name}' is read by a later version of riskdesk",
-                    instance.key_span(name),
-                    hint=f"remove '{name}' from {filename}",
-                )
-            else:
-                where = f" in {_where(path)}" if path else ""
-                diagnostic = error(
-                    "unknown-key",
-                    f"unknown key '{name}'{where}{_did_you_mean(str(name), known)}",
-                    instance.key_span(name),
-                )
-            result.append((("key", *path, name), diagnostic))
-        return result
-    if kind == "enum" and "propertyNames" in problem.schema_path:
-        parent = _node(document, path)[2]
-        span = parent.key_span(instance) if isinstance(parent, YamlMap) else None
-        message = f"unknown language '{instance}' in {_where(path)}; use en or zh"
-        return [(("language", *path, instance), error("unknown-language", message, span))]
-    if kind == "uniqueItems" and isinstance(instance, YamlList):
-        result = []
-        for index, item in enumerate(instance):
-            if item in instance[:index]:
-                message = f"{_found(item)} is listed twice in {_where(path)}"
-                result.append(
-                    (
-                        ("unique", *path, index),
-                        error("duplicate", message, instance.item_span(index)),
-                    )
-                )
-        return result
-    expected = _EXPECTED.get(_pattern(path, document))
-    if kind in ("minItems", "minProperties", "minLength") and not instance:
-        message = f"{_where(path)} must not be empty"
-    elif expected is None:
-        message = f"{_where(path)}: {problem.message}"
-    else:
-        message = f"{_where(path)} must be {expected}; found {_found(instance)}"
-    code = "wrong-type" if kind in ("type", "minItems", "minProperties") else "bad-value"
-    return [(("value", *path), error(code, message, _value_span(document, path, filename)))]
-
-
 # --- reading and checking ----------------------------------------------------------------------
 
 
@@ -649,10 +220,10 @@ def _read_bundle(
     path: Path, *, base_currency: str | None
 ) -> tuple[Bundle | None, tuple[Diagnostic, ...], Mapping[str, str]]:
     if path.is_dir():
-        files: _Files = _Folder(path)
+        files: Files = Folder(path)
     else:
         try:
-            archive, problems = _open_zip(path)
+            archive, problems = open_zip(path)
         except OSError as exc:
             return None, (error("unreadable", f"cannot read {path}: {exc}", None),), {}
         if archive is None:
@@ -674,7 +245,7 @@ def _label(value: Any) -> Mapping[str, str]:
 class _BundleReader:
     """Reads one bundle, collecting diagnostics instead of stopping at the first."""
 
-    def __init__(self, files: _Files) -> None:
+    def __init__(self, files: Files) -> None:
         self.files = files
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -688,14 +259,14 @@ class _BundleReader:
 
     def text(self, name: str, span: Span | None) -> str | None:
         """The text of a file of the bundle; reports why when it cannot be read."""
-        if not _is_safe(name):
+        if not is_safe(name):
             message = f"'{name}' is not a path inside the bundle"
             hint = "write paths relative to template.yaml, with '/' between folders"
             self.report([error("bad-path", message, span, hint=hint)])
             return None
         try:
             data = self.files.read(name)
-        except _FileTooLarge:
+        except FileTooLargeError:
             message = f"'{name}' is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
             self.report([error("file-too-large", message, span)])
             return None
@@ -703,7 +274,7 @@ class _BundleReader:
             self.report([error("missing-file", f"'{name}' is not in the bundle", span)])
             return None
         try:
-            text = _decode(data)
+            text = decode(data)
         except UnicodeDecodeError:
             self.report([error("not-utf8", f"'{name}' is not UTF-8 text", span)])
             return None
@@ -713,7 +284,7 @@ class _BundleReader:
     def has_file(self, name: str) -> bool:
         try:
             return self.files.read(name) is not None
-        except _FileTooLarge:
+        except FileTooLargeError:
             return True  # reading it reports the size
 
     def read(self, *, base_currency: str | None) -> Bundle | None:
@@ -729,9 +300,9 @@ class _BundleReader:
             message = (
                 f"{TEMPLATE_FILE} must be a mapping of keys (template, version, ...) to values"
             )
-            self.report([error("wrong-type", message, _start(document, TEMPLATE_FILE))])
+            self.report([error("wrong-type", message, start_span(document, TEMPLATE_FILE))])
             return None
-        self.report(_schema_diagnostics(document, TEMPLATE_JSON_SCHEMA, TEMPLATE_FILE))
+        self.report(schema_diagnostics(document, TEMPLATE_JSON_SCHEMA, TEMPLATE_FILE))
         template = _Template(document)
         if base_currency is not None and template.base_currency not in (None, base_currency):
             self.report(
@@ -858,7 +429,7 @@ class _BundleReader:
             if form_defs.complete:
                 message = (
                     f"the ruleset is written for the form '{form_name}', which the bundle does "
-                    f"not define{_did_you_mean(form_name, form_defs.by_key)}"
+                    f"not define{did_you_mean(form_name, form_defs.by_key)}"
                 )
                 self.report([error("unknown-form", message, span)])
             return None
@@ -927,7 +498,7 @@ class _BundleReader:
             except DiagnosticsError as exc:
                 self.report(exc.diagnostics)
                 continue
-            problems = _schema_diagnostics(document, CASES_JSON_SCHEMA, name)
+            problems = schema_diagnostics(document, CASES_JSON_SCHEMA, name)
             self.report(problems)
             if problems:
                 continue
@@ -941,7 +512,7 @@ class _BundleReader:
                 if case.ruleset and case.ruleset not in by_id and all_compiled:
                     message = (
                         f"case '{case.name}' names the ruleset '{case.ruleset}', which the "
-                        f"bundle does not define{_did_you_mean(case.ruleset, by_id)}"
+                        f"bundle does not define{did_you_mean(case.ruleset, by_id)}"
                     )
                     self.report([error("unknown-ruleset", message, item.value_span("ruleset"))])
                 if ruleset is not None:
@@ -972,7 +543,7 @@ class _BundleReader:
                 if field not in schema and field not in IDENTITY_COLUMNS:
                     message = (
                         f"case '{name}' sets the unknown field '{field}'"
-                        f"{_did_you_mean(str(field), schema)}"
+                        f"{did_you_mean(str(field), schema)}"
                     )
                     self.report([error("unknown-field", message, record.key_span(field))])
         events = self.read_case_events(name, item.get("events"), event_forms)
@@ -1019,7 +590,7 @@ class _BundleReader:
             if event_forms is not None and form is None:
                 message = (
                     f"{where} is of the kind '{kind}', which no event form of the bundle "
-                    f"defines{_did_you_mean(kind, event_forms)}"
+                    f"defines{did_you_mean(kind, event_forms)}"
                 )
                 problems.append(error("unknown-event-kind", message, event.value_span("kind")))
                 continue
@@ -1143,7 +714,7 @@ def _check_csv(text: str, filename: str, schema: Schema | None) -> list[Diagnost
             if column not in known:
                 start = first_line.find(column) + 1 or 1
                 span = Span(filename, 1, start, 1, start + max(len(column), 1))
-                message = f"unknown column '{column}'{_did_you_mean(column, known)}"
+                message = f"unknown column '{column}'{did_you_mean(column, known)}"
                 diagnostics.append(error("unknown-column", message, span))
     if "external_ref" not in header:
         message = "the header has no 'external_ref' column (each customer's reference)"

@@ -13,8 +13,9 @@ from typing import Any
 
 from dsl import Diagnostic, Span, YamlList, YamlMap, is_reserved_word
 from dsl.diagnostics import error
+from dsl.spelling import describe, did_you_mean, number_text, suggest
 from forms.fields import EXPECTED, LANGUAGES, Field, FieldType, Scalar
-from forms.reading import describe, did_you_mean, is_number, is_valid_name, number_text, suggest
+from forms.reading import is_number, is_valid_name
 from forms.terms import TERMS_FIELDS
 from forms.validation import is_iso_date
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from dsl import Diagnostic, DiagnosticsError, Span, YamlList, YamlMap, load_yaml
 from dsl.diagnostics import has_errors
+from dsl.spelling import describe
 from forms.field_reader import FieldReader
 from forms.fields import LANGUAGES, Field
 from forms.form import Form, FormError
-from forms.reading import describe
 
 TOP_KEYS = ("form", "label", "description", "fields")
 

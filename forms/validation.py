@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, ValidationError, validators
 
+from dsl.spelling import describe, did_you_mean, number_text
 from forms.fields import EXPECTED, Field, FieldType
 from forms.json_schema import is_demanded
-from forms.reading import describe, did_you_mean, number_text
 
 if TYPE_CHECKING:
     from forms.form import Form

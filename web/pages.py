@@ -110,7 +110,8 @@ def login_page(
         return RedirectResponse(_safe_next(next), status_code=303)
     session = session or new_session()
     request.state.csrf_token = session.csrf_token
-    response = render(request, "login.html", {"next": _safe_next(next), "error": None})
+    context = {"next": _safe_next(next), "error": None, "username": ""}
+    response = render(request, "login.html", context)
     _set_session(response, session, settings)
     return response
 
@@ -134,7 +135,11 @@ def login(
         return render(
             request,
             "login.html",
-            {"next": _safe_next(next), "error": "Unknown user name or wrong password."},
+            {
+                "next": _safe_next(next),
+                "error": "Unknown user name or wrong password.",
+                "username": username,
+            },
             status_code=401,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)

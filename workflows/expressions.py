@@ -13,8 +13,8 @@ from typing import Any
 import dsl
 from dsl import Diagnostic, DiagnosticsError, FieldInfo, Schema, Span, ValueType, YamlMap
 from dsl.diagnostics import error
+from dsl.spelling import describe
 from workflows.model import Guard
-from workflows.reading import describe
 
 ASSESSMENT = FieldInfo(
     ValueType.RECORD,

@@ -16,13 +16,13 @@ from typing import Any
 import dsl
 from dsl import Diagnostic, DiagnosticsError, Schema, Span, ValueType, YamlMap
 from dsl.diagnostics import error, has_errors
+from dsl.spelling import did_you_mean
 from workflows.errors import WorkflowError
 from workflows.expressions import compile_at, guard_schema, terms_schema
 from workflows.graph import check_graph
 from workflows.model import Trigger, TriggerKind, Workflow
 from workflows.reading import (
     check_keys,
-    did_you_mean,
     expect_identifier,
     expect_map,
     expect_text,

@@ -6,63 +6,12 @@ loader collects every problem of a file at once.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from dsl import Diagnostic, Span, YamlList, YamlMap
 from dsl.diagnostics import error
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate closest to `name`, when it is close (a typo away); otherwise None."""
-    best: tuple[int, str] | None = None
-    limit = max(1, len(name) // 3)
-    for candidate in candidates:
-        distance = _edit_distance(name.lower(), candidate.lower())
-        if len(name) >= 4 and candidate.lower().startswith(name.lower()):
-            distance = min(distance, limit)  # a name cut short: `payment_terms`
-        if distance <= limit and (best is None or distance < best[0]):
-            best = (distance, candidate)
-    return best[1] if best else None
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance counting a swap of two neighbours as one edit."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[len(b)]
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """`; did you mean 'x'?` when a candidate is close, else the empty string."""
-    close = suggest(name, candidates)
-    return f"; did you mean '{close}'?" if close else ""
-
-
-def describe(value: Any) -> str:
-    """A value as the author wrote it, in words: `a list`, `the text 'x'`, `the number 3`."""
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, dt.date):
-        return f"the date {value.isoformat()}"
-    return f"the text '{value}'"
+from dsl.spelling import describe, did_you_mean, suggest
 
 
 def is_identifier(value: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from dsl import Diagnostic, Schema, Span, ValueType, YamlMap
 from dsl.diagnostics import error, warning
+from dsl.spelling import describe, did_you_mean
 from workflows.durations import DURATION_FORMS, parse_duration
 from workflows.expressions import compile_at
 from workflows.graph import StepShape
@@ -28,8 +29,6 @@ from workflows.model import (
 )
 from workflows.reading import (
     check_keys,
-    describe,
-    did_you_mean,
     expect_identifier,
     expect_list,
     expect_map,

@@ -181,7 +181,7 @@ the number 1.0
     4 | version: 1.0
       |          ^^^
 template.yaml:9:16: error: 'base_currency' must be a three-letter currency code in capitals, \
-such as CNY; found 'cny'
+such as CNY; found the text 'cny'
     9 | base_currency: cny
       |                ^^^
 template.yaml:10:1: error: 'schedules' is read by a later version of riskdesk
@@ -380,14 +380,14 @@ def test_a_zip_with_path_traversal_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_oversize_zip_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.bundle
+    import engine.bundle_files
 
     archive = zip_folder(EXAMPLE_TEMPLATE, tmp_path / "bundle.zip", top=None)
-    monkeypatch.setattr(engine.bundle, "MAX_UNPACKED_BYTES", 1_000)
+    monkeypatch.setattr(engine.bundle_files, "MAX_UNPACKED_BYTES", 1_000)
     with pytest.raises(TemplateError) as raised:
         load_bundle(archive)
     assert [d.code for d in raised.value.diagnostics] == ["bundle-too-large"]
-    monkeypatch.setattr(engine.bundle, "MAX_ZIP_BYTES", 100)
+    monkeypatch.setattr(engine.bundle_files, "MAX_ZIP_BYTES", 100)
     assert [d.code for d in check_path(archive).diagnostics] == ["bundle-too-large"]
 
 

@@ -41,6 +41,9 @@ def test_a_wrong_password_shows_the_login_page_again(database: Database, pages: 
     assert response.status_code == 401
     assert response.template.name == "login.html"  # type: ignore[attr-defined]
     assert "wrong password" in response.context["error"]  # type: ignore[attr-defined]
+    # the user name is kept, the password is not
+    assert 'name="username" value="sam"' in response.text
+    assert "wrong" not in response.text.split('name="password"')[1].split(">")[0]
 
 
 def test_login_goes_to_the_page_asked_for_and_only_on_this_site(

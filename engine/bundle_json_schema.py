@@ -1,0 +1,295 @@
+"""The JSON Schemas of a bundle's template.yaml and test case files, and their errors as
+diagnostics positioned at the offending key or value, in the author's words. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Final
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from dsl import Diagnostic, Span, YamlList, YamlMap
+from dsl.diagnostics import error
+from dsl.spelling import describe, did_you_mean
+
+DEFAULT_CASES_FILE: Final = "tests/cases.yaml"
+LANGUAGES: Final = ("en", "zh")
+# A case without `as_of` is evaluated as of this date, so that it gives the same result every day.
+DEFAULT_CASE_AS_OF: Final = date(2026, 1, 1)
+# Keys of the design that a later version reads.
+FUTURE_KEYS: Final = frozenset({"schedules"})
+
+_ID: Final = "^[a-z][a-z0-9_]*$"
+_LABEL: Final[dict[str, Any]] = {
+    "type": ["string", "object"],
+    "minLength": 1,
+    "propertyNames": {"enum": list(LANGUAGES)},
+    "additionalProperties": {"type": "string", "minLength": 1},
+    "minProperties": 1,
+}
+
+
+def _file_list(pattern: str, description: str) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "string", "pattern": pattern},
+        "uniqueItems": True,
+        "description": description,
+    }
+
+
+TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:riskdesk:schema:template",
+    "title": "riskdesk template bundle (template.yaml)",
+    "description": "The root file of a template bundle; paths are relative to it, with '/'.",
+    "type": "object",
+    "required": ["template", "version", "name", "base_currency", "roles", "forms", "rulesets"],
+    "additionalProperties": False,
+    "properties": {
+        "template": {"type": "string", "pattern": _ID, "description": "the template's key"},
+        "version": {
+            "type": "string",
+            "pattern": r"^\d+\.\d+\.\d+$",
+            "description": "the template's own version, such as 1.0.0",
+        },
+        "name": {**_LABEL, "description": "text, or language (en, zh) to text"},
+        "description": {**_LABEL, "description": "text, or language (en, zh) to text"},
+        "base_currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "the currency its money amounts are in; a workspace in another "
+            "base currency refuses the template",
+        },
+        "roles": {
+            "type": "array",
+            "items": {"type": "string", "pattern": _ID},
+            "minItems": 1,
+            "uniqueItems": True,
+            "description": "the roles its workflows use (admin is built in)",
+        },
+        "forms": {
+            **_file_list(r"\.ya?ml$", "form files; one of them defines the form 'customer'"),
+            "minItems": 1,
+        },
+        "rulesets": _file_list(r"\.rules$", "rules files, each naming its form"),
+        "workflows": _file_list(r"\.ya?ml$", "workflow files"),
+        "sample_data": _file_list(r"\.csv$", "sample customers, one CSV file each"),
+        "tests": _file_list(r"\.ya?ml$", f"test case files (default: {DEFAULT_CASES_FILE})"),
+    },
+}
+
+CASES_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:riskdesk:schema:template-cases",
+    "title": "riskdesk template test cases",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["name", "record", "expected"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "ruleset": {"type": "string", "description": "default: the customer form's ruleset"},
+            "as_of": {"description": f"evaluation date (default {DEFAULT_CASE_AS_OF})"},
+            "record": {"type": "object", "description": "customer fields and credit terms"},
+            "events": {
+                "type": "array",
+                "description": "the customer's events, each checked against its event form",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "occurred_at"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "kind": {"type": "string", "pattern": "^[^\\s]+$"},
+                        "occurred_at": {"description": "a date (2026-01-31) or an ISO 8601 time"},
+                        "payload": {"type": "object"},
+                    },
+                },
+            },
+            "expected": {
+                "type": "object",
+                "required": ["score", "tier", "fired"],
+                "additionalProperties": False,
+                "properties": {
+                    "score": {"type": "number"},
+                    "tier": {"type": "string", "minLength": 1},
+                    "fired": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                    "flags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                },
+            },
+        },
+    },
+}
+
+# What a value must be, by path in the document ("*" stands for any list index or mapping key).
+_EXPECTED: Final[Mapping[tuple[str, ...], str]] = {
+    ("template",): "a key in lower case: letters, digits and _, starting with a letter",
+    ("version",): "a version of three numbers such as 1.0.0",
+    ("name",): "a text, or a mapping of language (en, zh) to text",
+    ("name", "*"): "a text",
+    ("description",): "a text, or a mapping of language (en, zh) to text",
+    ("description", "*"): "a text",
+    ("base_currency",): "a three-letter currency code in capitals, such as CNY",
+    ("roles",): "a list of role names",
+    ("roles", "*"): "a role name: lower-case letters, digits and _, starting with a letter",
+    ("forms",): "a list of form files",
+    ("forms", "*"): "the path of a .yaml file in the bundle",
+    ("rulesets",): "a list of rules files",
+    ("rulesets", "*"): "the path of a .rules file in the bundle",
+    ("workflows",): "a list of workflow files",
+    ("workflows", "*"): "the path of a .yaml file in the bundle",
+    ("sample_data",): "a list of sample data files",
+    ("sample_data", "*"): "the path of a .csv file in the bundle",
+    ("tests",): "a list of test case files",
+    ("tests", "*"): "the path of a .yaml file in the bundle",
+    (): "a list of cases",
+    ("*",): "a case: a mapping with name, record and expected",
+    ("*", "name"): "a text",
+    ("*", "ruleset"): "the id of a ruleset of the bundle",
+    ("*", "record"): "a mapping of field name to value",
+    ("*", "events"): "a list of events",
+    ("*", "events", "*"): "an event: a mapping with kind, occurred_at and payload",
+    ("*", "events", "*", "kind"): "an event kind, such as lawsuit",
+    ("*", "events", "*", "occurred_at"): "a date such as 2026-01-31, or an ISO 8601 time",
+    ("*", "events", "*", "payload"): "a mapping of field name to value",
+    ("*", "expected"): "a mapping with score, tier and fired",
+    ("*", "expected", "score"): "a number",
+    ("*", "expected", "tier"): "a tier name",
+    ("*", "expected", "fired"): "a list of rule ids, each once",
+    ("*", "expected", "fired", "*"): "a rule id",
+    ("*", "expected", "flags"): "a list of flag names, each once",
+    ("*", "expected", "flags", "*"): "a flag name",
+}
+
+
+def _node(document: Any, path: Iterable[Any]) -> tuple[Any, Any, Any]:
+    """The container holding the value at `path`, the last key or index, and the value."""
+    parent: Any = None
+    last: Any = None
+    node = document
+    for step in path:
+        parent, last = node, step
+        node = node[step]
+    return parent, last, node
+
+
+def _value_span(document: Any, path: list[Any], filename: str) -> Span:
+    parent, last, node = _node(document, path)
+    if isinstance(parent, YamlMap):
+        return parent.value_span(last)
+    if isinstance(parent, YamlList):
+        return parent.item_span(last)
+    return start_span(node, filename)
+
+
+def start_span(node: Any, filename: str) -> Span:
+    """A one-character span at the start of a mapping or list (or of the file)."""
+    span = getattr(node, "span", None)
+    if span is None:
+        return Span.point(filename, 1, 1)
+    return Span.point(filename, span.line, span.column)
+
+
+def _where(path: list[Any]) -> str:
+    """A document path in words: 'version', item 2 of 'forms', 'expected.score' of case 3."""
+    if path and isinstance(path[0], int):
+        case = f"case {path[0] + 1}"
+        rest = path[1:]
+        return case if not rest else f"{_where(rest)} of {case}"
+    if path and isinstance(path[-1], int):
+        return f"item {path[-1] + 1} of '{'.'.join(map(str, path[:-1]))}'"
+    return f"'{'.'.join(map(str, path))}'" if path else "the file"
+
+
+def _pattern(path: list[Any], document: Any) -> tuple[str, ...]:
+    keys: list[str] = []
+    node = document
+    for step in path:
+        is_label_key = isinstance(node, Mapping) and keys and keys[-1] in ("name", "description")
+        keys.append("*" if isinstance(step, int) or is_label_key else str(step))
+        node = node[step]
+    return tuple(keys)
+
+
+def schema_diagnostics(document: Any, schema: Mapping[str, Any], filename: str) -> list[Diagnostic]:
+    """The JSON Schema errors of `document`, each positioned at the offending key or value."""
+    found: dict[tuple[Any, ...], Diagnostic] = {}
+    for problem in Draft202012Validator(schema).iter_errors(document):
+        for key, diagnostic in _from_schema_error(problem, document, filename):
+            found.setdefault(key, diagnostic)
+    spans = sorted(found.values(), key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    return spans
+
+
+def _from_schema_error(
+    problem: ValidationError, document: Any, filename: str
+) -> list[tuple[tuple[Any, ...], Diagnostic]]:
+    path = list(problem.absolute_path)
+    instance = problem.instance
+    kind = problem.validator
+    if kind == "required":
+        return [
+            (
+                ("required", *path, name),
+                error(
+                    "missing-key",
+                    f"{_where(path)} lacks the required key '{name}'"
+                    if path
+                    else f"the required key '{name}' is missing",
+                    start_span(instance, filename),
+                ),
+            )
+            for name in problem.validator_value
+            if name not in instance
+        ]
+    if kind == "additionalProperties" and isinstance(instance, YamlMap):
+        known = problem.schema.get("properties", {})
+        result = []
+        for name in instance:
+            if name in known:
+                continue
+            if name in FUTURE_KEYS and not path:
+                diagnostic = error(
+                    "not-supported-yet",
+                    f"'{name}' is read by a later version of riskdesk",
+                    instance.key_span(name),
+                    hint=f"remove '{name}' from {filename}",
+                )
+            else:
+                where = f" in {_where(path)}" if path else ""
+                diagnostic = error(
+                    "unknown-key",
+                    f"unknown key '{name}'{where}{did_you_mean(str(name), known)}",
+                    instance.key_span(name),
+                )
+            result.append((("key", *path, name), diagnostic))
+        return result
+    if kind == "enum" and "propertyNames" in problem.schema_path:
+        parent = _node(document, path)[2]
+        span = parent.key_span(instance) if isinstance(parent, YamlMap) else None
+        message = f"unknown language '{instance}' in {_where(path)}; use en or zh"
+        return [(("language", *path, instance), error("unknown-language", message, span))]
+    if kind == "uniqueItems" and isinstance(instance, YamlList):
+        result = []
+        for index, item in enumerate(instance):
+            if item in instance[:index]:
+                message = f"{describe(item)} is listed twice in {_where(path)}"
+                result.append(
+                    (
+                        ("unique", *path, index),
+                        error("duplicate", message, instance.item_span(index)),
+                    )
+                )
+        return result
+    expected = _EXPECTED.get(_pattern(path, document))
+    if kind in ("minItems", "minProperties", "minLength") and not instance:
+        message = f"{_where(path)} must not be empty"
+    elif expected is None:
+        message = f"{_where(path)}: {problem.message}"
+    else:
+        message = f"{_where(path)} must be {expected}; found {describe(instance)}"
+    code = "wrong-type" if kind in ("type", "minItems", "minProperties") else "bad-value"
+    return [(("value", *path), error(code, message, _value_span(document, path, filename)))]
