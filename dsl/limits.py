@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from lark import Token
 
+from dsl.catalog import diagnostic
 from dsl.check import MAX_NESTING
-from dsl.diagnostics import Diagnostic, Span, error
+from dsl.diagnostics import Diagnostic, Span
 from dsl.nodes import Rule, Ruleset, Table
 from dsl.transform import token_span
 
@@ -34,39 +35,13 @@ __all__ = [
     "tree_problems",
 ]
 
-# Both languages here: these messages are composed while parsing, before `dsl.messages.localise`
-# runs on the checker's diagnostics.
-_MESSAGES = {
-    "too-large": (
-        "this text is larger than {limit} KiB; split it into several rulesets",
-        "文本超过 {limit} KiB；请拆分为多个规则集",
-    ),
-    "text-too-long": (
-        "this text is longer than {limit} characters",
-        "文本长度超过 {limit} 个字符",
-    ),
-    "name-too-long": (
-        "this name is longer than {limit} characters",
-        "名称长度超过 {limit} 个字符",
-    ),
-    "number-too-long": (
-        "this number is longer than {limit} characters",
-        "数字长度超过 {limit} 个字符",
-    ),
-    "too-many-rules": (
-        "this ruleset has more than {limit} rules and tables; split it into several rulesets",
-        "规则集中的规则和对照表超过 {limit} 个；请拆分为多个规则集",
-    ),
-}
-
 # Token types whose text is a name: every single-word keyword is lexed as a NAME first.
 _NAME_TOKENS = frozenset({"NAME", "CURRENCY"})
 
 
 def _problem(code: str, span: Span, language: str, limit: int) -> Diagnostic:
-    english, chinese = _MESSAGES[code]
-    template = chinese if language == "zh" else english
-    return error(code, template.format(limit=limit), span)
+    """The error `code` of the message catalog, in `language`, naming the `limit`."""
+    return diagnostic(code, span, language=language, limit=limit)
 
 
 def size_problem(text: str, language: str = "en") -> Diagnostic | None:

@@ -22,14 +22,7 @@ from engine.models import Customer, TermsChange
 from engine.rows import update_versioned
 from engine.views import TermsView, number
 
-# The five fields rules read (forms.TERMS_SCHEMA); `currency` is the engine's own, not a rule field.
-TERMS_FIELDS = (
-    "credit_limit",
-    "payment_terms_days",
-    "prepayment_pct",
-    "order_hold",
-    "next_review_at",
-)
+# The five fields rules read are `forms.TERMS_FIELDS`; `currency` is the engine's own.
 
 # Terms of a customer created without any (documented in the API reference through this constant).
 DEFAULT_TERMS: Mapping[str, Any] = {
@@ -74,7 +67,7 @@ def _json(name: str, value: Any) -> Any:
 
 def terms_record(customer: Customer) -> dict[str, Any]:
     """The terms as rules and guards read them: JSON numbers, booleans and ISO dates."""
-    return {name: _json(name, getattr(customer, name)) for name in TERMS_FIELDS}
+    return {name: _json(name, getattr(customer, name)) for name in forms.TERMS_FIELDS}
 
 
 def terms_snapshot(customer: Customer) -> dict[str, Any]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 import forms
+import workflows
 from dsl import FieldInfo, ValueType
+from engine.terms import DEFAULT_TERMS
+from engine.views import TermsView
 from forms import DataError
 
 
@@ -17,6 +20,13 @@ def test_the_terms_fields_are_the_engines_five() -> None:
         "order_hold",
         "next_review_at",
     )
+
+
+def test_workflows_and_the_engine_know_the_same_terms() -> None:
+    # workflows/ may not import forms/ (layering): its own list must stay the same
+    assert workflows.TERMS_NAMES == forms.TERMS_FIELDS
+    assert tuple(DEFAULT_TERMS) == forms.TERMS_FIELDS
+    assert set(TermsView.__dataclass_fields__) >= set(forms.TERMS_FIELDS)
 
 
 def test_the_rules_read_terms_with_these_types_and_ranges() -> None:
