@@ -411,6 +411,13 @@ def demo(
         "riskdesk-demo.db"
     ),
     customers: Annotated[int, typer.Option(help="How many synthetic customers.", min=0)] = 500,
+    template: Annotated[
+        Path,
+        typer.Option(
+            help="The template to import (a folder or .zip); its customer form must be the "
+            "example's for the synthetic portfolio."
+        ),
+    ] = EXAMPLE_TEMPLATE,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve when loaded.")
     ] = True,
@@ -421,6 +428,11 @@ def demo(
     """
     from web import demo as demo_loader
 
+    if not template.exists():
+        _fail(
+            f"no template at {template}: riskdesk's examples/ folder comes with a clone of the "
+            "repository; pass --template PATH to a template folder or .zip"
+        )
     path = db.resolve()
     settings = get_settings().model_copy(update={"database_url": _fresh_sqlite(path)})
     out = _out()
@@ -431,7 +443,7 @@ def demo(
         accounts = demo_loader.load_demo(
             database,
             settings,
-            template=EXAMPLE_TEMPLATE,
+            template=template,
             customers=customers,
             now=clock.utcnow(),
             console=out,

@@ -148,6 +148,16 @@ def test_schema_template_prints_json_schema(cli: tuple[CliRunner, str]) -> None:
     assert "template" in schema["properties"]
 
 
+def test_demo_without_its_template_says_how_to_give_one(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-template"
+    result = CliRunner().invoke(
+        app, ["demo", "--db", str(tmp_path / "d.db"), "--template", str(missing), "--no-serve"]
+    )
+    assert result.exit_code == 1
+    assert "--template" in result.stderr and str(missing) in result.stderr
+    assert not (tmp_path / "d.db").exists()
+
+
 def test_demo_without_serving_builds_a_workspace(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
