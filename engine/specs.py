@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 import dsl
@@ -131,6 +131,28 @@ def find_row(session: Session, kind: SpecKind, key: str, version: int | None = N
         which = "published version" if version is None else f"version {version}"
         raise NotFoundError(f"there is no {which} of {kind} '{key}'")
     return row
+
+
+def exact_rows(
+    session: Session, kind: SpecKind, refs: Sequence[tuple[str, int]]
+) -> list[SpecVersion]:
+    """The rows of the exact (key, version)s `refs`, in their order, read in one query.
+
+    Raises NotFoundError for the first that does not exist."""
+    if not refs:
+        return []
+    query = select(SpecVersion).where(
+        SpecVersion.kind == kind,
+        or_(*(and_(SpecVersion.key == key, SpecVersion.version == v) for key, v in refs)),
+    )
+    found = {(row.key, row.version): row for row in session.exec(query)}
+    rows = []
+    for key, version in refs:
+        row = found.get((key, version))
+        if row is None:
+            raise NotFoundError(f"there is no version {version} of {kind} '{key}'")
+        rows.append(row)
+    return rows
 
 
 def published_rows(session: Session, kind: SpecKind) -> list[SpecVersion]:
@@ -257,11 +279,7 @@ def _compile_ruleset(session: Session, row: SpecVersion) -> Any:
     # What the bundle check compiled it against: the forms and base currency of its template.
     template = _publishing_template(session, row)
     event_refs = _event_form_rows(template)
-    event_rows = (
-        None
-        if event_refs is None
-        else [find_row(session, SpecKind.FORM, key, version) for key, version in event_refs]
-    )
+    event_rows = None if event_refs is None else exact_rows(session, SpecKind.FORM, event_refs)
     if template is None:
         template = latest_template_row(session)  # not a template's: the workspace's currency
     currency = template.meta.get("base_currency") if template is not None else None
