@@ -181,6 +181,15 @@ _cache_lock = threading.Lock()
 _CACHE_SIZE = 512
 
 
+_MISSING = object()
+
+
+def _cache_get(cache_key: tuple[Any, ...]) -> Any:
+    """The cached value, or `_MISSING`."""
+    with _cache_lock:
+        return _cache.get(cache_key, _MISSING)
+
+
 def _cached(cache_key: tuple[Any, ...], build: Callable[[], T]) -> T:
     with _cache_lock:
         if cache_key in _cache:
@@ -273,11 +282,23 @@ def _event_form_rows(template: SpecVersion | None) -> list[tuple[str, int]] | No
     ]
 
 
-def _compile_ruleset(session: Session, row: SpecVersion) -> Any:
+def _compile_ruleset(
+    session: Session, row: SpecVersion, *, latest: SpecVersion | None = None
+) -> Any:
+    """`row` compiled against what its template compiled it against (cached by content).
+
+    `latest`, the latest template row when the caller has it, spares the queries of the
+    dependencies when that template published `row` and recorded their checksums: the cache key
+    then comes from its meta alone (the scoring path, once per assessment)."""
+    template = latest if _published_by(latest, row) else _publishing_template(session, row)
+    quick_key = _ruleset_key_from_meta(row, template)
+    if quick_key is not None:
+        found = _cache_get(quick_key)
+        if found is not _MISSING:
+            return found
     form_row = _dependency(session, row, "form")
     form = _compile_form(form_row) if form_row is not None else None
     # What the bundle check compiled it against: the forms and base currency of its template.
-    template = _publishing_template(session, row)
     event_refs = _event_form_rows(template)
     event_rows = None if event_refs is None else exact_rows(session, SpecKind.FORM, event_refs)
     if template is None:
@@ -295,17 +316,54 @@ def _compile_ruleset(session: Session, row: SpecVersion) -> Any:
         )
 
     events_key = None if event_rows is None else tuple((r.key, r.checksum) for r in event_rows)
-    return _cached(
-        (
-            "ruleset",
-            row.checksum,
-            row.filename,
-            form_row and form_row.checksum,
-            events_key,
-            currency,
-        ),
-        build,
+    form_checksum = form_row.checksum if form_row is not None else None
+    return _cached(_ruleset_key(row, form_checksum, events_key, currency), build)
+
+
+def _ruleset_key(
+    row: SpecVersion,
+    form_checksum: str | None,
+    events_key: tuple[tuple[str, str], ...] | None,
+    currency: str | None,
+) -> tuple[Any, ...]:
+    """What a compiled ruleset depends on: its text, its form's, its event forms', the currency."""
+    return ("ruleset", row.checksum, row.filename, form_checksum, events_key, currency)
+
+
+def _published_by(template: SpecVersion | None, row: SpecVersion) -> bool:
+    """Whether the import of `template` published `row`."""
+    if template is None or row.template_key != template.key:
+        return False
+    return any(
+        (spec.get("kind"), spec.get("key"), spec.get("version")) == (row.kind, row.key, row.version)
+        for spec in template.meta.get("specs") or ()
     )
+
+
+def _ruleset_key_from_meta(
+    row: SpecVersion, template: SpecVersion | None
+) -> tuple[Any, ...] | None:
+    """The cache key of `row` read off the meta of the template that published it, or None when
+    that meta does not record the checksums (templates imported before they were recorded)."""
+    if template is None:
+        return None
+    checksums = {
+        (spec.get("kind"), spec.get("key"), spec.get("version")): spec.get("checksum")
+        for spec in template.meta.get("specs") or ()
+    }
+    form_ref = row.meta.get("form")
+    form_checksum = None
+    if form_ref:
+        form_checksum = checksums.get((SpecKind.FORM, form_ref["key"], form_ref["version"]))
+        if form_checksum is None:
+            return None
+    events = []
+    for key, version in _event_form_rows(template) or ():
+        checksum = checksums.get((SpecKind.FORM, key, version))
+        if checksum is None:
+            return None
+        events.append((key, checksum))
+    return _ruleset_key(row, form_checksum, tuple(events), template.meta.get("base_currency"))
 
 
 def _compile_workflow(session: Session, row: SpecVersion) -> workflows.Workflow:
@@ -366,9 +424,10 @@ def scoring_ruleset(session: Session) -> LoadedSpec[Any]:
     if not key:
         raise NotConfiguredError("no ruleset scores customers yet: import a template first")
     try:
-        return load_ruleset(session, key)
+        row = find_row(session, SpecKind.RULESET, key)
     except NotFoundError as exc:
         raise NotConfiguredError(f"the scoring ruleset '{key}' is not published") from exc
+    return _loaded(row, _compile_ruleset(session, row, latest=template))
 
 
 def base_currency(session: Session, default: str) -> str:

@@ -159,7 +159,11 @@ def _publish_bundle(
             "base_currency": bundle.base_currency,
             "roles": list(bundle.roles),
             "scoring_ruleset": _scoring_ruleset(bundle),
-            "specs": [{"kind": r.kind, "key": r.key, "version": r.version} for r in published],
+            # with checksums: what each ruleset was compiled against, without reading the rows
+            "specs": [
+                {"kind": r.kind, "key": r.key, "version": r.version, "checksum": r.checksum}
+                for r in published
+            ],
         },
         **common,
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from engine import audit, specs
@@ -69,6 +71,47 @@ def test_loaded_specs_compile_once_per_checksum(workspace: Database) -> None:
         again = specs.scoring_ruleset(session)
     assert again.value is first.value
     assert first.checksum == first.value.checksum
+    assert first.value.form == "customer"
+
+
+def test_once_compiled_the_scoring_ruleset_is_found_in_two_queries(workspace: Database) -> None:
+    """Once per assessment: the latest template and the published ruleset; what the ruleset was
+    compiled against is read off the template's meta, not queried again."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with workspace.transaction() as session:
+        first = specs.scoring_ruleset(session)
+    event.listen(workspace.engine, "before_cursor_execute", count)
+    try:
+        with workspace.transaction() as session:
+            again = specs.scoring_ruleset(session)
+    finally:
+        event.remove(workspace.engine, "before_cursor_execute", count)
+    assert again.value is first.value
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2, selects
+
+
+def test_a_template_without_checksums_in_its_meta_still_scores(workspace: Database) -> None:
+    """Templates imported before the meta recorded checksums: the dependencies are queried."""
+    with workspace.transaction() as session:
+        template = specs.latest_template_row(session)
+        assert template is not None
+        meta = dict(template.meta)
+        meta["specs"] = [
+            {k: v for k, v in spec.items() if k != "checksum"} for spec in meta["specs"]
+        ]
+        template.meta = meta
+        session.add(template)
+    specs.clear_cache()
+    with workspace.transaction() as session:
+        first = specs.scoring_ruleset(session)
+    with workspace.transaction() as session:
+        again = specs.scoring_ruleset(session)
+    assert again.value is first.value
     assert first.value.form == "customer"
 
 
