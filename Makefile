@@ -22,6 +22,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-browser.sh
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not bench and not fuzz"
 
 # Benchmarks run in their own venv: the peer engines compared with are never project dependencies.
@@ -43,6 +44,7 @@ fuzz: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) riskdesk-demo.db riskdesk-demo.db-* .pytest_cache

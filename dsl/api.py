@@ -241,7 +241,7 @@ def _evaluate_function(program: Program, base_currency: str | None, language: st
     function.__name__ = "evaluate"
     function.__qualname__ = "CompiledRuleset.evaluate"
     function.__doc__ = _EVALUATE_DOC
-    return function  # type: ignore[return-value]
+    return function
 
 
 def compile_expression(

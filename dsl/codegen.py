@@ -158,21 +158,7 @@ class Expressions:
             code = f"_member({self.slow(node.base)}, {node.field!r})"
         return self._convert(node, code)
 
-    # ---- literals and calls: the same code on both paths ----
-
-    def Date(self, node: Date) -> str:
-        value = node.value
-        assert value is not None  # the checker refuses a date not in the calendar
-        return self.constant(f"_mkdate({value.year}, {value.month}, {value.day})")
-
-    def Duration(self, node: Duration) -> str:
-        return self.constant(f"_period({int(node.count)}, {node.unit!r})")
-
-    def Money(self, node: Money) -> str:
-        if node.currency == self.base_currency:
-            return f"({node.amount!r})" if node.amount < 0 else repr(node.amount)
-        self.uses_context = True
-        return f"_fx({node.amount!r}, {node.currency!r}, C)"
+    # ---- calls: the same code on both paths ----
 
     def call(self, node: Call, fast: bool) -> str:
         expr = self.fast if fast else self.slow
@@ -311,13 +297,18 @@ class Expressions:
         return self._member(node, fast=True)
 
     def fast_Date(self, node: Date) -> str:
-        return self.Date(node)
+        value = node.value
+        assert value is not None  # the checker refuses a date not in the calendar
+        return self.constant(f"_mkdate({value.year}, {value.month}, {value.day})")
 
     def fast_Duration(self, node: Duration) -> str:
-        return self.Duration(node)
+        return self.constant(f"_period({int(node.count)}, {node.unit!r})")
 
     def fast_Money(self, node: Money) -> str:
-        return self.Money(node)
+        if node.currency == self.base_currency:
+            return f"({node.amount!r})" if node.amount < 0 else repr(node.amount)
+        self.uses_context = True
+        return f"_fx({node.amount!r}, {node.currency!r}, C)"
 
     def fast_Call(self, node: Call) -> str:
         return self.call(node, fast=True)

@@ -30,7 +30,7 @@ class Context:
         self.as_of = as_of
         self.fx = fx
         self.base_currency = base_currency
-        self.rates: dict[str, Any] = {}
+        self.rates: dict[str, int | float | None] = {}
         self.missing_rates: set[str] = set()
         self._events = events
         self._grouped: dict[str, list[EventValue]] | None = None

@@ -40,9 +40,9 @@ def convert(amount: Any, currency: Any, context: Context) -> int | float | None:
     if found is None:
         return None
     if found == 1:
-        return amount  # type: ignore[no-any-return]
+        return amount
     try:
-        return amount * found  # type: ignore[no-any-return]
+        return amount * found
     except OverflowError:
         return None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from lark import Token
 from lark.exceptions import UnexpectedToken
@@ -147,7 +147,8 @@ class _Parse:
 
     def run(self) -> tuple[Any, list[Diagnostic]]:
         recovering = False
-        for token in self.interactive.lexer_thread.lex(self.state):
+        # lark's interactive parser is not annotated
+        for token in self.interactive.lexer_thread.lex(self.state):  # type: ignore[no-untyped-call]
             over_limit = token_problem(token, self.language)
             if over_limit is not None:
                 self.problems.append(over_limit)  # dsl.limits; the parse goes on
@@ -211,7 +212,7 @@ class _Parse:
     # ---- messages ----
 
     def _describe(self, token: Token) -> Diagnostic:
-        accepted = self.interactive.accepts()
+        accepted = self.interactive.accepts()  # type: ignore[no-untyped-call]
         stack = list(self.state.value_stack)
         span = end_of_text(self.text) if token.type == "$END" else token_span(token)
         if token.type == "BAD_CHAR":
@@ -302,12 +303,12 @@ class _Parse:
                 (value, other.terminal_of(value)),
                 (value, other.terminal_of(value.lower())),
             ]
-            for terminal, words in other.phrases.items():
+            for phrase_terminal, words in other.phrases.items():
                 following = " ".join(words[1:])
                 if value.lower() == words[0] and rest.lower().split()[: len(words) - 1] == list(
                     words[1:]
                 ):
-                    candidates.insert(0, (f"{value} {following}", terminal))
+                    candidates.insert(0, (f"{value} {following}", phrase_terminal))
             for written, terminal in candidates:
                 spelling = self.keywords.spelling(terminal) if terminal else None
                 if spelling is not None and spelling in wanted:
@@ -420,7 +421,7 @@ class _Parse:
         return -1
 
 
-def _is_token(item: Any, *types: str) -> bool:
+def _is_token(item: Any, *types: str) -> TypeGuard[Token]:
     return isinstance(item, Token) and item.type in types
 
 

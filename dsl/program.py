@@ -295,9 +295,9 @@ def ruleset_program(
                 break
             lines += [f"{'if' if index == 0 else 'elif'} {writer.truth(row.condition)}:"]
             lines.append(f"    T = {index}")
-        row = "T"  # the tier row that held: before a `tier at least` raised T
+        held = "T"  # the tier row that held: before a `tier at least` raised T
         if has_floors:
-            row = "U"
+            held = "U"
             lines += ["U = T", "if T > M:", "    T = M", "else:", "    G = -1"]
         score = "S" if whole else "_norm(S)"
         alerts = "A" if has_alerts else "()"
@@ -305,7 +305,7 @@ def ruleset_program(
         extras = "E" if has_extras else "()"
         fired = "F" if few else "_tuple(F)"
         values = "Z" if lets else "()"
-        result = f"{score}, N[T], {fired}, {extras}, {alerts}, {values}, {floor}, {row}, R, C, X"
+        result = f"{score}, N[T], {fired}, {extras}, {alerts}, {values}, {floor}, {held}, R, C, X"
         lines.append(f"return Y(({result}))")
         return lines
 

@@ -133,12 +133,12 @@ class _GivenFired(Fired):
 
     __slots__ = ()
 
-    id = property(itemgetter(0))  # type: ignore[assignment]
-    label = property(itemgetter(1))  # type: ignore[assignment]
-    points = property(itemgetter(2))  # type: ignore[assignment]
-    kind = property(itemgetter(3))  # type: ignore[assignment]
-    row = property(itemgetter(4))  # type: ignore[assignment]
-    inputs = property(itemgetter(5))  # type: ignore[assignment]
+    id = property(itemgetter(0))
+    label = property(itemgetter(1))
+    points = property(itemgetter(2))
+    kind = property(itemgetter(3))
+    row = property(itemgetter(4))
+    inputs = property(itemgetter(5))
 
 
 def fired_class(info: ItemInfo) -> type[Fired]:
@@ -221,9 +221,9 @@ class Result(tuple):  # type: ignore[type-arg]
 
     __slots__ = ()
 
-    score: int | float = _Read.score  # type: ignore[assignment]
-    tier: str = _Read.tier  # type: ignore[assignment]
-    fired_ids: tuple[str, ...] = _Read.fired_ids  # type: ignore[assignment]
+    score: int | float = _Read.score
+    tier: str = _Read.tier
+    fired_ids: tuple[str, ...] = _Read.fired_ids
 
     @property
     def fired(self) -> tuple[Fired, ...]:

@@ -167,29 +167,33 @@ def split_message(token: Token) -> Message:
         parts.append("".join(literal))
     return Message(tuple(parts), tuple(problems), token_span(token))
 
+# A rule's children as lark gives them. Inside `AstBuilder`, `list` names the rule method
+# `list`, not the built-in type.
+Children = list[Any]
+
 
 class AstBuilder(Transformer[Token, Any]):
     """One method per grammar rule; each returns a node. Holds no state between calls."""
 
     # ---- statements ----
 
-    def ruleset(self, children: list[Any]) -> Ruleset:
+    def ruleset(self, children: Children) -> Ruleset:
         header = children[0]
         form = children[1] if len(children) > 1 and isinstance(children[1], FormDecl) else None
         statements = tuple(children[2 if form else 1 :])
         return Ruleset(header, form, statements, join(children[0], children[-1]))
 
-    def header(self, children: list[Any]) -> Header:
+    def header(self, children: Children) -> Header:
         label, _ = _label(children, 2)
         return Header(_ident(children[1]), label, join(children[0], children[-1]))
 
-    def form_decl(self, children: list[Any]) -> FormDecl:
+    def form_decl(self, children: Children) -> FormDecl:
         return FormDecl(_ident(children[1]), join(children[0], children[1]))
 
-    def let_stmt(self, children: list[Any]) -> Let:
+    def let_stmt(self, children: Children) -> Let:
         return Let(_ident(children[1]), children[3], join(children[0], children[3]))
 
-    def rule_stmt(self, children: list[Any]) -> Rule:
+    def rule_stmt(self, children: Children) -> Rule:
         label, index = _label(children, 2)
         condition = children[index + 1]
         effects = tuple(
@@ -197,62 +201,62 @@ class AstBuilder(Transformer[Token, Any]):
         )
         return Rule(_ident(children[1]), label, condition, effects, join(children[0], children[-1]))
 
-    def add_effect(self, children: list[Any]) -> Points:
+    def add_effect(self, children: Children) -> Points:
         sign = 1 if children[0].type == "ADD" else -1
         return Points(children[1], sign, join(children[0], children[1]))
 
-    def alert_effect(self, children: list[Any]) -> AlertEffect:
+    def alert_effect(self, children: Children) -> AlertEffect:
         message = split_message(children[2])
         return AlertEffect(_ident(children[1]), message, join(children[0], children[2]))
 
-    def flag_effect(self, children: list[Any]) -> FlagEffect:
+    def flag_effect(self, children: Children) -> FlagEffect:
         return FlagEffect(_ident(children[1]), join(children[0], children[1]))
 
-    def tier_effect(self, children: list[Any]) -> TierFloor:
+    def tier_effect(self, children: Children) -> TierFloor:
         return TierFloor(_ident(children[1]), join(children[0], children[1]))
 
-    def table_stmt(self, children: list[Any]) -> Table:
+    def table_stmt(self, children: Children) -> Table:
         label, index = _label(children, 2)
         subject = children[index + 1]
         rows = tuple(children[index + 2 :])
         return Table(_ident(children[1]), label, subject, rows, join(children[0], children[-1]))
 
-    def table_row(self, children: list[Any]) -> TableRow:
+    def table_row(self, children: Children) -> TableRow:
         pattern, _, points = children
         return TableRow(pattern, points, join(pattern, points))
 
-    def _pattern(self, kind: str, children: list[Any], operator: str | None = None) -> Pattern:
+    def _pattern(self, kind: str, children: Children, operator: str | None = None) -> Pattern:
         values = tuple(c for c in children if isinstance(c, Expr))
         return Pattern(kind, values, operator, join(children[0], children[-1]))
 
-    def pattern_values(self, children: list[Any]) -> Pattern:
+    def pattern_values(self, children: Children) -> Pattern:
         return self._pattern("values", children)
 
-    def pattern_compare(self, children: list[Any]) -> Pattern:
+    def pattern_compare(self, children: Children) -> Pattern:
         return self._pattern("compare", children, str(children[0].value))
 
-    def pattern_range(self, children: list[Any]) -> Pattern:
+    def pattern_range(self, children: Children) -> Pattern:
         return self._pattern("range", children)
 
-    def pattern_missing(self, children: list[Any]) -> Pattern:
+    def pattern_missing(self, children: Children) -> Pattern:
         return self._pattern("missing", children)
 
-    def pattern_else(self, children: list[Any]) -> Pattern:
+    def pattern_else(self, children: Children) -> Pattern:
         return self._pattern("else", children)
 
-    def tiers_block(self, children: list[Any]) -> Tiers:
+    def tiers_block(self, children: Children) -> Tiers:
         return Tiers(tuple(children[1:]), token_span(children[0]), join(children[0], children[-1]))
 
-    def tier_row(self, children: list[Any]) -> TierRow:
+    def tier_row(self, children: Children) -> TierRow:
         condition = children[2] if len(children) == 3 else None
         return TierRow(_ident(children[0]), condition, join(children[0], children[-1]))
 
-    def expression(self, children: list[Any]) -> ExpressionSource:
+    def expression(self, children: Children) -> ExpressionSource:
         return ExpressionSource(children[0], children[0].span)
 
     # ---- expressions ----
 
-    def conditional(self, children: list[Any]) -> Conditional:
+    def conditional(self, children: Children) -> Conditional:
         condition, then, otherwise = children[1], children[3], children[5]
         return Conditional(
             join(children[0], otherwise),
@@ -262,20 +266,20 @@ class AstBuilder(Transformer[Token, Any]):
             otherwise,
         )
 
-    def _logic(self, operator: str, children: list[Any]) -> Logic:
+    def _logic(self, operator: str, children: Children) -> Logic:
         operands = tuple(children[0::2])
         return Logic(join(operands[0], operands[-1]), _depth(*operands), operator, operands)
 
-    def or_expr(self, children: list[Any]) -> Logic:
+    def or_expr(self, children: Children) -> Logic:
         return self._logic("or", children)
 
-    def and_expr(self, children: list[Any]) -> Logic:
+    def and_expr(self, children: Children) -> Logic:
         return self._logic("and", children)
 
-    def negation(self, children: list[Any]) -> Not:
+    def negation(self, children: Children) -> Not:
         return Not(join(children[0], children[1]), _depth(children[1]), children[1])
 
-    def compare(self, children: list[Any]) -> Compare:
+    def compare(self, children: Children) -> Compare:
         left, operator, right = children
         return Compare(
             join(left, right),
@@ -286,26 +290,26 @@ class AstBuilder(Transformer[Token, Any]):
             token_span(operator),
         )
 
-    def between(self, children: list[Any]) -> Between:
+    def between(self, children: Children) -> Between:
         subject, low, high = children[0], children[2], children[4]
         return Between(join(subject, high), _depth(subject, low, high), subject, low, high)
 
-    def membership(self, children: list[Any]) -> Membership:
+    def membership(self, children: Children) -> Membership:
         subject, operator, (items, end) = children
         depth = _depth(subject, *items)
         return Membership(join(subject, end), depth, subject, items, operator.type == "NOT_IN")
 
-    def list(self, children: list[Any]) -> tuple[tuple[Expr, ...], Token]:
+    def list(self, children: Children) -> tuple[tuple[Expr, ...], Token]:
         items = tuple(c for c in children[1:-1] if not isinstance(c, Token))
         return items, children[-1]
 
-    def presence(self, children: list[Any]) -> Presence:
+    def presence(self, children: Children) -> Presence:
         subject, keyword = children
         return Presence(
             join(subject, keyword), _depth(subject), subject, keyword.type == "IS_MISSING"
         )
 
-    def _arithmetic(self, children: list[Any]) -> Arithmetic:
+    def _arithmetic(self, children: Children) -> Arithmetic:
         operands = tuple(children[0::2])
         operators = tuple(str(t.value) for t in children[1::2])
         return Arithmetic(
@@ -316,13 +320,13 @@ class AstBuilder(Transformer[Token, Any]):
             tuple(token_span(t) for t in children[1::2]),
         )
 
-    def sum(self, children: list[Any]) -> Arithmetic:
+    def sum(self, children: Children) -> Arithmetic:
         return self._arithmetic(children)
 
-    def product(self, children: list[Any]) -> Arithmetic:
+    def product(self, children: Children) -> Arithmetic:
         return self._arithmetic(children)
 
-    def negative(self, children: list[Any]) -> Expr:
+    def negative(self, children: Children) -> Expr:
         operand = children[1]
         span = join(children[0], operand)
         if isinstance(operand, Number):
@@ -331,19 +335,19 @@ class AstBuilder(Transformer[Token, Any]):
             return Money(span, 1, -operand.amount, operand.currency)
         return Negative(span, _depth(operand), operand)
 
-    def call(self, children: list[Any]) -> Call:
+    def call(self, children: Children) -> Call:
         name = children[0]
         args = tuple(c for c in children[2:-1] if not isinstance(c, Token))
         depth = _depth(*args) if args else 1
         return Call(join(name, children[-1]), depth, str(name.value), token_span(name), args)
 
-    def event_query(self, children: list[Any]) -> EventQuery:
+    def event_query(self, children: Children) -> EventQuery:
         target, within = children[0], children[2]
         where = children[4] if len(children) > 4 else None
         parts = (target, within) + ((where,) if where is not None else ())
         return EventQuery(join(target, children[-1]), _depth(*parts), target, within, where)
 
-    def date(self, children: list[Any]) -> Date:
+    def date(self, children: Children) -> Date:
         text = str(children[0].value)
         try:
             value: date | None = date.fromisoformat(text)
@@ -351,41 +355,41 @@ class AstBuilder(Transformer[Token, Any]):
             value = None  # `2024-02-30`: reported by the checker
         return Date(token_span(children[0]), 1, value, text)
 
-    def duration(self, children: list[Any]) -> Duration:
+    def duration(self, children: Children) -> Duration:
         number, unit = children
         return Duration(join(number, unit), 1, number_value(number.value), unit.type.lower())
 
-    def scale(self, children: list[Any]) -> Token:
+    def scale(self, children: Children) -> Token:
         return children[0]  # type: ignore[no-any-return]
 
-    def scaled(self, children: list[Any]) -> Number:
+    def scaled(self, children: Children) -> Number:
         number, scale = children
         value = number_value(number.value, SCALES[scale.type])
         return Number(join(number, scale), 1, value)
 
-    def money(self, children: list[Any]) -> Money:
+    def money(self, children: Children) -> Money:
         number, *rest = children
         factor = SCALES[rest[0].type] if len(rest) == 2 else 1
         currency = rest[-1]
         amount = number_value(number.value, factor)
         return Money(join(number, currency), 1, amount, str(currency.value))
 
-    def attribute(self, children: list[Any]) -> Attribute:
+    def attribute(self, children: Children) -> Attribute:
         base, _, field = children
         return Attribute(join(base, field), _depth(base), base, str(field.value), token_span(field))
 
-    def number(self, children: list[Any]) -> Number:
+    def number(self, children: Children) -> Number:
         return Number(token_span(children[0]), 1, number_value(children[0].value))
 
-    def text(self, children: list[Any]) -> Text:
+    def text(self, children: Children) -> Text:
         return Text(token_span(children[0]), 1, text_value(children[0].value))
 
-    def boolean(self, children: list[Any]) -> Boolean:
+    def boolean(self, children: Children) -> Boolean:
         return Boolean(token_span(children[0]), 1, children[0].type == "TRUE")
 
-    def name(self, children: list[Any]) -> Name:
+    def name(self, children: Children) -> Name:
         return Name(token_span(children[0]), 1, str(children[0].value))
 
-    def group(self, children: list[Any]) -> Group:
+    def group(self, children: Children) -> Group:
         inner = children[1]
         return Group(join(children[0], children[2]), _depth(inner), inner)

@@ -642,7 +642,7 @@ class _Template:
         if not isinstance(items, YamlList):
             return []
         seen: set[str] = set()
-        result = []
+        result: list[tuple[str, Span | None]] = []
         for index, item in enumerate(items):
             if isinstance(item, str) and item not in seen:
                 seen.add(item)

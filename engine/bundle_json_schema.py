@@ -230,7 +230,11 @@ def _from_schema_error(
     path = list(problem.absolute_path)
     instance = problem.instance
     kind = problem.validator
-    if kind == "required":
+    if (
+        kind == "required"
+        and isinstance(problem.validator_value, list)
+        and isinstance(instance, Mapping)
+    ):
         return [
             (
                 ("required", *path, name),
@@ -246,7 +250,7 @@ def _from_schema_error(
             if name not in instance
         ]
     if kind == "additionalProperties" and isinstance(instance, YamlMap):
-        known = problem.schema.get("properties", {})
+        known = problem.schema.get("properties", {}) if isinstance(problem.schema, Mapping) else {}
         result = []
         for name in instance:
             if name in known:

@@ -161,16 +161,9 @@ def get_case(session: Session, case_id: int, *, roles: Iterable[str]) -> CaseVie
     return case_view(session, _find_case(session, case_id), roles=roles)
 
 
-def _step_actions(workflow: Any, step: str) -> Mapping[str, Any] | Iterable[Any]:
+def _action_names(workflow: workflows.Workflow, step: str) -> set[str]:
     step_def = workflow.steps.get(step)
-    return step_def.actions if step_def is not None else ()
-
-
-def _action_names(workflow: Any, step: str) -> set[str]:
-    actions = _step_actions(workflow, step)
-    if isinstance(actions, Mapping):
-        return set(actions)
-    return {getattr(a, "id", getattr(a, "name", None)) for a in actions} - {None}
+    return set(step_def.actions) if step_def is not None else set()
 
 
 def take_action(

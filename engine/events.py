@@ -54,7 +54,8 @@ def _validated_payload(session: Session, kind: str, payload: Mapping[str, Any]) 
     try:
         form = specs.load_form(session, kind)
     except NotFoundError:
-        return json.loads(json_dumps(dict(payload)))
+        stored: dict[str, Any] = json.loads(json_dumps(dict(payload)))
+        return stored
     errors = forms.validate(form.value, dict(payload))
     if errors:
         raise DataValidationError(replace(e, path=("payload", *e.path)) for e in errors)

@@ -196,7 +196,7 @@ class RateLookup:
         history = self._history.get(currency)
         if history is None:
             rows = self._session.exec(
-                select(FxRate.valid_from, FxRate.rate_to_base)
+                select(col(FxRate.valid_from), col(FxRate.rate_to_base))
                 .where(FxRate.currency == currency)
                 .order_by(col(FxRate.valid_from))
             ).all()

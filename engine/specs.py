@@ -143,7 +143,7 @@ def exact_rows(
         return []
     query = select(SpecVersion).where(
         SpecVersion.kind == kind,
-        or_(*(and_(SpecVersion.key == key, SpecVersion.version == v) for key, v in refs)),
+        or_(*(and_(col(SpecVersion.key) == key, col(SpecVersion.version) == v) for key, v in refs)),
     )
     found = {(row.key, row.version): row for row in session.exec(query)}
     rows = []

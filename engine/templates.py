@@ -99,50 +99,50 @@ def _publish_bundle(
     }
     published: list[SpecVersion] = []
     form_refs: dict[str, dict[str, Any]] = {}
-    for item in bundle.forms:
+    for form in bundle.forms:
         row = specs.publish(
             session,
             kind=SpecKind.FORM,
-            key=item.key,
-            source=item.source,
-            filename=item.filename,
-            label=_label_text(item.value.label),
-            meta={"label": _label_map(item.value.label)},
+            key=form.key,
+            source=form.source,
+            filename=form.filename,
+            label=_label_text(form.value.label),
+            meta={"label": _label_map(form.value.label)},
             **common,
         )
-        form_refs[item.key] = {"key": row.key, "version": row.version}
+        form_refs[form.key] = {"key": row.key, "version": row.version}
         published.append(row)
     customer_ref = form_refs.get(specs.CUSTOMER_FORM)
-    for item in bundle.rulesets:
-        form_ref = form_refs.get(item.value.form) if item.value.form else None
+    for ruleset in bundle.rulesets:
+        form_ref = form_refs.get(ruleset.value.form) if ruleset.value.form else None
         row = specs.publish(
             session,
             kind=SpecKind.RULESET,
-            key=item.key,
-            source=item.source,
-            filename=item.filename,
-            label=_label_text(item.value.label),
+            key=ruleset.key,
+            source=ruleset.source,
+            filename=ruleset.filename,
+            label=_label_text(ruleset.value.label),
             meta={
-                "label": _label_map(item.value.label),
+                "label": _label_map(ruleset.value.label),
                 "form": form_ref,
-                "tiers": list(item.value.tiers),
+                "tiers": list(ruleset.value.tiers),
             },
             **common,
         )
         published.append(row)
-    for item in bundle.workflows:
+    for workflow in bundle.workflows:
         row = specs.publish(
             session,
             kind=SpecKind.WORKFLOW,
-            key=item.key,
-            source=item.source,
-            filename=item.filename,
-            label=_label_text(item.value.label),
+            key=workflow.key,
+            source=workflow.source,
+            filename=workflow.filename,
+            label=_label_text(workflow.value.label),
             meta={
-                "label": _label_map(item.value.label),
+                "label": _label_map(workflow.value.label),
                 "form": customer_ref,
                 "roles": list(bundle.roles),
-                "trigger": str(item.value.trigger.on),
+                "trigger": str(workflow.value.trigger.on),
             },
             **common,
         )

@@ -16,7 +16,7 @@ import logging
 import traceback
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
 import workflows
@@ -34,7 +34,7 @@ BATCH_SIZE = 100
 SYSTEM_ACTOR = "system"
 
 
-def _claimable(now: datetime, expiry: timedelta) -> list[object]:
+def _claimable(now: datetime, expiry: timedelta) -> list[ColumnElement[bool]]:
     return [
         col(Timer.fired_at).is_(None),
         col(Timer.cancelled_at).is_(None),
@@ -62,8 +62,9 @@ def claim_due_timers(
         if not database.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         candidates = list(session.exec(query.limit(limit)))
-        claimed = []
+        claimed: list[int] = []
         for timer_id in candidates:
+            assert timer_id is not None  # a stored row's primary key
             # Conditional: a claim taken meanwhile (or a timer fired meanwhile) is left alone.
             result = session.execute(
                 update(Timer)

@@ -322,7 +322,9 @@ class FieldReader:
                 problem = (
                     f"the default {number_text(value)} is more than 'max' ({number_text(maximum)})"
                 )
-        if problem is None and isinstance(value, str | int | float):  # bool is an int
+        if problem is None:
+            # _default_problem checked the type (bool is an int)
+            assert isinstance(value, str | int | float)
             return value
         hint = None
         if field_type is FieldType.BOOLEAN and isinstance(value, str):
@@ -393,7 +395,8 @@ def _default_problem(
                 return wrong
         case FieldType.CHOICE:
             if options is None:
-                return None  # the missing options are reported already
+                # the missing options are reported already, but not a default that is no text
+                return None if isinstance(value, str) else wrong
             if not isinstance(value, str) or value not in options:
                 close = did_you_mean(value, options) if isinstance(value, str) else ""
                 return (

@@ -78,7 +78,8 @@ def _is_number(checker: TypeChecker, instance: object) -> bool:
     return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "number"))
 
 
-_Validator = validators.extend(
+# types-jsonschema leaves `extend` unannotated; it returns a validator class like the one given.
+_Validator = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
 )
@@ -142,7 +143,7 @@ def explain(
             held = found.get(full)
             if held is None or _PRIORITY[code] < _PRIORITY[held.code]:
                 found[full] = DataError(full, message, code)
-    order = {field_id: index for index, field_id in enumerate(by_id)}
+    order: dict[str | int | None, int] = {field_id: index for index, field_id in enumerate(by_id)}
     position = {key: index for index, key in enumerate(data)} if isinstance(data, dict) else {}
 
     def place(item: DataError) -> tuple[int, int, str]:
@@ -198,7 +199,7 @@ def _explain_object(
     if error.validator == "type" or not isinstance(instance, dict):
         message = f"{subject} must be an object of field ids and values, found {describe(instance)}"
         return [((), message, "not-an-object")]
-    if error.validator == "required":
+    if error.validator == "required" and isinstance(error.validator_value, list):
         return [
             ((name,), f"required field '{name}' is missing", "required")
             for name in error.validator_value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -281,16 +280,14 @@ def check(
 ) -> None:
     """Check a template (or rules file) offline: exit 0 when clean, 1 with positioned errors."""
     from dsl import DiagnosticsError, render_all
-    from engine.bundle import check_path
+    from engine.bundle import CheckResult, check_path
 
     try:
         result = check_path(path)
     except DiagnosticsError as exc:
-        result = exc.diagnostics
-    diagnostics = tuple(getattr(result, "diagnostics", result) or ())
-    sources = getattr(result, "sources", None) or _sources_for(
-        diagnostics, path if path.is_dir() else path.parent
-    )
+        result = CheckResult(exc.diagnostics, {})
+    diagnostics = result.diagnostics
+    sources = result.sources or _sources_for(diagnostics, path if path.is_dir() else path.parent)
     errors = [d for d in diagnostics if d.is_error]
     if output is OutputFormat.JSON:
         typer.echo(
@@ -477,4 +474,4 @@ def main() -> None:  # pragma: no cover - `python -m web.cli`
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from engine import specs
@@ -56,7 +57,7 @@ def render(
 ) -> Response:
     """Template `name` with `context` plus the signed-in user and CSRF token; only `block` of it
     for an htmx request."""
-    templates = request.app.state.templates
+    templates: Jinja2Templates = request.app.state.templates
     full = {
         "user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),

@@ -549,7 +549,7 @@ def _shape(step_id: str, body: YamlMap, span: Span) -> StepShape:
     """Where the step leads, read leniently from the YAML (for the graph checks)."""
     if "do" in body:
         to = body.get("to")
-        targets = (to,) if isinstance(to, str) else ()
+        targets: tuple[str, ...] = (to,) if isinstance(to, str) else ()
         return StepShape(step_id, span, True, targets, body.value_span("to") if targets else None)
     actions = body.get("actions")
     targets = ()

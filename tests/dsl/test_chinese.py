@@ -203,7 +203,7 @@ def test_tier_at_least_is_one_word_distinct_from_tiers() -> None:
     assert (
         problem.message == "expected '加', '减', '预警', '标记' or '等级至少' after '则' in rule r"
     )
-    assert (problem.span.line, problem.span.column) == (2, 12)
+    assert problem.span is not None and (problem.span.line, problem.span.column) == (2, 12)
 
 
 def test_chinese_scale_units_multiply_the_number() -> None:

@@ -63,7 +63,8 @@ SINCE = date(2026, 5, 1)
 def stored(record: dict[str, Any]) -> dict[str, Any]:
     """The result as the engine stores it: through JSON and back."""
     program = dsl.compile_ruleset(SOURCE, filename="credit.rules")
-    return json.loads(json.dumps(program.evaluate(record, as_of=SINCE).to_dict()))
+    stored: dict[str, Any] = json.loads(json.dumps(program.evaluate(record, as_of=SINCE).to_dict()))
+    return stored
 
 
 def texts(result: dict[str, Any], **kwargs: Any) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import inspect
 import itertools
 from datetime import date
-from typing import Any
+from types import FunctionType
+from typing import Any, cast
 
 import pytest
 
@@ -148,7 +149,8 @@ def test_fired_ids_are_the_ids_of_fired_with_computed_points_and_table_rows(
         ("not_kind", 3),
         ("band", 9),
     ]
-    assert (result.fired[-1].row.index, result.fired[-1].row.pattern) == (3, "else")
+    row = result.fired[-1].row
+    assert row is not None and (row.index, row.pattern) == (3, "else")
     assert result.score == sum(f.points for f in result.fired)
 
 
@@ -214,8 +216,8 @@ def test_fired_ids_keep_source_order_for_few_and_many_rules(rules: int) -> None:
 def test_evaluate_is_the_generated_function_with_the_documented_signature(
     compiled: dsl.CompiledRuleset,
 ) -> None:
-    evaluate = compiled.evaluate
+    evaluate = cast(FunctionType, compiled.evaluate)
     assert str(inspect.signature(evaluate)) == "(record, *, events=(), as_of, fx=None)"
     assert evaluate.__name__ == "evaluate" and "Never raises for data" in (evaluate.__doc__ or "")
     with pytest.raises(TypeError, match="as_of"):
-        evaluate({})  # type: ignore[call-arg]
+        evaluate({})

@@ -72,7 +72,7 @@ class Program:
 # text literals: quotes, backslashes, braces, line separators, NUL, CJK, lookalikes
 TEXT_CHARS = st.one_of(
     st.sampled_from(list("ab \"\\{}\u2028\u2029\x00\t中文аеоé\u200b'`$%_")),
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    st.characters(exclude_categories=["Cs"], exclude_characters="\n\r"),
 )
 TEXTS = st.text(TEXT_CHARS, max_size=12)
 
@@ -110,7 +110,9 @@ def number_expr(draw: st.DrawFn, program: Program, depth: int) -> tuple[str, boo
         leaves.append(lambda: _atom(draw(st.sampled_from(program.lets["number"]))))
     if depth <= 0 or draw(st.integers(0, 2)) == 0:
         return draw(st.sampled_from(leaves))()
-    sub = lambda: draw(number_expr(program, depth - 1))  # noqa: E731
+    def sub() -> tuple[str, bool]:
+        return draw(number_expr(program, depth - 1))
+
     kind = draw(st.integers(0, 11))
     if kind == 0:
         operators = draw(st.lists(st.sampled_from("+-*/"), min_size=1, max_size=4))
@@ -219,8 +221,8 @@ def bool_expr(draw: st.DrawFn, program: Program, depth: int) -> tuple[str, bool]
             return f"{subject} is {draw(st.sampled_from(['missing', 'present']))}", False
         if kind == 8:
             function = draw(st.sampled_from(["contains", "starts_with"]))
-            left = draw(text_expr(program, depth - 1))[0]
-            return f"{function}({left}, {quote(draw(TEXTS))})", True
+            text = draw(text_expr(program, depth - 1))[0]
+            return f"{function}({text}, {quote(draw(TEXTS))})", True
         amount = draw(st.sampled_from(["2 million CNY", "500 CNY", "3 USD", "-1 CNY"]))
         return f"m1 {op} {amount}", False
 

@@ -171,7 +171,7 @@ def test_result_to_dict_is_json_native(compiled: dsl.CompiledRuleset) -> None:
 def test_result_cannot_be_changed(compiled: dsl.CompiledRuleset) -> None:
     result = compiled.evaluate(FULL, as_of=AS_OF)
     with pytest.raises(AttributeError):
-        result.score = 0  # type: ignore[misc]
+        result.score = 0
 
 
 def test_same_inputs_give_equal_results(compiled: dsl.CompiledRuleset) -> None:

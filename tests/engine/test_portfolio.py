@@ -74,7 +74,7 @@ def test_the_example_ruleset_gives_roughly_the_scorecards_tier_mix(example: Bund
 
 def test_some_values_sit_exactly_on_a_rule_threshold() -> None:
     records = list(generate_customers(2_000))
-    on_threshold = Counter()
+    on_threshold: Counter[str] = Counter()
     for record in records:
         on_threshold["days_90"] += record["max_overdue_days"] == 90
         on_threshold["days_30"] += record["max_overdue_days"] == 30

@@ -270,3 +270,16 @@ def test_a_yaml_syntax_error_is_a_positioned_form_error() -> None:
     (diagnostic,) = raised.value.diagnostics
     assert diagnostic.code == "yaml-syntax"
     assert diagnostic.span is not None and diagnostic.span.file == FILENAME
+
+
+@pytest.mark.parametrize("default", ["null", "[low]", "3"])
+def test_a_choice_default_without_options_must_still_be_text(default: str) -> None:
+    diagnostics = forms.check_form(
+        with_fields(f"{{id: a, type: choice, default: {default}}}"), filename="f"
+    )
+    assert sorted(d.code for d in diagnostics) == ["bad-default", "missing-options"]
+    assert all(d.message for d in diagnostics)  # every diagnostic says what is wrong
+
+
+def test_a_text_default_of_a_choice_without_options_is_only_missing_options() -> None:
+    assert codes(with_fields("{id: a, type: choice, default: low}")) == ["missing-options"]

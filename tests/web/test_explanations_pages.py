@@ -15,8 +15,8 @@ def test_customer_page_shows_why_what_changed_and_history(
     upsert(workspace, "C001", RISKY)
     pages.login("rita", ["legal"])
     response = pages.get("/customers/C001")
-    assert response.template.name == "customer.html"  # type: ignore[attr-defined]
-    context = response.context  # type: ignore[attr-defined]
+    assert response.template.name == "customer.html"
+    context = response.context
     assert context["language"] == "en"
     texts = [line["text"] for line in context["explanation"]]
     assert texts[0] == "+30 Overdue more than 90 days (max_overdue_days = 120)"
@@ -38,7 +38,7 @@ def test_customer_page_in_chinese(workspace: Database, pages: PageClient) -> Non
     upsert(workspace, "C001", RISKY)
     pages.login("rita", ["legal"])
     response = pages.get("/customers/C001", params={"lang": "zh"})
-    context = response.context  # type: ignore[attr-defined]
+    context = response.context
     assert context["language"] == "zh"
     assert context["explanation"][-1]["text"] == "等级 高：得分 60 ≥ 60 (第 1 行)"
     assert context["change"]["summary"].startswith("等级 低 → 高，自 ")
@@ -50,5 +50,5 @@ def test_unchanged_tier_says_so(workspace: Database, pages: PageClient) -> None:
     upsert(workspace, "C001", {**HEALTHY, "has_guarantee": False})
     pages.login("rita", ["legal"])
     response = pages.get("/customers/C001")
-    assert response.context["change"] is None  # type: ignore[attr-defined]
+    assert response.context["change"] is None
     assert "The tier did not change at the latest assessment." in response.text

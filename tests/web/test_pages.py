@@ -19,17 +19,17 @@ def test_signed_out_visitors_are_sent_to_login(pages: PageClient) -> None:
 
 def test_login_page_carries_a_csrf_token(pages: PageClient) -> None:
     response = pages.get("/login")
-    assert response.template.name == "login.html"  # type: ignore[attr-defined]
-    token = response.context["csrf_token"]  # type: ignore[attr-defined]
+    assert response.template.name == "login.html"
+    token = response.context["csrf_token"]
     assert token and f'value="{token}"' in response.text
-    assert response.context["error"] is None  # type: ignore[attr-defined]
+    assert response.context["error"] is None
 
 
 def test_login_without_the_csrf_token_is_refused(database: Database, pages: PageClient) -> None:
     pages.get("/login")
     response = pages.post("/login", data={"username": "x", "password": "y", "csrf_token": "no"})
     assert response.status_code == 403
-    assert response.template.name == "error.html"  # type: ignore[attr-defined]
+    assert response.template.name == "error.html"
 
 
 def test_a_wrong_password_shows_the_login_page_again(database: Database, pages: PageClient) -> None:
@@ -39,8 +39,8 @@ def test_a_wrong_password_shows_the_login_page_again(database: Database, pages: 
         "/login", data={"username": "sam", "password": "wrong", "csrf_token": pages.csrf()}
     )
     assert response.status_code == 401
-    assert response.template.name == "login.html"  # type: ignore[attr-defined]
-    assert "wrong password" in response.context["error"]  # type: ignore[attr-defined]
+    assert response.template.name == "login.html"
+    assert "wrong password" in response.context["error"]
     # the user name is kept, the password is not
     assert 'name="username" value="sam"' in response.text
     assert "wrong" not in response.text.split('name="password"')[1].split(">")[0]
@@ -69,15 +69,15 @@ def test_customer_list_filters_by_tier_and_search(workspace: Database, pages: Pa
     upsert(workspace, "C002", RISKY)
     pages.login("rita", ["legal"])
     response = pages.get("/")
-    assert response.template.name == "customers.html"  # type: ignore[attr-defined]
-    context = response.context  # type: ignore[attr-defined]
+    assert response.template.name == "customers.html"
+    context = response.context
     assert [c.ref for c in context["customers"]] == ["C001", "C002"]
     assert "high" in context["tiers"]
     assert context["next_cursor"] is None
-    high = pages.get("/customers", params={"tier": "high"}).context  # type: ignore[attr-defined]
+    high = pages.get("/customers", params={"tier": "high"}).context
     assert [c.ref for c in high["customers"]] == ["C002"]
     found = pages.get("/customers", params={"search": "bearings"})
-    assert [c.ref for c in found.context["customers"]] == ["C001"]  # type: ignore[attr-defined]
+    assert [c.ref for c in found.context["customers"]] == ["C001"]
     assert "Hangzhou Bearings Co." in found.text
 
 
@@ -96,8 +96,8 @@ def test_customer_page_explains_the_assessment(workspace: Database, pages: PageC
     upsert(workspace, "C002", RISKY, terms=TERMS)
     pages.login("rita", ["legal"])
     response = pages.get("/customers/C002")
-    assert response.template.name == "customer.html"  # type: ignore[attr-defined]
-    customer = response.context["customer"]  # type: ignore[attr-defined]
+    assert response.template.name == "customer.html"
+    customer = response.context["customer"]
     assert customer.ref == "C002"
     assert customer.assessment.tier == "high"
     assert len(customer.open_cases) == 1
@@ -110,16 +110,16 @@ def test_unknown_customer_page_is_404(workspace: Database, pages: PageClient) ->
     pages.login("rita", ["legal"])
     response = pages.get("/customers/NOPE")
     assert response.status_code == 404
-    assert response.template.name == "error.html"  # type: ignore[attr-defined]
-    assert "NOPE" in response.context["detail"]  # type: ignore[attr-defined]
+    assert response.template.name == "error.html"
+    assert "NOPE" in response.context["detail"]
 
 
 def test_inbox_shows_cases_for_my_roles(workspace: Database, pages: PageClient) -> None:
     case_id = upsert(workspace, "C002", RISKY).cases_opened[0]
     pages.login("sam", ["sales_manager"])
     response = pages.get("/inbox")
-    assert response.template.name == "inbox.html"  # type: ignore[attr-defined]
-    cases = response.context["cases"]  # type: ignore[attr-defined]
+    assert response.template.name == "inbox.html"
+    cases = response.context["cases"]
     assert [c.id for c in cases] == [case_id]
     assert cases[0].due_at is not None and cases[0].escalation_level == 0
     assert f"/cases/{case_id}" in response.text
@@ -128,21 +128,21 @@ def test_inbox_shows_cases_for_my_roles(workspace: Database, pages: PageClient) 
 def test_inbox_is_empty_for_other_roles(workspace: Database, pages: PageClient) -> None:
     upsert(workspace, "C002", RISKY)
     pages.login("lee", ["legal"])
-    assert pages.get("/inbox").context["cases"] == ()  # type: ignore[attr-defined]
+    assert pages.get("/inbox").context["cases"] == ()
 
 
 def test_case_page_action_moves_the_case(workspace: Database, pages: PageClient) -> None:
     case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
     pages.login("sam", ["sales_manager"])
     page = pages.get(f"/cases/{case_id}")
-    assert page.template.name == "case.html"  # type: ignore[attr-defined]
-    case = page.context["case"]  # type: ignore[attr-defined]
+    assert page.template.name == "case.html"
+    case = page.context["case"]
     assert set(case.available_actions) == {"propose_terms", "no_change"}
     assert f'formaction="/cases/{case_id}/actions/no_change"' in page.text
     response = pages.post(
         f"/cases/{case_id}/actions/propose_terms",
         data={
-            "csrf_token": page.context["csrf_token"],  # type: ignore[attr-defined]
+            "csrf_token": page.context["csrf_token"],
             "comment": "halve the line",
             "expected_version": str(case.row_version),
         },
@@ -150,7 +150,7 @@ def test_case_page_action_moves_the_case(workspace: Database, pages: PageClient)
     )
     assert response.status_code == 303
     assert response.headers["location"] == f"/cases/{case_id}"
-    after = pages.get(f"/cases/{case_id}").context["case"]  # type: ignore[attr-defined]
+    after = pages.get(f"/cases/{case_id}").context["case"]
     assert after.step == "finance_approval"
     assert after.history[-1].comment == "halve the line"
 
@@ -158,17 +158,17 @@ def test_case_page_action_moves_the_case(workspace: Database, pages: PageClient)
 def test_case_action_refusals_render_the_error_page(workspace: Database, pages: PageClient) -> None:
     case_id = upsert(workspace, "C002", RISKY).cases_opened[0]
     pages.login("lee", ["legal"])
-    token = pages.get(f"/cases/{case_id}").context["csrf_token"]  # type: ignore[attr-defined]
+    token = pages.get(f"/cases/{case_id}").context["csrf_token"]
     no_csrf = pages.post(f"/cases/{case_id}/actions/propose_terms", data={})
     assert no_csrf.status_code == 403
     wrong_role = pages.post(f"/cases/{case_id}/actions/propose_terms", data={"csrf_token": token})
     assert wrong_role.status_code == 403
-    assert wrong_role.template.name == "error.html"  # type: ignore[attr-defined]
+    assert wrong_role.template.name == "error.html"
 
 
 def test_logout_ends_the_session(database: Database, pages: PageClient) -> None:
     pages.login("rita", ["legal"])
-    token = pages.get("/customers").context["csrf_token"]  # type: ignore[attr-defined]
+    token = pages.get("/customers").context["csrf_token"]
     response = pages.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert response.headers["location"] == "/login"
     assert pages.get("/customers", follow_redirects=False).status_code == 303
