@@ -136,6 +136,11 @@ class _Body:
             return repr(value) if value >= 0 else f"({value!r})"
         return self.gen.fast_number(node) if self.fast else f"_points({self.gen.slow(node)})"
 
+    def points_check(self, indent: str) -> list[str]:
+        """Fast path, after computing `P`: points beyond ±`_MAX_POINTS` (an overflow, NaN) raise
+        KeyError, and the missing-aware path adds 0 for them (`dsl.runtime.points`)."""
+        return [f"{indent}_IN_RANGE[-_MAX_POINTS <= P <= _MAX_POINTS]"] if self.fast else []
+
     def rule(self, index: int, rule: Rule) -> None:
         lines = self.lines
         if self.fast:
@@ -157,6 +162,7 @@ class _Body:
         # also appends them to `E`. `Result.fired` builds the `Fired` objects when read.
         if dynamic:
             lines.append(f"    P = {constant!r} " + " ".join(dynamic))
+            lines += self.points_check("    ")
             lines += ["    S += P", "    " + self.fired(rule.id.name), "    E.append(P)"]
         else:
             if constant:
@@ -217,6 +223,8 @@ class _Body:
             else:
                 lines.append(f"{'if' if number == 0 else 'elif'} {self.match(row.pattern)}:")
             lines += [f"    P = {self.points(row.points)}", f"    W = {number}"]
+            if _constant(row.points) is None:
+                lines += self.points_check("    ")
             if row.pattern.kind == "else":
                 break
         lines += ["S += P", self.fired(table.id.name), "E.append((P, W))"]

@@ -164,9 +164,17 @@ def not_in(value: Any, items: tuple[Any, ...]) -> bool:
     return value is not None and not any(item is not None and value == item for item in items)
 
 
+# Computed points beyond this (an overflow, or a value no scorecard means) count as missing: with
+# constants limited to 30 characters and 5,000 rules, a score is then always a finite number.
+MAX_POINTS = 10**15
+
+
 def points(value: Any) -> int | float:
-    """rules-language §2: a missing (or non-number) value adds 0."""
-    return value if is_number(value) else 0
+    """rules-language §2: a missing (or non-number) value adds 0, and so does one beyond
+    ±`MAX_POINTS` (NaN and the infinities included)."""
+    if is_number(value) and -MAX_POINTS <= value <= MAX_POINTS:
+        return value  # type: ignore[no-any-return]
+    return 0
 
 
 # ---- values as a reader expects them (§2) ----
@@ -226,6 +234,8 @@ def format_value_zh(value: Any) -> str:
 HELPERS: dict[str, Any] = {
     "_n": number_or_fail,
     "_IS_NUMBER": {int: True, float: True},
+    "_IN_RANGE": {True: True},
+    "_MAX_POINTS": MAX_POINTS,
     "_type": type,
     "_get": get,
     "_member": member,

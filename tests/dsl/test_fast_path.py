@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 from datetime import date
 from types import FunctionType
 from typing import Any, cast
@@ -221,3 +222,36 @@ def test_evaluate_is_the_generated_function_with_the_documented_signature(
     assert evaluate.__name__ == "evaluate" and "Never raises for data" in (evaluate.__doc__ or "")
     with pytest.raises(TypeError, match="as_of"):
         evaluate({})
+
+
+POINTS_SOURCE = """ruleset p
+rule computed when true then add x
+rule table_points when true then add 1
+table t on y
+  < 1 => y
+  else => 1
+tiers
+  high when score >= 10
+  low otherwise
+"""
+EXTREMES: list[Any] = [
+    0.5, -3, 10**15, -(10**15), 10**15 + 1, 1e300, -1e300, 10**400, math.inf, -math.inf, math.nan
+]
+
+
+@pytest.mark.parametrize("value", EXTREMES, ids=repr)
+def test_points_beyond_ten_to_the_fifteen_add_nothing_and_the_score_stays_a_number(
+    value: Any,
+) -> None:
+    compiled = dsl.compile_ruleset(POINTS_SOURCE, filename="p.rules")
+    in_range = -(10**15) <= value <= 10**15  # false for NaN
+    for record, rule, expected in (
+        ({"x": value, "y": 0.25}, "computed", value if in_range else 0),
+        ({"x": 2, "y": value}, "t", (value if in_range else 0) if value < 1 else 1),
+    ):
+        assert_paths_agree(compiled, record)
+        result = compiled.evaluate(record, as_of=AS_OF)
+        points = {f.id: f.points for f in result.fired}
+        assert points[rule] == expected, record
+        assert isinstance(result.score, (int, float)) and math.isfinite(result.score)
+        assert result.score == sum(points.values())
