@@ -174,8 +174,9 @@ def assess_customer(
         customer_record(customer),
         events=_events(session, customer.id, tz),
         as_of=as_of,
-        # rules-language §5: money in another currency at the rate in force on as_of
-        fx=fx.rate_lookup(session),
+        # rules-language §5: money in another currency at the rate in force on as_of, to the
+        # base currency the ruleset was compiled for
+        fx=fx.rate_lookup(session, base_currency=ruleset.value.base_currency),
     )
     result_dict = result.to_dict()
     previous = latest_assessment(session, customer.id)

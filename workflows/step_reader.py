@@ -1,6 +1,7 @@
 """Reading the `steps` of a workflow file: task steps, do steps, assignees, escalations, actions.
 
-Pure. Part of the loader (`workflows.loader`); collects positioned diagnostics as it goes.
+Pure. Part of the loader (`workflows.loader`); collects positioned diagnostics as it goes. The
+operations of do steps are read by `workflows.operation_reader`.
 """
 
 from __future__ import annotations
@@ -10,23 +11,13 @@ from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from dsl import Diagnostic, Schema, Span, ValueType, YamlMap
+from dsl import Diagnostic, Schema, Span, YamlMap
 from dsl.diagnostics import error, warning
 from dsl.spelling import describe, did_you_mean
 from workflows.durations import DURATION_FORMS, parse_duration
-from workflows.expressions import compile_at
 from workflows.graph import StepShape
-from workflows.model import (
-    BUILT_IN_ROLES,
-    CLOSED,
-    TERMS_NAMES,
-    Action,
-    Assignee,
-    ChangeTermsOp,
-    Escalation,
-    Step,
-    TermValue,
-)
+from workflows.model import BUILT_IN_ROLES, CLOSED, Action, Assignee, Escalation, Step
+from workflows.operation_reader import OperationReader
 from workflows.reading import (
     check_keys,
     expect_identifier,
@@ -42,24 +33,11 @@ STEP_KEYS = TASK_STEP_KEYS + DO_STEP_KEYS
 ASSIGNEE_KEYS = ("role",)
 ESCALATION_KEYS = ("after", "to")
 ACTION_KEYS = ("to", "outcome", "requires_comment")
-DO_OPERATIONS = ("change_terms",)
 
 # Keys of the design's workflow excerpt that a later version reads (docs/workflows.md).
 LATER_STEP_KEYS = ("approval",)
 LATER_ASSIGNEE_KEYS = ("department",)
 LATER_ACTION_KEYS = ("form",)
-LATER_DO_OPERATIONS = ("notify",)
-
-# The type a `change_terms` value must have (forms.TERMS_SCHEMA; money is a JSON number here).
-TERM_TYPES: Mapping[str, ValueType] = MappingProxyType(
-    {
-        "credit_limit": ValueType.NUMBER,
-        "payment_terms_days": ValueType.NUMBER,
-        "prepayment_pct": ValueType.NUMBER,
-        "order_hold": ValueType.BOOLEAN,
-        "next_review_at": ValueType.DATE,
-    }
-)
 
 
 class StepReader:
@@ -74,11 +52,11 @@ class StepReader:
         schema: Schema | None,
         diagnostics: list[Diagnostic],
     ) -> None:
-        self.filename = filename
-        self.lines = lines  # the file's text, to position expression diagnostics
         self.roles = tuple(dict.fromkeys([*roles, *sorted(BUILT_IN_ROLES)]))
-        self.schema = schema  # what terms values read
         self.diagnostics = diagnostics
+        self.operations = OperationReader(
+            filename=filename, lines=lines, schema=schema, diagnostics=diagnostics
+        )
         self.step_ids: tuple[str, ...] = ()
         self.steps_readable = False
         self.shapes: dict[str, StepShape] = {}
@@ -199,25 +177,8 @@ class StepReader:
             body, ("to",), where=f"in do step '{step_id}'", span=span, diagnostics=self.diagnostics
         )
         to = self.target(body, "to", allow_closed=True) if has_to else None
-        operations = expect_list(
-            body["do"],
-            body.value_span("do"),
-            what="a list of operations, like - change_terms: {...}",
-            diagnostics=self.diagnostics,
-        )
-        if operations is None:
-            return None
-        if not operations:
-            self.error("wrong-type", f"'do' {where} lists no operation", body.value_span("do"))
-        result: list[ChangeTermsOp] = []
-        ok = True
-        for index, item in enumerate(operations):
-            operation = self.operation(item, operations.item_span(index), where=where)
-            if operation is None:
-                ok = False
-            else:
-                result.append(operation)
-        if to is None or not ok:
+        operations = self.operations.read(body, where=where)
+        if to is None or operations is None:
             return None
         return Step(
             id=step_id,
@@ -225,98 +186,10 @@ class StepReader:
             sla=None,
             escalations=(),
             actions=MappingProxyType({}),
-            do=tuple(result),
+            do=operations,
             to=to,
             span=span,
         )
-
-    def operation(self, item: Any, span: Span, *, where: str) -> ChangeTermsOp | None:
-        operation = expect_map(
-            item, span, what="an operation, like change_terms: {...}", diagnostics=self.diagnostics
-        )
-        if operation is None:
-            return None
-        if len(operation) != 1:
-            self.error(
-                "wrong-type",
-                f"each item of 'do' {where} is one operation, found {len(operation)} keys",
-                span,
-                hint="write each operation as its own '- name: ...' item",
-            )
-            return None
-        name = next(iter(operation))
-        if name not in DO_OPERATIONS:
-            if name in LATER_DO_OPERATIONS:
-                check_keys(
-                    operation,
-                    allowed=(),
-                    later=LATER_DO_OPERATIONS,
-                    where=where,
-                    diagnostics=self.diagnostics,
-                )
-            else:
-                known = (*DO_OPERATIONS, *LATER_DO_OPERATIONS)
-                self.error(
-                    "unknown-operation",
-                    f"unknown operation '{name}' {where}{did_you_mean(str(name), known)}",
-                    operation.key_span(name),
-                    hint=f"a do step runs: {', '.join(DO_OPERATIONS)}",
-                )
-            return None
-        values = expect_map(
-            operation[name],
-            operation.value_span(name),
-            what="a mapping of terms to their new values",
-            diagnostics=self.diagnostics,
-        )
-        if values is None:
-            return None
-        terms: list[TermValue] = []
-        ok = True
-        for term in values:
-            value = self.term_value(values, term)
-            if value is None:
-                ok = False
-            else:
-                terms.append(value)
-        if not values:
-            self.error("wrong-type", "change_terms sets no term", operation.value_span(name))
-        return ChangeTermsOp(values=tuple(terms), span=operation.key_span(name)) if ok else None
-
-    def term_value(self, values: YamlMap, term: Any) -> TermValue | None:
-        key_span = values.key_span(term)
-        if term not in TERMS_NAMES:
-            self.error(
-                "unknown-term",
-                f"unknown terms name '{term}'{did_you_mean(str(term), TERMS_NAMES)}",
-                key_span,
-                hint=None
-                if did_you_mean(str(term), TERMS_NAMES)
-                else "the terms are: " + ", ".join(TERMS_NAMES),
-            )
-            return None
-        value = values[term]
-        span = values.value_span(term)
-        if isinstance(value, str):
-            expression = compile_at(
-                values,
-                term,
-                filename=self.filename,
-                expect=TERM_TYPES[term],
-                schema=self.schema,
-                what=f"a value for {term}",
-                lines=self.lines,
-                diagnostics=self.diagnostics,
-            )
-            if expression is None:
-                return None
-            return TermValue(name=term, literal=None, expression=expression, span=span)
-        problem = _literal_problem(term, value)
-        if problem is not None:
-            message, hint = problem
-            self.error("bad-term-value", message, span, hint=hint)
-            return None
-        return TermValue(name=term, literal=value, expression=None, span=span)
 
     def assignee(self, mapping: YamlMap, key: str, *, where: str) -> Assignee | None:
         value = mapping[key]
@@ -557,29 +430,3 @@ def _shape(step_id: str, body: YamlMap, span: Span) -> StepShape:
         found = (a.get("to") for a in actions.values() if isinstance(a, Mapping))
         targets = tuple(dict.fromkeys(t for t in found if isinstance(t, str)))
     return StepShape(step_id, span, False, targets)
-
-
-def _literal_problem(term: str, value: Any) -> tuple[str, str | None] | None:
-    """Why a literal `change_terms` value does not fit its term, or None when it does."""
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    found = describe(value)
-    if term == "credit_limit":
-        if not is_number or value < 0:
-            return f"credit_limit takes an amount of 0 or more, found {found}", None
-    elif term == "payment_terms_days":
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            return f"payment_terms_days takes a whole number of days, found {found}", None
-    elif term == "prepayment_pct":
-        if not is_number or not 0 <= value <= 1:
-            return (
-                f"prepayment_pct takes a fraction from 0 to 1, found {found}",
-                'percentages are fractions: write "30%" or 0.3',
-            )
-    elif term == "order_hold":
-        if not isinstance(value, bool):
-            return f"order_hold takes true or false, found {found}", None
-    elif term == "next_review_at" and not (
-        value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
-    ):
-        return f"next_review_at takes a date like 2025-06-30, found {found}", None
-    return None

@@ -1,0 +1,415 @@
+"""Reading one template bundle: template.yaml and every file it lists, checked and built into a
+`Bundle`, with every problem collected as a positioned diagnostic instead of stopping at the first.
+
+Pure apart from reading the bundle's own files (through engine.bundle_files). The test cases are
+read and run by engine.bundle_cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+import dsl
+import forms
+import workflows
+from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, YamlList, YamlMap
+from dsl.diagnostics import error, has_errors
+from dsl.spelling import did_you_mean
+from engine import ruleset_schema
+from engine.bundle_cases import CaseReader
+from engine.bundle_files import (
+    MAX_FILE_BYTES,
+    TEMPLATE_FILE,
+    Files,
+    FileTooLargeError,
+    decode,
+    is_safe,
+)
+from engine.bundle_json_schema import (
+    DEFAULT_CASES_FILE,
+    LANGUAGES,
+    TEMPLATE_JSON_SCHEMA,
+    schema_diagnostics,
+    start_span,
+)
+from engine.bundle_types import (
+    CUSTOMER_FORM,
+    IDENTITY_COLUMNS,
+    Bundle,
+    Case,
+    Definition,
+    Definitions,
+)
+
+if TYPE_CHECKING:
+    from forms import Form
+    from workflows import Workflow
+
+
+def _label(value: Any) -> Mapping[str, str]:
+    if isinstance(value, str):
+        return MappingProxyType(dict.fromkeys(LANGUAGES, value))
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): str(v) for k, v in value.items()})
+    return MappingProxyType({})
+
+
+class BundleReader:
+    """Reads one bundle, collecting diagnostics instead of stopping at the first."""
+
+    def __init__(self, files: Files) -> None:
+        self.files = files
+        self.diagnostics: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.sources: dict[str, str] = {}
+
+    def report(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.diagnostics.append(diagnostic)
+            if not diagnostic.is_error:
+                self.warnings.append(diagnostic)
+
+    def text(self, name: str, span: Span | None) -> str | None:
+        """The text of a file of the bundle; reports why when it cannot be read."""
+        if not is_safe(name):
+            message = f"'{name}' is not a path inside the bundle"
+            hint = "write paths relative to template.yaml, with '/' between folders"
+            self.report([error("bad-path", message, span, hint=hint)])
+            return None
+        try:
+            data = self.files.read(name)
+        except FileTooLargeError:
+            message = f"'{name}' is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            self.report([error("file-too-large", message, span)])
+            return None
+        if data is None:
+            self.report([error("missing-file", f"'{name}' is not in the bundle", span)])
+            return None
+        try:
+            text = decode(data)
+        except UnicodeDecodeError:
+            self.report([error("not-utf8", f"'{name}' is not UTF-8 text", span)])
+            return None
+        self.sources[name] = text
+        return text
+
+    def has_file(self, name: str) -> bool:
+        try:
+            return self.files.read(name) is not None
+        except FileTooLargeError:
+            return True  # reading it reports the size
+
+    def read(self, *, base_currency: str | None) -> Bundle | None:
+        source = self.text(TEMPLATE_FILE, None)
+        if source is None:
+            return None
+        try:
+            document = dsl.load_yaml(source, filename=TEMPLATE_FILE)
+        except DiagnosticsError as exc:
+            self.report(exc.diagnostics)
+            return None
+        if not isinstance(document, YamlMap):
+            message = (
+                f"{TEMPLATE_FILE} must be a mapping of keys (template, version, ...) to values"
+            )
+            self.report([error("wrong-type", message, start_span(document, TEMPLATE_FILE))])
+            return None
+        self.report(schema_diagnostics(document, TEMPLATE_JSON_SCHEMA, TEMPLATE_FILE))
+        template = _Template(document)
+        if base_currency is not None and template.base_currency not in (None, base_currency):
+            self.report(
+                [
+                    error(
+                        "base-currency",
+                        f"the template is written for base currency {template.base_currency}, "
+                        f"but this workspace's base currency is {base_currency}",
+                        document.value_span("base_currency"),
+                        hint="import a template made for this workspace's currency",
+                    )
+                ]
+            )
+
+        form_defs = self.read_forms(template)
+        customer = form_defs.get(CUSTOMER_FORM)
+        customer_schema: Schema | None = None
+        if customer is not None:
+            customer_schema = {**customer.value.dsl_schema(), **forms.TERMS_SCHEMA}
+        elif form_defs.complete:
+            message = f"no form of the bundle has the key '{CUSTOMER_FORM}'"
+            hint = f"the form '{CUSTOMER_FORM}' validates every customer's data"
+            span = document.key_span("forms") if "forms" in document else None
+            self.report([error("no-customer-form", message, span, hint=hint)])
+        ruleset_defs = self.read_rulesets(template, form_defs)
+        event_forms = {d.key: d.value for d in form_defs.items if d.key != CUSTOMER_FORM}
+        workflow_defs = self.read_workflows(template, customer_schema)
+        sample_data = self.read_sample_data(template, customer_schema)
+        cases = self.read_cases(template, customer_schema, ruleset_defs, event_forms)
+
+        if has_errors(self.diagnostics):
+            return None
+        assert template.key and template.version and template.base_currency
+        return Bundle(
+            key=template.key,
+            version=template.version,
+            name=_label(document.get("name")),
+            description=_label(document.get("description")),
+            base_currency=template.base_currency,
+            roles=template.roles,
+            forms=Definitions(form_defs.items),
+            rulesets=Definitions(ruleset_defs),
+            workflows=Definitions(workflow_defs),
+            sample_data=MappingProxyType(sample_data),
+            cases=cases,
+            source=source,
+            sources=MappingProxyType(dict(self.sources)),
+            warnings=tuple(self.warnings),
+            checksum=_checksum(self.sources),
+        )
+
+    # forms
+
+    def read_forms(self, template: _Template) -> _Forms:
+        result = _Forms()
+        for name, span in template.files("forms"):
+            text = self.text(name, span)
+            if text is None:
+                result.complete = False
+                continue
+            try:
+                form = forms.load_form(text, filename=name)
+            except DiagnosticsError as exc:
+                self.report(exc.diagnostics)
+                result.complete = False
+                continue
+            self.report(getattr(form, "warnings", ()))
+            if form.key in result.by_key:
+                other = result.by_key[form.key].filename
+                message = f"the form '{form.key}' is also defined by {other}"
+                self.report([error("duplicate-form", message, span)])
+                continue
+            definition = Definition(form.key, form, text, name)
+            result.by_key[form.key] = definition
+            result.items.append(definition)
+        return result
+
+    # rulesets
+
+    def read_rulesets(
+        self, template: _Template, form_defs: _Forms
+    ) -> list[Definition[CompiledRuleset]]:
+        result: list[Definition[CompiledRuleset]] = []
+        seen: dict[str, str] = {}
+        for name, span in template.files("rulesets"):
+            text = self.text(name, span)
+            if text is None:
+                continue
+            form = self.ruleset_form(text, name, form_defs)
+            try:
+                # engine.ruleset_schema: the same inputs as a published ruleset is loaded with
+                ruleset = ruleset_schema.compile_ruleset(
+                    text,
+                    filename=name,
+                    form=form,
+                    event_forms=[d.value for d in form_defs.items] if form_defs.complete else None,
+                    base_currency=template.base_currency,
+                )
+            except DiagnosticsError as exc:
+                self.report(exc.diagnostics)
+                continue
+            self.report(ruleset.warnings)
+            if ruleset.id in seen:
+                message = f"the ruleset '{ruleset.id}' is also defined by {seen[ruleset.id]}"
+                self.report([error("duplicate-ruleset", message, span)])
+                continue
+            seen[ruleset.id] = name
+            result.append(Definition(ruleset.id, ruleset, text, name))
+        return result
+
+    def ruleset_form(self, text: str, filename: str, form_defs: _Forms) -> Form | None:
+        """The form a ruleset is written for; reports a missing or unknown `form` header."""
+        header = _form_header(text, filename)
+        if header is None:
+            message = "the ruleset names no form"
+            hint = f"add 'form {CUSTOMER_FORM}' after the ruleset header"
+            self.report(
+                [error("ruleset-without-form", message, Span.point(filename, 1, 1), hint=hint)]
+            )
+            return None
+        form_name, span = header
+        definition = form_defs.by_key.get(form_name)
+        if definition is None:
+            if form_defs.complete:
+                message = (
+                    f"the ruleset is written for the form '{form_name}', which the bundle does "
+                    f"not define{did_you_mean(form_name, form_defs.by_key)}"
+                )
+                self.report([error("unknown-form", message, span)])
+            return None
+        return definition.value
+
+    # workflows
+
+    def read_workflows(
+        self, template: _Template, schema: Schema | None
+    ) -> list[Definition[Workflow]]:
+        result: list[Definition[Workflow]] = []
+        seen: dict[str, str] = {}
+        for name, span in template.files("workflows"):
+            text = self.text(name, span)
+            if text is None:
+                continue
+            try:
+                workflow = workflows.load_workflow(
+                    text, filename=name, schema=schema, roles=template.roles
+                )
+            except DiagnosticsError as exc:
+                self.report(exc.diagnostics)
+                continue
+            self.report(workflow.warnings)
+            if workflow.key in seen:
+                message = f"the workflow '{workflow.key}' is also defined by {seen[workflow.key]}"
+                self.report([error("duplicate-workflow", message, span)])
+                continue
+            seen[workflow.key] = name
+            result.append(Definition(workflow.key, workflow, text, name))
+        return result
+
+    # sample data
+
+    def read_sample_data(self, template: _Template, schema: Schema | None) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for name, span in template.files("sample_data"):
+            text = self.text(name, span)
+            if text is None:
+                continue
+            result[name] = text
+            self.report(_check_csv(text, name, schema))
+        return result
+
+    # cases
+
+    def read_cases(
+        self,
+        template: _Template,
+        schema: Schema | None,
+        rulesets: list[Definition[CompiledRuleset]],
+        event_forms: Mapping[str, Form] | None,
+    ) -> tuple[Case, ...]:
+        files = template.files("tests")
+        if "tests" not in template.document and self.has_file(DEFAULT_CASES_FILE):
+            files = [(DEFAULT_CASES_FILE, None)]
+        reader = CaseReader(
+            report=self.report,
+            schema=schema,
+            rulesets=rulesets,
+            all_compiled=len(rulesets) == len(template.files("rulesets")),
+            event_forms=event_forms,
+        )
+        cases: list[Case] = []
+        for name, span in files:
+            text = self.text(name, span)
+            if text is None:
+                continue
+            cases.extend(reader.read_file(text, name))
+        return tuple(cases)
+
+
+class _Forms:
+    """The forms read so far; `complete` is False when a form file could not be read."""
+
+    def __init__(self) -> None:
+        self.items: list[Definition[Form]] = []
+        self.by_key: dict[str, Definition[Form]] = {}
+        self.complete = True
+
+    def get(self, key: str) -> Definition[Form] | None:
+        return self.by_key.get(key)
+
+
+class _Template:
+    """The values of template.yaml, read leniently: whatever has the wrong shape is None or empty
+    (the schema check has reported it)."""
+
+    def __init__(self, document: YamlMap) -> None:
+        self.document = document
+        self.key = _text(document.get("template"))
+        self.version = _text(document.get("version"))
+        self.base_currency = _text(document.get("base_currency"))
+        roles = document.get("roles")
+        self.roles: tuple[str, ...] = tuple(
+            dict.fromkeys(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else ()
+        )
+
+    def files(self, key: str) -> list[tuple[str, Span | None]]:
+        """The file names listed under `key`, each with its position, once each."""
+        items = self.document.get(key)
+        if not isinstance(items, YamlList):
+            return []
+        seen: set[str] = set()
+        result: list[tuple[str, Span | None]] = []
+        for index, item in enumerate(items):
+            if isinstance(item, str) and item not in seen:
+                seen.add(item)
+                result.append((item, items.item_span(index)))
+        return result
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+_FORM_HEADER: Final = re.compile(r"^[ \t\u3000]*(?:form|表单)[ \t\u3000]+([^\s#\"]+)", re.M)
+
+
+def _form_header(text: str, filename: str) -> tuple[str, Span] | None:
+    """The form a ruleset names (`form customer`) and the position of the name."""
+    match = _FORM_HEADER.search(text)
+    if match is None:
+        return None
+    start = match.start(1)
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    name = match.group(1)
+    return name, Span(filename, line, column, line, column + len(name))
+
+
+def _check_csv(text: str, filename: str, schema: Schema | None) -> list[Diagnostic]:
+    """Sample data: a header of known columns with external_ref, and rows as wide as it."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return [error("empty-file", f"'{filename}' is empty", Span.point(filename, 1, 1))]
+    header = rows[0]
+    diagnostics: list[Diagnostic] = []
+    first_line = text.splitlines()[0] if text else ""
+    if schema is not None:
+        known = [*IDENTITY_COLUMNS, *schema]
+        for column in header:
+            if column not in known:
+                start = first_line.find(column) + 1 or 1
+                span = Span(filename, 1, start, 1, start + max(len(column), 1))
+                message = f"unknown column '{column}'{did_you_mean(column, known)}"
+                diagnostics.append(error("unknown-column", message, span))
+    if "external_ref" not in header:
+        message = "the header has no 'external_ref' column (each customer's reference)"
+        diagnostics.append(error("missing-column", message, Span.point(filename, 1, 1)))
+    for number, row in enumerate(rows[1:], 2):
+        if row and len(row) != len(header):
+            message = f"row {number} has {len(row)} values, but the header names {len(header)}"
+            diagnostics.append(error("bad-row", message, Span.point(filename, number, 1)))
+    return diagnostics
+
+
+def _checksum(sources: Mapping[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(sources):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(sources[name].encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
