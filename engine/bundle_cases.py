@@ -17,7 +17,8 @@ from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, Yam
 from dsl.diagnostics import error
 from dsl.spelling import did_you_mean
 from engine.bundle_json_schema import CASES_JSON_SCHEMA, DEFAULT_CASE_AS_OF, schema_diagnostics
-from engine.bundle_types import CUSTOMER_FORM, IDENTITY_COLUMNS, Case, Definition
+from engine.bundle_types import IDENTITY_COLUMNS, Case, Definition
+from engine.ruleset_schema import CUSTOMER_FORM
 
 if TYPE_CHECKING:
     from forms import Form

@@ -39,13 +39,13 @@ from engine.bundle_json_schema import (
     start_span,
 )
 from engine.bundle_types import (
-    CUSTOMER_FORM,
     IDENTITY_COLUMNS,
     Bundle,
     Case,
     Definition,
     Definitions,
 )
+from engine.ruleset_schema import CUSTOMER_FORM
 
 if TYPE_CHECKING:
     from forms import Form

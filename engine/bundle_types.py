@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from dsl import CompiledRuleset, Diagnostic, Span
 from engine.bundle_files import TEMPLATE_FILE
+from engine.ruleset_schema import CUSTOMER_FORM
 
 if TYPE_CHECKING:
     from forms import Form
     from workflows import Workflow
 
-CUSTOMER_FORM: Final = "customer"
 # Columns of sample data besides the customer form's fields and the credit terms.
 IDENTITY_COLUMNS: Final = ("external_ref", "name", "department")
 

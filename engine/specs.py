@@ -30,11 +30,11 @@ import workflows
 from engine import ruleset_schema
 from engine.errors import NotConfiguredError, NotFoundError
 from engine.models import SpecKind, SpecStatus, SpecVersion
+from engine.ruleset_schema import CUSTOMER_FORM
 from engine.views import SpecSummary
 
 T = TypeVar("T")
 
-CUSTOMER_FORM = "customer"
 
 
 def checksum_of(source: str) -> str:

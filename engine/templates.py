@@ -19,6 +19,7 @@ from engine import audit, specs
 from engine.bundle import Bundle, TemplateError, load_bundle
 from engine.errors import ConflictError
 from engine.models import SpecKind, SpecVersion
+from engine.ruleset_schema import CUSTOMER_FORM
 from engine.views import SpecRef, TemplateImported
 
 
@@ -52,7 +53,7 @@ def _scoring_ruleset(bundle: Bundle) -> str | None:
     """The key of the bundle's first ruleset on the customer form (else its first ruleset)."""
     rulesets = list(bundle.rulesets)
     for ruleset in rulesets:
-        if ruleset.value.form == specs.CUSTOMER_FORM:
+        if ruleset.value.form == CUSTOMER_FORM:
             return str(ruleset.key)
     return str(rulesets[0].key) if rulesets else None
 
@@ -112,7 +113,7 @@ def _publish_bundle(
         )
         form_refs[form.key] = {"key": row.key, "version": row.version}
         published.append(row)
-    customer_ref = form_refs.get(specs.CUSTOMER_FORM)
+    customer_ref = form_refs.get(CUSTOMER_FORM)
     for ruleset in bundle.rulesets:
         form_ref = form_refs.get(ruleset.value.form) if ruleset.value.form else None
         row = specs.publish(
