@@ -10,7 +10,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from dsl import Diagnostic
 from dsl.diagnostics import error
@@ -27,14 +27,13 @@ class FileTooLargeError(Exception):
     """A file of the bundle is larger than `MAX_FILE_BYTES`; the reader reports it."""
 
 
-class Files:
+class Files(Protocol):
     """The files of a bundle by path relative to its root; `read` gives None for an absent one."""
 
-    def read(self, name: str) -> bytes | None:
-        raise NotImplementedError
+    def read(self, name: str) -> bytes | None: ...
 
 
-class Folder(Files):
+class Folder:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
@@ -47,7 +46,7 @@ class Folder(Files):
         return path.read_bytes()
 
 
-class _Archive(Files):
+class _Archive:
     def __init__(self, members: Mapping[str, bytes]) -> None:
         self.members = members
 

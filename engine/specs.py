@@ -259,15 +259,7 @@ def _publishing_template(session: Session, row: SpecVersion) -> SpecVersion | No
         .where(SpecVersion.kind == SpecKind.TEMPLATE, SpecVersion.key == row.template_key)
         .order_by(col(SpecVersion.version).desc())
     )
-    for template in candidates:
-        for spec in template.meta.get("specs") or ():
-            if (spec.get("kind"), spec.get("key"), spec.get("version")) == (
-                row.kind,
-                row.key,
-                row.version,
-            ):
-                return template
-    return None
+    return next((template for template in candidates if _published_by(template, row)), None)
 
 
 def _event_form_rows(template: SpecVersion | None) -> list[tuple[str, int]] | None:
