@@ -59,11 +59,12 @@ def run(database_url: str, *, customers: int) -> Ingest:
     from engine.customers import CustomerInput, upsert_customer
     from engine.db import Database, upgrade
     from engine.events import EventInput, record_event
+    from engine.keys import generate_keys
     from engine.templates import import_template
     from engine.terms import DEFAULT_TERMS
 
     upgrade(database_url)
-    database = Database(database_url)
+    database = Database(database_url, keys=generate_keys())
     try:
         with database.transaction() as session:
             import_template(session, EXAMPLE_TEMPLATE, actor=ACTOR, now=NOW, base_currency="CNY")

@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from engine.keys import InstanceKeys, KeysError
 from engine.types import json_dumps
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -57,10 +58,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 class Database:
-    """One engine and the transactions opened on it."""
+    """One engine and the transactions opened on it, with the instance's keys (engine.keys).
 
-    def __init__(self, url: str, **kwargs: Any) -> None:
+    Every session it opens carries the keys in `session.info["keys"]` (read them with
+    `session_keys`): the audit chain and sensitive fields need them, and passing them through
+    every service call would add an argument to all of them.
+    """
+
+    def __init__(self, url: str, *, keys: InstanceKeys | None = None, **kwargs: Any) -> None:
         self.url = url
+        self.keys = keys
         self.engine = make_engine(url, **kwargs)
 
     @property
@@ -71,6 +78,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits when the block ends, or rolls back on an exception."""
         with Session(self.engine, expire_on_commit=False) as session:
+            session.info["keys"] = self.keys
             try:
                 yield session
                 session.commit()
@@ -80,6 +88,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def session_keys(session: Session) -> InstanceKeys:
+    """The instance keys of the `Database` that opened `session`. Raises KeysError without."""
+    keys = session.info.get("keys")
+    if not isinstance(keys, InstanceKeys):
+        raise KeysError(
+            "this database connection was opened without the instance's keys "
+            "(Database(url, keys=...))"
+        )
+    return keys
 
 
 def alembic_config(url: str) -> Config:

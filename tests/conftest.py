@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from engine.db import Database, upgrade
+from engine.keys import generate_keys
 from engine.models import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,9 @@ EXAMPLE_TEMPLATE = ROOT / "examples" / "manufacturing_credit"
 
 _PG_URL = os.environ.get("RISKDESK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if _PG_URL else [])
+
+# One random set of instance keys per test run (engine.keys): nothing is built in, even here.
+TEST_KEYS = generate_keys()
 
 
 def _create_pg_database(base_url: str) -> tuple[str, str]:
@@ -82,7 +86,7 @@ def empty_tables(database: Database) -> None:
 @pytest.fixture
 def database(migrated_url: str) -> Iterator[Database]:
     """A `Database` on a migrated schema with empty tables, on each backend in turn."""
-    db = Database(migrated_url)
+    db = Database(migrated_url, keys=TEST_KEYS)
     empty_tables(db)
     try:
         yield db

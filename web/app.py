@@ -18,7 +18,8 @@ from fastapi.templating import Jinja2Templates
 
 from engine import clock
 from engine.db import Database
-from engine.settings import Settings
+from engine.keys import KeysError
+from engine.settings import Settings, instance_keys
 from web import api, pages
 from web.errors import install_error_handlers
 
@@ -62,12 +63,20 @@ def make_templates(settings: Settings) -> Jinja2Templates:
 def create_app(
     settings: Settings, *, database: Database | None = None, start_scheduler: bool = False
 ) -> FastAPI:
-    """The application over `database` (default: one on `settings.database_url`).
+    """The application over `database` (default: one on `settings.database_url`, with the
+    instance's keys, generated on first start).
 
-    With `start_scheduler`, the lifespan runs the timer sweep on a background clock.
+    With `start_scheduler`, the lifespan runs the timer sweep on a background clock. Raises
+    KeysError when the keys file is malformed.
     """
     owns_database = database is None
-    db = database if database is not None else Database(settings.database_url)
+    db = (
+        database
+        if database is not None
+        else Database(settings.database_url, keys=instance_keys(settings, create=True))
+    )
+    if db.keys is None:
+        raise KeysError("the application needs a database opened with the instance's keys")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -95,6 +104,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = db
+    app.state.keys = db.keys
     templates = make_templates(settings)
     app.state.templates = templates
     install_error_handlers(app, templates)

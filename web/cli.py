@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from engine import clock
-from engine.db import Database, upgrade
-from engine.errors import EngineError
-from engine.settings import Settings, get_settings
+from engine.db import upgrade
+from engine.settings import get_settings
+from web.cli_common import (
+    CLI_ACTOR,
+    _database,
+    _err,
+    _fail,
+    _out,
+    _parse_day,
+    _parse_now,
+    _refusals,
+    _sources_for,
+)
 
 EXAMPLE_TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "manufacturing_credit"
-CLI_ACTOR = "cli"
 
 app = typer.Typer(
     name="riskdesk",
@@ -46,55 +51,6 @@ fx_app = typer.Typer(help="Exchange rates to the base currency.", no_args_is_hel
 app.add_typer(fx_app, name="fx")
 
 
-def _out() -> Console:
-    # Built per call: the console writes to whatever sys.stdout is now (CliRunner swaps it).
-    return Console(soft_wrap=True, highlight=False)
-
-
-def _err() -> Console:
-    return Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-def _fail(message: str) -> NoReturn:
-    _err().print(f"[bold red]error:[/] {message}", markup=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """Turn an engine refusal (or a bad template) into one line on stderr and exit status 1."""
-    from dsl import DiagnosticsError, render_all
-
-    try:
-        yield
-    except DiagnosticsError as exc:
-        sources = getattr(exc, "sources", None) or _sources_for(exc.diagnostics)
-        _err().print(render_all(exc.diagnostics, sources), markup=False)
-        raise typer.Exit(1) from exc
-    except EngineError as exc:
-        _fail(exc.detail)
-
-
-def _sources_for(diagnostics: Any, root: Path | None = None) -> dict[str, str]:
-    """The text of each file the diagnostics name, when it can be read (for the caret snippet)."""
-    sources: dict[str, str] = {}
-    for diagnostic in diagnostics:
-        span = getattr(diagnostic, "span", None)
-        if span is None or span.file in sources:
-            continue
-        for candidate in (Path(span.file), *(() if root is None else (root / span.file,))):
-            try:
-                sources[span.file] = candidate.read_text(encoding="utf-8")
-                break
-            except (OSError, UnicodeDecodeError):
-                continue
-    return sources
-
-
-def _database(settings: Settings) -> Database:
-    return Database(settings.database_url)
-
-
 # --- db, users, tokens -------------------------------------------------------------------------
 
 
@@ -102,6 +58,7 @@ def _database(settings: Settings) -> Database:
 def db_upgrade() -> None:
     """Create or migrate the schema of the database at RISKDESK_DATABASE_URL."""
     settings = get_settings()
+    _database(settings, create_keys=True).dispose()  # the first upgrade generates the keys
     upgrade(settings.database_url)
     _out().print(f"Database schema is up to date ({_display_url(settings.database_url)}).")
 
@@ -164,15 +121,6 @@ def token_create(
 
 
 # --- exchange rates ----------------------------------------------------------------------------
-
-
-def _parse_day(text: str | None, settings: Settings) -> date:
-    if text is None:
-        return clock.utcnow().astimezone(settings.tz).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise typer.BadParameter(f"'{text}' is not a date such as 2026-01-01") from exc
 
 
 @fx_app.command("set")
@@ -346,15 +294,6 @@ def schema_template() -> None:
 # --- time and serving --------------------------------------------------------------------------
 
 
-def _parse_now(text: str | None, settings: Settings) -> datetime:
-    if text is None:
-        return clock.utcnow()
-    try:
-        return clock.parse_time(text, tz=settings.tz)
-    except ValueError as exc:
-        raise typer.BadParameter(f"'{text}' is not an ISO 8601 time", param_hint="--now") from exc
-
-
 @app.command("tick")
 def tick(
     now: Annotated[
@@ -396,9 +335,13 @@ def serve(
 
 
 def _fresh_sqlite(path: Path) -> str:
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+    """A URL on a new SQLite file at `path`: the old one, its journal and its keys are gone."""
+    from engine.keys import default_keys_file
+
+    url = f"sqlite:///{path}"
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), default_keys_file(url)):
         leftover.unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    return url
 
 
 @app.command("demo")
@@ -431,11 +374,14 @@ def demo(
             "repository; pass --template PATH to a template folder or .zip"
         )
     path = db.resolve()
-    settings = get_settings().model_copy(update={"database_url": _fresh_sqlite(path)})
+    # A workspace of its own: its database, and keys generated for it (never the instance's).
+    settings = get_settings().model_copy(
+        update={"database_url": _fresh_sqlite(path), "keys_file": None}
+    )
     out = _out()
     out.print(f"Creating the demo workspace in {path}")
     upgrade(settings.database_url)
-    database = _database(settings)
+    database = _database(settings, create_keys=True)
     with _refusals():
         accounts = demo_loader.load_demo(
             database,

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from engine import clock
 from engine.db import Database
 from engine.errors import PermissionDeniedError
+from engine.keys import InstanceKeys
 from engine.settings import Settings
 from engine.users import UserView, get_user, user_for_token
 from web.errors import AuthenticationError, LoginRequiredError
@@ -110,8 +111,17 @@ AdminUser = Annotated[UserView, Depends(_admin_user)]
 # --- pages -------------------------------------------------------------------------------------
 
 
-def _page_session(request: Request, settings: SettingsDep) -> SessionData | None:
-    session = decode_session(request.cookies.get(COOKIE_NAME), secret_key=settings.secret_key)
+def _keys(request: Request) -> InstanceKeys:
+    keys: InstanceKeys = request.app.state.keys
+    return keys
+
+
+# The instance's keys (engine.keys): the secret key signs the sign-in cookie.
+KeysDep = Annotated[InstanceKeys, Depends(_keys)]
+
+
+def _page_session(request: Request, keys: KeysDep) -> SessionData | None:
+    session = decode_session(request.cookies.get(COOKIE_NAME), secret_key=keys.secret_key)
     request.state.csrf_token = session.csrf_token if session else ""
     return session
 

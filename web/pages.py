@@ -20,7 +20,6 @@ from engine.cases import get_case, list_cases, take_action
 from engine.customers import get_customer, list_customers
 from engine.errors import NotConfiguredError
 from engine.explanations import list_assessments
-from engine.settings import Settings
 from engine.users import authenticate
 from web.deps import (
     DbDep,
@@ -70,10 +69,10 @@ def render(
     return templates.TemplateResponse(request, name, full, status_code=status_code)
 
 
-def _set_session(response: Response, session: SessionData, settings: Settings) -> None:
+def _set_session(response: Response, session: SessionData, request: Request) -> None:
     response.set_cookie(
         COOKIE_NAME,
-        encode_session(session, secret_key=settings.secret_key),
+        encode_session(session, secret_key=request.app.state.keys.secret_key),
         max_age=MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
@@ -113,7 +112,7 @@ def login_page(
     request.state.csrf_token = session.csrf_token
     context = {"next": _safe_next(next), "error": None, "username": ""}
     response = render(request, "login.html", context)
-    _set_session(response, session, settings)
+    _set_session(response, session, request)
     return response
 
 
@@ -145,7 +144,7 @@ def login(
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
     # A fresh session (and CSRF token) on every sign-in.
-    _set_session(response, new_session(user.name), settings)
+    _set_session(response, new_session(user.name), request)
     return response
 
 

@@ -33,10 +33,9 @@ from engine.settings import Settings
 from engine.templates import import_template
 from engine.users import add_user, create_token
 from engine.views import CustomerUpserted
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import EXAMPLE_TEMPLATE, TEST_KEYS
 from web.app import create_app
 
-SECRET_KEY = "test-secret-key"
 PASSWORD = "correct horse battery"
 
 HEALTHY: dict[str, Any] = {
@@ -61,7 +60,7 @@ TERMS: dict[str, Any] = {"credit_limit": 1_000_000, "payment_terms_days": 60}
 
 
 def settings_for(url: str) -> Settings:
-    return Settings(database_url=url, secret_key=SECRET_KEY, timezone="UTC", base_currency="CNY")
+    return Settings(database_url=url, timezone="UTC", base_currency="CNY")
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def _free_socket() -> socket.socket:
 @pytest.fixture(scope="session")
 def live_server(migrated_url: str) -> Iterator[LiveServer]:
     """A real uvicorn server in a background thread, on the migrated database of this backend."""
-    database = Database(migrated_url)
+    database = Database(migrated_url, keys=TEST_KEYS)
     app = create_app(settings_for(migrated_url), database=database)
     sock = _free_socket()
     port = sock.getsockname()[1]

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from engine import clock
 from engine.db import Database
+from engine.keys import load_keys
 from engine.users import roles_of, user_for_token
 from tests.conftest import EXAMPLE_TEMPLATE
 from web.cli import app
@@ -49,7 +50,7 @@ def test_user_add_then_token_create_prints_the_token_last(cli: tuple[CliRunner, 
     created = runner.invoke(app, ["token", "create", "alice"])
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip().splitlines()[-1]
-    database = Database(url)
+    database = Database(url, keys=load_keys(database_url=url))
     try:
         with database.transaction() as session:
             user = user_for_token(session, secret, now=clock.utcnow())
@@ -169,7 +170,8 @@ def test_demo_without_serving_builds_a_workspace(
     )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[-1].split(": ")[-1]
-    database = Database(f"sqlite:///{demo_db}")
+    demo_url = f"sqlite:///{demo_db}"
+    database = Database(demo_url, keys=load_keys(database_url=demo_url))
     try:
         from engine.customers import list_customers
 
