@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,10 +19,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from engine import audit
+from engine.access import ADMIN_ROLE, Access, Grant, access_of
 from engine.errors import ConflictError, InvalidRequestError, NotFoundError
 from engine.models import ApiToken, Department, RoleGrant, User
+from engine.specs import latest_template_row
 
-ADMIN_ROLE = "admin"
 TOKEN_PREFIX = "rd_"
 MAX_NAME_LENGTH = 100
 
@@ -39,10 +40,15 @@ class UserView:
     is_active: bool
     roles: frozenset[str]
     departments: frozenset[str]  # the departments named by the user's role grants
+    access: Access  # what the grants allow where (engine.access)
 
     @property
     def is_admin(self) -> bool:
         return ADMIN_ROLE in self.roles
+
+    def can(self, permission: str, department: str | None = None) -> bool:
+        """Whether the user holds `permission` for a thing in `department` (engine.access)."""
+        return self.access.can(permission, department)
 
 
 # --- passwords and token secrets ---------------------------------------------------------------
@@ -95,9 +101,17 @@ def _grants(session: Session, user_id: int) -> list[RoleGrant]:
     )
 
 
+def role_permissions(session: Session) -> Mapping[str, tuple[str, ...]]:
+    """The role → permissions map of the published template (empty before any import)."""
+    template = latest_template_row(session)
+    mapped = (template.meta.get("permissions") if template is not None else None) or {}
+    return {str(role): tuple(names) for role, names in mapped.items()}
+
+
 def _view(session: Session, user: User) -> UserView:
     assert user.id is not None
     grants = _grants(session, user.id)
+    access = access_of((Grant(g.role, g.department) for g in grants), role_permissions(session))
     return UserView(
         id=user.id,
         name=user.name,
@@ -105,6 +119,7 @@ def _view(session: Session, user: User) -> UserView:
         is_active=user.is_active,
         roles=frozenset(g.role for g in grants),
         departments=frozenset(g.department for g in grants if g.department),
+        access=access,
     )
 
 

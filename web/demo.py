@@ -14,13 +14,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from engine.access import ADMIN_ROLE
 from engine.bundle import load_bundle
 from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.events import EventInput, record_event
 from engine.settings import Settings
 from engine.templates import import_template
-from engine.users import ADMIN_ROLE, add_user, create_token
+from engine.users import add_user, create_token
 
 DEMO_ACTOR = "demo"
 DEMO_SEED = 20261128
