@@ -80,6 +80,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
     is_active: bool = True
     created_at: datetime = _utc()
+    language: str | None = Field(default=None, max_length=8)  # "en" or "zh"; None: the browser's
+    password_changed_at: datetime | None = _utc(nullable=True)
 
 
 class RoleGrant(SQLModel, table=True):
@@ -102,6 +104,38 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _utc()
     last_used_at: datetime | None = _utc(nullable=True)
     revoked_at: datetime | None = _utc(nullable=True)
+    # the permissions the token is limited to (a subset of its owner's); None: all of them
+    scopes: list[str] | None = Field(default=None, sa_type=JsonType, nullable=True)
+    expires_at: datetime | None = _utc(nullable=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random secret whose SHA-256 is `token_hash`."""
+
+    __tablename__ = "user_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("users.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    last_seen_at: datetime = _utc()
+    expires_at: datetime = _utc()  # the absolute timeout
+    revoked_at: datetime | None = _utc(nullable=True)
+    address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, counted per account and per address for throttling (engine.logins)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_kind_key_at", "kind", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # "user" or "address"
+    key: str = Field(max_length=200)
+    at: datetime = _utc()
 
 
 # --- definitions -----------------------------------------------------------------------------
@@ -354,6 +388,7 @@ __all__ = [
     "Department",
     "Event",
     "FxRate",
+    "LoginFailure",
     "RoleGrant",
     "SpecKind",
     "SpecStatus",
@@ -361,5 +396,6 @@ __all__ = [
     "TermsChange",
     "Timer",
     "User",
+    "UserSession",
     "metadata",
 ]
