@@ -350,7 +350,8 @@ class FxRate(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Who did what, when. Append-only; each row carries the hash of the previous one."""
+    """Who did what, when. Append-only (database triggers refuse UPDATE and DELETE); each row
+    carries the keyed hash (HMAC) of the previous one, and its id is its place in the chain."""
 
     __tablename__ = "audit_log"
 
@@ -360,19 +361,25 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=100, index=True)
     entity_kind: str = Field(max_length=50)
     entity_id: str | None = Field(default=None, max_length=200)
+    # the department and reference of the customer the row concerns, if any (department scope)
+    department: str | None = Field(default=None, max_length=100, index=True)
+    customer_ref: str | None = Field(default=None, max_length=200, index=True)
     detail: dict[str, Any] = _json()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
 
 
 class AuditHead(SQLModel, table=True):
-    """The single row every audit writer locks, so the hash chain never forks."""
+    """The single row every audit writer locks, so the hash chain never forks; it names the
+    chain's end (last id, hash, row count) under its own HMAC, so a removed tail is caught."""
 
     __tablename__ = "audit_head"
 
     id: int = Field(default=1, primary_key=True)
     last_hash: str = Field(max_length=64)
     last_id: int | None = None
+    row_count: int = Field(default=0)
+    mac: str | None = Field(default=None, max_length=64)
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from engine.db import Database, upgrade
 from engine.keys import generate_keys
 from engine.models import metadata
+from tests.audit_triggers import triggers_lifted
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_TEMPLATE = ROOT / "examples" / "manufacturing_credit"
@@ -68,17 +69,22 @@ def migrated_url(
 
 
 def empty_tables(database: Database) -> None:
-    """Delete every row (children first) and put the audit chain back at its genesis."""
+    """Delete every row (children first) and put the audit chain back at its genesis.
+
+    The audit log's triggers refuse DELETE: on SQLite they are lifted for this transaction;
+    PostgreSQL's TRUNCATE does not fire row triggers.
+    """
     tables = [t for t in reversed(metadata.sorted_tables)]
     with database.engine.begin() as connection:
         if database.is_sqlite:
-            for table in tables:
-                connection.execute(table.delete())
+            with triggers_lifted(connection):
+                for table in tables:
+                    connection.execute(table.delete())
         else:
             names = ", ".join(f'"{t.name}"' for t in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         connection.execute(
-            text("INSERT INTO audit_head (id, last_hash) VALUES (1, :genesis)"),
+            text("INSERT INTO audit_head (id, last_hash, row_count) VALUES (1, :genesis, 0)"),
             {"genesis": "0" * 64},
         )
 
