@@ -11,14 +11,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 import workflows
 from engine import casework, specs
+from engine.access import Access
 from engine.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
 from engine.evaluation import assess_customer, assessment_record
 from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
+from engine.scoping import Scope, ensure_within, where_within
 from engine.views import CaseSummary, CaseTransitionView, CaseView, Page
 
 
@@ -88,10 +91,14 @@ def list_cases(
     *,
     status: str | None = None,
     roles: Iterable[str] | None = None,
+    assigned_to: Access | None = None,
+    scope: Scope = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[CaseSummary]:
-    """Cases in id order; `status` open/closed; `roles` given: only cases assigned to one of them.
+    """Cases in id order; `status` open/closed; `roles` given: only cases assigned to one of them;
+    `assigned_to` given: only cases assigned to a role it holds for the customer's department;
+    only customers within `scope` (engine.scoping).
 
     Raises InvalidRequestError for an unknown status, a foreign cursor or a limit below 1.
     """
@@ -103,6 +110,11 @@ def list_cases(
         query = query.where(Case.status == status)
     if roles is not None:
         query = query.where(col(Case.assigned_role).in_(set(roles)))
+    if scope is not None or assigned_to is not None:
+        query = query.join(Customer, col(Customer.id) == col(Case.customer_id))
+        query = where_within(query, Customer.department, scope)
+    if assigned_to is not None:
+        query = query.where(_assigned_to(assigned_to))
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(col(Case.id) > after)
@@ -110,6 +122,29 @@ def list_cases(
     items = case_summaries(session, rows[:size])
     next_cursor = encode_cursor(items[-1].id) if len(rows) > size else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+def _assigned_to(access: Access) -> Any:
+    """The condition 'assigned to a role `access` holds for the case's customer'."""
+    held: list[Any] = [col(Case.assigned_role).in_(sorted(access.roles_everywhere))]
+    for department, roles in sorted(access.roles_by_department.items()):
+        held.append(
+            and_(
+                col(Customer.department) == department,
+                col(Case.assigned_role).in_(sorted(roles)),
+            )
+        )
+    return or_(*held)
+
+
+def _case_roles(access: Access | None, roles: Iterable[str], customer: Customer) -> tuple[str, ...]:
+    """The roles the caller acts with on a case of `customer`: those `access` holds for the
+    customer's department, where it can act there, else `roles` as given."""
+    if access is None:
+        return tuple(roles)
+    if not access.can("cases:act", customer.department):
+        return ()
+    return tuple(sorted(access.roles_in(customer.department)))
 
 
 def _find_case(session: Session, case_id: int) -> Case:
@@ -156,9 +191,22 @@ def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView
     )
 
 
-def get_case(session: Session, case_id: int, *, roles: Iterable[str]) -> CaseView:
-    """Case `case_id` with its history and the actions `roles` may take. Raises NotFoundError."""
-    return case_view(session, _find_case(session, case_id), roles=roles)
+def get_case(
+    session: Session,
+    case_id: int,
+    *,
+    roles: Iterable[str] = (),
+    access: Access | None = None,
+    scope: Scope = None,
+) -> CaseView:
+    """Case `case_id` with its history and the actions the caller may take (with `roles`, or the
+    roles `access` holds for the customer's department). Raises NotFoundError (also for a case
+    whose customer lies outside `scope`)."""
+    case = _find_case(session, case_id)
+    customer = session.get(Customer, case.customer_id)
+    assert customer is not None
+    ensure_within(customer.department, scope, missing=f"there is no case {case_id}")
+    return case_view(session, case, roles=_case_roles(access, roles, customer))
 
 
 def _action_names(workflow: workflows.Workflow, step: str) -> set[str]:
@@ -172,7 +220,9 @@ def take_action(
     action: str,
     *,
     actor: str,
-    roles: Iterable[str],
+    roles: Iterable[str] = (),
+    access: Access | None = None,
+    scope: Scope = None,
     comment: str | None = None,
     data: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
@@ -187,8 +237,13 @@ def take_action(
     PermissionDeniedError (the action exists but `roles` may not take it), ConflictError (the
     case is closed, or not at `expected_version`).
     """
-    roles = tuple(roles)
-    case = _find_case(session, case_id)
+    # Case, timers, customer: locked first, before the audit head (engine.casework, lock order).
+    locked = casework.lock_case(session, case_id)
+    if locked is None:
+        raise NotFoundError(f"there is no case {case_id}")
+    case, customer = locked.case, locked.customer
+    ensure_within(customer.department, scope, missing=f"there is no case {case_id}")
+    roles = _case_roles(access, roles, customer)
     if case.status != CaseStatus.OPEN:
         raise ConflictError(f"case {case_id} is closed; no action can be taken on it")
     if expected_version is not None and expected_version != case.row_version:
@@ -199,8 +254,6 @@ def take_action(
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
     if action not in _action_names(workflow.value, case.step):
         raise InvalidRequestError(f"step '{case.step}' has no action '{action}'")
-    customer = session.get(Customer, case.customer_id)
-    assert customer is not None
     event = workflows.TakeAction(
         action=action, actor=actor, actor_roles=roles, comment=comment, data=dict(data or {})
     )

@@ -175,6 +175,8 @@ def open_case(
             "assigned_role": case.assigned_role,
             "due_at": case.due_at,
         },
+        department=customer.department,
+        customer_ref=customer.external_ref,
         now=now,
     )
     _write_history(session, case, transition, actor=actor, data=None)
@@ -221,6 +223,8 @@ def apply_transition(
             "escalation_level": case.escalation_level,
             "comment": comment,
         },
+        department=customer.department,
+        customer_ref=customer.external_ref,
         now=now,
     )
     _write_history(session, case, transition, actor=actor, data=data)
@@ -234,6 +238,8 @@ def apply_transition(
             entity_kind="case",
             entity_id=case.id,
             detail={"outcome": case.outcome, "step": case.step},
+            department=customer.department,
+            customer_ref=customer.external_ref,
             now=now,
         )
     return Applied(case=case, terms_changed=terms_changed)

@@ -4,6 +4,10 @@ An upsert validates the data against the published `customer` form (nothing is s
 field is wrong), stores it, evaluates the scoring ruleset and starts the workflows a tier change
 triggers, all in the caller's transaction (engine.evaluation).
 
+Sensitive fields (docs/forms.md) are sealed before they are stored (engine.crypto) and opened
+for scoring; a view shows them masked unless its viewer holds `view_sensitive` for the
+customer's department. Audit rows name changed fields, never their values.
+
 Credit terms are accepted only when a customer is created; missing ones take DEFAULT_TERMS and
 the base currency of the imported template. On an update, terms equal to the current ones are
 ignored and changed ones are refused: terms change only through workflows.
@@ -14,21 +18,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import forms
-from engine import audit, specs
+from engine import audit, crypto, specs
 from engine.cases import case_summaries
-from engine.errors import ConflictError, DataValidationError, NotFoundError
+from engine.db import session_keys
+from engine.errors import (
+    ConflictError,
+    DataValidationError,
+    NotConfiguredError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from engine.evaluation import assess_customer, latest_assessment
 from engine.explanations import changes, explanations
 from engine.models import Alert, Case, CaseStatus, Customer, Department
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.rows import update_versioned
+from engine.scoping import Scope, is_within, where_within
 from engine.terms import DEFAULT_TERMS, differing, terms_view, validated_terms
 from engine.views import (
     AlertView,
@@ -39,6 +51,20 @@ from engine.views import (
     Page,
     number,
 )
+
+VIEW_SENSITIVE = "view_sensitive"
+
+
+class Viewer(Protocol):
+    """Who a view is built for: anything that answers `can` (engine.users.UserView does)."""
+
+    def can(self, permission: str, department: str | None = None) -> bool: ...
+
+
+def reveals_sensitive(viewer: Viewer | None, department: str | None) -> bool:
+    """Whether `viewer` sees sensitive values in clear for a customer of `department` (no
+    viewer: masked)."""
+    return viewer is not None and viewer.can(VIEW_SENSITIVE, department)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +96,17 @@ def ensure_department(session: Session, name: str | None, *, now: datetime) -> N
         pass  # created by a concurrent transaction meanwhile: it exists, as wanted
 
 
+def _text_errors(ref: str, payload: CustomerInput) -> list[forms.DataError]:
+    """The reference, name and department hold no NUL or control characters (PostgreSQL refuses
+    NUL; the others would break every list and export they appear in)."""
+    errors = []
+    for path, text in (("ref", ref), ("name", payload.name), ("department", payload.department)):
+        problem = forms.text_problem(text) if text is not None else None
+        if problem is not None:
+            errors.append(forms.DataError((path,), f"{path} {problem}", "control-character"))
+    return errors
+
+
 def _validated_data(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
     errors = forms.validate(form, dict(data))
     if errors:
@@ -78,12 +115,35 @@ def _validated_data(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]
     return forms.normalise(form, dict(data))
 
 
-def find_customer(session: Session, ref: str) -> Customer:
-    """The customer with external reference `ref`. Raises NotFoundError."""
+def find_customer(session: Session, ref: str, *, scope: Scope = None) -> Customer:
+    """The customer with external reference `ref`, when it lies in `scope` (engine.scoping).
+
+    Raises NotFoundError (none, or outside the scope: the same answer)."""
+    if forms.text_problem(ref) is not None:
+        # no customer has such a reference (upserts refuse them), and PostgreSQL cannot compare NUL
+        raise NotFoundError(f"there is no customer {ref!a}")
     customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
-    if customer is None:
+    if customer is None or not is_within(customer.department, scope):
         raise NotFoundError(f"there is no customer '{ref}'")
     return customer
+
+
+def _stored_data(
+    session: Session,
+    form: forms.Form,
+    data: Mapping[str, Any],
+    *,
+    ref: str,
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """`data` as it is stored: the values of sensitive fields sealed (unchanged ones as they
+    were stored)."""
+    sensitive = forms.sensitive_ids(form)
+    if not any(data.get(field_id) is not None for field_id in sensitive):
+        return dict(data)
+    return crypto.seal_data(
+        session_keys(session), data, ref=ref, sensitive=sensitive, previous=previous
+    )
 
 
 def upsert_customer(
@@ -94,17 +154,35 @@ def upsert_customer(
     actor: str | None,
     now: datetime,
     tz: tzinfo,
+    viewer: Viewer | None = None,
+    scope: Scope = None,
 ) -> CustomerUpserted:
     """Create customer `ref` or replace its name, department and data; then score it.
 
-    Returns the customer as now stored, whether it was created, and the cases it started.
+    `scope` (engine.scoping) is where the caller may write: an existing customer outside it is
+    not found, and the department given must lie in it.
+
+    Returns the customer as now stored (sensitive values masked unless `viewer` may see them),
+    whether it was created, and the cases it started.
     Raises NotConfiguredError (no template imported), DataValidationError (every field error,
-    with paths; nothing stored), ConflictError (changed terms on an existing customer, or a
-    concurrent change).
+    with paths, or a control character in the reference, name or department; nothing stored),
+    ConflictError (changed terms on an existing customer, or a concurrent change).
     """
+    text_errors = _text_errors(ref, payload)
+    if text_errors:
+        raise DataValidationError(text_errors)
     form = specs.customer_form(session)
     data = _validated_data(form.value, payload.data)
     customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
+    if customer is not None and not is_within(customer.department, scope):
+        raise NotFoundError(f"there is no customer '{ref}'")
+    if not is_within(payload.department, scope):
+        allowed = ", ".join(sorted(scope or ()))
+        raise PermissionDeniedError(
+            f"you may write customers of department(s) {allowed} only"
+            if allowed
+            else "you may write customers of no department"
+        )
     name = payload.name or str(data.get("name") or ref)
     ensure_department(session, payload.department, now=now)
 
@@ -115,7 +193,7 @@ def upsert_customer(
             external_ref=ref,
             name=name,
             department=payload.department,
-            data=data,
+            data=_stored_data(session, form.value, data, ref=ref, previous=None),
             form_key=form.key,
             form_version=form.version,
             currency=currency,
@@ -137,6 +215,8 @@ def upsert_customer(
             entity_kind="customer",
             entity_id=ref,
             detail={"name": name, "department": payload.department, "fields": sorted(data)},
+            department=customer.department,
+            customer_ref=customer.external_ref,
             now=now,
         )
         created = True
@@ -150,13 +230,15 @@ def upsert_customer(
             changes["name"] = name
         if customer.department != payload.department:
             changes["department"] = payload.department
-        if customer.data != data:
-            changes["data"] = data
+        before = crypto.customer_data(session, customer)
+        stored = _stored_data(session, form.value, data, ref=ref, previous=customer.data)
+        if stored != customer.data:
+            changes["data"] = stored
         if (customer.form_key, customer.form_version) != (form.key, form.version):
             changes.update(form_key=form.key, form_version=form.version)
         if changes:
             changed_fields = sorted(
-                {k for k in set(customer.data) | set(data) if customer.data.get(k) != data.get(k)}
+                {k for k in set(before) | set(data) if before.get(k) != data.get(k)}
             )
             update_versioned(session, customer, updated_at=now, **changes)
             audit.record(
@@ -166,13 +248,15 @@ def upsert_customer(
                 entity_kind="customer",
                 entity_id=ref,
                 detail={"changed": sorted(changes), "fields": changed_fields},
+                department=customer.department,
+                customer_ref=customer.external_ref,
                 now=now,
             )
         created = False
 
     assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz)
     return CustomerUpserted(
-        customer=customer_view(session, customer),
+        customer=customer_view(session, customer, viewer=viewer),
         created=created,
         cases_opened=tuple(assessed.cases_opened),
     )
@@ -197,7 +281,24 @@ def assessment_view(session: Session, row: Any) -> AssessmentView:
     )
 
 
-def customer_view(session: Session, customer: Customer) -> CustomerView:
+def shown_data(session: Session, customer: Customer, *, viewer: Viewer | None) -> dict[str, Any]:
+    """The customer's data as `viewer` may see it: sensitive values (those stored sealed and
+    those the published form marks) in clear or masked."""
+    data = crypto.customer_data(session, customer)
+    if reveals_sensitive(viewer, customer.department):
+        return data
+    sealed = crypto.sealed_fields(customer.data)
+    try:
+        form: forms.Form | None = specs.customer_form(session).value
+    except NotConfiguredError:
+        form = None
+    return forms.mask_data(form, data, also=sealed)
+
+
+def customer_view(
+    session: Session, customer: Customer, *, viewer: Viewer | None = None
+) -> CustomerView:
+    """Customer `customer` as `viewer` sees it (no viewer: sensitive values masked)."""
     assert customer.id is not None
     latest = latest_assessment(session, customer.id)
     alerts = session.exec(
@@ -215,7 +316,7 @@ def customer_view(session: Session, customer: Customer) -> CustomerView:
         ref=customer.external_ref,
         name=customer.name,
         department=customer.department,
-        data=dict(customer.data),
+        data=shown_data(session, customer, viewer=viewer),
         terms=terms_view(customer),
         score=number(customer.score),
         tier=customer.tier,
@@ -241,12 +342,15 @@ def customer_view(session: Session, customer: Customer) -> CustomerView:
     )
 
 
-def get_customer(session: Session, ref: str) -> CustomerView:
-    """Customer `ref` with its terms, latest assessment, open alerts and open cases.
+def get_customer(
+    session: Session, ref: str, *, viewer: Viewer | None = None, scope: Scope = None
+) -> CustomerView:
+    """Customer `ref` with its terms, latest assessment, open alerts and open cases; sensitive
+    values masked unless `viewer` holds `view_sensitive` for the customer's department.
 
-    Raises NotFoundError.
+    Raises NotFoundError (also when the customer lies outside `scope`, engine.scoping).
     """
-    return customer_view(session, find_customer(session, ref))
+    return customer_view(session, find_customer(session, ref, scope=scope), viewer=viewer)
 
 
 def list_customers(
@@ -257,13 +361,15 @@ def list_customers(
     search: str | None = None,
     cursor: str | None = None,
     limit: int | None = None,
+    scope: Scope = None,
 ) -> Page[CustomerSummary]:
-    """Customers in id order, filtered by tier, department and a name/reference search.
+    """Customers in id order, filtered by tier, department and a name/reference search, within
+    `scope` (engine.scoping).
 
     Raises InvalidRequestError for a foreign cursor or a limit below 1.
     """
     size = clamp_limit(limit)
-    query = select(Customer)
+    query = where_within(select(Customer), Customer.department, scope)
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(col(Customer.id) > after)

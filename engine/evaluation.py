@@ -219,6 +219,8 @@ def assess_customer(
             "tier": result.tier,
             "previous_tier": previous_tier,
         },
+        department=customer.department,
+        customer_ref=customer.external_ref,
         now=now,
     )
     outcome = Assessed(assessment=assessment, tier_changed=tier_changed)

@@ -2,6 +2,10 @@
 
 Events are append-only. An idempotency key makes a write safe to retry: the same key with the same
 body returns the event first stored (nothing written); with another body it is refused.
+
+Everything is checked before anything is stored: the kind (one of the template's event forms,
+when it declares any), the names and texts (no NUL or control characters), the payload's depth and
+size, and the time (within the supported range, engine.clock).
 """
 
 from __future__ import annotations
@@ -10,20 +14,28 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 import forms
+from dsl.spelling import did_you_mean
 from engine import audit, specs
-from engine.clock import as_utc, parse_time
-from engine.customers import customer_view, find_customer
+from engine.clock import as_utc, in_range, parse_time
+from engine.customers import Viewer, customer_view, find_customer
 from engine.errors import ConflictError, DataValidationError, InvalidRequestError, NotFoundError
 from engine.evaluation import assess_customer
-from engine.models import Customer, Event
+from engine.models import Customer, Event, SpecKind
+from engine.ruleset_schema import CUSTOMER_FORM
+from engine.scoping import Scope
 from engine.types import json_dumps
 from engine.views import EventRecorded, EventView
+
+# A payload is a record of what happened, not a document store: bounded in nesting and size.
+MAX_PAYLOAD_DEPTH: Final = 10
+MAX_PAYLOAD_BYTES: Final = 64 * 1024
+MAX_NAME_LENGTH: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,28 +50,97 @@ class EventInput:
 
 
 def _occurred_at(value: datetime | date | str, tz: tzinfo) -> datetime:
-    if isinstance(value, str):
-        try:
-            return parse_time(value, tz=tz)
-        except ValueError as exc:
-            raise InvalidRequestError(f"occurred_at '{value}' is not an ISO 8601 time") from exc
-    if isinstance(value, datetime):
-        return as_utc(value if value.tzinfo is not None else value.replace(tzinfo=tz))
-    return as_utc(datetime.combine(value, time(0), tzinfo=tz))
-
-
-def _validated_payload(session: Session, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload checked against the published form named like the event kind, when there is
-    one (events of other kinds are stored as given). Raises DataValidationError."""
     try:
-        form = specs.load_form(session, kind)
+        if isinstance(value, str):
+            return parse_time(value, tz=tz)
+        if isinstance(value, datetime):
+            return in_range(value if value.tzinfo is not None else value.replace(tzinfo=tz))
+        return in_range(datetime.combine(value, time(0), tzinfo=tz))
+    except ValueError as exc:
+        raise InvalidRequestError(f"occurred_at: {exc}") from exc
+
+
+def _depth(value: Any) -> int:
+    """How deep `value` nests (a scalar 0, `{}` 1), counted without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_PAYLOAD_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _name_errors(payload: EventInput, idempotency_key: str | None) -> list[forms.DataError]:
+    errors = []
+    for name, text, required in (
+        ("kind", payload.kind, True),
+        ("source", payload.source, False),
+        ("idempotency_key", idempotency_key, False),
+    ):
+        if text is None:
+            continue
+        problem = forms.text_problem(text)
+        if problem is None and required and not text:
+            problem = "is empty"
+        elif problem is None and len(text) > MAX_NAME_LENGTH:
+            problem = f"is longer than {MAX_NAME_LENGTH} characters"
+        if problem is not None:
+            code = "control-character" if "U+" in problem else "invalid"
+            errors.append(forms.DataError((name,), f"{name} {problem}", code))
+    return errors
+
+
+def _checked_input(payload: EventInput, idempotency_key: str | None) -> dict[str, Any]:
+    """The payload as plain JSON once names, texts, depth and size pass. Raises
+    DataValidationError listing every problem."""
+    errors = _name_errors(payload, idempotency_key)
+    errors.extend(forms.json_text_errors(dict(payload.payload), ("payload",)))
+    if _depth(dict(payload.payload)) > MAX_PAYLOAD_DEPTH:
+        message = f"payload nests deeper than {MAX_PAYLOAD_DEPTH} levels"
+        errors.append(forms.DataError(("payload",), message, "too-deep"))
+    if errors:
+        raise DataValidationError(errors)
+    text = json_dumps(dict(payload.payload))
+    if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        message = f"payload is larger than {MAX_PAYLOAD_BYTES // 1024} KB as JSON"
+        raise DataValidationError([forms.DataError(("payload",), message, "too-large")])
+    plain: dict[str, Any] = json.loads(text)
+    return plain
+
+
+def _validated_payload(session: Session, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload checked against the published form named like the event kind. A kind
+    without a form is stored as given only while the workspace declares no event forms at all.
+    Raises DataValidationError."""
+    try:
+        form = specs.load_form(session, kind) if kind != CUSTOMER_FORM else None
     except NotFoundError:
-        stored: dict[str, Any] = json.loads(json_dumps(dict(payload)))
-        return stored
-    errors = forms.validate(form.value, dict(payload))
+        form = None
+    if form is None:
+        kinds = [
+            row.key
+            for row in specs.published_rows(session, SpecKind.FORM)
+            if row.key != CUSTOMER_FORM
+        ]
+        if kind == CUSTOMER_FORM or kinds:
+            message = f"unknown event kind '{kind}'{did_you_mean(kind, kinds)}"
+            if kinds:
+                message += f"; the event kinds are {', '.join(sorted(set(kinds)))}"
+            raise DataValidationError([forms.DataError(("kind",), message, "unknown-kind")])
+        return payload
+    errors = forms.validate(form.value, payload)
     if errors:
         raise DataValidationError(replace(e, path=("payload", *e.path)) for e in errors)
-    return forms.normalise(form.value, dict(payload))
+    return forms.normalise(form.value, payload)
 
 
 def event_view(event: Event, customer: Customer) -> EventView:
@@ -77,7 +158,9 @@ def event_view(event: Event, customer: Customer) -> EventView:
     )
 
 
-def _replay(session: Session, key: str, candidate: Event, tz: tzinfo) -> EventRecorded | None:
+def _replay(
+    session: Session, key: str, candidate: Event, tz: tzinfo, viewer: Viewer | None
+) -> EventRecorded | None:
     """The original event for `key` when `candidate` repeats it; None when there is none yet.
 
     Raises ConflictError when the key was used for a different event.
@@ -98,7 +181,7 @@ def _replay(session: Session, key: str, candidate: Event, tz: tzinfo) -> EventRe
     return EventRecorded(
         event=event_view(original, customer),
         created=False,
-        customer=customer_view(session, customer),
+        customer=customer_view(session, customer, viewer=viewer),
     )
 
 
@@ -111,28 +194,34 @@ def record_event(
     actor: str | None,
     now: datetime,
     tz: tzinfo,
+    viewer: Viewer | None = None,
+    scope: Scope = None,
 ) -> EventRecorded:
-    """Append an event to customer `ref` and re-score the customer.
+    """Append an event to customer `ref` (when it lies in `scope`, engine.scoping) and re-score
+    the customer.
 
     Returns the event, whether it was created (False: a replay of `idempotency_key`), and the
     customer afterwards. Raises NotFoundError (no such customer), InvalidRequestError (bad time),
-    DataValidationError (payload breaks the event kind's form), ConflictError (the key was used
-    for another event), NotConfiguredError (no template imported).
+    DataValidationError (an unknown kind, a control character, a payload too deep or too large,
+    or one that breaks the event kind's form), ConflictError (the key was used for another
+    event), NotConfiguredError (no template imported).
     """
-    customer = find_customer(session, ref)
+    plain = _checked_input(payload, idempotency_key)
+    occurred_at = _occurred_at(payload.occurred_at, tz)
+    customer = find_customer(session, ref, scope=scope)
     assert customer.id is not None
     event = Event(
         customer_id=customer.id,
         kind=payload.kind,
-        occurred_at=_occurred_at(payload.occurred_at, tz),
-        payload=_validated_payload(session, payload.kind, payload.payload),
+        occurred_at=occurred_at,
+        payload=_validated_payload(session, payload.kind, plain),
         source=payload.source,
         idempotency_key=idempotency_key,
         created_by=actor,
         created_at=now,
     )
     if idempotency_key is not None:
-        replayed = _replay(session, idempotency_key, event, tz)
+        replayed = _replay(session, idempotency_key, event, tz, viewer)
         if replayed is not None:
             return replayed
     try:
@@ -143,7 +232,7 @@ def record_event(
         # Another transaction stored the same key between our check and our insert.
         if idempotency_key is None:
             raise
-        replayed = _replay(session, idempotency_key, event, tz)
+        replayed = _replay(session, idempotency_key, event, tz, viewer)
         if replayed is None:
             raise
         return replayed
@@ -154,12 +243,14 @@ def record_event(
         entity_kind="customer",
         entity_id=ref,
         detail={"event_id": event.id, "kind": event.kind, "occurred_at": event.occurred_at},
+        department=customer.department,
+        customer_ref=customer.external_ref,
         now=now,
     )
     assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz)
     return EventRecorded(
         event=event_view(event, customer),
         created=True,
-        customer=customer_view(session, customer),
+        customer=customer_view(session, customer, viewer=viewer),
         cases_opened=tuple(assessed.cases_opened),
     )

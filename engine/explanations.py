@@ -17,6 +17,7 @@ from engine import specs
 from engine.errors import NotConfiguredError
 from engine.models import Assessment, Customer
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
+from engine.scoping import Scope
 from engine.views import AssessmentSummary, Page, number
 
 LANGUAGES = ("en", "zh")
@@ -80,16 +81,22 @@ def changes(stored: Mapping[str, Any] | None) -> dict[str, dict[str, Any]] | Non
 
 
 def list_assessments(
-    session: Session, ref: str, *, cursor: str | None = None, limit: int | None = None
+    session: Session,
+    ref: str,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+    scope: Scope = None,
 ) -> Page[AssessmentSummary]:
-    """The assessments of customer `ref`, newest first, a page at a time.
+    """The assessments of customer `ref` (when it lies in `scope`, engine.scoping), newest
+    first, a page at a time.
 
     Raises NotFoundError (no such customer) and InvalidRequestError (a foreign cursor, a limit
     below 1).
     """
     from engine.customers import find_customer  # engine.customers imports this module
 
-    customer: Customer = find_customer(session, ref)
+    customer: Customer = find_customer(session, ref, scope=scope)
     size = clamp_limit(limit)
     query = select(Assessment).where(Assessment.customer_id == customer.id)
     before = decode_cursor(cursor)

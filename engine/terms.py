@@ -172,6 +172,8 @@ def change_terms(
             "after": after,
             "missing": list(missing),
         },
+        department=customer.department,
+        customer_ref=customer.external_ref,
         now=now,
     )
     return change

@@ -1,15 +1,13 @@
 """Users, their roles, passwords and API tokens: who may sign in or call the API, and as what.
 
 Roles are free names (`admin` is built in); a grant may name a department, created on first use.
-Passwords are stored as argon2 hashes; an API token's secret is shown once and only its SHA-256
-hash is stored. Every change (user added, role granted, token created, sign-in) writes an audit
-row in the caller's transaction.
+Passwords are stored as argon2 hashes. Every change (user added, role granted or revoked, user
+disabled) writes an audit row in the caller's transaction. API tokens are in engine.tokens,
+sign-in and sessions in engine.logins.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,10 +19,9 @@ from sqlmodel import Session, col, select
 from engine import audit
 from engine.access import ADMIN_ROLE, Access, Grant, access_of
 from engine.errors import ConflictError, InvalidRequestError, NotFoundError
-from engine.models import ApiToken, Department, RoleGrant, User
+from engine.models import Department, RoleGrant, User
 from engine.specs import latest_template_row
 
-TOKEN_PREFIX = "rd_"
 MAX_NAME_LENGTH = 100
 
 _HASHER = PasswordHasher()
@@ -69,11 +66,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def token_digest(secret: str) -> str:
-    """The stored form of a token secret: its SHA-256 hash in hex."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -108,7 +100,8 @@ def role_permissions(session: Session) -> Mapping[str, tuple[str, ...]]:
     return {str(role): tuple(names) for role, names in mapped.items()}
 
 
-def _view(session: Session, user: User) -> UserView:
+def user_view(session: Session, user: User) -> UserView:
+    """The view of row `user`, with its access under the published template's role map."""
     assert user.id is not None
     grants = _grants(session, user.id)
     access = access_of((Grant(g.role, g.department) for g in grants), role_permissions(session))
@@ -135,12 +128,12 @@ def get_user(session: Session, name: str) -> UserView | None:
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None or not user.is_active:
         return None
-    return _view(session, user)
+    return user_view(session, user)
 
 
 def list_users(session: Session) -> tuple[UserView, ...]:
     """Every user, in name order."""
-    return tuple(_view(session, u) for u in session.exec(select(User).order_by(col(User.name))))
+    return tuple(user_view(session, u) for u in session.exec(select(User).order_by(col(User.name))))
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -239,7 +232,7 @@ def add_user(
         grant_role(session, name, role, department=department, actor=actor, now=now)
     if department and not roles:
         ensure_department(session, _check_name(department, "department"), now=now)
-    return _view(session, user)
+    return user_view(session, user)
 
 
 def set_password(
@@ -250,6 +243,7 @@ def set_password(
         raise InvalidRequestError("a password may not be empty")
     user = _find_user(session, user_name)
     user.password_hash = hash_password(password)
+    user.password_changed_at = now
     session.add(user)
     audit.record(
         session,
@@ -262,97 +256,74 @@ def set_password(
     )
 
 
-def authenticate(session: Session, name: str, password: str, *, now: datetime) -> UserView | None:
-    """The active user `name` when `password` is theirs, else None; audits the attempt."""
-    user = session.exec(select(User).where(User.name == name)).first()
-    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
-    audit.record(
-        session,
-        actor=name if ok else None,
-        action="user.login" if ok else "user.login_failed",
-        entity_kind="user",
-        entity_id=name[:MAX_NAME_LENGTH],
-        detail={},
-        now=now,
-    )
-    if not ok:
-        return None
-    assert user is not None
-    return _view(session, user)
+def revoke_role(
+    session: Session,
+    user_name: str,
+    role: str,
+    *,
+    department: str | None = None,
+    actor: str | None,
+    now: datetime,
+) -> bool:
+    """Take back the grant of `role` (in `department`, or the global one) from `user_name`.
 
-
-# --- API tokens --------------------------------------------------------------------------------
-
-
-def create_token(
-    session: Session, user_name: str, *, name: str = "api", actor: str | None = None, now: datetime
-) -> str:
-    """A new API token for `user_name`, labelled `name`; returns its secret, shown only this once.
-
-    Only the secret's SHA-256 hash is stored. Raises NotFoundError (no such user).
-    """
+    Returns False when the user held no such grant. Raises NotFoundError (no such user)."""
     user = _find_user(session, user_name)
-    assert user.id is not None
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user_id=user.id,
-        name=_check_name(name, "token"),
-        token_hash=token_digest(secret),
-        created_at=now,
-    )
-    session.add(token)
+    grant = session.exec(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.department == department
+            if department is not None
+            else col(RoleGrant.department).is_(None),
+        )
+    ).first()
+    if grant is None:
+        return False
+    session.delete(grant)
     session.flush()
     audit.record(
         session,
-        actor=actor or user.name,
-        action="token.created",
+        actor=actor,
+        action="role.revoked",
         entity_kind="user",
         entity_id=user.name,
-        detail={"token_id": token.id, "name": token.name},
+        detail={"role": role, "department": department},
         now=now,
     )
-    return secret
+    return True
 
 
-def revoke_token(
-    session: Session, user_name: str, token_name: str, *, actor: str | None, now: datetime
-) -> int:
-    """Revoke every live token of `user_name` labelled `token_name`; returns how many."""
+def set_active(
+    session: Session, user_name: str, is_active: bool, *, actor: str | None, now: datetime
+) -> bool:
+    """Enable or disable `user_name`; a disabled user can neither sign in nor use a token (their
+    sessions and tokens stop working at once). Returns False when nothing changed. Raises
+    NotFoundError, InvalidRequestError (disabling oneself)."""
     user = _find_user(session, user_name)
-    tokens = session.exec(
-        select(ApiToken).where(
-            ApiToken.user_id == user.id,
-            ApiToken.name == token_name,
-            col(ApiToken.revoked_at).is_(None),
-        )
-    ).all()
-    for token in tokens:
-        token.revoked_at = now
-        session.add(token)
-        audit.record(
-            session,
-            actor=actor,
-            action="token.revoked",
-            entity_kind="user",
-            entity_id=user.name,
-            detail={"token_id": token.id, "name": token.name},
-            now=now,
-        )
-    return len(tokens)
+    if user.is_active == is_active:
+        return False
+    if not is_active and actor == user.name:
+        raise InvalidRequestError("you cannot disable your own account")
+    user.is_active = is_active
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.enabled" if is_active else "user.disabled",
+        entity_kind="user",
+        entity_id=user.name,
+        detail={},
+        now=now,
+    )
+    return True
 
 
-def user_for_token(session: Session, secret: str, *, now: datetime) -> UserView | None:
-    """The active user owning the live token `secret` (recording its use at `now`), else None."""
-    if not secret:
-        return None
-    token = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == token_digest(secret))
-    ).first()
-    if token is None or token.revoked_at is not None:
-        return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.is_active:
-        return None
-    token.last_used_at = now
-    session.add(token)
-    return _view(session, user)
+def list_departments(session: Session) -> tuple[str, ...]:
+    """Every department's name, in name order."""
+    return tuple(session.exec(select(Department.name).order_by(col(Department.name))).all())
+
+
+def find_user_row(session: Session, name: str) -> User:
+    """The row of user `name`. Raises NotFoundError."""
+    return _find_user(session, name)

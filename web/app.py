@@ -15,13 +15,17 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp
 
 from engine import clock
 from engine.db import Database
 from engine.keys import KeysError
 from engine.settings import Settings, instance_keys
-from web import api, pages
+from web import api, pages, pages_account, pages_admin
+from web.api_docs import install_api_docs
 from web.errors import install_error_handlers
+from web.i18n import install_translations
+from web.middleware import harden
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -30,7 +34,8 @@ VERSION = "0.1.0"
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:
-    """The page templates (autoescaped), with filters that show times in the workspace zone."""
+    """The page templates (autoescaped), with filters that show times in the workspace zone and
+    the i18n extension translating into each render's `page_language` (web.i18n)."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
     tz = settings.tz
 
@@ -51,6 +56,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         return "" if value is None else f"{float(value) * 100:g}%"
 
     env = templates.env
+    install_translations(env)
     env.filters.update(localtime=localtime, day=day, amount=amount, percent=percent)
     env.globals.update(
         timezone=settings.timezone,
@@ -58,6 +64,14 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         version=VERSION,
     )
     return templates
+
+
+class RiskdeskApp(FastAPI):
+    """FastAPI with riskdesk's request limits and security headers around its whole middleware
+    stack (web.middleware), outside even the server-error handler."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return harden(super().build_middleware_stack())
 
 
 def create_app(
@@ -93,12 +107,12 @@ def create_app(
             if owns_database:
                 db.dispose()
 
-    app = FastAPI(
+    app = RiskdeskApp(
         title="riskdesk",
         version=VERSION,
         summary="Customer credit-risk engine: customers, events, assessments, cases.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # web.api_docs serves it, without a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -110,5 +124,8 @@ def create_app(
     install_error_handlers(app, templates)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pages_account.router)
+    app.include_router(pages_admin.router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

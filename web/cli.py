@@ -29,6 +29,8 @@ from web.cli_common import (
     _refusals,
     _sources_for,
 )
+from web.cli_keys import keys_app
+from web.cli_tokens import token_app
 
 EXAMPLE_TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "manufacturing_credit"
 
@@ -41,11 +43,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 schema_app = typer.Typer(help="Published JSON Schemas.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(keys_app, name="keys")
 app.add_typer(schema_app, name="schema")
 fx_app = typer.Typer(help="Exchange rates to the base currency.", no_args_is_help=True)
 app.add_typer(fx_app, name="fx")
@@ -102,22 +104,6 @@ def user_add(
     out.print(f"Added user {user.name} with roles {', '.join(sorted(user.roles))}.")
     if password is None:
         out.print(f"Password: {chosen}")
-
-
-@token_app.command("create")
-def token_create(
-    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
-    label: Annotated[str, typer.Option("--name", help="A label for the token.")] = "cli",
-) -> None:
-    """Create an API token; the token is printed once, alone on the last line."""
-    from engine.users import create_token
-
-    settings = get_settings()
-    database = _database(settings)
-    with _refusals(), database.transaction() as session:
-        secret = create_token(session, name, name=label, actor=CLI_ACTOR, now=clock.utcnow())
-    _out().print(f"API token '{label}' for {name} (shown only now; send as 'Bearer <token>'):")
-    typer.echo(secret)
 
 
 # --- exchange rates ----------------------------------------------------------------------------

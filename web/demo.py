@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -21,10 +21,12 @@ from engine.db import Database
 from engine.events import EventInput, record_event
 from engine.settings import Settings
 from engine.templates import import_template
-from engine.users import add_user, create_token
+from engine.tokens import create_token
+from engine.users import add_user
 
 DEMO_ACTOR = "demo"
 DEMO_SEED = 20261128
+DEMO_TOKEN_LIFETIME = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,9 @@ def add_demo_users(database: Database, roles: tuple[str, ...], *, now: datetime)
     with database.transaction() as session:
         for role in names:
             add_user(session, role, roles=(role,), password=password, actor=DEMO_ACTOR, now=now)
-            token = create_token(session, role, name="demo", actor=DEMO_ACTOR, now=now)
+            token = create_token(
+                session, role, name="demo", lifetime=DEMO_TOKEN_LIFETIME, actor=DEMO_ACTOR, now=now
+            ).secret
             users.append(DemoUser(role, (role,), token))
     return DemoAccounts(users=tuple(users), password=password)
 

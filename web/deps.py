@@ -1,26 +1,34 @@
 """Request context as named dependencies: `SettingsDep`, `DbDep`, `NowDep`, `LanguageDep`,
 `CurrentUser`, ...
 
-The API authenticates with bearer tokens (`CurrentUser`, `AdminUser`); pages with the signed
-session cookie (`PageUser`). A missing or bad credential raises, and web.errors answers.
+The API authenticates with bearer tokens (`CurrentUser`, then one dependency per permission:
+`Reader`, `CustomerWriter`, ...); pages with the server-side session their cookie names
+(`PageUser`, `PageReader`, ...). A missing or bad credential raises, and web.errors answers.
+These check that the caller holds the permission somewhere; the engine limits each query to the
+departments where they hold it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from engine import clock
+from engine.access import PERMISSION_NAMES
 from engine.db import Database
 from engine.errors import PermissionDeniedError
 from engine.keys import InstanceKeys
+from engine.logins import SessionView, session_for
 from engine.settings import Settings
-from engine.users import UserView, get_user, user_for_token
+from engine.tokens import user_for_token
+from engine.users import UserView
 from web.errors import AuthenticationError, LoginRequiredError
-from web.sessions import COOKIE_NAME, SessionData, decode_session
+from web.i18n import request_language as _language
+from web.sessions import LOGIN_COOKIE, SESSION_COOKIE, SessionData, decode_session
 
 
 def _settings(request: Request) -> Settings:
@@ -42,43 +50,13 @@ DbDep = Annotated[Database, Depends(_database)]
 # The request's time; tests override `_now` through `app.dependency_overrides`.
 NowDep = Annotated[datetime, Depends(_now)]
 
-LANGUAGES = ("en", "zh")
-
-
-def _language(
-    lang: Annotated[
-        Literal["en", "zh"] | None,
-        Query(description="the language of explanation texts; else from Accept-Language"),
-    ] = None,
-    accept_language: Annotated[str | None, Header()] = None,
-) -> str:
-    """`?lang=`, else the most preferred of en/zh in Accept-Language, else English."""
-    if lang is not None:
-        return lang
-    wanted: list[tuple[float, int, str]] = []
-    for position, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in LANGUAGES:
-            continue
-        quality = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                continue
-        if quality > 0:
-            wanted.append((-quality, position, primary))
-    return min(wanted)[2] if wanted else "en"
-
-
 # The language texts are rendered in: "en" or "zh".
 LanguageDep = Annotated[str, Depends(_language)]
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="An API token (`riskdesk token create NAME`) as `Authorization: Bearer <token>`",
+    description="An API token (`riskdesk token create NAME --user USER`) as "
+    "`Authorization: Bearer <token>`",
 )
 
 
@@ -92,20 +70,43 @@ def _current_user(
     with database.transaction() as session:
         user = user_for_token(session, credentials.credentials, now=now)
     if user is None:
-        raise AuthenticationError("the API token is unknown or revoked, or its user is inactive")
+        raise AuthenticationError(
+            "the API token is unknown, expired or revoked, or its user is disabled"
+        )
     return user
 
 
+# Any authenticated caller of the API (its access limited to its token's scope).
 CurrentUser = Annotated[UserView, Depends(_current_user)]
 
 
-def _admin_user(user: CurrentUser) -> UserView:
-    if not user.is_admin:
-        raise PermissionDeniedError(f"this needs the admin role, which user '{user.name}' lacks")
-    return user
+def require(permission: str) -> Callable[[UserView], UserView]:
+    """A dependency admitting API callers who hold `permission` somewhere (everywhere or in a
+    department); the engine then limits what they see and touch to where they hold it."""
+    if permission not in PERMISSION_NAMES:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def check(user: CurrentUser) -> UserView:
+        if not user.access.can_anywhere(permission):
+            raise PermissionDeniedError(f"this needs the permission {permission}")
+        return user
+
+    check.__name__ = f"require_{permission.replace(':', '_')}"
+    return check
 
 
-AdminUser = Annotated[UserView, Depends(_admin_user)]
+# One named dependency per permission a route needs (engine.access.PERMISSIONS).
+Reader = Annotated[UserView, Depends(require("customers:read"))]
+CustomerWriter = Annotated[UserView, Depends(require("customers:write"))]
+EventWriter = Annotated[UserView, Depends(require("events:write"))]
+CaseActor = Annotated[UserView, Depends(require("cases:act"))]
+TemplateImporter = Annotated[UserView, Depends(require("templates:import"))]
+UserAdmin = Annotated[UserView, Depends(require("users:admin"))]
+AuditReader = Annotated[UserView, Depends(require("audit:read"))]
+FxWriter = Annotated[UserView, Depends(require("fx:write"))]
+Sweeper = Annotated[UserView, Depends(require("system:sweep"))]
+# Everything an admin may do; kept for routes that are the admin's alone.
+AdminUser = Annotated[UserView, Depends(require("users:admin"))]
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -120,27 +121,52 @@ def _keys(request: Request) -> InstanceKeys:
 KeysDep = Annotated[InstanceKeys, Depends(_keys)]
 
 
-def _page_session(request: Request, keys: KeysDep) -> SessionData | None:
-    session = decode_session(request.cookies.get(COOKIE_NAME), secret_key=keys.secret_key)
-    request.state.csrf_token = session.csrf_token if session else ""
-    return session
+def _page_session(request: Request, database: DbDep, now: NowDep) -> SessionView | None:
+    """The live server-side session the browser's cookie names, else None."""
+    with database.transaction() as session:
+        found = session_for(session, request.cookies.get(SESSION_COOKIE), now=now)
+    request.state.csrf_token = found.csrf_token if found else ""
+    if found is not None:
+        request.state.user = found.user
+    return found
 
 
-PageSession = Annotated[SessionData | None, Depends(_page_session)]
+PageSession = Annotated[SessionView | None, Depends(_page_session)]
 
 
-def _page_user(request: Request, session: PageSession, database: DbDep) -> UserView:
-    if session is None or session.user is None:
+def _login_form(request: Request, keys: KeysDep) -> SessionData | None:
+    """The signed sign-in cookie (its CSRF token guards the login form), else None."""
+    return decode_session(request.cookies.get(LOGIN_COOKIE), secret_key=keys.secret_key)
+
+
+LoginForm = Annotated[SessionData | None, Depends(_login_form)]
+
+
+def _page_user(session: PageSession) -> UserView:
+    if session is None:
         raise LoginRequiredError()
-    with database.transaction() as db_session:
-        user = get_user(db_session, session.user)
-    if user is None:
-        raise LoginRequiredError()
-    request.state.user = user
-    return user
+    return session.user
 
 
 PageUser = Annotated[UserView, Depends(_page_user)]
+
+
+def page_require(permission: str) -> Callable[[UserView], UserView]:
+    """A page dependency: a signed-in user holding `permission` somewhere, else 403."""
+
+    def check(user: PageUser) -> UserView:
+        if not user.access.can_anywhere(permission):
+            raise PermissionDeniedError(f"this page needs the permission {permission}")
+        return user
+
+    check.__name__ = f"page_require_{permission.replace(':', '_')}"
+    return check
+
+
+PageReader = Annotated[UserView, Depends(page_require("customers:read"))]
+PageCaseActor = Annotated[UserView, Depends(page_require("cases:act"))]
+PageUserAdmin = Annotated[UserView, Depends(page_require("users:admin"))]
+PageAuditReader = Annotated[UserView, Depends(page_require("audit:read"))]
 
 
 def _hx_request(request: Request) -> bool:
@@ -148,3 +174,9 @@ def _hx_request(request: Request) -> bool:
 
 
 HxRequest = Annotated[bool, Depends(_hx_request)]
+
+
+def client_address(request: Request) -> str | None:
+    """The peer's address, for throttling sign-ins (behind a proxy: the proxy's, on purpose;
+    X-Forwarded-For is the client's to forge)."""
+    return request.client.host if request.client else None

@@ -8,7 +8,7 @@ plain values (engine views, strings, numbers). They work without JavaScript; wit
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,25 +20,30 @@ from engine.cases import get_case, list_cases, take_action
 from engine.customers import get_customer, list_customers
 from engine.errors import NotConfiguredError
 from engine.explanations import list_assessments
-from engine.users import authenticate
+from engine.logins import SessionView
+from engine.preferences import set_language
+from engine.scoping import Scope
+from engine.users import UserView
 from web.deps import (
     DbDep,
     HxRequest,
-    LanguageDep,
+    LoginForm,
     NowDep,
+    PageCaseActor,
+    PageReader,
     PageSession,
     PageUser,
     SettingsDep,
 )
 from web.errors import CsrfError
-from web.sessions import (
-    COOKIE_NAME,
-    MAX_AGE_SECONDS,
-    SessionData,
-    csrf_matches,
-    encode_session,
-    new_session,
+from web.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_COOKIE_MAX_AGE,
+    PageLanguageDep,
+    page_language,
+    switch_target,
 )
+from web.sessions import csrf_matches
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,12 +59,14 @@ def render(
     status_code: int = 200,
     block: str | None = None,
 ) -> Response:
-    """Template `name` with `context` plus the signed-in user and CSRF token; only `block` of it
-    for an htmx request."""
+    """Template `name` with `context` plus the signed-in user, CSRF token and page language
+    (web.i18n); only `block` of it for an htmx request."""
     templates: Jinja2Templates = request.app.state.templates
     full = {
         "user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "page_language": page_language(request),
+        "language_next": switch_target(request),
         **context,
     }
     if block is not None:
@@ -69,27 +76,14 @@ def render(
     return templates.TemplateResponse(request, name, full, status_code=status_code)
 
 
-def _set_session(response: Response, session: SessionData, request: Request) -> None:
-    response.set_cookie(
-        COOKIE_NAME,
-        encode_session(session, secret_key=request.app.state.keys.secret_key),
-        max_age=MAX_AGE_SECONDS,
-        httponly=True,
-        samesite="lax",
-        path="/",
-    )
-
-
-def _safe_next(target: str | None) -> str:
-    # Only paths on this site: never "//host" or "https://host".
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/customers"
-    return target
-
-
-def _check_csrf(session: SessionData | None, token: str | None) -> None:
-    if not csrf_matches(session, token):
+def check_csrf(session: SessionView | None, token: str | None) -> None:
+    """Refuse a form post whose CSRF token is not the signed-in session's (CsrfError: 403)."""
+    if not csrf_matches(session.csrf_token if session else None, token):
         raise CsrfError()
+
+
+def _read_scope(user: UserView) -> Scope:
+    return user.access.departments_for("customers:read")
 
 
 def _tiers(session: Session) -> list[str]:
@@ -97,63 +91,6 @@ def _tiers(session: Session) -> list[str]:
         return list(specs.scoring_ruleset(session).meta.get("tiers") or ())
     except NotConfiguredError:
         return []
-
-
-# --- signing in and out ------------------------------------------------------------------------
-
-
-@router.get("/login")
-def login_page(
-    request: Request, session: PageSession, settings: SettingsDep, next: str | None = None
-) -> Response:
-    if session is not None and session.user is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    session = session or new_session()
-    request.state.csrf_token = session.csrf_token
-    context = {"next": _safe_next(next), "error": None, "username": ""}
-    response = render(request, "login.html", context)
-    _set_session(response, session, request)
-    return response
-
-
-@router.post("/login")
-def login(
-    request: Request,
-    session: PageSession,
-    settings: SettingsDep,
-    database: DbDep,
-    now: NowDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/customers",
-) -> Response:
-    _check_csrf(session, csrf_token)
-    with database.transaction() as db_session:
-        user = authenticate(db_session, username.strip(), password, now=now)
-    if user is None:
-        return render(
-            request,
-            "login.html",
-            {
-                "next": _safe_next(next),
-                "error": "Unknown user name or wrong password.",
-                "username": username,
-            },
-            status_code=401,
-        )
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    # A fresh session (and CSRF token) on every sign-in.
-    _set_session(response, new_session(user.name), request)
-    return response
-
-
-@router.post("/logout")
-def logout(session: PageSession, csrf_token: Annotated[str, Form()] = "") -> Response:
-    _check_csrf(session, csrf_token)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE_NAME, path="/")
-    return response
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -167,7 +104,7 @@ def home(user: PageUser) -> Response:
 @router.get("/customers")
 def customers_page(
     request: Request,
-    user: PageUser,
+    user: PageReader,
     database: DbDep,
     hx: HxRequest,
     tier: str | None = None,
@@ -177,7 +114,14 @@ def customers_page(
     tier = tier or None
     search = (search or "").strip() or None
     with database.transaction() as session:
-        page = list_customers(session, tier=tier, search=search, cursor=cursor, limit=PAGE_SIZE)
+        page = list_customers(
+            session,
+            tier=tier,
+            search=search,
+            cursor=cursor,
+            limit=PAGE_SIZE,
+            scope=_read_scope(user),
+        )
         tiers = _tiers(session)
     context = {
         "customers": page.items,
@@ -195,12 +139,14 @@ def customer_page(
     ref: str,
     user: PageUser,
     database: DbDep,
-    language: LanguageDep,
+    language: PageLanguageDep,
     history_cursor: str | None = None,
 ) -> Response:
     with database.transaction() as session:
-        customer = get_customer(session, ref)
-        history = list_assessments(session, ref, cursor=history_cursor, limit=HISTORY_SIZE)
+        customer = get_customer(session, ref, viewer=user, scope=_read_scope(user))
+        history = list_assessments(
+            session, ref, cursor=history_cursor, limit=HISTORY_SIZE, scope=_read_scope(user)
+        )
     assessment = customer.assessment
     explanation = assessment.explanation.get(language, ()) if assessment else ()
     change = (assessment.change or {}).get(language) if assessment else None
@@ -220,18 +166,25 @@ def customer_page(
 
 @router.get("/inbox")
 def inbox_page(
-    request: Request, user: PageUser, database: DbDep, hx: HxRequest, cursor: str | None = None
+    request: Request, user: PageReader, database: DbDep, hx: HxRequest, cursor: str | None = None
 ) -> Response:
     with database.transaction() as session:
-        page = list_cases(session, status="open", roles=user.roles, cursor=cursor, limit=PAGE_SIZE)
+        page = list_cases(
+            session,
+            status="open",
+            assigned_to=user.access,
+            scope=_read_scope(user),
+            cursor=cursor,
+            limit=PAGE_SIZE,
+        )
     context = {"cases": page.items, "next_cursor": page.next_cursor, "roles": sorted(user.roles)}
     return render(request, "inbox.html", context, block="results" if hx else None)
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: int, user: PageUser, database: DbDep) -> Response:
+def case_page(request: Request, case_id: int, user: PageReader, database: DbDep) -> Response:
     with database.transaction() as session:
-        case = get_case(session, case_id, roles=user.roles)
+        case = get_case(session, case_id, access=user.access, scope=_read_scope(user))
     return render(request, "case.html", {"case": case})
 
 
@@ -239,7 +192,7 @@ def case_page(request: Request, case_id: int, user: PageUser, database: DbDep) -
 def case_action(
     case_id: int,
     action: str,
-    user: PageUser,
+    user: PageCaseActor,
     session: PageSession,
     database: DbDep,
     settings: SettingsDep,
@@ -248,14 +201,15 @@ def case_action(
     comment: Annotated[str, Form()] = "",
     expected_version: Annotated[int | None, Form()] = None,
 ) -> Response:
-    _check_csrf(session, csrf_token)
+    check_csrf(session, csrf_token)
     with database.transaction() as db_session:
         take_action(
             db_session,
             case_id,
             action,
             actor=user.name,
-            roles=user.roles,
+            access=user.access,
+            scope=_read_scope(user),
             comment=comment.strip() or None,
             data=None,
             expected_version=expected_version,
@@ -263,3 +217,42 @@ def case_action(
             tz=settings.tz,
         )
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+# --- the language switch -----------------------------------------------------------------------
+
+
+@router.post("/language")
+def choose_language(
+    request: Request,
+    session: PageSession,
+    form: LoginForm,
+    database: DbDep,
+    now: NowDep,
+    language: Annotated[Literal["en", "zh"], Form()],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Show the pages in `language` from now on: a cookie for this browser and, for a signed-in
+    user, their remembered choice (engine.preferences), then back to page `next`. Signed out
+    (the login page), the form carries the sign-in cookie's CSRF token."""
+    expected = session.csrf_token if session else form.csrf_token if form else None
+    if not csrf_matches(expected, csrf_token):
+        raise CsrfError()
+    if session is not None:
+        with database.transaction() as db_session:
+            set_language(db_session, session.user.name, language, now=now)
+    # Only paths on this site: never "//host", "/\\host" or "https://host".
+    if not next.startswith("/") or next.startswith(("//", "/\\")):
+        next = "/"
+    response = RedirectResponse(next, status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response

@@ -1,8 +1,10 @@
-"""Signed session cookies for the pages, and the CSRF token every form posts back.
+"""The pages' cookies, and the CSRF token every form posts back.
 
-The cookie holds a small JSON document (the user's name, a CSRF token, when it was issued) and an
-HMAC-SHA256 of it under the workspace's `secret_key`; nothing else about the user is kept in it.
-Roles are looked up on every request, so a revoked role takes effect at once.
+- `riskdesk_session` holds the random secret of a server-side session (engine.logins): the
+  session, its CSRF token and its timeouts live in the database, so it can be revoked.
+- `riskdesk_login` is for the sign-in form, before there is a session: a small signed JSON
+  document (a CSRF token and when it was issued) with an HMAC-SHA256 under the instance's
+  secret key. It names no user and grants nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
-COOKIE_NAME = "riskdesk_session"
+SESSION_COOKIE = "riskdesk_session"
+LOGIN_COOKIE = "riskdesk_login"
 MAX_AGE_SECONDS = 12 * 60 * 60
+LOGIN_MAX_AGE_SECONDS = 60 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +70,8 @@ def decode_session(
     return data
 
 
-def csrf_matches(session: SessionData | None, submitted: str | None) -> bool:
+def csrf_matches(expected: str | None, submitted: str | None) -> bool:
+    """Whether a form's CSRF token is the session's (compared in constant time)."""
     return (
-        session is not None
-        and bool(submitted)
-        and hmac.compare_digest(session.csrf_token, submitted or "")
+        bool(expected) and bool(submitted) and hmac.compare_digest(expected or "", submitted or "")
     )

@@ -1,8 +1,8 @@
-"""Users, roles, passwords and API tokens, on each database backend."""
+"""Users, roles and passwords on each backend (tokens: test_tokens; sign-in: test_logins)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import col, select
@@ -10,17 +10,15 @@ from sqlmodel import col, select
 from engine import audit
 from engine.db import Database
 from engine.errors import ConflictError, InvalidRequestError, NotFoundError
-from engine.models import ApiToken, AuditEntry, Department, User
+from engine.models import AuditEntry, Department, User
 from engine.users import (
     add_user,
-    authenticate,
-    create_token,
     get_user,
     grant_role,
     hash_password,
-    revoke_token,
+    revoke_role,
     roles_of,
-    user_for_token,
+    set_active,
     verify_password,
 )
 
@@ -103,62 +101,27 @@ def test_password_hash_verifies_only_the_same_password() -> None:
     assert not verify_password("not-a-hash", "anything")
 
 
-def test_authenticate_checks_password_and_audits_both_outcomes(database: Database) -> None:
+def test_revoke_role_takes_back_one_grant_and_audits(database: Database) -> None:
     with database.transaction() as session:
-        add_user(session, "alice", roles=["sales"], password="pw", now=NOW)
-        add_user(session, "tokenonly", roles=["sales"], now=NOW)
+        add_user(session, "alice", roles=["sales"], department="east", now=NOW)
+        grant_role(session, "alice", "sales", actor="admin", now=NOW)
     with database.transaction() as session:
-        assert authenticate(session, "alice", "pw", now=NOW) is not None
-    with database.transaction() as session:
-        assert authenticate(session, "alice", "nope", now=NOW) is None
-        assert authenticate(session, "ghost", "pw", now=NOW) is None
-        assert authenticate(session, "tokenonly", "", now=NOW) is None
-    assert _actions(database)[-4:] == [
-        "user.login",
-        "user.login_failed",
-        "user.login_failed",
-        "user.login_failed",
-    ]
+        assert revoke_role(session, "alice", "sales", department="east", actor="admin", now=NOW)
+        assert not revoke_role(session, "alice", "sales", department="east", actor="a", now=NOW)
+        user = get_user(session, "alice")
+    assert user is not None and user.departments == frozenset() and user.roles == {"sales"}
+    assert _actions(database)[-1] == "role.revoked"
 
 
-def test_token_secret_is_shown_once_and_stored_hashed(database: Database) -> None:
+def test_disabled_user_is_gone_and_cannot_disable_themselves(database: Database) -> None:
     with database.transaction() as session:
-        add_user(session, "integrator", roles=["admin"], now=NOW)
-        secret = create_token(session, "integrator", name="erp", now=NOW)
-    assert secret.startswith("rd_") and len(secret) > 30
+        add_user(session, "alice", roles=["admin"], now=NOW)
+        add_user(session, "bob", roles=["sales"], now=NOW)
+    with pytest.raises(InvalidRequestError), database.transaction() as session:
+        set_active(session, "alice", False, actor="alice", now=NOW)
     with database.transaction() as session:
-        token = session.exec(select(ApiToken)).one()
-        assert token.token_hash != secret and secret not in token.token_hash
-        assert token.last_used_at is None
-    later = NOW + timedelta(hours=1)
-    with database.transaction() as session:
-        user = user_for_token(session, secret, now=later)
-    assert user is not None and user.name == "integrator" and user.is_admin
-    with database.transaction() as session:
-        assert session.exec(select(ApiToken)).one().last_used_at == later
-    assert "token.created" in _actions(database)
-
-
-def test_unknown_revoked_or_inactive_tokens_give_no_user(database: Database) -> None:
-    with database.transaction() as session:
-        add_user(session, "integrator", roles=["admin"], now=NOW)
-        first = create_token(session, "integrator", name="one", now=NOW)
-        second = create_token(session, "integrator", name="two", now=NOW)
-    with database.transaction() as session:
-        assert user_for_token(session, "rd_made_up", now=NOW) is None
-        assert user_for_token(session, "", now=NOW) is None
-        assert revoke_token(session, "integrator", "one", actor="admin", now=NOW) == 1
-    with database.transaction() as session:
-        assert user_for_token(session, first, now=NOW) is None
-        assert user_for_token(session, second, now=NOW) is not None
-        user = session.exec(select(User)).one()
-        user.is_active = False
-        session.add(user)
-    with database.transaction() as session:
-        assert user_for_token(session, second, now=NOW) is None
-        assert get_user(session, "integrator") is None
-
-
-def test_create_token_for_unknown_user_is_not_found(database: Database) -> None:
-    with pytest.raises(NotFoundError), database.transaction() as session:
-        create_token(session, "nobody", name="x", now=NOW)
+        assert set_active(session, "bob", False, actor="alice", now=NOW)
+        assert get_user(session, "bob") is None
+        assert set_active(session, "bob", True, actor="alice", now=NOW)
+        assert get_user(session, "bob") is not None
+    assert _actions(database)[-2:] == ["user.disabled", "user.enabled"]

@@ -31,7 +31,8 @@ from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.settings import Settings
 from engine.templates import import_template
-from engine.users import add_user, create_token
+from engine.tokens import create_token
+from engine.users import add_user
 from engine.views import CustomerUpserted
 from tests.conftest import EXAMPLE_TEMPLATE, TEST_KEYS
 from web.app import create_app
@@ -129,7 +130,7 @@ class ApiClient(httpx.Client):
                 password=password,
                 now=now,
             )
-            return create_token(session, name, name="test", now=now)
+            return create_token(session, name, name="test", now=now).secret
 
     def as_user(self, name: str, roles: Iterable[str] = (), **kwargs: Any) -> ApiClient:
         """A client acting as a new user `name` holding `roles`."""

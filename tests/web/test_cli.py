@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from engine import clock
 from engine.db import Database
 from engine.keys import load_keys
-from engine.users import roles_of, user_for_token
+from engine.tokens import user_for_token
+from engine.users import roles_of
 from tests.conftest import EXAMPLE_TEMPLATE
 from web.cli import app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import cases, customers, fx, system, templates
+from web.api import cases, customers, fx, system, templates, tokens
 from web.schemas import ProblemDetail
 
 PROBLEM = {"model": ProblemDetail, "content": {"application/problem+json": {}}}
@@ -18,5 +18,6 @@ router.include_router(templates.router)
 router.include_router(customers.router)
 router.include_router(cases.router)
 router.include_router(fx.router)
+router.include_router(tokens.router)
 
 __all__ = ["router"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from engine.cases import get_case, list_cases, take_action
 from engine.pagination import MAX_LIMIT
 from web.api.json_body import StrictJSONRoute
-from web.deps import CurrentUser, DbDep, NowDep, SettingsDep
+from web.deps import CaseActor, DbDep, NowDep, Reader, SettingsDep
 from web.schemas import CaseActionRequest, CasePage, CasePublic, CaseSummaryPublic
 
 router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
@@ -19,7 +19,7 @@ CaseId = Annotated[int, Path(ge=1)]
 
 @router.get("/cases", response_model=CasePage)
 def get_cases(
-    user: CurrentUser,
+    user: Reader,
     database: DbDep,
     status: Literal["open", "closed"] | None = None,
     assigned: Annotated[
@@ -29,19 +29,30 @@ def get_cases(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> CasePage:
     """Cases in opening order, a page at a time."""
-    roles = user.roles if assigned == "me" else None
     with database.transaction() as session:
-        page = list_cases(session, status=status, roles=roles, cursor=cursor, limit=limit)
+        page = list_cases(
+            session,
+            status=status,
+            assigned_to=user.access if assigned == "me" else None,
+            scope=user.access.departments_for("customers:read"),
+            cursor=cursor,
+            limit=limit,
+        )
     return CasePage(
         items=[CaseSummaryPublic.of(c) for c in page.items], next_cursor=page.next_cursor
     )
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
-def get_one_case(case_id: CaseId, user: CurrentUser, database: DbDep) -> CasePublic:
+def get_one_case(case_id: CaseId, user: Reader, database: DbDep) -> CasePublic:
     """A case with its history and the actions your roles may take now."""
     with database.transaction() as session:
-        case = get_case(session, case_id, roles=user.roles)
+        case = get_case(
+            session,
+            case_id,
+            access=user.access,
+            scope=user.access.departments_for("customers:read"),
+        )
     return CasePublic.of(case)
 
 
@@ -49,7 +60,7 @@ def get_one_case(case_id: CaseId, user: CurrentUser, database: DbDep) -> CasePub
 def post_action(
     case_id: CaseId,
     action: str,
-    user: CurrentUser,
+    user: CaseActor,
     database: DbDep,
     settings: SettingsDep,
     now: NowDep,
@@ -65,7 +76,8 @@ def post_action(
             case_id,
             action,
             actor=user.name,
-            roles=user.roles,
+            access=user.access,
+            scope=user.access.departments_for("customers:read"),
             comment=body.comment,
             data=body.data,
             expected_version=body.expected_version,

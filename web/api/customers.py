@@ -11,7 +11,7 @@ from engine.events import EventInput, record_event
 from engine.explanations import list_assessments
 from engine.pagination import MAX_LIMIT
 from web.api.json_body import StrictJSONRoute
-from web.deps import AdminUser, CurrentUser, DbDep, LanguageDep, NowDep, SettingsDep
+from web.deps import CustomerWriter, DbDep, EventWriter, LanguageDep, NowDep, Reader, SettingsDep
 from web.schemas import (
     AssessmentPage,
     AssessmentSummaryPublic,
@@ -38,7 +38,7 @@ def put_customer(
     ref: Ref,
     body: CustomerUpsert,
     response: Response,
-    user: AdminUser,
+    user: CustomerWriter,
     database: DbDep,
     settings: SettingsDep,
     now: NowDep,
@@ -56,14 +56,23 @@ def put_customer(
         terms=body.terms.model_dump(mode="json", exclude_unset=True) if body.terms else None,
     )
     with database.transaction() as session:
-        result = upsert_customer(session, ref, payload, actor=user.name, now=now, tz=settings.tz)
+        result = upsert_customer(
+            session,
+            ref,
+            payload,
+            actor=user.name,
+            now=now,
+            tz=settings.tz,
+            viewer=user,
+            scope=user.access.departments_for("customers:write"),
+        )
     response.status_code = 201 if result.created else 200
     return CustomerPublic.of(result.customer, language)
 
 
 @router.get("/customers", response_model=CustomerPage)
 def get_customers(
-    user: CurrentUser,
+    user: Reader,
     database: DbDep,
     tier: str | None = None,
     department: str | None = None,
@@ -74,7 +83,13 @@ def get_customers(
     """Customers in creation order, a page at a time; pass `next_cursor` back as `cursor`."""
     with database.transaction() as session:
         page = list_customers(
-            session, tier=tier, department=department, search=search, cursor=cursor, limit=limit
+            session,
+            tier=tier,
+            department=department,
+            search=search,
+            cursor=cursor,
+            limit=limit,
+            scope=user.access.departments_for("customers:read"),
         )
     return CustomerPage(
         items=[CustomerSummaryPublic.of(c) for c in page.items], next_cursor=page.next_cursor
@@ -83,19 +98,21 @@ def get_customers(
 
 @router.get("/customers/{ref}", response_model=CustomerPublic)
 def get_one_customer(
-    ref: Ref, user: CurrentUser, database: DbDep, language: LanguageDep
+    ref: Ref, user: Reader, database: DbDep, language: LanguageDep
 ) -> CustomerPublic:
     """A customer with its data, latest assessment (explained, in `?lang=` or Accept-Language),
     terms, open alerts and open cases."""
     with database.transaction() as session:
-        customer = get_customer(session, ref)
+        customer = get_customer(
+            session, ref, viewer=user, scope=user.access.departments_for("customers:read")
+        )
     return CustomerPublic.of(customer, language)
 
 
 @router.get("/customers/{ref}/assessments", response_model=AssessmentPage)
 def get_assessments(
     ref: Ref,
-    user: CurrentUser,
+    user: Reader,
     database: DbDep,
     language: LanguageDep,
     cursor: str | None = None,
@@ -104,7 +121,13 @@ def get_assessments(
     """The customer's assessments, newest first, a page at a time; pass `next_cursor` back as
     `cursor`. `change_summary` says what changed when an assessment changed the tier."""
     with database.transaction() as session:
-        page = list_assessments(session, ref, cursor=cursor, limit=limit)
+        page = list_assessments(
+            session,
+            ref,
+            cursor=cursor,
+            limit=limit,
+            scope=user.access.departments_for("customers:read"),
+        )
     return AssessmentPage(
         items=[AssessmentSummaryPublic.of(a, language) for a in page.items],
         next_cursor=page.next_cursor,
@@ -121,7 +144,7 @@ def post_event(
     ref: Ref,
     body: EventCreate,
     response: Response,
-    user: AdminUser,
+    user: EventWriter,
     database: DbDep,
     settings: SettingsDep,
     now: NowDep,
@@ -144,6 +167,8 @@ def post_event(
             actor=user.name,
             now=now,
             tz=settings.tz,
+            viewer=user,
+            scope=user.access.departments_for("events:write"),
         )
     response.status_code = 201 if result.created else 200
     return EventRecordedPublic(

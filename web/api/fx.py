@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine import specs
 from engine.fx import FxRateView, list_rates, set_rate
 from web.api.json_body import StrictJSONRoute
-from web.deps import AdminUser, CurrentUser, DbDep, NowDep, SettingsDep
+from web.deps import DbDep, FxWriter, NowDep, Reader, SettingsDep
 
 router = APIRouter(tags=["fx-rates"], route_class=StrictJSONRoute)
 
@@ -73,7 +73,7 @@ def put_fx_rate(
     currency: Currency,
     body: FxRatePut,
     response: Response,
-    user: AdminUser,
+    user: FxWriter,
     database: DbDep,
     settings: SettingsDep,
     now: NowDep,
@@ -97,7 +97,7 @@ def put_fx_rate(
 
 @router.get("/fx-rates", response_model=FxRateList)
 def get_fx_rates(
-    user: CurrentUser,
+    user: Reader,
     database: DbDep,
     settings: SettingsDep,
     currency: Annotated[str | None, Query(description="only this currency's rates")] = None,

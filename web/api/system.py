@@ -10,7 +10,7 @@ from engine.errors import InvalidRequestError
 from engine.scheduler import worker_name
 from engine.timers import sweep
 from web.api.json_body import StrictJSONRoute
-from web.deps import AdminUser, DbDep, NowDep, SettingsDep
+from web.deps import DbDep, NowDep, SettingsDep, Sweeper
 from web.schemas import HealthPublic, SweepPublic, SweepRequest
 
 router = APIRouter(tags=["system"], route_class=StrictJSONRoute)
@@ -26,7 +26,7 @@ def health(database: DbDep) -> HealthPublic:
 
 @router.post("/sweep", response_model=SweepPublic)
 def run_sweep(
-    user: AdminUser,
+    user: Sweeper,
     database: DbDep,
     settings: SettingsDep,
     now: NowDep,
@@ -38,6 +38,6 @@ def run_sweep(
         try:
             at = parse_time(body.now, tz=settings.tz)
         except ValueError as exc:
-            raise InvalidRequestError(f"now '{body.now}' is not an ISO 8601 time") from exc
+            raise InvalidRequestError(f"now: {exc}") from exc
     report = sweep(database, now=at, worker=f"api:{user.name}:{worker_name()}", tz=settings.tz)
     return SweepPublic(now=at, claimed=report.claimed, fired=report.fired, failed=report.failed)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, UploadFile
 
 from engine.templates import import_template
 from web.api.json_body import StrictJSONRoute
-from web.deps import AdminUser, DbDep, NowDep, SettingsDep
+from web.deps import DbDep, NowDep, SettingsDep, TemplateImporter
 from web.schemas import TemplateImportedPublic
 
 router = APIRouter(tags=["templates"], route_class=StrictJSONRoute)
@@ -18,7 +18,7 @@ router = APIRouter(tags=["templates"], route_class=StrictJSONRoute)
 
 @router.post("/templates", status_code=201, response_model=TemplateImportedPublic)
 def post_template(
-    file: UploadFile, user: AdminUser, database: DbDep, settings: SettingsDep, now: NowDep
+    file: UploadFile, user: TemplateImporter, database: DbDep, settings: SettingsDep, now: NowDep
 ) -> TemplateImportedPublic:
     """Import a template bundle (a .zip with `template.yaml` at its root or in one top folder).
 

@@ -1,0 +1,343 @@
+"""The permission matrix: every API route and page × every kind of caller → the expected status.
+
+One table (`ROUTES`) names, for each route, the permission it needs and whether it concerns the
+customer of department `east`; `HOLDERS` says, written out by hand from docs/security.md, which
+of the example template's roles hold each permission. Callers: anonymous, a user per role with a
+global grant, `east_head` (department_head granted in east: the right department) and
+`west_head` (department_head granted in west: the wrong one). A route of the application
+without a row fails the suite. Runs against the real server, on each backend.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from engine.db import Database
+from engine.tokens import create_token
+from engine.users import add_user
+from tests.web.conftest import NOW, PASSWORD, RISKY, LiveServer, upsert
+
+ROLES = ("sales", "sales_manager", "department_head", "finance_head", "legal", "cfo", "admin")
+EVERYONE = frozenset(ROLES)
+HOLDERS: dict[str | None, frozenset[str]] = {
+    None: EVERYONE,  # any signed-in caller
+    "customers:read": EVERYONE,
+    "cases:act": EVERYONE,
+    "customers:write": frozenset({"sales_manager", "department_head", "admin"}),
+    "events:write": EVERYONE - {"cfo"},
+    "fx:write": frozenset({"finance_head", "admin"}),
+    "audit:read": frozenset({"cfo", "admin"}),
+    "templates:import": frozenset({"admin"}),
+    "users:admin": frozenset({"admin"}),
+    "system:sweep": frozenset({"admin"}),
+}
+# department_head's permissions, held by east_head and west_head in their department only
+HEAD = frozenset(p for p, roles in HOLDERS.items() if p and "department_head" in roles)
+CALLERS = ("anonymous", *ROLES, "east_head", "west_head")
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # the route's path template, as the application declares it
+    url: str  # the URL requested (placeholders filled in)
+    permission: str | None
+    ok: int  # the status for a caller allowed to proceed (or `also`)
+    in_east: bool = False  # concerns the customer of department east
+    page: bool = False
+    json: Any = None
+    files: dict[str, Any] | None = None
+    form: dict[str, str] = field(default_factory=dict)
+    also: frozenset[int] = frozenset()  # other statuses a caller allowed to proceed may get
+
+
+CUSTOMER = {"name": "Shaky Trading Ltd.", "department": "east", "data": RISKY}
+EVENT = {"kind": "payment", "occurred_at": "2026-11-20", "payload": {"amount": 10}}
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/v1/health", "/api/v1/health", PUBLIC, 200),
+    Route("GET", "/api/v1/me", "/api/v1/me", None, 200),
+    Route("GET", "/api/v1/tokens", "/api/v1/tokens", None, 200),
+    Route("POST", "/api/v1/tokens", "/api/v1/tokens", None, 201, json={"name": "matrix"}),
+    Route("DELETE", "/api/v1/tokens/{token_id}", "/api/v1/tokens/999999", None, 404),
+    Route("GET", "/api/v1/customers", "/api/v1/customers", "customers:read", 200),
+    Route(
+        "PUT",
+        "/api/v1/customers/{ref}",
+        "/api/v1/customers/C-EAST",
+        "customers:write",
+        200,
+        in_east=True,
+        json=CUSTOMER,
+    ),
+    Route(
+        "GET",
+        "/api/v1/customers/{ref}",
+        "/api/v1/customers/C-EAST",
+        "customers:read",
+        200,
+        in_east=True,
+    ),
+    Route(
+        "GET",
+        "/api/v1/customers/{ref}/assessments",
+        "/api/v1/customers/C-EAST/assessments",
+        "customers:read",
+        200,
+        in_east=True,
+    ),
+    Route(
+        "POST",
+        "/api/v1/customers/{ref}/events",
+        "/api/v1/customers/C-EAST/events",
+        "events:write",
+        201,
+        in_east=True,
+        json=EVENT,
+    ),
+    Route("GET", "/api/v1/cases", "/api/v1/cases", "customers:read", 200),
+    Route(
+        "GET",
+        "/api/v1/cases/{case_id}",
+        "/api/v1/cases/{case}",
+        "customers:read",
+        200,
+        in_east=True,
+    ),
+    # an action the step lacks: a caller past the access checks gets 422, and nothing changes
+    Route(
+        "POST",
+        "/api/v1/cases/{case_id}/actions/{action}",
+        "/api/v1/cases/{case}/actions/nope",
+        "cases:act",
+        422,
+        in_east=True,
+        json={},
+    ),
+    Route("GET", "/api/v1/fx-rates", "/api/v1/fx-rates", "customers:read", 200),
+    Route(
+        "PUT",
+        "/api/v1/fx-rates/{currency}/{valid_from}",
+        "/api/v1/fx-rates/USD/2026-11-01",
+        "fx:write",
+        201,
+        json={"rate": "7.1"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/templates",
+        "/api/v1/templates",
+        "templates:import",
+        422,
+        files={"file": ("t.zip", b"not a zip", "application/zip")},
+    ),
+    Route("POST", "/api/v1/sweep", "/api/v1/sweep", "system:sweep", 200, json={}),
+    # pages
+    Route("GET", "/login", "/login", PUBLIC, 200, page=True),
+    Route("GET", "/", "/", None, 303, page=True),
+    Route("GET", "/customers", "/customers", "customers:read", 200, page=True),
+    Route(
+        "GET",
+        "/customers/{ref}",
+        "/customers/C-EAST",
+        "customers:read",
+        200,
+        page=True,
+        in_east=True,
+    ),
+    Route("GET", "/inbox", "/inbox", "customers:read", 200, page=True),
+    Route(
+        "GET",
+        "/cases/{case_id}",
+        "/cases/{case}",
+        "customers:read",
+        200,
+        page=True,
+        in_east=True,
+    ),
+    Route(
+        "POST",
+        "/cases/{case_id}/actions/{action}",
+        "/cases/{case}/actions/nope",
+        "cases:act",
+        422,
+        page=True,
+        in_east=True,
+    ),
+    Route("GET", "/account", "/account", None, 200, page=True),
+    Route(
+        "POST",
+        "/account/sessions/{session_id}/revoke",
+        "/account/sessions/999999/revoke",
+        None,
+        303,
+        page=True,
+    ),
+)
+# Routes answered by other means than the table: sign-in and sign-out themselves (tested in
+# tests/web/test_sessions_pages.py), changing one's password and logging out everywhere (which
+# would end the matrix caller's session), the language switch (any visitor), the API docs.
+NOT_IN_MATRIX = {
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/account/password"),
+    ("POST", "/account/logout-everywhere"),
+    ("POST", "/language"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"),
+    ("GET", "/api/v1/docs/oauth2-redirect"),
+}
+
+
+def expected(route: Route, caller: str) -> frozenset[int]:
+    """The statuses `caller` may get for `route` (docs/security.md)."""
+    status = _expected(route, caller)
+    return route.also | {status} if status == route.ok else frozenset({status})
+
+
+def _expected(route: Route, caller: str) -> int:
+    """The status `caller` gets for `route`: written from the rules of docs/security.md."""
+    if route.permission == PUBLIC:
+        return route.ok
+    if caller == "anonymous":
+        return 303 if route.page and route.method == "GET" else 403 if route.page else 401
+    if caller in ("east_head", "west_head"):
+        if route.permission is not None and route.permission not in HEAD:
+            return 403
+        if caller == "west_head" and route.in_east:
+            return 404  # outside one's departments a customer does not exist
+        return route.ok
+    if caller not in HOLDERS[route.permission]:
+        return 403
+    return route.ok
+
+
+def test_every_route_has_a_row(live_server: LiveServer) -> None:
+    declared = {
+        (method, r.path)
+        for r in live_server.app.routes
+        if isinstance(r, APIRoute)
+        for method in (r.methods or set()) - {"HEAD"}
+    }
+    declared |= {
+        ("GET", getattr(r, "path", ""))
+        for r in live_server.app.routes
+        if not isinstance(r, APIRoute) and getattr(r, "path", "").startswith("/api/v1/docs")
+    }
+    covered = {(r.method, r.path) for r in ROUTES} | NOT_IN_MATRIX
+    assert sorted(declared - covered) == [], "routes without a row in the permission matrix"
+    assert sorted(covered - declared - NOT_IN_MATRIX) == [], "rows for routes that do not exist"
+
+
+@dataclass
+class Caller:
+    name: str
+    api: httpx.Client
+    browser: httpx.Client
+    csrf: str
+
+
+def _sign_in(base_url: str, name: str) -> tuple[httpx.Client, str]:
+    browser = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+    if name == "anonymous":
+        return browser, ""
+    page = browser.get("/login").text
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert form_token is not None
+    signed_in = browser.post(
+        "/login",
+        data={"username": name, "password": PASSWORD, "csrf_token": form_token[1]},
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    account = browser.get("/account").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', account)
+    assert token is not None
+    return browser, token[1]
+
+
+@pytest.fixture
+def callers(workspace: Database, live_server: LiveServer) -> Iterator[dict[str, Caller]]:
+    grants: dict[str, tuple[str, str | None]] = {role: (role, None) for role in ROLES}
+    grants |= {"east_head": ("department_head", "east"), "west_head": ("department_head", "west")}
+    tokens: dict[str, str] = {}
+    with workspace.transaction() as session:
+        for name, (role, department) in grants.items():
+            add_user(
+                session, name, roles=(role,), department=department, password=PASSWORD, now=NOW
+            )
+            tokens[name] = create_token(session, name, name="matrix", now=NOW).secret
+    made: dict[str, Caller] = {}
+    for name in CALLERS:
+        headers = {"Authorization": f"Bearer {tokens[name]}"} if name in tokens else {}
+        api = httpx.Client(base_url=live_server.url, headers=headers, timeout=30)
+        browser, csrf = _sign_in(live_server.url, name)
+        made[name] = Caller(name, api, browser, csrf)
+    try:
+        yield made
+    finally:
+        for caller in made.values():
+            caller.api.close()
+            caller.browser.close()
+
+
+def _request(route: Route, caller: Caller, case_id: int) -> httpx.Response:
+    url = route.url.replace("{case}", str(case_id))
+    if route.page:
+        data = {**route.form, "csrf_token": caller.csrf} if route.method == "POST" else None
+        return caller.browser.request(route.method, url, data=data)
+    return caller.api.request(route.method, url, json=route.json, files=route.files)
+
+
+def test_permission_matrix(workspace: Database, callers: dict[str, Caller]) -> None:
+    opened = upsert(workspace, "C-EAST", RISKY)  # department east; opens a review case
+    (case_id,) = opened.cases_opened
+    wrong: list[str] = []
+    for route in ROUTES:
+        for name in CALLERS:
+            response = _request(route, callers[name], case_id)
+            want = expected(route, name)
+            if response.status_code not in want:
+                wrong.append(
+                    f"{route.method} {route.url} as {name}: {response.status_code}, expected "
+                    f"{sorted(want)} ({response.text[:120]!r})"
+                )
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_lists_hold_only_the_callers_departments(
+    workspace: Database, callers: dict[str, Caller]
+) -> None:
+    upsert(workspace, "C-EAST", RISKY)
+    with workspace.transaction() as session:
+        from datetime import UTC
+
+        from engine import clock
+        from engine.customers import CustomerInput, upsert_customer
+
+        upsert_customer(
+            session,
+            "C-WEST",
+            CustomerInput(name="West Co.", department="west", data=RISKY),
+            actor="test",
+            now=clock.utcnow(),
+            tz=UTC,
+        )
+
+    def refs(caller: str, path: str, key: str) -> set[str]:
+        body = callers[caller].api.get(path).json()
+        return {item[key] for item in body["items"]}
+
+    assert refs("west_head", "/api/v1/customers", "ref") == {"C-WEST"}
+    assert refs("east_head", "/api/v1/customers", "ref") == {"C-EAST"}
+    assert refs("admin", "/api/v1/customers", "ref") == {"C-EAST", "C-WEST"}
+    assert refs("west_head", "/api/v1/cases", "customer_ref") == {"C-WEST"}
+    assert refs("admin", "/api/v1/cases", "customer_ref") == {"C-EAST", "C-WEST"}
+    page = callers["west_head"].browser.get("/customers").text
+    assert "C-WEST" in page and "C-EAST" not in page
