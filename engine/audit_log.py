@@ -1,0 +1,149 @@
+"""Reading the audit log: filtered, department-scoped, newest first, a page or a stream at a time.
+
+Nothing here writes or deletes: audit rows are kept for good (docs/security.md, "Audit trail").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import Session, col, select
+
+from engine.errors import InvalidRequestError
+from engine.models import AuditEntry
+from engine.pagination import clamp_limit, decode_cursor, encode_cursor
+from engine.views import Page
+
+STREAM_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntryView:
+    """One audit row as readers see it."""
+
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    entity_kind: str
+    entity_id: str | None
+    department: str | None
+    customer_ref: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which rows to read. `departments`: None for every row, else only rows of those
+    departments (rows of no department, such as sign-ins, are then left out)."""
+
+    actor: str | None = None
+    customer_ref: str | None = None
+    action_prefix: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    departments: frozenset[str] | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The WHERE conditions of this filter. Raises InvalidRequestError for naive times."""
+        found: list[ColumnElement[bool]] = []
+        if self.actor is not None:
+            found.append(col(AuditEntry.actor) == self.actor)
+        if self.customer_ref is not None:
+            found.append(col(AuditEntry.customer_ref) == self.customer_ref)
+        if self.action_prefix:
+            escaped = (
+                self.action_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            )
+            found.append(col(AuditEntry.action).like(escaped + "%", escape="\\"))
+        for name, value in (("since", self.since), ("until", self.until)):
+            if value is not None and value.tzinfo is None:
+                raise InvalidRequestError(f"{name} needs a time zone (such as Z or +08:00)")
+        if self.since is not None:
+            found.append(col(AuditEntry.at) >= self.since)
+        if self.until is not None:
+            found.append(col(AuditEntry.at) < self.until)
+        if self.departments is not None:
+            found.append(col(AuditEntry.department).in_(sorted(self.departments)))
+        return found
+
+
+def _view(entry: AuditEntry) -> AuditEntryView:
+    assert entry.id is not None
+    return AuditEntryView(
+        id=entry.id,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        entity_kind=entry.entity_kind,
+        entity_id=entry.entity_id,
+        department=entry.department,
+        customer_ref=entry.customer_ref,
+        detail=dict(entry.detail),
+    )
+
+
+def _batch(
+    session: Session, where: list[ColumnElement[bool]], *, before: int | None, size: int
+) -> list[AuditEntry]:
+    query = select(AuditEntry)
+    if before is not None:
+        where = [*where, col(AuditEntry.id) < before]
+    if where:
+        query = query.where(and_(*where))
+    return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(size)).all())
+
+
+def list_audit(
+    session: Session,
+    *,
+    actor: str | None = None,
+    customer_ref: str | None = None,
+    action_prefix: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    departments: frozenset[str] | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[AuditEntryView]:
+    """Audit rows matching the filters, newest first, a page at a time (`since` inclusive,
+    `until` exclusive); a scoped caller (`departments`) sees only rows of those departments.
+
+    Raises InvalidRequestError for a foreign cursor, a limit below 1 or a naive time.
+    """
+    where = AuditFilter(
+        actor=actor,
+        customer_ref=customer_ref,
+        action_prefix=action_prefix,
+        since=since,
+        until=until,
+        departments=departments,
+    ).conditions()
+    size = clamp_limit(limit)
+    rows = _batch(session, where, before=decode_cursor(cursor), size=size + 1)
+    items = tuple(_view(entry) for entry in rows[:size])
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > size else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def stream_audit(
+    session: Session, audit_filter: AuditFilter, *, batch_size: int = STREAM_BATCH
+) -> Iterator[AuditEntryView]:
+    """Every row matching `audit_filter`, newest first, read `batch_size` rows at a time (for
+    exports: the session holds one batch at a time). Raises InvalidRequestError for naive times.
+    """
+    where = audit_filter.conditions()
+    before: int | None = None
+    while True:
+        batch = _batch(session, where, before=before, size=batch_size)
+        for entry in batch:
+            yield _view(entry)
+        if len(batch) < batch_size:
+            return
+        before = batch[-1].id
+        for entry in batch:
+            session.expunge(entry)
