@@ -6,7 +6,14 @@ from forms.form import Form, FormError
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
-from forms.validation import DataError, normalise, path_text, validate
+from forms.validation import (
+    DataError,
+    json_text_errors,
+    normalise,
+    path_text,
+    text_problem,
+    validate,
+)
 
 __all__ = [
     "LANGUAGES",
@@ -20,10 +27,12 @@ __all__ = [
     "FormError",
     "check_form",
     "field_schema",
+    "json_text_errors",
     "load_form",
     "normalise",
     "path_text",
     "terms_json_schema",
+    "text_problem",
     "validate",
     "validate_terms",
 ]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, ValidationError, validators
 
@@ -29,8 +29,8 @@ Path = tuple[str | int, ...]
 @dataclass(frozen=True, slots=True)
 class DataError:
     """One problem with submitted data: where (`("contacts", 2, "phone")`), what, and a stable
-    code (`required`, `unknown-field`, `wrong-type`, `below-minimum`, `above-maximum`, `too-long`,
-    `not-an-option`, `bad-date`)."""
+    code (`required`, `unknown-field`, `wrong-type`, `below-minimum`, `above-maximum`,
+    `out-of-range`, `too-long`, `not-an-option`, `bad-date`, `control-character`)."""
 
     path: Path
     message: str
@@ -50,6 +50,57 @@ def path_text(path: Iterable[str | int]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+# What the engine can store of each numeric type: integers as 64-bit, amounts and decimals as
+# NUMERIC(20, 4) (engine.types.MoneyType), so at most 16 digits before the point. A larger value
+# would be stored, then read by the rules as a number too big to compare (missing).
+INTEGER_MIN: Final = -(2**63)
+INTEGER_MAX: Final = 2**63 - 1
+AMOUNT_DIGITS: Final = 16
+AMOUNT_LIMIT: Final = 10**AMOUNT_DIGITS  # exclusive
+
+# Tab, line feed and carriage return: the only control characters free text may hold.
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def text_problem(text: str, *, allow_breaks: bool = False) -> str | None:
+    """What makes `text` unfit to store, in words ("holds a NUL character"), or None.
+
+    NUL, other control characters (C0, DEL, C1) and unpaired surrogates are refused; tab and
+    line breaks only when `allow_breaks` (free text). PostgreSQL cannot store NUL, and an
+    unpaired surrogate is not text in any encoding.
+    """
+    for char in text:
+        code = ord(char)
+        if code == 0:
+            return "holds a NUL character (U+0000)"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"holds an unpaired surrogate (U+{code:04X}), which is not text"
+        if (code < 0x20 or 0x7F <= code <= 0x9F) and not (allow_breaks and char in _LINE_BREAKS):
+            return f"holds the control character U+{code:04X}"
+    return None
+
+
+def json_text_errors(value: Any, path: Path = ()) -> Iterator[DataError]:
+    """A `control-character` error for every key (no control character at all) and text value
+    (tab and line breaks allowed) of parsed JSON `value` that `text_problem` refuses."""
+    if isinstance(value, str):
+        problem = text_problem(value, allow_breaks=True)
+        if problem is not None:
+            message = f"{path_text(path) or 'the value'} {problem}"
+            yield DataError(path, message, "control-character")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            key_problem = text_problem(str(key))
+            if key_problem is not None:
+                message = f"the name {path_text((*path, key))!a} {key_problem}"
+                yield DataError((*path, key), message, "control-character")
+            else:
+                yield from json_text_errors(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from json_text_errors(item, (*path, index))
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -143,6 +194,10 @@ def explain(
             held = found.get(full)
             if held is None or _PRIORITY[code] < _PRIORITY[held.code]:
                 found[full] = DataError(full, message, code)
+    for item in _value_errors(data, fields, prefix=prefix):
+        held = found.get(item.path)
+        if held is None or _PRIORITY[item.code] < _PRIORITY[held.code]:
+            found[item.path] = item
     order: dict[str | int | None, int] = {field_id: index for index, field_id in enumerate(by_id)}
     position = {key: index for index, key in enumerate(data)} if isinstance(data, dict) else {}
 
@@ -166,13 +221,43 @@ _PRIORITY: dict[str, int] = {
             "bad-date",
             "below-minimum",
             "above-maximum",
+            "out-of-range",
             "too-long",
+            "control-character",
             "invalid",
         )
     )
 }
 
 _Explained = list[tuple[Path, str, str]]
+
+
+def _value_errors(data: object, fields: Sequence[Field], *, prefix: Path) -> Iterator[DataError]:
+    """What JSON Schema cannot say: numbers beyond what their type stores, text that cannot be
+    stored (NUL, control characters, unpaired surrogates)."""
+    if not isinstance(data, dict):
+        return
+    for field in fields:
+        value = data.get(field.id)
+        path = (*prefix, field.id)
+        if field.type.is_numeric and isinstance(value, int | float) and not isinstance(value, bool):
+            message = _range_problem(field, value)
+            if message is not None:
+                yield DataError(path, message, "out-of-range")
+        elif field.type is FieldType.TEXT and isinstance(value, str):
+            problem = text_problem(value, allow_breaks=True)
+            if problem is not None:
+                yield DataError(path, f"{field.title()} {problem}", "control-character")
+
+
+def _range_problem(field: Field, value: int | float) -> str | None:
+    if field.type is FieldType.INTEGER:
+        if INTEGER_MIN <= value <= INTEGER_MAX:
+            return None
+        return f"{field.title()} must be a whole number from {INTEGER_MIN} to {INTEGER_MAX}"
+    if abs(value) < AMOUNT_LIMIT:
+        return None
+    return f"{field.title()} is too large: at most {AMOUNT_DIGITS} digits before the point"
 
 
 def _explain(

@@ -95,4 +95,5 @@ def _parse_now(text: str | None, settings: Settings) -> datetime:
     try:
         return clock.parse_time(text, tz=settings.tz)
     except ValueError as exc:
-        raise typer.BadParameter(f"'{text}' is not an ISO 8601 time", param_hint="--now") from exc
+        # one line naming the problem: not a time, or a time outside the supported range
+        raise typer.BadParameter(str(exc), param_hint="--now") from exc

@@ -4,10 +4,15 @@ Engine exceptions map to one status each (docs/architecture.md, engine.errors). 
 RFC 9457 (`application/problem+json`) with `type`, `title`, `status`, `detail` and, for data
 errors, `errors: [{path, message, code}]`, or, for a bad template, `errors` in the shared
 diagnostics shape. Routes raise; they never catch and format.
+
+A database that cannot be reached is a 503 with `Retry-After` (the request may succeed later); a
+transaction the database rolled back to resolve a conflict (a deadlock, a serialization failure)
+is a 409.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +22,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dsl import DiagnosticsError
@@ -63,7 +70,21 @@ _ENGINE_STATUS: tuple[tuple[type[EngineError], int, str], ...] = (
     (InvalidRequestError, 422, "invalid-request"),
 )
 
-_HTTP_SLUGS = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed"}
+_HTTP_SLUGS = {
+    401: "unauthenticated",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+}
+_HTTP_TITLES = {
+    401: "Not signed in",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request too large",
+}
+
+# Seconds a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -117,15 +138,54 @@ class Problem:
         return body
 
 
-class NonFiniteNumberError(StarletteHTTPException):
-    """NaN or ±Infinity in a JSON request body, at `paths` (`web.api.json_body`): a 422.
+class JsonBodyError(StarletteHTTPException):
+    """A JSON request body JSON itself allows but riskdesk refuses (`web.api.json_body`): NaN or
+    ±Infinity, NUL, control characters or unpaired surrogates, nesting too deep. A 422 listing
+    each `(path, message, code)`.
 
     An HTTP exception so that FastAPI's body reading passes it on, where any other exception
     becomes a 400 "error parsing the body" without the paths."""
 
-    def __init__(self, paths: list[tuple[str | int, ...]]) -> None:
-        super().__init__(status_code=422, detail=f"{len(paths)} part(s) of the request are invalid")
-        self.paths = paths
+    def __init__(self, errors: list[tuple[tuple[str | int, ...], str, str]]) -> None:
+        detail = f"{len(errors)} part(s) of the request are invalid"
+        super().__init__(status_code=422, detail=detail)
+        self.errors = errors
+
+
+class BodyTooLargeError(StarletteHTTPException):
+    """A request body over its limit (`web.middleware`): a 413, raised while the body streams in,
+    so nothing past the limit is read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status_code=413, detail=f"the request body is larger than {limit} bytes, its limit"
+        )
+        self.limit = limit
+
+
+def _database_problem(exc: Exception) -> Problem | None:
+    """A 503 for a database that cannot be reached, a 409 for a transaction it rolled back."""
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("40"):
+            # class 40, transaction rollback: a deadlock or a serialization failure
+            return Problem(
+                409,
+                "conflict",
+                "Conflict",
+                "the request ran into a concurrent change and was rolled back; try again",
+            )
+    if isinstance(exc, OperationalError | PoolTimeoutError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return Problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "the database cannot be reached; try again shortly",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return None
 
 
 def problem_for(exc: Exception) -> Problem:
@@ -160,11 +220,10 @@ def problem_for(exc: Exception) -> Problem:
         return Problem(
             403, "csrf", "Form expired", "the form was stale; reload the page and try again"
         )
-    if isinstance(exc, NonFiniteNumberError):
-        message = "not a finite number: JSON has no NaN or Infinity"
+    if isinstance(exc, JsonBodyError):
         errors = [
-            {"path": format_path(path) or "body", "message": message, "code": "finite_number"}
-            for path in exc.paths
+            {"path": format_path(path) or "body", "message": message, "code": code}
+            for path, message, code in exc.errors
         ]
         return Problem(422, "invalid-request", "Invalid request", exc.detail, errors=errors)
     if isinstance(exc, RequestValidationError):
@@ -177,9 +236,7 @@ def problem_for(exc: Exception) -> Problem:
             errors=errors,
         )
     if isinstance(exc, StarletteHTTPException):
-        title = {401: "Not signed in", 404: "Not found", 405: "Method not allowed"}.get(
-            exc.status_code, "Request refused"
-        )
+        title = _HTTP_TITLES.get(exc.status_code, "Request refused")
         detail = exc.detail if isinstance(exc.detail, str) else title
         return Problem(
             exc.status_code,
@@ -188,6 +245,9 @@ def problem_for(exc: Exception) -> Problem:
             detail,
             headers=dict(exc.headers or {}),
         )
+    database = _database_problem(exc)
+    if database is not None:
+        return database
     return Problem(500, "internal", "Internal error", "the server failed; the error is logged")
 
 
@@ -202,8 +262,18 @@ def _request_error(error: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class ProblemResponse(JSONResponse):
+    """problem+json written in ASCII: a refused value may hold an unpaired surrogate, which has
+    no UTF-8 form but has a JSON escape."""
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
+
+
 def problem_response(problem: Problem) -> JSONResponse:
-    return JSONResponse(
+    return ProblemResponse(
         problem.body(),
         status_code=problem.status,
         media_type=PROBLEM_JSON,
@@ -219,7 +289,9 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         problem = problem_for(exc)
-        if problem.status >= 500:
+        if problem.status == 503:
+            log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+        elif problem.status >= 500:
             log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         if request.url.path.startswith(API_PREFIX):
             return problem_response(problem)
@@ -237,6 +309,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
                 "csrf_token": getattr(request.state, "csrf_token", ""),
             },
             status_code=problem.status,
+            headers=problem.headers,
         )
 
     for kind in (
@@ -247,6 +320,9 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         CsrfError,
         RequestValidationError,
         StarletteHTTPException,
+        # handled here, not re-raised as a server error: the database is down, not the code
+        DBAPIError,
+        PoolTimeoutError,
         Exception,
     ):
         app.add_exception_handler(kind, handle)

@@ -83,10 +83,14 @@ def test_a_valid_payload_is_stored_with_its_form_defaults(workspace: Database) -
     }
 
 
-def test_an_event_of_a_kind_without_a_form_is_stored_as_given(workspace: Database) -> None:
+def test_an_event_of_a_kind_without_a_form_is_refused(workspace: Database) -> None:
+    # the template declares event forms, so a kind it does not declare is a mistake (issue #8)
     upsert(workspace, "C001", STEADY, terms=TERMS)
-    recorded = _record(workspace, "site_visit", "2026-11-20", {"anything": [1, 2]})
-    assert recorded.event.payload == {"anything": [1, 2]}
+    with pytest.raises(DataValidationError) as raised:
+        _record(workspace, "site_visit", "2026-11-20", {"anything": [1, 2]})
+    assert [(forms.path_text(e.path), e.code) for e in raised.value.errors] == [
+        ("kind", "unknown-kind")
+    ]
 
 
 def test_generated_events_are_valid_for_the_example_event_forms() -> None:
