@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
+from engine.db import Database
 from engine.errors import InvalidRequestError
 from engine.models import AuditEntry
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -60,16 +61,25 @@ class AuditFilter:
                 self.action_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             )
             found.append(col(AuditEntry.action).like(escaped + "%", escape="\\"))
-        for name, value in (("since", self.since), ("until", self.until)):
-            if value is not None and value.tzinfo is None:
-                raise InvalidRequestError(f"{name} needs a time zone (such as Z or +08:00)")
-        if self.since is not None:
-            found.append(col(AuditEntry.at) >= self.since)
-        if self.until is not None:
-            found.append(col(AuditEntry.at) < self.until)
+        since, until = _utc("since", self.since), _utc("until", self.until)
+        if since is not None:
+            found.append(col(AuditEntry.at) >= since)
+        if until is not None:
+            found.append(col(AuditEntry.at) < until)
         if self.departments is not None:
             found.append(col(AuditEntry.department).in_(sorted(self.departments)))
         return found
+
+
+def _utc(name: str, value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InvalidRequestError(f"{name} needs a time zone (such as Z or +08:00)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidRequestError(f"{name} '{value.isoformat()}' is out of range") from exc
 
 
 def _view(entry: AuditEntry) -> AuditEntryView:
@@ -133,17 +143,40 @@ def list_audit(
 def stream_audit(
     session: Session, audit_filter: AuditFilter, *, batch_size: int = STREAM_BATCH
 ) -> Iterator[AuditEntryView]:
-    """Every row matching `audit_filter`, newest first, read `batch_size` rows at a time (for
-    exports: the session holds one batch at a time). Raises InvalidRequestError for naive times.
+    """Every row matching `audit_filter`, newest first, read `batch_size` rows at a time inside
+    the caller's transaction (the session holds one batch at a time). For an export a slow
+    client reads, prefer `export_audit`, which holds no transaction open between batches.
+
+    Raises InvalidRequestError for naive or out-of-range times (before the first row).
     """
     where = audit_filter.conditions()
     before: int | None = None
     while True:
-        batch = _batch(session, where, before=before, size=batch_size)
-        for entry in batch:
-            yield _view(entry)
+        rows = _batch(session, where, before=before, size=batch_size)
+        batch = [_view(entry) for entry in rows]
+        for entry in rows:
+            session.expunge(entry)
+        yield from batch
         if len(batch) < batch_size:
             return
         before = batch[-1].id
-        for entry in batch:
-            session.expunge(entry)
+
+
+def export_audit(
+    database: Database, audit_filter: AuditFilter, *, batch_size: int = STREAM_BATCH
+) -> Iterator[AuditEntryView]:
+    """Like `stream_audit`, but each batch is read in a transaction of its own, so a slow
+    reader never holds one open (on SQLite that would hold up every writer); rows written
+    meanwhile are newer than the first batch and left out.
+
+    Raises InvalidRequestError for naive or out-of-range times (before the first row).
+    """
+    where = audit_filter.conditions()
+    before: int | None = None
+    while True:
+        with database.transaction() as session:
+            batch = [_view(e) for e in _batch(session, where, before=before, size=batch_size)]
+        yield from batch
+        if len(batch) < batch_size:
+            return
+        before = batch[-1].id

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from engine import audit
-from engine.audit_log import AuditFilter, list_audit, stream_audit
+from engine.audit_log import AuditFilter, export_audit, list_audit, stream_audit
 from engine.db import Database
 from engine.errors import InvalidRequestError
 from engine.models import AuditEntry
@@ -119,8 +119,10 @@ def test_stream_reads_every_matching_row_in_batches(trail: Database) -> None:
     with trail.transaction() as session:
         streamed = [e.id for e in stream_audit(session, AuditFilter(actor="ann"), batch_size=2)]
         everything = [e.id for e in stream_audit(session, AuditFilter(), batch_size=4)]
+    exported = [e.id for e in export_audit(trail, AuditFilter(actor="bob"), batch_size=1)]
     assert streamed == [6, 2, 1]
     assert everything == [6, 5, 4, 3, 2, 1]
+    assert exported == [4, 3]
 
 
 def test_customer_rows_carry_its_department(workspace: Database) -> None:
@@ -131,3 +133,9 @@ def test_customer_rows_carry_its_department(workspace: Database) -> None:
         assert {r.department for r in rows} == {"east"}
         west = list_audit(session, departments=frozenset({"west"}), customer_ref="C100")
         assert west.items == ()
+
+
+def test_time_beyond_the_calendar_is_refused(trail: Database) -> None:
+    edge = datetime.fromisoformat("9999-12-31T23:59:59-12:00")
+    with trail.transaction() as session, pytest.raises(InvalidRequestError, match="out of range"):
+        list_audit(session, until=edge)
