@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,6 +36,17 @@ from engine.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from web.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    api_language,
+    gettext,
+    ngettext,
+    page_language,
+    switch_target,
+    visitor_language,
+)
+from web.request_errors import format_path, request_error
 
 log = logging.getLogger(__name__)
 
@@ -77,25 +88,14 @@ _HTTP_SLUGS = {
     413: "too-large",
 }
 _HTTP_TITLES = {
-    401: "Not signed in",
-    404: "Not found",
-    405: "Method not allowed",
-    413: "Request too large",
+    401: N_("Not signed in"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    413: N_("Request too large"),
 }
 
 # Seconds a client should wait before retrying while the database is unreachable.
 RETRY_AFTER_SECONDS = 5
-
-
-def format_path(path: Sequence[str | int]) -> str:
-    """A field path as text: `contacts[2].phone`."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
 
 
 def _data_error(error: Any) -> dict[str, Any]:
@@ -172,8 +172,8 @@ def _database_problem(exc: Exception) -> Problem | None:
             return Problem(
                 409,
                 "conflict",
-                "Conflict",
-                "the request ran into a concurrent change and was rolled back; try again",
+                N_("Conflict"),
+                N_("the request ran into a concurrent change and was rolled back; try again"),
             )
     if isinstance(exc, OperationalError | PoolTimeoutError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
@@ -181,23 +181,67 @@ def _database_problem(exc: Exception) -> Problem | None:
         return Problem(
             503,
             "unavailable",
-            "Service unavailable",
-            "the database cannot be reached; try again shortly",
+            N_("Service unavailable"),
+            N_("the database cannot be reached; try again shortly"),
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     return None
 
 
-def problem_for(exc: Exception) -> Problem:
-    """The problem an exception stands for; anything unknown is a 500."""
+# The engine's error titles (engine.errors and its subclasses' `title`), marked for the catalogs:
+# a problem's title is translated by its English text. tests/web/test_i18n.py keeps this complete.
+ENGINE_TITLES = (
+    N_("Request refused"),
+    N_("Not found"),
+    N_("Not allowed"),
+    N_("Conflict"),
+    N_("Invalid request"),
+    N_("Invalid data"),
+    N_("Not configured"),
+    N_("Sign-in refused"),
+    N_("Too many attempts"),
+)
+
+# Fixed sentences raised by other modules of web/ (web.deps, web.api.json_body), translated by
+# their English text; tests/web/test_i18n.py checks that they are still raised as written.
+WEB_DETAILS = (
+    N_("send an API token as 'Authorization: Bearer <token>'"),
+    N_("the API token is unknown, expired or revoked, or its user is disabled"),
+    N_("not a finite number: JSON has no NaN or Infinity"),
+)
+
+# Starlette's own detail for these statuses is the bare reason phrase; say it in a sentence.
+_HTTP_DETAILS = {
+    404: N_("there is nothing at this address"),
+    405: N_("this address does not answer to %(method)s"),
+}
+
+
+def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str = "") -> Problem:
+    """The problem an exception stands for, its texts in `language` ("en" or "zh"); anything
+    unknown is a 500. `method` is the request's, for a 405's detail.
+
+    Engine details are the engine's English sentences (engine errors carry no message ids yet).
+    """
+
+    def _(message: str, **params: Any) -> str:
+        return gettext(language, message, **params)
+
+    database_problem = _database_problem(exc)
+    if database_problem is not None:
+        database_problem.title = _(database_problem.title)
+        database_problem.detail = _(database_problem.detail)
+        return database_problem
     if isinstance(exc, DiagnosticsError):
         diagnostics = [d.to_dict() for d in exc.diagnostics]
         count = sum(1 for d in diagnostics if d["severity"] == "error")
         return Problem(
             422,
             "invalid-template",
-            "Invalid template",
-            f"the template has {count} error(s)",
+            _("Invalid template"),
+            ngettext(
+                language, "the template has %(num)d error", "the template has %(num)d errors", count
+            ),
             errors=diagnostics,
         )
     if isinstance(exc, EngineError):
@@ -206,60 +250,75 @@ def problem_for(exc: Exception) -> Problem:
                 errors = None
                 if isinstance(exc, DataValidationError):
                     errors = [_data_error(e) for e in exc.errors]
-                return Problem(status, slug, exc.title, exc.detail, errors=errors)
-        return Problem(400, "bad-request", exc.title, exc.detail)
+                return Problem(status, slug, _(exc.title), exc.detail, errors=errors)
+        return Problem(400, "bad-request", _(exc.title), exc.detail)
     if isinstance(exc, AuthenticationError):
         return Problem(
             401,
             "unauthenticated",
-            "Not signed in",
-            exc.detail,
+            _("Not signed in"),
+            _(exc.detail),
             headers={"WWW-Authenticate": "Bearer"},
         )
     if isinstance(exc, CsrfError):
         return Problem(
-            403, "csrf", "Form expired", "the form was stale; reload the page and try again"
+            403,
+            "csrf",
+            _("Form expired"),
+            _("the form was stale; reload the page and try again"),
         )
     if isinstance(exc, JsonBodyError):
         errors = [
-            {"path": format_path(path) or "body", "message": message, "code": code}
+            {"path": format_path(path) or "body", "message": _(message), "code": code}
             for path, message, code in exc.errors
         ]
-        return Problem(422, "invalid-request", "Invalid request", exc.detail, errors=errors)
-    if isinstance(exc, RequestValidationError):
-        errors = [_request_error(e) for e in exc.errors()]
         return Problem(
             422,
             "invalid-request",
-            "Invalid request",
-            f"{len(errors)} part(s) of the request are invalid",
+            _("Invalid request"),
+            _invalid_parts(language, len(errors)),
+            errors=errors,
+        )
+    if isinstance(exc, RequestValidationError):
+        errors = [request_error(e, language) for e in exc.errors()]
+        return Problem(
+            422,
+            "invalid-request",
+            _("Invalid request"),
+            _invalid_parts(language, len(errors)),
             errors=errors,
         )
     if isinstance(exc, StarletteHTTPException):
-        title = _HTTP_TITLES.get(exc.status_code, "Request refused")
-        detail = exc.detail if isinstance(exc.detail, str) else title
+        title = _(_HTTP_TITLES.get(exc.status_code, N_("Request refused")))
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        if exc.status_code in _HTTP_DETAILS and detail == HTTPStatus(exc.status_code).phrase:
+            detail = _(_HTTP_DETAILS[exc.status_code], method=method or "?")
+        elif isinstance(exc, BodyTooLargeError):
+            detail = _(
+                "the request body is larger than %(limit)d bytes, its limit", limit=exc.limit
+            )
         return Problem(
             exc.status_code,
             _HTTP_SLUGS.get(exc.status_code, "http-error"),
             title,
-            detail,
+            _(detail) if detail else title,
             headers=dict(exc.headers or {}),
         )
     database = _database_problem(exc)
     if database is not None:
         return database
-    return Problem(500, "internal", "Internal error", "the server failed; the error is logged")
+    return Problem(
+        500, "internal", _("Internal error"), _("the server failed; the error is logged")
+    )
 
 
-def _request_error(error: dict[str, Any]) -> dict[str, Any]:
-    location = list(error.get("loc", ()))
-    if location and location[0] == "body":
-        location = location[1:]
-    return {
-        "path": format_path(location) or "body",
-        "message": str(error.get("msg", "is invalid")),
-        "code": str(error.get("type", "invalid")),
-    }
+def _invalid_parts(language: str, count: int) -> str:
+    return ngettext(
+        language,
+        "%(num)d part of the request is invalid",
+        "%(num)d parts of the request are invalid",
+        count,
+    )
 
 
 class ProblemResponse(JSONResponse):
@@ -281,6 +340,27 @@ def problem_response(problem: Problem) -> JSONResponse:
     )
 
 
+def _error_page_language(request: Request) -> str:
+    # The error may be the database's own (unreachable): the page still renders, in the
+    # visitor's language then.
+    try:
+        return page_language(request)
+    except Exception:
+        log.warning("the page language could not be read; using the visitor's", exc_info=True)
+        return visitor_language(request)
+
+
+def _back_link(request: Request) -> str | None:
+    """The page the visitor came from, when it is on this site and not this page (no script:
+    the pages' CSP allows none inline)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return None
+    target = referer.path + (f"?{referer.query}" if referer.query else "")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return None if target == here else target
+
+
 def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     """Route every exception through `problem_for`: problem+json under /api/, a page elsewhere."""
 
@@ -288,12 +368,14 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         if isinstance(exc, LoginRequiredError):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-        problem = problem_for(exc)
+        api = request.url.path.startswith(API_PREFIX)
+        language = api_language(request) if api else _error_page_language(request)
+        problem = problem_for(exc, language, method=request.method)
         if problem.status == 503:
             log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
         elif problem.status >= 500:
             log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        if request.url.path.startswith(API_PREFIX):
+        if api:
             return problem_response(problem)
         if isinstance(exc, AuthenticationError):
             return RedirectResponse("/login", status_code=303)
@@ -305,8 +387,11 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
                 "title": problem.title,
                 "detail": problem.detail,
                 "errors": problem.errors or [],
+                "back": _back_link(request),
                 "user": getattr(request.state, "user", None),
                 "csrf_token": getattr(request.state, "csrf_token", ""),
+                "page_language": language,
+                "language_next": switch_target(request),
             },
             status_code=problem.status,
             headers=problem.headers,
