@@ -5,7 +5,7 @@ does not let anyone manage users, whose grants may reach beyond it (docs/securit
 "Administration"). Every form post checks the session's CSRF token and answers 303 back to its
 page, or the page again with the error and 422. A new password or token secret is shown once, in
 the answer to the post that made it (never stored, never in an address): that answer is the
-page itself, sent with `Cache-Control: no-store`.
+page itself, sent with `Cache-Control: no-store`. The audit log pages are in web.pages_audit.
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ from engine.users import (
     user_view,
 )
 from engine.users import find_user_row as _user_row
+from web import pages_audit
 from web.deps import DbDep, NowDep, PageSession, PageUser, PageUserAdmin
 from web.pages import check_csrf, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(pages_audit.router)
 
 # The expiry choices of a new token, in days; the first page offers the third.
 TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)

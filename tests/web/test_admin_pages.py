@@ -5,13 +5,20 @@ Each test checks the template and its context first, then as little HTML as it n
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import timedelta
 from typing import Any
 
-from engine import clock
+from sqlalchemy import text
+
+from engine import audit, clock
 from engine.db import Database
 from engine.tokens import list_tokens, user_for_token
 from engine.users import add_user, get_user, list_users
-from tests.web.conftest import PASSWORD, PageClient
+from tests.audit_triggers import tampering
+from tests.web.conftest import NOW, PASSWORD, PageClient
 
 
 def _csrf(pages: PageClient, path: str = "/admin/users") -> str:
@@ -343,3 +350,158 @@ def test_revoking_a_token_from_the_user_page_returns_there(
     with database.transaction() as session:
         assert user_for_token(session, created.secret, now=clock.utcnow()) is None
     assert _post(pages, "/admin/tokens/99999/revoke", {}).status_code == 404
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+
+def _record(database: Database, count: int, **fields: Any) -> None:
+    with database.transaction() as session:
+        for n in range(count):
+            audit.record(
+                session,
+                actor=fields.get("actor", "api"),
+                action=fields.get("action", "customer.updated"),
+                entity_kind="customer",
+                entity_id=f"C-{n}",
+                customer_ref=fields.get("customer_ref"),
+                department=fields.get("department"),
+                detail={"n": n},
+                now=fields.get("now", NOW),
+            )
+
+
+def test_audit_page_filters_by_actor_customer_action_and_day(
+    database: Database, pages: PageClient
+) -> None:
+    _record(database, 2, actor="api", customer_ref="C-1", department="east")
+    _record(database, 1, actor="bot", action="terms.changed", now=NOW - timedelta(days=30))
+    pages.login("ada", ["admin"])
+    response = pages.get("/admin/audit")
+    assert response.template.name == "admin_audit.html"
+    rows = response.context["rows"]
+    assert rows[0].action == "user.login" and rows[0].actor == "ada"  # newest first
+    assert {"api", "bot"} <= {r.actor for r in rows}
+    assert response.context["may_verify"] is True and response.context["report"] is None
+    by_actor = pages.get("/admin/audit", params={"actor": "api"}).context["rows"]
+    assert [(r.actor, r.customer_ref) for r in by_actor] == [("api", "C-1"), ("api", "C-1")]
+    by_customer = pages.get("/admin/audit", params={"customer": "C-1"}).context["rows"]
+    assert len(by_customer) == 2
+    by_action = pages.get("/admin/audit", params={"action": "terms."}).context["rows"]
+    assert [r.actor for r in by_action] == ["bot"]
+    day = (NOW - timedelta(days=30)).date().isoformat()
+    by_day = pages.get("/admin/audit", params={"from": day, "to": day}).context["rows"]
+    assert [r.actor for r in by_day] == ["bot"]
+    before = pages.get("/admin/audit", params={"to": NOW.date().isoformat(), "actor": "api"})
+    assert len(before.context["rows"]) == 2
+    assert 'value="api"' in before.text
+    assert "/admin/audit.csv?actor=api&amp;to=" in before.text
+
+
+def test_audit_page_refuses_a_malformed_day_with_its_name(
+    database: Database, pages: PageClient
+) -> None:
+    pages.login("ada", ["admin"])
+    response = pages.get("/admin/audit", params={"from": "2026-13-01"})
+    assert response.status_code == 422
+    assert response.template.name == "admin_audit.html"
+    assert response.context["error"] == "the day 'from' is not a date (YYYY-MM-DD): 2026-13-01"
+    backwards = pages.get("/admin/audit", params={"from": "2026-11-02", "to": "2026-11-01"})
+    assert backwards.context["error"] == "the day 'to' is before the day 'from'"
+    assert pages.get("/admin/audit.csv", params={"to": "soon"}).status_code == 422
+
+
+def test_audit_page_pages_through_rows_with_a_cursor(database: Database, pages: PageClient) -> None:
+    _record(database, 60, actor="api")
+    pages.login("ada", ["admin"])
+    first = pages.get("/admin/audit", params={"actor": "api"}).context
+    assert len(first["rows"]) == 50 and first["next_cursor"]
+    assert "actor=api" in first["next_params"]
+    second = pages.get(f"/admin/audit?{first['next_params']}").context
+    assert len(second["rows"]) == 10 and second["next_cursor"] is None
+    ids = [r.id for r in first["rows"]] + [r.id for r in second["rows"]]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 60
+    assert pages.get("/admin/audit", params={"cursor": "forged"}).status_code == 422
+
+
+def test_audit_csv_exports_every_matching_row(database: Database, pages: PageClient) -> None:
+    _record(database, 3, actor="api", customer_ref="C-9")
+    _record(database, 1, actor="=cmd()", customer_ref="C-9")
+    pages.login("ada", ["admin"])
+    response = pages.get("/admin/audit.csv", params={"customer": "C-9"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == [
+        "id",
+        "at",
+        "actor",
+        "action",
+        "entity_kind",
+        "entity_id",
+        "department",
+        "customer_ref",
+        "detail",
+    ]
+    # a value a spreadsheet would run as a formula is quoted
+    assert [r[2] for r in rows[1:]] == ["'=cmd()", "api", "api", "api"]
+    assert json.loads(rows[1][8]) == {"n": 0}
+
+
+def test_a_department_audit_reader_sees_only_their_departments_rows_and_cannot_verify(
+    database: Database, pages: PageClient
+) -> None:
+    _record(database, 1, actor="api", customer_ref="C-E", department="east")
+    _record(database, 1, actor="api", customer_ref="C-W", department="west")
+    _add(database, "aud", ("auditor",), department="east")
+    pages.cookies.clear()
+    pages.post(
+        "/login",
+        data={"username": "aud", "password": PASSWORD, "csrf_token": pages.csrf()},
+        follow_redirects=False,
+    )
+    response = pages.get("/admin/audit")
+    assert [r.customer_ref for r in response.context["rows"]] == ["C-E"]
+    assert response.context["may_verify"] is False
+    assert "/admin/audit/verify" not in response.text
+    exported = pages.get("/admin/audit.csv").text
+    assert "C-E" in exported and "C-W" not in exported
+    refused = pages.post("/admin/audit/verify", data={"csrf_token": response.context["csrf_token"]})
+    assert refused.status_code == 403
+    assert pages.get("/admin", follow_redirects=False).headers["location"] == "/admin/audit"
+    assert pages.get("/admin/users").status_code == 403
+
+
+def test_verify_shows_an_intact_chain_with_its_row_count(
+    database: Database, pages: PageClient
+) -> None:
+    _record(database, 3)
+    pages.login("ada", ["admin"])
+    response = _post(pages, "/admin/audit/verify", {})
+    assert response.status_code == 200
+    assert response.template.name == "admin_audit.html"
+    report = response.context["report"]
+    assert report.is_intact and report.rows >= 3
+    assert f"Chain intact: {report.rows} rows verified." in response.text
+    # an htmx request gets the result alone
+    fragment = pages.post(
+        "/admin/audit/verify",
+        data={"csrf_token": _csrf(pages)},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.text.strip().startswith('<p class="verify verify-intact"')
+    refused = pages.post("/admin/audit/verify", data={"csrf_token": "forged"})
+    assert refused.status_code == 403
+
+
+def test_verify_shows_the_first_changed_row(database: Database, pages: PageClient) -> None:
+    _record(database, 3)
+    pages.login("ada", ["admin"])
+    with tampering(database) as connection:
+        connection.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = 2"))
+    response = _post(pages, "/admin/audit/verify", {})
+    problem = response.context["report"].problem
+    assert (problem.kind, problem.row_id) == ("changed", 2)
+    assert "Chain broken: a row was changed." in response.text
+    assert "row 2 changed" in response.text
