@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from dsl import Diagnostic, Span, YamlList, YamlMap
 from dsl.diagnostics import error
 from dsl.spelling import describe, did_you_mean
+from engine.access import PERMISSION_NAMES
 
 DEFAULT_CASES_FILE: Final = "tests/cases.yaml"
 LANGUAGES: Final = ("en", "zh")
@@ -69,6 +70,17 @@ TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
             "minItems": 1,
             "uniqueItems": True,
             "description": "the roles its workflows use (admin is built in)",
+        },
+        "permissions": {
+            "type": "object",
+            "propertyNames": {"pattern": _ID},
+            "additionalProperties": {
+                "type": "array",
+                "items": {"enum": sorted(PERMISSION_NAMES)},
+                "uniqueItems": True,
+            },
+            "description": "role → the permissions it carries (docs/security.md); roles not "
+            "named here take the documented defaults, admin always holds them all",
         },
         "forms": {
             **_file_list(r"\.ya?ml$", "form files; one of them defines the form 'customer'"),
@@ -135,6 +147,9 @@ _EXPECTED: Final[Mapping[tuple[str, ...], str]] = {
     ("base_currency",): "a three-letter currency code in capitals, such as CNY",
     ("roles",): "a list of role names",
     ("roles", "*"): "a role name: lower-case letters, digits and _, starting with a letter",
+    ("permissions",): "a mapping of role to a list of permissions",
+    ("permissions", "*"): "a list of permissions, each once",
+    ("permissions", "*", "*"): "a permission: " + ", ".join(sorted(PERMISSION_NAMES)),
     ("forms",): "a list of form files",
     ("forms", "*"): "the path of a .yaml file in the bundle",
     ("rulesets",): "a list of rules files",

@@ -22,6 +22,7 @@ from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, Yam
 from dsl.diagnostics import error, has_errors
 from dsl.spelling import did_you_mean
 from engine import ruleset_schema
+from engine.access import ADMIN_ROLE
 from engine.bundle_cases import CaseReader
 from engine.bundle_files import (
     MAX_FILE_BYTES,
@@ -135,6 +136,7 @@ class BundleReader:
                 ]
             )
 
+        self.check_permissions(template)
         form_defs = self.read_forms(template)
         customer = form_defs.get(CUSTOMER_FORM)
         customer_schema: Schema | None = None
@@ -147,6 +149,7 @@ class BundleReader:
             self.report([error("no-customer-form", message, span, hint=hint)])
         ruleset_defs = self.read_rulesets(template, form_defs)
         event_forms = {d.key: d.value for d in form_defs.items if d.key != CUSTOMER_FORM}
+        self.report(_sensitive_event_fields(event_forms.values()))
         workflow_defs = self.read_workflows(template, customer_schema)
         sample_data = self.read_sample_data(template, customer_schema)
         cases = self.read_cases(template, customer_schema, ruleset_defs, event_forms)
@@ -161,6 +164,7 @@ class BundleReader:
             description=_label(document.get("description")),
             base_currency=template.base_currency,
             roles=template.roles,
+            permissions=MappingProxyType(template.permissions),
             forms=Definitions(form_defs.items),
             rulesets=Definitions(ruleset_defs),
             workflows=Definitions(workflow_defs),
@@ -171,6 +175,20 @@ class BundleReader:
             warnings=tuple(self.warnings),
             checksum=_checksum(self.sources),
         )
+
+    def check_permissions(self, template: _Template) -> None:
+        """Each role `permissions:` maps must be one of the template's roles, and not admin."""
+        mapping = template.document.get("permissions")
+        if not isinstance(mapping, YamlMap):
+            return
+        for role in mapping:
+            if role == ADMIN_ROLE:
+                message = "the role admin holds every permission; it cannot be mapped"
+                self.report([error("admin-permissions", message, mapping.key_span(role))])
+            elif isinstance(role, str) and role not in template.roles:
+                message = f"permissions names the role '{role}', which is not in roles"
+                hint = f"add it to roles, or use one of {', '.join(template.roles)}"
+                self.report([error("unknown-role", message, mapping.key_span(role), hint=hint)])
 
     # forms
 
@@ -345,6 +363,16 @@ class _Template:
         self.roles: tuple[str, ...] = tuple(
             dict.fromkeys(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else ()
         )
+        mapped = document.get("permissions")
+        self.permissions: dict[str, tuple[str, ...]] = (
+            {
+                str(role): tuple(p for p in names if isinstance(p, str))
+                for role, names in mapped.items()
+                if isinstance(names, list)
+            }
+            if isinstance(mapped, dict)
+            else {}
+        )
 
     def files(self, key: str) -> list[tuple[str, Span | None]]:
         """The file names listed under `key`, each with its position, once each."""
@@ -377,6 +405,23 @@ def _form_header(text: str, filename: str) -> tuple[str, Span] | None:
     column = start - (text.rfind("\n", 0, start) + 1) + 1
     name = match.group(1)
     return name, Span(filename, line, column, line, column + len(name))
+
+
+def _sensitive_event_fields(event_forms: Iterable[forms.Form]) -> list[Diagnostic]:
+    """`sensitive` is sealed and masked on customers only: an event's payload is stored as sent,
+    so a sensitive field in an event form is refused rather than left in clear."""
+    return [
+        error(
+            "sensitive-event-field",
+            f"'sensitive' applies only to the fields of the '{CUSTOMER_FORM}' form: the payload "
+            f"of a '{form.key}' event is stored as sent",
+            field.span,
+            hint="keep the value on the customer, or remove 'sensitive' from this field",
+        )
+        for form in event_forms
+        for field in form.fields
+        if field.sensitive
+    ]
 
 
 def _check_csv(text: str, filename: str, schema: Schema | None) -> list[Diagnostic]:

@@ -102,6 +102,7 @@ class Bundle:
     description: Mapping[str, str]
     base_currency: str
     roles: tuple[str, ...]
+    permissions: Mapping[str, tuple[str, ...]]  # role → permissions, as template.yaml maps them
     forms: Definitions[Form]
     rulesets: Definitions[CompiledRuleset]  # by ruleset id
     workflows: Definitions[Workflow]

@@ -159,6 +159,7 @@ def _publish_bundle(
             "label": _label_map(bundle.name),
             "base_currency": bundle.base_currency,
             "roles": list(bundle.roles),
+            "permissions": {role: list(names) for role, names in bundle.permissions.items()},
             "scoring_ruleset": _scoring_ruleset(bundle),
             # with checksums: what each ruleset was compiled against, without reading the rows
             "specs": [
