@@ -133,3 +133,28 @@ def test_a_case_form_posted_without_its_csrf_token_is_refused(
     expect(page.get_by_role("heading", level=1)).to_have_text("Form expired")
     with workspace.transaction() as session:
         assert get_case(session, case_id, roles=["admin"]).step == "sales_review"
+
+
+def test_switching_to_chinese_shows_the_customer_list_in_chinese(
+    workspace: Database, api: ApiClient, page: Page, screenshot: Screenshot
+) -> None:
+    _seed(workspace, api)
+    page.goto("/customers")
+    _sign_in(page, "sally")
+    expect(page).to_have_url(re.compile(r"/customers$"))
+    expect(page.locator("#results thead th").first).to_have_text("Reference")
+
+    page.get_by_role("button", name="中文").click()
+    expect(page).to_have_url(re.compile(r"/customers$"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator("#results thead th")).to_have_text(
+        ["编号", "名称", "部门", "评分", "等级", "信用额度", "暂停发货"]
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("客户")
+    screenshot(page, "customers-zh")
+
+    # remembered for the user: a new browser context signs in and gets Chinese again
+    page.context.clear_cookies()
+    page.goto("/customers")
+    _sign_in(page, "sally")
+    expect(page.get_by_role("heading", level=1)).to_have_text("客户")
