@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import audit, casework, fx, specs
+import forms
+from engine import audit, casework, crypto, fx, specs
 from engine.explanations import change_record
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Event
 from engine.rows import update_versioned
@@ -35,9 +36,10 @@ class Assessed:
     cases_opened: list[int] = field(default_factory=list)
 
 
-def customer_record(customer: Customer) -> dict[str, Any]:
-    """What rules read: the customer's form data and credit terms (JSON-native values)."""
-    return {**customer.data, **terms_record(customer)}
+def customer_record(session: Session, customer: Customer) -> dict[str, Any]:
+    """What rules read: the customer's form data (sensitive values in clear) and credit terms
+    (JSON-native values)."""
+    return {**crypto.customer_data(session, customer), **terms_record(customer)}
 
 
 def latest_assessment(session: Session, customer_id: int) -> Assessment | None:
@@ -59,7 +61,7 @@ def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
             "previous_tier": latest.previous_tier,
             "score": number(latest.score),
         }
-    return {**customer_record(customer), "assessment": summary}
+    return {**customer_record(session, customer), "assessment": summary}
 
 
 def _events(session: Session, customer_id: int, tz: tzinfo) -> list[dict[str, Any]]:
@@ -87,7 +89,11 @@ def _same_result(previous: Assessment | None, ruleset: specs.LoadedSpec[Any], re
 
 
 def _raise_alerts(
-    session: Session, customer: Customer, assessment: Assessment, alerts: Any, now: datetime
+    session: Session,
+    customer: Customer,
+    assessment: Assessment,
+    alerts: list[dict[str, Any]],
+    now: datetime,
 ) -> None:
     """An Alert row for each alert not already open for this customer (same rule and message)."""
     assert customer.id is not None and assessment.id is not None
@@ -98,15 +104,15 @@ def _raise_alerts(
         )
     }
     for alert in alerts:
-        if (alert.rule, alert.message) in open_alerts:
+        if (alert["rule"], alert["message"]) in open_alerts:
             continue
         session.add(
             Alert(
                 customer_id=customer.id,
                 assessment_id=assessment.id,
-                rule=alert.rule,
-                severity=str(alert.severity),
-                message=alert.message,
+                rule=alert["rule"],
+                severity=str(alert["severity"]),
+                message=alert["message"],
                 created_at=now,
             )
         )
@@ -170,8 +176,9 @@ def assess_customer(
     assert customer.id is not None
     ruleset = specs.scoring_ruleset(session)
     as_of = now.astimezone(tz).date()
+    record = customer_record(session, customer)
     result = ruleset.value.evaluate(
-        customer_record(customer),
+        record,
         events=_events(session, customer.id, tz),
         as_of=as_of,
         # rules-language §5: money in another currency at the rate in force on as_of, to the
@@ -179,6 +186,11 @@ def assess_customer(
         fx=fx.rate_lookup(session, base_currency=ruleset.value.base_currency),
     )
     result_dict = result.to_dict()
+    sealed = crypto.sealed_fields(customer.data)
+    if sealed:
+        # stored results, their explanations and alert rows never hold a sensitive value in
+        # clear: the rules read it, the assessment keeps its mask (docs/security.md)
+        result_dict = forms.mask_result(result_dict, record, sensitive=sealed)
     previous = latest_assessment(session, customer.id)
     if _same_result(previous, ruleset, result_dict):
         return Assessed(assessment=None, tier_changed=False)
@@ -201,7 +213,7 @@ def assess_customer(
     )
     session.add(assessment)
     session.flush()
-    _raise_alerts(session, customer, assessment, result.alerts, now)
+    _raise_alerts(session, customer, assessment, result_dict["alerts"], now)
     update_versioned(
         session, customer, score=result.score, tier=result.tier, assessed_at=now, updated_at=now
     )
@@ -228,7 +240,7 @@ def assess_customer(
         return outcome
 
     record = {
-        **customer_record(customer),
+        **customer_record(session, customer),
         "assessment": {
             "tier": result.tier,
             "previous_tier": previous_tier,

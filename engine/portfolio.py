@@ -155,6 +155,7 @@ class UpsertParts(NamedTuple):
 
 
 TERMS_FIELDS: Final = ("credit_limit", "payment_terms_days")
+MOBILE_PREFIXES: Final = ("130", "135", "138", "139", "150", "158", "176", "186", "189")
 IDENTITY_FIELDS: Final = ("external_ref", "department")  # `name` is also a form field
 
 
@@ -320,9 +321,18 @@ def customer(index: int, *, seed: int = 7) -> Record:
         "order_volume_change_pct": order_change,
         "contact_frequency_change_pct": contact_change,
         "has_guarantee": draw.fires("guarantee"),
+        "contact_phone": contact_phone(index, seed=seed),
         "credit_limit": limit,
         "payment_terms_days": terms_days,
     }
+
+
+def contact_phone(index: int, *, seed: int = 7) -> str:
+    """The mobile number of customer `index` (a sensitive field of the example form), drawn from
+    its own random source so that adding it changed no other value of the portfolio."""
+    rng = random.Random(f"{seed}:{index}:phone")
+    prefix = MOBILE_PREFIXES[rng.randrange(len(MOBILE_PREFIXES))]
+    return f"{prefix}{rng.randrange(100_000_000):08d}"
 
 
 def generate_customers(n: int, *, seed: int = 7) -> Iterator[Record]:

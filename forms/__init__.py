@@ -1,10 +1,12 @@
-"""Form definitions: fields as data, their JSON Schema, validation of data with field paths, and
-the types the rules checker reads. Pure: no I/O, no clock (docs/forms.md)."""
+"""Form definitions: fields as data, their JSON Schema, validation of data with field paths, the
+types the rules checker reads, and masks of sensitive values. Pure: no I/O, no clock
+(docs/forms.md)."""
 
 from forms.fields import LANGUAGES, Field, FieldType
 from forms.form import Form, FormError
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
+from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
 from forms.validation import (
     DataError,
@@ -17,6 +19,7 @@ from forms.validation import (
 
 __all__ = [
     "LANGUAGES",
+    "MASK",
     "TERMS",
     "TERMS_FIELDS",
     "TERMS_SCHEMA",
@@ -29,8 +32,13 @@ __all__ = [
     "field_schema",
     "json_text_errors",
     "load_form",
+    "mask_data",
+    "mask_result",
+    "mask_text",
+    "mask_value",
     "normalise",
     "path_text",
+    "sensitive_ids",
     "terms_json_schema",
     "text_problem",
     "validate",

@@ -30,9 +30,10 @@ FIELD_KEYS = (
     "options",
     "default",
     "help",
+    "sensitive",
 )
 # Keys and types of the design that a later version reads.
-LATER_FIELD_KEYS = ("computed", "visible_when", "required_when", "unique", "sensitive")
+LATER_FIELD_KEYS = ("computed", "visible_when", "required_when", "unique")
 LATER_TYPES = ("uscc", "phone")
 
 TYPE_NAMES = tuple(str(t) for t in FieldType)
@@ -71,6 +72,7 @@ class FieldReader:
         label = self.label(item, "label") if "label" in item else {}
         help_text = self.label(item, "help") if "help" in item else None
         required = self.boolean(item, "required")
+        sensitive = self.boolean(item, "sensitive")
         minimum = self.bound(item, "min", field_type)
         maximum = self.bound(item, "max", field_type)
         if minimum is not None and maximum is not None and minimum > maximum:
@@ -106,6 +108,7 @@ class FieldReader:
             options=options,
             default=default,
             help=MappingProxyType(help_text) if help_text else None,
+            sensitive=sensitive,
         )
 
     def name(self, mapping: YamlMap, key: str, *, what: str, check_terms: bool) -> str | None:

@@ -76,6 +76,8 @@ class Field:
     options: tuple[str, ...] | None = None
     default: Scalar | None = None
     help: Mapping[str, str] | None = None
+    # encrypted at rest, masked for users without `view_sensitive` (docs/forms.md, "Sensitive")
+    sensitive: bool = False
 
     def title(self, language: str = "en") -> str:
         """The label in `language`, else in English, else any, else the id in words."""

@@ -7,8 +7,8 @@ from dsl import render_all
 
 FILENAME = "customer.yaml"
 
-# DESIGN.md's form excerpt without what a later version reads (uscc, phone, unique, sensitive,
-# computed, visible_when).
+# DESIGN.md's form excerpt without what a later version reads (uscc, phone, unique, computed,
+# visible_when) and its sensitive phone.
 CUSTOMER = """\
 form: customer
 label: {en: Customer, zh: 客户}
