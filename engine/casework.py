@@ -4,6 +4,11 @@ workflows/ decides (pure); this module writes what was decided, inside the calle
 the case's new state (a conditional update on `row_version`), one `case_transitions` row per step
 change, pending timers cancelled and new ones set, credit-terms changes with their before/after,
 and the audit rows. Re-scoring after a terms change is the caller's (engine.evaluation).
+
+Lock order: every transaction that changes an existing case (an action, a timer firing) first
+calls `lock_case`, which locks the case row, then its pending timers, then its customer; the
+audit head is locked last, by engine.audit.record. Taken in one order everywhere, two writers of
+one case queue behind each other instead of deadlocking (issue 8, item 7).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 import workflows
 from engine import audit
@@ -33,6 +38,49 @@ class Applied:
 
     case: Case
     terms_changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LockedCase:
+    """A case and its customer, locked for the rest of the transaction (see `lock_case`)."""
+
+    case: Case
+    customer: Customer
+
+
+def lock_case(session: Session, case_id: int) -> LockedCase | None:
+    """Lock case `case_id`, its pending timers and its customer, in that order; None if no case.
+
+    On PostgreSQL `SELECT ... FOR NO KEY UPDATE` (the lock an UPDATE takes, which still lets
+    other transactions insert rows referring to them); the rows are re-read once locked, so the
+    caller sees what the previous holder committed. SQLite's `BEGIN IMMEDIATE` already
+    serialises writers, and SQLAlchemy emits no lock clause there.
+    """
+    case = session.exec(
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if case is None:
+        return None
+    session.exec(
+        select(Timer.id)
+        .where(
+            col(Timer.case_id) == case_id,
+            col(Timer.fired_at).is_(None),
+            col(Timer.cancelled_at).is_(None),
+        )
+        .order_by(col(Timer.id))
+        .with_for_update(key_share=True)
+    ).all()
+    customer = session.exec(
+        select(Customer)
+        .where(Customer.id == case.customer_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+    return LockedCase(case=case, customer=customer)
 
 
 def _state_columns(state: workflows.CaseState) -> dict[str, Any]:

@@ -16,8 +16,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from engine.errors import ConflictError
 from engine.keys import InstanceKeys, KeysError
 from engine.types import json_dumps
 
@@ -57,6 +59,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, json_serializer=json_dumps, pool_pre_ping=True, **kwargs)
 
 
+# SQLSTATEs of a transaction PostgreSQL aborted to break a lock cycle or to keep it serialisable:
+# the same request can succeed when sent again, so the caller hears "changed meanwhile".
+_RETRYABLE = {"40P01": "deadlock detected", "40001": "serialization failure"}
+
+
+def _retryable_conflict(exc: DBAPIError) -> ConflictError | None:
+    """The ConflictError a deadlock or serialisation failure stands for; None for other errors."""
+    what = _RETRYABLE.get(getattr(exc.orig, "sqlstate", None) or "")
+    if what is None:
+        return None
+    return ConflictError(
+        f"another change to the same data got in the way ({what}); nothing was saved, try again"
+    )
+
+
 class Database:
     """One engine and the transactions opened on it, with the instance's keys (engine.keys).
 
@@ -76,12 +93,22 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work commits when the block ends, or rolls back on an exception."""
+        """A session whose work commits when the block ends, or rolls back on an exception.
+
+        The one place a deadlock or serialisation failure (PostgreSQL aborting one of two
+        transactions that wait for each other) becomes a ConflictError, a 409 to clients.
+        """
         with Session(self.engine, expire_on_commit=False) as session:
             session.info["keys"] = self.keys
             try:
                 yield session
                 session.commit()
+            except DBAPIError as exc:
+                session.rollback()
+                conflict = _retryable_conflict(exc)
+                if conflict is not None:
+                    raise conflict from exc
+                raise
             except BaseException:
                 session.rollback()
                 raise

@@ -134,6 +134,11 @@ def fire_timer(
     """
     try:
         with database.transaction() as session:
+            # Lock order (engine.casework): the case, its timers (this one among them), its
+            # customer, the audit head last; an action on the same case takes them alike.
+            case_id = session.exec(select(Timer.case_id).where(Timer.id == timer_id)).first()
+            if case_id is not None:
+                casework.lock_case(session, case_id)
             marked = session.execute(
                 update(Timer)
                 .where(
