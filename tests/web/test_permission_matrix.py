@@ -143,9 +143,6 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/audit", "/api/v1/audit", "audit:read", 200),
     Route("GET", "/api/v1/audit.csv", "/api/v1/audit.csv", "audit:read", 200),
     Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "audit:read", 200),
-    Route("GET", "/api/v1/audit", "/api/v1/audit", "audit:read", 200),
-    Route("GET", "/api/v1/audit.csv", "/api/v1/audit.csv", "audit:read", 200),
-    Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "audit:read", 200),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
     # change, or a refusal of the form's (made-up) content — never a 403
