@@ -18,6 +18,7 @@ from rich.table import Table
 from engine import clock
 from engine.db import upgrade
 from engine.settings import get_settings
+from web.cli_audit import audit_app
 from web.cli_common import (
     CLI_ACTOR,
     _database,
@@ -51,6 +52,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(schema_app, name="schema")
 fx_app = typer.Typer(help="Exchange rates to the base currency.", no_args_is_help=True)
 app.add_typer(fx_app, name="fx")
+app.add_typer(audit_app, name="audit")
 
 
 # --- db, users, tokens -------------------------------------------------------------------------
