@@ -505,3 +505,20 @@ def test_verify_shows_the_first_changed_row(database: Database, pages: PageClien
     assert (problem.kind, problem.row_id) == ("changed", 2)
     assert "Chain broken: a row was changed." in response.text
     assert "row 2 changed" in response.text
+
+
+def test_admin_pages_speak_chinese(database: Database, pages: PageClient) -> None:
+    _add(database, "sally", ("sales",))
+    pages.login("ada", ["admin"])
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    for url, expected in [
+        ("/admin/users", "添加用户"),
+        ("/admin/users/sally", "重置密码"),
+        ("/admin/tokens", "查看客户及其事件、评估和案件"),
+        ("/admin/audit", "校验审计链"),
+        ("/account", "退出所有会话"),
+    ]:
+        response = pages.get(url, headers=zh)
+        assert response.status_code == 200, url
+        assert response.context["page_language"] == "zh", url
+        assert expected in response.text, url
