@@ -1,7 +1,9 @@
 """The `riskdesk` command: database, users, tokens, templates, the timer tick, serving, the demo.
 
 Every command reads its settings (RISKDESK_DATABASE_URL, ...) when it runs, never at import; the
-demo uses its own SQLite file. Engine refusals print one line on stderr and exit with status 1.
+demo uses its own SQLite file. What a user can get wrong (an engine refusal, a database without
+the schema or out of reach, an unreadable file, a bad setting or --now) prints one line on stderr
+and exits with status 1 (web.cli_common._refusals, around every command), never a traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from engine.settings import get_settings
 from web.cli_audit import audit_app
 from web.cli_common import (
     CLI_ACTOR,
+    RiskdeskGroup,
     _database,
     _err,
     _fail,
@@ -41,6 +44,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=RiskdeskGroup,  # every command's user errors: one line on stderr, exit status 1
 )
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)

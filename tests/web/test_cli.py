@@ -97,7 +97,7 @@ def test_import_the_example_then_tick(cli: tuple[CliRunner, str]) -> None:
 def test_tick_refuses_a_time_it_cannot_read(cli: tuple[CliRunner, str]) -> None:
     runner, _ = cli
     result = runner.invoke(app, ["tick", "--now", "soon"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # one line and status 1, as every user error (item 17)
     assert "soon" in result.stderr
 
 
