@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from engine import clock
+from engine.db import Database
 from engine.key_rotation import (
     DEFAULT_BATCH_SIZE,
     RotationTotals,
@@ -64,28 +65,12 @@ def keys_rotate(
         _out().print(f"added data key {keys.current_data_key_id} to {path}", markup=False)
 
     database = _database(settings)
-    totals = RotationTotals()
     try:
         with _refusals():
-            with database.transaction() as session:
-                total = count_customers(session)
-            with Progress(
-                TextColumn("re-sealing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=_err(),
-                transient=True,
-            ) as progress:
-                task = progress.add_task("customers", total=total)
-                after_id = 0
-                while True:
-                    with database.transaction() as session:
-                        batch = reseal_batch(session, after_id=after_id, limit=batch_size)
-                    if batch.last_id is None:
-                        break
-                    totals = totals.plus(batch)
-                    after_id = batch.last_id
-                    progress.advance(task, batch.customers)
+            try:
+                totals = _reseal_all(database, batch_size=batch_size)
+            except KeysError as exc:  # a value whose key is not in the keys file
+                _fail(f"{exc}; then {_RESUME_HINT}")
             with database.transaction() as session:
                 record_rotation(
                     session,
@@ -95,10 +80,8 @@ def keys_rotate(
                     actor=CLI_ACTOR,
                     now=clock.utcnow(),
                 )
-    except KeysError as exc:
-        _fail(f"{exc}; {_RESUME_HINT}")
     except KeyboardInterrupt:
-        _err().print(f"interrupted after {totals.customers} customers: {_RESUME_HINT}")
+        _err().print(f"interrupted: {_RESUME_HINT}", markup=False)
         raise typer.Exit(1) from None
     finally:
         database.dispose()
@@ -108,3 +91,27 @@ def keys_rotate(
         f"{keys.current_data_key_id} in {totals.batches} batch(es)",
         markup=False,
     )
+
+
+def _reseal_all(database: Database, *, batch_size: int) -> RotationTotals:
+    """Every customer re-sealed, a batch per transaction, with a progress bar on stderr."""
+    totals = RotationTotals()
+    with database.transaction() as session:
+        total = count_customers(session)
+    with Progress(
+        TextColumn("re-sealing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_err(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("customers", total=total)
+        after_id = 0
+        while True:
+            with database.transaction() as session:
+                batch = reseal_batch(session, after_id=after_id, limit=batch_size)
+            if batch.last_id is None:
+                return totals
+            totals = totals.plus(batch)
+            after_id = batch.last_id
+            progress.advance(task, batch.customers)
