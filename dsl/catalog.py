@@ -372,6 +372,33 @@ DIAGNOSTICS: Mapping[str, Entry] = MappingProxyType(
         "yaml-key": Entry(ERROR, "a mapping key must be a plain value", "映射的键必须是普通的值"),
         "yaml-duplicate-key": Entry(ERROR, "duplicate key '{key}'", "重复的键 '{key}'"),
         "yaml-syntax": Entry(ERROR, "invalid YAML: {problem}", "YAML 无效：{problem}"),
+        "yaml-alias": Entry(
+            ERROR,
+            "'{mark}': anchors and aliases are not allowed in a definition; "
+            "write the value out where it is used",
+            "'{mark}'：定义中不允许使用锚点和别名；请在使用处写出完整的值",
+        ),
+        "yaml-merge-key": Entry(
+            ERROR,
+            "merge keys ('<<') are not allowed in a definition; write the keys out",
+            "定义中不允许使用合并键（'<<'）；请逐个写出各键",
+        ),
+        "yaml-too-large": Entry(
+            ERROR,
+            "this file is larger than {limit} KiB; split the definition",
+            "文件超过 {limit} KiB；请拆分定义",
+        ),
+        "yaml-too-deep": Entry(
+            ERROR,
+            "lists and mappings are nested more than {limit} levels deep here",
+            "此处列表和映射的嵌套超过 {limit} 层",
+        ),
+        "yaml-too-many-nodes": Entry(
+            ERROR,
+            "this file has more than {limit} values (scalars, lists and mappings); "
+            "split the definition",
+            "文件中的值（标量、列表和映射）超过 {limit} 个；请拆分定义",
+        ),
         # ---- hard limits (dsl.limits) ----
         "too-large": Entry(
             ERROR,

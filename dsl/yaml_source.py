@@ -4,17 +4,46 @@ Pure: parses text, reads no files. YAML 1.2 booleans only (`true`/`false`), so `
 string "on" (DESIGN.md, "Known traps"). Mappings and sequences come back as `YamlMap` / `YamlList`,
 which are a dict and a list plus the span of the node and of each key and item, so that a form,
 workflow or template checker can point its diagnostics at the offending text.
+
+A definition is bounded before anything is built from it (docs/templates.md, "Limits"): the text
+is at most `MAX_YAML_BYTES`, and the document is built from the parser's events one at a time,
+without recursion, refusing at the event itself an anchor or an alias (one alias can stand for an
+exponential amount of data), a merge key, a list or mapping nested deeper than `MAX_YAML_DEPTH`
+and the value past `MAX_YAML_NODES`. So a refusal costs at most one pass over a bounded text.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final, Protocol, cast
 
 import yaml
+from yaml.composer import ComposerError
 
 from dsl.catalog import diagnostic
-from dsl.diagnostics import DiagnosticsError, Span
+from dsl.diagnostics import Diagnostic, DiagnosticsError, Span
+
+MAX_YAML_BYTES: Final = 1024 * 1024  # of one definition file, in UTF-8
+MAX_YAML_DEPTH: Final = 64  # lists and mappings inside one another
+MAX_YAML_NODES: Final = 100_000  # scalars, lists and mappings of one file
+WORDING_CHARS: Final = 16 * 1024  # text that PyYAML's own parser reads again to word an error
+
+try:  # libyaml's parser, about fifteen times faster than PyYAML's own, when it is installed
+    from yaml import CSafeLoader as _SafeLoader
+
+    _WORDS_ERRORS = False  # libyaml's messages do not say what it found
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+    _WORDS_ERRORS = True
+
+_LIBYAML_TOO_DEEP: Final = "exceeded maximum nesting depth"
+_TAG = "tag:yaml.org,2002:"
+# scalar tags whose safe constructor is a plain function of one scalar node
+_SCALAR_TAGS: Final = frozenset(
+    _TAG + name for name in ("null", "bool", "int", "float", "binary", "timestamp")
+)
 
 
 class YamlMap(dict[Any, Any]):
@@ -42,72 +71,44 @@ class YamlList(list[Any]):
         return self.item_spans[index] if 0 <= index < len(self.item_spans) else self.span
 
 
-def _span(file: str, node: yaml.Node) -> Span:
-    start, end = node.start_mark, node.end_mark
-    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false (any case) are booleans."""
+class _Loader(_SafeLoader):
+    """A safe loader with YAML 1.2 booleans: only true/false (any case) are booleans."""
 
 
 _Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "bool"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
 
-def _build(loader: _Loader, node: yaml.Node, file: str, language: str = "en") -> Any:
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        result = YamlMap()
-        result.span = _span(file, node)
-        result.key_spans = {}
-        result.value_spans = {}
-        result.quoted = {}
-        for key_node, value_node in node.value:
-            key = _build(loader, key_node, file, language)
-            if isinstance(key, list | dict):
-                span = _span(file, key_node)
-                raise DiagnosticsError([diagnostic("yaml-key", span, language=language)])
-            if key in result:
-                span = _span(file, key_node)
-                problem = diagnostic("yaml-duplicate-key", span, language=language, key=key)
-                raise DiagnosticsError([problem])
-            result[key] = _build(loader, value_node, file, language)
-            result.key_spans[key] = _span(file, key_node)
-            result.value_spans[key] = _span(file, value_node)
-            result.quoted[key] = isinstance(value_node, yaml.ScalarNode) and value_node.style in (
-                '"',
-                "'",
-            )
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        items = YamlList(_build(loader, item, file, language) for item in node.value)
-        items.span = _span(file, node)
-        items.item_spans = [_span(file, item) for item in node.value]
-        return items
-    return loader.construct_object(node, deep=True)
-
-
 def load_yaml(text: str, *, filename: str, language: str = "en") -> Any:
-    """Parse one YAML document; raises `DiagnosticsError` with a positioned `yaml-syntax` error.
+    """Parse one YAML document within the limits above.
 
-    `language` (`"en"`, `"zh"`) is that of the messages."""
+    Returns plain values, `YamlMap` and `YamlList` (None for an empty text). Raises
+    `DiagnosticsError` with one positioned error: `yaml-syntax`, `yaml-key`, `yaml-duplicate-key`,
+    `yaml-alias`, `yaml-merge-key`, `yaml-too-large`, `yaml-too-deep` or `yaml-too-many-nodes`.
+    `language` (`"en"`, `"zh"`) is that of the messages.
+    """
+    problem = _size_problem(text, filename, language) or _character_problem(
+        text, filename, language
+    )
+    if problem is not None:
+        raise DiagnosticsError([problem])
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        return _build(loader, node, filename, language)
-    except yaml.MarkedYAMLError as exc:
+        return _Builder(loader, filename, language).document()
+    except yaml.MarkedYAMLError as found:
+        exc = found if found.problem == _LIBYAML_TOO_DEEP else _worded(found, text)
         mark = exc.problem_mark or exc.context_mark
         span = Span.point(filename, mark.line + 1, mark.column + 1) if mark else None
-        message = exc.problem or exc.context or "invalid YAML"
-        problem = diagnostic("yaml-syntax", span, language=language, problem=message)
+        if exc.problem == _LIBYAML_TOO_DEEP:  # its own limit, met while it reads ahead on one line
+            problem = diagnostic("yaml-too-deep", span, language=language, limit=MAX_YAML_DEPTH)
+        else:
+            message = exc.problem or exc.context or "invalid YAML"
+            problem = diagnostic("yaml-syntax", span, language=language, problem=message)
         raise DiagnosticsError([problem]) from exc
     except yaml.YAMLError as exc:
         problem = diagnostic("yaml-syntax", None, language=language, problem=exc)
@@ -123,3 +124,242 @@ def expression_origin(mapping: YamlMap, key: Any) -> tuple[int, int]:
     """
     span = mapping.value_span(key)
     return span.line, span.column + (1 if mapping.quoted.get(key, False) else 0)
+
+
+# --- before parsing ------------------------------------------------------------------------------
+
+
+def _size_problem(text: str, filename: str, language: str) -> Diagnostic | None:
+    """The error for a text over `MAX_YAML_BYTES`, at its first character past the limit."""
+    if len(text) * 4 <= MAX_YAML_BYTES:
+        return None  # no character takes more than 4 bytes in UTF-8
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= MAX_YAML_BYTES:
+        return None
+    cut = MAX_YAML_BYTES
+    while cut > 0 and encoded[cut] & 0xC0 == 0x80:  # back to the first byte of a character
+        cut -= 1
+    span = _point(filename, encoded[:cut].decode("utf-8", "surrogatepass"))
+    return diagnostic("yaml-too-large", span, language=language, limit=MAX_YAML_BYTES // 1024)
+
+
+def _character_problem(text: str, filename: str, language: str) -> Diagnostic | None:
+    """The error for the first character YAML does not allow (a control character, a lone
+    surrogate), at that character."""
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if found is None:
+        return None
+    problem = (
+        f"unacceptable character #x{ord(found.group()):04x}: control characters are not allowed"
+    )
+    span = _point(filename, text[: found.start()])
+    return diagnostic("yaml-syntax", span, language=language, problem=problem)
+
+
+def _point(filename: str, before: str) -> Span:
+    """The position just after the text `before`."""
+    line = before.count("\n") + 1
+    return Span.point(filename, line, len(before) - (before.rfind("\n") + 1) + 1)
+
+
+def _worded(exc: yaml.MarkedYAMLError, text: str) -> yaml.MarkedYAMLError:
+    """The syntax error `exc` as PyYAML's own parser words it, saying what it found ("expected
+    ',' or '}', but got ':'") where libyaml does not: found again in the text up to the error's
+    line when that is at most `WORDING_CHARS` long, nests at most `MAX_YAML_DEPTH` deep and the
+    error is on the same line; else `exc`."""
+    mark = exc.problem_mark or exc.context_mark
+    if _WORDS_ERRORS or mark is None:
+        return exc
+    lines = text.splitlines(keepends=True)[: mark.line + 1]
+    if sum(map(len, lines)) > WORDING_CHARS:
+        return exc
+    loader = yaml.SafeLoader("".join(lines))
+    next_event = cast(Callable[[], object], loader.get_event)
+    depth = 0
+    try:
+        while loader.check_event() and depth <= MAX_YAML_DEPTH:
+            kind = type(next_event())
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                depth += 1
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+    except yaml.MarkedYAMLError as worded:
+        again = worded.problem_mark or worded.context_mark
+        if again is not None and again.line == mark.line:
+            return worded
+    finally:
+        loader.dispose()
+    return exc
+
+
+# --- building from events ------------------------------------------------------------------------
+
+
+class _Mark(Protocol):
+    line: int  # 0-based
+    column: int  # 0-based, in characters
+
+
+class _Event(Protocol):
+    """The attributes of PyYAML's events read here; a node event has the last five."""
+
+    start_mark: _Mark
+    end_mark: _Mark
+    anchor: str | None
+    tag: str | None
+    value: str
+    implicit: tuple[bool, bool]
+    style: str | None
+
+
+def _span(file: str, start: _Mark, end: _Mark) -> Span:
+    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+class _Open:
+    """A mapping or list being built: its value, where it started, and a key awaiting its value."""
+
+    __slots__ = ("key", "key_span", "start", "value")
+
+    def __init__(self, value: YamlMap | YamlList, start: _Mark) -> None:
+        self.value = value
+        self.start = start
+        self.key: Any = None
+        self.key_span: Span | None = None
+
+
+def _opened(kind: type) -> YamlMap | YamlList:
+    """An empty mapping or list; its span is set when it closes."""
+    if kind is yaml.MappingStartEvent:
+        mapping = YamlMap()
+        mapping.key_spans, mapping.value_spans, mapping.quoted = {}, {}, {}
+        return mapping
+    items = YamlList()
+    items.item_spans = []
+    return items
+
+
+class _Builder:
+    """Builds one document from the parser's events, refusing what passes a limit as it comes."""
+
+    def __init__(self, loader: _Loader, filename: str, language: str) -> None:
+        self.loader = loader
+        self.next_event = cast(Callable[[], _Event], loader.get_event)
+        self.resolve = cast(Callable[[type, str, tuple[bool, bool]], str], loader.resolve)
+        self.filename = filename
+        self.language = language
+        self.nodes = 0
+
+    def refusal(self, code: str, span: Span, *, mark: str = "", key: Any = None) -> Exception:
+        problem = diagnostic(code, span, language=self.language, mark=mark, key=key)
+        return DiagnosticsError([problem])
+
+    def document(self) -> Any:
+        """The stream's one document (None for an empty stream)."""
+        self.next_event()  # the start of the stream
+        if self.loader.check_event(yaml.StreamEndEvent):
+            return None
+        start = self.next_event()  # the start of the document
+        value = self.node()
+        self.next_event()  # the end of the document
+        if not self.loader.check_event(yaml.StreamEndEvent):
+            found = self.next_event()
+            raise ComposerError(
+                "expected a single document in the stream",
+                cast(yaml.Mark, start.start_mark),
+                "expected a single document, but found another document",
+                cast(yaml.Mark, found.start_mark),
+            )
+        return value
+
+    def node(self) -> Any:
+        """The next node and everything inside it."""
+        stack: list[_Open] = []
+        next_event, file = self.next_event, self.filename
+        while True:
+            event = next_event()
+            kind: type = type(event)
+            value: Any
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                done = stack.pop()
+                value = done.value
+                value.span = span = _span(file, done.start, event.end_mark)
+            elif kind is yaml.ScalarEvent:
+                self.count(event, is_collection=False, depth=len(stack))
+                value, span = self.scalar(event), _span(file, event.start_mark, event.end_mark)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self.count(event, is_collection=True, depth=len(stack))
+                stack.append(_Open(_opened(kind), event.start_mark))
+                continue
+            else:  # an alias: no other event comes inside a document
+                span = _span(file, event.start_mark, event.end_mark)
+                raise self.refusal("yaml-alias", span, mark=f"*{event.anchor}")
+            if not stack:
+                return value
+            self.add(stack[-1], value, span, event)
+
+    def count(self, event: _Event, *, is_collection: bool, depth: int) -> None:
+        """Count a node; refuse an anchor, and the node past the node or the depth limit."""
+        start = event.start_mark
+        line, column = start.line + 1, start.column + 1
+        if event.anchor is not None:
+            span = Span(self.filename, line, column, line, column + 1 + len(event.anchor))
+            raise self.refusal("yaml-alias", span, mark=f"&{event.anchor}")
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            problem = diagnostic(
+                "yaml-too-many-nodes",
+                Span.point(self.filename, line, column),
+                language=self.language,
+                limit=MAX_YAML_NODES,
+            )
+            raise DiagnosticsError([problem])
+        if is_collection and depth >= MAX_YAML_DEPTH:
+            problem = diagnostic(
+                "yaml-too-deep",
+                Span.point(self.filename, line, column),
+                language=self.language,
+                limit=MAX_YAML_DEPTH,
+            )
+            raise DiagnosticsError([problem])
+
+    def scalar(self, event: _Event) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _TAG + "str":
+            return event.value  # most scalars: no constructor needed
+        if tag == _TAG + "merge":
+            span = _span(self.filename, event.start_mark, event.end_mark)
+            raise self.refusal("yaml-merge-key", span)
+        node = yaml.ScalarNode(
+            tag,
+            event.value,
+            cast(yaml.Mark, event.start_mark),
+            cast(yaml.Mark, event.end_mark),
+            event.style,
+        )
+        if tag in _SCALAR_TAGS:
+            return self.loader.yaml_constructors[tag](self.loader, node)
+        return self.loader.construct_object(node, deep=True)  # another tag: refused there
+
+    def add(self, parent: _Open, value: Any, span: Span, event: _Event) -> None:
+        """Put a finished node into the mapping or list around it."""
+        target = parent.value
+        if isinstance(target, YamlList):
+            target.append(value)
+            target.item_spans.append(span)
+            return
+        if parent.key_span is None:  # a key
+            if isinstance(value, list | dict):
+                raise self.refusal("yaml-key", span)
+            if value in target:
+                raise self.refusal("yaml-duplicate-key", span, key=value)
+            parent.key, parent.key_span = value, span
+            return
+        key = parent.key
+        target[key] = value
+        target.key_spans[key] = parent.key_span
+        target.value_spans[key] = span
+        target.quoted[key] = isinstance(event, yaml.ScalarEvent) and event.style in ('"', "'")
+        parent.key, parent.key_span = None, None

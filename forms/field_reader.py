@@ -284,7 +284,7 @@ class FieldReader:
                 item.value_span("options"),
             )
             return None
-        result: list[str] = []
+        result: dict[str, None] = {}  # a dict keeps the order and finds a duplicate in O(1)
         for index, option in enumerate(value):
             option_span = value.item_span(index)
             if not isinstance(option, str) or not option.strip():
@@ -297,7 +297,7 @@ class FieldReader:
             elif option in result:
                 self.error("duplicate-option", f"duplicate option '{option}'", option_span)
             else:
-                result.append(option)
+                result[option] = None
         return tuple(result)
 
     def default(
