@@ -6,7 +6,7 @@ Each test checks the template and its context first, then as little HTML as it n
 from __future__ import annotations
 
 from engine.db import Database
-from tests.web.conftest import HEALTHY, RISKY, TERMS, PageClient, upsert
+from tests.web.conftest import HEALTHY, PASSWORD, RISKY, TERMS, PageClient, upsert
 
 
 def test_signed_out_visitors_are_sent_to_login(pages: PageClient) -> None:
@@ -40,10 +40,30 @@ def test_a_wrong_password_shows_the_login_page_again(database: Database, pages: 
     )
     assert response.status_code == 401
     assert response.template.name == "login.html"
-    assert "wrong password" in response.context["error"]
+    assert response.context["error"] == "refused"
+    assert "wrong password" in response.text
     # the user name is kept, the password is not
     assert 'name="username" value="sam"' in response.text
     assert "wrong" not in response.text.split('name="password"')[1].split(">")[0]
+
+
+def test_the_eleventh_sign_in_after_ten_failures_is_locked_even_with_the_right_password(
+    database: Database, pages: PageClient
+) -> None:
+    pages.login("sam", ["sales_manager"])
+    pages.cookies.clear()
+    for _ in range(10):
+        refused = pages.post(
+            "/login", data={"username": "sam", "password": "wrong", "csrf_token": pages.csrf()}
+        )
+        assert refused.status_code == 401
+    locked = pages.post(
+        "/login",
+        data={"username": "sam", "password": PASSWORD, "csrf_token": pages.csrf()},
+        follow_redirects=False,
+    )
+    assert locked.status_code == 429 and locked.context["error"] == "locked"
+    assert int(locked.headers["Retry-After"]) > 0
 
 
 def test_login_goes_to_the_page_asked_for_and_only_on_this_site(
