@@ -6,6 +6,7 @@ far enough from the calendar's ends that adding a review period or an SLA never 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, tzinfo
 from typing import Final
 
@@ -15,6 +16,11 @@ LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never goes back (for waits, such as the scheduler's backoff)."""
+    return time.monotonic()
 
 
 def parse_time(text: str, *, tz: tzinfo) -> datetime:

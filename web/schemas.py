@@ -72,7 +72,10 @@ class CaseActionRequest(_Input):
     comment: str | None = None
     data: dict[str, Any] | None = None
     expected_version: int | None = Field(
-        default=None, description="the case's `row_version` as you read it; 409 when it moved on"
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="the case's `row_version` as you read it; 409 when it moved on",
     )
 
 

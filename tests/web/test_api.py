@@ -300,18 +300,18 @@ def test_event_idempotency_key_replays_the_original(
     workspace: Database, admin_api: ApiClient
 ) -> None:
     put_customer(admin_api, "C001", HEALTHY)
-    event = {"kind": "note", "occurred_at": "2026-11-20T10:00", "payload": {"text": "called"}}
+    event = {"kind": "payment", "occurred_at": "2026-11-20T10:00", "payload": {"amount": 100}}
     headers = {"Idempotency-Key": "evt-1"}
     first = admin_api.post("/api/v1/customers/C001/events", json=event, headers=headers)
     assert first.status_code == 201, first.text
     body = first.json()
-    assert body["event"]["kind"] == "note"
+    assert body["event"]["kind"] == "payment"
     assert body["event"]["occurred_at"].startswith("2026-11-20T10:00:00")
     assert body["customer"]["ref"] == "C001"
     replay = admin_api.post("/api/v1/customers/C001/events", json=event, headers=headers)
     assert replay.status_code == 200
     assert replay.json()["event"]["id"] == body["event"]["id"]
-    other = {**event, "payload": {"text": "something else"}}
+    other = {**event, "payload": {"amount": 200}}
     conflict = admin_api.post("/api/v1/customers/C001/events", json=other, headers=headers)
     assert_problem(conflict, 409)
     fresh = admin_api.post("/api/v1/customers/C001/events", json=event)
@@ -321,7 +321,7 @@ def test_event_idempotency_key_replays_the_original(
 
 def test_event_errors(workspace: Database, admin_api: ApiClient) -> None:
     put_customer(admin_api, "C001", HEALTHY)
-    event = {"kind": "note", "occurred_at": "2026-11-20", "payload": {}}
+    event = {"kind": "payment", "occurred_at": "2026-11-20", "payload": {"amount": 100}}
     assert_problem(admin_api.post("/api/v1/customers/NOPE/events", json=event), 404)
     bad_time = {**event, "occurred_at": "yesterday-ish"}
     assert_problem(admin_api.post("/api/v1/customers/C001/events", json=bad_time), 422)

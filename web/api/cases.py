@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from engine.cases import get_case, list_cases, take_action
+from engine.errors import NotFoundError
 from engine.pagination import MAX_LIMIT
 from web.api.json_body import StrictJSONRoute
 from web.deps import CaseActor, DbDep, NowDep, Reader, SettingsDep
@@ -14,7 +15,18 @@ from web.schemas import CaseActionRequest, CasePage, CasePublic, CaseSummaryPubl
 
 router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
 
-CaseId = Annotated[int, Path(ge=1)]
+# Ids are 64-bit in the database: a larger (or non-positive) one names no case, so it is a 404
+# like any other unknown id, not a database error.
+MAX_ID = 2**63 - 1
+
+
+def _case_id(case_id: Annotated[int, Path(description="the case's id")]) -> int:
+    if not 1 <= case_id <= MAX_ID:
+        raise NotFoundError(f"there is no case {case_id}")
+    return case_id
+
+
+CaseId = Annotated[int, Depends(_case_id)]
 
 
 @router.get("/cases", response_model=CasePage)

@@ -66,8 +66,10 @@ def put_customer(
             viewer=user,
             scope=user.access.departments_for("customers:write"),
         )
+        # built before the commit: a response that cannot be built rolls the upsert back
+        public = CustomerPublic.of(result.customer, language)
     response.status_code = 201 if result.created else 200
-    return CustomerPublic.of(result.customer, language)
+    return public
 
 
 @router.get("/customers", response_model=CustomerPage)
@@ -170,9 +172,12 @@ def post_event(
             viewer=user,
             scope=user.access.departments_for("events:write"),
         )
+        # built before the commit: a response that cannot be built rolls the event back, so a
+        # retried request does not store it twice
+        public = EventRecordedPublic(
+            event=EventPublic.of(result.event),
+            customer=CustomerPublic.of(result.customer, language),
+            cases_opened=list(result.cases_opened),
+        )
     response.status_code = 201 if result.created else 200
-    return EventRecordedPublic(
-        event=EventPublic.of(result.event),
-        customer=CustomerPublic.of(result.customer, language),
-        cases_opened=list(result.cases_opened),
-    )
+    return public
