@@ -48,7 +48,7 @@ def test_user_add_then_token_create_prints_the_token_last(cli: tuple[CliRunner, 
     )
     assert added.exit_code == 0, added.output
     assert "Password" not in added.stdout
-    created = runner.invoke(app, ["token", "create", "alice"])
+    created = runner.invoke(app, ["token", "create", "cli", "--user", "alice"])
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip().splitlines()[-1]
     database = Database(url, keys=load_keys(database_url=url))
@@ -78,7 +78,7 @@ def test_user_add_twice_fails_with_one_line(cli: tuple[CliRunner, str]) -> None:
 
 def test_token_for_unknown_user_fails(cli: tuple[CliRunner, str]) -> None:
     runner, _ = cli
-    result = runner.invoke(app, ["token", "create", "ghost"])
+    result = runner.invoke(app, ["token", "create", "cli", "--user", "ghost"])
     assert result.exit_code == 1
     assert "no user 'ghost'" in result.stderr
 
