@@ -329,7 +329,7 @@ def test_event_errors(workspace: Database, admin_api: ApiClient) -> None:
         admin_api.post("/api/v1/customers/C001/events", json={"payload": {}}), 422
     )
     assert {e["path"] for e in body["errors"]} == {"kind", "occurred_at"}
-    reader = admin_api.as_user("rita", ["legal"])
+    reader = admin_api.as_user("rita", ["cfo"])  # cfo holds no events:write
     assert_problem(reader.post("/api/v1/customers/C001/events", json=event), 403)
 
 
