@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Ok
 
 from engine.db import Database
 from tests.web.conftest import ApiClient, LiveServer
@@ -24,6 +25,9 @@ def _server_errors(base_url: str, token: str, *, examples: int, derandomize: boo
     schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json")
     found: list[str] = []
     for result in schema.get_all_operations():
+        if not isinstance(result, Ok):
+            found.append(f"an operation schemathesis cannot read: {result.err()}")
+            continue
         operation = result.ok()
 
         @given(case=operation.as_strategy())
