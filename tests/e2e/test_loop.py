@@ -12,6 +12,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +21,9 @@ from sqlmodel import col, select
 
 from engine import audit
 from engine.db import Database
+from engine.keys import write_keys_file
 from engine.models import AuditEntry
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import EXAMPLE_TEMPLATE, TEST_KEYS
 from tests.web.conftest import HEALTHY, RISKY, TERMS, ApiClient
 
 PROBLEM_JSON = "application/problem+json"
@@ -38,7 +40,15 @@ def _template_zip(folder: Path) -> bytes:
 
 def _tick(database_url: str, now: datetime) -> str:
     """Run `riskdesk tick --now` as a separate process on the same database, as cron would."""
-    env = {**os.environ, "RISKDESK_DATABASE_URL": database_url, "RISKDESK_TIMEZONE": "UTC"}
+    # the same instance keys as the server's: the command reads them from a keys file
+    keys_file = Path(tempfile.mkdtemp()) / "riskdesk.keys.json"
+    write_keys_file(keys_file, TEST_KEYS)
+    env = {
+        **os.environ,
+        "RISKDESK_DATABASE_URL": database_url,
+        "RISKDESK_TIMEZONE": "UTC",
+        "RISKDESK_KEYS_FILE": str(keys_file),
+    }
     command = [sys.executable, "-m", "web.cli", "tick", "--now", now.isoformat()]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
