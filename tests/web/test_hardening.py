@@ -17,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from engine.db import Database
 from engine.models import Customer, Event
@@ -24,6 +25,7 @@ from tests.conftest import TEST_KEYS
 from tests.web.conftest import HEALTHY, ApiClient, LiveServer, settings_for
 from tests.web.test_api import assert_problem, put_customer
 from web.app import create_app
+from web.cli import app as cli_app
 from web.middleware import BODY_LIMIT, CONTENT_SECURITY_POLICY, UPLOAD_LIMIT
 
 EVENTS = "/api/v1/customers/C001/events"
@@ -351,3 +353,20 @@ def test_an_unreachable_database_is_a_503_with_retry_after(backend: str, tmp_pat
             assert problem["type"] == "urn:riskdesk:problem:unavailable"
             assert int(response.headers["retry-after"]) > 0
             assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_tick_at_the_calendar_edge_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RISKDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli_app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(cli_app, ["tick", "--now", "9999-12-31T23:59:59-12:00"])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "error: --now: '9999-12-31T23:59:59-12:00' is outside the supported times "
+        "(1900 to 2999, in UTC)"
+    ]
+    assert "Traceback" not in result.output
