@@ -23,13 +23,24 @@ from dsl.keywords import KEYWORD_SETS
 from dsl.nodes import Let, Rule, Ruleset, Table, Tiers
 from dsl.parse import detect_language, end_of_text, parse_expression, parse_ruleset
 from dsl.program import Program, ruleset_program
-from dsl.result import Facts, Result
+from dsl.result import Facts, Result, snapshot
 from dsl.runtime import HELPERS, format_value_zh, normalise
 from dsl.schema import Schema, ValueType
 
 
 class RulesError(DiagnosticsError):
-    """A ruleset or expression that cannot compile; `diagnostics` lists every problem."""
+    """A ruleset or expression that cannot compile; `diagnostics` lists every problem.
+
+    `str()` is `FILE:LINE:COLUMN: message` of the first error, and how many more there are.
+    """
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        first = next((d for d in self.diagnostics if d.is_error), None)
+        if first is None or first.span is None:
+            return text
+        span = first.span
+        return f"{span.file}:{span.line}:{span.column}: {text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +247,13 @@ def compile_ruleset(
 def _evaluate_function(program: Program, base_currency: str | None, language: str) -> Evaluate:
     """The generated function of a ruleset, named and documented as `CompiledRuleset.evaluate`."""
     # Besides the helpers it needs these (dsl.program).
-    names = {"Y": Result, "N": program.tiers, "X": Facts(program), "B": base_currency}
+    names = {
+        "Y": Result,
+        "N": program.tiers,
+        "X": Facts(program),
+        "B": base_currency,
+        "_snapshot": snapshot,
+    }
     function = _sandbox(program.source, "ruleset", language, names)
     function.__name__ = "evaluate"
     function.__qualname__ = "CompiledRuleset.evaluate"

@@ -419,6 +419,11 @@ DIAGNOSTICS: Mapping[str, Entry] = MappingProxyType(
             "this ruleset has more than {limit} rules and tables; split it into several rulesets",
             "规则集中的规则和对照表超过 {limit} 个；请拆分为多个规则集",
         ),
+        "too-many-rows": Entry(
+            ERROR,
+            "table {name} has more than {limit} rows; split it into several tables",
+            "对照表 {name} 的行数超过 {limit}；请拆分为多个对照表",
+        ),
     }
 )
 

@@ -8,6 +8,7 @@ a schema; names and types of fields only with one.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -355,6 +356,10 @@ class _RulesetCheck:
             fields = getattr(info, "fields", None)
             candidates = list(fields or ())
         self.checker.fields_read.setdefault(path, None)
+        if getattr(info, "type", None) is ValueType.DATE:
+            # rules-language §2: a date in a message is written YYYY-MM-DD, whether the record
+            # holds it as a date, a datetime or ISO text
+            self.checker.conversions[id(placeholder)] = "date"
 
     # ---- tiers ----
 
@@ -399,20 +404,34 @@ class _RulesetCheck:
         return tuple(names)
 
     def _check_shadowing(self, block: Tiers) -> None:
-        """Warn about a row that an earlier row always takes first (§5)."""
-        earlier: list[tuple[TierRow, tuple[object, ...], tuple[str, float] | None]] = []
+        """Warn about a row that an earlier row always takes first (§5), naming the first such
+        row. Near-linear in the number of rows: identical conditions are found by hashing and a
+        `score` bound implied by an earlier one by bisecting the earlier rows' weakest bounds."""
+        seen: dict[tuple[object, ...], TierRow] = {}
+        # the rows whose bound is weaker than every bound before them, in order, and their
+        # bounds' keys negated (so ascending)
+        weakest: list[TierRow] = []
+        negated: list[tuple[float, int]] = []
         for row in block.rows:
             if row.condition is None or row.condition.depth - 1 > MAX_NESTING:
                 continue
             signature = _signature(row.condition)
             bound = _score_bound(row.condition)
-            for previous, previous_signature, previous_bound in earlier:
-                if signature == previous_signature or _implies(bound, previous_bound):
-                    self.add(
-                        "shadowed-tier", row.name.span, name=row.name.name, other=previous.name.name
-                    )
-                    break
-            earlier.append((row, signature, bound))
+            found = [seen[signature]] if signature in seen else []
+            if bound is not None:
+                key = _bound_key(bound)
+                at = bisect.bisect_left(negated, (-key[0], -key[1]))
+                if at < len(weakest):
+                    found.append(weakest[at])
+                if not negated or (-key[0], -key[1]) > negated[-1]:
+                    weakest.append(row)
+                    negated.append((-key[0], -key[1]))
+            if found:
+                previous = min(found, key=lambda r: r.name.span.line * 10**6 + r.name.span.column)
+                self.add(
+                    "shadowed-tier", row.name.span, name=row.name.name, other=previous.name.name
+                )
+            seen.setdefault(signature, row)
 
 
 def _signature(expr: Expr) -> tuple[object, ...]:
@@ -454,11 +473,8 @@ def _is_score(expr: Expr) -> bool:
     return isinstance(expr, Name) and expr.name == "score"
 
 
-def _implies(later: tuple[str, float] | None, earlier: tuple[str, float] | None) -> bool:
-    """True when every score meeting `later` also meets `earlier`."""
-    if later is None or earlier is None:
-        return False
-    (later_op, b), (earlier_op, a) = later, earlier
-    if earlier_op == ">" and later_op == ">=":
-        return b > a
-    return b >= a
+def _bound_key(bound: tuple[str, float]) -> tuple[float, int]:
+    """A `score` lower bound as a key that grows with its strength: a row whose key is at least
+    an earlier row's is implied by it (`score > 60` by `score >= 60`, `score >= 70` by both)."""
+    operator, value = bound
+    return value, 1 if operator == ">" else 0

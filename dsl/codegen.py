@@ -11,7 +11,7 @@ the record is evaluated again by a copy of the body built from the missing-aware
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from dsl.nodes import (
     Arithmetic,
@@ -69,6 +69,17 @@ _AS_OF_FUNCTIONS = {
     "years_since": "_years_since",
 }
 _EVENT_FUNCTIONS = {"sum": "_ev_sum", "max": "_ev_max", "min": "_ev_min"}
+# Functions that skip a missing argument, so a missing operand changes their value rather than
+# making it missing (rules-language §3).
+_SKIPPING_MISSING = frozenset({"coalesce", "min", "max"})
+_T = TypeVar("_T")
+
+
+def _float_literal(node: Expr) -> bool:
+    """A number literal that is not whole in Python (`0.5`, `90%`): `*` with it gives a float."""
+    while isinstance(node, Group):
+        node = node.inner
+    return isinstance(node, Number) and node.value.__class__ is float
 
 
 def literal(node: Expr) -> bool:
@@ -181,7 +192,13 @@ class Expressions:
                 f"{helper}(C, {event.kind!r}, {within}, {event.field!r}, "
                 f"{event.conversion!r}, {where})"
             )
-        args = [expr(arg) for arg in node.args]
+        if fast and node.function in _SKIPPING_MISSING:
+            # A wrong value computed from a boolean or text (`1 * flag` is 1, not missing) would
+            # be taken where the missing-aware path skips to the next argument: a deferred
+            # check is not sound here (`defer_checks`), so its operands are checked up front.
+            args = self._unchecked(lambda: [expr(arg) for arg in node.args])
+        else:
+            args = [expr(arg) for arg in node.args]
         if node.function == "today":
             return "D"
         if node.function in _AS_OF_FUNCTIONS:
@@ -264,7 +281,7 @@ class Expressions:
             if name in names
         ]
 
-    def _unchecked(self, generate: Callable[[], str]) -> str:
+    def _unchecked(self, generate: Callable[[], _T]) -> _T:
         """`generate()` with every arithmetic operand in it checked up front."""
         deferred, self.deferred = self.deferred, None
         try:
@@ -322,10 +339,27 @@ class Expressions:
     def fast_Arithmetic(self, node: Arithmetic) -> str:
         if self.type_of(node) is ValueType.DATE:
             return self._date_chain(node, fast=True)
-        parts = [self.fast_number(node.operands[0])]
+        parts = [self.fast_number(operand) for operand in node.operands]
+        # Two ints multiply exactly into any size, and `*` repeats text and lists: a product
+        # whose operands may both be ints is `dsl.runtime.multiply`, bounded, on both paths.
+        is_float = _float_literal(node.operands[0])  # whether the value so far is a float
+        bounded = False
         for operator, operand in zip(node.operators, node.operands[1:], strict=True):
-            parts.append(f" {operator} {self.fast_number(operand)}")
-        return "(" + "".join(parts) + ")"
+            if operator == "*" and not (is_float or _float_literal(operand)):
+                bounded = True
+            is_float = is_float or operator == "/" or _float_literal(operand)
+        if not bounded:
+            flat = [parts[0]]
+            for operator, part in zip(node.operators, parts[1:], strict=True):
+                flat.append(f" {operator} {part}")
+            return "(" + "".join(flat) + ")"
+        if len(parts) == 2:
+            return f"_mul({parts[0]}, {parts[1]})"
+        # one flat call, however long the chain: nested calls would hit Python's nesting limit
+        chain = [parts[0]]
+        for operator, part in zip(node.operators, parts[1:], strict=True):
+            chain += ["_mul" if operator == "*" else "_truediv", part]
+        return "_chain(" + ", ".join(chain) + ")"
 
     def fast_Compare(self, node: Compare) -> str:
         left, right = self.fast(node.left), self.fast(node.right)

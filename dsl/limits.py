@@ -19,6 +19,7 @@ from dsl.transform import token_span
 
 MAX_SOURCE_BYTES = 256 * 1024  # in UTF-8
 MAX_RULES = 5_000  # rules and tables of one ruleset
+MAX_TABLE_ROWS = 10_000  # rows of one table, `else` included
 MAX_TEXT_LENGTH = 10_000  # characters of one string literal, quotes excluded
 MAX_NAME_LENGTH = 200  # characters of one name or id
 MAX_NUMBER_LENGTH = 30  # characters of one number (`1_000_000` is 9): beyond, no double holds it
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_NUMBER_LENGTH",
     "MAX_RULES",
     "MAX_SOURCE_BYTES",
+    "MAX_TABLE_ROWS",
     "MAX_TEXT_LENGTH",
     "size_problem",
     "token_problem",
@@ -76,8 +78,22 @@ def token_problem(token: Token, language: str = "en") -> Diagnostic | None:
 
 
 def tree_problems(tree: Ruleset, language: str = "en") -> list[Diagnostic]:
-    """The errors of a parsed ruleset over a limit: more than `MAX_RULES` rules and tables."""
+    """The errors of a parsed ruleset over a limit: more than `MAX_RULES` rules and tables, a
+    table of more than `MAX_TABLE_ROWS` rows (at the first row past the limit)."""
     items = [s for s in tree.statements if isinstance(s, (Rule, Table))]
-    if len(items) <= MAX_RULES:
-        return []
-    return [_problem("too-many-rules", items[MAX_RULES].id.span, language, MAX_RULES)]
+    problems = []
+    if len(items) > MAX_RULES:
+        problems.append(_problem("too-many-rules", items[MAX_RULES].id.span, language, MAX_RULES))
+    for item in items:
+        if isinstance(item, Table) and len(item.rows) > MAX_TABLE_ROWS:
+            span = item.rows[MAX_TABLE_ROWS].pattern.span
+            problems.append(
+                diagnostic(
+                    "too-many-rows",
+                    span,
+                    language=language,
+                    name=item.id.name,
+                    limit=MAX_TABLE_ROWS,
+                )
+            )
+    return problems

@@ -30,6 +30,7 @@ from dsl.nodes import (
     TierFloor,
     Tiers,
 )
+from dsl.schema import ValueType
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,10 @@ class Program:
     tier_conditions: tuple[str, ...]  # each tier row's condition as written, or "otherwise"
     lets: tuple[str, ...]
     fields_read: tuple[tuple[str, ...], ...]  # every field the ruleset reads (for `missing`)
+    # Top-level fields whose values the result copies deeply (read nested, or of no certain
+    # scalar type): see `dsl.result.snapshot`.
+    deep_fields: tuple[str, ...] = ()
+    deep_lets: frozenset[int] = frozenset()  # lets whose values may be records or lists
 
 
 def text_at(source: str, span: Span) -> str:
@@ -113,6 +118,39 @@ def _inputs(root: Expr, analysis: Any, lets: Mapping[str, int]) -> tuple[InputRe
 # `F += (id,)`, cheaper than appending to a list and making a tuple of it at the end when few
 # fire; beyond, the copying would grow with the square of the number that fire.
 _TUPLE_OF_FIRED = 50
+
+
+_TERMS_PER_LINE = 100
+
+# CPython's compiler nests an `elif` chain and overflows its recursion past about 3,000 rows.
+_BRANCHES_PER_CHAIN = 100
+
+
+def first_match(
+    guard: str, branches: list[tuple[str, list[str]]], otherwise: list[str] | None
+) -> list[str]:
+    """`if TEST: BODY` / `elif ...` / `else: OTHERWISE` (`if True:` when there are no tests).
+
+    Longer than `_BRANCHES_PER_CHAIN`, the chain is cut into chains of that length, each after
+    the first under `if GUARD < 0:`; every body sets GUARD (a row index) to 0 or more, so the first
+    test that holds still decides, and compiling stays flat whatever the number of rows.
+    """
+    if len(branches) <= _BRANCHES_PER_CHAIN:
+        lines: list[str] = []
+        for number, (test, body) in enumerate(branches):
+            lines.append(f"{'if' if number == 0 else 'elif'} {test}:")
+            lines += ["    " + line for line in body]
+        if otherwise is not None:
+            lines.append("else:" if branches else "if True:")
+            lines += ["    " + line for line in otherwise]
+        return lines
+    lines = [f"{guard} = -1"]
+    for start in range(0, len(branches), _BRANCHES_PER_CHAIN):
+        chain = first_match(guard, branches[start : start + _BRANCHES_PER_CHAIN], None)
+        lines += chain if start == 0 else [f"if {guard} < 0:", *("    " + line for line in chain)]
+    if otherwise is not None:
+        lines += [f"if {guard} < 0:", *("    " + line for line in otherwise)]
+    return lines
 
 
 class _Body:
@@ -161,7 +199,11 @@ class _Body:
         # The fired list holds ids, as hand-written code would; a rule whose points are computed
         # also appends them to `E`. `Result.fired` builds the `Fired` objects when read.
         if dynamic:
-            lines.append(f"    P = {constant!r} " + " ".join(dynamic))
+            # statements of at most `_TERMS_PER_LINE` terms: a longer `+` chain nests as deep
+            # as it is long in CPython's compiler, which overflows at a few thousand
+            lines.append(f"    P = {constant!r} " + " ".join(dynamic[:_TERMS_PER_LINE]))
+            for start in range(_TERMS_PER_LINE, len(dynamic), _TERMS_PER_LINE):
+                lines.append("    P = P " + " ".join(dynamic[start : start + _TERMS_PER_LINE]))
             lines += self.points_check("    ")
             lines += ["    S += P", "    " + self.fired(rule.id.name), "    E.append(P)"]
         else:
@@ -188,10 +230,15 @@ class _Body:
                 code = f"L{self.gen.lets[head]}" if head in self.gen.lets else f"_get(R, {head!r})"
                 for field in rest:
                     code = f"_member({code}, {field!r})"
+                if self.gen.conversions.get(id(part)) == "date":
+                    code = f"_date({code})"
                 pieces.append(f"_fmt({code})")
             else:
                 pieces.append(repr(part))
-        return " + ".join(pieces) or "''"
+        if len(pieces) <= 1:
+            return pieces[0] if pieces else "''"
+        # one flat call, however many placeholders (a `+` chain nests in the compiler)
+        return "_join((" + ", ".join(pieces) + ",))"
 
     def match(self, pattern: Pattern) -> str:
         """The test of one row's pattern on the subject `V` (rules-language §2)."""
@@ -216,17 +263,17 @@ class _Body:
     def table(self, table: Table) -> None:
         lines = self.lines
         lines.append(f"V = {self.expr(table.subject)}")
-        rows = table.rows
-        for number, row in enumerate(rows):
-            if row.pattern.kind == "else":
-                lines.append("else:" if number else "if True:")
-            else:
-                lines.append(f"{'if' if number == 0 else 'elif'} {self.match(row.pattern)}:")
-            lines += [f"    P = {self.points(row.points)}", f"    W = {number}"]
+        branches: list[tuple[str, list[str]]] = []
+        otherwise: list[str] | None = None
+        for number, row in enumerate(table.rows):
+            body = [f"P = {self.points(row.points)}", f"W = {number}"]
             if _constant(row.points) is None:
-                lines += self.points_check("    ")
+                body += self.points_check("")
             if row.pattern.kind == "else":
+                otherwise = body
                 break
+            branches.append((self.match(row.pattern), body))
+        lines += first_match("W", branches, otherwise)
         lines += ["S += P", self.fired(table.id.name), "E.append((P, W))"]
 
 
@@ -275,6 +322,8 @@ def ruleset_program(
         for item in items
     )
 
+    deep_fields, deep_lets = _deep(analysis, let_index, [value for _, value in lets])
+
     def body(fast: bool) -> list[str]:
         writer = _Body(gen, fast, tier_names, few=few)
         lines = writer.lines
@@ -282,7 +331,10 @@ def ruleset_program(
             lines += [f"{local} = R[{name!r}]" for name, local in gen.hoisted.items()]
             lines += gen.number_checks(gen.checked)
         lines += [f"L{index} = {writer.expr(value)}" for index, (_, value) in enumerate(lets)]
-        values = "".join(f"L{index}, " for index in range(len(lets)))
+        values = "".join(
+            f"_freeze(L{index}), " if index in deep_lets else f"L{index}, "
+            for index in range(len(lets))
+        )
         if lets:
             lines.append(f"Z = ({values})")
         lines += ["S = 0", "F = ()" if few else "F = []"]
@@ -297,12 +349,14 @@ def ruleset_program(
                 writer.rule(index, item)
             else:
                 writer.table(item)
+        tier_branches: list[tuple[str, list[str]]] = []
+        last: list[str] | None = None
         for index, row in enumerate(tiers.rows):
             if row.condition is None:
-                lines += ["else:" if index else "if True:", f"    T = {index}"]
+                last = [f"T = {index}"]
                 break
-            lines += [f"{'if' if index == 0 else 'elif'} {writer.truth(row.condition)}:"]
-            lines.append(f"    T = {index}")
+            tier_branches.append((writer.truth(row.condition), [f"T = {index}"]))
+        lines += first_match("T", tier_branches, last)
         held = "T"  # the tier row that held: before a `tier at least` raised T
         if has_floors:
             held = "U"
@@ -313,7 +367,11 @@ def ruleset_program(
         extras = "E" if has_extras else "()"
         fired = "F" if few else "_tuple(F)"
         values = "Z" if lets else "()"
-        result = f"{score}, N[T], {fired}, {extras}, {alerts}, {values}, {floor}, {held}, R, C, X"
+        # rules-language §7: a Result is a value; it keeps a copy of the record, not the record.
+        record = "_snapshot(R, X)" if deep_fields else "_dict(R)"
+        result = (
+            f"{score}, N[T], {fired}, {extras}, {alerts}, {values}, {floor}, {held}, {record}, C, X"
+        )
         lines.append(f"return Y(({result}))")
         return lines
 
@@ -361,7 +419,33 @@ def ruleset_program(
         conditions,
         tuple(n for n, _ in lets),
         tuple(analysis.fields_read),
+        deep_fields,
+        deep_lets,
     )
+
+
+_SCALAR_TYPES = frozenset(
+    {ValueType.NUMBER, ValueType.TEXT, ValueType.BOOLEAN, ValueType.DATE, ValueType.DURATION}
+)
+
+
+def _deep(
+    analysis: Any, lets: Mapping[str, int], values: list[Expr]
+) -> tuple[tuple[str, ...], frozenset[int]]:
+    """The record fields and lets whose values may be records or lists, which the result must
+    copy deeply to stay a value: fields read nested or whose type is not a certain scalar (no
+    form, a record field), and lets of such a type. The others are copied by a shallow copy of
+    the record, which costs about as much as reading one field."""
+    fields = {path[0] for path in analysis.fields_read if len(path) > 1}
+    for node_id, path in analysis.reads.items():
+        if path[0] not in lets and analysis.types.get(node_id, ValueType.ANY) not in _SCALAR_TYPES:
+            fields.add(path[0])
+    deep_lets = frozenset(
+        index
+        for index, value in enumerate(values)
+        if analysis.types.get(id(value), ValueType.ANY) not in (*_SCALAR_TYPES, ValueType.MONEY)
+    )
+    return tuple(sorted(fields)), deep_lets
 
 
 def _item_info(item: Rule | Table, analysis: Any, lets: Mapping[str, int], source: str) -> ItemInfo:

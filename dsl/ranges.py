@@ -5,6 +5,7 @@ Pure. Only what is certain is reported: anything not understood counts as "could
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -132,15 +133,71 @@ def pattern_coverage(pattern: Pattern) -> Coverage | None:
     return Coverage((Interval(low, True, high, True),))  # type: ignore[arg-type]
 
 
-def is_shadowed(row: Coverage, earlier: list[Coverage]) -> bool:
-    """True when every value `row` matches is matched by an earlier row."""
-    if row.missing and not any(e.missing for e in earlier):
-        return False
-    known = {d for e in earlier for d in e.discrete}
-    if not row.discrete <= known:
-        return False
-    earlier_intervals = [i for e in earlier for i in e.intervals]
-    return all(covered(i, earlier_intervals) for i in row.intervals)
+def _start(interval: Interval) -> tuple[float, bool]:
+    """Orders intervals by where they start (a closed start first)."""
+    return interval.low, not interval.low_closed
+
+
+def _touches(first: Interval, then: Interval) -> bool:
+    """Whether `then` (starting no earlier than `first`) overlaps or adjoins `first`."""
+    return then.low < first.high or (
+        then.low == first.high and (then.low_closed or first.high_closed)
+    )
+
+
+class Seen:
+    """What the earlier rows of a table match, kept merged: whether a row is shadowed costs a
+    bisection and adding a row's coverage is amortised near-constant, so checking a table is
+    near-linear in its rows (rules-language §2, `shadowed-row`)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.missing = False
+        self.discrete: set[object] = set()
+        self._merged: list[Interval] = []  # disjoint, sorted
+        self._starts: list[tuple[float, bool]] = []
+
+    def shadows(self, row: Coverage) -> bool:
+        """True when every value `row` matches is matched by an earlier row."""
+        if not self.rows or (row.missing and not self.missing):
+            return False
+        if not row.discrete <= self.discrete:
+            return False
+        return all(self._covers(interval) for interval in row.intervals)
+
+    def _covers(self, interval: Interval) -> bool:
+        if interval.is_empty:
+            return True
+        at = bisect.bisect_right(self._starts, _start(interval)) - 1
+        return at >= 0 and interval.within(self._merged[at])
+
+    def add(self, row: Coverage) -> None:
+        self.rows += 1
+        self.missing = self.missing or row.missing
+        self.discrete |= row.discrete
+        for interval in row.intervals:
+            self._add(interval)
+
+    def _add(self, interval: Interval) -> None:
+        if interval.is_empty:
+            return
+        merged, starts = self._merged, self._starts
+        low = high = bisect.bisect_left(starts, _start(interval))
+        new = interval
+        if low > 0 and _touches(merged[low - 1], new):
+            low -= 1
+            new = _union(merged[low], new)
+        while high < len(merged) and _touches(new, merged[high]):
+            new = _union(new, merged[high])
+            high += 1
+        merged[low:high] = [new]
+        starts[low:high] = [_start(new)]
+
+
+def _union(first: Interval, then: Interval) -> Interval:
+    """Two touching intervals, `first` starting no later, as one."""
+    high = max((first.high, first.high_closed), (then.high, then.high_closed))
+    return Interval(first.low, first.low_closed, high[0], high[1])
 
 
 def declared(minimum: float | None, maximum: float | None) -> Interval:

@@ -5,8 +5,8 @@
 tables that fired, and the points and rows of tables and computed points — and returns a `Result`
 made in one call. Everything else (each `Fired` with its inputs, alerts, flags, values, missing)
 is built from that raw evaluation each time it is read (not cached), so scoring a portfolio pays
-only for what it looks at. `fired`, `missing` and each `Fired.inputs` read the record again:
-don't change a record while its results are still being read.
+only for what it looks at. `fired`, `missing` and each `Fired.inputs` read the result's own copy
+of the record (`snapshot`), never the caller's: changing the record afterwards changes no result.
 
 Speed (docs/performance.md): each rule and table gets its own subclass of `Fired` at compile
 time (`fired_class`) holding its id, label and constant points as class attributes, so a `Fired`
@@ -28,7 +28,7 @@ from typing import Any
 from dsl.dates import Period, to_date
 from dsl.money import money
 from dsl.program import InputRef, ItemInfo, Program
-from dsl.runtime import member, normalise
+from dsl.runtime import freeze, member, normalise
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -190,6 +190,18 @@ class Facts:
             )
             for info in program.items
         }
+
+
+def snapshot(record: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
+    """What a `Result` keeps of the record: a shallow copy, with the fields that may hold records
+    or lists (`Program.deep_fields`) copied deeply, so the result never reads the caller's record
+    again (rules-language §7: a result is a value)."""
+    copy = dict(record)
+    for key in facts.program.deep_fields:
+        value = copy.get(key)
+        if value is not None:
+            copy[key] = freeze(value)
+    return copy
 
 
 # The read-only fields a scoring loop reads, as the C-level getters of a named tuple: read

@@ -10,10 +10,13 @@ operators instead and, when one raises, re-runs the record through these (`FALLB
 from __future__ import annotations
 
 import math
+import operator
+import sys
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from decimal import Context as DecimalContext
+from types import MappingProxyType
 from typing import Any
 
 from dsl import dates, events, functions
@@ -26,7 +29,9 @@ class FastPathFailed(Exception):
 
 
 # What the fast path may raise for data; anything else is a bug and propagates.
-FALLBACK = (KeyError, TypeError, ZeroDivisionError, OverflowError, FastPathFailed)
+# MemoryError too: the fast path allocates nothing data can grow (`multiply`), but if it ever ran
+# out, the missing-aware path, which allocates no more than the data, decides.
+FALLBACK = (KeyError, TypeError, ZeroDivisionError, OverflowError, MemoryError, FastPathFailed)
 
 
 def is_number(value: object) -> bool:
@@ -79,8 +84,23 @@ def subtract(a: Any, b: Any) -> Any:
     return None
 
 
+# rules-language §3: a product beyond what a double holds is missing, whole or not, so no
+# product grows without bound (a chain of lets squaring each other would otherwise double its
+# digits at each step) and multiplying costs the same whatever the data.
+MAX_DOUBLE = int(sys.float_info.max)
+_MAX_PRODUCT_BITS = MAX_DOUBLE.bit_length() + 1
+
+
 def multiply(a: Any, b: Any) -> Any:
-    if is_number(a) and is_number(b):
+    """`a * b`, missing for a non-number or a result beyond ±1.8e308; never repeats text or a
+    list. The fast path calls it too, so both paths agree."""
+    cls_a, cls_b = a.__class__, b.__class__
+    if cls_a is int and cls_b is int:
+        if a.bit_length() + b.bit_length() > _MAX_PRODUCT_BITS:
+            return None
+        product = a * b
+        return product if -MAX_DOUBLE <= product <= MAX_DOUBLE else None
+    if (cls_a is int or cls_a is float) and (cls_b is int or cls_b is float):
         try:
             return a * b
         except OverflowError:
@@ -177,6 +197,42 @@ def points(value: Any) -> int | float:
     return 0
 
 
+# ---- results are values (§7) ----
+
+_SCALARS = frozenset({int, float, str, bool, type(None), date})
+
+
+def freeze(value: Any) -> Any:
+    """A deep, read-only copy of a value from the record: mappings become read-only mappings,
+    lists and tuples tuples, scalars stay as they are. Iterative, so no nesting depth raises."""
+    if value.__class__ in _SCALARS:
+        return value
+    root: list[Any] = [None]
+    # (container the copy goes into, its key, the value to copy)
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, value)]
+    proxies: list[tuple[list[Any], Any, dict[Any, Any]]] = []
+    while stack:
+        into, key, item = stack.pop()
+        if item.__class__ in _SCALARS:
+            into[key] = item
+        elif isinstance(item, Mapping):
+            copy: dict[Any, Any] = {}
+            into[key] = copy
+            proxies.append((into, key, copy))
+            stack.extend((copy, k, v) for k, v in item.items())
+        elif isinstance(item, (list, tuple)):
+            items: list[Any] = [None] * len(item)
+            into[key] = items
+            proxies.append((into, key, items))  # type: ignore[arg-type]
+            stack.extend((items, i, v) for i, v in enumerate(item))
+        else:
+            into[key] = item
+    # innermost first: a container's children are final before it is made read-only
+    for into, key, made in reversed(proxies):
+        into[key] = MappingProxyType(made) if isinstance(made, dict) else tuple(made)
+    return root[0]
+
+
 # ---- values as a reader expects them (§2) ----
 
 
@@ -243,6 +299,7 @@ HELPERS: dict[str, Any] = {
     "_add": add,
     "_sub": subtract,
     "_mul": multiply,
+    "_truediv": operator.truediv,
     "_div": divide,
     "_chain": chain,
     "_eq": equal,
@@ -259,6 +316,9 @@ HELPERS: dict[str, Any] = {
     "_FALLBACK": FALLBACK,
     # building the result (dsl.program, dsl.result)
     "_tuple": tuple,
+    "_dict": dict,
+    "_join": "".join,
+    "_freeze": freeze,
     "_norm": normalise,
     "_Context": Context,
     # dates and durations (dsl.dates)

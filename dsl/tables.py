@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dsl.catalog import ENGLISH_WORDING, Phrase, phrase
 from dsl.diagnostics import Diagnostic
 from dsl.nodes import Group, Pattern, Table
-from dsl.ranges import Coverage, declared, is_shadowed, pattern_coverage
+from dsl.ranges import Seen, declared, pattern_coverage
 from dsl.schema import ValueType
 from dsl.typecheck import ExpressionChecker, Scope, compatible
 
@@ -78,13 +78,13 @@ def _warn_unreachable(table: Table, checker: ExpressionChecker, extra: list[Diag
         subject = subject.inner
     info = checker.field_info(subject)
     has_range = info is not None and (info.minimum is not None or info.maximum is not None)
-    earlier: list[Coverage] = []
+    earlier = Seen()
     wording = checker.wording
     for row in table.rows:
         coverage = pattern_coverage(row.pattern)
         if coverage is None:
             continue
-        if earlier and is_shadowed(coverage, earlier):
+        if earlier.shadows(coverage):
             extra.append(wording.diagnostic("shadowed-row", row.pattern.span, name=table.id.name))
         elif has_range and info is not None and not coverage.missing and not coverage.discrete:
             allowed = declared(info.minimum, info.maximum)
@@ -95,7 +95,7 @@ def _warn_unreachable(table: Table, checker: ExpressionChecker, extra: list[Diag
                         "never-matches", row.pattern.span, name=table.id.name, why=why
                     )
                 )
-        earlier.append(coverage)
+        earlier.add(coverage)
 
 
 def range_phrase(node: object, minimum: float | None, maximum: float | None) -> Phrase:

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import dsl
 from dsl import Diagnostic, DiagnosticsError
 from dsl.diagnostics import error, has_errors
+from engine import ruleset_schema
 from engine.bundle_files import TEMPLATE_FILE, Files, Folder, decode, open_zip
 from engine.bundle_json_schema import CASES_JSON_SCHEMA, TEMPLATE_JSON_SCHEMA
 from engine.bundle_reader import BundleReader
@@ -55,11 +56,16 @@ def load_bundle(path: str | Path, *, base_currency: str | None = None) -> Bundle
     return bundle
 
 
-def check_path(path: str | Path, *, base_currency: str | None = None) -> CheckResult:
+def check_path(
+    path: str | Path, *, base_currency: str | None = None, language: str = "en"
+) -> CheckResult:
     """Every diagnostic of a bundle folder, a .zip bundle or a single .rules file; never raises.
 
-    A single rules file is compiled without a form (only structural errors are found); its
-    diagnostics name it as `path` was given.
+    A single rules file inside a template (a `template.yaml` in its folder or a folder above) is
+    checked against the form it names (`form customer`) and the template's event forms, as
+    importing the template would check it; elsewhere it is checked without a form (only
+    structural errors are found). Its diagnostics name it as `path` was given, in `language`
+    (`"en"`, `"zh"`).
     """
     path = Path(path)
     if path.is_file() and path.suffix == ".rules":
@@ -67,10 +73,7 @@ def check_path(path: str | Path, *, base_currency: str | None = None) -> CheckRe
             source = decode(path.read_bytes())
         except (OSError, UnicodeDecodeError) as exc:
             return CheckResult((error("unreadable", f"cannot read {path}: {exc}", None),), {})
-        filename = str(path)
-        return CheckResult(
-            dsl.check_ruleset(source, filename=filename), MappingProxyType({filename: source})
-        )
+        return _check_rules_file(path, source, language)
     if path.is_file() and path.name == TEMPLATE_FILE:
         path = path.parent
     if not path.exists():
@@ -83,6 +86,37 @@ def check_path(path: str | Path, *, base_currency: str | None = None) -> CheckRe
 
 
 # --- reading and checking ----------------------------------------------------------------------
+
+
+def _template_root(path: Path) -> Path | None:
+    """The nearest folder at or above `path`'s folder holding a template.yaml."""
+    for folder in path.resolve().parents:
+        if (folder / TEMPLATE_FILE).is_file():
+            return folder
+    return None
+
+
+def _check_rules_file(path: Path, source: str, language: str) -> CheckResult:
+    """`check_path` of one rules file (see there)."""
+    filename = str(path)
+    root = _template_root(path)
+    sources = {filename: source}
+    if root is None:
+        return CheckResult(
+            dsl.check_ruleset(source, filename=filename, language=language),
+            MappingProxyType(sources),
+        )
+    reader = BundleReader(Folder(root))
+    form, event_forms = reader.ruleset_inputs(source, filename)
+    found = dsl.check_ruleset(
+        source,
+        filename=filename,
+        schema=ruleset_schema.record_schema(form) if form is not None else None,
+        events=ruleset_schema.event_schemas(event_forms) if event_forms is not None else None,
+        language=language,
+    )
+    sources.update(reader.sources)
+    return CheckResult((*reader.diagnostics, *found), MappingProxyType(sources))
 
 
 def _read_bundle(

@@ -249,6 +249,24 @@ class BundleReader:
             result.append(Definition(ruleset.id, ruleset, text, name))
         return result
 
+    def ruleset_inputs(self, text: str, filename: str) -> tuple[Form | None, list[Form] | None]:
+        """For checking one rules file of this template on its own (`engine.bundle.check_path`):
+        the form it names and the template's forms (None when a form file could not be read),
+        reporting problems with template.yaml, the forms or the `form` header."""
+        source = self.text(TEMPLATE_FILE, None)
+        if source is None:
+            return None, None
+        try:
+            document = dsl.load_yaml(source, filename=TEMPLATE_FILE)
+        except DiagnosticsError as exc:
+            self.report(exc.diagnostics)
+            return None, None
+        if not isinstance(document, YamlMap):
+            return None, None
+        form_defs = self.read_forms(_Template(document))
+        form = self.ruleset_form(text, filename, form_defs)
+        return form, [d.value for d in form_defs.items] if form_defs.complete else None
+
     def ruleset_form(self, text: str, filename: str, form_defs: _Forms) -> Form | None:
         """The form a ruleset is written for; reports a missing or unknown `form` header."""
         header = _form_header(text, filename)

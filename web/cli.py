@@ -217,13 +217,18 @@ def check(
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
         OutputFormat.TEXT
     ),
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of a rules file's messages: en or zh.")
+    ] = "en",
 ) -> None:
     """Check a template (or rules file) offline: exit 0 when clean, 1 with positioned errors."""
     from dsl import DiagnosticsError, render_all
     from engine.bundle import CheckResult, check_path
 
+    if lang not in ("en", "zh"):
+        _fail(f"unknown language '{lang}': use en or zh")
     try:
-        result = check_path(path)
+        result = check_path(path, language=lang)
     except DiagnosticsError as exc:
         result = CheckResult(exc.diagnostics, {})
     diagnostics = result.diagnostics
