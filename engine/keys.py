@@ -116,7 +116,10 @@ def write_keys_file(path: Path, keys: InstanceKeys) -> None:
         "data_keys": {key_id: _b64(key) for key_id, key in keys.data_keys.items()},
         "current_data_key": keys.current_data_key_id,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise KeysError(
+            f"cannot write the keys file {path}: the folder {path.parent} does not exist"
+        )
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
