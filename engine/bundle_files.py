@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -47,10 +48,15 @@ class Folder:
 
 
 class _Archive:
-    def __init__(self, members: Mapping[str, bytes]) -> None:
+    """The members of a zip, read into memory; a member over `MAX_FILE_BYTES` is known by name."""
+
+    def __init__(self, members: Mapping[str, bytes], oversized: Collection[str]) -> None:
         self.members = members
+        self.oversized = frozenset(oversized)
 
     def read(self, name: str) -> bytes | None:
+        if name in self.oversized:
+            raise FileTooLargeError(name)
         return self.members.get(name)
 
 
@@ -68,51 +74,115 @@ def _is_ignored(name: str) -> bool:
 
 
 def open_zip(path: Path) -> tuple[Files | None, list[Diagnostic]]:
-    """The members of a .zip bundle below its root; refuses unsafe or oversized archives."""
+    """The members of a .zip bundle below its root; refuses unsafe or oversized archives.
+
+    Sizes are the bytes actually inflated, counted while reading in chunks, never the sizes the
+    zip declares: a member past `MAX_FILE_BYTES` is read no further (reading it from the bundle
+    raises `FileTooLargeError`), and the archive is refused once `MAX_UNPACKED_BYTES` are read.
+    Returns the files, or None and the diagnostics, each naming the entry it is about.
+    """
     if path.stat().st_size > MAX_ZIP_BYTES:
         message = f"the bundle is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"
         return None, [error("bundle-too-large", message, None)]
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         return None, [error("not-a-zip", f"{path.name} is not a readable .zip file: {exc}", None)]
     with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir() and not _is_ignored(i.filename)]
-        unsafe = [
-            i.filename
-            for i in infos
-            if not is_safe(i.filename) or (i.external_attr >> 16) & 0o170000 == 0o120000
-        ]
-        if unsafe:
-            return None, [
-                error(
-                    "unsafe-path",
-                    f"the zip holds '{name}', which is not a plain path inside the bundle",
-                    None,
-                    hint="rebuild the zip from the bundle folder",
-                )
-                for name in unsafe
-            ]
-        if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-            message = (
-                f"the bundle unpacks to more than {MAX_ENTRIES} files or "
-                f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB"
-            )
+        entries = [i for i in archive.infolist() if not _is_ignored(i.filename)]
+        problems = _entry_problems(entries)
+        if problems:
+            return None, problems
+        infos = [i for i in entries if not i.is_dir()]
+        if len(infos) > MAX_ENTRIES:
+            message = f"the bundle holds more than {MAX_ENTRIES} files"
             return None, [error("bundle-too-large", message, None)]
-        names = {i.filename for i in infos}
-        prefix = _zip_root(names)
+        prefix = _zip_root({i.filename for i in infos})
         if prefix is None:
             message = f"the zip has no {TEMPLATE_FILE} at its root or inside one top-level folder"
             return None, [error("no-template-file", message, None)]
+        return _read_members(archive, [i for i in infos if i.filename.startswith(prefix)], prefix)
+
+
+def _read_members(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], prefix: str
+) -> tuple[Files | None, list[Diagnostic]]:
+    """Every member inflated, counting the real bytes against the per-file and total limits."""
+    members: dict[str, bytes] = {}
+    oversized: list[str] = []
+    budget = MAX_UNPACKED_BYTES
+    for info in infos:
         try:
-            members = {
-                i.filename[len(prefix) :]: archive.read(i)
-                for i in infos
-                if i.filename.startswith(prefix)
-            }
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            return None, [error("not-a-zip", f"{path.name} cannot be unpacked: {exc}", None)]
-    return _Archive(members), []
+            data = _inflate(archive, info, limit=min(MAX_FILE_BYTES, budget))
+        except _DamagedEntryError as exc:
+            message = f"the zip entry '{info.filename}' cannot be unpacked: {exc.__cause__}"
+            return None, [error("not-a-zip", message, None)]
+        budget -= len(data)
+        if budget < 0:
+            message = (
+                f"the bundle unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB "
+                f"(counted up to the zip entry '{info.filename}')"
+            )
+            return None, [error("bundle-too-large", message, None)]
+        if len(data) > MAX_FILE_BYTES:
+            oversized.append(info.filename[len(prefix) :])
+        else:
+            members[info.filename[len(prefix) :]] = data
+    return _Archive(members, oversized), []
+
+
+class _DamagedEntryError(Exception):
+    """A zip entry whose data does not inflate or does not match its checksum."""
+
+
+_CHUNK: Final = 64 * 1024
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, limit: int) -> bytes:
+    """The bytes of `info`, inflated a chunk at a time: at most `limit` + 1 of them, so that a
+    result longer than `limit` says the entry is larger (whatever its header declares)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(info) as member:
+            while size <= limit:
+                chunk = member.read(_CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        raise _DamagedEntryError from exc
+    return b"".join(chunks)[: limit + 1]
+
+
+def _entry_problems(entries: list[zipfile.ZipInfo]) -> list[Diagnostic]:
+    """Every entry that could not be read safely: a path leaving the bundle, a link, an entry
+    given twice, an encrypted one, or one compressed other than stored or deflated."""
+    problems: list[Diagnostic] = []
+    seen: set[str] = set()
+    for info in entries:
+        name = info.filename
+        if not is_safe(name) or (info.external_attr >> 16) & 0o170000 == 0o120000:
+            message = f"the zip holds '{name}', which is not a plain path inside the bundle"
+            problems.append(
+                error("unsafe-path", message, None, hint="rebuild the zip from the bundle folder")
+            )
+        elif name in seen:
+            message = f"the zip holds '{name}' more than once"
+            hint = "rebuild the zip from the bundle folder, so that each file is in it once"
+            problems.append(error("duplicate-entry", message, None, hint=hint))
+        elif info.flag_bits & 0x1:
+            message = f"the zip entry '{name}' is encrypted"
+            problems.append(
+                error("encrypted-entry", message, None, hint="zip it without a password")
+            )
+        elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            message = f"the zip entry '{name}' is compressed in a way riskdesk does not read"
+            hint = "rebuild the zip with the usual (deflate) compression"
+            problems.append(error("unsupported-compression", message, None, hint=hint))
+        seen.add(name)
+    return problems
 
 
 def _zip_root(names: set[str]) -> str | None:
