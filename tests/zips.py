@@ -86,8 +86,8 @@ def count_inflation(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     make = zlib.decompressobj
 
     class Counting:
-        def __init__(self, *args: int) -> None:
-            self.inner = make(*args)
+        def __init__(self, wbits: int = zlib.MAX_WBITS) -> None:
+            self.inner = make(wbits)
 
         def decompress(self, data: bytes, max_length: int = 0) -> bytes:
             out = self.inner.decompress(data, max_length)
