@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from engine import audit
 from engine.access import ADMIN_ROLE, Access, Grant, access_of
-from engine.errors import ConflictError, InvalidRequestError, NotFoundError
+from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
 from engine.models import Department, RoleGrant, User
 from engine.specs import latest_template_row
 
@@ -69,19 +69,37 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 # --- reading -----------------------------------------------------------------------------------
 
 
+# what a name names → its refusals when empty and when too long (message ids, engine.errors)
+_NAME_REFUSALS = {
+    "user": (
+        N_("a user name may not be empty"),
+        N_("a user name has at most %(max)d characters"),
+    ),
+    "role": (
+        N_("a role name may not be empty"),
+        N_("a role name has at most %(max)d characters"),
+    ),
+    "department": (
+        N_("a department name may not be empty"),
+        N_("a department name has at most %(max)d characters"),
+    ),
+}
+
+
 def _check_name(value: str, what: str) -> str:
+    empty, too_long = _NAME_REFUSALS[what]
     value = value.strip()
     if not value:
-        raise InvalidRequestError(f"a {what} name may not be empty")
+        raise InvalidRequestError(empty)
     if len(value) > MAX_NAME_LENGTH:
-        raise InvalidRequestError(f"a {what} name has at most {MAX_NAME_LENGTH} characters")
+        raise InvalidRequestError(too_long, max=MAX_NAME_LENGTH)
     return value
 
 
 def _find_user(session: Session, name: str) -> User:
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        raise NotFoundError(f"there is no user '{name}'")
+        raise NotFoundError(N_("there is no user '%(name)s'"), name=name)
     return user
 
 
@@ -91,6 +109,20 @@ def _grants(session: Session, user_id: int) -> list[RoleGrant]:
             select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(col(RoleGrant.id))
         )
     )
+
+
+def _find_grant(
+    session: Session, user: User, role: str, department: str | None
+) -> RoleGrant | None:
+    """The grant of `role` to `user` in `department` (None: the global one), if any."""
+    in_department = (
+        RoleGrant.department == department
+        if department is not None
+        else col(RoleGrant.department).is_(None)
+    )
+    return session.exec(
+        select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role, in_department)
+    ).first()
 
 
 def role_permissions(session: Session) -> Mapping[str, tuple[str, ...]]:
@@ -164,16 +196,7 @@ def grant_role(
     department = _check_name(department, "department") if department else None
     user = _find_user(session, user_name)
     assert user.id is not None
-    existing = session.exec(
-        select(RoleGrant).where(
-            RoleGrant.user_id == user.id,
-            RoleGrant.role == role,
-            RoleGrant.department == department
-            if department is not None
-            else col(RoleGrant.department).is_(None),
-        )
-    ).first()
-    if existing is not None:
+    if _find_grant(session, user, role, department) is not None:
         return False
     ensure_department(session, department, now=now)
     session.add(RoleGrant(user_id=user.id, role=role, department=department))
@@ -208,9 +231,9 @@ def add_user(
     """
     name = _check_name(name, "user")
     if session.exec(select(User.id).where(User.name == name)).first() is not None:
-        raise ConflictError(f"there is already a user '{name}'")
+        raise ConflictError(N_("there is already a user '%(name)s'"), name=name)
     if password is not None and not password:
-        raise InvalidRequestError("a password may not be empty")
+        raise InvalidRequestError(N_("a password may not be empty"))
     user = User(
         name=name,
         display_name=display_name,
@@ -240,7 +263,7 @@ def set_password(
 ) -> None:
     """Replace the password of `user_name`. Raises NotFoundError, InvalidRequestError."""
     if not password:
-        raise InvalidRequestError("a password may not be empty")
+        raise InvalidRequestError(N_("a password may not be empty"))
     user = _find_user(session, user_name)
     user.password_hash = hash_password(password)
     user.password_changed_at = now
@@ -269,15 +292,7 @@ def revoke_role(
 
     Returns False when the user held no such grant. Raises NotFoundError (no such user)."""
     user = _find_user(session, user_name)
-    grant = session.exec(
-        select(RoleGrant).where(
-            RoleGrant.user_id == user.id,
-            RoleGrant.role == role,
-            RoleGrant.department == department
-            if department is not None
-            else col(RoleGrant.department).is_(None),
-        )
-    ).first()
+    grant = _find_grant(session, user, role, department)
     if grant is None:
         return False
     session.delete(grant)
@@ -304,7 +319,7 @@ def set_active(
     if user.is_active == is_active:
         return False
     if not is_active and actor == user.name:
-        raise InvalidRequestError("you cannot disable your own account")
+        raise InvalidRequestError(N_("you cannot disable your own account"))
     user.is_active = is_active
     session.add(user)
     audit.record(

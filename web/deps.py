@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -80,19 +80,25 @@ def _current_user(
 CurrentUser = Annotated[UserView, Depends(_current_user)]
 
 
-def require(permission: str) -> Callable[[UserView], UserView]:
-    """A dependency admitting API callers who hold `permission` somewhere (everywhere or in a
-    department); the engine then limits what they see and touch to where they hold it."""
+def _holding(permission: str, caller: Any) -> Callable[[UserView], UserView]:
+    """A dependency admitting the user `caller` (a dependency) gives when they hold
+    `permission` somewhere (everywhere or in a department); the engine then limits what they see
+    and touch to where they hold it. Raises PermissionDeniedError (403) otherwise."""
     if permission not in PERMISSION_NAMES:
         raise ValueError(f"unknown permission {permission!r}")
 
-    def check(user: CurrentUser) -> UserView:
+    def check(user: UserView = caller) -> UserView:
         if not user.access.can_anywhere(permission):
             raise PermissionDeniedError(f"this needs the permission {permission}")
         return user
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
     return check
+
+
+def require(permission: str) -> Callable[[UserView], UserView]:
+    """An API dependency: a caller whose token holds `permission` somewhere."""
+    return _holding(permission, Depends(_current_user))
 
 
 # One named dependency per permission a route needs (engine.access.PERMISSIONS).
@@ -153,14 +159,7 @@ PageUser = Annotated[UserView, Depends(_page_user)]
 
 def page_require(permission: str) -> Callable[[UserView], UserView]:
     """A page dependency: a signed-in user holding `permission` somewhere, else 403."""
-
-    def check(user: PageUser) -> UserView:
-        if not user.access.can_anywhere(permission):
-            raise PermissionDeniedError(f"this page needs the permission {permission}")
-        return user
-
-    check.__name__ = f"page_require_{permission.replace(':', '_')}"
-    return check
+    return _holding(permission, Depends(_page_user))
 
 
 PageReader = Annotated[UserView, Depends(page_require("customers:read"))]
