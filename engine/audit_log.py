@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from engine.db import Database
-from engine.errors import InvalidRequestError
+from engine.errors import N_, InvalidRequestError
 from engine.models import AuditEntry
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.views import Page
@@ -75,11 +75,13 @@ def _utc(name: str, value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise InvalidRequestError(f"{name} needs a time zone (such as Z or +08:00)")
+        raise InvalidRequestError(N_("%(name)s needs a time zone (such as Z or +08:00)"), name=name)
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:
-        raise InvalidRequestError(f"{name} '{value.isoformat()}' is out of range") from exc
+        raise InvalidRequestError(
+            N_("%(name)s '%(value)s' is out of range"), name=name, value=value.isoformat()
+        ) from exc
 
 
 def _view(entry: AuditEntry) -> AuditEntryView:

@@ -17,7 +17,13 @@ from sqlmodel import Session, col, select
 import workflows
 from engine import casework, specs
 from engine.access import Access
-from engine.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
+from engine.errors import (
+    N_,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from engine.evaluation import assess_customer, assessment_record
 from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -147,10 +153,14 @@ def _case_roles(access: Access | None, roles: Iterable[str], customer: Customer)
     return tuple(sorted(access.roles_in(customer.department)))
 
 
+def _no_case(case_id: int) -> NotFoundError:
+    return NotFoundError(N_("there is no case %(id)s"), id=case_id)
+
+
 def _find_case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFoundError(f"there is no case {case_id}")
+        raise _no_case(case_id)
     return case
 
 
@@ -205,7 +215,7 @@ def get_case(
     case = _find_case(session, case_id)
     customer = session.get(Customer, case.customer_id)
     assert customer is not None
-    ensure_within(customer.department, scope, missing=f"there is no case {case_id}")
+    ensure_within(customer.department, scope, missing=_no_case(case_id))
     return case_view(session, case, roles=_case_roles(access, roles, customer))
 
 
@@ -240,20 +250,27 @@ def take_action(
     # Case, timers, customer: locked first, before the audit head (engine.casework, lock order).
     locked = casework.lock_case(session, case_id)
     if locked is None:
-        raise NotFoundError(f"there is no case {case_id}")
+        raise _no_case(case_id)
     case, customer = locked.case, locked.customer
-    ensure_within(customer.department, scope, missing=f"there is no case {case_id}")
+    ensure_within(customer.department, scope, missing=_no_case(case_id))
     roles = _case_roles(access, roles, customer)
     if case.status != CaseStatus.OPEN:
-        raise ConflictError(f"case {case_id} is closed; no action can be taken on it")
+        raise ConflictError(N_("case %(id)s is closed; no action can be taken on it"), id=case_id)
     if expected_version is not None and expected_version != case.row_version:
         raise ConflictError(
-            f"case {case_id} changed meanwhile (you have version {expected_version}, "
-            f"it is at {case.row_version}); reload it and try again"
+            N_(
+                "case %(id)s changed meanwhile (you have version %(expected)s, it is at "
+                "%(version)s); reload it and try again"
+            ),
+            id=case_id,
+            expected=expected_version,
+            version=case.row_version,
         )
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
     if action not in _action_names(workflow.value, case.step):
-        raise InvalidRequestError(f"step '{case.step}' has no action '{action}'")
+        raise InvalidRequestError(
+            N_("step '%(step)s' has no action '%(action)s'"), step=case.step, action=action
+        )
     event = workflows.TakeAction(
         action=action, actor=actor, actor_roles=roles, comment=comment, data=dict(data or {})
     )
@@ -266,9 +283,25 @@ def take_action(
             now=now,
         )
     except workflows.CommentRequired as exc:
-        raise InvalidRequestError(str(exc)) from exc
+        raise InvalidRequestError(
+            N_("'%(action)s' at step '%(step)s' requires a comment"),
+            action=exc.action,
+            step=exc.step,
+        ) from exc
     except workflows.ActionNotAllowed as exc:
-        raise PermissionDeniedError(str(exc)) from exc
+        if case.assigned_role in roles:
+            raise PermissionDeniedError(exc.reason) from exc
+        # workflows.advance's own sentence for an actor without the step's role, as a message id
+        raise PermissionDeniedError(
+            N_(
+                "'%(action)s' at step '%(step)s' is for role '%(role)s', which %(actor)s does "
+                "not hold"
+            ),
+            action=exc.action,
+            step=exc.step,
+            role=case.assigned_role,
+            actor=actor,
+        ) from exc
     applied = casework.apply_transition(
         session,
         case,

@@ -29,6 +29,7 @@ from engine import audit, crypto, specs
 from engine.cases import case_summaries
 from engine.db import session_keys
 from engine.errors import (
+    N_,
     ConflictError,
     DataValidationError,
     NotConfiguredError,
@@ -121,10 +122,10 @@ def find_customer(session: Session, ref: str, *, scope: Scope = None) -> Custome
     Raises NotFoundError (none, or outside the scope: the same answer)."""
     if forms.text_problem(ref) is not None:
         # no customer has such a reference (upserts refuse them), and PostgreSQL cannot compare NUL
-        raise NotFoundError(f"there is no customer {ref!a}")
+        raise NotFoundError(N_("there is no customer %(ref)s"), ref=ascii(ref))
     customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
     if customer is None or not is_within(customer.department, scope):
-        raise NotFoundError(f"there is no customer '{ref}'")
+        raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     return customer
 
 
@@ -175,14 +176,14 @@ def upsert_customer(
     data = _validated_data(form.value, payload.data)
     customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
     if customer is not None and not is_within(customer.department, scope):
-        raise NotFoundError(f"there is no customer '{ref}'")
+        raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     if not is_within(payload.department, scope):
         allowed = ", ".join(sorted(scope or ()))
-        raise PermissionDeniedError(
-            f"you may write customers of department(s) {allowed} only"
-            if allowed
-            else "you may write customers of no department"
-        )
+        if allowed:
+            raise PermissionDeniedError(
+                N_("you may write customers of department(s) %(allowed)s only"), allowed=allowed
+            )
+        raise PermissionDeniedError(N_("you may write customers of no department"))
     name = payload.name or str(data.get("name") or ref)
     ensure_department(session, payload.department, now=now)
 
@@ -206,7 +207,8 @@ def upsert_customer(
                 session.add(customer)
         except IntegrityError as exc:
             raise ConflictError(
-                f"customer '{ref}' was created by another request meanwhile; try again"
+                N_("customer '%(ref)s' was created by another request meanwhile; try again"),
+                ref=ref,
             ) from exc
         audit.record(
             session,
@@ -224,7 +226,7 @@ def upsert_customer(
         if payload.terms is not None:
             terms = validated_terms(payload.terms, currency=customer.currency)
             if differing(customer, terms):
-                raise ConflictError("credit terms change only through workflows")
+                raise ConflictError(N_("credit terms change only through workflows"))
         changes: dict[str, Any] = {}
         if customer.name != name:
             changes["name"] = name

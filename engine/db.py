@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
-from engine.errors import ConflictError
+from engine.errors import N_, ConflictError
 from engine.keys import InstanceKeys, KeysError
 from engine.types import json_dumps
 
@@ -70,7 +70,11 @@ def _retryable_conflict(exc: DBAPIError) -> ConflictError | None:
     if what is None:
         return None
     return ConflictError(
-        f"another change to the same data got in the way ({what}); nothing was saved, try again"
+        N_(
+            "another change to the same data got in the way (%(what)s); nothing was saved, "
+            "try again"
+        ),
+        what=what,
     )
 
 

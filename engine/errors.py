@@ -2,6 +2,12 @@
 
 web/ turns each into one HTTP status (problem+json for the API, an error fragment for pages);
 nothing downstream parses their messages.
+
+A refusal's sentence is an English message id with `%(name)s` placeholders and the values that fill
+them: `NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)`. `detail` is the English
+sentence (logs, the CLI); web/ translates `message` through its catalogs (web/i18n.py) and fills
+in the same `params`, so the engine never knows the language of a request. `N_` only marks a
+message id for extraction (babel.cfg); the values stay as given, untranslated.
 """
 
 from __future__ import annotations
@@ -10,14 +16,23 @@ from collections.abc import Iterable
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Mark `message` as a message id for the catalogs, unchanged (translated by web/)."""
+    return message
+
+
 class EngineError(Exception):
-    """Base of every refusal; `title` sums it up, `detail` is the sentence shown to the user."""
+    """Base of every refusal; `title` sums it up, `detail` is the English sentence shown to the
+    user: `message` (a message id) filled with `params`. With no params, `message` is the
+    sentence as is (a `%` in it stays)."""
 
     title = "Request refused"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        self.detail = message % params if params else message
+        super().__init__(self.detail)
 
 
 class NotFoundError(EngineError):
@@ -45,9 +60,9 @@ class DataValidationError(EngineError):
 
     title = "Invalid data"
 
-    def __init__(self, errors: Iterable[Any], detail: str | None = None) -> None:
+    def __init__(self, errors: Iterable[Any]) -> None:
         self.errors = tuple(errors)
-        super().__init__(detail or f"{len(self.errors)} field(s) are invalid")
+        super().__init__(N_("%(count)d field(s) are invalid"), count=len(self.errors))
 
 
 class NotConfiguredError(EngineError):

@@ -24,7 +24,13 @@ from dsl.spelling import did_you_mean
 from engine import audit, specs
 from engine.clock import as_utc, in_range, parse_time
 from engine.customers import Viewer, customer_view, find_customer
-from engine.errors import ConflictError, DataValidationError, InvalidRequestError, NotFoundError
+from engine.errors import (
+    N_,
+    ConflictError,
+    DataValidationError,
+    InvalidRequestError,
+    NotFoundError,
+)
 from engine.evaluation import assess_customer
 from engine.models import Customer, Event, SpecKind
 from engine.ruleset_schema import CUSTOMER_FORM
@@ -57,7 +63,7 @@ def _occurred_at(value: datetime | date | str, tz: tzinfo) -> datetime:
             return in_range(value if value.tzinfo is not None else value.replace(tzinfo=tz))
         return in_range(datetime.combine(value, time(0), tzinfo=tz))
     except ValueError as exc:
-        raise InvalidRequestError(f"occurred_at: {exc}") from exc
+        raise InvalidRequestError(N_("occurred_at: %(problem)s"), problem=str(exc)) from exc
 
 
 def _depth(value: Any) -> int:
@@ -175,7 +181,9 @@ def _replay(
         and original.payload == json.loads(json_dumps(candidate.payload))
     )
     if not same:
-        raise ConflictError(f"idempotency key '{key}' was already used for a different event")
+        raise ConflictError(
+            N_("idempotency key '%(key)s' was already used for a different event"), key=key
+        )
     customer = session.get(Customer, original.customer_id)
     assert customer is not None
     return EventRecorded(

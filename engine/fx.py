@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from engine import audit, specs
-from engine.errors import ConflictError, InvalidRequestError
+from engine.errors import N_, ConflictError, InvalidRequestError
 from engine.models import FxRate
 
 _CURRENCY: Final = re.compile(r"^[A-Z]{3}$")
@@ -73,7 +73,8 @@ def currency_code(text: str) -> str:
     code = text.strip()
     if not _CURRENCY.match(code):
         raise InvalidRequestError(
-            f"'{text}' is not a currency code: write three capital letters, such as USD"
+            N_("'%(text)s' is not a currency code: write three capital letters, such as USD"),
+            text=text,
         )
     return code
 
@@ -84,17 +85,25 @@ def rate_value(value: Any) -> Decimal:
     Raises InvalidRequestError for anything else, or more than 12 decimals.
     """
     if isinstance(value, bool):
-        raise InvalidRequestError(f"the rate must be a positive number; found {value!r}")
+        raise InvalidRequestError(
+            N_("the rate must be a positive number; found %(value)s"), value=repr(value)
+        )
     try:
         rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation as exc:
-        raise InvalidRequestError(f"the rate must be a positive number; found {value!r}") from exc
+        raise InvalidRequestError(
+            N_("the rate must be a positive number; found %(value)s"), value=repr(value)
+        ) from exc
     if not rate.is_finite() or rate <= 0 or rate >= MAX_RATE:
-        raise InvalidRequestError(f"the rate must be a positive number below 10^12; found {value}")
+        raise InvalidRequestError(
+            N_("the rate must be a positive number below 10^12; found %(value)s"), value=value
+        )
     exponent = rate.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
         raise InvalidRequestError(
-            f"the rate {rate:f} has more than {MAX_DECIMALS} decimals; round it to {MAX_DECIMALS}"
+            N_("the rate %(rate)s has more than %(max)d decimals; round it to %(max)d"),
+            rate=f"{rate:f}",
+            max=MAX_DECIMALS,
         )
     return rate
 
@@ -121,7 +130,9 @@ def set_rate(
     value = rate_value(rate)
     base = base_currency or specs.base_currency(session, "")
     if code == base:
-        raise InvalidRequestError(f"{code} is the base currency: its rate is always 1")
+        raise InvalidRequestError(
+            N_("%(code)s is the base currency: its rate is always 1"), code=code
+        )
     source = source or DEFAULT_SOURCE
     row = session.exec(
         select(FxRate).where(FxRate.currency == code, FxRate.valid_from == valid_from)
@@ -138,7 +149,12 @@ def set_rate(
                 session.add(row)
         except IntegrityError as exc:
             raise ConflictError(
-                f"the {code} rate from {valid_from} was set by another request meanwhile; try again"
+                N_(
+                    "the %(code)s rate from %(valid_from)s was set by another request meanwhile; "
+                    "try again"
+                ),
+                code=code,
+                valid_from=valid_from,
             ) from exc
     else:
         row.rate_to_base = value

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from engine import audit
 from engine.clock import as_utc
-from engine.errors import EngineError, InvalidRequestError
+from engine.errors import N_, EngineError, InvalidRequestError
 from engine.models import LoginFailure, User, UserSession
 from engine.users import MAX_NAME_LENGTH, UserView, user_view, verify_password
 
@@ -314,11 +314,15 @@ def count_live_sessions(session: Session, *, now: datetime) -> int:
 def check_new_password(password: str, *, user_name: str) -> None:
     """Refuse a password too short, too long or equal to the user name (InvalidRequestError)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidRequestError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidRequestError(
+            N_("a password needs at least %(min)d characters"), min=MIN_PASSWORD_LENGTH
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidRequestError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+        raise InvalidRequestError(
+            N_("a password has at most %(max)d characters"), max=MAX_PASSWORD_LENGTH
+        )
     if password.strip().lower() == user_name.lower():
-        raise InvalidRequestError("a password may not be the user name")
+        raise InvalidRequestError(N_("a password may not be the user name"))
 
 
 def change_password(
@@ -337,7 +341,7 @@ def change_password(
 
     user = session.exec(select(User).where(User.name == user_name)).first()
     if user is None or not verify_password(user.password_hash, current[:MAX_PASSWORD_LENGTH]):
-        raise SignInRefusedError("the current password is wrong")
+        raise SignInRefusedError(N_("the current password is wrong"))
     check_new_password(new, user_name=user_name)
     set_password(session, user_name, new, actor=user_name, now=now)
     return revoke_sessions(

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 
-from engine.errors import InvalidRequestError
+from engine.errors import N_, InvalidRequestError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -29,9 +29,9 @@ def decode_cursor(cursor: str | None) -> int | None:
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
         after = value["after"]
     except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-        raise InvalidRequestError("the cursor is not one this list gave out") from exc
+        raise InvalidRequestError(N_("the cursor is not one this list gave out")) from exc
     if not isinstance(after, int) or isinstance(after, bool):
-        raise InvalidRequestError("the cursor is not one this list gave out")
+        raise InvalidRequestError(N_("the cursor is not one this list gave out"))
     return after
 
 
@@ -40,5 +40,5 @@ def clamp_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if limit < 1:
-        raise InvalidRequestError(f"limit must be at least 1, got {limit}")
+        raise InvalidRequestError(N_("limit must be at least 1, got %(limit)s"), limit=limit)
     return min(limit, MAX_LIMIT)

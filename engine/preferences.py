@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from engine import audit
-from engine.errors import InvalidRequestError, NotFoundError
+from engine.errors import N_, InvalidRequestError, NotFoundError
 from engine.explanations import LANGUAGES
 from engine.models import User
 
@@ -19,7 +19,7 @@ from engine.models import User
 def _user(session: Session, user_name: str) -> User:
     user = session.exec(select(User).where(User.name == user_name)).first()
     if user is None:
-        raise NotFoundError(f"there is no user '{user_name}'")
+        raise NotFoundError(N_("there is no user '%(name)s'"), name=user_name)
     return user
 
 
@@ -38,7 +38,11 @@ def set_language(session: Session, user_name: str, language: str, *, now: dateti
     """
     if language not in LANGUAGES:
         known = ", ".join(f"'{code}'" for code in LANGUAGES)
-        raise InvalidRequestError(f"unknown language '{language}'; expected one of {known}")
+        raise InvalidRequestError(
+            N_("unknown language '%(language)s'; expected one of %(known)s"),
+            language=language,
+            known=known,
+        )
     user = _user(session, user_name)
     if user.language == language:
         return

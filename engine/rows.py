@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from engine.errors import ConflictError
+from engine.errors import N_, ConflictError
 from engine.models import Case, Customer
 
 
@@ -34,11 +34,18 @@ def update_versioned(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        what = "case" if isinstance(row, Case) else "customer"
-        raise ConflictError(
-            f"the {what} was changed by someone else meanwhile (expected version {version}); "
-            "reload it and try again"
+        message = (
+            N_(
+                "the case was changed by someone else meanwhile (expected version %(version)s); "
+                "reload it and try again"
+            )
+            if isinstance(row, Case)
+            else N_(
+                "the customer was changed by someone else meanwhile (expected version "
+                "%(version)s); reload it and try again"
+            )
         )
+        raise ConflictError(message, version=version)
     # Mirror the update on the in-session row without marking it dirty again.
     for name, value in {**values, "row_version": version + 1}.items():
         set_committed_value(row, name, value)

@@ -28,10 +28,11 @@ def is_within(department: str | None, scope: Scope) -> bool:
     return scope is None or (department is not None and department in scope)
 
 
-def ensure_within(department: str | None, scope: Scope, *, missing: str) -> None:
-    """Raise NotFoundError(`missing`) when `department` lies outside `scope`."""
+def ensure_within(department: str | None, scope: Scope, *, missing: NotFoundError) -> None:
+    """Raise `missing` (the refusal of a thing that is not there) when `department` lies outside
+    `scope`."""
     if not is_within(department, scope):
-        raise NotFoundError(missing)
+        raise missing
 
 
 def where_within(query: Q, department_column: Any, scope: Scope) -> Q:

@@ -28,13 +28,12 @@ import dsl
 import forms
 import workflows
 from engine import ruleset_schema
-from engine.errors import NotConfiguredError, NotFoundError
+from engine.errors import N_, NotConfiguredError, NotFoundError
 from engine.models import SpecKind, SpecStatus, SpecVersion
 from engine.ruleset_schema import CUSTOMER_FORM
 from engine.views import SpecSummary
 
 T = TypeVar("T")
-
 
 
 def checksum_of(source: str) -> str:
@@ -128,8 +127,16 @@ def find_row(session: Session, kind: SpecKind, key: str, version: int | None = N
         query = query.where(SpecVersion.version == version)
     row = session.exec(query.order_by(col(SpecVersion.version).desc())).first()
     if row is None:
-        which = "published version" if version is None else f"version {version}"
-        raise NotFoundError(f"there is no {which} of {kind} '{key}'")
+        if version is None:
+            raise NotFoundError(
+                N_("there is no published version of %(kind)s '%(key)s'"), kind=kind, key=key
+            )
+        raise NotFoundError(
+            N_("there is no version %(version)s of %(kind)s '%(key)s'"),
+            version=version,
+            kind=kind,
+            key=key,
+        )
     return row
 
 
@@ -150,7 +157,12 @@ def exact_rows(
     for key, version in refs:
         row = found.get((key, version))
         if row is None:
-            raise NotFoundError(f"there is no version {version} of {kind} '{key}'")
+            raise NotFoundError(
+                N_("there is no version %(version)s of %(kind)s '%(key)s'"),
+                version=version,
+                kind=kind,
+                key=key,
+            )
         rows.append(row)
     return rows
 
@@ -402,7 +414,7 @@ def customer_form(session: Session) -> LoadedSpec[forms.Form]:
         return load_form(session, CUSTOMER_FORM)
     except NotFoundError as exc:
         raise NotConfiguredError(
-            "no customer form is published yet: import a template first"
+            N_("no customer form is published yet: import a template first")
         ) from exc
 
 
@@ -414,11 +426,13 @@ def scoring_ruleset(session: Session) -> LoadedSpec[Any]:
     template = latest_template_row(session)
     key = template.meta.get("scoring_ruleset") if template is not None else None
     if not key:
-        raise NotConfiguredError("no ruleset scores customers yet: import a template first")
+        raise NotConfiguredError(N_("no ruleset scores customers yet: import a template first"))
     try:
         row = find_row(session, SpecKind.RULESET, key)
     except NotFoundError as exc:
-        raise NotConfiguredError(f"the scoring ruleset '{key}' is not published") from exc
+        raise NotConfiguredError(
+            N_("the scoring ruleset '%(key)s' is not published"), key=key
+        ) from exc
     return _loaded(row, _compile_ruleset(session, row, latest=template))
 
 

@@ -17,7 +17,7 @@ import dsl
 from dsl.diagnostics import error
 from engine import audit, specs
 from engine.bundle import Bundle, TemplateError, load_bundle
-from engine.errors import ConflictError
+from engine.errors import N_, ConflictError
 from engine.models import SpecKind, SpecVersion
 from engine.ruleset_schema import CUSTOMER_FORM
 from engine.views import SpecRef, TemplateImported
@@ -72,7 +72,8 @@ def import_template(
         return _publish_bundle(session, bundle, actor=actor, now=now, base_currency=base_currency)
     except IntegrityError as exc:
         raise ConflictError(
-            f"template '{bundle.key}' was being imported by another request; try again"
+            N_("template '%(key)s' was being imported by another request; try again"),
+            key=bundle.key,
         ) from exc
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from engine import audit
 from engine.access import PERMISSION_NAMES
 from engine.clock import as_utc
-from engine.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from engine.errors import N_, InvalidRequestError, NotFoundError, PermissionDeniedError
 from engine.models import ApiToken, User
 from engine.users import MAX_NAME_LENGTH, UserView, find_user_row, user_view
 
@@ -79,16 +79,21 @@ def _checked_scopes(scopes: Iterable[str] | None, owner: UserView) -> list[str] 
     unknown = [s for s in chosen if s not in PERMISSION_NAMES]
     if unknown:
         raise InvalidRequestError(
-            f"unknown permission(s) {', '.join(unknown)}; "
-            f"the permissions are {', '.join(sorted(PERMISSION_NAMES))}"
+            N_("unknown permission(s) %(unknown)s; the permissions are %(known)s"),
+            unknown=", ".join(unknown),
+            known=", ".join(sorted(PERMISSION_NAMES)),
         )
     if not chosen:
-        raise InvalidRequestError("a token's scope names at least one permission")
+        raise InvalidRequestError(N_("a token's scope names at least one permission"))
     lacking = [s for s in chosen if not owner.access.can_anywhere(s)]
     if lacking:
         raise InvalidRequestError(
-            f"user '{owner.name}' does not hold {', '.join(lacking)}: a token's scope is a "
-            "subset of its owner's permissions"
+            N_(
+                "user '%(user)s' does not hold %(lacking)s: a token's scope is a subset of its "
+                "owner's permissions"
+            ),
+            user=owner.name,
+            lacking=", ".join(lacking),
         )
     return sorted(chosen)
 
@@ -109,9 +114,13 @@ def create_token(
     assert user.id is not None
     label = name.strip()
     if not label or len(label) > MAX_NAME_LENGTH:
-        raise InvalidRequestError(f"a token name has 1 to {MAX_NAME_LENGTH} characters")
+        raise InvalidRequestError(
+            N_("a token name has 1 to %(max)d characters"), max=MAX_NAME_LENGTH
+        )
     if lifetime is None or lifetime <= timedelta(0) or lifetime > MAX_LIFETIME:
-        raise InvalidRequestError(f"a token expires after 1 minute to {MAX_LIFETIME.days} days")
+        raise InvalidRequestError(
+            N_("a token expires after 1 minute to %(days)d days"), days=MAX_LIFETIME.days
+        )
     checked = _checked_scopes(scopes, user_view(session, user))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -161,7 +170,7 @@ def revoke_token_by_id(
     row = session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
     owner = session.get(User, row.user_id) if row is not None else None
     if row is None or owner is None or (owner.id != caller.id and not caller.can("users:admin")):
-        raise NotFoundError(f"there is no token {token_id}")
+        raise NotFoundError(N_("there is no token %(id)s"), id=token_id)
     if row.revoked_at is None:
         row.revoked_at = now
         session.add(row)
@@ -228,4 +237,4 @@ def user_for_token(session: Session, secret: str, *, now: datetime) -> UserView 
 def ensure_caller_may_manage(caller: UserView, owner: str) -> None:
     """Refuse a caller managing another user's tokens without `users:admin`."""
     if owner != caller.name and not caller.can("users:admin"):
-        raise PermissionDeniedError("managing another user's tokens needs users:admin")
+        raise PermissionDeniedError(N_("managing another user's tokens needs users:admin"))
