@@ -110,7 +110,7 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The token's id (see 'token list').")],
 ) -> None:
     """Revoke a token at once; it authenticates no one from then on."""
-    from engine.errors import NotFoundError
+    from engine.errors import N_, NotFoundError
     from engine.models import ApiToken, User
     from engine.tokens import revoke_token_by_id
     from engine.users import user_view
@@ -119,7 +119,7 @@ def token_revoke(
     with _refusals(), database.transaction() as session:
         row = session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
         if row is None:
-            raise NotFoundError(f"there is no token {token_id}")
+            raise NotFoundError(N_("there is no token %(id)s"), id=token_id)
         owner = session.get(User, row.user_id)
         assert owner is not None
         # the command line acts with the owner's own right to revoke their token

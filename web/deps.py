@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from engine import clock
 from engine.access import PERMISSION_NAMES
 from engine.db import Database
-from engine.errors import PermissionDeniedError
+from engine.errors import N_, PermissionDeniedError
 from engine.keys import InstanceKeys
 from engine.logins import SessionView, session_for
 from engine.settings import Settings
@@ -89,7 +89,9 @@ def _holding(permission: str, caller: Any) -> Callable[[UserView], UserView]:
 
     def check(user: UserView = caller) -> UserView:
         if not user.access.can_anywhere(permission):
-            raise PermissionDeniedError(f"this needs the permission {permission}")
+            raise PermissionDeniedError(
+                N_("this needs the permission %(permission)s"), permission=permission
+            )
         return user
 
     check.__name__ = f"require_{permission.replace(':', '_')}"

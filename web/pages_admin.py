@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from engine.access import DEFAULT_ROLE_PERMISSIONS, PERMISSIONS
-from engine.errors import EngineError, InvalidRequestError, PermissionDeniedError
+from engine.errors import N_, EngineError, InvalidRequestError, PermissionDeniedError
 from engine.logins import check_new_password
 from engine.tokens import TokenCreated, create_token, list_tokens, revoke_token_by_id
 from engine.users import (
@@ -57,7 +57,7 @@ def require_global_admin(user: UserView) -> UserView:
     """Refuse a user not holding `users:admin` everywhere (PermissionDeniedError: 403)."""
     if not user.can("users:admin"):
         raise PermissionDeniedError(
-            "managing users needs the permission users:admin everywhere, not in a department"
+            N_("managing users needs the permission users:admin everywhere, not in a department")
         )
     return user
 
@@ -91,7 +91,7 @@ def admin_home(user: PageUser) -> Response:
         return RedirectResponse("/admin/users", status_code=303)
     if user.access.can_anywhere("audit:read"):
         return RedirectResponse("/admin/audit", status_code=303)
-    raise PermissionDeniedError("this page needs the permission users:admin or audit:read")
+    raise PermissionDeniedError(N_("this page needs the permission users:admin or audit:read"))
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -354,7 +354,8 @@ def tokens_create(
     try:
         if days not in TOKEN_LIFETIMES_DAYS:
             raise InvalidRequestError(
-                f"a token expires after {', '.join(map(str, TOKEN_LIFETIMES_DAYS))} days"
+                N_("a token expires after %(days)s days"),
+                days=", ".join(map(str, TOKEN_LIFETIMES_DAYS)),
             )
         with database.transaction() as db_session:
             created = create_token(

@@ -25,7 +25,7 @@ from fastapi.responses import Response, StreamingResponse
 from engine.audit import ChainReport, verify_trail
 from engine.audit_log import AuditEntryView, AuditFilter, list_audit, stream_audit
 from engine.db import Database
-from engine.errors import InvalidRequestError, PermissionDeniedError
+from engine.errors import N_, InvalidRequestError, PermissionDeniedError
 from engine.users import UserView
 from web.deps import DbDep, HxRequest, PageAuditReader, PageSession, SettingsDep
 from web.pages import check_csrf, render
@@ -80,7 +80,7 @@ class AuditQuery:
         until = _day_start(self.day_to, "to", tz)
         until = until + timedelta(days=1) if until is not None else None
         if since is not None and until is not None and until <= since:
-            raise InvalidRequestError("the day 'to' is before the day 'from'")
+            raise InvalidRequestError(N_("the day 'to' is before the day 'from'"))
         return AuditFilter(
             actor=self.actor or None,
             customer_ref=self.customer or None,
@@ -97,7 +97,9 @@ def _day_start(text: str, name: str, tz: ZoneInfo) -> datetime | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise InvalidRequestError(f"the day '{name}' is not a date (YYYY-MM-DD): {text}") from None
+        raise InvalidRequestError(
+            N_("the day '%(name)s' is not a date (YYYY-MM-DD): %(text)s"), name=name, text=text
+        ) from None
     return datetime.combine(day, time(), tzinfo=tz)
 
 
@@ -256,7 +258,7 @@ def audit_verify(
     check_csrf(session, csrf_token)
     if not reader.can("audit:read"):
         raise PermissionDeniedError(
-            "verifying the audit trail needs the permission audit:read everywhere"
+            N_("verifying the audit trail needs the permission audit:read everywhere")
         )
     with database.transaction() as db_session:
         report = verify_trail(db_session)

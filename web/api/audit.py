@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from engine.audit import ChainReport, verify_trail
 from engine.audit_log import AuditEntryView, AuditFilter, export_audit, list_audit
 from engine.db import Database
-from engine.errors import PermissionDeniedError
+from engine.errors import N_, PermissionDeniedError
 from engine.pagination import MAX_LIMIT
 from web.api.json_body import StrictJSONRoute
 from web.deps import AuditReader, DbDep
@@ -212,7 +212,7 @@ def get_audit_verify(user: AuditReader, database: DbDep) -> AuditVerificationPub
     first row changed, removed or inserted (or a head mismatch). Needs audit:read everywhere."""
     if user.access.departments_for("audit:read") is not None:
         raise PermissionDeniedError(
-            "verifying the whole audit trail needs audit:read in every department"
+            N_("verifying the whole audit trail needs audit:read in every department")
         )
     with database.transaction() as session:
         report = verify_trail(session)

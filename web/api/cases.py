@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from engine.cases import get_case, list_cases, take_action
-from engine.errors import NotFoundError
+from engine.errors import N_, NotFoundError
 from engine.pagination import MAX_LIMIT
 from web.api.json_body import StrictJSONRoute
 from web.deps import CaseActor, DbDep, NowDep, Reader, SettingsDep
@@ -22,7 +22,7 @@ MAX_ID = 2**63 - 1
 
 def _case_id(case_id: Annotated[int, Path(description="the case's id")]) -> int:
     if not 1 <= case_id <= MAX_ID:
-        raise NotFoundError(f"there is no case {case_id}")
+        raise NotFoundError(N_("there is no case %(id)s"), id=case_id)
     return case_id
 
 

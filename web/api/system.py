@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from engine.clock import parse_time
-from engine.errors import InvalidRequestError
+from engine.errors import N_, InvalidRequestError
 from engine.scheduler import worker_name
 from engine.timers import sweep
 from web.api.json_body import StrictJSONRoute
@@ -38,6 +38,6 @@ def run_sweep(
         try:
             at = parse_time(body.now, tz=settings.tz)
         except ValueError as exc:
-            raise InvalidRequestError(f"now: {exc}") from exc
+            raise InvalidRequestError(N_("now: %(problem)s"), problem=str(exc)) from exc
     report = sweep(database, now=at, worker=f"api:{user.name}:{worker_name()}", tz=settings.tz)
     return SweepPublic(now=at, claimed=report.claimed, fired=report.fired, failed=report.failed)
