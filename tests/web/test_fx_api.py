@@ -68,13 +68,15 @@ def test_an_admin_sets_rates_and_anyone_signed_in_lists_them(
     assert actions == ["ada"] * 4
 
 
-def test_only_an_admin_may_set_a_rate(workspace: Database, api: ApiClient) -> None:
+def test_only_holders_of_fx_write_may_set_a_rate(workspace: Database, api: ApiClient) -> None:
     body = {"rate": 7.1, "valid_from": "2026-01-01"}
     _problem(api.put("/api/v1/fx-rates/USD", json=body), 401)
     _problem(api.get("/api/v1/fx-rates"), 401)
     sales = api.as_user("sue", ["sales"])
     problem = _problem(sales.put("/api/v1/fx-rates/USD", json=body), 403)
-    assert problem["detail"] == "this needs the admin role, which user 'sue' lacks"
+    assert problem["detail"] == "this needs the permission fx:write"
+    finance = api.as_user("fin", ["finance_head"])  # fx:write by the documented defaults
+    assert finance.put("/api/v1/fx-rates/USD", json=body).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -141,5 +143,5 @@ def test_fx_set_refuses_a_bad_rate_or_date(cli: CliRunner) -> None:
     assert refused.exit_code == 1
     assert "the rate must be a positive number" in refused.stderr
     bad_date = cli.invoke(app, ["fx", "set", "USD", "7.1", "--from", "tomorrow"])
-    assert bad_date.exit_code == 2
+    assert bad_date.exit_code == 1  # one clear line, like every user error (docs/cli.md)
     assert "tomorrow" in bad_date.stderr
