@@ -7,6 +7,7 @@ from forms.form import Form, FormError
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
 from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
+from forms.messages import Text, text, text_problem_of
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
 from forms.validation import (
     DataError,
@@ -28,6 +29,7 @@ __all__ = [
     "FieldType",
     "Form",
     "FormError",
+    "Text",
     "check_form",
     "field_schema",
     "json_text_errors",
@@ -40,7 +42,9 @@ __all__ = [
     "path_text",
     "sensitive_ids",
     "terms_json_schema",
+    "text",
     "text_problem",
+    "text_problem_of",
     "validate",
     "validate_terms",
 ]

@@ -14,6 +14,7 @@ from typing import Any
 from dsl import FieldInfo
 from forms.fields import Field, FieldType
 from forms.json_schema import object_schema
+from forms.messages import N_, text
 from forms.validation import DataError, build_validator, explain
 
 # Defined as fields so that the JSON Schema and the messages come from the same place as a form's.
@@ -74,7 +75,7 @@ def validate_terms(data: object) -> tuple[DataError, ...]:
         _TERMS_VALIDATOR,
         data,
         fields=TERMS,
-        subject="the terms",
-        unknown="unknown terms field",
+        subject=text(N_("the terms")),
+        unknown=text(N_("unknown terms field")),
         prefix=("terms",),
     )

@@ -2,11 +2,13 @@
 
 Pure. `jsonschema` finds the errors; this module turns each into a `DataError` with the field's
 path and a message that names the field by its label ("Max overdue days must be at least 0"), so
-nothing downstream reads jsonschema's text.
+nothing downstream reads jsonschema's text. Each message is also kept as a message id with its
+params (`DataError.wording`, forms.messages), so web/ says it in the request's language.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -16,9 +18,21 @@ from typing import TYPE_CHECKING, Any, Final
 
 from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, ValidationError, validators
 
-from dsl.spelling import describe, did_you_mean, number_text
-from forms.fields import EXPECTED, Field, FieldType
+from dsl.spelling import number_text
+from forms.fields import Field, FieldType
 from forms.json_schema import is_demanded
+from forms.messages import (
+    N_,
+    Text,
+    described,
+    did_you_mean,
+    expected,
+    label_of,
+    options_text,
+    say,
+    text,
+    text_problem_of,
+)
 
 if TYPE_CHECKING:
     from forms.form import Form
@@ -33,8 +47,22 @@ class DataError:
     `out-of-range`, `too-long`, `not-an-option`, `bad-date`, `control-character`)."""
 
     path: Path
-    message: str
+    message: str  # in English
     code: str
+    # the message as a message id and params (forms.messages); None: `message` is its own id.
+    # Not compared: two errors saying the same thing in English are the same error.
+    wording: Text | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, path: Path, code: str, wording: Text) -> DataError:
+        """The error at `path` saying `wording` (its English is `message`)."""
+        return cls(path, wording.english(), code, wording)
+
+    def message_in(self, language: str, translate: Callable[[str], str]) -> str:
+        """The message in `language`, message ids passed through `translate` (its catalog)."""
+        if self.wording is None:
+            return translate(self.message)
+        return say(self.wording, language, translate)
 
     def to_dict(self) -> dict[str, str]:
         """`{"path": "contacts[2].phone", "message": ..., "code": ...}`."""
@@ -60,9 +88,6 @@ INTEGER_MAX: Final = 2**63 - 1
 AMOUNT_DIGITS: Final = 16
 AMOUNT_LIMIT: Final = 10**AMOUNT_DIGITS  # exclusive
 
-# Tab, line feed and carriage return: the only control characters free text may hold.
-_LINE_BREAKS = frozenset("\t\n\r")
-
 
 def text_problem(text: str, *, allow_breaks: bool = False) -> str | None:
     """What makes `text` unfit to store, in words ("holds a NUL character"), or None.
@@ -71,31 +96,30 @@ def text_problem(text: str, *, allow_breaks: bool = False) -> str | None:
     line breaks only when `allow_breaks` (free text). PostgreSQL cannot store NUL, and an
     unpaired surrogate is not text in any encoding.
     """
-    for char in text:
-        code = ord(char)
-        if code == 0:
-            return "holds a NUL character (U+0000)"
-        if 0xD800 <= code <= 0xDFFF:
-            return f"holds an unpaired surrogate (U+{code:04X}), which is not text"
-        if (code < 0x20 or 0x7F <= code <= 0x9F) and not (allow_breaks and char in _LINE_BREAKS):
-            return f"holds the control character U+{code:04X}"
-    return None
+    problem = text_problem_of(text, allow_breaks=allow_breaks)
+    return problem.english() if problem is not None else None
 
 
 def json_text_errors(value: Any, path: Path = ()) -> Iterator[DataError]:
     """A `control-character` error for every key (no control character at all) and text value
     (tab and line breaks allowed) of parsed JSON `value` that `text_problem` refuses."""
     if isinstance(value, str):
-        problem = text_problem(value, allow_breaks=True)
+        problem = text_problem_of(value, allow_breaks=True)
         if problem is not None:
-            message = f"{path_text(path) or 'the value'} {problem}"
-            yield DataError(path, message, "control-character")
+            where = path_text(path)
+            wording = (
+                text(N_("%(path)s %(problem)s"), path=where, problem=problem)
+                if where
+                else text(N_("the value %(problem)s"), problem=problem)
+            )
+            yield DataError.of(path, "control-character", wording)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            key_problem = text_problem(str(key))
+            key_problem = text_problem_of(str(key))
             if key_problem is not None:
-                message = f"the name {path_text((*path, key))!a} {key_problem}"
-                yield DataError((*path, key), message, "control-character")
+                name = ascii(path_text((*path, key)))
+                wording = text(N_("the name %(name)s %(problem)s"), name=name, problem=key_problem)
+                yield DataError.of((*path, key), "control-character", wording)
             else:
                 yield from json_text_errors(item, (*path, key))
     elif isinstance(value, list | tuple):
@@ -149,7 +173,11 @@ def validate(form: Form, data: object) -> tuple[DataError, ...]:
     if isinstance(data, Mapping) and not isinstance(data, dict):
         data = dict(data)  # JSON Schema's "object" is a dict
     return explain(
-        form.validator(), data, fields=form.fields, subject="the data", unknown="unknown field"
+        form.validator(),
+        data,
+        fields=form.fields,
+        subject=text(N_("the data")),
+        unknown=text(N_("unknown field")),
     )
 
 
@@ -177,8 +205,8 @@ def explain(
     data: object,
     *,
     fields: Sequence[Field],
-    subject: str,
-    unknown: str,
+    subject: Text,
+    unknown: Text,
     prefix: Path = (),
 ) -> tuple[DataError, ...]:
     """The validator's errors for `data` as `DataError`s, one per path, in field order.
@@ -189,11 +217,11 @@ def explain(
     by_id = {field.id: field for field in fields}
     found: dict[Path, DataError] = {}
     for error in validator.iter_errors(data):
-        for path, message, code in _explain(error, by_id, subject=subject, unknown=unknown):
+        for path, wording, code in _explain(error, by_id, subject=subject, unknown=unknown):
             full = (*prefix, *path)
             held = found.get(full)
             if held is None or _PRIORITY[code] < _PRIORITY[held.code]:
-                found[full] = DataError(full, message, code)
+                found[full] = DataError.of(full, code, wording)
     for item in _value_errors(data, fields, prefix=prefix):
         held = found.get(item.path)
         if held is None or _PRIORITY[item.code] < _PRIORITY[held.code]:
@@ -229,7 +257,7 @@ _PRIORITY: dict[str, int] = {
     )
 }
 
-_Explained = list[tuple[Path, str, str]]
+_Explained = list[tuple[Path, Text, str]]
 
 
 def _value_errors(data: object, fields: Sequence[Field], *, prefix: Path) -> Iterator[DataError]:
@@ -241,111 +269,158 @@ def _value_errors(data: object, fields: Sequence[Field], *, prefix: Path) -> Ite
         value = data.get(field.id)
         path = (*prefix, field.id)
         if field.type.is_numeric and isinstance(value, int | float) and not isinstance(value, bool):
-            message = _range_problem(field, value)
-            if message is not None:
-                yield DataError(path, message, "out-of-range")
+            wording = _range_problem(field, value)
+            if wording is not None:
+                yield DataError.of(path, "out-of-range", wording)
         elif field.type is FieldType.TEXT and isinstance(value, str):
-            problem = text_problem(value, allow_breaks=True)
+            problem = text_problem_of(value, allow_breaks=True)
             if problem is not None:
-                yield DataError(path, f"{field.title()} {problem}", "control-character")
+                wording = text(N_("%(label)s %(problem)s"), label=label_of(field), problem=problem)
+                yield DataError.of(path, "control-character", wording)
 
 
-def _range_problem(field: Field, value: int | float) -> str | None:
+def _range_problem(field: Field, value: int | float) -> Text | None:
     if field.type is FieldType.INTEGER:
         if INTEGER_MIN <= value <= INTEGER_MAX:
             return None
-        return f"{field.title()} must be a whole number from {INTEGER_MIN} to {INTEGER_MAX}"
+        return text(
+            N_("%(label)s must be a whole number from %(min)s to %(max)s"),
+            label=label_of(field),
+            min=str(INTEGER_MIN),
+            max=str(INTEGER_MAX),
+        )
     if abs(value) < AMOUNT_LIMIT:
         return None
-    return f"{field.title()} is too large: at most {AMOUNT_DIGITS} digits before the point"
+    return text(
+        N_("%(label)s is too large: at most %(digits)d digits before the point"),
+        label=label_of(field),
+        digits=AMOUNT_DIGITS,
+    )
 
 
 def _explain(
-    error: ValidationError, fields: Mapping[str, Field], *, subject: str, unknown: str
+    error: ValidationError, fields: Mapping[str, Field], *, subject: Text, unknown: Text
 ) -> _Explained:
     path: Path = tuple(error.absolute_path)
     if not path:
         return _explain_object(error, fields, subject=subject, unknown=unknown)
     field = fields.get(str(path[0]))
     if field is None or len(path) != 1:  # nested values come with a later cut
-        return [(path, f"{path_text(path)} is not valid", "invalid")]
+        return [(path, text(N_("%(path)s is not valid"), path=path_text(path)), "invalid")]
     explain_keyword = _BY_KEYWORD.get(str(error.validator))
     if explain_keyword is None:
-        return [(path, f"{field.title()} is not valid", "invalid")]
+        return [(path, text(N_("%(label)s is not valid"), label=label_of(field)), "invalid")]
     message, code = explain_keyword(field, error.instance)
     return [(path, message, code)]
 
 
 def _explain_object(
-    error: ValidationError, fields: Mapping[str, Field], *, subject: str, unknown: str
+    error: ValidationError, fields: Mapping[str, Field], *, subject: Text, unknown: Text
 ) -> _Explained:
     """An error about the whole object: not an object, a field missing, keys no field has."""
     instance = error.instance
     if error.validator == "type" or not isinstance(instance, dict):
-        message = f"{subject} must be an object of field ids and values, found {describe(instance)}"
-        return [((), message, "not-an-object")]
+        wording = text(
+            N_("%(subject)s must be an object of field ids and values, found %(found)s"),
+            subject=subject,
+            found=described(instance),
+        )
+        return [((), wording, "not-an-object")]
     if error.validator == "required" and isinstance(error.validator_value, list):
         return [
-            ((name,), f"required field '{name}' is missing", "required")
+            ((name,), text(N_("required field '%(id)s' is missing"), id=name), "required")
             for name in error.validator_value
             if name not in instance
         ]
     if error.validator == "additionalProperties":
         return [
-            ((key,), f"{unknown} '{key}'{did_you_mean(str(key), fields)}", "unknown-field")
+            (
+                (key,),
+                text(
+                    N_("%(unknown)s '%(key)s'%(hint)s"),
+                    unknown=unknown,
+                    key=key,
+                    hint=did_you_mean(str(key), fields),
+                ),
+                "unknown-field",
+            )
             for key in instance
             if key not in fields
         ]
-    return [((), f"{subject} is not valid", "invalid")]
+    return [((), text(N_("%(subject)s is not valid"), subject=subject), "invalid")]
 
 
-def _options_text(options: Sequence[str]) -> str:
-    shown = ", ".join(options[:12])
-    return shown + (f" (and {len(options) - 12} more)" if len(options) > 12 else "")
-
-
-def _type(field: Field, value: Any) -> tuple[str, str]:
+def _type(field: Field, value: Any) -> tuple[Text, str]:
     if value is None and is_demanded(field):
-        return f"required field '{field.id}' is missing", "required"
+        return text(N_("required field '%(id)s' is missing"), id=field.id), "required"
     if field.type is FieldType.CHOICE:
         return _option(field, value)
-    return f"{field.title()} must be {EXPECTED[field.type]}, found {describe(value)}", "wrong-type"
-
-
-def _option(field: Field, value: Any) -> tuple[str, str]:
-    options = field.options or ()
-    hint = did_you_mean(value, options) if isinstance(value, str) else ""
-    message = f"{field.title()} must be one of {_options_text(options)}, found {describe(value)}"
-    return message + hint, "not-an-option"
-
-
-def _minimum(field: Field, value: Any) -> tuple[str, str]:
-    assert field.minimum is not None
-    return f"{field.title()} must be at least {number_text(field.minimum)}", "below-minimum"
-
-
-def _maximum(field: Field, value: Any) -> tuple[str, str]:
-    assert field.maximum is not None
-    return f"{field.title()} must be at most {number_text(field.maximum)}", "above-maximum"
-
-
-def _max_length(field: Field, value: Any) -> tuple[str, str]:
-    return (
-        f"{field.title()} must be at most {field.max_length} characters long, found {len(value)}",
-        "too-long",
+    wording = text(
+        N_("%(label)s must be %(expected)s, found %(found)s"),
+        label=label_of(field),
+        expected=expected(field.type),
+        found=described(value),
     )
+    return wording, "wrong-type"
 
 
-def _min_length(field: Field, value: Any) -> tuple[str, str]:
-    return f"required field '{field.id}' is empty", "required"
+def _option(field: Field, value: Any) -> tuple[Text, str]:
+    options = field.options or ()
+    wording = text(
+        N_("%(label)s must be one of %(options)s, found %(found)s%(hint)s"),
+        label=label_of(field),
+        options=options_text(options),
+        found=described(value),
+        hint=did_you_mean(value, options) if isinstance(value, str) else text(""),
+    )
+    return wording, "not-an-option"
 
 
-def _format(field: Field, value: Any) -> tuple[str, str]:
-    return f"{field.title()} must be a date written YYYY-MM-DD, found {describe(value)}", "bad-date"
+def _minimum(field: Field, value: Any) -> tuple[Text, str]:
+    assert field.minimum is not None
+    wording = text(
+        N_("%(label)s must be at least %(min)s"),
+        label=label_of(field),
+        min=number_text(field.minimum),
+    )
+    return wording, "below-minimum"
+
+
+def _maximum(field: Field, value: Any) -> tuple[Text, str]:
+    assert field.maximum is not None
+    wording = text(
+        N_("%(label)s must be at most %(max)s"),
+        label=label_of(field),
+        max=number_text(field.maximum),
+    )
+    return wording, "above-maximum"
+
+
+def _max_length(field: Field, value: Any) -> tuple[Text, str]:
+    wording = text(
+        N_("%(label)s must be at most %(max)s characters long, found %(length)d"),
+        label=label_of(field),
+        max=field.max_length,
+        length=len(value),
+    )
+    return wording, "too-long"
+
+
+def _min_length(field: Field, value: Any) -> tuple[Text, str]:
+    return text(N_("required field '%(id)s' is empty"), id=field.id), "required"
+
+
+def _format(field: Field, value: Any) -> tuple[Text, str]:
+    wording = text(
+        N_("%(label)s must be a date written YYYY-MM-DD, found %(found)s"),
+        label=label_of(field),
+        found=described(value),
+    )
+    return wording, "bad-date"
 
 
 # One explanation per JSON Schema keyword that a field's schema uses (forms.json_schema).
-_BY_KEYWORD: Mapping[str, Callable[[Field, Any], tuple[str, str]]] = {
+_BY_KEYWORD: Mapping[str, Callable[[Field, Any], tuple[Text, str]]] = {
     "type": _type,
     "enum": _option,
     "minimum": _minimum,
