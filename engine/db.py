@@ -7,7 +7,7 @@ between requests: every unit of work opens its own session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
-from engine.errors import N_, ConflictError
+from engine.errors import N_, ConflictError, InvalidRequestError
 from engine.keys import InstanceKeys, KeysError
 from engine.types import json_dumps
 
@@ -56,7 +56,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return sa_engine
-    return create_engine(url, json_serializer=json_dumps, pool_pre_ping=True, **kwargs)
+    pg_engine = create_engine(url, json_serializer=json_dumps, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(pg_engine, "before_cursor_execute")
+    def _refuse_nul(
+        _connection: Any, _cursor: Any, _statement: str, parameters: Any, *_rest: Any
+    ) -> None:
+        # PostgreSQL cannot hold NUL in text: whatever input path let one through (a page form,
+        # a future route) gets a refusal, not a driver error and a 500.
+        if _holds_nul(parameters):
+            raise InvalidRequestError(N_("a text holds the NUL character, which cannot be stored"))
+
+    return pg_engine
+
+
+def _holds_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, Mapping):
+        return any(_holds_nul(v) for v in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_holds_nul(v) for v in parameters)
+    return False
 
 
 # SQLSTATEs of a transaction PostgreSQL aborted to break a lock cycle or to keep it serialisable:

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
+import forms
 from engine import audit
 from engine.access import ADMIN_ROLE, Access, Grant, access_of
 from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
@@ -93,6 +94,8 @@ def _check_name(value: str, what: str) -> str:
         raise InvalidRequestError(empty)
     if len(value) > MAX_NAME_LENGTH:
         raise InvalidRequestError(too_long, max=MAX_NAME_LENGTH)
+    if forms.text_problem(value) is not None:
+        raise InvalidRequestError(N_("a name may not hold control characters"))
     return value
 
 
