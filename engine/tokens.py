@@ -226,8 +226,10 @@ def user_for_token(session: Session, secret: str, *, now: datetime) -> UserView 
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return None
-    token.last_used_at = now
-    session.add(token)
+    # one write a minute at most: "last used" needs no finer clock, and reads stay reads
+    if token.last_used_at is None or now - as_utc(token.last_used_at) > timedelta(minutes=1):
+        token.last_used_at = now
+        session.add(token)
     view = user_view(session, user)
     if token.scopes is not None:
         view = replace(view, access=view.access.limited_to(token.scopes))
