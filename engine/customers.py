@@ -102,9 +102,10 @@ def _text_errors(ref: str, payload: CustomerInput) -> list[forms.DataError]:
     NUL; the others would break every list and export they appear in)."""
     errors = []
     for path, text in (("ref", ref), ("name", payload.name), ("department", payload.department)):
-        problem = forms.text_problem(text) if text is not None else None
+        problem = forms.text_problem_of(text) if text is not None else None
         if problem is not None:
-            errors.append(forms.DataError((path,), f"{path} {problem}", "control-character"))
+            wording = forms.text(N_("%(path)s %(problem)s"), path=path, problem=problem)
+            errors.append(forms.DataError.of((path,), "control-character", wording))
     return errors
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 import forms
-from dsl.spelling import did_you_mean
 from engine import audit, specs
 from engine.clock import as_utc, in_range, parse_time
 from engine.customers import Viewer, customer_view, find_customer
@@ -94,14 +93,16 @@ def _name_errors(payload: EventInput, idempotency_key: str | None) -> list[forms
     ):
         if text is None:
             continue
-        problem = forms.text_problem(text)
+        problem = forms.text_problem_of(text)
+        code = "control-character"
         if problem is None and required and not text:
-            problem = "is empty"
+            problem, code = forms.text(N_("is empty")), "invalid"
         elif problem is None and len(text) > MAX_NAME_LENGTH:
-            problem = f"is longer than {MAX_NAME_LENGTH} characters"
+            problem = forms.text(N_("is longer than %(max)d characters"), max=MAX_NAME_LENGTH)
+            code = "invalid"
         if problem is not None:
-            code = "control-character" if "U+" in problem else "invalid"
-            errors.append(forms.DataError((name,), f"{name} {problem}", code))
+            wording = forms.text(N_("%(name)s %(problem)s"), name=name, problem=problem)
+            errors.append(forms.DataError.of((name,), code, wording))
     return errors
 
 
@@ -111,14 +112,16 @@ def _checked_input(payload: EventInput, idempotency_key: str | None) -> dict[str
     errors = _name_errors(payload, idempotency_key)
     errors.extend(forms.json_text_errors(dict(payload.payload), ("payload",)))
     if _depth(dict(payload.payload)) > MAX_PAYLOAD_DEPTH:
-        message = f"payload nests deeper than {MAX_PAYLOAD_DEPTH} levels"
-        errors.append(forms.DataError(("payload",), message, "too-deep"))
+        wording = forms.text(N_("payload nests deeper than %(max)d levels"), max=MAX_PAYLOAD_DEPTH)
+        errors.append(forms.DataError.of(("payload",), "too-deep", wording))
     if errors:
         raise DataValidationError(errors)
     text = json_dumps(dict(payload.payload))
     if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
-        message = f"payload is larger than {MAX_PAYLOAD_BYTES // 1024} KB as JSON"
-        raise DataValidationError([forms.DataError(("payload",), message, "too-large")])
+        wording = forms.text(
+            N_("payload is larger than %(kb)d KB as JSON"), kb=MAX_PAYLOAD_BYTES // 1024
+        )
+        raise DataValidationError([forms.DataError.of(("payload",), "too-large", wording)])
     plain: dict[str, Any] = json.loads(text)
     return plain
 
@@ -138,10 +141,18 @@ def _validated_payload(session: Session, kind: str, payload: dict[str, Any]) -> 
             if row.key != CUSTOMER_FORM
         ]
         if kind == CUSTOMER_FORM or kinds:
-            message = f"unknown event kind '{kind}'{did_you_mean(kind, kinds)}"
-            if kinds:
-                message += f"; the event kinds are {', '.join(sorted(set(kinds)))}"
-            raise DataValidationError([forms.DataError(("kind",), message, "unknown-kind")])
+            hint = forms.did_you_mean(kind, kinds)
+            wording = (
+                forms.text(
+                    N_("unknown event kind '%(kind)s'%(hint)s; the event kinds are %(kinds)s"),
+                    kind=kind,
+                    hint=hint,
+                    kinds=", ".join(sorted(set(kinds))),
+                )
+                if kinds
+                else forms.text(N_("unknown event kind '%(kind)s'%(hint)s"), kind=kind, hint=hint)
+            )
+            raise DataValidationError([forms.DataError.of(("kind",), "unknown-kind", wording)])
         return payload
     errors = forms.validate(form.value, payload)
     if errors:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 import forms
 from engine import audit
-from engine.errors import DataValidationError
+from engine.errors import N_, DataValidationError
 from engine.models import Customer, TermsChange
 from engine.rows import update_versioned
 from engine.views import TermsView, number
@@ -103,10 +103,12 @@ def validated_terms(terms: Mapping[str, Any], *, currency: str) -> dict[str, Any
     given_currency = given.pop("currency", None)
     if given_currency is not None and given_currency != currency:
         errors.append(
-            forms.DataError(
-                path=("terms", "currency"),
-                message=f"credit terms are kept in the base currency {currency}",
-                code="currency",
+            forms.DataError.of(
+                ("terms", "currency"),
+                "currency",
+                forms.text(
+                    N_("credit terms are kept in the base currency %(currency)s"), currency=currency
+                ),
             )
         )
     for error in forms.validate_terms(given):

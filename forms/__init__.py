@@ -7,7 +7,7 @@ from forms.form import Form, FormError
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
 from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
-from forms.messages import Text, text, text_problem_of
+from forms.messages import Text, did_you_mean, text, text_problem_of
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
 from forms.validation import (
     DataError,
@@ -31,6 +31,7 @@ __all__ = [
     "FormError",
     "Text",
     "check_form",
+    "did_you_mean",
     "field_schema",
     "json_text_errors",
     "load_form",
