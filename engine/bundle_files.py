@@ -7,6 +7,7 @@ oversized archive is refused. No database, no clock, no settings.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Collection, Mapping
@@ -22,6 +23,7 @@ MAX_ZIP_BYTES: Final = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES: Final = 50 * 1024 * 1024
 MAX_FILE_BYTES: Final = 10 * 1024 * 1024
 MAX_ENTRIES: Final = 2_000
+MAX_DIRECTORY_BYTES: Final = MAX_ENTRIES * 512  # the zip's list of its files, names included
 
 
 class FileTooLargeError(Exception):
@@ -83,6 +85,11 @@ def open_zip(path: Path) -> tuple[Files | None, list[Diagnostic]]:
     """
     if path.stat().st_size > MAX_ZIP_BYTES:
         message = f"the bundle is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"
+        return None, [error("bundle-too-large", message, None)]
+    directory = _directory_size(path)
+    if directory is not None and directory > MAX_DIRECTORY_BYTES:
+        # zipfile would read every entry of it before the count of files could be checked
+        message = f"the bundle holds more than {MAX_ENTRIES} files (its directory is too large)"
         return None, [error("bundle-too-large", message, None)]
     try:
         archive = zipfile.ZipFile(path)
@@ -183,6 +190,27 @@ def _entry_problems(entries: list[zipfile.ZipInfo]) -> list[Diagnostic]:
             problems.append(error("unsupported-compression", message, None, hint=hint))
         seen.add(name)
     return problems
+
+
+_END = b"PK\x05\x06"  # the end of central directory record
+_END_64 = b"PK\x06\x06"  # its zip64 form, before a locator (PK\x06\x07) of 20 bytes
+
+
+def _directory_size(path: Path) -> int | None:
+    """The size of the zip's central directory as its end record declares it (the zip64 one
+    included): the bytes zipfile reads and parses when it opens the file. None without an end
+    record (zipfile refuses the file)."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - (22 + 0xFFFF)))  # the record, then a comment
+        tail = handle.read()
+    at = tail.rfind(_END)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    (size,) = struct.unpack_from("<L", tail, at + 12)
+    if size == 0xFFFFFFFF and at >= 76 and tail[at - 76 : at - 72] == _END_64:
+        (size,) = struct.unpack_from("<Q", tail, at - 76 + 40)
+    return int(size)
 
 
 def _zip_root(names: set[str]) -> str | None:

@@ -128,6 +128,19 @@ def test_the_total_limit_counts_the_bytes_inflated_and_names_the_entry_past_it(
     ]
 
 
+def test_a_zip_listing_too_many_files_is_refused_before_zipfile_reads_the_list(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for index in range(2_500):  # 2,500 entries of 450 bytes: a directory over 1 MiB
+            archive.writestr(f"{index:04d}-{'x' * 400}.txt", b"")
+    assert problems(path) == [
+        ("bundle-too-large", "the bundle holds more than 2000 files (its directory is too large)")
+    ]
+    assert work(lambda: check_path(path)) < 1_000  # zipfile would make 2,500 ZipInfo first
+
+
 # --- entries -----------------------------------------------------------------------------------
 
 
