@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Make sure Debian's Chromium is on the machine for the browser tests (tests/e2e/test_browser.py).
+# Make sure the tools the end-to-end tests use are on the machine: Debian's Chromium for the
+# browser tests (tests/e2e/test_browser.py), and curl and zip for the examples of docs/api.md
+# (tests/docs/test_api_examples.py).
 #
-# Installs the `chromium` package with apt when it is missing and we are root. Never fails the
-# build: when it cannot install (not root, no apt, no network), it says so and the browser tests
-# skip with that reason. Prints exactly one line.
+# Installs the missing ones with apt when we are root. Never fails the build: when it cannot
+# install (not root, no apt, no network), it says so and those tests skip with that reason.
+# Prints exactly one line; does nothing but say so when everything is there.
 set -u
 
 find_chromium() {
@@ -11,26 +13,32 @@ find_chromium() {
   command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null
 }
 
-if found="$(find_chromium)" && [ -n "$found" ]; then
-  echo "ensure-browser: chromium already installed at $found"
+missing=()
+found="$(find_chromium)" && [ -n "$found" ] || missing+=(chromium)
+for tool in curl zip; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "ensure-browser: chromium already installed at $found; curl and zip present"
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "ensure-browser: chromium missing and not root: browser tests will be skipped"
+  echo "ensure-browser: ${missing[*]} missing and not root: the tests needing them will be skipped"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-browser: chromium missing and no apt-get: browser tests will be skipped"
+  echo "ensure-browser: ${missing[*]} missing and no apt-get: the tests needing them will be skipped"
   exit 0
 fi
 
 log="$(mktemp -t ensure-browser.XXXXXX)"
 if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-       --no-install-recommends chromium; } >"$log" 2>&1 && found="$(find_chromium)"; then
-  echo "ensure-browser: installed chromium ($found)"
+       --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  echo "ensure-browser: installed ${missing[*]}"
   rm -f "$log"
 else
-  echo "ensure-browser: could not install chromium (see $log): browser tests will be skipped"
+  echo "ensure-browser: could not install ${missing[*]} (see $log): the tests needing them will be skipped"
 fi
 exit 0
