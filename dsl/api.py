@@ -252,7 +252,8 @@ def _evaluate_function(program: Program, base_currency: str | None, language: st
         "N": program.tiers,
         "X": Facts(program),
         "B": base_currency,
-        "_snapshot": snapshot,
+        "J": snapshot,
+        "Q": program.lookups,
     }
     function = _sandbox(program.source, "ruleset", language, names)
     function.__name__ = "evaluate"

@@ -15,18 +15,24 @@ from typing import Any
 
 from dsl.codegen import Expressions, literal
 from dsl.diagnostics import Span
+from dsl.lookup import Row, TableLookup
 from dsl.names import children
 from dsl.nodes import (
     AlertEffect,
+    Boolean,
+    Date,
     Expr,
     FlagEffect,
     Group,
+    Money,
+    Negative,
     Number,
     Pattern,
     Placeholder,
     Points,
     Rule,
     Table,
+    Text,
     TierFloor,
     Tiers,
 )
@@ -77,11 +83,15 @@ class Program:
     # scalar type): see `dsl.result.snapshot`.
     deep_fields: tuple[str, ...] = ()
     deep_lets: frozenset[int] = frozenset()  # lets whose values may be records or lists
+    # large tables: each one's lookup and its rows' constant points (None: computed)
+    lookups: tuple[tuple[TableLookup, tuple[int | float | None, ...]], ...] = ()
 
 
-def text_at(source: str, span: Span) -> str:
-    """The text a span covers (spans relative to `source`, 1-based, end exclusive)."""
-    lines = source.split("\n")
+def text_at(source: str, span: Span, lines: list[str] | None = None) -> str:
+    """The text a span covers (spans relative to `source`, 1-based, end exclusive); `lines` is
+    `source.split("\\n")` when the caller has it (splitting once per span is quadratic)."""
+    if lines is None:
+        lines = source.split("\n")
     if span.line == span.end_line:
         return lines[span.line - 1][span.column - 1 : span.end_column - 1]
     parts = [lines[span.line - 1][span.column - 1 :]]
@@ -157,9 +167,16 @@ class _Body:
     """Writes the statements of `_ruleset` for one path (fast or missing-aware)."""
 
     def __init__(
-        self, gen: Expressions, fast: bool, tier_names: tuple[str, ...], *, few: bool
+        self,
+        gen: Expressions,
+        fast: bool,
+        tier_names: tuple[str, ...],
+        *,
+        few: bool,
+        lookups: Mapping[str, int],
     ) -> None:
         self.gen = gen
+        self.lookups = lookups  # table id -> its index in `Program.lookups`
         self.few = few  # whether `F` is a tuple (`_TUPLE_OF_FIRED`)
         self.fast = fast
         self.expr = gen.fast if fast else gen.slow
@@ -263,6 +280,9 @@ class _Body:
     def table(self, table: Table) -> None:
         lines = self.lines
         lines.append(f"V = {self.expr(table.subject)}")
+        if table.id.name in self.lookups:
+            self.looked_up(table, self.lookups[table.id.name])
+            return
         branches: list[tuple[str, list[str]]] = []
         otherwise: list[str] | None = None
         for number, row in enumerate(table.rows):
@@ -275,6 +295,65 @@ class _Body:
             branches.append((self.match(row.pattern), body))
         lines += first_match("W", branches, otherwise)
         lines += ["S += P", self.fired(table.id.name), "E.append((P, W))"]
+
+    def looked_up(self, table: Table, number: int) -> None:
+        """A large table: the row from its `TableLookup` (`I0`), the points from the row's
+        constant (`O0`) or, for computed points, the row's own expression."""
+        lines = self.lines
+        lines += [f"W = I{number}(V)", f"P = O{number}[W]"]
+        computed = [
+            (f"W == {index}", [f"P = {self.points(row.points)}", *self.points_check(""), "H = 0"])
+            for index, row in enumerate(table.rows)
+            if _constant(row.points) is None
+        ]
+        if computed:
+            lines.append("if P is None:")
+            lines += ["    " + line for line in first_match("H", computed, None)]
+        lines += ["S += P", self.fired(table.id.name), "E.append((P, W))"]
+
+
+# Tables of more rows than this (and only literals in their patterns) are looked up rather than
+# tested row by row (rules-language §2; docs/performance.md).
+_LOOKUP_ROWS = 16
+
+
+def _static(node: Expr, base_currency: str | None) -> tuple[bool, Any]:
+    """(True, the value) for a literal pattern value known before evaluation."""
+    while isinstance(node, Group):
+        node = node.inner
+    sign = 1
+    if isinstance(node, Negative) and isinstance(node.operand, Number):
+        node, sign = node.operand, -1
+    if isinstance(node, Number):
+        return True, sign * node.value
+    if sign == 1 and isinstance(node, (Text, Boolean)):
+        return True, node.value
+    if sign == 1 and isinstance(node, Date) and node.value is not None:
+        return True, node.value
+    if sign == 1 and isinstance(node, Money) and node.currency == base_currency:
+        return True, node.amount
+    return False, None
+
+
+def _lookup(
+    table: Table, base_currency: str | None
+) -> tuple[TableLookup, tuple[int | float | None, ...]] | None:
+    """The lookup of a table of more than `_LOOKUP_ROWS` rows of literals, else None."""
+    if len(table.rows) <= _LOOKUP_ROWS:
+        return None
+    rows: list[Row] = []
+    for row in table.rows:
+        values = []
+        for node in row.pattern.values:
+            known, value = _static(node, base_currency)
+            if not known:
+                return None
+            values.append(value)
+        rows.append(Row(row.pattern.kind, row.pattern.operator, tuple(values)))
+        if row.pattern.kind == "else":
+            break
+    points = tuple(_constant(row.points) for row in table.rows[: len(rows)])
+    return TableLookup(tuple(rows)), points
 
 
 def ruleset_program(
@@ -291,7 +370,8 @@ def ruleset_program(
     a `dsl.result.Result` (`Y`) holding the ids of what fired and, for tables and computed
     points, their points and rows (`E`); `dsl.result.Result.fired` makes the `Fired` objects
     from those when read. Besides `dsl.runtime.HELPERS` it needs `Y`, `N` (the tier names),
-    `X` (the ruleset's `dsl.result.Facts`) and `B` (the base currency), which `dsl.api` supplies.
+    `X` (the ruleset's `dsl.result.Facts`), `B` (the base currency), `J`
+    (`dsl.result.snapshot`) and `Q` (`Program.lookups`), which `dsl.api` supplies.
     """
     let_index = {name: index for index, (name, _) in enumerate(lets)}
     gen = Expressions(analysis, let_index, base_currency)
@@ -323,9 +403,16 @@ def ruleset_program(
     )
 
     deep_fields, deep_lets = _deep(analysis, let_index, [value for _, value in lets])
+    lookups: dict[str, int] = {}
+    looked: list[tuple[TableLookup, tuple[int | float | None, ...]]] = []
+    for item in items:
+        found = _lookup(item, base_currency) if isinstance(item, Table) else None
+        if found is not None:
+            lookups[item.id.name] = len(looked)
+            looked.append(found)
 
     def body(fast: bool) -> list[str]:
-        writer = _Body(gen, fast, tier_names, few=few)
+        writer = _Body(gen, fast, tier_names, few=few, lookups=lookups)
         lines = writer.lines
         if fast:
             lines += [f"{local} = R[{name!r}]" for name, local in gen.hoisted.items()]
@@ -368,7 +455,7 @@ def ruleset_program(
         fired = "F" if few else "_tuple(F)"
         values = "Z" if lets else "()"
         # rules-language §7: a Result is a value; it keeps a copy of the record, not the record.
-        record = "_snapshot(R, X)" if deep_fields else "_dict(R)"
+        record = "J(R, X)" if deep_fields else "_dict(R)"
         result = (
             f"{score}, N[T], {fired}, {extras}, {alerts}, {values}, {floor}, {held}, {record}, C, X"
         )
@@ -389,6 +476,7 @@ def ruleset_program(
     code = "\n".join(
         [
             *gen.constant_lines(),
+            *(f"I{n} = Q[{n}][0]\nO{n} = Q[{n}][1]" for n in range(len(looked))),
             "def _ruleset(record, *, events=(), as_of, fx=None):",
             "    R, D = record, as_of",
             "    " + start,
@@ -399,7 +487,8 @@ def ruleset_program(
         + ["    " + line for line in slow_lines]
         + [""]
     )
-    infos = [_item_info(item, analysis, let_index, source) for item in items]
+    source_lines = source.split("\n")
+    infos = [_item_info(item, analysis, let_index, source, source_lines) for item in items]
     alerts = [
         AlertInfo(effect.severity.name, item.id.name)
         for item in items
@@ -408,7 +497,9 @@ def ruleset_program(
         if isinstance(effect, AlertEffect)
     ]
     conditions = tuple(
-        text_at(source, row.condition.span) if row.condition is not None else "otherwise"
+        text_at(source, row.condition.span, source_lines)
+        if row.condition is not None
+        else "otherwise"
         for row in tiers.rows
     )
     return Program(
@@ -421,6 +512,7 @@ def ruleset_program(
         tuple(analysis.fields_read),
         deep_fields,
         deep_lets,
+        tuple(looked),
     )
 
 
@@ -448,9 +540,15 @@ def _deep(
     return tuple(sorted(fields)), deep_lets
 
 
-def _item_info(item: Rule | Table, analysis: Any, lets: Mapping[str, int], source: str) -> ItemInfo:
+def _item_info(
+    item: Rule | Table,
+    analysis: Any,
+    lets: Mapping[str, int],
+    source: str,
+    source_lines: list[str],
+) -> ItemInfo:
     if isinstance(item, Table):
-        rows = tuple(text_at(source, row.pattern.span) for row in item.rows)
+        rows = tuple(text_at(source, row.pattern.span, source_lines) for row in item.rows)
         inputs = _inputs(item.subject, analysis, lets)
         return ItemInfo(item.id.name, item.label, "table", None, (), rows, inputs)
     points: int | float | None = 0
