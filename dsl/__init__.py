@@ -8,6 +8,7 @@ from dsl.api import (
     compile_expression,
     compile_ruleset,
 )
+from dsl.catalog import in_language
 from dsl.diagnostics import (
     Diagnostic,
     DiagnosticsError,
@@ -49,6 +50,7 @@ __all__ = [
     "explain_change",
     "expression_origin",
     "format_ruleset",
+    "in_language",
     "is_reserved_word",
     "load_yaml",
     "render",

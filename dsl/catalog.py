@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from dsl.diagnostics import Diagnostic, Severity, Span
@@ -629,7 +629,8 @@ class Wording:
         if isinstance(hint, str):
             hint = Phrase(hint, fields)
         shown_hint = self.text(hint.key, **hint.fields) if hint is not None else None
-        return Diagnostic(code_of(key), entry.severity, message, span, shown_hint)
+        worded = Worded(key, MappingProxyType(dict(fields)), hint, suggestion, self.keywords)
+        return Diagnostic(code_of(key), entry.severity, message, span, shown_hint, worded)
 
     def text(self, key: str, /, **fields: object) -> str:
         """The phrase `key` of `PHRASES` in this language."""
@@ -668,6 +669,29 @@ class Wording:
 
 
 ENGLISH_WORDING = Wording()
+
+
+@dataclass(frozen=True, slots=True)
+class Worded:
+    """What `Wording.diagnostic` was given, kept on its diagnostic (`Diagnostic.wording`)."""
+
+    key: str
+    fields: Mapping[str, object]
+    hint: Phrase | None
+    suggestion: str | None
+    keywords: KeywordSet
+
+
+def in_language(diagnostic: Diagnostic, language: str) -> Diagnostic:
+    """`diagnostic` with its message and hint in `language` (`"en"`, `"zh"`), code, severity and
+    position unchanged; as it is when it was not made from this catalog."""
+    worded = diagnostic.wording
+    if not isinstance(worded, Worded):
+        return diagnostic
+    again = Wording(language, worded.keywords).diagnostic(
+        worded.key, None, hint=worded.hint, suggestion=worded.suggestion, **worded.fields
+    )
+    return replace(diagnostic, message=again.message, hint=again.hint)
 
 
 def diagnostic(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -43,6 +43,9 @@ class Diagnostic:
     message: str  # one sentence in the user's words
     span: Span | None
     hint: str | None = None  # "did you mean 'max_overdue_days'?"
+    # How dsl.catalog worded it (message key, fields, keywords), so it can be said again in
+    # another language (dsl.catalog.in_language); None for a diagnostic made from finished text.
+    wording: Any = field(default=None, compare=False, repr=False)
 
     @property
     def is_error(self) -> bool:
