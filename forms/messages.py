@@ -41,6 +41,10 @@ class Text:
         """The sentence in English (the message id filled with the params' English)."""
         return say(self, DEFAULT_LANGUAGE, _same)
 
+    def in_language(self, language: str, translate: Callable[[str], str]) -> str:
+        """The sentence in `language`, message ids passed through `translate` (`say`)."""
+        return say(self, language, translate)
+
     def __str__(self) -> str:
         return self.english()
 

@@ -5,6 +5,11 @@ RFC 9457 (`application/problem+json`) with `type`, `title`, `status`, `detail` a
 errors, `errors: [{path, message, code}]`, or, for a bad template, `errors` in the shared
 diagnostics shape. Routes raise; they never catch and format.
 
+Every text is said in the language asked for (web.i18n): an engine error's `detail` is its message
+id (engine.errors) translated and filled with its params, a data error's `message` its wording
+(forms.messages) with the field's label in that language, a template diagnostic's `message` and
+`hint` said again by dsl's catalog (dsl.in_language). Paths, codes and positions never change.
+
 A database that cannot be reached is a 503 with `Retry-After` (the request may succeed later); a
 transaction the database rolled back to resolve a conflict (a deadlock, a serialization failure)
 is a 409.
@@ -26,7 +31,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dsl import DiagnosticsError
+import forms
+from dsl import DiagnosticsError, in_language
 from engine.errors import (
     ConflictError,
     DataValidationError,
@@ -44,6 +50,7 @@ from web.i18n import (
     ngettext,
     page_language,
     switch_target,
+    translator,
     visitor_language,
 )
 from web.request_errors import format_path, request_error
@@ -98,13 +105,29 @@ _HTTP_TITLES = {
 RETRY_AFTER_SECONDS = 5
 
 
-def _data_error(error: Any) -> dict[str, Any]:
+def _data_error(error: Any, language: str) -> dict[str, Any]:
     to_dict = getattr(error, "to_dict", None)
     item = dict(to_dict()) if callable(to_dict) else {}
     path = item.get("path", getattr(error, "path", ()))
     item["path"] = path if isinstance(path, str) else format_path(tuple(path))
+    if isinstance(error, forms.DataError):
+        item["message"] = error.message_in(language, translator(language).gettext)
     item.setdefault("message", str(getattr(error, "message", error)))
     return item
+
+
+def say(message: str | forms.Text, language: str) -> str:
+    """A fixed sentence (its English is its message id) or a data error's wording in
+    `language`."""
+    if isinstance(message, forms.Text):
+        return message.in_language(language, translator(language).gettext)
+    return gettext(language, message)
+
+
+def engine_detail(exc: EngineError, language: str) -> str:
+    """An engine error's sentence in `language`: its message id translated, its params filled
+    in as given (the English is `exc.detail`)."""
+    return gettext(language, exc.message, **exc.params)
 
 
 class Problem:
@@ -146,7 +169,7 @@ class JsonBodyError(StarletteHTTPException):
     An HTTP exception so that FastAPI's body reading passes it on, where any other exception
     becomes a 400 "error parsing the body" without the paths."""
 
-    def __init__(self, errors: list[tuple[tuple[str | int, ...], str, str]]) -> None:
+    def __init__(self, errors: list[tuple[tuple[str | int, ...], str | forms.Text, str]]) -> None:
         detail = f"{len(errors)} part(s) of the request are invalid"
         super().__init__(status_code=422, detail=detail)
         self.errors = errors
@@ -221,7 +244,8 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
     """The problem an exception stands for, its texts in `language` ("en" or "zh"); anything
     unknown is a 500. `method` is the request's, for a 405's detail.
 
-    Engine details are the engine's English sentences (engine errors carry no message ids yet).
+    An engine error's detail, a data error's message and a template diagnostic's message are
+    said in `language` too (the module's docstring).
     """
 
     def _(message: str, **params: Any) -> str:
@@ -233,7 +257,7 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
         database_problem.detail = _(database_problem.detail)
         return database_problem
     if isinstance(exc, DiagnosticsError):
-        diagnostics = [d.to_dict() for d in exc.diagnostics]
+        diagnostics = [in_language(d, language).to_dict() for d in exc.diagnostics]
         count = sum(1 for d in diagnostics if d["severity"] == "error")
         return Problem(
             422,
@@ -249,9 +273,10 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
             if isinstance(exc, kind):
                 errors = None
                 if isinstance(exc, DataValidationError):
-                    errors = [_data_error(e) for e in exc.errors]
-                return Problem(status, slug, _(exc.title), exc.detail, errors=errors)
-        return Problem(400, "bad-request", _(exc.title), exc.detail)
+                    errors = [_data_error(e, language) for e in exc.errors]
+                detail = engine_detail(exc, language)
+                return Problem(status, slug, _(exc.title), detail, errors=errors)
+        return Problem(400, "bad-request", _(exc.title), engine_detail(exc, language))
     if isinstance(exc, AuthenticationError):
         return Problem(
             401,
@@ -269,7 +294,7 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
         )
     if isinstance(exc, JsonBodyError):
         errors = [
-            {"path": format_path(path) or "body", "message": _(message), "code": code}
+            {"path": format_path(path) or "body", "message": say(message, language), "code": code}
             for path, message, code in exc.errors
         ]
         return Problem(

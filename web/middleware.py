@@ -20,11 +20,13 @@ from typing import Final
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import forms
 from engine.bundle_files import MAX_ZIP_BYTES
 from web.errors import BodyTooLargeError, JsonBodyError, problem_for, problem_response
+from web.i18n import N_, api_language
 
 MIB: Final = 1024 * 1024
 # JSON bodies (and form posts): far above any customer, event or case action a client sends.
@@ -100,7 +102,8 @@ class BodyLimitMiddleware:
             # read outside a route (no handler saw it): answer here, unless an answer began
             if started:
                 raise
-            await problem_response(problem_for(exc))(scope, receive, send)
+            language = api_language(Request(scope))
+            await problem_response(problem_for(exc, language))(scope, receive, send)
 
 
 class UrlTextMiddleware:
@@ -113,25 +116,29 @@ class UrlTextMiddleware:
         if scope["type"] == "http":
             errors = url_text_errors(scope)
             if errors:
-                response = problem_response(problem_for(JsonBodyError(errors)))
+                language = api_language(Request(scope))
+                response = problem_response(problem_for(JsonBodyError(errors), language))
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-def url_text_errors(scope: Scope) -> list[tuple[tuple[str | int, ...], str, str]]:
+def url_text_errors(scope: Scope) -> list[tuple[tuple[str | int, ...], str | forms.Text, str]]:
     """(path, message, code) for the request path and each query parameter that holds a NUL
     or control character (the query as Starlette decodes it)."""
-    errors: list[tuple[tuple[str | int, ...], str, str]] = []
-    problem = forms.text_problem(str(scope.get("path", "")))
+    errors: list[tuple[tuple[str | int, ...], str | forms.Text, str]] = []
+    problem = forms.text_problem_of(str(scope.get("path", "")))
     if problem is not None:
-        errors.append((("path",), f"the URL path {problem}", "control-character"))
+        message = forms.text(N_("the URL path %(problem)s"), problem=problem)
+        errors.append((("path",), message, "control-character"))
     query = bytes(scope.get("query_string", b"")).decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True):
-        problem = forms.text_problem(name) or forms.text_problem(value)
+        problem = forms.text_problem_of(name) or forms.text_problem_of(value)
         if problem is not None:
-            where = f"query parameter {name!a}"
-            errors.append((("query", name), f"{where} {problem}", "control-character"))
+            message = forms.text(
+                N_("query parameter %(name)s %(problem)s"), name=ascii(name), problem=problem
+            )
+            errors.append((("query", name), message, "control-character"))
     return errors
 
 

@@ -21,12 +21,13 @@ from fastapi.routing import APIRoute
 
 import forms
 from web.errors import JsonBodyError
+from web.i18n import N_
 
 # Deeper than any request shape needs; a deeper body is refused before validation walks it.
 MAX_DEPTH: Final = 32
 
 _Path = tuple[str | int, ...]
-_Error = tuple[_Path, str, str]
+_Error = tuple[_Path, str | forms.Text, str]
 
 
 def non_finite_paths(value: Any, path: _Path = ()) -> Iterator[_Path]:
@@ -64,12 +65,13 @@ def body_errors(value: Any) -> list[_Error]:
     """Everything refused in a parsed body, each as (path, message, code)."""
     deep = too_deep_path(value)
     if deep is not None:
-        return [(deep, f"the body nests deeper than {MAX_DEPTH} levels", "too-deep")]
+        message = forms.text(N_("the body nests deeper than %(max)d levels"), max=MAX_DEPTH)
+        return [(deep, message, "too-deep")]
     errors: list[_Error] = [
         (path, "not a finite number: JSON has no NaN or Infinity", "finite_number")
         for path in non_finite_paths(value)
     ]
-    errors.extend((e.path, e.message, e.code) for e in forms.json_text_errors(value))
+    errors.extend((e.path, e.wording or e.message, e.code) for e in forms.json_text_errors(value))
     return errors
 
 
