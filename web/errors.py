@@ -130,6 +130,11 @@ def engine_detail(exc: EngineError, language: str) -> str:
     return gettext(language, exc.message, **exc.params)
 
 
+def page_detail(request: Request, exc: EngineError) -> str:
+    """An engine error's sentence in the language of the page answering `request`."""
+    return engine_detail(exc, page_language(request))
+
+
 class Problem:
     """One error as status, title, detail and extra members, rendered either way."""
 

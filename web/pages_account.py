@@ -22,7 +22,7 @@ from engine.logins import (
     sign_out,
 )
 from web.deps import DbDep, LoginForm, NowDep, PageSession, PageUser, client_address
-from web.errors import CsrfError
+from web.errors import CsrfError, page_detail
 from web.pages import check_csrf, render
 from web.sessions import (
     LOGIN_COOKIE,
@@ -206,7 +206,7 @@ def account_password(
         except SignInRefusedError:
             error = "wrong_current"
         except InvalidRequestError as exc:
-            error = exc.detail
+            error = page_detail(request, exc)
     return _account(
         request,
         user.name,

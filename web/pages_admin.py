@@ -38,6 +38,7 @@ from engine.users import (
 from engine.users import find_user_row as _user_row
 from web import pages_audit
 from web.deps import DbDep, NowDep, PageSession, PageUser, PageUserAdmin
+from web.errors import page_detail
 from web.pages import check_csrf, render
 
 router = APIRouter(include_in_schema=False)
@@ -162,7 +163,9 @@ def users_add(
                 now=now,
             )
     except EngineError as exc:
-        return _users_page(request, database, error=exc.detail, form=form, status_code=422)
+        return _users_page(
+            request, database, error=page_detail(request, exc), form=form, status_code=422
+        )
     created = {"name": added.name, "password": None if password else chosen}
     return _users_page(request, database, created=created)
 
@@ -234,7 +237,9 @@ def user_grant(
                 now=now,
             )
     except InvalidRequestError as exc:
-        return _user_page(request, database, name, now=now, error=exc.detail, status_code=422)
+        return _user_page(
+            request, database, name, now=now, error=page_detail(request, exc), status_code=422
+        )
     return _back_to(name)
 
 
@@ -273,7 +278,9 @@ def user_set_active(
         with database.transaction() as db_session:
             set_active(db_session, name, is_active, actor=user.name, now=now)
     except InvalidRequestError as exc:
-        return _user_page(request, database, name, now=now, error=exc.detail, status_code=422)
+        return _user_page(
+            request, database, name, now=now, error=page_detail(request, exc), status_code=422
+        )
     return _back_to(name)
 
 
@@ -369,7 +376,7 @@ def tokens_create(
             )
     except EngineError as exc:
         return _tokens_page(
-            request, database, now=now, error=exc.detail, form=form, status_code=422
+            request, database, now=now, error=page_detail(request, exc), form=form, status_code=422
         )
     return _tokens_page(request, database, now=now, created=created)
 

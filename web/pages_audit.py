@@ -28,6 +28,7 @@ from engine.db import Database
 from engine.errors import N_, InvalidRequestError, PermissionDeniedError
 from engine.users import UserView
 from web.deps import DbDep, HxRequest, PageAuditReader, PageSession, SettingsDep
+from web.errors import page_detail
 from web.pages import check_csrf, render
 
 router = APIRouter(include_in_schema=False)
@@ -143,7 +144,7 @@ def _audit_page(
             )
         rows, next_cursor = page.items, page.next_cursor
     except InvalidRequestError as exc:
-        error = exc.detail
+        error = page_detail(request, exc)
     params = query.params()
     context = {
         "section": "audit",
