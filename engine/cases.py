@@ -112,7 +112,9 @@ def list_cases(
     query = select(Case)
     if status is not None:
         if status not in (CaseStatus.OPEN, CaseStatus.CLOSED):
-            raise InvalidRequestError(f"status must be 'open' or 'closed', got '{status}'")
+            raise InvalidRequestError(
+                N_("status must be 'open' or 'closed', got '%(status)s'"), status=status
+            )
         query = query.where(Case.status == status)
     if roles is not None:
         query = query.where(col(Case.assigned_role).in_(set(roles)))
