@@ -218,11 +218,11 @@ def check(
         OutputFormat.TEXT
     ),
     lang: Annotated[
-        str, typer.Option("--lang", help="Language of a rules file's messages: en or zh.")
+        str, typer.Option("--lang", help="Language of the messages: en or zh.")
     ] = "en",
 ) -> None:
     """Check a template (or rules file) offline: exit 0 when clean, 1 with positioned errors."""
-    from dsl import DiagnosticsError, render_all
+    from dsl import DiagnosticsError, in_language, render_all
     from engine.bundle import CheckResult, check_path
 
     if lang not in ("en", "zh"):
@@ -231,7 +231,8 @@ def check(
         result = check_path(path, language=lang)
     except DiagnosticsError as exc:
         result = CheckResult(exc.diagnostics, {})
-    diagnostics = result.diagnostics
+    # a template's diagnostics too, where the rules language's catalog worded them
+    diagnostics = [in_language(d, lang) for d in result.diagnostics]
     sources = result.sources or _sources_for(diagnostics, path if path.is_dir() else path.parent)
     errors = [d for d in diagnostics if d.is_error]
     if output is OutputFormat.JSON:

@@ -132,6 +132,18 @@ def test_check_a_broken_template_renders_positioned_errors(
     assert "^" in result.stderr  # the caret snippet
 
 
+def test_check_a_broken_template_in_chinese(cli: tuple[CliRunner, str], tmp_path: Path) -> None:
+    runner, _ = cli
+    english = runner.invoke(app, ["check", str(_broken_copy(tmp_path / "en"))])
+    chinese = runner.invoke(app, ["check", str(_broken_copy(tmp_path / "zh")), "--lang", "zh"])
+    assert chinese.exit_code == english.exit_code == 1
+    first_en, first_zh = english.stderr.splitlines()[0], chinese.stderr.splitlines()[0]
+    # the same position and field, another language
+    assert first_zh.split(": ")[0] == first_en.split(": ")[0].replace("/en/", "/zh/")
+    assert "max_overdue_dayz" in first_zh and first_zh != first_en.replace("/en/", "/zh/")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in first_zh)
+
+
 def test_check_json_lists_diagnostics(cli: tuple[CliRunner, str], tmp_path: Path) -> None:
     runner, _ = cli
     result = runner.invoke(app, ["check", str(_broken_copy(tmp_path)), "--format", "json"])
