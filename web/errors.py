@@ -42,6 +42,7 @@ from engine.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from engine.keys import KeysError
 from web.i18n import (
     DEFAULT_LANGUAGE,
     N_,
@@ -192,7 +193,20 @@ class BodyTooLargeError(StarletteHTTPException):
 
 
 def _database_problem(exc: Exception) -> Problem | None:
-    """A 503 for a database that cannot be reached, a 409 for a transaction it rolled back."""
+    """A 503 for a database that cannot be reached or stored data the instance's keys cannot
+    open (an operator's problem: the keys file lost a key), a 409 for a transaction the database
+    rolled back."""
+    if isinstance(exc, KeysError):
+        log.error("the instance's keys cannot serve a request: %s", exc)
+        return Problem(
+            503,
+            "unavailable",
+            N_("Service unavailable"),
+            N_(
+                "stored data cannot be opened with this instance's keys; an operator must restore "
+                "the keys file"
+            ),
+        )
     if isinstance(exc, DBAPIError):
         sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         if isinstance(sqlstate, str) and sqlstate.startswith("40"):

@@ -70,3 +70,27 @@ def test_the_customer_page_shows_the_value_to_a_user_with_view_sensitive(
     response = pages.get("/customers/C1")
     assert response.status_code == 200
     assert PHONE in response.text
+
+
+def test_a_lost_data_key_is_a_503_for_the_operator_not_a_500(
+    workspace: Database, admin_api: ApiClient
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from engine.keys import generate_keys
+    from tests.web.conftest import settings_for
+    from web.app import create_app
+
+    put(admin_api, "C1", {**HEALTHY, "contact_phone": PHONE})
+    token = admin_api.headers["Authorization"]
+    # the same database served with other keys: the data key that sealed the phone is gone
+    elsewhere = Database(workspace.url, keys=generate_keys())
+    try:
+        app = create_app(settings_for(workspace.url), database=elsewhere)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/api/v1/customers/C1", headers={"Authorization": token})
+    finally:
+        elsewhere.dispose()
+    # the token is checked first: with other keys the stored token still authenticates
+    assert response.status_code == 503, response.text
+    assert "keys file" in response.json()["detail"]
