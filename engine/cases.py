@@ -28,6 +28,7 @@ from engine.evaluation import assess_customer, assessment_record
 from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.scoping import Scope, ensure_within, where_within
+from engine.types import is_row_id
 from engine.views import CaseSummary, CaseTransitionView, CaseView, Page
 
 
@@ -160,7 +161,7 @@ def _no_case(case_id: int) -> NotFoundError:
 
 
 def _find_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if is_row_id(case_id) else None
     if case is None:
         raise _no_case(case_id)
     return case

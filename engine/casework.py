@@ -27,6 +27,7 @@ from engine.models import Case, CaseStatus, CaseTransition, Customer, Timer
 from engine.rows import update_versioned
 from engine.specs import LoadedSpec
 from engine.terms import change_terms
+from engine.types import is_row_id
 
 # Case.context: engine-side data about a case (nothing yet beyond its version).
 CONTEXT_SCHEMA_VERSION = 1
@@ -51,11 +52,13 @@ class LockedCase:
 def lock_case(session: Session, case_id: int) -> LockedCase | None:
     """Lock case `case_id`, its pending timers and its customer, in that order; None if no case.
 
-    On PostgreSQL `SELECT ... FOR NO KEY UPDATE` (the lock an UPDATE takes, which still lets
-    other transactions insert rows referring to them); the rows are re-read once locked, so the
-    caller sees what the previous holder committed. SQLite's `BEGIN IMMEDIATE` already
-    serialises writers, and SQLAlchemy emits no lock clause there.
+    An id no row can have is no case. On PostgreSQL `SELECT ... FOR NO KEY UPDATE` (the lock an
+    UPDATE takes, which still lets other transactions insert rows referring to them); the rows
+    are re-read once locked, so the caller sees what the previous holder committed. SQLite's
+    `BEGIN IMMEDIATE` already serialises writers, and SQLAlchemy emits no lock clause there.
     """
+    if not is_row_id(case_id):
+        return None
     case = session.exec(
         select(Case)
         .where(Case.id == case_id)

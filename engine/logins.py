@@ -25,6 +25,7 @@ from engine import audit
 from engine.clock import as_utc
 from engine.errors import N_, EngineError, InvalidRequestError
 from engine.models import LoginFailure, User, UserSession
+from engine.types import is_row_id
 from engine.users import MAX_NAME_LENGTH, UserView, user_view, verify_password
 
 MAX_FAILURES = 10
@@ -256,7 +257,7 @@ def revoke_sessions(
     """Revoke the live sessions of `user_name` (one, with `session_id`; all but one, with
     `except_session_id`); returns how many. Audited."""
     user = session.exec(select(User).where(User.name == user_name)).first()
-    if user is None:
+    if user is None or (session_id is not None and not is_row_id(session_id)):
         return 0
     query = update(UserSession).where(
         col(UserSession.user_id) == user.id, col(UserSession.revoked_at).is_(None)

@@ -20,6 +20,7 @@ from engine.access import PERMISSION_NAMES
 from engine.clock import as_utc
 from engine.errors import N_, InvalidRequestError, NotFoundError, PermissionDeniedError
 from engine.models import ApiToken, User
+from engine.types import is_row_id
 from engine.users import MAX_NAME_LENGTH, UserView, find_user_row, user_view
 
 TOKEN_PREFIX = "rd_"
@@ -167,7 +168,7 @@ def revoke_token_by_id(
     """Revoke token `token_id`: the caller's own, or anyone's with `users:admin`. Revoking a
     revoked token changes nothing. Raises NotFoundError (no such token, or another user's
     without `users:admin` — it is not theirs to see)."""
-    row = session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+    row = session.get(ApiToken, token_id) if is_row_id(token_id) else None
     owner = session.get(User, row.user_id) if row is not None else None
     if row is None or owner is None or (owner.id != caller.id and not caller.can("users:admin")):
         raise NotFoundError(N_("there is no token %(id)s"), id=token_id)

@@ -15,6 +15,16 @@ from sqlalchemy.types import TypeDecorator
 # JSON with a JSONB variant on PostgreSQL (DESIGN.md, "Known traps").
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
+# Row ids and other integer columns are INTEGER (32-bit) on PostgreSQL: a larger id names no
+# row, so callers look it up not at all (a 404) instead of meeting the database's range error.
+MAX_ROW_ID = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """Whether `value` could be the id of a stored row."""
+    return 1 <= value <= MAX_ROW_ID
+
+
 # Stored money: exact decimals, converted to JSON numbers at the API boundary.
 MoneyType = Numeric(20, 4)
 FractionType = Numeric(9, 6)

@@ -217,9 +217,7 @@ def check(
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
         OutputFormat.TEXT
     ),
-    lang: Annotated[
-        str, typer.Option("--lang", help="Language of the messages: en or zh.")
-    ] = "en",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the messages: en or zh.")] = "en",
 ) -> None:
     """Check a template (or rules file) offline: exit 0 when clean, 1 with positioned errors."""
     from dsl import DiagnosticsError, in_language, render_all

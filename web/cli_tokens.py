@@ -113,11 +113,12 @@ def token_revoke(
     from engine.errors import N_, NotFoundError
     from engine.models import ApiToken, User
     from engine.tokens import revoke_token_by_id
+    from engine.types import is_row_id
     from engine.users import user_view
 
     database = _database(get_settings())
     with _refusals(), database.transaction() as session:
-        row = session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+        row = session.get(ApiToken, token_id) if is_row_id(token_id) else None
         if row is None:
             raise NotFoundError(N_("there is no token %(id)s"), id=token_id)
         owner = session.get(User, row.user_id)

@@ -209,6 +209,15 @@ def _database_problem(exc: Exception) -> Problem | None:
         )
     if isinstance(exc, DBAPIError):
         sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if sqlstate == "22003":
+            # numeric_value_out_of_range: a number past what its column holds, which no check
+            # before the database caught; the client's to fix, not a server failure
+            return Problem(
+                422,
+                "invalid-request",
+                N_("Invalid request"),
+                N_("a number in the request is beyond what can be stored"),
+            )
         if isinstance(sqlstate, str) and sqlstate.startswith("40"):
             # class 40, transaction rollback: a deadlock or a serialization failure
             return Problem(

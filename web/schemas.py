@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.types import MAX_ROW_ID
 from engine.views import (
     AssessmentSummary,
     AssessmentView,
@@ -74,7 +75,7 @@ class CaseActionRequest(_Input):
     expected_version: int | None = Field(
         default=None,
         ge=0,
-        le=2**63 - 1,
+        le=MAX_ROW_ID,
         description="the case's `row_version` as you read it; 409 when it moved on",
     )
 

@@ -370,3 +370,11 @@ def test_tick_at_the_calendar_edge_is_one_clear_line(
         "(1900 to 2999, in UTC)"
     ]
     assert "Traceback" not in result.output
+
+
+def test_ids_beyond_what_postgresql_integer_holds_are_404(admin_api: ApiClient) -> None:
+    # schemathesis found 2**31 on PostgreSQL (INTEGER ids): a 500 before
+    for path in ("/api/v1/cases/2147483648", "/api/v1/cases/2147483647"):
+        assert admin_api.get(path).status_code == 404, path
+    assert admin_api.delete("/api/v1/tokens/2147483648").status_code == 404
+    assert admin_api.post("/api/v1/cases/2147483648/actions/x", json={}).status_code == 404

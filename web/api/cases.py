@@ -9,19 +9,17 @@ from fastapi import APIRouter, Depends, Path, Query
 from engine.cases import get_case, list_cases, take_action
 from engine.errors import N_, NotFoundError
 from engine.pagination import MAX_LIMIT
+from engine.types import is_row_id
 from web.api.json_body import StrictJSONRoute
 from web.deps import CaseActor, DbDep, NowDep, Reader, SettingsDep
 from web.schemas import CaseActionRequest, CasePage, CasePublic, CaseSummaryPublic
 
 router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
 
-# Ids are 64-bit in the database: a larger (or non-positive) one names no case, so it is a 404
-# like any other unknown id, not a database error.
-MAX_ID = 2**63 - 1
-
 
 def _case_id(case_id: Annotated[int, Path(description="the case's id")]) -> int:
-    if not 1 <= case_id <= MAX_ID:
+    # an id no row can have (engine.types.MAX_ROW_ID) is a 404 like any unknown id
+    if not is_row_id(case_id):
         raise NotFoundError(N_("there is no case %(id)s"), id=case_id)
     return case_id
 
