@@ -25,11 +25,11 @@ Fields are filled by kind, so a checker never formats words itself:
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from dsl.diagnostics import Diagnostic, Severity, Span
+from dsl.diagnostics import Diagnostic, Severity, Span, said_in
 from dsl.keywords import ENGLISH, KeywordSet
 from dsl.schema import ValueType
 
@@ -682,10 +682,18 @@ class Worded:
     keywords: KeywordSet
 
 
-def in_language(diagnostic: Diagnostic, language: str) -> Diagnostic:
+def in_language(
+    diagnostic: Diagnostic, language: str, translate: Callable[[str], str] | None = None
+) -> Diagnostic:
     """`diagnostic` with its message and hint in `language` (`"en"`, `"zh"`), code, severity and
-    position unchanged; as it is when it was not made from this catalog."""
+    position unchanged. Worded by this catalog, it is worded again; worded as message ids and
+    params (`dsl.diagnostics.Said`, the readers of forms, workflows and bundles), they pass
+    through `translate` (the web's catalog of `language`: its gettext); else it stays as it is."""
     worded = diagnostic.wording
+    if translate is not None:
+        said = said_in(diagnostic, language, translate)
+        if said is not None:
+            return said
     if not isinstance(worded, Worded):
         return diagnostic
     again = Wording(language, worded.keywords).diagnostic(

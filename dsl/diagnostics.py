@@ -7,10 +7,12 @@ source line and a caret under the offending span (wide CJK characters and tabs a
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from dsl.texts import Text
 
 
 class Severity(StrEnum):
@@ -43,8 +45,9 @@ class Diagnostic:
     message: str  # one sentence in the user's words
     span: Span | None
     hint: str | None = None  # "did you mean 'max_overdue_days'?"
-    # How dsl.catalog worded it (message key, fields, keywords), so it can be said again in
-    # another language (dsl.catalog.in_language); None for a diagnostic made from finished text.
+    # How it was worded, so it can be said again in another language (dsl.catalog.in_language):
+    # dsl.catalog's message key, fields and keywords, or a `Said` (message ids and params, made by
+    # `error`/`warning` given a `Text`); None for a diagnostic made from finished text.
     wording: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -67,12 +70,51 @@ class Diagnostic:
         }
 
 
-def error(code: str, message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, Severity.ERROR, message, span, hint)
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A diagnostic's message and hint as message ids and params (dsl.texts), to say again."""
+
+    message: Text | str
+    hint: Text | str | None
 
 
-def warning(code: str, message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, Severity.WARNING, message, span, hint)
+def _made(
+    code: str, severity: Severity, message: Text | str, span: Span | None, hint: Text | str | None
+) -> Diagnostic:
+    wording = Said(message, hint) if isinstance(message, Text) or isinstance(hint, Text) else None
+    english_hint = str(hint) if hint is not None else None
+    return Diagnostic(code, severity, str(message), span, english_hint or None, wording)
+
+
+def error(
+    code: str, message: Text | str, span: Span | None, hint: Text | str | None = None
+) -> Diagnostic:
+    """An error; a `Text` message or hint is kept as its wording, to be said in other languages."""
+    return _made(code, Severity.ERROR, message, span, hint)
+
+
+def warning(
+    code: str, message: Text | str, span: Span | None, hint: Text | str | None = None
+) -> Diagnostic:
+    """A warning; a `Text` message or hint is kept as its wording (`error`)."""
+    return _made(code, Severity.WARNING, message, span, hint)
+
+
+def said_in(
+    diagnostic: Diagnostic, language: str, translate: Callable[[str], str]
+) -> Diagnostic | None:
+    """`diagnostic` with the message and hint of its `Said` wording in `language` (message ids
+    passed through `translate`, the catalog of `language`); None when it has no such wording."""
+    said = diagnostic.wording
+    if not isinstance(said, Said):
+        return None
+
+    def again(piece: Text | str | None) -> str | None:
+        if isinstance(piece, Text):
+            return piece.in_language(language, translate) or None
+        return piece
+
+    return replace(diagnostic, message=again(said.message) or "", hint=again(said.hint))
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

@@ -13,8 +13,10 @@ from typing import Any
 
 from dsl import Diagnostic, Span, YamlList, YamlMap, is_reserved_word
 from dsl.diagnostics import error
-from dsl.spelling import describe, did_you_mean, number_text, suggest
-from forms.fields import EXPECTED, LANGUAGES, Field, FieldType, Scalar
+from dsl.spelling import number_text, suggest
+from dsl.texts import N_, Text, described, did_you_mean, text
+from forms.fields import LANGUAGES, Field, FieldType, Scalar
+from forms.messages import expected
 from forms.reading import is_number, is_valid_name
 from forms.terms import TERMS_FIELDS
 from forms.validation import is_iso_date
@@ -38,8 +40,10 @@ LATER_TYPES = ("uscc", "phone")
 
 TYPE_NAMES = tuple(str(t) for t in FieldType)
 NUMERIC_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY)
-_LABEL_WHAT = "text, or a mapping of language (en, zh) to text"
-_YAML_BOOLEANS = "only true and false are booleans (YAML 1.2): 'yes', 'no', 'on' and 'off' are text"
+_LABEL_WHAT = N_("text, or a mapping of language (en, zh) to text")
+_YAML_BOOLEANS = N_(
+    "only true and false are booleans (YAML 1.2): 'yes', 'no', 'on' and 'off' are text"
+)
 
 
 class FieldReader:
@@ -49,26 +53,33 @@ class FieldReader:
         self.filename = filename
         self.diagnostics: list[Diagnostic] = []
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+    def error(self, code: str, message: Text, span: Span, hint: Text | None = None) -> None:
         self.diagnostics.append(error(code, message, span, hint))
 
     def field(self, item: Any, span: Span) -> Field | None:
         if not isinstance(item, YamlMap):
             self.error(
                 "wrong-type",
-                f"expected a field (a mapping with id and type), found {describe(item)}",
+                text(
+                    N_("expected a field (a mapping with id and type), found %(found)s"),
+                    found=described(item),
+                ),
                 span,
             )
             return None
-        self.check_keys(item, allowed=FIELD_KEYS, later=LATER_FIELD_KEYS, where="in a field")
+        self.check_keys(
+            item, allowed=FIELD_KEYS, later=LATER_FIELD_KEYS, where=text(N_("in a field"))
+        )
         field_id = None
         if "id" in item:
-            field_id = self.name(item, "id", what="a field id", check_terms=True)
+            field_id = self.name(item, "id", what=text(N_("a field id")), check_terms=True)
         else:
-            self.error("missing-key", "missing 'id' in a field", span)
+            self.error("missing-key", text(N_("missing 'id' in a field")), span)
         field_type = self.field_type(item) if "type" in item else None
         if "type" not in item:
-            self.error("missing-key", "missing 'type' in a field", span, hint=_type_hint())
+            self.error(
+                "missing-key", text(N_("missing 'type' in a field")), span, hint=_type_hint()
+            )
         label = self.label(item, "label") if "label" in item else {}
         help_text = self.label(item, "help") if "help" in item else None
         required = self.boolean(item, "required")
@@ -78,8 +89,11 @@ class FieldReader:
         if minimum is not None and maximum is not None and minimum > maximum:
             self.error(
                 "empty-range",
-                f"'max' ({number_text(maximum)}) is less than 'min' ({number_text(minimum)}): "
-                "no value could be valid",
+                text(
+                    N_("'max' (%(max)s) is less than 'min' (%(min)s): no value could be valid"),
+                    max=number_text(maximum),
+                    min=number_text(minimum),
+                ),
                 item.value_span("max"),
             )
         max_length = self.max_length(item, field_type)
@@ -111,33 +125,52 @@ class FieldReader:
             sensitive=sensitive,
         )
 
-    def name(self, mapping: YamlMap, key: str, *, what: str, check_terms: bool) -> str | None:
+    def name(self, mapping: YamlMap, key: str, *, what: Text, check_terms: bool) -> str | None:
         """A form key or field id: a rules-language name, not reserved (and not a terms name)."""
         value = mapping[key]
         span = mapping.value_span(key)
         if not is_valid_name(value):
             self.error(
                 "bad-id",
-                f"{what} must be letters, digits and '_' (not starting with a digit, nor "
-                f"starting or ending with '__'), found {describe(value)}",
+                text(
+                    N_(
+                        "%(what)s must be letters, digits and '_' (not starting with a digit, "
+                        "nor starting or ending with '__'), found %(found)s"
+                    ),
+                    what=what,
+                    found=described(value),
+                ),
                 span,
             )
             return None
         if is_reserved_word(value):
             self.error(
                 "reserved-word",
-                f"'{value}' is a reserved word of the rules language and cannot be {what}",
+                text(
+                    N_(
+                        "'%(name)s' is a reserved word of the rules language and cannot be %(what)s"
+                    ),
+                    name=value,
+                    what=what,
+                ),
                 span,
-                hint=f"choose another name, such as '{value}_value'",
+                hint=text(N_("choose another name, such as '%(name)s_value'"), name=value),
             )
             return None
         if check_terms and value in TERMS_FIELDS:
             self.error(
                 "terms-field",
-                f"'{value}' is one of the credit terms: credit terms belong to the engine; "
-                "rules read them by name",
+                text(
+                    N_(
+                        "'%(name)s' is one of the credit terms: credit terms belong to the "
+                        "engine; rules read them by name"
+                    ),
+                    name=value,
+                ),
                 span,
-                hint=f"remove this field: every customer already has '{value}'",
+                hint=text(
+                    N_("remove this field: every customer already has '%(name)s'"), name=value
+                ),
             )
             return None
         return str(value)
@@ -150,22 +183,26 @@ class FieldReader:
         if value in LATER_TYPES:
             self.error(
                 "not-supported-yet",
-                f"the field type '{value}' is not supported yet",
+                text(N_("the field type '%(type)s' is not supported yet"), type=value),
                 span,
-                hint="use type text (with max_length) for now",
+                hint=text(N_("use type text (with max_length) for now")),
             )
             return None
         if isinstance(value, str):
             self.error(
                 "unknown-type",
-                f"unknown field type '{value}'{did_you_mean(value, TYPE_NAMES)}",
+                text(
+                    N_("unknown field type '%(type)s'%(did_you_mean)s"),
+                    type=value,
+                    did_you_mean=did_you_mean(value, TYPE_NAMES),
+                ),
                 span,
                 hint=None if suggest(value, TYPE_NAMES) else _type_hint(),
             )
         else:
             self.error(
                 "wrong-type",
-                f"expected a field type, found {describe(value)}",
+                text(N_("expected a field type, found %(found)s"), found=described(value)),
                 span,
                 hint=_type_hint(),
             )
@@ -179,27 +216,45 @@ class FieldReader:
             return dict.fromkeys(LANGUAGES, value)
         if not isinstance(value, YamlMap) or not value:
             self.error(
-                "wrong-type", f"expected '{key}' to be {_LABEL_WHAT}, found {describe(value)}", span
+                "wrong-type",
+                text(
+                    N_("expected '%(key)s' to be %(what)s, found %(found)s"),
+                    key=key,
+                    what=text(_LABEL_WHAT),
+                    found=described(value),
+                ),
+                span,
             )
             return {}
         result: dict[str, str] = {}
-        for language, text in value.items():
+        for language, written in value.items():
             if language not in LANGUAGES:
                 self.error(
                     "unknown-language",
-                    f"unknown language '{language}' in '{key}'"
-                    + did_you_mean(str(language), LANGUAGES),
+                    text(
+                        N_("unknown language '%(language)s' in '%(key)s'%(did_you_mean)s"),
+                        language=language,
+                        key=key,
+                        did_you_mean=did_you_mean(str(language), LANGUAGES),
+                    ),
                     value.key_span(language),
-                    hint="labels are written in: " + ", ".join(LANGUAGES),
+                    hint=text(
+                        N_("labels are written in: %(languages)s"), languages=", ".join(LANGUAGES)
+                    ),
                 )
-            elif not isinstance(text, str) or not text.strip():
+            elif not isinstance(written, str) or not written.strip():
                 self.error(
                     "wrong-type",
-                    f"expected the {language} text of '{key}', found {describe(text)}",
+                    text(
+                        N_("expected the %(language)s text of '%(key)s', found %(found)s"),
+                        language=language,
+                        key=key,
+                        found=described(written),
+                    ),
                     value.value_span(language),
                 )
             else:
-                result[str(language)] = text
+                result[str(language)] = written
         return result
 
     def boolean(self, item: YamlMap, key: str) -> bool:
@@ -210,9 +265,13 @@ class FieldReader:
             return value
         self.error(
             "wrong-type",
-            f"expected true or false for '{key}', found {describe(value)}",
+            text(
+                N_("expected true or false for '%(key)s', found %(found)s"),
+                key=key,
+                found=described(value),
+            ),
             item.value_span(key),
-            hint=_YAML_BOOLEANS if isinstance(value, str) else None,
+            hint=text(_YAML_BOOLEANS) if isinstance(value, str) else None,
         )
         return False
 
@@ -223,15 +282,25 @@ class FieldReader:
         if field_type is not None and field_type not in NUMERIC_TYPES:
             self.error(
                 "not-applicable",
-                f"'{key}' applies only to integer, decimal and money fields, "
-                f"not to {_a(field_type)} field",
+                text(
+                    N_(
+                        "'%(key)s' applies only to integer, decimal and money fields, "
+                        "not to %(field)s"
+                    ),
+                    key=key,
+                    field=_a_field(field_type),
+                ),
                 item.key_span(key),
             )
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(
                 "wrong-type",
-                f"expected a number for '{key}', found {describe(value)}",
+                text(
+                    N_("expected a number for '%(key)s', found %(found)s"),
+                    key=key,
+                    found=described(value),
+                ),
                 item.value_span(key),
             )
             return None
@@ -244,14 +313,20 @@ class FieldReader:
         if field_type is not None and field_type is not FieldType.TEXT:
             self.error(
                 "not-applicable",
-                f"'max_length' applies only to text fields, not to {_a(field_type)} field",
+                text(
+                    N_("'max_length' applies only to text fields, not to %(field)s"),
+                    field=_a_field(field_type),
+                ),
                 item.key_span("max_length"),
             )
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             self.error(
                 "wrong-type",
-                f"expected a whole number of at least 1 for 'max_length', found {describe(value)}",
+                text(
+                    N_("expected a whole number of at least 1 for 'max_length', found %(found)s"),
+                    found=described(value),
+                ),
                 item.value_span("max_length"),
             )
             return None
@@ -264,23 +339,29 @@ class FieldReader:
             if field_type is FieldType.CHOICE:
                 self.error(
                     "missing-options",
-                    "a choice field needs 'options', the list of its values",
+                    text(N_("a choice field needs 'options', the list of its values")),
                     span,
-                    hint="for example: options: [low, medium, high]",
+                    hint=text(N_("for example: options: [low, medium, high]")),
                 )
             return None
         value = item["options"]
         if field_type is not None and field_type is not FieldType.CHOICE:
             self.error(
                 "not-applicable",
-                f"'options' applies only to choice fields, not to {_a(field_type)} field",
+                text(
+                    N_("'options' applies only to choice fields, not to %(field)s"),
+                    field=_a_field(field_type),
+                ),
                 item.key_span("options"),
             )
             return None
         if not isinstance(value, YamlList) or not value:
             self.error(
                 "missing-options" if isinstance(value, YamlList) else "wrong-type",
-                f"expected 'options' to be a list of at least one value, found {describe(value)}",
+                text(
+                    N_("expected 'options' to be a list of at least one value, found %(found)s"),
+                    found=described(value),
+                ),
                 item.value_span("options"),
             )
             return None
@@ -290,12 +371,20 @@ class FieldReader:
             if not isinstance(option, str) or not option.strip():
                 self.error(
                     "wrong-type",
-                    f"a choice option must be text, found {describe(option)}",
+                    text(
+                        N_("a choice option must be text, found %(found)s"), found=described(option)
+                    ),
                     option_span,
-                    hint="write it in quotes to make it text" if option is not None else None,
+                    hint=text(N_("write it in quotes to make it text"))
+                    if option is not None
+                    else None,
                 )
             elif option in result:
-                self.error("duplicate-option", f"duplicate option '{option}'", option_span)
+                self.error(
+                    "duplicate-option",
+                    text(N_("duplicate option '%(option)s'"), option=option),
+                    option_span,
+                )
             else:
                 result[option] = None
         return tuple(result)
@@ -318,12 +407,16 @@ class FieldReader:
         problem = _default_problem(value, field_type, options=options, max_length=max_length)
         if problem is None and is_number(value):
             if minimum is not None and value < minimum:
-                problem = (
-                    f"the default {number_text(value)} is less than 'min' ({number_text(minimum)})"
+                problem = text(
+                    N_("the default %(value)s is less than 'min' (%(min)s)"),
+                    value=number_text(value),
+                    min=number_text(minimum),
                 )
             if maximum is not None and value > maximum:
-                problem = (
-                    f"the default {number_text(value)} is more than 'max' ({number_text(maximum)})"
+                problem = text(
+                    N_("the default %(value)s is more than 'max' (%(max)s)"),
+                    value=number_text(value),
+                    max=number_text(maximum),
                 )
         if problem is None:
             # _default_problem checked the type (bool is an int)
@@ -331,14 +424,14 @@ class FieldReader:
             return value
         hint = None
         if field_type is FieldType.BOOLEAN and isinstance(value, str):
-            hint = _YAML_BOOLEANS
+            hint = text(_YAML_BOOLEANS)
         elif value is None:
-            hint = "remove 'default' for a field without one"
+            hint = text(N_("remove 'default' for a field without one"))
         self.error("bad-default", problem, span, hint=hint)
         return None
 
     def check_keys(
-        self, mapping: YamlMap, *, allowed: Collection[str], later: Collection[str], where: str
+        self, mapping: YamlMap, *, allowed: Collection[str], later: Collection[str], where: Text
     ) -> None:
         """Report each key not `allowed`; keys a later version reads are told apart."""
         for key in mapping:
@@ -349,17 +442,22 @@ class FieldReader:
             if key in later:
                 self.error(
                     "not-supported-yet",
-                    f"'{name}' {where} is not supported yet",
+                    text(N_("'%(name)s' %(where)s is not supported yet"), name=name, where=where),
                     span,
-                    hint="a later version of riskdesk reads it; remove it for now",
+                    hint=text(N_("a later version of riskdesk reads it; remove it for now")),
                 )
                 continue
             close = suggest(name, allowed)
             self.error(
                 "unknown-key",
-                f"unknown key '{name}' {where}{did_you_mean(name, allowed)}",
+                text(
+                    N_("unknown key '%(name)s' %(where)s%(did_you_mean)s"),
+                    name=name,
+                    where=where,
+                    did_you_mean=did_you_mean(name, allowed),
+                ),
                 span,
-                hint=None if close else "expected one of: " + ", ".join(allowed),
+                hint=None if close else expected_one_of(allowed),
             )
 
 
@@ -369,20 +467,26 @@ def _default_problem(
     *,
     options: tuple[str, ...] | None,
     max_length: int | None,
-) -> str | None:
+) -> Text | None:
     """What is wrong with `value` as the default of a field of `field_type`, or None."""
-    wrong = (
-        f"the default of {_a(field_type)} field must be {EXPECTED[field_type]}, "
-        f"found {describe(value)}"
+    wrong = text(
+        N_("the default of %(field)s must be %(expected)s, found %(found)s"),
+        field=_a_field(field_type),
+        expected=expected(field_type),
+        found=described(value),
     )
     match field_type:
         case FieldType.TEXT:
             if not isinstance(value, str):
                 return wrong
             if max_length is not None and len(value) > max_length:
-                return (
-                    f"the default is {len(value)} characters long, more than 'max_length' "
-                    f"({max_length})"
+                return text(
+                    N_(
+                        "the default is %(length)d characters long, more than 'max_length' "
+                        "(%(max_length)d)"
+                    ),
+                    length=len(value),
+                    max_length=max_length,
                 )
         case FieldType.INTEGER:
             if not isinstance(value, int) or isinstance(value, bool):
@@ -401,18 +505,30 @@ def _default_problem(
                 # the missing options are reported already, but not a default that is no text
                 return None if isinstance(value, str) else wrong
             if not isinstance(value, str) or value not in options:
-                close = did_you_mean(value, options) if isinstance(value, str) else ""
-                return (
-                    f"the default must be one of the options ({', '.join(options)}), "
-                    f"found {describe(value)}{close}"
+                close = did_you_mean(value, options) if isinstance(value, str) else text("")
+                return text(
+                    N_(
+                        "the default must be one of the options (%(options)s), "
+                        "found %(found)s%(close)s"
+                    ),
+                    options=", ".join(options),
+                    found=described(value),
+                    close=close,
                 )
     return None
 
 
-def _type_hint() -> str:
-    return "the field types are: " + ", ".join(TYPE_NAMES)
+def _type_hint() -> Text:
+    return text(N_("the field types are: %(types)s"), types=", ".join(TYPE_NAMES))
 
 
-def _a(field_type: FieldType) -> str:
-    """`a text`, `an integer`: the field type with its article."""
-    return ("an " if field_type[0] in "aeiou" else "a ") + field_type
+def expected_one_of(allowed: Collection[str]) -> Text:
+    """`expected one of: a, b, c`, the names as they are."""
+    return text(N_("expected one of: %(names)s"), names=", ".join(allowed))
+
+
+def _a_field(field_type: FieldType) -> Text:
+    """`a text field`, `an integer field`: the field type with its article."""
+    if field_type[0] in "aeiou":
+        return text(N_("an %(type)s field"), type=str(field_type))
+    return text(N_("a %(type)s field"), type=str(field_type))

@@ -13,7 +13,7 @@ from typing import Any
 
 from dsl import Diagnostic, DiagnosticsError, Span, YamlList, YamlMap, load_yaml
 from dsl.diagnostics import has_errors
-from dsl.spelling import describe
+from dsl.texts import N_, described, text
 from forms.field_reader import FieldReader
 from forms.fields import LANGUAGES, Field
 from forms.form import Form, FormError
@@ -57,32 +57,41 @@ class _FormReader(FieldReader):
         if document is None:
             self.error(
                 "empty-form",
-                "the file is empty; expected a form definition with 'form' and 'fields'",
+                text(N_("the file is empty; expected a form definition with 'form' and 'fields'")),
                 Span.point(self.filename, 1, 1),
             )
             return None
         if not isinstance(document, YamlMap):
             self.error(
                 "wrong-type",
-                f"expected a form definition (a mapping with form, label and fields), "
-                f"found {describe(document)}",
+                text(
+                    N_(
+                        "expected a form definition (a mapping with form, label and fields), "
+                        "found %(found)s"
+                    ),
+                    found=described(document),
+                ),
                 getattr(document, "span", Span.point(self.filename, 1, 1)),
             )
             return None
-        self.check_keys(document, allowed=TOP_KEYS, later=(), where="in a form")
+        self.check_keys(document, allowed=TOP_KEYS, later=(), where=text(N_("in a form")))
         first = Span.point(self.filename, document.span.line, document.span.column)
         key = None
         if "form" in document:
-            key = self.name(document, "form", what="the form's key", check_terms=False)
+            key = self.name(document, "form", what=text(N_("the form's key")), check_terms=False)
         else:
-            self.error("missing-key", "missing 'form' (the form's key) in the form", first)
+            self.error(
+                "missing-key", text(N_("missing 'form' (the form's key) in the form")), first
+            )
         label = self.label(document, "label") if "label" in document else None
         description = self.label(document, "description") if "description" in document else None
         fields: tuple[Field, ...] = ()
         if "fields" in document:
             fields = self.fields(document)
         else:
-            self.error("missing-key", "missing 'fields' (the list of fields) in the form", first)
+            self.error(
+                "missing-key", text(N_("missing 'fields' (the list of fields) in the form")), first
+            )
         if key is None or has_errors(self.diagnostics):
             return None
         return Form(
@@ -99,7 +108,10 @@ class _FormReader(FieldReader):
         if not isinstance(items, YamlList):
             self.error(
                 "wrong-type",
-                f"expected 'fields' to be a list of fields, found {describe(items)}",
+                text(
+                    N_("expected 'fields' to be a list of fields, found %(found)s"),
+                    found=described(items),
+                ),
                 document.value_span("fields"),
             )
             return ()
@@ -112,9 +124,13 @@ class _FormReader(FieldReader):
             if isinstance(field_id, str) and field_id in seen:
                 self.error(
                     "duplicate-field",
-                    f"duplicate field id '{field_id}'",
+                    text(N_("duplicate field id '%(id)s'"), id=field_id),
                     item.value_span("id"),
-                    hint=f"the first field '{field_id}' is on line {seen[field_id].line}",
+                    hint=text(
+                        N_("the first field '%(id)s' is on line %(line)d"),
+                        id=field_id,
+                        line=seen[field_id].line,
+                    ),
                 )
                 continue
             if isinstance(field_id, str):

@@ -222,6 +222,7 @@ def check(
     """Check a template (or rules file) offline: exit 0 when clean, 1 with positioned errors."""
     from dsl import DiagnosticsError, in_language, render_all
     from engine.bundle import CheckResult, check_path
+    from web.i18n import translator
 
     if lang not in ("en", "zh"):
         _fail(f"unknown language '{lang}': use en or zh")
@@ -229,8 +230,9 @@ def check(
         result = check_path(path, language=lang)
     except DiagnosticsError as exc:
         result = CheckResult(exc.diagnostics, {})
-    # a template's diagnostics too, where the rules language's catalog worded them
-    diagnostics = [in_language(d, lang) for d in result.diagnostics]
+    # a template's diagnostics too: worded by the rules language's catalog or as message ids
+    translate = translator(lang).gettext
+    diagnostics = [in_language(d, lang, translate) for d in result.diagnostics]
     sources = result.sources or _sources_for(diagnostics, path if path.is_dir() else path.parent)
     errors = [d for d in diagnostics if d.is_error]
     if output is OutputFormat.JSON:

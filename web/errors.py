@@ -8,7 +8,8 @@ diagnostics shape. Routes raise; they never catch and format.
 Every text is said in the language asked for (web.i18n): an engine error's `detail` is its message
 id (engine.errors) translated and filled with its params, a data error's `message` its wording
 (forms.messages) with the field's label in that language, a template diagnostic's `message` and
-`hint` said again by dsl's catalog (dsl.in_language). Paths, codes and positions never change.
+`hint` said again (dsl.in_language: by dsl's catalog, or its message ids through the catalogs).
+Paths, codes and positions never change.
 
 A database that cannot be reached is a 503 with `Retry-After` (the request may succeed later); a
 transaction the database rolled back to resolve a conflict (a deadlock, a serialization failure)
@@ -285,7 +286,8 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
         database_problem.detail = _(database_problem.detail)
         return database_problem
     if isinstance(exc, DiagnosticsError):
-        diagnostics = [in_language(d, language).to_dict() for d in exc.diagnostics]
+        translate = translator(language).gettext
+        diagnostics = [in_language(d, language, translate).to_dict() for d in exc.diagnostics]
         count = sum(1 for d in diagnostics if d["severity"] == "error")
         return Problem(
             422,
