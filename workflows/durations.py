@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from dsl.texts import N_
+
 _DURATION = re.compile(r"([1-9][0-9]{0,5})(m|h|d)")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
-DURATION_FORMS = "a whole number followed by m (minutes), h (hours) or d (days), like 24h"
+DURATION_FORMS = N_("a whole number followed by m (minutes), h (hours) or d (days), like 24h")
 
 
 def parse_duration(text: object) -> timedelta | None:

@@ -13,7 +13,7 @@ from typing import Any
 import dsl
 from dsl import Diagnostic, DiagnosticsError, FieldInfo, Schema, Span, ValueType, YamlMap
 from dsl.diagnostics import error
-from dsl.spelling import describe
+from dsl.texts import N_, Text, described, text
 from workflows.model import Guard
 
 ASSESSMENT = FieldInfo(
@@ -44,7 +44,7 @@ def compile_at(
     filename: str,
     expect: ValueType,
     schema: Schema | None,
-    what: str,
+    what: Text,
     lines: Sequence[str],
     diagnostics: list[Diagnostic],
 ) -> Guard | None:
@@ -59,7 +59,11 @@ def compile_at(
         diagnostics.append(
             error(
                 "wrong-type",
-                f"expected {what} in the rules language, written as text, found {describe(source)}",
+                text(
+                    N_("expected %(what)s in the rules language, written as text, found %(found)s"),
+                    what=what,
+                    found=described(source),
+                ),
                 span,
             )
         )

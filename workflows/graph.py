@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from dsl import Diagnostic, Span
 from dsl.diagnostics import error, warning
+from dsl.texts import N_, text
 from workflows.model import CLOSED
 
 
@@ -43,7 +44,11 @@ def check_graph(shapes: Mapping[str, StepShape], *, start: str | None) -> Iterat
         if step_id not in reached:
             yield warning(
                 "unreachable-step",
-                f"step '{step_id}' can never be reached from the start step '{start}'",
+                text(
+                    N_("step '%(step)s' can never be reached from the start step '%(start)s'"),
+                    step=step_id,
+                    start=start,
+                ),
                 shape.span,
             )
 
@@ -68,9 +73,14 @@ def _do_loops(shapes: Mapping[str, StepShape]) -> Iterator[Diagnostic]:
                     last = shapes[cycle[-1]]
                     yield error(
                         "do-loop",
-                        "do steps loop forever: " + " → ".join([*cycle, cycle[0]]),
+                        text(
+                            N_("do steps loop forever: %(cycle)s"),
+                            cycle=" → ".join([*cycle, cycle[0]]),
+                        ),
                         last.to_span or last.span,
-                        hint="a chain of do steps must end at a step with actions or at 'closed'",
+                        hint=text(
+                            N_("a chain of do steps must end at a step with actions or at 'closed'")
+                        ),
                     )
                 break
             chain.append(following.id)

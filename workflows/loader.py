@@ -16,7 +16,7 @@ from typing import Any
 import dsl
 from dsl import Diagnostic, DiagnosticsError, Schema, Span, ValueType, YamlMap
 from dsl.diagnostics import error, has_errors
-from dsl.spelling import did_you_mean
+from dsl.texts import N_, Text, did_you_mean, text
 from workflows.errors import WorkflowError
 from workflows.expressions import compile_at, guard_schema, terms_schema
 from workflows.graph import check_graph
@@ -89,7 +89,7 @@ class _Reader:
             diagnostics=self.diagnostics,
         )
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+    def error(self, code: str, message: Text, span: Span, hint: Text | None = None) -> None:
         self.diagnostics.append(error(code, message, span, hint))
 
     # --- the document ------------------------------------------------------------------------
@@ -99,26 +99,30 @@ class _Reader:
         top = expect_map(
             document,
             getattr(document, "span", file_start),
-            what="a workflow definition (a mapping with workflow, trigger, start and steps)",
+            what=text(
+                N_("a workflow definition (a mapping with workflow, trigger, start and steps)")
+            ),
             diagnostics=self.diagnostics,
         )
         if top is None:
             return None
-        check_keys(top, allowed=TOP_KEYS, where="in a workflow", diagnostics=self.diagnostics)
+        check_keys(
+            top, allowed=TOP_KEYS, where=text(N_("in a workflow")), diagnostics=self.diagnostics
+        )
         top_line = Span(
             self.filename, top.span.line, top.span.column, top.span.line, top.span.column + 1
         )
         require(
             top,
             ("workflow", "trigger", "start", "steps"),
-            where="in the workflow",
+            where=text(N_("in the workflow")),
             span=top_line,
             diagnostics=self.diagnostics,
         )
 
         key = (
             expect_identifier(
-                top, "workflow", what="the workflow's key", diagnostics=self.diagnostics
+                top, "workflow", what=text(N_("the workflow's key")), diagnostics=self.diagnostics
             )
             if "workflow" in top
             else None
@@ -155,27 +159,32 @@ class _Reader:
         texts = expect_map(
             value,
             mapping.value_span(key),
-            what="a label: text, or a mapping of language (en, zh) to text",
+            what=text(N_("a label: text, or a mapping of language (en, zh) to text")),
             diagnostics=self.diagnostics,
         )
         if texts is None:
             return dict.fromkeys(LANGUAGES, default or "")
         result: dict[str, str] = {}
-        for language, text in texts.items():
+        for language, written in texts.items():
             if language not in LANGUAGES:
                 self.error(
                     "unknown-language",
-                    f"unknown language '{language}' in a label"
-                    + did_you_mean(str(language), LANGUAGES),
+                    text(
+                        N_("unknown language '%(language)s' in a label%(did_you_mean)s"),
+                        language=language,
+                        did_you_mean=did_you_mean(str(language), LANGUAGES),
+                    ),
                     texts.key_span(language),
-                    hint=f"labels are written in: {', '.join(LANGUAGES)}",
+                    hint=text(
+                        N_("labels are written in: %(languages)s"), languages=", ".join(LANGUAGES)
+                    ),
                 )
             elif expect_text(
-                texts, language, what="the label's text", diagnostics=self.diagnostics
+                texts, language, what=text(N_("the label's text")), diagnostics=self.diagnostics
             ):
-                result[language] = text
+                result[language] = written
         if not texts:
-            self.error("wrong-type", "a label needs at least one language", texts.span)
+            self.error("wrong-type", text(N_("a label needs at least one language")), texts.span)
         return result or dict.fromkeys(LANGUAGES, default or "")
 
     # --- trigger -----------------------------------------------------------------------------
@@ -184,18 +193,21 @@ class _Reader:
         trigger = expect_map(
             top["trigger"],
             top.value_span("trigger"),
-            what='a trigger like {on: tier_changed, when: "..."}',
+            what=text(N_('a trigger like {on: tier_changed, when: "..."}')),
             diagnostics=self.diagnostics,
         )
         if trigger is None:
             return None
         check_keys(
-            trigger, allowed=TRIGGER_KEYS, where="in the trigger", diagnostics=self.diagnostics
+            trigger,
+            allowed=TRIGGER_KEYS,
+            where=text(N_("in the trigger")),
+            diagnostics=self.diagnostics,
         )
         if not require(
             trigger,
             ("on",),
-            where="in the trigger",
+            where=text(N_("in the trigger")),
             span=top.key_span("trigger"),
             diagnostics=self.diagnostics,
         ):
@@ -205,9 +217,15 @@ class _Reader:
         if on not in kinds:
             self.error(
                 "unknown-trigger",
-                f"unknown trigger '{on}'{did_you_mean(str(on), kinds)}",
+                text(
+                    N_("unknown trigger '%(on)s'%(did_you_mean)s"),
+                    on=on,
+                    did_you_mean=did_you_mean(str(on), kinds),
+                ),
                 trigger.value_span("on"),
-                hint="this version starts workflows on: " + ", ".join(kinds),
+                hint=text(
+                    N_("this version starts workflows on: %(kinds)s"), kinds=", ".join(kinds)
+                ),
             )
             return None
         when = None
@@ -218,7 +236,7 @@ class _Reader:
                 filename=self.filename,
                 expect=ValueType.BOOLEAN,
                 schema=self.guard_schema,
-                what="a condition",
+                what=text(N_("a condition")),
                 lines=self.lines,
                 diagnostics=self.diagnostics,
             )

@@ -13,7 +13,7 @@ from typing import Any
 
 from dsl import Diagnostic, Schema, Span, ValueType, YamlMap
 from dsl.diagnostics import error
-from dsl.spelling import describe, did_you_mean
+from dsl.texts import N_, Text, described, did_you_mean, text
 from workflows.expressions import compile_at
 from workflows.model import TERMS_NAMES, ChangeTermsOp, TermValue
 from workflows.reading import check_keys, expect_list, expect_map
@@ -50,21 +50,25 @@ class OperationReader:
         self.schema = schema  # what terms values read
         self.diagnostics = diagnostics
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+    def error(self, code: str, message: Text, span: Span, hint: Text | None = None) -> None:
         self.diagnostics.append(error(code, message, span, hint))
 
-    def read(self, body: YamlMap, *, where: str) -> tuple[ChangeTermsOp, ...] | None:
+    def read(self, body: YamlMap, *, where: Text) -> tuple[ChangeTermsOp, ...] | None:
         """The operations under `do` in a step's `body`; None (reported) when one is wrong."""
         operations = expect_list(
             body["do"],
             body.value_span("do"),
-            what="a list of operations, like - change_terms: {...}",
+            what=text(N_("a list of operations, like - change_terms: {...}")),
             diagnostics=self.diagnostics,
         )
         if operations is None:
             return None
         if not operations:
-            self.error("wrong-type", f"'do' {where} lists no operation", body.value_span("do"))
+            self.error(
+                "wrong-type",
+                text(N_("'do' %(where)s lists no operation"), where=where),
+                body.value_span("do"),
+            )
         result: list[ChangeTermsOp] = []
         ok = True
         for index, item in enumerate(operations):
@@ -75,18 +79,25 @@ class OperationReader:
                 result.append(operation)
         return tuple(result) if ok else None
 
-    def operation(self, item: Any, span: Span, *, where: str) -> ChangeTermsOp | None:
+    def operation(self, item: Any, span: Span, *, where: Text) -> ChangeTermsOp | None:
         operation = expect_map(
-            item, span, what="an operation, like change_terms: {...}", diagnostics=self.diagnostics
+            item,
+            span,
+            what=text(N_("an operation, like change_terms: {...}")),
+            diagnostics=self.diagnostics,
         )
         if operation is None:
             return None
         if len(operation) != 1:
             self.error(
                 "wrong-type",
-                f"each item of 'do' {where} is one operation, found {len(operation)} keys",
+                text(
+                    N_("each item of 'do' %(where)s is one operation, found %(count)d keys"),
+                    where=where,
+                    count=len(operation),
+                ),
                 span,
-                hint="write each operation as its own '- name: ...' item",
+                hint=text(N_("write each operation as its own '- name: ...' item")),
             )
             return None
         name = next(iter(operation))
@@ -103,15 +114,22 @@ class OperationReader:
                 known = (*DO_OPERATIONS, *LATER_DO_OPERATIONS)
                 self.error(
                     "unknown-operation",
-                    f"unknown operation '{name}' {where}{did_you_mean(str(name), known)}",
+                    text(
+                        N_("unknown operation '%(name)s' %(where)s%(did_you_mean)s"),
+                        name=name,
+                        where=where,
+                        did_you_mean=did_you_mean(str(name), known),
+                    ),
                     operation.key_span(name),
-                    hint=f"a do step runs: {', '.join(DO_OPERATIONS)}",
+                    hint=text(
+                        N_("a do step runs: %(operations)s"), operations=", ".join(DO_OPERATIONS)
+                    ),
                 )
             return None
         values = expect_map(
             operation[name],
             operation.value_span(name),
-            what="a mapping of terms to their new values",
+            what=text(N_("a mapping of terms to their new values")),
             diagnostics=self.diagnostics,
         )
         if values is None:
@@ -125,7 +143,9 @@ class OperationReader:
             else:
                 terms.append(value)
         if not values:
-            self.error("wrong-type", "change_terms sets no term", operation.value_span(name))
+            self.error(
+                "wrong-type", text(N_("change_terms sets no term")), operation.value_span(name)
+            )
         return ChangeTermsOp(values=tuple(terms), span=operation.key_span(name)) if ok else None
 
     def term_value(self, values: YamlMap, term: Any) -> TermValue | None:
@@ -133,11 +153,15 @@ class OperationReader:
         if term not in TERMS_NAMES:
             self.error(
                 "unknown-term",
-                f"unknown terms name '{term}'{did_you_mean(str(term), TERMS_NAMES)}",
+                text(
+                    N_("unknown terms name '%(term)s'%(did_you_mean)s"),
+                    term=term,
+                    did_you_mean=did_you_mean(str(term), TERMS_NAMES),
+                ),
                 key_span,
                 hint=None
-                if did_you_mean(str(term), TERMS_NAMES)
-                else "the terms are: " + ", ".join(TERMS_NAMES),
+                if str(did_you_mean(str(term), TERMS_NAMES))
+                else text(N_("the terms are: %(terms)s"), terms=", ".join(TERMS_NAMES)),
             )
             return None
         value = values[term]
@@ -149,7 +173,7 @@ class OperationReader:
                 filename=self.filename,
                 expect=TERM_TYPES[term],
                 schema=self.schema,
-                what=f"a value for {term}",
+                what=text(N_("a value for %(term)s"), term=term),
                 lines=self.lines,
                 diagnostics=self.diagnostics,
             )
@@ -164,27 +188,40 @@ class OperationReader:
         return TermValue(name=term, literal=value, expression=None, span=span)
 
 
-def _literal_problem(term: str, value: Any) -> tuple[str, str | None] | None:
+def _literal_problem(term: str, value: Any) -> tuple[Text, Text | None] | None:
     """Why a literal `change_terms` value does not fit its term, or None when it does."""
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    found = describe(value)
+    found = described(value)
     if term == "credit_limit":
         if not is_number or value < 0:
-            return f"credit_limit takes an amount of 0 or more, found {found}", None
+            return text(
+                N_("credit_limit takes an amount of 0 or more, found %(found)s"), found=found
+            ), None
     elif term == "payment_terms_days":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            return f"payment_terms_days takes a whole number of days, found {found}", None
+            return (
+                text(
+                    N_("payment_terms_days takes a whole number of days, found %(found)s"),
+                    found=found,
+                ),
+                None,
+            )
     elif term == "prepayment_pct":
         if not is_number or not 0 <= value <= 1:
             return (
-                f"prepayment_pct takes a fraction from 0 to 1, found {found}",
-                'percentages are fractions: write "30%" or 0.3',
+                text(
+                    N_("prepayment_pct takes a fraction from 0 to 1, found %(found)s"), found=found
+                ),
+                text(N_('percentages are fractions: write "30%" or 0.3')),
             )
     elif term == "order_hold":
         if not isinstance(value, bool):
-            return f"order_hold takes true or false, found {found}", None
+            return text(N_("order_hold takes true or false, found %(found)s"), found=found), None
     elif term == "next_review_at" and not (
         value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
     ):
-        return f"next_review_at takes a date like 2025-06-30, found {found}", None
+        return (
+            text(N_("next_review_at takes a date like 2025-06-30, found %(found)s"), found=found),
+            None,
+        )
     return None

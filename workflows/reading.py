@@ -11,7 +11,8 @@ from typing import Any
 
 from dsl import Diagnostic, Span, YamlList, YamlMap
 from dsl.diagnostics import error
-from dsl.spelling import describe, did_you_mean, suggest
+from dsl.spelling import suggest
+from dsl.texts import N_, Text, described, did_you_mean, text
 
 
 def is_identifier(value: Any) -> bool:
@@ -24,7 +25,7 @@ def check_keys(
     *,
     allowed: Collection[str],
     later: Collection[str] = (),
-    where: str,
+    where: Text,
     diagnostics: list[Diagnostic],
 ) -> None:
     """Report each key of `mapping` not `allowed`; keys a later version reads are told apart."""
@@ -36,9 +37,9 @@ def check_keys(
             diagnostics.append(
                 error(
                     "not-supported-yet",
-                    f"'{key}' {where} is not supported yet",
+                    text(N_("'%(key)s' %(where)s is not supported yet"), key=key, where=where),
                     span,
-                    hint="this version of riskdesk does not read it; remove it for now",
+                    hint=text(N_("this version of riskdesk does not read it; remove it for now")),
                 )
             )
             continue
@@ -46,62 +47,69 @@ def check_keys(
         diagnostics.append(
             error(
                 "unknown-key",
-                f"unknown key '{name}' {where}{did_you_mean(name, allowed)}",
+                text(
+                    N_("unknown key '%(name)s' %(where)s%(did_you_mean)s"),
+                    name=name,
+                    where=where,
+                    did_you_mean=did_you_mean(name, allowed),
+                ),
                 span,
-                hint=None if suggest(name, allowed) else "expected one of: " + ", ".join(allowed),
+                hint=None if suggest(name, allowed) else expected_one_of(allowed),
             )
         )
 
 
 def expect_map(
-    value: Any, span: Span, *, what: str, diagnostics: list[Diagnostic], hint: str | None = None
+    value: Any, span: Span, *, what: Text, diagnostics: list[Diagnostic], hint: Text | None = None
 ) -> YamlMap | None:
     """`value` when it is a mapping, else None with a `wrong-type` error at `span`."""
     if isinstance(value, YamlMap):
         return value
-    diagnostics.append(
-        error("wrong-type", f"expected {what}, found {describe(value)}", span, hint=hint)
-    )
+    diagnostics.append(error("wrong-type", expected_found(what, value), span, hint=hint))
     return None
 
 
 def expect_list(
-    value: Any, span: Span, *, what: str, diagnostics: list[Diagnostic]
+    value: Any, span: Span, *, what: Text, diagnostics: list[Diagnostic]
 ) -> YamlList | None:
     """`value` when it is a list, else None with a `wrong-type` error at `span`."""
     if isinstance(value, YamlList):
         return value
-    diagnostics.append(error("wrong-type", f"expected {what}, found {describe(value)}", span))
+    diagnostics.append(error("wrong-type", expected_found(what, value), span))
     return None
 
 
 def expect_text(
-    mapping: YamlMap, key: str, *, what: str, diagnostics: list[Diagnostic]
+    mapping: YamlMap, key: str, *, what: Text, diagnostics: list[Diagnostic]
 ) -> str | None:
     """`mapping[key]` when it is non-blank text, else None with a `wrong-type` error."""
     value = mapping[key]
     if isinstance(value, str) and value.strip():
         return value
-    diagnostics.append(
-        error("wrong-type", f"expected {what}, found {describe(value)}", mapping.value_span(key))
-    )
+    diagnostics.append(error("wrong-type", expected_found(what, value), mapping.value_span(key)))
     return None
 
 
 def require(
-    mapping: YamlMap, keys: Iterable[str], *, where: str, span: Span, diagnostics: list[Diagnostic]
+    mapping: YamlMap, keys: Iterable[str], *, where: Text, span: Span, diagnostics: list[Diagnostic]
 ) -> bool:
     """True when every key is present; else a `missing-key` error per absent key at `span`."""
     present = True
     for key in keys:
         if key not in mapping:
-            diagnostics.append(error("missing-key", f"missing '{key}' {where}", span))
+            diagnostics.append(
+                error(
+                    "missing-key",
+                    text(N_("missing '%(key)s' %(where)s"), key=key, where=where),
+                    span,
+                )
+            )
             present = False
     return present
 
 
 def expect_identifier(
-    mapping: YamlMap, key: str, *, what: str, diagnostics: list[Diagnostic]
+    mapping: YamlMap, key: str, *, what: Text, diagnostics: list[Diagnostic]
 ) -> str | None:
     """`mapping[key]` when it is a name (`is_identifier`), else None with a `bad-id` error."""
     value = mapping[key]
@@ -110,9 +118,25 @@ def expect_identifier(
     diagnostics.append(
         error(
             "bad-id",
-            f"{what} must be a name of letters, digits and '_' not starting with a digit, "
-            f"found {describe(value)}",
+            text(
+                N_(
+                    "%(what)s must be a name of letters, digits and '_' not starting with a "
+                    "digit, found %(found)s"
+                ),
+                what=what,
+                found=described(value),
+            ),
             mapping.value_span(key),
         )
     )
     return None
+
+
+def expected_found(what: Text, value: Any) -> Text:
+    """`expected <what>, found <value in words>`."""
+    return text(N_("expected %(what)s, found %(found)s"), what=what, found=described(value))
+
+
+def expected_one_of(allowed: Iterable[str]) -> Text:
+    """`expected one of: a, b, c`, the names as they are."""
+    return text(N_("expected one of: %(names)s"), names=", ".join(allowed))

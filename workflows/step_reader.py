@@ -13,7 +13,7 @@ from typing import Any
 
 from dsl import Diagnostic, Schema, Span, YamlMap
 from dsl.diagnostics import error, warning
-from dsl.spelling import describe, did_you_mean
+from dsl.texts import N_, Text, described, did_you_mean, text
 from workflows.durations import DURATION_FORMS, parse_duration
 from workflows.graph import StepShape
 from workflows.model import BUILT_IN_ROLES, CLOSED, Action, Assignee, Escalation, Step
@@ -61,20 +61,24 @@ class StepReader:
         self.steps_readable = False
         self.shapes: dict[str, StepShape] = {}
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+    def error(self, code: str, message: Text, span: Span, hint: Text | None = None) -> None:
         self.diagnostics.append(error(code, message, span, hint))
 
     def steps(self, top: YamlMap) -> dict[str, Step]:
         steps = expect_map(
             top["steps"],
             top.value_span("steps"),
-            what="a mapping of step ids to steps",
+            what=text(N_("a mapping of step ids to steps")),
             diagnostics=self.diagnostics,
         )
         if steps is None:
             return {}
         if not steps:
-            self.error("wrong-type", "a workflow needs at least one step", top.value_span("steps"))
+            self.error(
+                "wrong-type",
+                text(N_("a workflow needs at least one step")),
+                top.value_span("steps"),
+            )
         self.steps_readable = True
         self.step_ids = tuple(
             str(step_id) for step_id in steps if is_identifier(step_id) and step_id != CLOSED
@@ -85,22 +89,30 @@ class StepReader:
             if not is_identifier(step_id):
                 self.error(
                     "bad-id",
-                    f"a step id must be a name of letters, digits and '_' not "
-                    f"starting with a digit, found {describe(step_id)}",
+                    text(
+                        N_(
+                            "a step id must be a name of letters, digits and '_' not "
+                            "starting with a digit, found %(found)s"
+                        ),
+                        found=described(step_id),
+                    ),
                     span,
                 )
                 continue
             if step_id == CLOSED:
                 self.error(
                     "reserved-step-id",
-                    f"a step cannot be named '{CLOSED}': 'to: {CLOSED}' ends the case",
+                    text(
+                        N_("a step cannot be named '%(closed)s': 'to: %(closed)s' ends the case"),
+                        closed=CLOSED,
+                    ),
                     span,
                 )
                 continue
             body = expect_map(
                 steps[step_id],
                 steps.value_span(step_id),
-                what=f"the definition of step '{step_id}' (a mapping)",
+                what=text(N_("the definition of step '%(step)s' (a mapping)"), step=step_id),
                 diagnostics=self.diagnostics,
             )
             if body is None:
@@ -112,7 +124,7 @@ class StepReader:
         return result
 
     def step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
-        where = f"in step '{step_id}'"
+        where = text(N_("in step '%(step)s'"), step=step_id)
         check_keys(
             body,
             allowed=STEP_KEYS,
@@ -125,18 +137,18 @@ class StepReader:
         if "to" in body:
             self.error(
                 "to-on-task-step",
-                f"'to' {where} belongs to a do step; a step with an assignee moves on "
-                "through its actions",
+                text(
+                    N_(
+                        "'to' %(where)s belongs to a do step; a step with an assignee moves on "
+                        "through its actions"
+                    ),
+                    where=where,
+                ),
                 body.key_span("to"),
             )
         has_actions = "actions" in body
         if not has_actions:
-            self.error(
-                "no-actions",
-                f"step '{step_id}' has neither actions nor do: a case reaching it could "
-                "never leave",
-                span,
-            )
+            self.error("no-actions", _no_actions(step_id), span)
         ok = has_actions and require(
             body, ("assignee",), where=where, span=span, diagnostics=self.diagnostics
         )
@@ -165,16 +177,24 @@ class StepReader:
         )
 
     def do_step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
-        where = f"in step '{step_id}'"
+        where = text(N_("in step '%(step)s'"), step=step_id)
         for key in TASK_STEP_KEYS:
             if key in body:
                 self.error(
                     "do-step-with-task-keys",
-                    f"do step '{step_id}' runs by itself: it takes no '{key}'",
+                    text(
+                        N_("do step '%(step)s' runs by itself: it takes no '%(key)s'"),
+                        step=step_id,
+                        key=key,
+                    ),
                     body.key_span(key),
                 )
         has_to = require(
-            body, ("to",), where=f"in do step '{step_id}'", span=span, diagnostics=self.diagnostics
+            body,
+            ("to",),
+            where=text(N_("in do step '%(step)s'"), step=step_id),
+            span=span,
+            diagnostics=self.diagnostics,
         )
         to = self.target(body, "to", allow_closed=True) if has_to else None
         operations = self.operations.read(body, where=where)
@@ -191,13 +211,17 @@ class StepReader:
             span=span,
         )
 
-    def assignee(self, mapping: YamlMap, key: str, *, where: str) -> Assignee | None:
+    def assignee(self, mapping: YamlMap, key: str, *, where: Text) -> Assignee | None:
         value = mapping[key]
-        hint = f"write {key}: {{role: {value}}}" if isinstance(value, str) else None
+        hint = (
+            text(N_("write %(key)s: {role: %(value)s}"), key=key, value=value)
+            if isinstance(value, str)
+            else None
+        )
         body = expect_map(
             value,
             mapping.value_span(key),
-            what="an assignee like {role: ...}",
+            what=text(N_("an assignee like {role: ...}")),
             diagnostics=self.diagnostics,
             hint=hint,
         )
@@ -207,13 +231,13 @@ class StepReader:
             body,
             allowed=ASSIGNEE_KEYS,
             later=LATER_ASSIGNEE_KEYS,
-            where=f"in an assignee {where}",
+            where=text(N_("in an assignee %(where)s"), where=where),
             diagnostics=self.diagnostics,
         )
         if not require(
             body,
             ("role",),
-            where=f"in the assignee {where}",
+            where=text(N_("in the assignee %(where)s"), where=where),
             span=mapping.key_span(key),
             diagnostics=self.diagnostics,
         ):
@@ -223,10 +247,13 @@ class StepReader:
         if not isinstance(role, str) or role not in self.roles:
             self.error(
                 "unknown-role",
-                f"role '{role}' is not declared by the template"
-                + did_you_mean(str(role), self.roles),
+                text(
+                    N_("role '%(role)s' is not declared by the template%(did_you_mean)s"),
+                    role=role,
+                    did_you_mean=did_you_mean(str(role), self.roles),
+                ),
                 span,
-                hint="the declared roles are: " + ", ".join(self.roles),
+                hint=text(N_("the declared roles are: %(roles)s"), roles=", ".join(self.roles)),
             )
             return None
         return Assignee(role=role, span=span)
@@ -237,17 +264,21 @@ class StepReader:
         if duration is None:
             self.error(
                 "bad-duration",
-                f"'{key}' must be a duration, found {describe(value)}",
+                text(
+                    N_("'%(key)s' must be a duration, found %(found)s"),
+                    key=key,
+                    found=described(value),
+                ),
                 mapping.value_span(key),
-                hint=f"write {DURATION_FORMS}",
+                hint=text(N_("write %(forms)s"), forms=text(DURATION_FORMS)),
             )
         return duration
 
-    def escalations(self, body: YamlMap, *, where: str) -> tuple[Escalation, ...] | None:
+    def escalations(self, body: YamlMap, *, where: Text) -> tuple[Escalation, ...] | None:
         items = expect_list(
             body["escalate"],
             body.value_span("escalate"),
-            what="a list of escalations like {after: 24h, to: {role: ...}}",
+            what=text(N_("a list of escalations like {after: 24h, to: {role: ...}}")),
             diagnostics=self.diagnostics,
         )
         if items is None:
@@ -260,7 +291,7 @@ class StepReader:
             rule = expect_map(
                 item,
                 span,
-                what="an escalation like {after: 24h, to: {role: ...}}",
+                what=text(N_("an escalation like {after: 24h, to: {role: ...}}")),
                 diagnostics=self.diagnostics,
             )
             if rule is None:
@@ -269,13 +300,13 @@ class StepReader:
             check_keys(
                 rule,
                 allowed=ESCALATION_KEYS,
-                where=f"in an escalation {where}",
+                where=text(N_("in an escalation %(where)s"), where=where),
                 diagnostics=self.diagnostics,
             )
             if not require(
                 rule,
                 ESCALATION_KEYS,
-                where=f"in an escalation {where}",
+                where=text(N_("in an escalation %(where)s"), where=where),
                 span=span,
                 diagnostics=self.diagnostics,
             ):
@@ -286,10 +317,18 @@ class StepReader:
             if after is not None and previous is not None and after <= previous[0]:
                 self.error(
                     "escalation-order",
-                    f"escalation {index + 1} {where} comes after {rule['after']}, which is not "
-                    f"later than the escalation before it (after {previous[1]})",
+                    text(
+                        N_(
+                            "escalation %(number)d %(where)s comes after %(after)s, which is not "
+                            "later than the escalation before it (after %(before)s)"
+                        ),
+                        number=index + 1,
+                        where=where,
+                        after=rule["after"],
+                        before=previous[1],
+                    ),
                     rule.value_span("after"),
-                    hint="list escalations in order, each later than the one before",
+                    hint=text(N_("list escalations in order, each later than the one before")),
                 )
                 ok = False
             if after is not None:
@@ -304,18 +343,13 @@ class StepReader:
         actions = expect_map(
             body["actions"],
             body.value_span("actions"),
-            what="a mapping of action names to actions like {to: ...}",
+            what=text(N_("a mapping of action names to actions like {to: ...}")),
             diagnostics=self.diagnostics,
         )
         if actions is None:
             return None
         if not actions:
-            self.error(
-                "no-actions",
-                f"step '{step_id}' has neither actions nor do: a case reaching it could "
-                "never leave",
-                body.value_span("actions"),
-            )
+            self.error("no-actions", _no_actions(step_id), body.value_span("actions"))
             return None
         result: dict[str, Action] = {}
         ok = True
@@ -324,8 +358,13 @@ class StepReader:
             if not is_identifier(name):
                 self.error(
                     "bad-id",
-                    f"an action name must be a name of letters, digits and '_' "
-                    f"not starting with a digit, found {describe(name)}",
+                    text(
+                        N_(
+                            "an action name must be a name of letters, digits and '_' "
+                            "not starting with a digit, found %(found)s"
+                        ),
+                        found=described(name),
+                    ),
                     span,
                 )
                 ok = False
@@ -335,7 +374,9 @@ class StepReader:
                 actions[name],
                 actions.value_span(name),
                 span,
-                where=f"in action '{name}' of step '{step_id}'",
+                where=text(
+                    N_("in action '%(action)s' of step '%(step)s'"), action=name, step=step_id
+                ),
             )
             if action is None:
                 ok = False
@@ -344,13 +385,17 @@ class StepReader:
         return result if ok else None
 
     def action(
-        self, name: str, value: Any, value_span: Span, span: Span, *, where: str
+        self, name: str, value: Any, value_span: Span, span: Span, *, where: Text
     ) -> Action | None:
-        hint = f"write {name}: {{to: {value}}}" if isinstance(value, str) else None
+        hint = (
+            text(N_("write %(name)s: {to: %(value)s}"), name=name, value=value)
+            if isinstance(value, str)
+            else None
+        )
         body = expect_map(
             value,
             value_span,
-            what="an action like {to: step}",
+            what=text(N_("an action like {to: step}")),
             diagnostics=self.diagnostics,
             hint=hint,
         )
@@ -369,14 +414,19 @@ class StepReader:
         outcome = None
         if "outcome" in body:
             outcome = expect_identifier(
-                body, "outcome", what="an outcome", diagnostics=self.diagnostics
+                body, "outcome", what=text(N_("an outcome")), diagnostics=self.diagnostics
             )
             if outcome is not None and to is not None and to != CLOSED:
                 self.diagnostics.append(
                     warning(
                         "outcome-ignored",
-                        f"the outcome {where} is never recorded: the action does not close "
-                        "the case",
+                        text(
+                            N_(
+                                "the outcome %(where)s is never recorded: the action does not "
+                                "close the case"
+                            ),
+                            where=where,
+                        ),
                         body.key_span("outcome"),
                     )
                 )
@@ -388,7 +438,11 @@ class StepReader:
             else:
                 self.error(
                     "wrong-type",
-                    f"'requires_comment' {where} must be true or false, found {describe(flag)}",
+                    text(
+                        N_("'requires_comment' %(where)s must be true or false, found %(found)s"),
+                        where=where,
+                        found=described(flag),
+                    ),
                     body.value_span("requires_comment"),
                 )
                 return None
@@ -407,15 +461,35 @@ class StepReader:
         if isinstance(value, str) and value in self.step_ids:
             return value
         names = self.step_ids + ((CLOSED,) if allow_closed else ())
-        expected = "a step id or 'closed'" if allow_closed else "a step id"
         close = did_you_mean(str(value), names)
         if isinstance(value, str):
-            message = f"'{key}' names unknown step '{value}'{close}"
+            message = text(
+                N_("'%(key)s' names unknown step '%(value)s'%(close)s"),
+                key=key,
+                value=value,
+                close=close,
+            )
         else:
-            message = f"'{key}' must name a step, found {describe(value)}"
-        hint = None if close else f"expected {expected}: " + ", ".join(names)
+            message = text(
+                N_("'%(key)s' must name a step, found %(found)s"), key=key, found=described(value)
+            )
+        hint = None
+        if not str(close):
+            listed = ", ".join(names)
+            hint = (
+                text(N_("expected a step id or 'closed': %(names)s"), names=listed)
+                if allow_closed
+                else text(N_("expected a step id: %(names)s"), names=listed)
+            )
         self.error("unknown-step", message, span, hint=hint)
         return None
+
+
+def _no_actions(step_id: str) -> Text:
+    return text(
+        N_("step '%(step)s' has neither actions nor do: a case reaching it could never leave"),
+        step=step_id,
+    )
 
 
 def _shape(step_id: str, body: YamlMap, span: Span) -> StepShape:
