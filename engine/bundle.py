@@ -18,6 +18,7 @@ from typing import NamedTuple
 import dsl
 from dsl import Diagnostic, DiagnosticsError
 from dsl.diagnostics import error, has_errors
+from dsl.texts import N_, Text, text
 from engine import ruleset_schema
 from engine.bundle_files import TEMPLATE_FILE, Files, Folder, decode, open_zip
 from engine.bundle_json_schema import CASES_JSON_SCHEMA, TEMPLATE_JSON_SCHEMA
@@ -72,14 +73,19 @@ def check_path(
         try:
             source = decode(path.read_bytes())
         except (OSError, UnicodeDecodeError) as exc:
-            return CheckResult((error("unreadable", f"cannot read {path}: {exc}", None),), {})
+            return CheckResult((error("unreadable", _unreadable(path, exc), None),), {})
         return _check_rules_file(path, source, language)
     if path.is_file() and path.name == TEMPLATE_FILE:
         path = path.parent
     if not path.exists():
-        return CheckResult((error("not-found", f"{path} does not exist", None),), {})
+        return CheckResult(
+            (error("not-found", text(N_("%(path)s does not exist"), path=str(path)), None),), {}
+        )
     if path.is_file() and path.suffix.lower() != ".zip":
-        message = f"{path} is neither a template folder, a .zip bundle nor a .rules file"
+        message = text(
+            N_("%(path)s is neither a template folder, a .zip bundle nor a .rules file"),
+            path=str(path),
+        )
         return CheckResult((error("not-a-bundle", message, None),), {})
     _, diagnostics, sources = _read_bundle(path, base_currency=base_currency)
     return CheckResult(diagnostics, sources)
@@ -128,7 +134,7 @@ def _read_bundle(
         try:
             archive, problems = open_zip(path)
         except OSError as exc:
-            return None, (error("unreadable", f"cannot read {path}: {exc}", None),), {}
+            return None, (error("unreadable", _unreadable(path, exc), None),), {}
         if archive is None:
             return None, tuple(problems), {}
         files = archive
@@ -149,3 +155,8 @@ __all__ = [
     "check_path",
     "load_bundle",
 ]
+
+
+def _unreadable(path: Path, exc: Exception) -> Text:
+    """`cannot read <path>: <the system's reason>` (the reason as the system words it)."""
+    return text(N_("cannot read %(path)s: %(problem)s"), path=str(path), problem=str(exc))

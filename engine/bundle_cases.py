@@ -15,7 +15,8 @@ import dsl
 import forms
 from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, YamlList, YamlMap
 from dsl.diagnostics import error
-from dsl.spelling import did_you_mean
+from dsl.texts import N_, Text, did_you_mean, joined
+from dsl.texts import text as worded
 from engine.bundle_json_schema import CASES_JSON_SCHEMA, DEFAULT_CASE_AS_OF, schema_diagnostics
 from engine.bundle_types import IDENTITY_COLUMNS, Case, Definition
 from engine.ruleset_schema import CUSTOMER_FORM
@@ -67,9 +68,14 @@ class CaseReader:
             cases.append(case)
             ruleset = self.by_id.get(case.ruleset) if case.ruleset else self.default
             if case.ruleset and case.ruleset not in self.by_id and self.all_compiled:
-                message = (
-                    f"case '{case.name}' names the ruleset '{case.ruleset}', which the "
-                    f"bundle does not define{did_you_mean(case.ruleset, self.by_id)}"
+                message = worded(
+                    N_(
+                        "case '%(case)s' names the ruleset '%(ruleset)s', which the "
+                        "bundle does not define%(did_you_mean)s"
+                    ),
+                    case=case.name,
+                    ruleset=case.ruleset,
+                    did_you_mean=did_you_mean(case.ruleset, self.by_id),
                 )
                 self.report([error("unknown-ruleset", message, item.value_span("ruleset"))])
             if ruleset is not None:
@@ -85,16 +91,20 @@ class CaseReader:
             except ValueError:
                 as_of = None
         if not isinstance(as_of, date):
-            message = f"'as_of' of case '{name}' must be a date such as 2026-01-31"
+            message = worded(
+                N_("'as_of' of case '%(case)s' must be a date such as 2026-01-31"), case=name
+            )
             self.report([error("bad-value", message, item.value_span("as_of"))])
             return None
         record: YamlMap = item["record"]
         if self.schema is not None:
             for field in record:
                 if field not in self.schema and field not in IDENTITY_COLUMNS:
-                    message = (
-                        f"case '{name}' sets the unknown field '{field}'"
-                        f"{did_you_mean(str(field), self.schema)}"
+                    message = worded(
+                        N_("case '%(case)s' sets the unknown field '%(field)s'%(did_you_mean)s"),
+                        case=name,
+                        field=field,
+                        did_you_mean=did_you_mean(str(field), self.schema),
                     )
                     self.report([error("unknown-field", message, record.key_span(field))])
         events = self.read_case_events(name, item.get("events"))
@@ -128,24 +138,40 @@ class CaseReader:
         for index, event in enumerate(items):
             kind = str(event["kind"])
             payload = dict(event.get("payload") or {})
-            where = f"event {index + 1} of case '{name}'"
+            where = worded(N_("event %(number)d of case '%(case)s'"), number=index + 1, case=name)
             occurred_at = _event_time(event["occurred_at"])
             if occurred_at is None:
-                message = f"'occurred_at' of {where} must be a date such as 2026-01-31, or a time"
+                message = worded(
+                    N_("'occurred_at' of %(where)s must be a date such as 2026-01-31, or a time"),
+                    where=where,
+                )
                 problems.append(error("bad-value", message, event.value_span("occurred_at")))
                 continue
             form = self.event_forms.get(kind) if self.event_forms is not None else None
             if self.event_forms is not None and form is None:
-                message = (
-                    f"{where} is of the kind '{kind}', which no event form of the bundle "
-                    f"defines{did_you_mean(kind, self.event_forms)}"
+                message = worded(
+                    N_(
+                        "%(where)s is of the kind '%(kind)s', which no event form of the bundle "
+                        "defines%(did_you_mean)s"
+                    ),
+                    where=where,
+                    kind=kind,
+                    did_you_mean=did_you_mean(kind, self.event_forms),
                 )
                 problems.append(error("unknown-event-kind", message, event.value_span("kind")))
                 continue
             if form is not None:
                 errors = forms.validate(form, payload)
                 problems.extend(
-                    error(e.code, f"{where}: {e.message}", _payload_span(event, index, items, e))
+                    error(
+                        e.code,
+                        worded(
+                            "%(where)s: %(problem)s",
+                            where=where,
+                            problem=e.wording or worded(e.message),
+                        ),
+                        _payload_span(event, index, items, e),
+                    )
                     for e in errors
                 )
                 if errors:
@@ -192,22 +218,43 @@ def _event_time(value: Any) -> str | None:
 def _run_case(case: Case, ruleset: CompiledRuleset) -> list[Diagnostic]:
     """An error naming the case when the ruleset does not give what it expects."""
     result = ruleset.evaluate(case.record, events=case.events, as_of=case.as_of)
-    problems: list[str] = []
+    problems: list[Text] = []
     if result.score != case.score:
-        problems.append(f"score {result.score}, expected {case.score}")
+        problems.append(
+            worded(
+                N_("score %(score)s, expected %(expected)s"),
+                score=result.score,
+                expected=case.score,
+            )
+        )
     if result.tier != case.tier:
-        problems.append(f"tier {result.tier}, expected {case.tier}")
+        problems.append(
+            worded(N_("tier %(tier)s, expected %(expected)s"), tier=result.tier, expected=case.tier)
+        )
     fired = [f.id for f in result.fired]
     missing = [rule for rule in case.fired if rule not in fired]
     extra = [rule for rule in fired if rule not in case.fired]
     if missing:
-        problems.append(f"{', '.join(missing)} did not fire")
+        problems.append(worded(N_("%(rules)s did not fire"), rules=", ".join(missing)))
     if extra:
-        problems.append(f"{', '.join(extra)} fired unexpectedly")
+        problems.append(worded(N_("%(rules)s fired unexpectedly"), rules=", ".join(extra)))
     if case.flags is not None and set(case.flags) != set(result.flags):
-        got = ", ".join(sorted(result.flags)) or "none"
-        problems.append(f"flags {got}, expected {', '.join(sorted(case.flags)) or 'none'}")
+        problems.append(
+            worded(
+                N_("flags %(got)s, expected %(expected)s"),
+                got=_flags(result.flags),
+                expected=_flags(case.flags),
+            )
+        )
     if not problems:
         return []
-    message = f"case '{case.name}' fails: " + "; ".join(problems)
+    message = worded(
+        N_("case '%(case)s' fails: %(problems)s"), case=case.name, problems=joined(problems, "; ")
+    )
     return [error("case-failed", message, case.span)]
+
+
+def _flags(flags: Iterable[str]) -> Text:
+    """Flag names in order, or `none`."""
+    names = ", ".join(sorted(flags))
+    return worded("%(names)s", names=names) if names else worded(N_("none"))

@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 from dsl import Diagnostic
 from dsl.diagnostics import error
+from dsl.texts import N_, text
 
 TEMPLATE_FILE: Final = "template.yaml"
 
@@ -84,17 +85,33 @@ def open_zip(path: Path) -> tuple[Files | None, list[Diagnostic]]:
     Returns the files, or None and the diagnostics, each naming the entry it is about.
     """
     if path.stat().st_size > MAX_ZIP_BYTES:
-        message = f"the bundle is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"
+        message = text(
+            N_("the bundle is larger than %(megabytes)d MB"),
+            megabytes=MAX_ZIP_BYTES // (1024 * 1024),
+        )
         return None, [error("bundle-too-large", message, None)]
     directory = _directory_size(path)
     if directory is not None and directory > MAX_DIRECTORY_BYTES:
         # zipfile would read every entry of it before the count of files could be checked
-        message = f"the bundle holds more than {MAX_ENTRIES} files (its directory is too large)"
+        message = text(
+            N_("the bundle holds more than %(count)d files (its directory is too large)"),
+            count=MAX_ENTRIES,
+        )
         return None, [error("bundle-too-large", message, None)]
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        return None, [error("not-a-zip", f"{path.name} is not a readable .zip file: {exc}", None)]
+        return None, [
+            error(
+                "not-a-zip",
+                text(
+                    N_("%(file)s is not a readable .zip file: %(problem)s"),
+                    file=path.name,
+                    problem=str(exc),
+                ),
+                None,
+            )
+        ]
     with archive:
         entries = [i for i in archive.infolist() if not _is_ignored(i.filename)]
         problems = _entry_problems(entries)
@@ -102,11 +119,14 @@ def open_zip(path: Path) -> tuple[Files | None, list[Diagnostic]]:
             return None, problems
         infos = [i for i in entries if not i.is_dir()]
         if len(infos) > MAX_ENTRIES:
-            message = f"the bundle holds more than {MAX_ENTRIES} files"
+            message = text(N_("the bundle holds more than %(count)d files"), count=MAX_ENTRIES)
             return None, [error("bundle-too-large", message, None)]
         prefix = _zip_root({i.filename for i in infos})
         if prefix is None:
-            message = f"the zip has no {TEMPLATE_FILE} at its root or inside one top-level folder"
+            message = text(
+                N_("the zip has no %(file)s at its root or inside one top-level folder"),
+                file=TEMPLATE_FILE,
+            )
             return None, [error("no-template-file", message, None)]
         return _read_members(archive, [i for i in infos if i.filename.startswith(prefix)], prefix)
 
@@ -122,13 +142,21 @@ def _read_members(
         try:
             data = _inflate(archive, info, limit=min(MAX_FILE_BYTES, budget))
         except _DamagedEntryError as exc:
-            message = f"the zip entry '{info.filename}' cannot be unpacked: {exc.__cause__}"
+            message = text(
+                N_("the zip entry '%(entry)s' cannot be unpacked: %(problem)s"),
+                entry=info.filename,
+                problem=str(exc.__cause__),
+            )
             return None, [error("not-a-zip", message, None)]
         budget -= len(data)
         if budget < 0:
-            message = (
-                f"the bundle unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB "
-                f"(counted up to the zip entry '{info.filename}')"
+            message = text(
+                N_(
+                    "the bundle unpacks to more than %(megabytes)d MB "
+                    "(counted up to the zip entry '%(entry)s')"
+                ),
+                megabytes=MAX_UNPACKED_BYTES // (1024 * 1024),
+                entry=info.filename,
             )
             return None, [error("bundle-too-large", message, None)]
         if len(data) > MAX_FILE_BYTES:
@@ -171,22 +199,35 @@ def _entry_problems(entries: list[zipfile.ZipInfo]) -> list[Diagnostic]:
     for info in entries:
         name = info.filename
         if not is_safe(name) or (info.external_attr >> 16) & 0o170000 == 0o120000:
-            message = f"the zip holds '{name}', which is not a plain path inside the bundle"
+            message = text(
+                N_("the zip holds '%(name)s', which is not a plain path inside the bundle"),
+                name=name,
+            )
             problems.append(
-                error("unsafe-path", message, None, hint="rebuild the zip from the bundle folder")
+                error(
+                    "unsafe-path",
+                    message,
+                    None,
+                    hint=text(N_("rebuild the zip from the bundle folder")),
+                )
             )
         elif name in seen:
-            message = f"the zip holds '{name}' more than once"
-            hint = "rebuild the zip from the bundle folder, so that each file is in it once"
+            message = text(N_("the zip holds '%(name)s' more than once"), name=name)
+            hint = text(
+                N_("rebuild the zip from the bundle folder, so that each file is in it once")
+            )
             problems.append(error("duplicate-entry", message, None, hint=hint))
         elif info.flag_bits & 0x1:
-            message = f"the zip entry '{name}' is encrypted"
+            message = text(N_("the zip entry '%(name)s' is encrypted"), name=name)
             problems.append(
-                error("encrypted-entry", message, None, hint="zip it without a password")
+                error("encrypted-entry", message, None, hint=text(N_("zip it without a password")))
             )
         elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            message = f"the zip entry '{name}' is compressed in a way riskdesk does not read"
-            hint = "rebuild the zip with the usual (deflate) compression"
+            message = text(
+                N_("the zip entry '%(name)s' is compressed in a way riskdesk does not read"),
+                name=name,
+            )
+            hint = text(N_("rebuild the zip with the usual (deflate) compression"))
             problems.append(error("unsupported-compression", message, None, hint=hint))
         seen.add(name)
     return problems

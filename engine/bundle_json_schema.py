@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from dsl import Diagnostic, Span, YamlList, YamlMap
 from dsl.diagnostics import error
-from dsl.spelling import describe, did_you_mean
+from dsl.texts import N_, Text, described, did_you_mean, text
 from engine.access import PERMISSION_NAMES
 
 DEFAULT_CASES_FILE: Final = "tests/cases.yaml"
@@ -137,46 +137,50 @@ CASES_JSON_SCHEMA: Final[Mapping[str, Any]] = {
 }
 
 # What a value must be, by path in the document ("*" stands for any list index or mapping key).
-_EXPECTED: Final[Mapping[tuple[str, ...], str]] = {
-    ("template",): "a key in lower case: letters, digits and _, starting with a letter",
-    ("version",): "a version of three numbers such as 1.0.0",
-    ("name",): "a text, or a mapping of language (en, zh) to text",
-    ("name", "*"): "a text",
-    ("description",): "a text, or a mapping of language (en, zh) to text",
-    ("description", "*"): "a text",
-    ("base_currency",): "a three-letter currency code in capitals, such as CNY",
-    ("roles",): "a list of role names",
-    ("roles", "*"): "a role name: lower-case letters, digits and _, starting with a letter",
-    ("permissions",): "a mapping of role to a list of permissions",
-    ("permissions", "*"): "a list of permissions, each once",
-    ("permissions", "*", "*"): "a permission: " + ", ".join(sorted(PERMISSION_NAMES)),
-    ("forms",): "a list of form files",
-    ("forms", "*"): "the path of a .yaml file in the bundle",
-    ("rulesets",): "a list of rules files",
-    ("rulesets", "*"): "the path of a .rules file in the bundle",
-    ("workflows",): "a list of workflow files",
-    ("workflows", "*"): "the path of a .yaml file in the bundle",
-    ("sample_data",): "a list of sample data files",
-    ("sample_data", "*"): "the path of a .csv file in the bundle",
-    ("tests",): "a list of test case files",
-    ("tests", "*"): "the path of a .yaml file in the bundle",
-    (): "a list of cases",
-    ("*",): "a case: a mapping with name, record and expected",
-    ("*", "name"): "a text",
-    ("*", "ruleset"): "the id of a ruleset of the bundle",
-    ("*", "record"): "a mapping of field name to value",
-    ("*", "events"): "a list of events",
-    ("*", "events", "*"): "an event: a mapping with kind, occurred_at and payload",
-    ("*", "events", "*", "kind"): "an event kind, such as lawsuit",
-    ("*", "events", "*", "occurred_at"): "a date such as 2026-01-31, or an ISO 8601 time",
-    ("*", "events", "*", "payload"): "a mapping of field name to value",
-    ("*", "expected"): "a mapping with score, tier and fired",
-    ("*", "expected", "score"): "a number",
-    ("*", "expected", "tier"): "a tier name",
-    ("*", "expected", "fired"): "a list of rule ids, each once",
-    ("*", "expected", "fired", "*"): "a rule id",
-    ("*", "expected", "flags"): "a list of flag names, each once",
-    ("*", "expected", "flags", "*"): "a flag name",
+_EXPECTED: Final[Mapping[tuple[str, ...], Text]] = {
+    ("template",): text(N_("a key in lower case: letters, digits and _, starting with a letter")),
+    ("version",): text(N_("a version of three numbers such as 1.0.0")),
+    ("name",): text(N_("a text, or a mapping of language (en, zh) to text")),
+    ("name", "*"): text(N_("a text")),
+    ("description",): text(N_("a text, or a mapping of language (en, zh) to text")),
+    ("description", "*"): text(N_("a text")),
+    ("base_currency",): text(N_("a three-letter currency code in capitals, such as CNY")),
+    ("roles",): text(N_("a list of role names")),
+    ("roles", "*"): text(
+        N_("a role name: lower-case letters, digits and _, starting with a letter")
+    ),
+    ("permissions",): text(N_("a mapping of role to a list of permissions")),
+    ("permissions", "*"): text(N_("a list of permissions, each once")),
+    ("permissions", "*", "*"): text(
+        N_("a permission: %(names)s"), names=", ".join(sorted(PERMISSION_NAMES))
+    ),
+    ("forms",): text(N_("a list of form files")),
+    ("forms", "*"): text(N_("the path of a .yaml file in the bundle")),
+    ("rulesets",): text(N_("a list of rules files")),
+    ("rulesets", "*"): text(N_("the path of a .rules file in the bundle")),
+    ("workflows",): text(N_("a list of workflow files")),
+    ("workflows", "*"): text(N_("the path of a .yaml file in the bundle")),
+    ("sample_data",): text(N_("a list of sample data files")),
+    ("sample_data", "*"): text(N_("the path of a .csv file in the bundle")),
+    ("tests",): text(N_("a list of test case files")),
+    ("tests", "*"): text(N_("the path of a .yaml file in the bundle")),
+    (): text(N_("a list of cases")),
+    ("*",): text(N_("a case: a mapping with name, record and expected")),
+    ("*", "name"): text(N_("a text")),
+    ("*", "ruleset"): text(N_("the id of a ruleset of the bundle")),
+    ("*", "record"): text(N_("a mapping of field name to value")),
+    ("*", "events"): text(N_("a list of events")),
+    ("*", "events", "*"): text(N_("an event: a mapping with kind, occurred_at and payload")),
+    ("*", "events", "*", "kind"): text(N_("an event kind, such as lawsuit")),
+    ("*", "events", "*", "occurred_at"): text(N_("a date such as 2026-01-31, or an ISO 8601 time")),
+    ("*", "events", "*", "payload"): text(N_("a mapping of field name to value")),
+    ("*", "expected"): text(N_("a mapping with score, tier and fired")),
+    ("*", "expected", "score"): text(N_("a number")),
+    ("*", "expected", "tier"): text(N_("a tier name")),
+    ("*", "expected", "fired"): text(N_("a list of rule ids, each once")),
+    ("*", "expected", "fired", "*"): text(N_("a rule id")),
+    ("*", "expected", "flags"): text(N_("a list of flag names, each once")),
+    ("*", "expected", "flags", "*"): text(N_("a flag name")),
 }
 
 
@@ -208,15 +212,21 @@ def start_span(node: Any, filename: str) -> Span:
     return Span.point(filename, span.line, span.column)
 
 
-def _where(path: list[Any]) -> str:
+def _where(path: list[Any]) -> Text:
     """A document path in words: 'version', item 2 of 'forms', 'expected.score' of case 3."""
     if path and isinstance(path[0], int):
-        case = f"case {path[0] + 1}"
+        case = text(N_("case %(number)d"), number=path[0] + 1)
         rest = path[1:]
-        return case if not rest else f"{_where(rest)} of {case}"
+        return (
+            case if not rest else text(N_("%(where)s of %(case)s"), where=_where(rest), case=case)
+        )
     if path and isinstance(path[-1], int):
-        return f"item {path[-1] + 1} of '{'.'.join(map(str, path[:-1]))}'"
-    return f"'{'.'.join(map(str, path))}'" if path else "the file"
+        return text(
+            N_("item %(number)d of '%(key)s'"),
+            number=path[-1] + 1,
+            key=".".join(map(str, path[:-1])),
+        )
+    return text("'%(key)s'", key=".".join(map(str, path))) if path else text(N_("the file"))
 
 
 def _pattern(path: list[Any], document: Any) -> tuple[str, ...]:
@@ -255,9 +265,13 @@ def _from_schema_error(
                 ("required", *path, name),
                 error(
                     "missing-key",
-                    f"{_where(path)} lacks the required key '{name}'"
+                    text(
+                        N_("%(where)s lacks the required key '%(name)s'"),
+                        where=_where(path),
+                        name=name,
+                    )
                     if path
-                    else f"the required key '{name}' is missing",
+                    else text(N_("the required key '%(name)s' is missing"), name=name),
                     start_span(instance, filename),
                 ),
             )
@@ -273,15 +287,20 @@ def _from_schema_error(
             if name in FUTURE_KEYS and not path:
                 diagnostic = error(
                     "not-supported-yet",
-                    f"'{name}' is read by a later version of riskdesk",
+                    text(N_("'%(name)s' is read by a later version of riskdesk"), name=name),
                     instance.key_span(name),
-                    hint=f"remove '{name}' from {filename}",
+                    hint=text(N_("remove '%(name)s' from %(file)s"), name=name, file=filename),
                 )
             else:
-                where = f" in {_where(path)}" if path else ""
+                where = text(N_(" in %(where)s"), where=_where(path)) if path else text("")
                 diagnostic = error(
                     "unknown-key",
-                    f"unknown key '{name}'{where}{did_you_mean(str(name), known)}",
+                    text(
+                        N_("unknown key '%(name)s'%(where)s%(did_you_mean)s"),
+                        name=name,
+                        where=where,
+                        did_you_mean=did_you_mean(str(name), known),
+                    ),
                     instance.key_span(name),
                 )
             result.append((("key", *path, name), diagnostic))
@@ -289,13 +308,21 @@ def _from_schema_error(
     if kind == "enum" and "propertyNames" in problem.schema_path:
         parent = _node(document, path)[2]
         span = parent.key_span(instance) if isinstance(parent, YamlMap) else None
-        message = f"unknown language '{instance}' in {_where(path)}; use en or zh"
+        message = text(
+            N_("unknown language '%(language)s' in %(where)s; use en or zh"),
+            language=instance,
+            where=_where(path),
+        )
         return [(("language", *path, instance), error("unknown-language", message, span))]
     if kind == "uniqueItems" and isinstance(instance, YamlList):
         result = []
         for index, item in enumerate(instance):
             if item in instance[:index]:
-                message = f"{describe(item)} is listed twice in {_where(path)}"
+                message = text(
+                    N_("%(item)s is listed twice in %(where)s"),
+                    item=described(item),
+                    where=_where(path),
+                )
                 result.append(
                     (
                         ("unique", *path, index),
@@ -305,10 +332,15 @@ def _from_schema_error(
         return result
     expected = _EXPECTED.get(_pattern(path, document))
     if kind in ("minItems", "minProperties", "minLength") and not instance:
-        message = f"{_where(path)} must not be empty"
-    elif expected is None:
-        message = f"{_where(path)}: {problem.message}"
+        message = text(N_("%(where)s must not be empty"), where=_where(path))
+    elif expected is None:  # the validator's own words, in English
+        message = text("%(where)s: %(problem)s", where=_where(path), problem=problem.message)
     else:
-        message = f"{_where(path)} must be {expected}; found {describe(instance)}"
+        message = text(
+            N_("%(where)s must be %(expected)s; found %(found)s"),
+            where=_where(path),
+            expected=expected,
+            found=described(instance),
+        )
     code = "wrong-type" if kind in ("type", "minItems", "minProperties") else "bad-value"
     return [(("value", *path), error(code, message, _value_span(document, path, filename)))]

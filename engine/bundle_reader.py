@@ -20,7 +20,8 @@ import forms
 import workflows
 from dsl import CompiledRuleset, Diagnostic, DiagnosticsError, Schema, Span, YamlList, YamlMap
 from dsl.diagnostics import error, has_errors
-from dsl.spelling import did_you_mean
+from dsl.texts import N_, did_you_mean
+from dsl.texts import text as worded
 from engine import ruleset_schema
 from engine.access import ADMIN_ROLE
 from engine.bundle_cases import CaseReader
@@ -79,23 +80,37 @@ class BundleReader:
     def text(self, name: str, span: Span | None) -> str | None:
         """The text of a file of the bundle; reports why when it cannot be read."""
         if not is_safe(name):
-            message = f"'{name}' is not a path inside the bundle"
-            hint = "write paths relative to template.yaml, with '/' between folders"
+            message = worded(N_("'%(name)s' is not a path inside the bundle"), name=name)
+            hint = worded(N_("write paths relative to template.yaml, with '/' between folders"))
             self.report([error("bad-path", message, span, hint=hint)])
             return None
         try:
             data = self.files.read(name)
         except FileTooLargeError:
-            message = f"'{name}' is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            message = worded(
+                N_("'%(name)s' is larger than %(megabytes)d MB"),
+                name=name,
+                megabytes=MAX_FILE_BYTES // (1024 * 1024),
+            )
             self.report([error("file-too-large", message, span)])
             return None
         if data is None:
-            self.report([error("missing-file", f"'{name}' is not in the bundle", span)])
+            self.report(
+                [
+                    error(
+                        "missing-file",
+                        worded(N_("'%(name)s' is not in the bundle"), name=name),
+                        span,
+                    )
+                ]
+            )
             return None
         try:
             text = decode(data)
         except UnicodeDecodeError:
-            self.report([error("not-utf8", f"'{name}' is not UTF-8 text", span)])
+            self.report(
+                [error("not-utf8", worded(N_("'%(name)s' is not UTF-8 text"), name=name), span)]
+            )
             return None
         self.sources[name] = text
         return text
@@ -116,8 +131,9 @@ class BundleReader:
             self.report(exc.diagnostics)
             return None
         if not isinstance(document, YamlMap):
-            message = (
-                f"{TEMPLATE_FILE} must be a mapping of keys (template, version, ...) to values"
+            message = worded(
+                N_("%(file)s must be a mapping of keys (template, version, ...) to values"),
+                file=TEMPLATE_FILE,
             )
             self.report([error("wrong-type", message, start_span(document, TEMPLATE_FILE))])
             return None
@@ -128,10 +144,16 @@ class BundleReader:
                 [
                     error(
                         "base-currency",
-                        f"the template is written for base currency {template.base_currency}, "
-                        f"but this workspace's base currency is {base_currency}",
+                        worded(
+                            N_(
+                                "the template is written for base currency %(template)s, "
+                                "but this workspace's base currency is %(workspace)s"
+                            ),
+                            template=template.base_currency,
+                            workspace=base_currency,
+                        ),
                         document.value_span("base_currency"),
-                        hint="import a template made for this workspace's currency",
+                        hint=worded(N_("import a template made for this workspace's currency")),
                     )
                 ]
             )
@@ -143,8 +165,10 @@ class BundleReader:
         if customer is not None:
             customer_schema = {**customer.value.dsl_schema(), **forms.TERMS_SCHEMA}
         elif form_defs.complete:
-            message = f"no form of the bundle has the key '{CUSTOMER_FORM}'"
-            hint = f"the form '{CUSTOMER_FORM}' validates every customer's data"
+            message = worded(N_("no form of the bundle has the key '%(form)s'"), form=CUSTOMER_FORM)
+            hint = worded(
+                N_("the form '%(form)s' validates every customer's data"), form=CUSTOMER_FORM
+            )
             span = document.key_span("forms") if "forms" in document else None
             self.report([error("no-customer-form", message, span, hint=hint)])
         ruleset_defs = self.read_rulesets(template, form_defs)
@@ -183,11 +207,16 @@ class BundleReader:
             return
         for role in mapping:
             if role == ADMIN_ROLE:
-                message = "the role admin holds every permission; it cannot be mapped"
+                message = worded(N_("the role admin holds every permission; it cannot be mapped"))
                 self.report([error("admin-permissions", message, mapping.key_span(role))])
             elif isinstance(role, str) and role not in template.roles:
-                message = f"permissions names the role '{role}', which is not in roles"
-                hint = f"add it to roles, or use one of {', '.join(template.roles)}"
+                message = worded(
+                    N_("permissions names the role '%(role)s', which is not in roles"), role=role
+                )
+                hint = worded(
+                    N_("add it to roles, or use one of %(roles)s"),
+                    roles=", ".join(template.roles),
+                )
                 self.report([error("unknown-role", message, mapping.key_span(role), hint=hint)])
 
     # forms
@@ -208,7 +237,11 @@ class BundleReader:
             self.report(getattr(form, "warnings", ()))
             if form.key in result.by_key:
                 other = result.by_key[form.key].filename
-                message = f"the form '{form.key}' is also defined by {other}"
+                message = worded(
+                    N_("the form '%(form)s' is also defined by %(other)s"),
+                    form=form.key,
+                    other=other,
+                )
                 self.report([error("duplicate-form", message, span)])
                 continue
             definition = Definition(form.key, form, text, name)
@@ -242,7 +275,11 @@ class BundleReader:
                 continue
             self.report(ruleset.warnings)
             if ruleset.id in seen:
-                message = f"the ruleset '{ruleset.id}' is also defined by {seen[ruleset.id]}"
+                message = worded(
+                    N_("the ruleset '%(ruleset)s' is also defined by %(other)s"),
+                    ruleset=ruleset.id,
+                    other=seen[ruleset.id],
+                )
                 self.report([error("duplicate-ruleset", message, span)])
                 continue
             seen[ruleset.id] = name
@@ -271,8 +308,8 @@ class BundleReader:
         """The form a ruleset is written for; reports a missing or unknown `form` header."""
         header = _form_header(text, filename)
         if header is None:
-            message = "the ruleset names no form"
-            hint = f"add 'form {CUSTOMER_FORM}' after the ruleset header"
+            message = worded(N_("the ruleset names no form"))
+            hint = worded(N_("add 'form %(form)s' after the ruleset header"), form=CUSTOMER_FORM)
             self.report(
                 [error("ruleset-without-form", message, Span.point(filename, 1, 1), hint=hint)]
             )
@@ -281,9 +318,13 @@ class BundleReader:
         definition = form_defs.by_key.get(form_name)
         if definition is None:
             if form_defs.complete:
-                message = (
-                    f"the ruleset is written for the form '{form_name}', which the bundle does "
-                    f"not define{did_you_mean(form_name, form_defs.by_key)}"
+                message = worded(
+                    N_(
+                        "the ruleset is written for the form '%(form)s', which the bundle does "
+                        "not define%(did_you_mean)s"
+                    ),
+                    form=form_name,
+                    did_you_mean=did_you_mean(form_name, form_defs.by_key),
                 )
                 self.report([error("unknown-form", message, span)])
             return None
@@ -309,7 +350,11 @@ class BundleReader:
                 continue
             self.report(workflow.warnings)
             if workflow.key in seen:
-                message = f"the workflow '{workflow.key}' is also defined by {seen[workflow.key]}"
+                message = worded(
+                    N_("the workflow '%(workflow)s' is also defined by %(other)s"),
+                    workflow=workflow.key,
+                    other=seen[workflow.key],
+                )
                 self.report([error("duplicate-workflow", message, span)])
                 continue
             seen[workflow.key] = name
@@ -431,10 +476,18 @@ def _sensitive_event_fields(event_forms: Iterable[forms.Form]) -> list[Diagnosti
     return [
         error(
             "sensitive-event-field",
-            f"'sensitive' applies only to the fields of the '{CUSTOMER_FORM}' form: the payload "
-            f"of a '{form.key}' event is stored as sent",
+            worded(
+                N_(
+                    "'sensitive' applies only to the fields of the '%(customer)s' form: the "
+                    "payload of a '%(form)s' event is stored as sent"
+                ),
+                customer=CUSTOMER_FORM,
+                form=form.key,
+            ),
             field.span,
-            hint="keep the value on the customer, or remove 'sensitive' from this field",
+            hint=worded(
+                N_("keep the value on the customer, or remove 'sensitive' from this field")
+            ),
         )
         for form in event_forms
         for field in form.fields
@@ -446,7 +499,13 @@ def _check_csv(text: str, filename: str, schema: Schema | None) -> list[Diagnost
     """Sample data: a header of known columns with external_ref, and rows as wide as it."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        return [error("empty-file", f"'{filename}' is empty", Span.point(filename, 1, 1))]
+        return [
+            error(
+                "empty-file",
+                worded(N_("'%(file)s' is empty"), file=filename),
+                Span.point(filename, 1, 1),
+            )
+        ]
     header = rows[0]
     diagnostics: list[Diagnostic] = []
     first_line = text.splitlines()[0] if text else ""
@@ -456,14 +515,23 @@ def _check_csv(text: str, filename: str, schema: Schema | None) -> list[Diagnost
             if column not in known:
                 start = first_line.find(column) + 1 or 1
                 span = Span(filename, 1, start, 1, start + max(len(column), 1))
-                message = f"unknown column '{column}'{did_you_mean(column, known)}"
+                message = worded(
+                    N_("unknown column '%(column)s'%(did_you_mean)s"),
+                    column=column,
+                    did_you_mean=did_you_mean(column, known),
+                )
                 diagnostics.append(error("unknown-column", message, span))
     if "external_ref" not in header:
-        message = "the header has no 'external_ref' column (each customer's reference)"
+        message = worded(N_("the header has no 'external_ref' column (each customer's reference)"))
         diagnostics.append(error("missing-column", message, Span.point(filename, 1, 1)))
     for number, row in enumerate(rows[1:], 2):
         if row and len(row) != len(header):
-            message = f"row {number} has {len(row)} values, but the header names {len(header)}"
+            message = worded(
+                N_("row %(number)d has %(values)d values, but the header names %(names)d"),
+                number=number,
+                values=len(row),
+                names=len(header),
+            )
             diagnostics.append(error("bad-row", message, Span.point(filename, number, 1)))
     return diagnostics
 

@@ -234,11 +234,15 @@ def test_a_bad_template_import_has_its_diagnostics_in_each_language(
 
 def _marked_ids() -> set[str]:
     ids: set[str] = set()
-    for package in ("engine", "forms", "web"):
+    for package in ("engine", "forms", "workflows", "web"):
         for _, _, message, _, _ in extract_from_dir(
             str(ROOT / package), method_map=[("**.py", "python")], keywords={"N_": None}
         ):
             ids.add(str(message))
+    for _, _, message, _, _ in extract_from_dir(
+        str(ROOT / "dsl"), method_map=[("texts.py", "python")], keywords={"N_": None}
+    ):
+        ids.add(str(message))
     return ids
 
 
@@ -248,6 +252,8 @@ def test_every_message_id_marked_with_n_has_a_chinese_translation() -> None:
     marked = _marked_ids()
     assert "there is no customer '%(ref)s'" in marked  # engine/
     assert "%(label)s must be at least %(min)s" in marked  # forms/
+    assert "in step '%(step)s'" in marked  # workflows/
+    assert "the text '%(text)s'" in marked  # dsl/texts.py
     missing = sorted(i for i in marked if not catalog.get(i))
     assert not missing, missing
 
