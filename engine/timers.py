@@ -184,6 +184,7 @@ def _record_failure(
             timer.cancelled_at = now
         session.add(timer)
         if gave_up:
+            customer = _customer_of_case(session, timer.case_id)
             audit.record(
                 session,
                 actor=SYSTEM_ACTOR,
@@ -191,8 +192,16 @@ def _record_failure(
                 entity_kind="timer",
                 entity_id=timer_id,
                 detail={"case_id": timer.case_id, "attempts": timer.attempts, "error": error},
+                # the case's customer: a department's auditors see what failed on their cases
+                department=customer.department if customer is not None else None,
+                customer_ref=customer.external_ref if customer is not None else None,
                 now=now,
             )
+
+
+def _customer_of_case(session: Session, case_id: int | None) -> Customer | None:
+    case = session.get(Case, case_id) if case_id is not None else None
+    return session.get(Customer, case.customer_id) if case is not None else None
 
 
 def sweep(

@@ -143,6 +143,8 @@ def test_a_failing_timer_is_released_and_given_up_after_max_attempts(
             select(AuditEntry).where(AuditEntry.action == "timer.given_up")
         ).one()
         assert given_up.detail["case_id"] == case_id
+        # scoped to the case's customer, so that department's auditors see it
+        assert (given_up.customer_ref, given_up.department) == ("C002", "east")
         assert audit.verify_chain(session) is None
 
 
