@@ -229,12 +229,16 @@ def _where(path: list[Any]) -> Text:
     return text("'%(key)s'", key=".".join(map(str, path))) if path else text(N_("the file"))
 
 
+_ANY_KEY_UNDER: Final = ("name", "description", "permissions")
+
+
 def _pattern(path: list[Any], document: Any) -> tuple[str, ...]:
     keys: list[str] = []
     node = document
     for step in path:
-        is_label_key = isinstance(node, Mapping) and keys and keys[-1] in ("name", "description")
-        keys.append("*" if isinstance(step, int) or is_label_key else str(step))
+        # a language of a label, a role of `permissions`: any key, like a list's index
+        is_any_key = isinstance(node, Mapping) and keys and keys[-1] in _ANY_KEY_UNDER
+        keys.append("*" if isinstance(step, int) or is_any_key else str(step))
         node = node[step]
     return tuple(keys)
 
