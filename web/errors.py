@@ -188,7 +188,10 @@ class BodyTooLargeError(StarletteHTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            status_code=413, detail=f"the request body is larger than {limit} bytes, its limit"
+            status_code=413,
+            detail=f"the request body is larger than {limit} bytes, its limit",
+            # the rest of the body is not read: the connection cannot carry another request
+            headers={"Connection": "close"},
         )
         self.limit = limit
 

@@ -378,3 +378,14 @@ def test_ids_beyond_what_postgresql_integer_holds_are_404(admin_api: ApiClient) 
         assert admin_api.get(path).status_code == 404, path
     assert admin_api.delete("/api/v1/tokens/2147483648").status_code == 404
     assert admin_api.post("/api/v1/cases/2147483648/actions/x", json={}).status_code == 404
+
+
+def test_a_refused_body_closes_the_connection(admin_api: ApiClient) -> None:
+    # the unread rest of the body must not be taken for the next request on the connection
+    response = admin_api.put(
+        "/api/v1/customers/C001",
+        content=b'{"data": "' + b"x" * (BODY_LIMIT + 10) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["connection"] == "close"
