@@ -1,6 +1,7 @@
 """The interactive API documentation at /api/v1/docs, served without the internet.
 
-Swagger UI's script and stylesheet come from the `swagger-ui-bundle` package (mounted at
+Swagger UI's script and stylesheet (Swagger UI 5, which reads the OpenAPI 3.1 FastAPI writes)
+come from the `fastapi-offline` package, which ships them for this purpose (mounted at
 `/static/swagger-ui`), and the page starts it with `/static/swagger-init.js`: FastAPI's own docs
 page loads them from a CDN and starts them with an inline script, which the
 Content-Security-Policy (web.middleware) refuses.
@@ -9,15 +10,17 @@ Content-Security-Policy (web.middleware) refuses.
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Final
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 DOCS_URL: Final = "/api/v1/docs"
 ASSETS_URL: Final = "/static/swagger-ui"
+SWAGGER_UI_FILES: Final = Path(fastapi_offline.__file__).parent / "static"
 
 _PAGE: Final = """<!doctype html>
 <html lang="en">
@@ -39,7 +42,7 @@ def install_api_docs(app: FastAPI) -> None:
     """Serve the docs page and Swagger UI's files; call before mounting `/static` itself, so
     `/static/swagger-ui` is matched first. The app must be built with `docs_url=None`."""
     app.mount(
-        ASSETS_URL, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui"
+        ASSETS_URL, StaticFiles(directory=SWAGGER_UI_FILES), name="swagger-ui"
     )
     page = _PAGE.format(
         title=escape(f"{app.title} API"),
