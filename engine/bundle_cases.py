@@ -166,7 +166,7 @@ class CaseReader:
                     error(
                         e.code,
                         worded(
-                            "%(where)s: %(problem)s",
+                            N_("%(where)s: %(problem)s"),
                             where=where,
                             problem=e.wording or worded(e.message),
                         ),

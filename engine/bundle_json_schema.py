@@ -229,16 +229,12 @@ def _where(path: list[Any]) -> Text:
     return text("'%(key)s'", key=".".join(map(str, path))) if path else text(N_("the file"))
 
 
-_ANY_KEY_UNDER: Final = ("name", "description", "permissions")
-
-
 def _pattern(path: list[Any], document: Any) -> tuple[str, ...]:
     keys: list[str] = []
     node = document
     for step in path:
-        # a language of a label, a role of `permissions`: any key, like a list's index
-        is_any_key = isinstance(node, Mapping) and keys and keys[-1] in _ANY_KEY_UNDER
-        keys.append("*" if isinstance(step, int) or is_any_key else str(step))
+        is_label_key = isinstance(node, Mapping) and keys and keys[-1] in ("name", "description")
+        keys.append("*" if isinstance(step, int) or is_label_key else str(step))
         node = node[step]
     return tuple(keys)
 
@@ -337,8 +333,9 @@ def _from_schema_error(
     expected = _EXPECTED.get(_pattern(path, document))
     if kind in ("minItems", "minProperties", "minLength") and not instance:
         message = text(N_("%(where)s must not be empty"), where=_where(path))
-    elif expected is None:  # the validator's own words, in English
-        message = text("%(where)s: %(problem)s", where=_where(path), problem=problem.message)
+    elif expected is None:  # the validator's own words, in English but for those said here
+        said = _validator_words(problem)
+        message = text(N_("%(where)s: %(problem)s"), where=_where(path), problem=said)
     else:
         message = text(
             N_("%(where)s must be %(expected)s; found %(found)s"),
@@ -348,3 +345,17 @@ def _from_schema_error(
         )
     code = "wrong-type" if kind in ("type", "minItems", "minProperties") else "bad-value"
     return [(("value", *path), error(code, message, _value_span(document, path, filename)))]
+
+
+def _validator_words(problem: ValidationError) -> Text:
+    """jsonschema's message for `problem` as a `Text`: "'x' is not one of [...]" (an enum) said
+    in any language, the values as jsonschema shows them; any other message as it is."""
+    if problem.validator == "enum" and isinstance(problem.validator_value, list):
+        said = text(
+            N_("%(value)s is not one of %(options)s"),
+            value=repr(problem.instance),
+            options=repr(problem.validator_value),
+        )
+        if str(said) == problem.message:
+            return said
+    return text("%(message)s", message=problem.message)
