@@ -77,6 +77,7 @@ def publish(
 
     The caller writes the audit row (one per import, naming every version published).
     """
+    session.info.pop(_FOUND_ROWS, None)  # what find_row found may be retired now
     latest = session.exec(
         select(func.max(SpecVersion.version)).where(
             SpecVersion.kind == kind, SpecVersion.key == key
@@ -114,12 +115,29 @@ def publish(
 
 # --- reading rows ------------------------------------------------------------------------------
 
+# session.info key: the rows find_row found in this transaction
+_FOUND_ROWS = "riskdesk.specs.found_rows"
+
 
 def find_row(session: Session, kind: SpecKind, key: str, version: int | None = None) -> SpecVersion:
     """The published version of (kind, key), or exactly `version` when given.
 
-    Raises NotFoundError when there is none.
+    Found once per transaction: a version's row never changes, and which one is published changes
+    only through `publish`, which forgets what this transaction found. Raises NotFoundError when
+    there is none.
     """
+    found: dict[tuple[str, str, int | None], SpecVersion] = session.info.setdefault(
+        _FOUND_ROWS, {}
+    )
+    memo = found.get((kind, key, version))
+    if memo is not None:
+        return memo
+    row = _query_row(session, kind, key, version)
+    found[(kind, key, version)] = row
+    return row
+
+
+def _query_row(session: Session, kind: SpecKind, key: str, version: int | None) -> SpecVersion:
     query = select(SpecVersion).where(SpecVersion.kind == kind, SpecVersion.key == key)
     if version is None:
         query = query.where(SpecVersion.status == SpecStatus.PUBLISHED)
