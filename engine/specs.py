@@ -117,6 +117,7 @@ def publish(
 
 # session.info key: the rows find_row found in this transaction
 _FOUND_ROWS = "riskdesk.specs.found_rows"
+_LATEST_TEMPLATE = ("latest-template",)
 
 
 def find_row(session: Session, kind: SpecKind, key: str, version: int | None = None) -> SpecVersion:
@@ -126,9 +127,7 @@ def find_row(session: Session, kind: SpecKind, key: str, version: int | None = N
     only through `publish`, which forgets what this transaction found. Raises NotFoundError when
     there is none.
     """
-    found: dict[tuple[str, str, int | None], SpecVersion] = session.info.setdefault(
-        _FOUND_ROWS, {}
-    )
+    found: dict[Any, SpecVersion | None] = session.info.setdefault(_FOUND_ROWS, {})
     memo = found.get((kind, key, version))
     if memo is not None:
         return memo
@@ -196,12 +195,19 @@ def published_rows(session: Session, kind: SpecKind) -> list[SpecVersion]:
 
 
 def latest_template_row(session: Session) -> SpecVersion | None:
-    """The template published last: its choices (scoring ruleset, base currency) apply."""
-    return session.exec(
-        select(SpecVersion)
-        .where(SpecVersion.kind == SpecKind.TEMPLATE, SpecVersion.status == SpecStatus.PUBLISHED)
-        .order_by(col(SpecVersion.published_at).desc(), col(SpecVersion.id).desc())
-    ).first()
+    """The template published last: its choices (scoring ruleset, base currency) apply.
+
+    Found once per transaction, like `find_row`."""
+    found: dict[Any, SpecVersion | None] = session.info.setdefault(_FOUND_ROWS, {})
+    if _LATEST_TEMPLATE not in found:
+        found[_LATEST_TEMPLATE] = session.exec(
+            select(SpecVersion)
+            .where(
+                SpecVersion.kind == SpecKind.TEMPLATE, SpecVersion.status == SpecStatus.PUBLISHED
+            )
+            .order_by(col(SpecVersion.published_at).desc(), col(SpecVersion.id).desc())
+        ).first()
+    return found[_LATEST_TEMPLATE]
 
 
 # --- compiling, cached by checksum -------------------------------------------------------------
