@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, update
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
 from engine import audit
@@ -293,20 +293,6 @@ def list_sessions(session: Session, user_name: str, *, now: datetime) -> tuple[S
         .order_by(col(UserSession.id).desc())
     ).all()
     return tuple(_session_view(r, view) for r in rows if _live(r, now))
-
-
-def count_live_sessions(session: Session, *, now: datetime) -> int:
-    """How many sessions are live (for the admin overview)."""
-    since = now - IDLE_TIMEOUT
-    return int(
-        session.exec(
-            select(func.count(col(UserSession.id))).where(
-                col(UserSession.revoked_at).is_(None),
-                col(UserSession.expires_at) > now,
-                col(UserSession.last_seen_at) > since,
-            )
-        ).one()
-    )
 
 
 # --- passwords ---------------------------------------------------------------------------------

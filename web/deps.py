@@ -109,12 +109,9 @@ CustomerWriter = Annotated[UserView, Depends(require("customers:write"))]
 EventWriter = Annotated[UserView, Depends(require("events:write"))]
 CaseActor = Annotated[UserView, Depends(require("cases:act"))]
 TemplateImporter = Annotated[UserView, Depends(require("templates:import"))]
-UserAdmin = Annotated[UserView, Depends(require("users:admin"))]
 AuditReader = Annotated[UserView, Depends(require("audit:read"))]
 FxWriter = Annotated[UserView, Depends(require("fx:write"))]
 Sweeper = Annotated[UserView, Depends(require("system:sweep"))]
-# Everything an admin may do; kept for routes that are the admin's alone.
-AdminUser = Annotated[UserView, Depends(require("users:admin"))]
 
 
 # --- pages -------------------------------------------------------------------------------------
