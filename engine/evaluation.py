@@ -64,7 +64,8 @@ def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
     return {**customer_record(session, customer), "assessment": summary}
 
 
-def _events(session: Session, customer_id: int, tz: tzinfo) -> list[dict[str, Any]]:
+def customer_events(session: Session, customer_id: int, tz: tzinfo) -> list[dict[str, Any]]:
+    """What rules read of the customer's events, oldest first, dates in `tz`."""
     rows = session.exec(
         select(Event)
         .where(Event.customer_id == customer_id)
@@ -179,7 +180,7 @@ def assess_customer(
     record = customer_record(session, customer)
     result = ruleset.value.evaluate(
         record,
-        events=_events(session, customer.id, tz),
+        events=customer_events(session, customer.id, tz),
         as_of=as_of,
         # rules-language §5: money in another currency at the rate in force on as_of, to the
         # base currency the ruleset was compiled for

@@ -502,3 +502,47 @@ def list_specs(
         )
         for row in session.exec(query.order_by(*order))
     )
+
+
+def compile_draft_ruleset(
+    session: Session, key: str, source: str, *, published: SpecVersion | None
+) -> Any:
+    """`source` compiled as the next version of ruleset `key` would be: against what the
+    `published` version was compiled against (its form, its template's event forms and base
+    currency); without one (a new ruleset), against the published customer form and the forms
+    and base currency of the latest template. Nothing is cached. Raises dsl.RulesError."""
+    if published is not None:
+        stand_in = SpecVersion(
+            kind=SpecKind.RULESET,
+            key=key,
+            version=published.version,
+            status=SpecStatus.DRAFT,
+            filename=published.filename,
+            source=source,
+            checksum=checksum_of(source),
+            template_key=published.template_key,
+            meta=dict(published.meta),
+        )
+        template = _publishing_template(session, published)
+        form_row = _dependency(session, published, "form")
+    else:
+        stand_in = SpecVersion(
+            kind=SpecKind.RULESET, key=key, version=1, source=source, checksum=checksum_of(source)
+        )
+        template = latest_template_row(session)
+        try:
+            form_row = find_row(session, SpecKind.FORM, CUSTOMER_FORM)
+        except NotFoundError:
+            form_row = None
+    event_refs = _event_form_rows(template)
+    event_rows = None if event_refs is None else exact_rows(session, SpecKind.FORM, event_refs)
+    if template is None:
+        template = latest_template_row(session)  # as _compile_ruleset: the workspace's currency
+    currency = template.meta.get("base_currency") if template is not None else None
+    return ruleset_schema.compile_ruleset(
+        source,
+        filename=_filename(stand_in),
+        form=_compile_form(form_row) if form_row is not None else None,
+        event_forms=None if event_rows is None else [_compile_form(r) for r in event_rows],
+        base_currency=currency,
+    )
