@@ -112,6 +112,7 @@ TemplateImporter = Annotated[UserView, Depends(require("templates:import"))]
 AuditReader = Annotated[UserView, Depends(require("audit:read"))]
 FxWriter = Annotated[UserView, Depends(require("fx:write"))]
 Sweeper = Annotated[UserView, Depends(require("system:sweep"))]
+SpecEditor = Annotated[UserView, Depends(require("specs:edit"))]
 
 
 # --- pages -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import pytest
 from engine.db import Database
 from engine.tokens import create_token
 from engine.users import add_user
+from tests.conftest import EXAMPLE_TEMPLATE
 from tests.web.conftest import NOW, PASSWORD, RISKY, LiveServer, upsert
 
 ROLES = ("sales", "sales_manager", "department_head", "finance_head", "legal", "cfo", "admin")
@@ -36,6 +37,7 @@ HOLDERS: dict[str | None, frozenset[str]] = {
     "templates:import": frozenset({"admin"}),
     "users:admin": frozenset({"admin"}),
     "system:sweep": frozenset({"admin"}),
+    "specs:edit": frozenset({"admin"}),  # and risk_analyst, not among the matrix's roles
 }
 # department_head's permissions, held by east_head and west_head in their department only
 HEAD = frozenset(p for p, roles in HOLDERS.items() if p and "department_head" in roles)
@@ -61,6 +63,7 @@ class Route:
 
 CUSTOMER = {"name": "Shaky Trading Ltd.", "department": "east", "data": RISKY}
 EVENT = {"kind": "payment", "occurred_at": "2026-11-20", "payload": {"amount": 10}}
+DRAFT = {"source": (EXAMPLE_TEMPLATE / "rules" / "credit.rules").read_text(encoding="utf-8")}
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/health", "/api/v1/health", PUBLIC, 200),
     Route("GET", "/api/v1/me", "/api/v1/me", None, 200),
@@ -143,6 +146,41 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/audit", "/api/v1/audit", "audit:read", 200),
     Route("GET", "/api/v1/audit.csv", "/api/v1/audit.csv", "audit:read", 200),
     Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "audit:read", 200),
+    # ruleset drafts: the first allowed caller saves the draft the next rows read and try
+    Route(
+        "PUT",
+        "/api/v1/rulesets/{key}/draft",
+        "/api/v1/rulesets/credit/draft",
+        "specs:edit",
+        200,
+        json=DRAFT,
+    ),
+    Route(
+        "GET", "/api/v1/rulesets/{key}/draft", "/api/v1/rulesets/credit/draft", "specs:edit", 200
+    ),
+    Route(
+        "GET",
+        "/api/v1/rulesets/{key}/versions",
+        "/api/v1/rulesets/credit/versions",
+        "specs:edit",
+        200,
+    ),
+    Route(
+        "GET",
+        "/api/v1/rulesets/{key}/versions/{version}/diff",
+        "/api/v1/rulesets/credit/versions/1/diff",
+        "specs:edit",
+        200,
+    ),
+    Route(
+        "POST",
+        "/api/v1/rulesets/{key}/draft/try",
+        "/api/v1/rulesets/credit/draft/try",
+        "specs:edit",
+        200,
+        in_east=True,
+        json={"customer_ref": "C-EAST"},
+    ),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
     # change, or a refusal of the form's (made-up) content — never a 403
