@@ -168,3 +168,23 @@ def test_a_draft_of_a_new_ruleset_compares_with_nothing(workspace: Database) -> 
 def test_no_draft_is_not_found(workspace: Database) -> None:
     with workspace.transaction() as session, pytest.raises(NotFoundError):
         get_draft(session, SpecKind.RULESET, KEY)
+
+
+def test_a_template_import_beside_a_draft_publishes_after_it(workspace: Database) -> None:
+    from engine.templates import import_template
+    from tests.conftest import EXAMPLE_TEMPLATE
+
+    source = published_source(workspace)
+    with workspace.transaction() as session:
+        save_draft(session, SpecKind.RULESET, KEY, with_new_rule(source), actor="ana", now=NOW)
+    with workspace.transaction() as session:
+        import_template(session, EXAMPLE_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
+    with workspace.transaction() as session:
+        assert specs.find_row(session, SpecKind.RULESET, KEY).version == 3
+        # the draft keeps its text; saved again, it takes the number after the published one
+        again = save_draft(
+            session, SpecKind.RULESET, KEY, with_new_rule(source), actor="ana", now=NOW
+        )
+        assert again.version == 4
+        statuses = [(v.version, v.status) for v in list_versions(session, SpecKind.RULESET, KEY)]
+    assert statuses == [(1, "retired"), (3, "published"), (4, "draft")]
