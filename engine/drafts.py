@@ -139,7 +139,12 @@ def check_source(
     return tuple(compiled.warnings)
 
 
-def _view(session: Session, row: SpecVersion) -> DraftView:
+def _view(
+    session: Session, row: SpecVersion, diagnostics: tuple[dsl.Diagnostic, ...] | None = None
+) -> DraftView:
+    """The draft `row`; `diagnostics` when its source was just checked, else checked now."""
+    if diagnostics is None:
+        diagnostics = check_source(session, SpecKind(row.kind), row.key, row.source)
     return DraftView(
         kind=row.kind,
         key=row.key,
@@ -149,7 +154,7 @@ def _view(session: Session, row: SpecVersion) -> DraftView:
         source=row.source,
         author=row.author,
         created_at=row.created_at,
-        diagnostics=check_source(session, SpecKind(row.kind), row.key, row.source),
+        diagnostics=diagnostics,
     )
 
 
@@ -235,7 +240,7 @@ def save_draft(
         now=now,
     )
     session.flush()
-    return _view(session, row)
+    return _view(session, row, diagnostics)
 
 
 def _conflict(kind: SpecKind, key: str) -> ConflictError:
