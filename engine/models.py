@@ -11,10 +11,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
+from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from engine.types import FractionType, JsonType, MoneyType, RateType, UTCDateTime
+from engine.columns import fk_column as _fk
+from engine.columns import json_column as _json
+from engine.columns import utc_column as _utc
+from engine.types import FractionType, JsonType, MoneyType, RateType
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -26,24 +29,10 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 
-def _utc(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_type=UTCDateTime, nullable=nullable, index=index)
-
-
-def _json(*, nullable: bool = False) -> Any:
-    return Field(sa_type=JsonType, nullable=nullable)
-
-
-def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
-    return Field(
-        sa_column=Column(
-            Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index
-        )
-    )
-
-
 class SpecStatus(StrEnum):
     DRAFT = "draft"
+    # approved, waiting for its `effective_at` (engine.publishing)
+    SCHEDULED = "scheduled"
     PUBLISHED = "published"
     RETIRED = "retired"
 
@@ -165,6 +154,10 @@ class SpecVersion(SQLModel, table=True):
     author: str | None = Field(default=None, max_length=100)
     created_at: datetime = _utc()
     published_at: datetime | None = _utc(nullable=True)
+    # who published it and why; a scheduled version publishes at `effective_at`
+    published_by: str | None = Field(default=None, max_length=100)
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    effective_at: datetime | None = _utc(nullable=True)
 
 
 # --- customers and what happens to them ------------------------------------------------------
@@ -260,7 +253,8 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workflow_key: str = Field(max_length=200)
     workflow_version: int
-    customer_id: int = _fk("customers.id")
+    # None for a case about no customer: a built-in `ruleset_change` approval (engine.publishing)
+    customer_id: int | None = _fk("customers.id", nullable=True)
     status: str = Field(default=CaseStatus.OPEN, max_length=20)
     step: str = Field(max_length=200)
     assigned_role: str | None = Field(default=None, max_length=100)
@@ -382,6 +376,16 @@ class AuditHead(SQLModel, table=True):
     mac: str | None = Field(default=None, max_length=64)
 
 
+from engine.models_runs import (  # noqa: E402  (one metadata: every table module registers here)
+    Job,
+    JobChunk,
+    JobStatus,
+    Schedule,
+    ShadowResult,
+    ShadowRun,
+    SimulationMover,
+)
+
 __all__ = [
     "Alert",
     "ApiToken",
@@ -395,8 +399,15 @@ __all__ = [
     "Department",
     "Event",
     "FxRate",
+    "Job",
+    "JobChunk",
+    "JobStatus",
     "LoginFailure",
     "RoleGrant",
+    "Schedule",
+    "ShadowResult",
+    "ShadowRun",
+    "SimulationMover",
     "SpecKind",
     "SpecStatus",
     "SpecVersion",

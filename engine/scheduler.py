@@ -23,9 +23,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from engine import clock
+from engine.background import sweep
 from engine.db import Database
 from engine.settings import Settings
-from engine.timers import sweep
 from engine.views import SweepReport
 
 log = logging.getLogger(__name__)

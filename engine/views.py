@@ -264,6 +264,10 @@ class CaseView:
 
 @dataclass(frozen=True, slots=True)
 class SweepReport:
+    """What one background sweep did: timers claimed, fired and failed, and the job chunks
+    processed (engine.background)."""
+
     claimed: int
     fired: int
     failed: int
+    chunks: int = 0

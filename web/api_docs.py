@@ -41,9 +41,7 @@ _PAGE: Final = """<!doctype html>
 def install_api_docs(app: FastAPI) -> None:
     """Serve the docs page and Swagger UI's files; call before mounting `/static` itself, so
     `/static/swagger-ui` is matched first. The app must be built with `docs_url=None`."""
-    app.mount(
-        ASSETS_URL, StaticFiles(directory=SWAGGER_UI_FILES), name="swagger-ui"
-    )
+    app.mount(ASSETS_URL, StaticFiles(directory=SWAGGER_UI_FILES), name="swagger-ui")
     page = _PAGE.format(
         title=escape(f"{app.title} API"),
         assets=ASSETS_URL,

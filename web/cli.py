@@ -300,8 +300,8 @@ def tick(
     ] = None,
 ) -> None:
     """Run the timer sweep once: escalations and schedules due at --now (default: now)."""
+    from engine.background import sweep
     from engine.scheduler import worker_name
-    from engine.timers import sweep
 
     settings = get_settings()
     at = _parse_now(now, settings)
@@ -309,7 +309,7 @@ def tick(
     report = sweep(database, now=at, worker=f"cli:{worker_name()}", tz=settings.tz)
     _out().print(
         f"Sweep at {at.isoformat()}: {report.claimed} claimed, {report.fired} fired, "
-        f"{report.failed} failed."
+        f"{report.failed} failed, {report.chunks} job chunks processed."
     )
     if report.failed:
         raise typer.Exit(1)

@@ -409,6 +409,7 @@ class SweepPublic(BaseModel):
     claimed: int
     fired: int
     failed: int
+    chunks: int = 0  # job chunks processed (rescoring, simulation)
 
 
 class HealthPublic(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
+from engine.background import sweep
 from engine.clock import parse_time
 from engine.errors import N_, InvalidRequestError
 from engine.scheduler import worker_name
-from engine.timers import sweep
 from web.api.json_body import StrictJSONRoute
 from web.deps import DbDep, NowDep, SettingsDep, Sweeper
 from web.schemas import HealthPublic, SweepPublic, SweepRequest
@@ -40,4 +40,10 @@ def run_sweep(
         except ValueError as exc:
             raise InvalidRequestError(N_("now: %(problem)s"), problem=str(exc)) from exc
     report = sweep(database, now=at, worker=f"api:{user.name}:{worker_name()}", tz=settings.tz)
-    return SweepPublic(now=at, claimed=report.claimed, fired=report.fired, failed=report.failed)
+    return SweepPublic(
+        now=at,
+        claimed=report.claimed,
+        fired=report.fired,
+        failed=report.failed,
+        chunks=report.chunks,
+    )
