@@ -38,7 +38,7 @@ from engine.errors import (
 )
 from engine.evaluation import assess_customer, latest_assessment
 from engine.explanations import changes, explanations
-from engine.models import Alert, Case, CaseStatus, Customer, Department
+from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Department
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.rows import update_versioned
 from engine.scoping import Scope, is_within, where_within
@@ -186,7 +186,8 @@ def upsert_customer(
             )
         raise PermissionDeniedError(N_("you may write customers of no department"))
     name = payload.name or str(data.get("name") or ref)
-    ensure_department(session, payload.department, now=now)
+    if customer is None or customer.department != payload.department:
+        ensure_department(session, payload.department, now=now)  # a customer's one exists
 
     if customer is None:
         currency = specs.base_currency(session, "CNY")
@@ -203,9 +204,11 @@ def upsert_customer(
             updated_at=now,
             **terms,
         )
+        # No savepoint: a refused insert ends the whole transaction (the ConflictError rolls
+        # it back), so there is nothing to go on with after it.
         try:
-            with session.begin_nested():
-                session.add(customer)
+            session.add(customer)
+            session.flush()
         except IntegrityError as exc:
             raise ConflictError(
                 N_("customer '%(ref)s' was created by another request meanwhile; try again"),
@@ -257,9 +260,9 @@ def upsert_customer(
             )
         created = False
 
-    assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz)
+    assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz, is_new=created)
     return CustomerUpserted(
-        customer=customer_view(session, customer, viewer=viewer),
+        customer=customer_view(session, customer, viewer=viewer, latest=assessed.latest),
         created=created,
         cases_opened=tuple(assessed.cases_opened),
     )
@@ -298,12 +301,24 @@ def shown_data(session: Session, customer: Customer, *, viewer: Viewer | None) -
     return forms.mask_data(form, data, also=sealed)
 
 
+# `latest` not given: customer_view reads the latest assessment itself
+_UNREAD: Any = object()
+
+
 def customer_view(
-    session: Session, customer: Customer, *, viewer: Viewer | None = None
+    session: Session,
+    customer: Customer,
+    *,
+    viewer: Viewer | None = None,
+    latest: Assessment | None = _UNREAD,
 ) -> CustomerView:
-    """Customer `customer` as `viewer` sees it (no viewer: sensitive values masked)."""
+    """Customer `customer` as `viewer` sees it (no viewer: sensitive values masked).
+
+    `latest`, when the caller has just read or written it, is the customer's latest
+    assessment (None: it has none), which is then not read again."""
     assert customer.id is not None
-    latest = latest_assessment(session, customer.id)
+    if latest is _UNREAD:
+        latest = latest_assessment(session, customer.id)
     alerts = session.exec(
         select(Alert)
         .where(Alert.customer_id == customer.id, Alert.status == "open")
