@@ -124,17 +124,27 @@ class WriterGate:
         with self._lock:
             self._depth += 1
             try:
-                if self._depth == 1 and self._path is not None:
-                    if self._fd is None:
-                        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                    fcntl.flock(self._fd, fcntl.LOCK_EX)
+                locked = self._depth == 1 and self._lock_file()
                 try:
                     yield
                 finally:
-                    if self._depth == 1 and self._fd is not None:
+                    if locked and self._fd is not None:
                         fcntl.flock(self._fd, fcntl.LOCK_UN)
             finally:
                 self._depth -= 1
+
+    def _lock_file(self) -> bool:
+        """Take the file lock; False when there is no file to lock (no such folder, read-only):
+        then SQLite itself reports what is wrong with the database, as without the gate."""
+        if self._path is None:
+            return False
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except OSError:
+            return False
+        return True
 
     def close(self) -> None:
         with self._lock:
