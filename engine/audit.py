@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from engine.audit_chain import GENESIS, entry_mac, head_mac
 from engine.audit_verify import ChainBreak, ChainReport, verify_chain, verify_trail
@@ -34,6 +34,7 @@ from engine.types import json_dumps
 # session.info key: the chain head this transaction locked (held here: the session's identity
 # map keeps no row it has no changes for)
 _LOCKED_HEAD = "riskdesk.audit.locked_head"
+_HEAD_FOR_UPDATE = select(AuditHead).where(col(AuditHead.id) == 1).with_for_update()
 
 
 def _locked_head(session: Session) -> AuditHead:
@@ -41,7 +42,7 @@ def _locked_head(session: Session) -> AuditHead:
     first audit row, then kept (the lock lasts until the transaction ends)."""
     head: AuditHead | None = session.info.get(_LOCKED_HEAD)
     if head is None:
-        head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+        head = session.exec(_HEAD_FOR_UPDATE).one()
         session.info[_LOCKED_HEAD] = head
     return head
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -55,6 +55,21 @@ from engine.views import (
 
 VIEW_SENSITIVE = "view_sensitive"
 
+# The statements of every upsert and view, built once: building a statement and its cache key
+# costs more Python than running it (SQLAlchemy memoizes the key on the statement object).
+_CUSTOMER_BY_REF = select(Customer).where(col(Customer.external_ref) == bindparam("ref"))
+_DEPARTMENT_BY_NAME = select(Department.id).where(col(Department.name) == bindparam("name"))
+_OPEN_ALERTS = (
+    select(Alert)
+    .where(col(Alert.customer_id) == bindparam("customer_id"), col(Alert.status) == "open")
+    .order_by(col(Alert.id))
+)
+_OPEN_CASES = (
+    select(Case)
+    .where(col(Case.customer_id) == bindparam("customer_id"), col(Case.status) == CaseStatus.OPEN)
+    .order_by(col(Case.id))
+)
+
 
 class Viewer(Protocol):
     """Who a view is built for: anything that answers `can` (engine.users.UserView does)."""
@@ -87,7 +102,7 @@ def ensure_department(session: Session, name: str | None, *, now: datetime) -> N
     """Create the department on first use (DESIGN.md, "Shared vocabulary")."""
     if not name:
         return
-    exists = session.exec(select(Department.id).where(Department.name == name)).first()
+    exists = session.exec(_DEPARTMENT_BY_NAME, params={"name": name}).first()
     if exists is not None:
         return
     try:
@@ -124,7 +139,7 @@ def find_customer(session: Session, ref: str, *, scope: Scope = None) -> Custome
     if forms.text_problem(ref) is not None:
         # no customer has such a reference (upserts refuse them), and PostgreSQL cannot compare NUL
         raise NotFoundError(N_("there is no customer %(ref)s"), ref=ascii(ref))
-    customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
+    customer = session.exec(_CUSTOMER_BY_REF, params={"ref": ref}).first()
     if customer is None or not is_within(customer.department, scope):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     return customer
@@ -175,7 +190,7 @@ def upsert_customer(
         raise DataValidationError(text_errors)
     form = specs.customer_form(session)
     data = _validated_data(form.value, payload.data)
-    customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
+    customer = session.exec(_CUSTOMER_BY_REF, params={"ref": ref}).first()
     if customer is not None and not is_within(customer.department, scope):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     if not is_within(payload.department, scope):
@@ -319,16 +334,8 @@ def customer_view(
     assert customer.id is not None
     if latest is _UNREAD:
         latest = latest_assessment(session, customer.id)
-    alerts = session.exec(
-        select(Alert)
-        .where(Alert.customer_id == customer.id, Alert.status == "open")
-        .order_by(col(Alert.id))
-    )
-    cases = session.exec(
-        select(Case)
-        .where(Case.customer_id == customer.id, Case.status == CaseStatus.OPEN)
-        .order_by(col(Case.id))
-    ).all()
+    alerts = session.exec(_OPEN_ALERTS, params={"customer_id": customer.id})
+    cases = session.exec(_OPEN_CASES, params={"customer_id": customer.id}).all()
     return CustomerView(
         id=customer.id,
         ref=customer.external_ref,

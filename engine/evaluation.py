@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 import forms
@@ -44,12 +45,30 @@ def customer_record(session: Session, customer: Customer) -> dict[str, Any]:
     return {**crypto.customer_data(session, customer), **terms_record(customer)}
 
 
+# The statements of every assessment, built once (see engine.customers).
+_LATEST_ASSESSMENT = (
+    select(Assessment)
+    .where(col(Assessment.customer_id) == bindparam("customer_id"))
+    .order_by(col(Assessment.id).desc())
+    .limit(1)
+)
+_EVENTS = (
+    select(Event)
+    .where(col(Event.customer_id) == bindparam("customer_id"))
+    .order_by(col(Event.occurred_at), col(Event.id))
+)
+_OPEN_ALERTS = select(Alert).where(
+    col(Alert.customer_id) == bindparam("customer_id"), col(Alert.status) == "open"
+)
+_OPEN_CASE = select(Case.id).where(
+    col(Case.customer_id) == bindparam("customer_id"),
+    col(Case.workflow_key) == bindparam("workflow_key"),
+    col(Case.status) == CaseStatus.OPEN,
+)
+
+
 def latest_assessment(session: Session, customer_id: int) -> Assessment | None:
-    return session.exec(
-        select(Assessment)
-        .where(Assessment.customer_id == customer_id)
-        .order_by(col(Assessment.id).desc())
-    ).first()
+    return session.exec(_LATEST_ASSESSMENT, params={"customer_id": customer_id}).first()
 
 
 def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
@@ -68,11 +87,7 @@ def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
 
 def customer_events(session: Session, customer_id: int, tz: tzinfo) -> list[dict[str, Any]]:
     """What rules read of the customer's events, oldest first, dates in `tz`."""
-    rows = session.exec(
-        select(Event)
-        .where(Event.customer_id == customer_id)
-        .order_by(col(Event.occurred_at), col(Event.id))
-    )
+    rows = session.exec(_EVENTS, params={"customer_id": customer_id})
     # dsl.md §3: event dates are read in the workspace's time zone.
     return [
         {"kind": e.kind, "occurred_at": e.occurred_at.astimezone(tz), "payload": e.payload}
@@ -110,9 +125,7 @@ def _raise_alerts(
         if is_new
         else {
             (a.rule, a.message)
-            for a in session.exec(
-                select(Alert).where(Alert.customer_id == customer.id, Alert.status == "open")
-            )
+            for a in session.exec(_OPEN_ALERTS, params={"customer_id": customer.id})
         }
     )
     for alert in alerts:
@@ -131,16 +144,10 @@ def _raise_alerts(
 
 
 def _has_open_case(session: Session, customer_id: int, workflow_key: str) -> bool:
-    return (
-        session.exec(
-            select(Case.id).where(
-                Case.customer_id == customer_id,
-                Case.workflow_key == workflow_key,
-                Case.status == CaseStatus.OPEN,
-            )
-        ).first()
-        is not None
-    )
+    found = session.exec(
+        _OPEN_CASE, params={"customer_id": customer_id, "workflow_key": workflow_key}
+    ).first()
+    return found is not None
 
 
 def _start_workflows(

@@ -125,6 +125,11 @@ _FOUND_ROWS = "riskdesk.specs.found_rows"
 _PUBLISHED = "riskdesk.specs.published"
 # every column but the source: what the per-transaction query of the published set reads
 _ROW_COLUMNS = tuple(c for c in SpecVersion.__table__.columns if c.name != "source")  # type: ignore[attr-defined]
+_PUBLISHED_QUERY = (
+    select(*_ROW_COLUMNS)
+    .where(col(SpecVersion.status) == SpecStatus.PUBLISHED)
+    .order_by(col(SpecVersion.kind), col(SpecVersion.key), col(SpecVersion.version))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,14 +173,7 @@ def published_set(session: Session) -> PublishedSet:
     found: PublishedSet | None = session.info.get(_PUBLISHED)
     if found is not None:
         return found
-    raw = tuple(
-        tuple(row)
-        for row in session.execute(
-            select(*_ROW_COLUMNS)
-            .where(col(SpecVersion.status) == SpecStatus.PUBLISHED)
-            .order_by(col(SpecVersion.kind), col(SpecVersion.key), col(SpecVersion.version))
-        )
-    )
+    raw = tuple(tuple(row) for row in session.execute(_PUBLISHED_QUERY))
     last = _last_published
     if last is not None and last[0] == raw:
         found = last[1]
