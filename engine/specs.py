@@ -187,18 +187,23 @@ def published_set(session: Session) -> PublishedSet:
 def _build_published(session: Session, raw: tuple[tuple[Any, ...], ...]) -> PublishedSet:
     names = [c.name for c in _ROW_COLUMNS]
     values = [dict(zip(names, row, strict=True)) for row in raw]
-    missing = {v["id"] for v in values if v["checksum"] not in _sources}
+    with _cache_lock:  # a local copy: another thread may clear the shared one meanwhile
+        texts = {
+            v["checksum"]: _sources[v["checksum"]] for v in values if v["checksum"] in _sources
+        }
+    missing = {v["id"] for v in values if v["checksum"] not in texts}
     if missing:
-        texts = session.execute(
+        read = session.execute(
             select(col(SpecVersion.checksum), col(SpecVersion.source)).where(
                 col(SpecVersion.id).in_(missing)
             )
         )
+        texts.update({checksum: source for checksum, source in read})
         with _cache_lock:
             if len(_sources) >= _SOURCES_SIZE:
                 _sources.clear()
-            _sources.update({checksum: source for checksum, source in texts})
-    rows = tuple(SpecVersion(**v, source=_sources[v["checksum"]]) for v in values)
+            _sources.update(texts)
+    rows = tuple(SpecVersion(**v, source=texts[v["checksum"]]) for v in values)
     by_key: dict[tuple[str, str], SpecVersion] = {}
     for row in rows:  # in version order: the highest published version of a key wins
         by_key[(row.kind, row.key)] = row
