@@ -14,10 +14,11 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
@@ -106,14 +107,21 @@ def _retryable_conflict(exc: DBAPIError) -> ConflictError | None:
     )
 
 
+# seconds a writer waits at the SQLite writer gate before it goes on without it
+GATE_PATIENCE: Final = 10.0
+
+
 class WriterGate:
     """One SQLite writer at a time, waiting in line: a re-entrant thread lock, then (for a
     database file) `flock` on `<file>-writer.lock`, held by the outermost holder in the process.
 
-    Only an optimisation of the wait: SQLite's own locking stays the rule (transactions begun
-    elsewhere still queue through the busy timeout)."""
+    Only an optimisation of the wait: SQLite's own locking stays the rule. A writer that cannot
+    pass the gate within `patience` seconds (another transaction on the file held open that
+    long, or begun elsewhere without the gate) goes on without it and queues through SQLite's
+    busy timeout, as it would without the gate: the gate never waits forever."""
 
-    def __init__(self, database_path: str | None) -> None:
+    def __init__(self, database_path: str | None, *, patience: float = GATE_PATIENCE) -> None:
+        self._patience = patience
         self._lock = threading.RLock()
         self._path = f"{database_path}-writer.lock" if database_path else None
         self._fd: int | None = None
@@ -121,30 +129,44 @@ class WriterGate:
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        with self._lock:
+        deadline = time.monotonic() + self._patience
+        if not self._lock.acquire(timeout=self._patience):
+            yield  # past the gate's patience: SQLite's busy timeout decides
+            return
+        try:
             self._depth += 1
+            locked = self._depth == 1 and self._lock_file(deadline)
             try:
-                locked = self._depth == 1 and self._lock_file()
-                try:
-                    yield
-                finally:
-                    if locked and self._fd is not None:
-                        fcntl.flock(self._fd, fcntl.LOCK_UN)
+                yield
             finally:
-                self._depth -= 1
+                if locked and self._fd is not None:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._depth -= 1
+            self._lock.release()
 
-    def _lock_file(self) -> bool:
-        """Take the file lock; False when there is no file to lock (no such folder, read-only):
-        then SQLite itself reports what is wrong with the database, as without the gate."""
+    def _lock_file(self, deadline: float) -> bool:
+        """Take the file lock by `deadline`; False when it is not had by then, or when there is
+        no file to lock (no such folder, read-only): then SQLite itself reports what is wrong
+        with the database, as without the gate. Only the thread holding the thread lock polls
+        (every 2 ms at most), so a process has one poller however many writers wait."""
         if self._path is None:
             return False
         try:
             if self._fd is None:
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            delay = 0.0002
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        return False
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.002)
         except OSError:
             return False
-        return True
 
     def close(self) -> None:
         with self._lock:

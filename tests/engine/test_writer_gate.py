@@ -47,3 +47,15 @@ def test_without_a_folder_for_its_file_the_gate_still_lets_writers_through(
     gate = WriterGate(str(tmp_path / "no such folder" / "riskdesk.db"))
     with gate.held():
         pass
+
+
+def test_a_writer_kept_waiting_past_its_patience_goes_on_without_the_gate(
+    tmp_path: Path,
+) -> None:
+    """SQLite's busy timeout then decides, as without the gate: the gate never hangs."""
+    path = str(tmp_path / "riskdesk.db")
+    holder, waiter = WriterGate(path), WriterGate(path, patience=0.2)
+    with holder.held(), waiter.held():
+        pass  # reached although the holder still holds the file lock
+    holder.close()
+    waiter.close()

@@ -1,8 +1,8 @@
 """`riskdesk serve --workers N`: several server processes on one port, over one database.
 
-A real `riskdesk serve` subprocess on a free loopback port, with the test database and the test
-run's instance keys (so what it writes is sealed and chained as the tests' own writes are); it is
-stopped, with its whole process group, at the end of each test.
+A real `riskdesk serve` subprocess on a free loopback port, with the test run's instance keys (so
+what it writes is sealed and chained as the tests' own writes are); it is stopped, with its whole
+process group, at the end of each test.
 """
 
 from __future__ import annotations
@@ -19,10 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.db import Database
+from engine import clock
+from engine.db import Database, upgrade
 from engine.keys import write_keys_file
-from tests.conftest import ROOT, TEST_KEYS
-from tests.web.conftest import HEALTHY, TERMS, ApiClient
+from engine.templates import import_template
+from engine.tokens import create_token
+from engine.users import add_user
+from tests.conftest import EXAMPLE_TEMPLATE, ROOT, TEST_KEYS
+from tests.web.conftest import HEALTHY, PASSWORD, TERMS
 
 STARTUP_SECONDS = 120  # spawning interpreters on a busy 2-core machine is slow
 
@@ -44,13 +48,36 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def two_workers(workspace: Database, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`riskdesk serve --workers 2` on the workspace's database: its URL and its log."""
+def served(database: Database, tmp_path: Path) -> Iterator[tuple[Database, str]]:
+    """The database the server runs on, with the example template and an admin's token.
+
+    On SQLite a fresh file of its own: a second process on the test run's shared file would
+    share it with connections of this process, whose POSIX locks SQLite cannot vouch for."""
+    served = database
+    if database.is_sqlite:
+        url = f"sqlite:///{tmp_path / 'served.db'}"
+        upgrade(url)
+        served = Database(url, keys=TEST_KEYS)
+    now = clock.utcnow()
+    try:
+        with served.transaction() as session:
+            import_template(session, EXAMPLE_TEMPLATE, actor="admin", now=now, base_currency="CNY")
+            add_user(session, "ada", roles=("admin",), password=PASSWORD, now=now)
+            token = create_token(session, "ada", name="test", now=now).secret
+        yield served, token
+    finally:
+        if served is not database:
+            served.dispose()
+
+
+@pytest.fixture
+def two_workers(served: tuple[Database, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`riskdesk serve --workers 2` on the served database: its URL and its log."""
     keys_file = tmp_path / "keys.json"
     write_keys_file(keys_file, TEST_KEYS)
     env = {
         **os.environ,
-        "RISKDESK_DATABASE_URL": workspace.url,
+        "RISKDESK_DATABASE_URL": served[0].url,
         "RISKDESK_KEYS_FILE": str(keys_file),
         "RISKDESK_TIMEZONE": "UTC",
         "PYTHONPATH": str(ROOT),
@@ -89,11 +116,10 @@ def _wait_for_both_workers(url: str, process: subprocess.Popen[bytes], log: Path
 
 
 def test_serve_with_two_workers_starts_two_processes_that_answer(
-    two_workers: tuple[str, Path], api: ApiClient
+    served: tuple[Database, str], two_workers: tuple[str, Path]
 ) -> None:
     url, log = two_workers
-    token = api.add_user("ada", ["admin"])
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {served[1]}"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
         created = client.put(
             "/api/v1/customers/W1",
