@@ -5,7 +5,8 @@ so writers queue instead of failing midway (DESIGN.md, "Known traps"). SQLite's 
 busy handler that sleeps and polls (up to 100 ms a try), which under load wastes most of the time
 in sleeps: `Database.transaction` therefore first takes a writer gate (a thread lock in the
 process, then an advisory lock on a file beside the database, shared by every process on that
-file), so writers wait their turn in line and start the moment the previous one ends. The server
+file, polled every 2 ms at most), so writers wait their turn in line and start within moments of
+the previous one's end. The server
 caches no rows between requests: every unit of work opens its own session.
 """
 
