@@ -143,6 +143,11 @@ class CompiledRuleset:
         """The generated evaluation function, for debugging and review."""
         return self._program.source
 
+    @property
+    def rules(self) -> tuple[tuple[str, str | None], ...]:
+        """(id, label) of each rule, in source order (tables, which always count, excluded)."""
+        return tuple((i.id, i.label) for i in self._program.items if i.kind == "rule")
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledExpression:

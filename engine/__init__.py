@@ -39,6 +39,10 @@ _EXPORTS: dict[str, str] = {
     "take_action": "engine.cases",
     "sweep": "engine.timers",
     "start_scheduler": "engine.scheduler",
+    "start_simulation": "engine.simulation",
+    "simulation_view": "engine.simulation",
+    "list_movers": "engine.simulation",
+    "draft_checks": "engine.policy_checks",
     # views
     "Page": "engine.views",
     "SpecRef": "engine.views",

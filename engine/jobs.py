@@ -83,7 +83,7 @@ def _ranges(session: Session, chunk_size: int) -> list[tuple[int, int, int]]:
         col(Customer.id).label("id"),
         func.row_number().over(order_by=col(Customer.id)).label("n"),
     ).subquery()
-    bucket = (numbered.c.n - 1) / chunk_size
+    bucket = (numbered.c.n - 1) // chunk_size  # integer division: `/` is true division
     rows = session.execute(
         select(func.min(numbered.c.id), func.max(numbered.c.id), func.count())
         .group_by(bucket)
