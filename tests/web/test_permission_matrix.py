@@ -181,6 +181,29 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
         json={"customer_ref": "C-EAST"},
     ),
+    # simulations: the draft saved above; an unknown simulation is a 404 past the checks
+    Route(
+        "POST",
+        "/api/v1/rulesets/{key}/draft/simulate",
+        "/api/v1/rulesets/credit/draft/simulate",
+        "specs:edit",
+        202,
+        json={},
+    ),
+    Route(
+        "GET",
+        "/api/v1/simulations/{simulation_id}",
+        "/api/v1/simulations/999999",
+        "specs:edit",
+        404,
+    ),
+    Route(
+        "GET",
+        "/api/v1/simulations/{simulation_id}/movers",
+        "/api/v1/simulations/999999/movers",
+        "specs:edit",
+        404,
+    ),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
     # change, or a refusal of the form's (made-up) content — never a 403
