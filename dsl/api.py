@@ -148,6 +148,11 @@ class CompiledRuleset:
         """(id, label) of each rule, in source order (tables, which always count, excluded)."""
         return tuple((i.id, i.label) for i in self._program.items if i.kind == "rule")
 
+    @property
+    def names_read(self) -> frozenset[str]:
+        """The top-level names of the record (fields, terms) the ruleset reads anywhere."""
+        return frozenset(path[0] for path in self._fields_read)
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledExpression:

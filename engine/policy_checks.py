@@ -24,7 +24,7 @@ from engine.views import number
 # How many raised values each sampled customer is tried with, per declared field.
 RAISES_PER_CUSTOMER: Final = 3
 # Customers of each chunk whose declared fields are raised (the first ones, by a seeded draw).
-SAMPLE_PER_CHUNK: Final = 25
+SAMPLE_PER_CHUNK: Final = 10
 SEED: Final = 7
 DIRECTIONS: Final = ("up", "down")
 
