@@ -58,3 +58,8 @@ def test_events_grouped_once_score_as_the_events_themselves_and_only_on_their_as
         compiled.evaluate({}, events=dsl.grouped_events(events, before), as_of=before).fired_ids
         == ()
     )
+
+
+def test_event_kinds_read_are_the_kinds_the_event_functions_name() -> None:
+    assert dsl.compile_ruleset(EVENTS, filename="r.rules").event_kinds_read == {"lawsuit"}
+    assert dsl.compile_ruleset(SOURCE, filename="r.rules").event_kinds_read == frozenset()
