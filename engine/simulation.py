@@ -30,6 +30,7 @@ from engine.models import (
     Customer,
     Job,
     JobChunk,
+    JobStatus,
     SimulationMover,
     SpecKind,
     SpecStatus,
@@ -298,6 +299,26 @@ def simulation_view(session: Session, job_id: int, *, scope: Scope) -> Simulatio
     )
 
 
+def latest_result(
+    session: Session, key: str, *, checksum: str, scope: Scope
+) -> Mapping[str, Any] | None:
+    """The result of the latest finished simulation of ruleset `key` run on the source whose
+    checksum is `checksum` (a saved draft's), or None: what publishing attaches as the impact
+    report, with its `checks`, without simulating again. Raises PermissionDeniedError (a scoped
+    caller)."""
+    _require_whole_portfolio(scope)
+    finished = session.exec(
+        select(Job.id, Job.params)
+        .where(Job.kind == KIND, Job.status == JobStatus.DONE)
+        .order_by(col(Job.id).desc())
+    )
+    for job_id, params in finished:
+        if params.get("key") == key and params.get("checksum") == checksum:
+            job = session.get(Job, job_id)
+            return job.result if job is not None else None
+    return None
+
+
 def list_movers(
     session: Session,
     job_id: int,
@@ -382,6 +403,7 @@ __all__ = [
     "SimulationView",
     "combine_shares",
     "find_simulation",
+    "latest_result",
     "list_movers",
     "portfolio_checks",
     "simulation_params",

@@ -222,7 +222,7 @@ BROKEN_FORM = "\n".join(
     [
         "forms/customer.yaml:22:34: error: unknown field type 'integr'; did you mean 'integer'?",
         "   22 |   - {id: max_overdue_days, type: integr, label: {en: Worst current overdue (days),"
-        " zh: 最长逾期天数}, min: 0}",
+        " zh: 最长逾期天数}, min: 0, risk_direction: up}",
         "      |                                  ^^^^^^",
         "rules/credit.rules:41:3: error: expected 'then' after the condition of rule lawsuits",
         "   41 |   add 20, flag litigation",

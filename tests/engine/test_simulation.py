@@ -28,7 +28,7 @@ from engine.models import (
     SimulationMover,
     SpecKind,
 )
-from engine.simulation import list_movers, simulation_view, start_simulation
+from engine.simulation import latest_result, list_movers, simulation_view, start_simulation
 from tests.engine.conftest import NOW, upsert
 
 LATER = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -336,3 +336,18 @@ def test_a_simulation_in_progress_has_no_result_yet(workspace: Database) -> None
     with workspace.transaction() as session:
         view = simulation_view(session, job_id, scope=None)
     assert (view.status, view.done, view.total, view.result) == ("running", 2, 4, None)
+
+
+def test_the_latest_result_of_a_source_is_found_by_its_checksum(workspace: Database) -> None:
+    portfolio(workspace)
+    source = stricter(published_source(workspace))
+    draft(workspace, source)
+    with workspace.transaction() as session:
+        assert (
+            latest_result(session, "credit", checksum=specs.checksum_of(source), scope=None) is None
+        )
+    job_id = simulate(workspace)
+    with workspace.transaction() as session:
+        found = latest_result(session, "credit", checksum=specs.checksum_of(source), scope=None)
+        other = latest_result(session, "credit", checksum="0" * 64, scope=None)
+    assert found == result_of(workspace, job_id) and other is None
