@@ -196,6 +196,7 @@ def import_command(
             actor=CLI_ACTOR,
             now=clock.utcnow(),
             base_currency=settings.base_currency,
+            timezone=settings.timezone,
         )
     out = _out()
     out.print(
@@ -309,7 +310,8 @@ def tick(
     report = sweep(database, now=at, worker=f"cli:{worker_name()}", tz=settings.tz)
     _out().print(
         f"Sweep at {at.isoformat()}: {report.claimed} claimed, {report.fired} fired, "
-        f"{report.failed} failed, {report.chunks} job chunks processed."
+        f"{report.failed} failed, {report.schedules} schedules fired, "
+        f"{report.chunks} job chunks processed."
     )
     if report.failed:
         raise typer.Exit(1)
