@@ -184,17 +184,17 @@ template.yaml:9:16: error: 'base_currency' must be a three-letter currency code 
 such as CNY; found the text 'cny'
     9 | base_currency: cny
       |                ^^^
-template.yaml:10:50: error: 'action' of item 1 of 'schedules' must be one of the schedule \
-actions: rescore_all; found the text 'reboot'
-   10 | schedules: [{id: nightly, cron: 0 2 * *, action: reboot}]
-      |                                                  ^^^^^^
-template.yaml:11:1: error: unknown key 'rulesset'; did you mean 'rulesets'?
-   11 | rulesset: x
+template.yaml:10:1: error: unknown key 'rulesset'; did you mean 'rulesets'?
+   10 | rulesset: x
       | ^^^^^^^^
-template.yaml:10:33: error: the cron expression '0 2 * *' cannot be used: a crontab expression \
+template.yaml:20:42: error: 'action' of item 1 of 'schedules' must be one of the schedule \
+actions: rescore_all; found the text 'reboot'
+   20 |   - {id: nightly, cron: 0 2 * *, action: reboot}
+      |                                          ^^^^^^
+template.yaml:20:25: error: the cron expression '0 2 * *' cannot be used: a crontab expression \
 has 5 fields (minute hour day month weekday), not 4
-   10 | schedules: [{id: nightly, cron: 0 2 * *, action: reboot}]
-      |                                 ^^^^^^^
+   20 |   - {id: nightly, cron: 0 2 * *, action: reboot}
+      |                         ^^^^^^^
       = hint: write five fields: minute hour day month weekday, such as "0 2 * * *" for 02:00 \
 every day
 rules/credit.rules:18:8: error: unknown field 'max_overdue_dayz'; did you mean 'max_overdue_days'?
@@ -214,8 +214,12 @@ def test_a_broken_bundle_reports_every_problem_of_every_file_at_once(tmp_path: P
     edit(
         bundle / "template.yaml",
         "base_currency: CNY",
-        "base_currency: cny\nschedules: [{id: nightly, cron: 0 2 * *, action: reboot}]\n"
-        "rulesset: x",
+        "base_currency: cny\nrulesset: x",
+    )
+    edit(
+        bundle / "template.yaml",
+        '{id: nightly_rescore, cron: "0 2 * * *", action: rescore_all}',
+        "{id: nightly, cron: 0 2 * *, action: reboot}",
     )
     edit(bundle / "rules/credit.rules", "when max_overdue_days > 90", "when max_overdue_dayz > 90")
     edit(bundle / "workflows/high_risk_review.yaml", "role: cfo}", "role: ceo}")
