@@ -32,7 +32,9 @@ def sweep(
     """Fire the timers and the schedules due at `now`, then process up to `chunks` job chunks;
     safe to run from several processes at once."""
     report = timers.sweep(database, now=now, worker=worker, tz=tz, claim_expiry=claim_expiry)
-    fired = schedules.sweep_schedules(database, now=now, worker=worker, claim_expiry=claim_expiry)
+    fired = schedules.sweep_schedules(
+        database, now=now, worker=worker, tz=tz, claim_expiry=claim_expiry
+    )
     jobs = run_due_chunks(database, now=now, worker=worker, tz=tz, limit=chunks)
     return dataclasses.replace(
         report,

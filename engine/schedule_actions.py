@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -26,10 +26,10 @@ class ScheduleAction:
 
     name: str
     description: str
-    run: Callable[[Session, datetime], Mapping[str, Any]]
+    run: Callable[[Session, datetime, tzinfo], Mapping[str, Any]]  # session, now, workspace tz
 
 
-def _rescore_all(session: Session, now: datetime) -> Mapping[str, Any]:
+def _rescore_all(session: Session, now: datetime, tz: tzinfo) -> Mapping[str, Any]:
     """Queue a rescore of the whole portfolio on the published ruleset, as of the day it runs,
     unless one is already queued or running (the nightly run would only repeat it)."""
     from engine.jobs import ACTIVE, start_job

@@ -16,7 +16,7 @@ import logging
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
@@ -192,6 +192,7 @@ def fire_schedule(
     *,
     now: datetime,
     worker: str,
+    tz: tzinfo = UTC,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> bool | None:
     """Fire schedule `row_id`, claimed by `worker`: run its action and move `next_fire_at` to its
@@ -228,7 +229,7 @@ def fire_schedule(
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 return False
             session.refresh(row)
-            outcome = ACTIONS[row.action].run(session, now)
+            outcome = ACTIONS[row.action].run(session, now, tz)
             _audit(
                 session,
                 row,
@@ -284,17 +285,22 @@ def sweep_schedules(
     *,
     now: datetime,
     worker: str,
+    tz: tzinfo = UTC,
     claim_expiry: timedelta = CLAIM_EXPIRY,
     max_attempts: int = MAX_ATTEMPTS,
     limit: int = BATCH_SIZE,
 ) -> SchedulesReport:
-    """Claim the schedules due at `now` and fire each once; safe from several processes."""
+    """Claim the schedules due at `now` and fire each once; safe from several processes.
+
+    `tz` is the workspace time zone, handed to the actions (a rescore's as-of date)."""
     claimed = claim_due_schedules(
         database, now=now, worker=worker, claim_expiry=claim_expiry, limit=limit
     )
     fired = failed = 0
     for row_id in claimed:
-        outcome = fire_schedule(database, row_id, now=now, worker=worker, max_attempts=max_attempts)
+        outcome = fire_schedule(
+            database, row_id, now=now, worker=worker, tz=tz, max_attempts=max_attempts
+        )
         if outcome is True:
             fired += 1
         elif outcome is None:
