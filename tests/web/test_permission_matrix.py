@@ -143,6 +143,7 @@ ROUTES: tuple[Route, ...] = (
         files={"file": ("t.zip", b"not a zip", "application/zip")},
     ),
     Route("POST", "/api/v1/sweep", "/api/v1/sweep", "system:sweep", 200, json={}),
+    Route("GET", "/api/v1/schedules", "/api/v1/schedules", "system:sweep", 200),
     Route("GET", "/api/v1/audit", "/api/v1/audit", "audit:read", 200),
     Route("GET", "/api/v1/audit.csv", "/api/v1/audit.csv", "audit:read", 200),
     Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "audit:read", 200),
