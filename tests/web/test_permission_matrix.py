@@ -182,6 +182,29 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
         json={"customer_ref": "C-EAST"},
     ),
+    # a shadow run of that draft: started, compared, stopped
+    Route(
+        "POST",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        201,
+        json={"until": "2100-01-01T00:00"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        200,
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        200,
+    ),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
     # change, or a refusal of the form's (made-up) content — never a 403

@@ -11,6 +11,7 @@ from web.api import (
     fx,
     rulesets,
     schedules,
+    shadow,
     system,
     templates,
     tokens,
@@ -32,5 +33,6 @@ router.include_router(tokens.router)
 router.include_router(audit.router)
 router.include_router(rulesets.router)
 router.include_router(schedules.router)
+router.include_router(shadow.router)
 
 __all__ = ["router"]
