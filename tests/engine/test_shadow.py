@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import col, select
 
 from engine import audit, specs
@@ -251,3 +251,20 @@ def test_the_comparison_counts_tiers_alerts_cases_and_lists_the_customers_that_d
 def test_comparing_a_ruleset_without_a_run_is_not_found(workspace: Database) -> None:
     with workspace.transaction() as session, pytest.raises(NotFoundError):
         compare_shadow(session, KEY, scope=None, now=NOW)
+
+
+def test_without_a_run_the_hook_costs_one_query_per_transaction(workspace: Database) -> None:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "shadow_" in statement:
+            seen.append(statement)
+
+    event.listen(workspace.engine, "before_cursor_execute", count)
+    try:
+        upsert(workspace, "C-1", HEALTHY)
+        upsert(workspace, "C-RISKY", RISKY, terms=TERMS)  # opens a case: still one query
+    finally:
+        event.remove(workspace.engine, "before_cursor_execute", count)
+    assert len(seen) == 2
+    assert all(s.lstrip().upper().startswith("SELECT") for s in seen)
