@@ -30,8 +30,9 @@ class ScheduleAction:
 
 
 def _rescore_all(session: Session, now: datetime, tz: tzinfo) -> Mapping[str, Any]:
-    """Queue a rescore of the whole portfolio on the published ruleset, as of the day it runs,
-    unless one is already queued or running (the nightly run would only repeat it)."""
+    """Queue a rescore of the whole portfolio on the published ruleset, as of the day it fires in
+    the workspace time zone, unless one is already queued or running (the nightly run would only
+    repeat it)."""
     from engine.jobs import ACTIVE, start_job
     from engine.models import Job
 
@@ -43,7 +44,9 @@ def _rescore_all(session: Session, now: datetime, tz: tzinfo) -> Mapping[str, An
     job = start_job(
         session,
         kind="rescore",
-        params={"as_of": None, "reason": "schedule"},
+        # the date is fixed here, in the workspace zone: at 02:00 in Shanghai it is still
+        # yesterday in UTC
+        params={"as_of": now.astimezone(tz).date().isoformat(), "reason": "schedule"},
         actor=SYSTEM_ACTOR,
         now=now,
     )

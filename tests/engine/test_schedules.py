@@ -7,6 +7,7 @@ import shutil
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
@@ -154,7 +155,7 @@ def test_a_tick_at_the_due_time_fires_once_and_queues_one_rescore_job(database: 
     (job,) = _jobs(database)
     assert (job.kind, job.params, job.created_by, job.total) == (
         "rescore",
-        {"as_of": None, "reason": "schedule"},
+        {"as_of": "2026-11-29", "reason": "schedule"},
         "system",
         1,
     )
@@ -263,3 +264,24 @@ def test_a_failing_action_is_retried_then_that_night_is_skipped(database: Databa
     assert _jobs(database) == []
     with database.transaction() as session:
         assert audit.verify_chain(session) is None
+
+
+def test_a_rescore_fired_at_two_in_shanghai_is_as_of_the_shanghai_date(
+    database: Database,
+) -> None:
+    with database.transaction() as session:
+        import_template(
+            session,
+            EXAMPLE_TEMPLATE,
+            actor="admin",
+            now=NOW,
+            base_currency="CNY",
+            timezone="Asia/Shanghai",
+        )
+    two_in_shanghai = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)  # 2026-11-29 02:00 there
+    report = sweep_schedules(
+        database, now=two_in_shanghai, worker="w1", tz=ZoneInfo("Asia/Shanghai")
+    )
+    assert report.fired == 1
+    (job,) = _jobs(database)
+    assert job.params["as_of"] == "2026-11-29"
