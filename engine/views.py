@@ -264,10 +264,11 @@ class CaseView:
 
 @dataclass(frozen=True, slots=True)
 class SweepReport:
-    """What one background sweep did: timers claimed, fired and failed, and the job chunks
-    processed (engine.background)."""
+    """What one background sweep did: timers claimed, fired and failed, the schedules fired and
+    the job chunks processed (engine.background); `failed` counts all three."""
 
     claimed: int
     fired: int
     failed: int
     chunks: int = 0
+    schedules: int = 0

@@ -410,6 +410,7 @@ class SweepPublic(BaseModel):
     fired: int
     failed: int
     chunks: int = 0  # job chunks processed (rescoring, simulation)
+    schedules: int = 0  # template schedules fired (engine.schedules)
 
 
 class HealthPublic(BaseModel):

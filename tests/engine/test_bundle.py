@@ -184,13 +184,19 @@ template.yaml:9:16: error: 'base_currency' must be a three-letter currency code 
 such as CNY; found the text 'cny'
     9 | base_currency: cny
       |                ^^^
-template.yaml:10:1: error: 'schedules' is read by a later version of riskdesk
-   10 | schedules: []
-      | ^^^^^^^^^
-      = hint: remove 'schedules' from template.yaml
-template.yaml:11:1: error: unknown key 'rulesset'; did you mean 'rulesets'?
-   11 | rulesset: x
+template.yaml:10:1: error: unknown key 'rulesset'; did you mean 'rulesets'?
+   10 | rulesset: x
       | ^^^^^^^^
+template.yaml:20:42: error: 'action' of item 1 of 'schedules' must be one of the schedule \
+actions: rescore_all; found the text 'reboot'
+   20 |   - {id: nightly, cron: 0 2 * *, action: reboot}
+      |                                          ^^^^^^
+template.yaml:20:25: error: the cron expression '0 2 * *' cannot be used: a crontab expression \
+has 5 fields (minute hour day month weekday), not 4
+   20 |   - {id: nightly, cron: 0 2 * *, action: reboot}
+      |                         ^^^^^^^
+      = hint: write five fields: minute hour day month weekday, such as "0 2 * * *" for 02:00 \
+every day
 rules/credit.rules:18:8: error: unknown field 'max_overdue_dayz'; did you mean 'max_overdue_days'?
    18 |   when max_overdue_dayz > 90
       |        ^^^^^^^^^^^^^^^^
@@ -208,7 +214,12 @@ def test_a_broken_bundle_reports_every_problem_of_every_file_at_once(tmp_path: P
     edit(
         bundle / "template.yaml",
         "base_currency: CNY",
-        "base_currency: cny\nschedules: []\nrulesset: x",
+        "base_currency: cny\nrulesset: x",
+    )
+    edit(
+        bundle / "template.yaml",
+        '{id: nightly_rescore, cron: "0 2 * * *", action: rescore_all}',
+        "{id: nightly, cron: 0 2 * *, action: reboot}",
     )
     edit(bundle / "rules/credit.rules", "when max_overdue_days > 90", "when max_overdue_dayz > 90")
     edit(bundle / "workflows/high_risk_review.yaml", "role: cfo}", "role: ceo}")

@@ -143,6 +143,7 @@ ROUTES: tuple[Route, ...] = (
         files={"file": ("t.zip", b"not a zip", "application/zip")},
     ),
     Route("POST", "/api/v1/sweep", "/api/v1/sweep", "system:sweep", 200, json={}),
+    Route("GET", "/api/v1/schedules", "/api/v1/schedules", "system:sweep", 200),
     Route("GET", "/api/v1/audit", "/api/v1/audit", "audit:read", 200),
     Route("GET", "/api/v1/audit.csv", "/api/v1/audit.csv", "audit:read", 200),
     Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "audit:read", 200),
@@ -203,6 +204,29 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/simulations/999999/movers",
         "specs:edit",
         404,
+    ),
+    # a shadow run of that draft: started, compared, stopped
+    Route(
+        "POST",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        201,
+        json={"until": "2100-01-01T00:00"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        200,
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        200,
     ),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import audit, cases, customers, fx, rulesets, simulations, system, templates, tokens
+from web.api import (
+    audit,
+    cases,
+    customers,
+    fx,
+    rulesets,
+    schedules,
+    shadow,
+    simulations,
+    system,
+    templates,
+    tokens,
+)
 from web.schemas import ProblemDetail
 
 PROBLEM = {"model": ProblemDetail, "content": {"application/problem+json": {}}}
@@ -22,5 +34,7 @@ router.include_router(tokens.router)
 router.include_router(audit.router)
 router.include_router(rulesets.router)
 router.include_router(simulations.router)
+router.include_router(schedules.router)
+router.include_router(shadow.router)
 
 __all__ = ["router"]
