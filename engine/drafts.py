@@ -20,6 +20,9 @@ from sqlmodel import Session, col, select
 
 import dsl
 import forms
+from dsl.diagnostics import error
+from dsl.parse import detect_language, parse_ruleset
+from dsl.texts import text as worded
 from engine import audit, crypto, fx, specs
 from engine.customers import find_customer
 from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
@@ -95,7 +98,8 @@ class TryResult:
     tier_after: str
 
 
-def _published(session: Session, kind: SpecKind, key: str) -> SpecVersion | None:
+def published_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | None:
+    """The published version of (kind, key), or None."""
     try:
         return specs.find_row(session, kind, key)
     except NotFoundError:
@@ -110,7 +114,7 @@ def _draft_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | None
     ).first()
 
 
-def _next_version(session: Session, kind: SpecKind, key: str) -> int:
+def next_version(session: Session, kind: SpecKind, key: str) -> int:
     """The number the next published version of (kind, key) takes: after every non-draft one."""
     latest = session.exec(
         select(func.max(SpecVersion.version)).where(
@@ -130,13 +134,35 @@ def check_source(
     InvalidRequestError."""
     if kind != SpecKind.RULESET:
         raise InvalidRequestError(N_("only rulesets have drafts yet, not %(kind)s"), kind=kind)
+    header = _header_mismatch(key, source)
     try:
         compiled = specs.compile_draft_ruleset(
-            session, key, source, published=_published(session, kind, key)
+            session, key, source, published=published_row(session, kind, key)
         )
     except dsl.RulesError as exc:
-        return exc.diagnostics
-    return tuple(compiled.warnings)
+        return (*header, *exc.diagnostics)
+    return (*header, *compiled.warnings)
+
+
+def _header_mismatch(key: str, source: str) -> tuple[dsl.Diagnostic, ...]:
+    """An error at the `ruleset NAME` header when NAME is not `key` (the draft's URL key):
+    published, it would be a ruleset of another name."""
+    tree, _ = parse_ruleset(source, detect_language(source, "en"))
+    if tree is None or tree.header.id.name == key:
+        return ()
+    found = tree.header.id
+    return (
+        error(
+            "ruleset-key-mismatch",
+            worded(
+                N_("the ruleset is named '%(name)s' but this is the draft of '%(key)s'"),
+                name=found.name,
+                key=key,
+            ),
+            found.span,
+            hint=worded(N_("name it '%(key)s' in the ruleset line"), key=key),
+        ),
+    )
 
 
 def _view(
@@ -176,8 +202,8 @@ def save_draft(
     """
     diagnostics = check_source(session, kind, key, source)
     checksum = specs.checksum_of(source)
-    version = _next_version(session, kind, key)
-    published = _published(session, kind, key)
+    version = next_version(session, kind, key)
+    published = published_row(session, kind, key)
     meta = dict(published.meta) if published is not None else {}
     meta["based_on"] = published.version if published is not None else None
     row = _draft_row(session, kind, key)
@@ -358,7 +384,7 @@ def try_draft(
         raise NotFoundError(N_("there is no draft of %(kind)s '%(key)s'"), kind="ruleset", key=key)
     customer = find_customer(session, customer_ref, scope=scope)
     assert customer.id is not None
-    published = _published(session, SpecKind.RULESET, key)
+    published = published_row(session, SpecKind.RULESET, key)
     try:
         compiled = specs.compile_draft_ruleset(session, key, row.source, published=published)
     except dsl.RulesError as exc:
@@ -402,6 +428,8 @@ __all__ = [
     "diff_version",
     "get_draft",
     "list_versions",
+    "next_version",
+    "published_row",
     "save_draft",
     "try_draft",
 ]
