@@ -20,11 +20,9 @@ from sqlmodel import Session, col, select
 
 import dsl
 import forms
-from dsl.diagnostics import error
-from dsl.parse import detect_language, parse_ruleset
-from dsl.texts import text as worded
 from engine import audit, crypto, fx, specs
 from engine.customers import find_customer
+from engine.draft_checks import CHECKS, published_row
 from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
 from engine.evaluation import customer_events, customer_record
 from engine.explanations import explanations
@@ -98,14 +96,6 @@ class TryResult:
     tier_after: str
 
 
-def published_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | None:
-    """The published version of (kind, key), or None."""
-    try:
-        return specs.find_row(session, kind, key)
-    except NotFoundError:
-        return None
-
-
 def _draft_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | None:
     return session.exec(
         select(SpecVersion).where(
@@ -130,39 +120,14 @@ def check_source(
     session: Session, kind: SpecKind, key: str, source: str
 ) -> tuple[dsl.Diagnostic, ...]:
     """Every problem the template import would find in `source` as the next version of `key`
-    (errors and warnings). Only rulesets have drafts yet: another kind raises
-    InvalidRequestError."""
-    if kind != SpecKind.RULESET:
-        raise InvalidRequestError(N_("only rulesets have drafts yet, not %(kind)s"), kind=kind)
-    header = _header_mismatch(key, source)
-    try:
-        compiled = specs.compile_draft_ruleset(
-            session, key, source, published=published_row(session, kind, key)
+    (errors and warnings; engine.draft_checks). Rulesets, forms and workflows have drafts: another
+    kind raises InvalidRequestError."""
+    check = CHECKS.get(kind)
+    if check is None:
+        raise InvalidRequestError(
+            N_("only rulesets, forms and workflows have drafts, not %(kind)s"), kind=kind
         )
-    except dsl.RulesError as exc:
-        return (*header, *exc.diagnostics)
-    return (*header, *compiled.warnings)
-
-
-def _header_mismatch(key: str, source: str) -> tuple[dsl.Diagnostic, ...]:
-    """An error at the `ruleset NAME` header when NAME is not `key` (the draft's URL key):
-    published, it would be a ruleset of another name."""
-    tree, _ = parse_ruleset(source, detect_language(source, "en"))
-    if tree is None or tree.header.id.name == key:
-        return ()
-    found = tree.header.id
-    return (
-        error(
-            "ruleset-key-mismatch",
-            worded(
-                N_("the ruleset is named '%(name)s' but this is the draft of '%(key)s'"),
-                name=found.name,
-                key=key,
-            ),
-            found.span,
-            hint=worded(N_("name it '%(key)s' in the ruleset line"), key=key),
-        ),
-    )
+    return check(session, key, source)
 
 
 def _view(

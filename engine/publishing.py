@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from engine import audit, drafts, specs
+from engine import audit, draft_checks, drafts, specs
 from engine.db import Database
 from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
 from engine.jobs import start_job
@@ -89,24 +89,6 @@ def checked_draft(
     return row
 
 
-def _published_meta(session: Session, row: SpecVersion) -> dict[str, Any]:
-    """The meta `row` is published with: what it was checked against (engine.specs reads it
-    to compile the version as the draft was checked)."""
-    kind = SpecKind(row.kind)
-    published = drafts.published_row(session, kind, row.key)
-    meta = dict(published.meta) if published is not None else dict(row.meta)
-    meta["based_on"] = published.version if published is not None else None
-    if kind == SpecKind.RULESET:
-        template, form_row = specs.draft_ruleset_basis(session, published=published)
-        compiled = specs.compile_draft_ruleset(session, row.key, row.source, published=published)
-        meta["template"] = specs.template_ref(template)
-        meta["form"] = {"key": form_row.key, "version": form_row.version} if form_row else None
-        meta["tiers"] = list(compiled.tiers)
-        if compiled.label:
-            meta["label"] = {**(meta.get("label") or {}), "en": compiled.label}
-    return meta
-
-
 def publish_draft(
     session: Session,
     kind: SpecKind,
@@ -148,7 +130,7 @@ def release(
 ) -> PublishOutcome:
     """Publish the checked draft `row` now, or mark it scheduled for `effective_at` (later than
     `now`), and audit it. Raises ConflictError when the draft changed meanwhile."""
-    meta = _published_meta(session, row)
+    meta = draft_checks.published_meta(session, row)
     detail: dict[str, Any] = {"version": row.version, "checksum": row.checksum, "comment": comment}
     if approved_by is not None:
         detail["approved_by"] = approved_by
@@ -273,7 +255,7 @@ def _publish_scheduled(session: Session, row_id: int, *, now: datetime) -> int:
     if row is None or row.status != SpecStatus.SCHEDULED:
         return 0  # another process took it
     kind = SpecKind(row.kind)
-    current = drafts.published_row(session, kind, row.key)
+    current = draft_checks.published_row(session, kind, row.key)
     detail: dict[str, Any] = {
         "version": row.version,
         "checksum": row.checksum,
