@@ -198,6 +198,7 @@ class BundleReader:
             sources=MappingProxyType(dict(self.sources)),
             warnings=tuple(self.warnings),
             checksum=_checksum(self.sources),
+            publish_requires_approval=template.publish_requires_approval,
         )
 
     def check_permissions(self, template: _Template) -> None:
@@ -435,6 +436,11 @@ class _Template:
             }
             if isinstance(mapped, dict)
             else {}
+        )
+
+        governance = document.get("governance")
+        self.publish_requires_approval = isinstance(governance, dict) and (
+            governance.get("publish_requires_approval") is True
         )
 
     def files(self, key: str) -> list[tuple[str, Span | None]]:

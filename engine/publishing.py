@@ -26,6 +26,7 @@ from engine.models import SpecKind, SpecStatus, SpecVersion
 log = logging.getLogger(__name__)
 
 RESCORE = "rescore"
+PENDING_APPROVAL = "pending_approval"
 # How many due scheduled versions one sweep publishes at most; the next sweep takes the rest.
 DUE_PER_SWEEP = 20
 
@@ -113,6 +114,20 @@ def publish_draft(
     row = checked_draft(session, kind, key, expected_checksum=expected_checksum)
     if effective_at is not None and effective_at <= now:
         effective_at = None  # a moment already past: publish now
+    from engine import spec_changes  # it publishes through this module once approved
+
+    if spec_changes.requires_approval(session, row):
+        case_id = spec_changes.request_approval(
+            session, row, comment=comment, effective_at=effective_at, actor=actor, now=now
+        )
+        return PublishOutcome(
+            kind=row.kind,
+            key=row.key,
+            version=row.version,
+            status=PENDING_APPROVAL,
+            effective_at=effective_at,
+            case_id=case_id,
+        )
     return release(
         session, row, comment=comment, effective_at=effective_at, published_by=actor, now=now
     )
