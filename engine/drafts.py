@@ -165,10 +165,14 @@ def save_draft(
     of the draft the editor started from. Raises ConflictError when the draft changed meanwhile
     (or another request created it at the same moment).
     """
+    published = published_row(session, kind, key)
+    if published is not None and published.meta.get("built_in"):
+        raise InvalidRequestError(
+            N_("the %(kind)s '%(key)s' is built in and has no drafts"), kind=kind, key=key
+        )
     diagnostics = check_source(session, kind, key, source)
     checksum = specs.checksum_of(source)
     version = next_version(session, kind, key)
-    published = published_row(session, kind, key)
     meta = dict(published.meta) if published is not None else {}
     meta["based_on"] = published.version if published is not None else None
     row = _draft_row(session, kind, key)

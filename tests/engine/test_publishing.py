@@ -204,3 +204,21 @@ def test_a_scheduled_version_overtaken_by_an_import_is_retired_not_published(
             .detail["published_version"]
             == 3
         )
+
+
+def test_the_background_sweep_publishes_a_due_scheduled_version(workspace: Database) -> None:
+    from engine.background import sweep
+
+    upsert(workspace, "C-1", HEALTHY)
+    draft_with_new_rule(workspace)
+    with workspace.transaction() as session:
+        publish_draft(
+            session, RULESET, KEY, comment="later", effective_at=LATER, actor="bo", now=NOW
+        )
+    sweep(workspace, now=LATER - timedelta(seconds=1), worker="w1")
+    with workspace.transaction() as session:
+        assert specs.find_row(session, RULESET, KEY).version == 1
+    sweep(workspace, now=LATER, worker="w1")
+    with workspace.transaction() as session:
+        assert specs.find_row(session, RULESET, KEY).version == 2
+    assert len(rescore_jobs(workspace)) == 1

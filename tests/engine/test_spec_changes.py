@@ -233,3 +233,13 @@ def test_the_latest_simulation_of_the_draft_is_attached(governed: Database) -> N
     assert change is not None and change.simulation_id == 2
     assert change.impact == {"total": 3, "moved": 1, "matrix": {"low": {"low": 2, "high": 1}}}
     assert change.diff.startswith("--- credit v1\n+++ credit v2\n")
+
+
+def test_the_built_in_workflow_has_no_drafts(governed: Database) -> None:
+    save(governed)
+    request(governed)  # publishes the built-in workflow on first use
+    with governed.transaction() as session, pytest.raises(InvalidRequestError) as refused:
+        save_draft(
+            session, SpecKind.WORKFLOW, "ruleset_change", "workflow: x\n", actor="ana", now=NOW
+        )
+    assert refused.value.params == {"kind": SpecKind.WORKFLOW, "key": "ruleset_change"}
