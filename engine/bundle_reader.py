@@ -48,6 +48,7 @@ from engine.bundle_types import (
     Definitions,
 )
 from engine.ruleset_schema import CUSTOMER_FORM
+from engine.spec_changes import WORKFLOW_KEY as BUILT_IN_WORKFLOW
 
 if TYPE_CHECKING:
     from forms import Form
@@ -350,6 +351,13 @@ class BundleReader:
                 self.report(exc.diagnostics)
                 continue
             self.report(workflow.warnings)
+            if workflow.key == BUILT_IN_WORKFLOW:
+                message = worded(
+                    N_("the workflow key '%(workflow)s' is the engine's own; choose another"),
+                    workflow=workflow.key,
+                )
+                self.report([error("reserved-workflow", message, span)])
+                continue
             if workflow.key in seen:
                 message = worded(
                     N_("the workflow '%(workflow)s' is also defined by %(other)s"),

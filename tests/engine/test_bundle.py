@@ -529,3 +529,15 @@ def test_a_governance_value_of_the_wrong_type_is_refused_at_the_value(tmp_path: 
     (found,) = check_path(bundle).diagnostics
     assert found.code == "wrong-type" and "true or false" in found.message
     assert found.span is not None and (found.span.line, found.span.column) == (line, 41)
+
+
+def test_a_workflow_named_like_the_built_in_one_is_refused(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    edit(
+        bundle / "workflows" / "high_risk_review.yaml",
+        "workflow: high_risk_review",
+        "workflow: ruleset_change",
+    )
+    (found,) = check_path(bundle).diagnostics
+    assert found.code == "reserved-workflow"
+    assert found.message == "the workflow key 'ruleset_change' is the engine's own; choose another"
