@@ -14,6 +14,7 @@ from engine.models import SpecKind
 from engine.templates import import_template
 from tests.conftest import EXAMPLE_TEMPLATE
 from tests.web.conftest import NOW, ApiClient, PageClient
+from web.i18n import LANGUAGE_COOKIE
 
 
 @pytest.fixture
@@ -95,3 +96,16 @@ def test_the_case_page_shows_the_change(
     assert "a note for reviewers" in page.text and "+# reviewed" in page.text
     inbox = pages.get("/inbox")
     assert [c.id for c in inbox.context["cases"]] == [case_id]
+
+
+def test_the_case_page_of_a_change_is_in_chinese(
+    governed: Database, api: ApiClient, pages: PageClient
+) -> None:
+    case_id = request_change(governed, api.as_user("ada", ["admin"]))
+    pages.login("carl", ["cfo"])
+    pages.cookies.set(LANGUAGE_COOKIE, "zh")
+    page = pages.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    for english in ("The change", "Difference from the published version", "Requested by"):
+        assert english not in page.text
+    assert "变更内容" in page.text and "与已发布版本的差异" in page.text
