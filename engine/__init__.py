@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "list_cases": "engine.cases",
     "get_case": "engine.cases",
     "take_action": "engine.cases",
+    "publish_draft": "engine.publishing",
+    "PublishOutcome": "engine.publishing",
     "sweep": "engine.timers",
     "start_scheduler": "engine.scheduler",
     "start_simulation": "engine.simulation",

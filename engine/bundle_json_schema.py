@@ -83,6 +83,18 @@ TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
             "description": "role → the permissions it carries (docs/security.md); roles not "
             "named here take the documented defaults, admin always holds them all",
         },
+        "governance": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "publish_requires_approval": {
+                    "type": "boolean",
+                    "description": "true: publishing a draft opens a ruleset_change case that "
+                    "someone other than its author approves (docs/policy-changes.md)",
+                },
+            },
+            "description": "how changes to the definitions are governed",
+        },
         "forms": {
             **_file_list(r"\.ya?ml$", "form files; one of them defines the form 'customer'"),
             "minItems": 1,
@@ -178,6 +190,8 @@ _EXPECTED: Final[Mapping[tuple[str, ...], Text]] = {
     ("permissions", "*", "*"): text(
         N_("a permission: %(names)s"), names=", ".join(sorted(PERMISSION_NAMES))
     ),
+    ("governance",): text(N_("a mapping such as {publish_requires_approval: true}")),
+    ("governance", "publish_requires_approval"): text(N_("true or false")),
     ("forms",): text(N_("a list of form files")),
     ("forms", "*"): text(N_("the path of a .yaml file in the bundle")),
     ("rulesets",): text(N_("a list of rules files")),

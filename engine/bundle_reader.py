@@ -50,6 +50,7 @@ from engine.bundle_types import (
 )
 from engine.cron import cron_problem, is_timezone
 from engine.ruleset_schema import CUSTOMER_FORM
+from engine.spec_changes import WORKFLOW_KEY as BUILT_IN_WORKFLOW
 
 if TYPE_CHECKING:
     from forms import Form
@@ -202,6 +203,7 @@ class BundleReader:
             warnings=tuple(self.warnings),
             checksum=_checksum(self.sources),
             schedules=schedules,
+            publish_requires_approval=template.publish_requires_approval,
         )
 
     def check_permissions(self, template: _Template) -> None:
@@ -353,6 +355,13 @@ class BundleReader:
                 self.report(exc.diagnostics)
                 continue
             self.report(workflow.warnings)
+            if workflow.key == BUILT_IN_WORKFLOW:
+                message = worded(
+                    N_("the workflow key '%(workflow)s' is the engine's own; choose another"),
+                    workflow=workflow.key,
+                )
+                self.report([error("reserved-workflow", message, span)])
+                continue
             if workflow.key in seen:
                 message = worded(
                     N_("the workflow '%(workflow)s' is also defined by %(other)s"),
@@ -492,6 +501,11 @@ class _Template:
             }
             if isinstance(mapped, dict)
             else {}
+        )
+
+        governance = document.get("governance")
+        self.publish_requires_approval = isinstance(governance, dict) and (
+            governance.get("publish_requires_approval") is True
         )
 
     def files(self, key: str) -> list[tuple[str, Span | None]]:

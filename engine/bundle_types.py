@@ -125,6 +125,8 @@ class Bundle:
     checksum: str  # sha256 over every file read
     filename: str = TEMPLATE_FILE
     schedules: tuple[ScheduleDef, ...] = ()
+    # governance: publishing a draft needs someone else's approval (engine.spec_changes)
+    publish_requires_approval: bool = False
 
     @property
     def customer_form(self) -> Form:

@@ -176,6 +176,7 @@ def _publish_bundle(
             "roles": list(bundle.roles),
             "permissions": {role: list(names) for role, names in bundle.permissions.items()},
             "scoring_ruleset": _scoring_ruleset(bundle),
+            "governance": {"publish_requires_approval": bundle.publish_requires_approval},
             # with checksums: what each ruleset was compiled against, without reading the rows
             "specs": [
                 {"kind": r.kind, "key": r.key, "version": r.version, "checksum": r.checksum}

@@ -34,6 +34,7 @@ from web.cli_common import (
     _sources_for,
 )
 from web.cli_keys import keys_app
+from web.cli_publish import publish_command
 from web.cli_schedules import schedules_command
 from web.cli_simulate import simulate
 from web.cli_tokens import token_app
@@ -61,6 +62,7 @@ app.add_typer(fx_app, name="fx")
 app.add_typer(audit_app, name="audit")
 app.command("simulate")(simulate)
 app.command("schedules")(schedules_command)
+app.command("publish")(publish_command)
 
 
 # --- db, users, tokens -------------------------------------------------------------------------

@@ -511,3 +511,44 @@ def test_a_symlink_out_of_the_bundle_counts_as_absent(tmp_path: Path) -> None:
     target.unlink()
     target.symlink_to(outside)
     assert [d.code for d in check_path(bundle).diagnostics] == ["missing-file"]
+
+
+# --- governance ----------------------------------------------------------------------------------
+
+
+def test_governance_asks_for_approval_of_publishing(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    assert load_bundle(bundle).publish_requires_approval is False
+    edit(
+        bundle / "template.yaml",
+        "\nroles:",
+        "\ngovernance: {publish_requires_approval: true}\nroles:",
+    )
+    assert load_bundle(bundle).publish_requires_approval is True
+
+
+def test_a_governance_value_of_the_wrong_type_is_refused_at_the_value(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    edit(
+        bundle / "template.yaml",
+        "\nroles:",
+        "\ngovernance: {publish_requires_approval: yes}\nroles:",
+    )
+    line = (bundle / "template.yaml").read_text(encoding="utf-8").splitlines().index(
+        "governance: {publish_requires_approval: yes}"
+    ) + 1
+    (found,) = check_path(bundle).diagnostics
+    assert found.code == "wrong-type" and "true or false" in found.message
+    assert found.span is not None and (found.span.line, found.span.column) == (line, 41)
+
+
+def test_a_workflow_named_like_the_built_in_one_is_refused(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    edit(
+        bundle / "workflows" / "high_risk_review.yaml",
+        "workflow: high_risk_review",
+        "workflow: ruleset_change",
+    )
+    (found,) = check_path(bundle).diagnostics
+    assert found.code == "reserved-workflow"
+    assert found.message == "the workflow key 'ruleset_change' is the engine's own; choose another"

@@ -8,6 +8,7 @@ from web.api import (
     audit,
     cases,
     customers,
+    drafts,
     fx,
     rulesets,
     schedules,
@@ -36,5 +37,7 @@ router.include_router(rulesets.router)
 router.include_router(simulations.router)
 router.include_router(schedules.router)
 router.include_router(shadow.router)
+router.include_router(drafts.forms_router)
+router.include_router(drafts.workflows_router)
 
 __all__ = ["router"]

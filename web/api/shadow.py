@@ -10,8 +10,8 @@ from engine.clock import parse_time
 from engine.errors import N_, InvalidRequestError
 from engine.pagination import MAX_LIMIT
 from engine.shadow import compare_shadow, start_shadow, stop_shadow
+from web.api.drafts import Key
 from web.api.json_body import StrictJSONRoute
-from web.api.rulesets import Key
 from web.deps import DbDep, NowDep, SettingsDep, SpecEditor
 from web.schemas_shadow import ShadowComparisonPublic, ShadowRunPublic, ShadowStart, run_public
 
