@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 import forms
 from engine import audit, casework, crypto, fx, specs
-from engine.explanations import change_record
+from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Event
 from engine.rows import update_versioned
 from engine.terms import terms_record
@@ -78,7 +78,23 @@ def customer_events(session: Session, customer_id: int, tz: tzinfo) -> list[dict
     ]
 
 
-def _same_result(previous: Assessment | None, ruleset: specs.LoadedSpec[Any], result: Any) -> bool:
+def previous_of(assessment: Assessment | None) -> PreviousAssessment | None:
+    """What a new assessment is compared with, from the stored latest one."""
+    if assessment is None:
+        return None
+    assert assessment.id is not None
+    return PreviousAssessment(
+        id=assessment.id,
+        ruleset_key=assessment.ruleset_key,
+        ruleset_version=assessment.ruleset_version,
+        as_of=assessment.as_of,
+        result=assessment.result,
+    )
+
+
+def _same_result(
+    previous: PreviousAssessment | None, ruleset: specs.LoadedSpec[Any], result: Any
+) -> bool:
     if previous is None:
         return False
     return (
@@ -87,6 +103,55 @@ def _same_result(previous: Assessment | None, ruleset: specs.LoadedSpec[Any], re
         # compared as parsed JSON: PostgreSQL's JSONB does not keep key order
         and previous.result == json.loads(json_dumps(result))
     )
+
+
+def new_assessment(
+    previous: PreviousAssessment | None,
+    result_dict: dict[str, Any],
+    *,
+    customer_id: int,
+    previous_tier: str | None,
+    ruleset: specs.LoadedSpec[Any],
+    as_of: date,
+    now: datetime,
+    names: Mapping[str, Mapping[str, str]],
+) -> Assessment | None:
+    """The Assessment row to store for a customer scored `result_dict` (masked, JSON-native),
+    or None when nothing changed: the same result under the same ruleset version as `previous`.
+
+    The one decision both the single update (`assess_customer`) and the bulk rescore
+    (engine.rescoring) make; every new row records why it differs from `previous`
+    (engine.explanations.change_record, fields named by `names`)."""
+    if _same_result(previous, ruleset, result_dict):
+        return None
+    return Assessment(
+        customer_id=customer_id,
+        ruleset_key=ruleset.key,
+        ruleset_version=ruleset.version,
+        as_of=as_of,
+        score=result_dict["score"],
+        tier=result_dict["tier"],
+        previous_tier=previous_tier,
+        result=result_dict,
+        change=change_record(
+            previous=previous, result=result_dict, ruleset_version=ruleset.version, names=names
+        ),
+        created_at=now,
+    )
+
+
+def assessment_audit_detail(
+    assessment: Assessment, *, score: Any, previous_tier: str | None
+) -> dict[str, Any]:
+    """The detail of an assessment's audit row (`assessment.recorded` / `.tier_changed`)."""
+    return {
+        "assessment_id": assessment.id,
+        "ruleset": assessment.ruleset_key,
+        "ruleset_version": assessment.ruleset_version,
+        "score": number(score),
+        "tier": assessment.tier,
+        "previous_tier": previous_tier,
+    }
 
 
 def _raise_alerts(
@@ -158,6 +223,32 @@ def _start_workflows(
     return opened, terms_changed
 
 
+def score_record(
+    ruleset: specs.LoadedSpec[Any],
+    record: Mapping[str, Any],
+    *,
+    events: list[dict[str, Any]],
+    as_of: date,
+    rates: fx.RateLookup,
+    sealed: frozenset[str],
+) -> dict[str, Any]:
+    """The ruleset's result for `record` and its `events` on `as_of`, JSON-native, with the
+    values of the `sealed` (sensitive) fields masked: what an assessment stores."""
+    result_dict: dict[str, Any] = ruleset.value.evaluate(
+        record,
+        events=events,
+        as_of=as_of,
+        # rules-language §5: money in another currency at the rate in force on as_of, to the
+        # base currency the ruleset was compiled for
+        fx=rates,
+    ).to_dict()
+    if sealed:
+        # stored results, their explanations and alert rows never hold a sensitive value in
+        # clear: the rules read it, the assessment keeps its mask (docs/security.md)
+        result_dict = dict(forms.mask_result(result_dict, record, sensitive=sealed))
+    return result_dict
+
+
 def assess_customer(
     session: Session,
     customer: Customer,
@@ -178,45 +269,40 @@ def assess_customer(
     ruleset = specs.scoring_ruleset(session)
     as_of = now.astimezone(tz).date()
     record = customer_record(session, customer)
-    result = ruleset.value.evaluate(
+    result_dict = score_record(
+        ruleset,
         record,
         events=customer_events(session, customer.id, tz),
         as_of=as_of,
-        # rules-language §5: money in another currency at the rate in force on as_of, to the
-        # base currency the ruleset was compiled for
-        fx=fx.rate_lookup(session, base_currency=ruleset.value.base_currency),
+        rates=fx.rate_lookup(session, base_currency=ruleset.value.base_currency),
+        sealed=crypto.sealed_fields(customer.data),
     )
-    result_dict = result.to_dict()
-    sealed = crypto.sealed_fields(customer.data)
-    if sealed:
-        # stored results, their explanations and alert rows never hold a sensitive value in
-        # clear: the rules read it, the assessment keeps its mask (docs/security.md)
-        result_dict = forms.mask_result(result_dict, record, sensitive=sealed)
-    previous = latest_assessment(session, customer.id)
-    if _same_result(previous, ruleset, result_dict):
+    previous = previous_of(latest_assessment(session, customer.id))
+    previous_tier = customer.tier
+    assessment = new_assessment(
+        previous,
+        result_dict,
+        customer_id=customer.id,
+        previous_tier=previous_tier,
+        ruleset=ruleset,
+        as_of=as_of,
+        now=now,
+        names=all_field_names(session),
+    )
+    if assessment is None:
         return Assessed(assessment=None, tier_changed=False)
 
-    previous_tier = customer.tier
-    tier_changed = result.tier != previous_tier
-    assessment = Assessment(
-        customer_id=customer.id,
-        ruleset_key=ruleset.key,
-        ruleset_version=ruleset.version,
-        as_of=as_of,
-        score=result.score,
-        tier=result.tier,
-        previous_tier=previous_tier,
-        result=result_dict,
-        change=(
-            change_record(session, previous=previous, result=result_dict) if tier_changed else None
-        ),
-        created_at=now,
-    )
+    tier_changed = assessment.tier != previous_tier
     session.add(assessment)
     session.flush()
     _raise_alerts(session, customer, assessment, result_dict["alerts"], now)
     update_versioned(
-        session, customer, score=result.score, tier=result.tier, assessed_at=now, updated_at=now
+        session,
+        customer,
+        score=result_dict["score"],
+        tier=assessment.tier,
+        assessed_at=now,
+        updated_at=now,
     )
     audit.record(
         session,
@@ -224,33 +310,48 @@ def assess_customer(
         action="assessment.tier_changed" if tier_changed else "assessment.recorded",
         entity_kind="customer",
         entity_id=customer.external_ref,
-        detail={
-            "assessment_id": assessment.id,
-            "ruleset": ruleset.key,
-            "ruleset_version": ruleset.version,
-            "score": number(result.score),
-            "tier": result.tier,
-            "previous_tier": previous_tier,
-        },
+        detail=assessment_audit_detail(
+            assessment, score=result_dict["score"], previous_tier=previous_tier
+        ),
         department=customer.department,
         customer_ref=customer.external_ref,
         now=now,
     )
     outcome = Assessed(assessment=assessment, tier_changed=tier_changed)
-    if not tier_changed:
-        return outcome
+    if tier_changed:
+        outcome.cases_opened.extend(
+            act_on_tier_change(session, customer, actor=actor, now=now, tz=tz, _depth=_depth)
+        )
+    return outcome
 
+
+def act_on_tier_change(
+    session: Session,
+    customer: Customer,
+    *,
+    actor: str | None,
+    now: datetime,
+    tz: tzinfo,
+    _depth: int = 0,
+) -> list[int]:
+    """Start the workflows the tier change just stored for `customer` triggers (its `tier`
+    and latest assessment already written); returns the ids of the cases opened.
+
+    A case that changes the customer's terms re-scores them (bounded by MAX_RESCORE_DEPTH),
+    as a terms change does anywhere."""
+    assert customer.id is not None
+    latest = latest_assessment(session, customer.id)
+    assert latest is not None
     record = {
         **customer_record(session, customer),
         "assessment": {
-            "tier": result.tier,
-            "previous_tier": previous_tier,
-            "score": number(result.score),
+            "tier": latest.tier,
+            "previous_tier": latest.previous_tier,
+            "score": number(latest.score),
         },
     }
     opened, terms_changed = _start_workflows(session, customer, record, actor=actor, now=now)
-    outcome.cases_opened.extend(opened)
     if terms_changed and _depth < MAX_RESCORE_DEPTH:
         again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=_depth + 1)
-        outcome.cases_opened.extend(again.cases_opened)
-    return outcome
+        opened.extend(again.cases_opened)
+    return opened
