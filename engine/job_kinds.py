@@ -9,8 +9,10 @@ from typing import Final
 
 from engine.db import Database
 from engine.jobs import JobHandler, JobsReport, run_jobs
+from engine.rescoring import KIND as RESCORE
+from engine.rescoring import RescoreHandler
 
-HANDLERS: Final[Mapping[str, JobHandler]] = {}
+HANDLERS: Final[Mapping[str, JobHandler]] = {RESCORE: RescoreHandler()}
 
 
 def run_due_chunks(
