@@ -394,10 +394,14 @@ def run_jobs(
     tz: tzinfo = UTC,
     limit: int = 10,
     job_id: int | None = None,
+    claim_expiry: timedelta = CLAIM_EXPIRY,
 ) -> JobsReport:
-    """Claim up to `limit` chunks (of `job_id` only, when given) and process each once."""
+    """Claim up to `limit` chunks (of `job_id` only, when given) and process each once; a
+    claim older than `claim_expiry` (its worker stopped) is taken again."""
     _finish_empty(database, handlers, now=now)
-    claimed = claim_chunks(database, now=now, worker=worker, limit=limit, job_id=job_id)
+    claimed = claim_chunks(
+        database, now=now, worker=worker, limit=limit, job_id=job_id, claim_expiry=claim_expiry
+    )
     processed = failed = 0
     for chunk_id in claimed:
         outcome = run_chunk(database, chunk_id, handlers=handlers, now=now, worker=worker, tz=tz)

@@ -271,3 +271,5 @@ class SweepReport:
     fired: int
     failed: int
     chunks: int = 0
+    # the sweep stopped at its chunk budget: more chunks may be waiting (sweep again soon)
+    more_chunks: bool = False
