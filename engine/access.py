@@ -51,6 +51,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("view_sensitive", "see sensitive field values unmasked", "查看未脱敏的敏感字段"),
     Permission("fx:write", "set exchange rates", "设置汇率"),
     Permission("system:sweep", "run the timer sweep on demand", "手动运行定时任务"),
+    Permission("portfolio:rescore", "rescore the whole portfolio", "对全部客户重新评分"),
 )
 PERMISSION_NAMES: frozenset[str] = frozenset(p.name for p in PERMISSIONS)
 
@@ -63,7 +64,13 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "department_head": (*_READ_ACT, "customers:write", "events:write", "view_sensitive"),
         "finance_head": (*_READ_ACT, "events:write", "view_sensitive", "fx:write"),
         "legal": (*_READ_ACT, "events:write"),
-        "cfo": (*_READ_ACT, "view_sensitive", "audit:read", "specs:publish"),
+        "cfo": (
+            *_READ_ACT,
+            "view_sensitive",
+            "audit:read",
+            "specs:publish",
+            "portfolio:rescore",
+        ),
         "risk_analyst": (*_READ_ACT, "specs:edit"),
         "auditor": ("customers:read", "audit:read"),
         "integration": ("customers:read", "customers:write", "events:write"),

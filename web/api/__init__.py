@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import audit, cases, customers, fx, rulesets, system, templates, tokens
+from web.api import (
+    audit,
+    cases,
+    customers,
+    fx,
+    rescores,
+    rulesets,
+    system,
+    templates,
+    tokens,
+)
 from web.schemas import ProblemDetail
 
 PROBLEM = {"model": ProblemDetail, "content": {"application/problem+json": {}}}
@@ -21,5 +31,6 @@ router.include_router(fx.router)
 router.include_router(tokens.router)
 router.include_router(audit.router)
 router.include_router(rulesets.router)
+router.include_router(rescores.router)
 
 __all__ = ["router"]
