@@ -34,6 +34,7 @@ from web.cli_common import (
     _sources_for,
 )
 from web.cli_keys import keys_app
+from web.cli_rescore import rescore
 from web.cli_tokens import token_app
 
 EXAMPLE_TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "manufacturing_credit"
@@ -57,6 +58,7 @@ app.add_typer(schema_app, name="schema")
 fx_app = typer.Typer(help="Exchange rates to the base currency.", no_args_is_help=True)
 app.add_typer(fx_app, name="fx")
 app.add_typer(audit_app, name="audit")
+app.command("rescore")(rescore)
 
 
 # --- db, users, tokens -------------------------------------------------------------------------
