@@ -5,7 +5,7 @@ alerts, and start the workflows a tier change triggers — all in the caller's t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import forms
+import workflows as workflows_
 from engine import audit, casework, crypto, fx, specs
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Event
@@ -197,6 +198,24 @@ def _has_open_case(session: Session, customer_id: int, workflow_key: str) -> boo
     )
 
 
+def triggered_workflows(
+    session: Session,
+    customer_id: int,
+    record: Mapping[str, Any],
+    *,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]],
+) -> list[specs.LoadedSpec[workflows_.Workflow]]:
+    """The `workflows` a tier change starts for the customer whose guard record is `record`:
+    a `tier_changed` trigger that matches, and no case of that workflow open for them."""
+    return [
+        workflow
+        for workflow in workflows
+        if str(workflow.value.trigger.on) == TIER_CHANGED
+        and workflow.value.matches(record)
+        and not _has_open_case(session, customer_id, workflow.key)
+    ]
+
+
 def _start_workflows(
     session: Session,
     customer: Customer,
@@ -204,16 +223,13 @@ def _start_workflows(
     *,
     actor: str | None,
     now: datetime,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
 ) -> tuple[list[int], bool]:
     assert customer.id is not None
     opened: list[int] = []
     terms_changed = False
-    for workflow in specs.published_workflows(session):
-        trigger = workflow.value.trigger
-        if str(trigger.on) != TIER_CHANGED or not workflow.value.matches(record):
-            continue
-        if _has_open_case(session, customer.id, workflow.key):
-            continue
+    published = specs.published_workflows(session) if workflows is None else workflows
+    for workflow in triggered_workflows(session, customer.id, record, workflows=published):
         applied = casework.open_case(
             session, workflow=workflow, customer=customer, record=record, actor=actor, now=now
         )
@@ -325,6 +341,19 @@ def assess_customer(
     return outcome
 
 
+def guard_record(record: Mapping[str, Any], assessment: Assessment) -> dict[str, Any]:
+    """What workflow guards read after `assessment` was stored: the customer's record (form
+    data in clear and terms) and `assessment` {tier, previous_tier, score}."""
+    return {
+        **record,
+        "assessment": {
+            "tier": assessment.tier,
+            "previous_tier": assessment.previous_tier,
+            "score": number(assessment.score),
+        },
+    }
+
+
 def act_on_tier_change(
     session: Session,
     customer: Customer,
@@ -332,25 +361,24 @@ def act_on_tier_change(
     actor: str | None,
     now: datetime,
     tz: tzinfo,
+    record: Mapping[str, Any] | None = None,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
     _depth: int = 0,
 ) -> list[int]:
     """Start the workflows the tier change just stored for `customer` triggers (its `tier`
     and latest assessment already written); returns the ids of the cases opened.
 
-    A case that changes the customer's terms re-scores them (bounded by MAX_RESCORE_DEPTH),
-    as a terms change does anywhere."""
+    `record` (`guard_record`) and the published `workflows` are read when not given. A case
+    that changes the customer's terms re-scores them (bounded by MAX_RESCORE_DEPTH), as a
+    terms change does anywhere."""
     assert customer.id is not None
-    latest = latest_assessment(session, customer.id)
-    assert latest is not None
-    record = {
-        **customer_record(session, customer),
-        "assessment": {
-            "tier": latest.tier,
-            "previous_tier": latest.previous_tier,
-            "score": number(latest.score),
-        },
-    }
-    opened, terms_changed = _start_workflows(session, customer, record, actor=actor, now=now)
+    if record is None:
+        latest = latest_assessment(session, customer.id)
+        assert latest is not None
+        record = guard_record(customer_record(session, customer), latest)
+    opened, terms_changed = _start_workflows(
+        session, customer, record, actor=actor, now=now, workflows=workflows
+    )
     if terms_changed and _depth < MAX_RESCORE_DEPTH:
         again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=_depth + 1)
         opened.extend(again.cases_opened)

@@ -30,8 +30,10 @@ from engine.errors import N_, ConflictError
 from engine.evaluation import (
     act_on_tier_change,
     assessment_audit_detail,
+    guard_record,
     new_assessment,
     score_record,
+    triggered_workflows,
 )
 from engine.explanations import PreviousAssessment, all_field_names
 from engine.models import Alert, Assessment, Customer, Event, metadata
@@ -193,6 +195,7 @@ def rescore_range(
     events = _events(session, first_id, last_id, before=day_end, tz=tz)
 
     changed: list[tuple[Any, Assessment]] = []
+    records: dict[int, dict[str, Any]] = {}
     for row in customers:
         sealed = crypto.sealed_fields(row.data)
         data = (
@@ -217,6 +220,7 @@ def rescore_range(
         )
         if assessment is not None:
             changed.append((row, assessment))
+            records[row.id] = record
     if not changed:
         return RangeOutcome(len(customers), 0, {}, 0, ruleset.key, ruleset.version)
 
@@ -225,12 +229,21 @@ def rescore_range(
         (row.tier, assessment.tier) for row, assessment in changed if assessment.tier != row.tier
     )
     opened = 0
+    workflows = specs.published_workflows(session)
     for row, assessment in changed:
         if assessment.tier == row.tier:
             continue
+        guards = guard_record(records[row.id], assessment)
+        # the customer row is loaded only for the (few) customers a workflow starts for
+        if not triggered_workflows(session, row.id, guards, workflows=workflows):
+            continue
         customer = session.get(Customer, row.id)
         assert customer is not None
-        opened += len(act_on_tier_change(session, customer, actor=actor, now=now, tz=tz))
+        opened += len(
+            act_on_tier_change(
+                session, customer, actor=actor, now=now, tz=tz, record=guards, workflows=workflows
+            )
+        )
     return RangeOutcome(
         len(customers), len(changed), dict(tier_changes), opened, ruleset.key, ruleset.version
     )
