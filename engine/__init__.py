@@ -38,6 +38,10 @@ _EXPORTS: dict[str, str] = {
     "get_case": "engine.cases",
     "take_action": "engine.cases",
     "sweep": "engine.timers",
+    "start_rescore": "engine.rescoring",
+    "get_rescore": "engine.rescoring",
+    "list_rescores": "engine.rescoring",
+    "RescoreView": "engine.rescoring",
     "start_scheduler": "engine.scheduler",
     # views
     "Page": "engine.views",
