@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from engine.audit_chain import entry_mac, head_mac
+from engine.audit_chain import head_mac, row_mac
 from engine.db import session_keys
 from engine.models import AuditEntry, AuditHead
 from engine.types import json_dumps
@@ -47,37 +47,34 @@ def record_many(session: Session, entries: Sequence[AuditInput], *, now: datetim
     rows: list[dict[str, Any]] = []
     for item in entries:
         last_id += 1
-        entry = AuditEntry(
-            id=last_id,
-            at=now,
-            actor=item.actor,
-            action=item.action,
-            entity_kind=item.entity_kind,
-            entity_id=None if item.entity_id is None else str(item.entity_id),
-            department=item.department,
-            customer_ref=item.customer_ref,
+        row: dict[str, Any] = {
+            "id": last_id,
+            "at": now,
+            "actor": item.actor,
+            "action": item.action,
+            "entity_kind": item.entity_kind,
+            "entity_id": None if item.entity_id is None else str(item.entity_id),
+            "department": item.department,
+            "customer_ref": item.customer_ref,
             # round-tripped through JSON so the hash covers exactly what is stored
-            detail=json.loads(json_dumps(dict(item.detail))),
-            prev_hash=last_hash,
-            hash="",
+            "detail": json.loads(json_dumps(dict(item.detail))),
+            "prev_hash": last_hash,
+        }
+        # entry_mac's fields, read off the row's values instead of a row object
+        last_hash = row_mac(
+            key,
+            entry_id=last_id,
+            prev_hash=row["prev_hash"],
+            at=now,
+            actor=row["actor"],
+            action=row["action"],
+            entity_kind=row["entity_kind"],
+            entity_id=row["entity_id"],
+            department=row["department"],
+            customer_ref=row["customer_ref"],
+            detail=row["detail"],
         )
-        entry.hash = entry_mac(key, entry)
-        last_hash = entry.hash
-        rows.append(
-            {
-                "id": entry.id,
-                "at": entry.at,
-                "actor": entry.actor,
-                "action": entry.action,
-                "entity_kind": entry.entity_kind,
-                "entity_id": entry.entity_id,
-                "department": entry.department,
-                "customer_ref": entry.customer_ref,
-                "detail": entry.detail,
-                "prev_hash": entry.prev_hash,
-                "hash": entry.hash,
-            }
-        )
+        rows.append({**row, "hash": last_hash})
     session.execute(insert(AuditEntry), rows)
     head.last_id = last_id
     head.last_hash = last_hash

@@ -106,6 +106,39 @@ def _same_result(
     )
 
 
+@dataclass(slots=True)
+class NewAssessment:
+    """The values of an Assessment row to store (a plain value: the bulk path inserts many
+    without building a row object each); `id` is set once stored."""
+
+    customer_id: int
+    ruleset_key: str
+    ruleset_version: int
+    as_of: date
+    score: float
+    tier: str
+    previous_tier: str | None
+    result: dict[str, Any]
+    change: dict[str, Any]
+    created_at: datetime
+    id: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The row's columns but `id`."""
+        return {
+            "customer_id": self.customer_id,
+            "ruleset_key": self.ruleset_key,
+            "ruleset_version": self.ruleset_version,
+            "as_of": self.as_of,
+            "score": self.score,
+            "tier": self.tier,
+            "previous_tier": self.previous_tier,
+            "result": self.result,
+            "change": self.change,
+            "created_at": self.created_at,
+        }
+
+
 def new_assessment(
     previous: PreviousAssessment | None,
     result_dict: dict[str, Any],
@@ -116,16 +149,16 @@ def new_assessment(
     as_of: date,
     now: datetime,
     names: Mapping[str, Mapping[str, str]],
-) -> Assessment | None:
-    """The Assessment row to store for a customer scored `result_dict` (masked, JSON-native),
-    or None when nothing changed: the same result under the same ruleset version as `previous`.
+) -> NewAssessment | None:
+    """The assessment to store for a customer scored `result_dict` (masked, JSON-native), or
+    None when nothing changed: the same result under the same ruleset version as `previous`.
 
     The one decision both the single update (`assess_customer`) and the bulk rescore
     (engine.rescoring) make; every new row records why it differs from `previous`
     (engine.explanations.change_record, fields named by `names`)."""
     if _same_result(previous, ruleset, result_dict):
         return None
-    return Assessment(
+    return NewAssessment(
         customer_id=customer_id,
         ruleset_key=ruleset.key,
         ruleset_version=ruleset.version,
@@ -142,7 +175,7 @@ def new_assessment(
 
 
 def assessment_audit_detail(
-    assessment: Assessment, *, score: Any, previous_tier: str | None
+    assessment: Assessment | NewAssessment, *, score: Any, previous_tier: str | None
 ) -> dict[str, Any]:
     """The detail of an assessment's audit row (`assessment.recorded` / `.tier_changed`)."""
     return {
@@ -295,7 +328,7 @@ def assess_customer(
     )
     previous = previous_of(latest_assessment(session, customer.id))
     previous_tier = customer.tier
-    assessment = new_assessment(
+    new = new_assessment(
         previous,
         result_dict,
         customer_id=customer.id,
@@ -305,9 +338,10 @@ def assess_customer(
         now=now,
         names=all_field_names(session),
     )
-    if assessment is None:
+    if new is None:
         return Assessed(assessment=None, tier_changed=False)
 
+    assessment = Assessment(**new.values())
     tier_changed = assessment.tier != previous_tier
     session.add(assessment)
     session.flush()
@@ -341,7 +375,9 @@ def assess_customer(
     return outcome
 
 
-def guard_record(record: Mapping[str, Any], assessment: Assessment) -> dict[str, Any]:
+def guard_record(
+    record: Mapping[str, Any], assessment: Assessment | NewAssessment
+) -> dict[str, Any]:
     """What workflow guards read after `assessment` was stored: the customer's record (form
     data in clear and terms) and `assessment` {tier, previous_tier, score}."""
     return {

@@ -28,6 +28,7 @@ from engine.audit_batch import AuditInput, record_many
 from engine.db import session_keys
 from engine.errors import N_, ConflictError
 from engine.evaluation import (
+    NewAssessment,
     act_on_tier_change,
     assessment_audit_detail,
     guard_record,
@@ -137,7 +138,7 @@ def _open_alerts(session: Session, customer_ids: Sequence[int]) -> set[tuple[int
 
 
 def _update_customers(
-    session: Session, changed: Sequence[tuple[Any, Assessment]], *, now: datetime
+    session: Session, changed: Sequence[tuple[Any, NewAssessment]], *, now: datetime
 ) -> None:
     """Every changed customer's score and tier, each only at the row version it was read at
     (engine.rows.update_versioned's guard, many rows in one executemany)."""
@@ -194,7 +195,7 @@ def rescore_range(
     latest = _latest(session, first_id, last_id)
     events = _events(session, first_id, last_id, before=day_end, tz=tz)
 
-    changed: list[tuple[Any, Assessment]] = []
+    changed: list[tuple[Any, NewAssessment]] = []
     records: dict[int, dict[str, Any]] = {}
     for row in customers:
         sealed = crypto.sealed_fields(row.data)
@@ -251,27 +252,15 @@ def rescore_range(
 
 def _write(
     session: Session,
-    changed: Sequence[tuple[Any, Assessment]],
+    changed: Sequence[tuple[Any, NewAssessment]],
     *,
     actor: str | None,
     now: datetime,
 ) -> None:
     """The changed customers' assessments, alerts, scores and audit rows, a statement each."""
-    columns = (
-        "customer_id",
-        "ruleset_key",
-        "ruleset_version",
-        "as_of",
-        "score",
-        "tier",
-        "previous_tier",
-        "result",
-        "change",
-        "created_at",
-    )
     ids = session.scalars(
         insert(Assessment).returning(col(Assessment.id), sort_by_parameter_order=True),
-        [{name: getattr(a, name) for name in columns} for _, a in changed],
+        [assessment.values() for _, assessment in changed],
     ).all()
     for (_, assessment), assessment_id in zip(changed, ids, strict=True):
         assessment.id = assessment_id
