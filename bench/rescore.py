@@ -255,28 +255,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         keys_file = _keys_file(folder)
         seed(url, keys_file, customers=args.customers, console=console)
         options = {"workers": args.workers, "chunk_size": args.chunk_size}
-        results = [
-            timed_rescore(url, keys_file, name="first", now=NOW, **options),
-            timed_rescore(url, keys_file, name="nightly", now=NOW + timedelta(hours=1), **options),
-        ]
+
+        def report(result: Timed, workers: int) -> None:
+            # printed as each one ends: a 1M run takes long
+            console.print(
+                f"rescore ({backend}, {result.name}, {workers} worker(s), "
+                f"chunks of {args.chunk_size}): {result.customers:,} customers in "
+                f"{result.seconds:.1f} s, {result.per_second:,.0f} customers/s; "
+                f"{result.changed:,} changed, {result.cases_opened:,} cases opened; "
+                f"worker CPU {result.cpu_seconds:.1f} s "
+                f"({result.cpu_seconds / max(result.customers, 1) * 1e6:,.0f} µs per customer)"
+            )
+
+        report(timed_rescore(url, keys_file, name="first", now=NOW, **options), args.workers)
+        nightly = NOW + timedelta(hours=1)
+        report(timed_rescore(url, keys_file, name="nightly", now=nightly, **options), args.workers)
         later = NOW + timedelta(hours=2)
         _publish_stricter(url, keys_file, folder, now=later)
-        results.append(
-            timed_rescore(
-                url, keys_file, name="publish", now=later, profile=args.profile, **options
-            )
+        publish = timed_rescore(
+            url, keys_file, name="publish", now=later, profile=args.profile, **options
         )
-    workers = 1 if args.profile else args.workers
-    for result in results:
-        console.print(
-            f"rescore ({backend}, {result.name}, "
-            f"{workers if result.name == 'publish' else args.workers} worker(s), "
-            f"chunks of {args.chunk_size}): {result.customers:,} customers in "
-            f"{result.seconds:.1f} s, {result.per_second:,.0f} customers/s; "
-            f"{result.changed:,} changed, {result.cases_opened:,} cases opened; "
-            f"worker CPU {result.cpu_seconds:.1f} s "
-            f"({result.cpu_seconds / max(result.customers, 1) * 1e6:,.0f} µs per customer)"
-        )
+        report(publish, 1 if args.profile else args.workers)
     return 0
 
 
