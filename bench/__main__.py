@@ -156,9 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     timings = {
-        engine.__name__: harness.best_time(
-            engines.score_loop(engine), records, repeat=args.repeat
-        )
+        engine.__name__: harness.best_time(engines.score_loop(engine), records, repeat=args.repeat)
         for engine in ready
     }
     baseline = timings[plain.__name__].us_per_record

@@ -55,6 +55,7 @@ PERMISSIONS: tuple[Permission, ...] = (
         "run the timer sweep on demand, and list the template schedules it fires",
         "手动运行定时任务，并查看模板的定时计划",
     ),
+    Permission("portfolio:rescore", "rescore the whole portfolio", "对全部客户重新评分"),
 )
 PERMISSION_NAMES: frozenset[str] = frozenset(p.name for p in PERMISSIONS)
 
@@ -67,7 +68,13 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "department_head": (*_READ_ACT, "customers:write", "events:write", "view_sensitive"),
         "finance_head": (*_READ_ACT, "events:write", "view_sensitive", "fx:write"),
         "legal": (*_READ_ACT, "events:write"),
-        "cfo": (*_READ_ACT, "view_sensitive", "audit:read", "specs:publish"),
+        "cfo": (
+            *_READ_ACT,
+            "view_sensitive",
+            "audit:read",
+            "specs:publish",
+            "portfolio:rescore",
+        ),
         "risk_analyst": (*_READ_ACT, "specs:edit"),
         "auditor": ("customers:read", "audit:read"),
         "integration": ("customers:read", "customers:write", "events:write"),

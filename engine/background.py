@@ -12,13 +12,16 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from engine import publishing, schedules, timers
+from engine import clock, publishing, schedules, timers
 from engine.db import Database
 from engine.job_kinds import run_due_chunks
 from engine.views import SweepReport
 
-# Chunks one sweep processes at most; the next sweep (or another process) takes the rest.
+# Chunks one sweep processes at most, and the seconds it spends on chunks at most (checked after
+# each chunk): a big job never holds the timers of the next sweep back for long. The next sweep
+# (or another process) takes the rest.
 CHUNKS_PER_SWEEP = 10
+CHUNK_BUDGET_SECONDS = 2.0
 
 
 def sweep(
@@ -29,19 +32,36 @@ def sweep(
     tz: tzinfo = UTC,
     claim_expiry: timedelta = timers.CLAIM_EXPIRY,
     chunks: int = CHUNKS_PER_SWEEP,
+    budget_seconds: float = CHUNK_BUDGET_SECONDS,
 ) -> SweepReport:
     """Fire the timers and the schedules due at `now`, publish the versions scheduled for `now`
-    (queuing their rescores), then process up to `chunks` job chunks; safe to run from several
-    processes at once."""
+    (queuing their rescores), then process job chunks one at a time, up to `chunks` of them and
+    for about `budget_seconds`; safe to run from several processes at once.
+
+    `more_chunks` in the report says the sweep stopped at its budget, not for want of work."""
     report = timers.sweep(database, now=now, worker=worker, tz=tz, claim_expiry=claim_expiry)
     fired = schedules.sweep_schedules(
         database, now=now, worker=worker, tz=tz, claim_expiry=claim_expiry
     )
     publishing.publish_due(database, now=now)
-    jobs = run_due_chunks(database, now=now, worker=worker, tz=tz, limit=chunks)
+    started = clock.monotonic()
+    processed = failed = 0
+    more = False
+    for taken in range(1, chunks + 1):
+        jobs = run_due_chunks(
+            database, now=now, worker=worker, tz=tz, limit=1, claim_expiry=claim_expiry
+        )
+        processed += jobs.processed
+        failed += jobs.failed
+        if jobs.claimed == 0:
+            break
+        if taken == chunks or clock.monotonic() - started >= budget_seconds:
+            more = True
+            break
     return dataclasses.replace(
         report,
         schedules=fired.fired,
-        chunks=jobs.processed,
-        failed=report.failed + fired.failed + jobs.failed,
+        chunks=processed,
+        failed=report.failed + fired.failed + failed,
+        more_chunks=more,
     )

@@ -5,17 +5,18 @@ alerts, and start the workflows a tier change triggers — all in the caller's t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 import forms
+import workflows as workflows_
 from engine import audit, casework, crypto, fx, shadow, specs
-from engine.explanations import change_record
+from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Event
 from engine.rows import update_versioned
 from engine.terms import terms_record
@@ -95,7 +96,23 @@ def customer_events(session: Session, customer_id: int, tz: tzinfo) -> list[dict
     ]
 
 
-def _same_result(previous: Assessment | None, ruleset: specs.LoadedSpec[Any], result: Any) -> bool:
+def previous_of(assessment: Assessment | None) -> PreviousAssessment | None:
+    """What a new assessment is compared with, from the stored latest one."""
+    if assessment is None:
+        return None
+    assert assessment.id is not None
+    return PreviousAssessment(
+        id=assessment.id,
+        ruleset_key=assessment.ruleset_key,
+        ruleset_version=assessment.ruleset_version,
+        as_of=assessment.as_of,
+        result=assessment.result,
+    )
+
+
+def _same_result(
+    previous: PreviousAssessment | None, ruleset: specs.LoadedSpec[Any], result: Any
+) -> bool:
     if previous is None:
         return False
     return (
@@ -104,6 +121,88 @@ def _same_result(previous: Assessment | None, ruleset: specs.LoadedSpec[Any], re
         # compared as parsed JSON: PostgreSQL's JSONB does not keep key order
         and previous.result == json.loads(json_dumps(result))
     )
+
+
+@dataclass(slots=True)
+class NewAssessment:
+    """The values of an Assessment row to store (a plain value: the bulk path inserts many
+    without building a row object each); `id` is set once stored."""
+
+    customer_id: int
+    ruleset_key: str
+    ruleset_version: int
+    as_of: date
+    score: float
+    tier: str
+    previous_tier: str | None
+    result: dict[str, Any]
+    change: dict[str, Any]
+    created_at: datetime
+    id: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The row's columns but `id`."""
+        return {
+            "customer_id": self.customer_id,
+            "ruleset_key": self.ruleset_key,
+            "ruleset_version": self.ruleset_version,
+            "as_of": self.as_of,
+            "score": self.score,
+            "tier": self.tier,
+            "previous_tier": self.previous_tier,
+            "result": self.result,
+            "change": self.change,
+            "created_at": self.created_at,
+        }
+
+
+def new_assessment(
+    previous: PreviousAssessment | None,
+    result_dict: dict[str, Any],
+    *,
+    customer_id: int,
+    previous_tier: str | None,
+    ruleset: specs.LoadedSpec[Any],
+    as_of: date,
+    now: datetime,
+    names: Mapping[str, Mapping[str, str]],
+) -> NewAssessment | None:
+    """The assessment to store for a customer scored `result_dict` (masked, JSON-native), or
+    None when nothing changed: the same result under the same ruleset version as `previous`.
+
+    The one decision both the single update (`assess_customer`) and the bulk rescore
+    (engine.rescoring) make; every new row records why it differs from `previous`
+    (engine.explanations.change_record, fields named by `names`)."""
+    if _same_result(previous, ruleset, result_dict):
+        return None
+    return NewAssessment(
+        customer_id=customer_id,
+        ruleset_key=ruleset.key,
+        ruleset_version=ruleset.version,
+        as_of=as_of,
+        score=result_dict["score"],
+        tier=result_dict["tier"],
+        previous_tier=previous_tier,
+        result=result_dict,
+        change=change_record(
+            previous=previous, result=result_dict, ruleset_version=ruleset.version, names=names
+        ),
+        created_at=now,
+    )
+
+
+def assessment_audit_detail(
+    assessment: Assessment | NewAssessment, *, score: Any, previous_tier: str | None
+) -> dict[str, Any]:
+    """The detail of an assessment's audit row (`assessment.recorded` / `.tier_changed`)."""
+    return {
+        "assessment_id": assessment.id,
+        "ruleset": assessment.ruleset_key,
+        "ruleset_version": assessment.ruleset_version,
+        "score": number(score),
+        "tier": assessment.tier,
+        "previous_tier": previous_tier,
+    }
 
 
 def _raise_alerts(
@@ -150,6 +249,26 @@ def _has_open_case(session: Session, customer_id: int, workflow_key: str) -> boo
     return found is not None
 
 
+def triggered_workflows(
+    session: Session,
+    customer_id: int,
+    record: Mapping[str, Any],
+    *,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]],
+    is_new: bool = False,
+) -> list[specs.LoadedSpec[workflows_.Workflow]]:
+    """The `workflows` a tier change starts for the customer whose guard record is `record`:
+    a `tier_changed` trigger that matches, and no case of that workflow open for them (a
+    customer created in this transaction, `is_new`, has none)."""
+    return [
+        workflow
+        for workflow in workflows
+        if str(workflow.value.trigger.on) == TIER_CHANGED
+        and workflow.value.matches(record)
+        and (is_new or not _has_open_case(session, customer_id, workflow.key))
+    ]
+
+
 def _start_workflows(
     session: Session,
     customer: Customer,
@@ -157,17 +276,17 @@ def _start_workflows(
     *,
     actor: str | None,
     now: datetime,
-    is_new: bool,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
+    is_new: bool = False,
 ) -> tuple[list[int], bool]:
     assert customer.id is not None
     opened: list[int] = []
     terms_changed = False
-    for workflow in specs.published_workflows(session):
-        trigger = workflow.value.trigger
-        if str(trigger.on) != TIER_CHANGED or not workflow.value.matches(record):
-            continue
-        if not is_new and _has_open_case(session, customer.id, workflow.key):
-            continue
+    published = specs.published_workflows(session) if workflows is None else workflows
+    triggered = triggered_workflows(
+        session, customer.id, record, workflows=published, is_new=is_new
+    )
+    for workflow in triggered:
         applied = casework.open_case(
             session, workflow=workflow, customer=customer, record=record, actor=actor, now=now
         )
@@ -175,6 +294,41 @@ def _start_workflows(
         opened.append(applied.case.id)
         terms_changed = terms_changed or applied.terms_changed
     return opened, terms_changed
+
+
+def score_record(
+    ruleset: specs.LoadedSpec[Any],
+    record: Mapping[str, Any],
+    *,
+    events: list[dict[str, Any]],
+    as_of: date,
+    rates: fx.RateLookup,
+    sealed: frozenset[str],
+) -> dict[str, Any]:
+    """The ruleset's result for `record` and its `events` on `as_of`, JSON-native, with the
+    values of the `sealed` (sensitive) fields masked: what an assessment stores."""
+    result = ruleset.value.evaluate(
+        record,
+        events=events,
+        as_of=as_of,
+        # rules-language §5: money in another currency at the rate in force on as_of, to the
+        # base currency the ruleset was compiled for
+        fx=rates,
+    )
+    return stored_result(result, record, sealed=sealed)
+
+
+def stored_result(
+    result: Any, record: Mapping[str, Any], *, sealed: frozenset[str]
+) -> dict[str, Any]:
+    """A ruleset's `result` for `record` as an assessment stores it: JSON-native, the values of
+    the `sealed` (sensitive) fields masked."""
+    result_dict: dict[str, Any] = result.to_dict()
+    if sealed:
+        # stored results, their explanations and alert rows never hold a sensitive value in
+        # clear: the rules read it, the assessment keeps its mask (docs/security.md)
+        result_dict = dict(forms.mask_result(result_dict, record, sensitive=sealed))
+    return result_dict
 
 
 def assess_customer(
@@ -209,37 +363,34 @@ def assess_customer(
         fx=fx.rate_lookup(session, base_currency=ruleset.value.base_currency),
     )
     shadow.observe(session, customer, ruleset, result, record=record, as_of=as_of, tz=tz, now=now)
-    result_dict = result.to_dict()
-    sealed = crypto.sealed_fields(customer.data)
-    if sealed:
-        # stored results, their explanations and alert rows never hold a sensitive value in
-        # clear: the rules read it, the assessment keeps its mask (docs/security.md)
-        result_dict = forms.mask_result(result_dict, record, sensitive=sealed)
-    previous = None if is_new else latest_assessment(session, customer.id)
-    if _same_result(previous, ruleset, result_dict):
-        return Assessed(assessment=None, tier_changed=False, latest=previous)
-
+    result_dict = stored_result(result, record, sealed=crypto.sealed_fields(customer.data))
+    latest = None if is_new else latest_assessment(session, customer.id)
     previous_tier = customer.tier
-    tier_changed = result.tier != previous_tier
-    assessment = Assessment(
+    new = new_assessment(
+        previous_of(latest),
+        result_dict,
         customer_id=customer.id,
-        ruleset_key=ruleset.key,
-        ruleset_version=ruleset.version,
-        as_of=as_of,
-        score=result.score,
-        tier=result.tier,
         previous_tier=previous_tier,
-        result=result_dict,
-        change=(
-            change_record(session, previous=previous, result=result_dict) if tier_changed else None
-        ),
-        created_at=now,
+        ruleset=ruleset,
+        as_of=as_of,
+        now=now,
+        names=all_field_names(session),
     )
+    if new is None:
+        return Assessed(assessment=None, tier_changed=False, latest=latest)
+
+    assessment = Assessment(**new.values())
+    tier_changed = assessment.tier != previous_tier
     session.add(assessment)
     session.flush()
     _raise_alerts(session, customer, assessment, result_dict["alerts"], now, is_new=is_new)
     update_versioned(
-        session, customer, score=result.score, tier=result.tier, assessed_at=now, updated_at=now
+        session,
+        customer,
+        score=result_dict["score"],
+        tier=assessment.tier,
+        assessed_at=now,
+        updated_at=now,
     )
     audit.record(
         session,
@@ -247,36 +398,102 @@ def assess_customer(
         action="assessment.tier_changed" if tier_changed else "assessment.recorded",
         entity_kind="customer",
         entity_id=customer.external_ref,
-        detail={
-            "assessment_id": assessment.id,
-            "ruleset": ruleset.key,
-            "ruleset_version": ruleset.version,
-            "score": number(result.score),
-            "tier": result.tier,
-            "previous_tier": previous_tier,
-        },
+        detail=assessment_audit_detail(
+            assessment, score=result_dict["score"], previous_tier=previous_tier
+        ),
         department=customer.department,
         customer_ref=customer.external_ref,
         now=now,
     )
     outcome = Assessed(assessment=assessment, tier_changed=tier_changed, latest=assessment)
-    if not tier_changed:
-        return outcome
+    if tier_changed:
+        opened, again = _act_on_tier_change(
+            session,
+            customer,
+            actor=actor,
+            now=now,
+            tz=tz,
+            record=guard_record(customer_record(session, customer), assessment),
+            workflows=None,
+            is_new=is_new,
+            depth=_depth,
+        )
+        outcome.cases_opened.extend(opened)
+        if again is not None:
+            # a case changed the terms and re-scored the customer: its latest is that one's
+            outcome.latest = again.latest
+    return outcome
 
-    record = {
-        **customer_record(session, customer),
+
+def guard_record(
+    record: Mapping[str, Any], assessment: Assessment | NewAssessment
+) -> dict[str, Any]:
+    """What workflow guards read after `assessment` was stored: the customer's record (form
+    data in clear and terms) and `assessment` {tier, previous_tier, score}."""
+    return {
+        **record,
         "assessment": {
-            "tier": result.tier,
-            "previous_tier": previous_tier,
-            "score": number(result.score),
+            "tier": assessment.tier,
+            "previous_tier": assessment.previous_tier,
+            "score": number(assessment.score),
         },
     }
-    opened, terms_changed = _start_workflows(
-        session, customer, record, actor=actor, now=now, is_new=is_new
+
+
+def act_on_tier_change(
+    session: Session,
+    customer: Customer,
+    *,
+    actor: str | None,
+    now: datetime,
+    tz: tzinfo,
+    record: Mapping[str, Any] | None = None,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
+    is_new: bool = False,
+    _depth: int = 0,
+) -> list[int]:
+    """Start the workflows the tier change just stored for `customer` triggers (its `tier`
+    and latest assessment already written); returns the ids of the cases opened.
+
+    `record` (`guard_record`) and the published `workflows` are read when not given. A case
+    that changes the customer's terms re-scores them (bounded by MAX_RESCORE_DEPTH), as a
+    terms change does anywhere."""
+    opened, _ = _act_on_tier_change(
+        session,
+        customer,
+        actor=actor,
+        now=now,
+        tz=tz,
+        record=record,
+        workflows=workflows,
+        is_new=is_new,
+        depth=_depth,
     )
-    outcome.cases_opened.extend(opened)
-    if terms_changed and _depth < MAX_RESCORE_DEPTH:
-        again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=_depth + 1)
-        outcome.cases_opened.extend(again.cases_opened)
-        outcome.latest = again.latest
-    return outcome
+    return opened
+
+
+def _act_on_tier_change(
+    session: Session,
+    customer: Customer,
+    *,
+    actor: str | None,
+    now: datetime,
+    tz: tzinfo,
+    record: Mapping[str, Any] | None,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None,
+    is_new: bool,
+    depth: int,
+) -> tuple[list[int], Assessed | None]:
+    """`act_on_tier_change`, and what the re-score after a terms change did (None: none)."""
+    assert customer.id is not None
+    if record is None:
+        latest = latest_assessment(session, customer.id)
+        assert latest is not None
+        record = guard_record(customer_record(session, customer), latest)
+    opened, terms_changed = _start_workflows(
+        session, customer, record, actor=actor, now=now, workflows=workflows, is_new=is_new
+    )
+    if not terms_changed or depth >= MAX_RESCORE_DEPTH:
+        return opened, None
+    again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=depth + 1)
+    return opened + again.cases_opened, again

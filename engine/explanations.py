@@ -1,5 +1,6 @@
-"""Explanations of stored assessments: the change recorded with each assessment whose tier changed,
-the explanation of an assessment in each language, and a customer's assessment history.
+"""Explanations of stored assessments: the change recorded with every new assessment (what moved
+against the previous one: rules that started or stopped firing, points, inputs, the ruleset
+version), the explanation of an assessment in each language, and a customer's assessment history.
 
 Texts are made by `dsl.explain` / `dsl.explain_change` from the stored results, in every language
 of `LANGUAGES`; web/ picks one. In Chinese, fields are named by the customer form's Chinese labels.
@@ -8,6 +9,8 @@ of `LANGUAGES`; web/ picks one. In Chinese, fields are named by the customer for
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -22,7 +25,38 @@ from engine.views import AssessmentSummary, Page, number
 
 LANGUAGES = ("en", "zh")
 # The stored `change` JSON; bump with a named upgrade function when its shape changes.
-CHANGE_SCHEMA_VERSION = 1
+# 2: recorded with every new assessment, not only a tier change; each language's change lists
+# the `inputs` that moved in rules firing both times; `ruleset_version` {from, to}.
+CHANGE_SCHEMA_VERSION = 2
+
+# Stored texts, in every language of LANGUAGES (as dsl.explain writes its own).
+_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "moved": "; inputs moved: {items}",
+        "sep": ", ",
+        "version": " (ruleset version {old} → {new})",
+        "true": "true",
+        "false": "false",
+    },
+    "zh": {
+        "moved": "；输入变化：{items}",
+        "sep": "；",
+        "version": "（规则集版本 {old} → {new}）",
+        "true": "是",
+        "false": "否",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousAssessment:
+    """What a new assessment is compared with: the customer's latest stored one."""
+
+    id: int
+    ruleset_key: str
+    ruleset_version: int
+    as_of: date
+    result: Mapping[str, Any]
 
 
 def field_names(session: Session, language: str) -> dict[str, str]:
@@ -37,27 +71,100 @@ def field_names(session: Session, language: str) -> dict[str, str]:
     return {f.id: f.label[language] for f in form.fields if f.label.get(language)}
 
 
+def all_field_names(session: Session) -> dict[str, dict[str, str]]:
+    """`field_names` for every language of LANGUAGES (read once per request or chunk)."""
+    return {language: field_names(session, language) for language in LANGUAGES}
+
+
+def _shown(value: Any, words: Mapping[str, str]) -> str:
+    if isinstance(value, bool):
+        return words["true" if value else "false"]
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def moved_inputs(
+    previous: Mapping[str, Any] | None, result: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The inputs of rules that fired in both results and read another value now (unless a
+    rule that started or stopped firing reads them too): `{rule, name, from, to}` each, by rule
+    (in the current result's order), then name."""
+    if previous is None:
+        return []
+    before = {f["id"]: f for f in previous.get("fired") or ()}
+    after = {f["id"] for f in result.get("fired") or ()}
+    # an input of a rule that started or stopped firing is already told with that rule
+    seen = {
+        name
+        for fired in (*(result.get("fired") or ()), *before.values())
+        if (fired["id"] in before) != (fired["id"] in after)
+        for name in fired.get("inputs") or {}
+    }
+    moved: list[dict[str, Any]] = []
+    for fired in result.get("fired") or ():
+        was = before.get(fired["id"])
+        if was is None:
+            continue
+        old, new = was.get("inputs") or {}, fired.get("inputs") or {}
+        for name in sorted(new):
+            if name in old and old[name] != new[name] and name not in seen:
+                seen.add(name)
+                moved.append(
+                    {"rule": fired["id"], "name": name, "from": old[name], "to": new[name]}
+                )
+    return moved
+
+
 def change_record(
-    session: Session, *, previous: Assessment | None, result: Mapping[str, Any]
+    *,
+    previous: PreviousAssessment | None,
+    result: Mapping[str, Any],
+    ruleset_version: int,
+    names: Mapping[str, Mapping[str, str]],
 ) -> dict[str, Any]:
     """What to store as an assessment's `change`: the change from `previous` (None: the first
-    assessment) to `result` in each language, since the previous assessment's `as_of`.
+    assessment) to `result` in each language, since the previous assessment's `as_of`, with the
+    inputs that moved and the ruleset versions. `names` is `all_field_names`.
 
-    `{"schema_version", "previous_assessment_id", "en": Change.to_dict(), "zh": ...}`.
+    `{"schema_version", "previous_assessment_id", "ruleset_version": {from, to},
+    "en": {**Change.to_dict(), "inputs": [...]}, "zh": ...}`.
     """
+    moved = moved_inputs(previous.result if previous is not None else None, result)
+    old_version = previous.ruleset_version if previous is not None else None
     record: dict[str, Any] = {
         "schema_version": CHANGE_SCHEMA_VERSION,
         "previous_assessment_id": previous.id if previous is not None else None,
+        "ruleset_version": {"from": old_version, "to": ruleset_version},
     }
     for language in LANGUAGES:
+        shown = names.get(language) or {}
+        words = _WORDS[language]
         change = dsl.explain_change(
             previous.result if previous is not None else None,
             result,
             since=previous.as_of if previous is not None else None,
             language=language,
-            names=field_names(session, language),
-        )
-        record[language] = change.to_dict()
+            names=shown,
+        ).to_dict()
+        inputs = [
+            {
+                **item,
+                "text": f"{shown.get(item['name'], item['name'])} "
+                f"{_shown(item['from'], words)} → {_shown(item['to'], words)}",
+            }
+            for item in moved
+        ]
+        if inputs:
+            change["summary"] += words["moved"].format(
+                items=words["sep"].join(item["text"] for item in inputs)
+            )
+        if old_version is not None and old_version != ruleset_version:
+            change["summary"] += words["version"].format(old=old_version, new=ruleset_version)
+        change["inputs"] = inputs
+        record[language] = change
     return record
 
 
@@ -73,10 +180,24 @@ def explanations(
     }
 
 
+def upgrade_change_v1(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Version 1 → 2: a change stored only with a tier change, without the inputs that moved
+    nor the ruleset versions: each language gets `inputs: []`, the record
+    `ruleset_version: None` (not known)."""
+    upgraded = {**stored, "schema_version": 2, "ruleset_version": None}
+    for language in LANGUAGES:
+        if language in stored:
+            upgraded[language] = {**stored[language], "inputs": []}
+    return upgraded
+
+
 def changes(stored: Mapping[str, Any] | None) -> dict[str, dict[str, Any]] | None:
-    """A stored `change` per language (`Change.to_dict()`), or None when the tier did not change."""
+    """A stored `change` per language (`Change.to_dict()` and its `inputs`), or None (an
+    assessment stored before every assessment recorded its change)."""
     if not stored:
         return None
+    if stored.get("schema_version") == 1:
+        stored = upgrade_change_v1(stored)
     return {language: dict(stored[language]) for language in LANGUAGES if language in stored}
 
 

@@ -52,6 +52,14 @@ class JobHandler(Protocol):
         ...
 
 
+class ParamsPreparer(Protocol):
+    """A handler's optional `prepare_params`: the params a new job of its kind stores."""
+
+    def __call__(
+        self, params: Mapping[str, Any], *, now: datetime, tz: tzinfo
+    ) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class JobView:
     id: int
@@ -83,7 +91,8 @@ def _ranges(session: Session, chunk_size: int) -> list[tuple[int, int, int]]:
         col(Customer.id).label("id"),
         func.row_number().over(order_by=col(Customer.id)).label("n"),
     ).subquery()
-    bucket = (numbered.c.n - 1) // chunk_size  # integer division: `/` is true division
+    # `//`: SQLAlchemy's `/` is true division, which would put every customer in its own chunk
+    bucket = (numbered.c.n - 1) // chunk_size
     rows = session.execute(
         select(func.min(numbered.c.id), func.max(numbered.c.id), func.count())
         .group_by(bucket)
@@ -100,14 +109,23 @@ def start_job(
     actor: str | None,
     now: datetime,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    tz: tzinfo = UTC,
 ) -> Job:
     """Queue a job of `kind` over every customer stored now, in chunks of `chunk_size`, inside
     the caller's transaction (audited as `job.started`); returns the job row.
 
-    A customer created after the job started is not part of it (its own upsert scored it).
+    When the kind's handler has `prepare_params(params, *, now, tz)`, the job stores what it
+    returns (a rescore fixes its `as_of` there; `tz` is the workspace's time zone). A customer
+    created after the job started is not part of it (its own upsert scored it). Raises
+    ValueError for a chunk size below 1, and what `prepare_params` raises.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
+    from engine.job_kinds import HANDLERS  # engine.job_kinds imports this module
+
+    prepare: ParamsPreparer | None = getattr(HANDLERS.get(kind), "prepare_params", None)
+    if prepare is not None:
+        params = prepare(params, now=now, tz=tz)
     ranges = _ranges(session, chunk_size)
     job = Job(
         kind=kind,
@@ -386,11 +404,19 @@ def run_jobs(
     tz: tzinfo = UTC,
     limit: int = 10,
     job_id: int | None = None,
+    claim_expiry: timedelta = CLAIM_EXPIRY,
 ) -> JobsReport:
-    """Claim up to `limit` chunks (of `job_id` only, when given) and process each once."""
+    """Claim up to `limit` chunks (of `job_id` only, when given) and process each once; a
+    claim older than `claim_expiry` (its worker stopped) is taken again."""
     _finish_empty(database, handlers, now=now)
     claimed = claim_chunks(
-        database, now=now, worker=worker, limit=limit, job_id=job_id, kinds=handlers.keys()
+        database,
+        now=now,
+        worker=worker,
+        limit=limit,
+        job_id=job_id,
+        claim_expiry=claim_expiry,
+        kinds=handlers.keys(),
     )
     processed = failed = 0
     for chunk_id in claimed:

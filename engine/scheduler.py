@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB_ID = "riskdesk-sweep"
 MAX_BACKOFF_SECONDS: Final = 300.0
+# While job chunks wait, one scheduled run sweeps again at once (timers first every time), for
+# up to this long; then the interval resumes.
+KEEP_SWEEPING_SECONDS: Final = 60.0
 
 
 def worker_name() -> str:
@@ -85,7 +88,16 @@ class SweepJob:
         self.backoff = Backoff(base=float(settings.sweep_interval_seconds))
 
     def __call__(self) -> SweepReport | None:
-        return self.run(now=clock.utcnow(), at=clock.monotonic())
+        started = clock.monotonic()
+        report = self.run(now=clock.utcnow(), at=started)
+        # chunks waiting (a rescore): sweep again now rather than after the interval
+        while (
+            report is not None
+            and report.more_chunks
+            and clock.monotonic() - started < KEEP_SWEEPING_SECONDS
+        ):
+            report = self.run(now=clock.utcnow(), at=clock.monotonic())
+        return report
 
     def run(self, *, now: datetime, at: float) -> SweepReport | None:
         """Sweep at `now` when not backing off at monotonic time `at`; None when it did not

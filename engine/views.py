@@ -274,3 +274,5 @@ class SweepReport:
     failed: int
     chunks: int = 0
     schedules: int = 0
+    # the sweep stopped at its chunk budget: more chunks may be waiting (sweep again soon)
+    more_chunks: bool = False

@@ -35,6 +35,7 @@ from web.cli_common import (
 )
 from web.cli_keys import keys_app
 from web.cli_publish import publish_command
+from web.cli_rescore import rescore
 from web.cli_schedules import schedules_command
 from web.cli_simulate import simulate
 from web.cli_tokens import token_app
@@ -66,6 +67,7 @@ app.add_typer(audit_app, name="audit")
 app.command("simulate")(simulate)
 app.command("schedules")(schedules_command)
 app.command("publish")(publish_command)
+app.command("rescore")(rescore)
 
 
 # --- db, users, tokens -------------------------------------------------------------------------

@@ -130,8 +130,22 @@ class ChangeItemPublic(BaseModel):
     to_row: int | None = None
 
 
+class InputMovePublic(BaseModel):
+    """An input of a rule that fired both times and reads another value now."""
+
+    rule: str
+    name: str
+    from_: Any = Field(alias="from", serialization_alias="from")
+    to: Any
+    text: str = Field(examples=["max_overdue_days 120 → 150"])
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
 class ChangePublic(BaseModel):
-    """What changed since the previous assessment; set when this assessment changed the tier."""
+    """What changed since the previous assessment: rules that started or stopped firing, their
+    points, the inputs that moved (assessments stored before this was recorded on every
+    assessment have it only when the tier changed)."""
 
     from_tier: str | None
     to_tier: str
@@ -139,6 +153,9 @@ class ChangePublic(BaseModel):
     to_score: Number
     since: date | None = Field(description="the previous assessment's as_of")
     items: list[ChangeItemPublic]
+    inputs: list[InputMovePublic] = Field(
+        default_factory=list, description="inputs of rules firing both times that moved"
+    )
     summary: str = Field(
         examples=["low → high since 2026-05-01: +20 Three or more lawsuits in 12 months (...)"]
     )
@@ -198,7 +215,10 @@ class AssessmentSummaryPublic(BaseModel):
     ruleset_key: str
     ruleset_version: int
     assessed_at: datetime
-    change_summary: str | None = Field(description="set when this assessment changed the tier")
+    change_summary: str | None = Field(
+        description="what changed since the previous assessment (older assessments: only "
+        "when the tier changed)"
+    )
 
     @classmethod
     def of(cls, view: AssessmentSummary, language: str = "en") -> AssessmentSummaryPublic:

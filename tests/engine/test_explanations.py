@@ -1,5 +1,6 @@
-"""Assessments explain themselves: the change since the previous assessment is stored with each
-assessment whose tier changed (on both backends), and a customer's history reads back newest first.
+"""Assessments explain themselves: the change since the previous assessment is stored with every
+new assessment, the tier changed or not (on both backends), and a customer's history reads back
+newest first.
 """
 
 from __future__ import annotations
@@ -70,13 +71,42 @@ def test_the_first_assessment_stores_a_change_from_nothing(workspace: Database) 
     )
 
 
-def test_no_change_is_stored_when_the_tier_stays(workspace: Database) -> None:
+def test_a_score_change_within_the_tier_stores_the_change(workspace: Database) -> None:
     upsert(workspace, "C001", HEALTHY, terms=TERMS)
     upsert(workspace, "C001", {**HEALTHY, "has_guarantee": False}, now=LATER)
     first, second = _assessments(workspace)
     assert (second.previous_tier, second.tier) == ("low", "low")
     assert second.score != first.score
-    assert second.change is None
+    assert second.change is not None
+    assert second.change["previous_assessment_id"] == first.id
+    assert second.change["en"]["summary"] == (
+        "low → low since 2026-11-28: "
+        "+10 Guarantee or collateral in place no longer applies (was has_guarantee = true)"
+    )
+    assert second.change["zh"]["summary"] == (
+        "等级 低 → 低，自 2026-11-28 起："
+        "+10 Guarantee or collateral in place 不再适用 (原为 有担保或抵押 = 是)"
+    )
+
+
+def test_inputs_that_moved_within_a_firing_rule_are_recorded(workspace: Database) -> None:
+    # 60 → 60 within high: the same rules fire, only the overdue days grew
+    upsert(workspace, "C001", RISKY, terms=TERMS)
+    upsert(workspace, "C001", {**RISKY, "max_overdue_days": 150}, now=LATER)
+    first, second = _assessments(workspace)
+    assert (first.tier, second.tier, first.score, second.score) == ("high", "high", 60, 60)
+    assert second.change is not None
+    english = second.change["en"]
+    assert english["items"] == []
+    assert [(i["rule"], i["name"], i["from"], i["to"]) for i in english["inputs"]] == [
+        ("severe_overdue", "max_overdue_days", 120, 150)
+    ]
+    assert english["summary"] == (
+        "high → high since 2026-11-28: no rule changed (score 60 → 60); "
+        "inputs moved: max_overdue_days 120 → 150"
+    )
+    assert second.change["zh"]["summary"].endswith("；输入变化：最长逾期天数 120 → 150")
+    assert second.change["ruleset_version"] == {"from": 1, "to": 1}
 
 
 def test_customer_view_explains_the_latest_assessment_in_both_languages(
@@ -114,7 +144,8 @@ def test_history_is_newest_first_a_page_at_a_time(workspace: Database) -> None:
         ]
         assert page.items[0].change_summary is not None
         assert page.items[0].change_summary["en"].startswith("low → high since 2026-11-29: ")
-        assert page.items[1].change_summary is None
+        assert page.items[1].change_summary is not None
+        assert page.items[1].change_summary["en"].startswith("low → low since 2026-11-28: ")
         assert page.next_cursor is not None
         rest = list_assessments(session, "C001", cursor=page.next_cursor, limit=2)
         assert [a.as_of for a in rest.items] == [date(2026, 11, 28)]

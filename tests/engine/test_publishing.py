@@ -89,7 +89,8 @@ def test_a_draft_publishes_at_once_and_customers_are_scored_by_it(workspace: Dat
     assert latest is not None and latest.ruleset_version == 2
     assert "big_balance" in [f["id"] for f in latest.result["fired"]]
     (job,) = rescore_jobs(workspace)
-    assert job.params == {"as_of": None, "reason": "publish"}
+    # the rescore fixes its as_of when it starts: the day of the publish
+    assert job.params == {"as_of": NOW.date().isoformat(), "reason": "publish"}
     assert (job.created_by, job.total) == ("bo", 1)
     assert outcome.rescore_job_id == job.id
     assert actions(workspace) == ["spec.draft_saved", "spec.published", "job.started"]

@@ -137,7 +137,7 @@ def test_the_author_cannot_approve_someone_else_does_and_it_publishes(
             "tidy up",
         )
         (job,) = session.exec(select(Job).where(Job.kind == "rescore")).all()
-        assert job.params == {"as_of": None, "reason": "publish"}
+        assert job.params == {"as_of": NOW.date().isoformat(), "reason": "publish"}
         approval = session.exec(
             select(AuditEntry).where(AuditEntry.action == "spec.published")
         ).all()[-1]

@@ -73,12 +73,20 @@ def test_customer_assessment_carries_explanation_and_change(
     assert fetched["change"] == change and fetched["explanation"] == assessment["explanation"]
 
 
-def test_no_change_when_the_tier_stays(workspace: Database, admin_api: ApiClient) -> None:
+def test_a_score_change_within_the_tier_is_explained(
+    workspace: Database, admin_api: ApiClient
+) -> None:
     put_customer(admin_api, "C001", HEALTHY, terms=TERMS)
     assessment = put_customer(admin_api, "C001", {**HEALTHY, "has_guarantee": False}).json()[
         "assessment"
     ]
-    assert assessment["tier"] == "low" and assessment["change"] is None
+    assert assessment["tier"] == "low"
+    change = assessment["change"]
+    assert (change["from_score"], change["to_score"], change["inputs"]) == (-10, 0, [])
+    assert change["summary"].startswith("low → low since ")
+    assert change["summary"].endswith(
+        ": +10 Guarantee or collateral in place no longer applies (was has_guarantee = true)"
+    )
     assert assessment["explanation"][-1]["text"] == ("tier low: score 0, no row above held (row 3)")
 
 

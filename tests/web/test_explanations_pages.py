@@ -45,10 +45,12 @@ def test_customer_page_in_chinese(workspace: Database, pages: PageClient) -> Non
     assert "等级 高：得分 60 ≥ 60 (第 1 行)" in response.text
 
 
-def test_unchanged_tier_says_so(workspace: Database, pages: PageClient) -> None:
+def test_a_score_change_within_the_tier_is_shown(workspace: Database, pages: PageClient) -> None:
     upsert(workspace, "C001", HEALTHY, terms=TERMS)
     upsert(workspace, "C001", {**HEALTHY, "has_guarantee": False})
     pages.login("rita", ["legal"])
     response = pages.get("/customers/C001")
-    assert response.context["change"] is None
-    assert "The tier did not change at the latest assessment." in response.text
+    summary = response.context["change"]["summary"]
+    assert summary.startswith("low → low since ")
+    assert "Guarantee or collateral in place no longer applies" in summary
+    assert "The tier did not change at the latest assessment." not in response.text

@@ -39,6 +39,7 @@ HOLDERS: dict[str | None, frozenset[str]] = {
     "system:sweep": frozenset({"admin"}),
     "specs:edit": frozenset({"admin"}),  # and risk_analyst, not among the matrix's roles
     "specs:publish": frozenset({"cfo", "admin"}),
+    "portfolio:rescore": frozenset({"cfo", "admin"}),
 }
 # department_head's permissions, held by east_head and west_head in their department only
 HEAD = frozenset(p for p, roles in HOLDERS.items() if p and "department_head" in roles)
@@ -274,6 +275,12 @@ ROUTES: tuple[Route, ...] = (
     ),
     *_draft_rows("forms", "customer", DRAFTS["forms/customer"]),
     *_draft_rows("workflows", "high_risk_review", DRAFTS["workflows/high_risk_review"]),
+    # rescores: the whole portfolio, so a permission held everywhere
+    Route("POST", "/api/v1/rescores", "/api/v1/rescores", "portfolio:rescore", 202, json={}),
+    Route("GET", "/api/v1/rescores", "/api/v1/rescores", "portfolio:rescore", 200),
+    Route(
+        "GET", "/api/v1/rescores/{rescore_id}", "/api/v1/rescores/999999", "portfolio:rescore", 404
+    ),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
     # change, or a refusal of the form's (made-up) content — never a 403

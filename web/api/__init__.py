@@ -10,6 +10,7 @@ from web.api import (
     customers,
     drafts,
     fx,
+    rescores,
     rulesets,
     schedules,
     shadow,
@@ -39,5 +40,6 @@ router.include_router(schedules.router)
 router.include_router(shadow.router)
 router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
+router.include_router(rescores.router)
 
 __all__ = ["router"]
