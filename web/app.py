@@ -21,7 +21,7 @@ from engine import clock
 from engine.db import Database
 from engine.keys import KeysError
 from engine.settings import Settings, instance_keys
-from web import api, pages, pages_account, pages_admin
+from web import api, pages, pages_account, pages_admin, pages_rules
 from web.api_docs import install_api_docs
 from web.errors import install_error_handlers
 from web.i18n import install_translations
@@ -126,6 +126,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_rules.router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
