@@ -163,21 +163,30 @@ def list_tokens(
 
 
 def revoke_token_by_id(
-    session: Session, token_id: int, *, caller: UserView, now: datetime
+    session: Session,
+    token_id: int,
+    *,
+    caller: UserView | None,
+    actor: str | None = None,
+    now: datetime,
 ) -> TokenView:
-    """Revoke token `token_id`: the caller's own, or anyone's with `users:admin`. Revoking a
+    """Revoke token `token_id`: the caller's own, or anyone's with `users:admin`; with no
+    `caller`, the operator on the command line revokes any token (audited as `actor`). Revoking a
     revoked token changes nothing. Raises NotFoundError (no such token, or another user's
     without `users:admin` — it is not theirs to see)."""
     row = session.get(ApiToken, token_id) if is_row_id(token_id) else None
     owner = session.get(User, row.user_id) if row is not None else None
-    if row is None or owner is None or (owner.id != caller.id and not caller.can("users:admin")):
+    may = caller is None or (
+        owner is not None and (owner.id == caller.id or caller.can("users:admin"))
+    )
+    if row is None or owner is None or not may:
         raise NotFoundError(N_("there is no token %(id)s"), id=token_id)
     if row.revoked_at is None:
         row.revoked_at = now
         session.add(row)
         audit.record(
             session,
-            actor=caller.name,
+            actor=caller.name if caller is not None else actor,
             action="token.revoked",
             entity_kind="user",
             entity_id=owner.name,

@@ -204,7 +204,7 @@ def _back_to(name: str) -> Response:
     return RedirectResponse(f"/admin/users/{quote(name, safe='')}", status_code=303)
 
 
-@router.get("/admin/users/{name}")
+@router.get("/admin/users/{name:path}")
 def user_page(
     request: Request, name: str, user: PageUserAdmin, database: DbDep, now: NowDep
 ) -> Response:
@@ -212,7 +212,7 @@ def user_page(
     return _user_page(request, database, name, now=now)
 
 
-@router.post("/admin/users/{name}/grants")
+@router.post("/admin/users/{name:path}/grants")
 def user_grant(
     request: Request,
     name: str,
@@ -243,7 +243,7 @@ def user_grant(
     return _back_to(name)
 
 
-@router.post("/admin/users/{name}/grants/revoke")
+@router.post("/admin/users/{name:path}/grants/revoke")
 def user_revoke_grant(
     name: str,
     user: PageUserAdmin,
@@ -261,7 +261,7 @@ def user_revoke_grant(
     return _back_to(name)
 
 
-@router.post("/admin/users/{name}/active")
+@router.post("/admin/users/{name:path}/active")
 def user_set_active(
     request: Request,
     name: str,
@@ -284,7 +284,7 @@ def user_set_active(
     return _back_to(name)
 
 
-@router.post("/admin/users/{name}/password")
+@router.post("/admin/users/{name:path}/password")
 def user_reset_password(
     request: Request,
     name: str,

@@ -173,6 +173,32 @@ def test_user_page_grants_and_revokes_roles(database: Database, pages: PageClien
     assert grants == [{"role": "department_head", "department": "west"}]
 
 
+def test_a_user_whose_name_holds_a_slash_has_a_working_page(
+    database: Database, pages: PageClient
+) -> None:
+    _add(database, "east/sally", ("sales",))
+    pages.login("ada", ["admin"])
+    response = pages.get("/admin/users/east%2Fsally")
+    assert response.status_code == 200
+    assert response.context["shown"].name == "east/sally"
+    granted = _post(
+        pages, "/admin/users/east%2Fsally/grants", {"role": "legal"}, follow_redirects=False
+    )
+    assert granted.status_code == 303
+    assert granted.headers["location"] == "/admin/users/east%2Fsally"
+    assert _user(database, "east/sally").roles == frozenset({"sales", "legal"})
+
+
+def test_users_list_shows_each_users_own_grants(database: Database) -> None:
+    _add(database, "sally", ("sales",), department="east")
+    _add(database, "fred", ("finance_head",))
+    with database.transaction() as session:
+        users = {u.name: u for u in list_users(session)}
+    assert users["sally"].roles == frozenset({"sales"})
+    assert users["sally"].departments == frozenset({"east"})
+    assert users["fred"].roles == frozenset({"finance_head"}) and not users["fred"].departments
+
+
 def test_a_bad_grant_re_renders_the_user_page_with_the_error(
     database: Database, pages: PageClient
 ) -> None:

@@ -7,11 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from engine import clock
 from engine.db import Database
 from engine.keys import load_keys
+from engine.models import ApiToken, AuditEntry
 from engine.tokens import user_for_token
 from engine.users import roles_of
 from tests.conftest import EXAMPLE_TEMPLATE
@@ -57,6 +59,31 @@ def test_user_add_then_token_create_prints_the_token_last(cli: tuple[CliRunner, 
             user = user_for_token(session, secret, now=clock.utcnow())
             assert user is not None and user.name == "alice"
             assert roles_of(session, "alice") == frozenset({"admin", "legal"})
+    finally:
+        database.dispose()
+
+
+def test_token_revoke_by_id_stops_the_token_and_is_audited_as_the_cli(
+    cli: tuple[CliRunner, str],
+) -> None:
+    runner, url = cli
+    runner.invoke(app, ["user", "add", "alice", "--role", "admin", "--password", "pw"])
+    secret = runner.invoke(app, ["token", "create", "cli", "--user", "alice"]).stdout.split()[-1]
+    database = Database(url, keys=load_keys(database_url=url))
+    try:
+        with database.transaction() as session:
+            user = user_for_token(session, secret, now=clock.utcnow())
+            token_id = session.exec(select(ApiToken.id)).one()
+        assert user is not None
+        revoked = runner.invoke(app, ["token", "revoke", str(token_id)])
+        assert revoked.exit_code == 0, revoked.output
+        assert revoked.stdout.strip() == f"Revoked token {token_id} 'cli' of alice."
+        with database.transaction() as session:
+            assert user_for_token(session, secret, now=clock.utcnow()) is None
+            row = session.exec(select(AuditEntry).where(AuditEntry.action == "token.revoked")).one()
+            assert (row.actor, row.entity_id) == ("cli", "alice")
+        missing = runner.invoke(app, ["token", "revoke", "999"])
+        assert missing.exit_code == 1 and "there is no token 999" in missing.stderr
     finally:
         database.dispose()
 

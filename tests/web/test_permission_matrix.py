@@ -187,10 +187,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin", "/admin", "users:admin", 303, page=True),
     Route("GET", "/admin/users", "/admin/users", "users:admin", 200, page=True),
     Route("POST", "/admin/users", "/admin/users", "users:admin", 422, page=True, also=ADMIN_OK),
-    Route("GET", "/admin/users/{name}", "/admin/users/target", "users:admin", 200, page=True),
+    Route("GET", "/admin/users/{name:path}", "/admin/users/target", "users:admin", 200, page=True),
     Route(
         "POST",
-        "/admin/users/{name}/grants",
+        "/admin/users/{name:path}/grants",
         "/admin/users/target/grants",
         "users:admin",
         303,
@@ -200,7 +200,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
-        "/admin/users/{name}/grants/revoke",
+        "/admin/users/{name:path}/grants/revoke",
         "/admin/users/target/grants/revoke",
         "users:admin",
         303,
@@ -210,7 +210,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
-        "/admin/users/{name}/active",
+        "/admin/users/{name:path}/active",
         "/admin/users/target/active",
         "users:admin",
         303,
@@ -220,7 +220,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
-        "/admin/users/{name}/password",
+        "/admin/users/{name:path}/password",
         "/admin/users/target/password",
         "users:admin",
         200,
