@@ -170,6 +170,13 @@ def diff_lines(diff: str) -> list[DiffLine]:
     return classed
 
 
+def typed_text(source: str) -> str:
+    """The text of a posted textarea as written: browsers send its line breaks as CRLF (HTML's
+    form encoding), which the draft must not keep, or every line would differ from the
+    published version."""
+    return source.replace("\r\n", "\n")
+
+
 def _published_source(session: Session, key: str) -> tuple[int | None, str]:
     try:
         row = specs.find_row(session, RULESET, key)
@@ -295,6 +302,7 @@ def rules_check(
     """What the template import would find in the typed text, which is not saved: the
     `diagnostics` block for htmx, else the editor holding the text."""
     check_csrf(session, csrf_token)
+    source = typed_text(source)
     with database.transaction() as db_session:
         if hx:
             list_versions(db_session, RULESET, key)  # an unknown key: 404
@@ -323,6 +331,7 @@ def rules_save(
     """Save the typed text as the draft, errors and all, then back to the editor (303). A draft
     changed meanwhile: the editor again with the typed text and the conflict said (409)."""
     check_csrf(session, csrf_token)
+    source = typed_text(source)
     try:
         with database.transaction() as db_session:
             list_versions(db_session, RULESET, key)  # an unknown key: 404, nothing saved

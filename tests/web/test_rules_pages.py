@@ -231,6 +231,21 @@ def test_saving_keeps_the_draft_errors_and_all_and_says_so(
     assert "Draft saved." in editor.text
 
 
+def test_a_textarea_s_crlf_line_breaks_are_saved_as_written(
+    workspace: Database, pages: PageClient
+) -> None:
+    pages.login("rita", ["risk_analyst"])
+    source = with_new_rule(published_source(workspace))
+    posted = pages.post(
+        "/rules/credit/draft",
+        data={"source": source.replace("\n", "\r\n"), "csrf_token": csrf(pages)},
+    )
+    assert posted.status_code == 200  # after the redirect
+    assert posted.context["source"] == source
+    diff = pages.get("/rules/credit/versions/2/diff").context["diff"]["lines"]
+    assert [line.kind for line in diff].count("del") == 0  # only the new rule's lines differ
+
+
 def test_saving_a_draft_changed_meanwhile_is_refused_and_keeps_the_typed_text(
     workspace: Database, pages: PageClient
 ) -> None:
