@@ -17,6 +17,7 @@ from dsl.diagnostics import (
     render,
     render_all,
 )
+from dsl.events import GroupedEvents, grouped_events
 from dsl.explain import Change, ChangeItem, Explanation, Line, explain, explain_change
 from dsl.format import format_ruleset
 from dsl.result import Alert, Fired, Result
@@ -34,6 +35,7 @@ __all__ = [
     "Explanation",
     "FieldInfo",
     "Fired",
+    "GroupedEvents",
     "Line",
     "Result",
     "RulesError",
@@ -50,6 +52,7 @@ __all__ = [
     "explain_change",
     "expression_origin",
     "format_ruleset",
+    "grouped_events",
     "in_language",
     "is_reserved_word",
     "load_yaml",

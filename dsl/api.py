@@ -137,11 +137,28 @@ class CompiledRuleset:
     _program: Program = field(repr=False, compare=False)
     evaluate: Evaluate = field(repr=False, compare=False)
     _fields_read: tuple[tuple[str, ...], ...] = field(repr=False, compare=False)
+    _event_kinds: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def python_source(self) -> str:
         """The generated evaluation function, for debugging and review."""
         return self._program.source
+
+    @property
+    def rules(self) -> tuple[tuple[str, str | None], ...]:
+        """(id, label) of each rule, in source order (tables, which always count, excluded)."""
+        return tuple((i.id, i.label) for i in self._program.items if i.kind == "rule")
+
+    @property
+    def names_read(self) -> frozenset[str]:
+        """The top-level names of the record (fields, terms) the ruleset reads anywhere."""
+        return frozenset(path[0] for path in self._fields_read)
+
+    @property
+    def event_kinds_read(self) -> frozenset[str]:
+        """The kinds of event the ruleset's `count`, `sum`, `min`, `max` and `last` read: events
+        of other kinds never change its result."""
+        return self._event_kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +258,7 @@ def compile_ruleset(
         _program=program,
         evaluate=_evaluate_function(program, base_currency, detect_language(source, language)),
         _fields_read=analysis.fields_read,
+        _event_kinds=frozenset(call.kind for call in analysis.event_calls.values()),
     )
 
 

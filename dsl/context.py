@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from dsl.events import EventValue, group_events
+from dsl.events import EventValue, GroupedEvents, group_events
 
 RateLookup = Callable[[str, date], Any]
 
@@ -34,6 +34,13 @@ class Context:
         self.missing_rates: set[str] = set()
         self._events = events
         self._grouped: dict[str, list[EventValue]] | None = None
+        if isinstance(events, GroupedEvents):
+            # grouped once by the caller (a simulation's two evaluations): for this as_of as
+            # they are, for another from the events themselves
+            if events.as_of == as_of:
+                self._grouped = events
+            else:
+                self._events = events.events
 
     def events_of(self, kind: str) -> list[EventValue]:
         """The events of `kind` dated on or before `as_of`, oldest first."""

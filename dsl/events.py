@@ -32,6 +32,8 @@ class EventValue(dict[str, Any]):
 
 
 def _part(event: Any, key: str) -> Any:
+    if event.__class__ is dict:  # the usual case, without the ABC check's cost
+        return event.get(key)
     if isinstance(event, Mapping):
         return event.get(key)
     return getattr(event, key, None)
@@ -54,6 +56,28 @@ def group_events(events: Iterable[Any], as_of: date | None) -> dict[str, list[Ev
     for listed in grouped.values():
         listed.sort(key=lambda e: e.occurred_on)  # stable: same-day events keep their order
     return grouped
+
+
+class GroupedEvents(dict[str, list[EventValue]]):
+    """Events grouped once (`grouped_events`) for one `as_of`: passed as `events=` to several
+    evaluations on that `as_of` (a simulation scores each customer by two rulesets), they are
+    not grouped again; an evaluation on another day groups `events` (the originals) anew.
+    Read-only by convention: evaluations never change them."""
+
+    __slots__ = ("as_of", "events")
+
+    def __init__(
+        self, grouped: Mapping[str, list[EventValue]], as_of: date | None, events: Iterable[Any]
+    ) -> None:
+        super().__init__(grouped)
+        self.as_of = as_of
+        self.events = events
+
+
+def grouped_events(events: Iterable[Any], as_of: date | None) -> GroupedEvents:
+    """`events` grouped by kind for evaluations on `as_of` (see `GroupedEvents`)."""
+    listed = list(events)
+    return GroupedEvents(group_events(listed, as_of), as_of, listed)
 
 
 def _window(context: Context, kind: str, within: Any, where: Where) -> list[EventValue] | None:

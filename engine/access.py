@@ -50,7 +50,11 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("audit:read", "read and verify the audit trail", "查看并校验审计日志"),
     Permission("view_sensitive", "see sensitive field values unmasked", "查看未脱敏的敏感字段"),
     Permission("fx:write", "set exchange rates", "设置汇率"),
-    Permission("system:sweep", "run the timer sweep on demand", "手动运行定时任务"),
+    Permission(
+        "system:sweep",
+        "run the timer sweep on demand, and list the template schedules it fires",
+        "手动运行定时任务，并查看模板的定时计划",
+    ),
 )
 PERMISSION_NAMES: frozenset[str] = frozenset(p.name for p in PERMISSIONS)
 

@@ -14,13 +14,14 @@ from dsl import Diagnostic, Span, YamlList, YamlMap
 from dsl.diagnostics import error
 from dsl.texts import N_, Text, described, did_you_mean, text
 from engine.access import PERMISSION_NAMES
+from engine.schedule_actions import ACTION_NAMES
 
 DEFAULT_CASES_FILE: Final = "tests/cases.yaml"
 LANGUAGES: Final = ("en", "zh")
 # A case without `as_of` is evaluated as of this date, so that it gives the same result every day.
 DEFAULT_CASE_AS_OF: Final = date(2026, 1, 1)
 # Keys of the design that a later version reads.
-FUTURE_KEYS: Final = frozenset({"schedules"})
+FUTURE_KEYS: Final[frozenset[str]] = frozenset()
 
 _ID: Final = "^[a-z][a-z0-9_]*$"
 _LABEL: Final[dict[str, Any]] = {
@@ -82,12 +83,47 @@ TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
             "description": "role → the permissions it carries (docs/security.md); roles not "
             "named here take the documented defaults, admin always holds them all",
         },
+        "governance": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "publish_requires_approval": {
+                    "type": "boolean",
+                    "description": "true: publishing a draft opens a ruleset_change case that "
+                    "someone other than its author approves (docs/policy-changes.md)",
+                },
+            },
+            "description": "how changes to the definitions are governed",
+        },
         "forms": {
             **_file_list(r"\.ya?ml$", "form files; one of them defines the form 'customer'"),
             "minItems": 1,
         },
         "rulesets": _file_list(r"\.rules$", "rules files, each naming its form"),
         "workflows": _file_list(r"\.ya?ml$", "workflow files"),
+        "schedules": {
+            "type": "array",
+            "description": "cron schedules the background sweep fires (engine.schedules)",
+            "items": {
+                "type": "object",
+                "required": ["id", "cron", "action"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": _ID, "description": "unique in the file"},
+                    "cron": {
+                        "type": "string",
+                        "description": "five crontab fields: minute hour day month weekday",
+                    },
+                    "action": {"enum": list(ACTION_NAMES), "description": "what it does"},
+                    "timezone": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "IANA time zone of the cron fields "
+                        "(default: the workspace's, RISKDESK_TIMEZONE)",
+                    },
+                },
+            },
+        },
         "sample_data": _file_list(r"\.csv$", "sample customers, one CSV file each"),
         "tests": _file_list(r"\.ya?ml$", f"test case files (default: {DEFAULT_CASES_FILE})"),
     },
@@ -154,12 +190,24 @@ _EXPECTED: Final[Mapping[tuple[str, ...], Text]] = {
     ("permissions", "*", "*"): text(
         N_("a permission: %(names)s"), names=", ".join(sorted(PERMISSION_NAMES))
     ),
+    ("governance",): text(N_("a mapping such as {publish_requires_approval: true}")),
+    ("governance", "publish_requires_approval"): text(N_("true or false")),
     ("forms",): text(N_("a list of form files")),
     ("forms", "*"): text(N_("the path of a .yaml file in the bundle")),
     ("rulesets",): text(N_("a list of rules files")),
     ("rulesets", "*"): text(N_("the path of a .rules file in the bundle")),
     ("workflows",): text(N_("a list of workflow files")),
     ("workflows", "*"): text(N_("the path of a .yaml file in the bundle")),
+    ("schedules",): text(N_("a list of schedules")),
+    ("schedules", "*"): text(N_("a schedule: a mapping with id, cron and action")),
+    ("schedules", "*", "id"): text(
+        N_("a schedule id: lower-case letters, digits and _, starting with a letter")
+    ),
+    ("schedules", "*", "cron"): text(N_('five crontab fields such as "0 2 * * *"')),
+    ("schedules", "*", "action"): text(
+        N_("one of the schedule actions: %(names)s"), names=", ".join(ACTION_NAMES)
+    ),
+    ("schedules", "*", "timezone"): text(N_("a time zone such as Asia/Shanghai")),
     ("sample_data",): text(N_("a list of sample data files")),
     ("sample_data", "*"): text(N_("the path of a .csv file in the bundle")),
     ("tests",): text(N_("a list of test case files")),
@@ -219,6 +267,13 @@ def _where(path: list[Any]) -> Text:
         rest = path[1:]
         return (
             case if not rest else text(N_("%(where)s of %(case)s"), where=_where(rest), case=case)
+        )
+    if len(path) > 2 and isinstance(path[1], int):  # 'cron' of item 2 of 'schedules'
+        return text(
+            N_("'%(key)s' of item %(number)d of '%(list)s'"),
+            key=".".join(map(str, path[2:])),
+            number=path[1] + 1,
+            list=path[0],
         )
     if path and isinstance(path[-1], int):
         return text(

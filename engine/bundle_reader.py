@@ -46,8 +46,11 @@ from engine.bundle_types import (
     Case,
     Definition,
     Definitions,
+    ScheduleDef,
 )
+from engine.cron import cron_problem, is_timezone
 from engine.ruleset_schema import CUSTOMER_FORM
+from engine.spec_changes import WORKFLOW_KEY as BUILT_IN_WORKFLOW
 
 if TYPE_CHECKING:
     from forms import Form
@@ -159,6 +162,7 @@ class BundleReader:
             )
 
         self.check_permissions(template)
+        schedules = self.read_schedules(template)
         form_defs = self.read_forms(template)
         customer = form_defs.get(CUSTOMER_FORM)
         customer_schema: Schema | None = None
@@ -198,6 +202,8 @@ class BundleReader:
             sources=MappingProxyType(dict(self.sources)),
             warnings=tuple(self.warnings),
             checksum=_checksum(self.sources),
+            schedules=schedules,
+            publish_requires_approval=template.publish_requires_approval,
         )
 
     def check_permissions(self, template: _Template) -> None:
@@ -349,6 +355,13 @@ class BundleReader:
                 self.report(exc.diagnostics)
                 continue
             self.report(workflow.warnings)
+            if workflow.key == BUILT_IN_WORKFLOW:
+                message = worded(
+                    N_("the workflow key '%(workflow)s' is the engine's own; choose another"),
+                    workflow=workflow.key,
+                )
+                self.report([error("reserved-workflow", message, span)])
+                continue
             if workflow.key in seen:
                 message = worded(
                     N_("the workflow '%(workflow)s' is also defined by %(other)s"),
@@ -360,6 +373,59 @@ class BundleReader:
             seen[workflow.key] = name
             result.append(Definition(workflow.key, workflow, text, name))
         return result
+
+    # schedules
+
+    def read_schedules(self, template: _Template) -> tuple[ScheduleDef, ...]:
+        """The well-formed schedules (the JSON Schema has reported the others): ids unique,
+        cron expressions and time zones usable (engine.cron)."""
+        items = template.document.get("schedules")
+        if not isinstance(items, YamlList):
+            return ()
+        result: list[ScheduleDef] = []
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if not isinstance(item, YamlMap):
+                continue
+            schedule_id, cron, action = item.get("id"), item.get("cron"), item.get("action")
+            zone = item.get("timezone")
+            if not all(isinstance(v, str) for v in (schedule_id, cron, action)) or not isinstance(
+                zone, str | None
+            ):
+                continue
+            assert isinstance(schedule_id, str) and isinstance(cron, str)
+            assert isinstance(action, str)
+            problems = len(self.diagnostics)
+            if schedule_id in seen:
+                message = worded(
+                    N_("the schedule id '%(id)s' is used twice in schedules"), id=schedule_id
+                )
+                self.report([error("duplicate-schedule", message, item.value_span("id"))])
+            seen.add(schedule_id)
+            if zone is not None and not is_timezone(zone):
+                message = worded(N_("'%(zone)s' is not a known time zone"), zone=zone)
+                hint = worded(N_("use an IANA name such as Asia/Shanghai or UTC"))
+                self.report(
+                    [error("unknown-timezone", message, item.value_span("timezone"), hint=hint)]
+                )
+            else:
+                problem = cron_problem(cron, zone or "UTC")
+                if problem is not None:
+                    message = worded(
+                        N_("the cron expression '%(cron)s' cannot be used: %(problem)s"),
+                        cron=cron,
+                        problem=problem,
+                    )
+                    hint = worded(
+                        N_(
+                            "write five fields: minute hour day month weekday, "
+                            'such as "0 2 * * *" for 02:00 every day'
+                        )
+                    )
+                    self.report([error("bad-cron", message, item.value_span("cron"), hint=hint)])
+            if len(self.diagnostics) == problems:
+                result.append(ScheduleDef(schedule_id, cron, action, zone, items.item_span(index)))
+        return tuple(result)
 
     # sample data
 
@@ -435,6 +501,11 @@ class _Template:
             }
             if isinstance(mapped, dict)
             else {}
+        )
+
+        governance = document.get("governance")
+        self.publish_requires_approval = isinstance(governance, dict) and (
+            governance.get("publish_requires_approval") is True
         )
 
     def files(self, key: str) -> list[tuple[str, Span | None]]:

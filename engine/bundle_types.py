@@ -93,6 +93,17 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleDef:
+    """A cron schedule of the bundle (`schedules:` in template.yaml), checked."""
+
+    id: str
+    cron: str  # five crontab fields (engine.cron)
+    action: str  # a name of engine.schedule_actions.ACTIONS
+    timezone: str | None  # None: the workspace's time zone
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Bundle:
     """A checked template bundle. Everything in it was valid when it was loaded."""
 
@@ -113,6 +124,9 @@ class Bundle:
     warnings: tuple[Diagnostic, ...]
     checksum: str  # sha256 over every file read
     filename: str = TEMPLATE_FILE
+    schedules: tuple[ScheduleDef, ...] = ()
+    # governance: publishing a draft needs someone else's approval (engine.spec_changes)
+    publish_requires_approval: bool = False
 
     @property
     def customer_form(self) -> Form:

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, or_, true
 from sqlmodel import Session, col, select
 
 import workflows
-from engine import casework, specs
+from engine import casework, spec_changes, specs
 from engine.access import Access
 from engine.errors import (
     N_,
@@ -27,7 +27,7 @@ from engine.errors import (
 from engine.evaluation import assess_customer, assessment_record
 from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
-from engine.scoping import Scope, ensure_within, where_within
+from engine.scoping import Scope, ensure_within
 from engine.types import is_row_id
 from engine.views import CaseSummary, CaseTransitionView, CaseView, Page
 
@@ -50,16 +50,16 @@ def _labels(session: Session, cases: Iterable[Case]) -> dict[tuple[str, int], di
     return labels
 
 
-def _summary(case: Case, customer: Customer, label: dict[str, str]) -> CaseSummary:
+def _summary(case: Case, customer: Customer | None, label: dict[str, str]) -> CaseSummary:
     assert case.id is not None
     return CaseSummary(
         id=case.id,
         workflow_key=case.workflow_key,
         workflow_version=case.workflow_version,
         workflow_label=label,
-        customer_ref=customer.external_ref,
-        customer_name=customer.name,
-        department=customer.department,
+        customer_ref=customer.external_ref if customer is not None else None,
+        customer_name=customer.name if customer is not None else None,
+        department=customer.department if customer is not None else None,
         status=case.status,
         step=case.step,
         assigned_role=case.assigned_role,
@@ -76,17 +76,15 @@ def case_summaries(session: Session, cases: Sequence[Case]) -> tuple[CaseSummary
     """Summaries of `cases`, in the order given, with their customers and workflow labels."""
     if not cases:
         return ()
+    wanted = {case.customer_id for case in cases if case.customer_id is not None}
     customers = {
-        c.id: c
-        for c in session.exec(
-            select(Customer).where(col(Customer.id).in_({case.customer_id for case in cases}))
-        )
+        c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(wanted)))
     }
     labels = _labels(session, cases)
     return tuple(
         _summary(
             case,
-            customers[case.customer_id],
+            customers[case.customer_id] if case.customer_id is not None else None,
             labels.get((case.workflow_key, case.workflow_version), {"en": case.workflow_key}),
         )
         for case in cases
@@ -100,12 +98,14 @@ def list_cases(
     roles: Iterable[str] | None = None,
     assigned_to: Access | None = None,
     scope: Scope = None,
+    spec_changes: bool = False,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[CaseSummary]:
     """Cases in id order; `status` open/closed; `roles` given: only cases assigned to one of them;
     `assigned_to` given: only cases assigned to a role it holds for the customer's department;
-    only customers within `scope` (engine.scoping).
+    only customers within `scope` (engine.scoping); cases about no customer (ruleset_change)
+    only with `spec_changes` (for holders of specs:publish, in no department).
 
     Raises InvalidRequestError for an unknown status, a foreign cursor or a limit below 1.
     """
@@ -119,9 +119,8 @@ def list_cases(
         query = query.where(Case.status == status)
     if roles is not None:
         query = query.where(col(Case.assigned_role).in_(set(roles)))
-    if scope is not None or assigned_to is not None:
-        query = query.join(Customer, col(Customer.id) == col(Case.customer_id))
-        query = where_within(query, Customer.department, scope)
+    query = query.outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
+    query = query.where(_visible(scope, spec_changes=spec_changes))
     if assigned_to is not None:
         query = query.where(_assigned_to(assigned_to))
     after = decode_cursor(cursor)
@@ -133,8 +132,24 @@ def list_cases(
     return Page(items=items, next_cursor=next_cursor)
 
 
+def _visible(scope: Scope, *, spec_changes: bool) -> Any:
+    """The condition 'a case of a customer within `scope`, or (with `spec_changes`) a case
+    about no customer'."""
+    if scope is None:
+        within: Any = true()
+    elif not scope:
+        within = false()
+    else:
+        within = col(Customer.department).in_(sorted(scope))
+    of_customer = and_(col(Case.customer_id).is_not(None), within)
+    if not spec_changes:
+        return of_customer
+    return or_(of_customer, col(Case.customer_id).is_(None))
+
+
 def _assigned_to(access: Access) -> Any:
-    """The condition 'assigned to a role `access` holds for the case's customer'."""
+    """The condition 'assigned to a role `access` holds for the case's customer' (for a case
+    about no customer: `access` may publish, engine.spec_changes)."""
     held: list[Any] = [col(Case.assigned_role).in_(sorted(access.roles_everywhere))]
     for department, roles in sorted(access.roles_by_department.items()):
         held.append(
@@ -143,14 +158,25 @@ def _assigned_to(access: Access) -> Any:
                 col(Case.assigned_role).in_(sorted(roles)),
             )
         )
-    return or_(*held)
+    of_customer = and_(col(Case.customer_id).is_not(None), or_(*held))
+    if not spec_changes.may_publish(access):
+        return of_customer
+    about_none = and_(
+        col(Case.customer_id).is_(None), col(Case.assigned_role) == spec_changes.PUBLISHER_ROLE
+    )
+    return or_(of_customer, about_none)
 
 
-def _case_roles(access: Access | None, roles: Iterable[str], customer: Customer) -> tuple[str, ...]:
+def _case_roles(
+    access: Access | None, roles: Iterable[str], customer: Customer | None
+) -> tuple[str, ...]:
     """The roles the caller acts with on a case of `customer`: those `access` holds for the
-    customer's department, where it can act there, else `roles` as given."""
+    customer's department, where it can act there, else `roles` as given. On a case about no
+    customer: the publisher's role when `access` may publish (engine.spec_changes)."""
     if access is None:
         return tuple(roles)
+    if customer is None:
+        return spec_changes.roles_for(access)
     if not access.can("cases:act", customer.department):
         return ()
     return tuple(sorted(access.roles_in(customer.department)))
@@ -167,10 +193,31 @@ def _find_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView:
-    assert case.id is not None
+def _customer(session: Session, case: Case) -> Customer | None:
+    if case.customer_id is None:
+        return None
     customer = session.get(Customer, case.customer_id)
     assert customer is not None
+    return customer
+
+
+def _ensure_visible(
+    case_id: int, customer: Customer | None, *, access: Access | None, scope: Scope
+) -> None:
+    """Raise NotFoundError when the caller may not see the case: a customer outside `scope`;
+    about no customer, a caller who may not publish (or, without `access`, a scoped one)."""
+    if customer is not None:
+        ensure_within(customer.department, scope, missing=_no_case(case_id))
+        return
+    if access is not None and not spec_changes.may_publish(access):
+        raise _no_case(case_id)
+    if access is None and scope is not None:
+        raise _no_case(case_id)
+
+
+def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView:
+    assert case.id is not None
+    customer = _customer(session, case)
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
     summary = _summary(case, customer, dict(workflow.meta.get("label") or {"en": workflow.key}))
     history = session.exec(
@@ -201,6 +248,7 @@ def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView
         ),
         available_actions=actions,
         state=dict(case.state),
+        spec_change=dict(case.context["spec_change"]) if case.customer_id is None else None,
     )
 
 
@@ -216,9 +264,8 @@ def get_case(
     roles `access` holds for the customer's department). Raises NotFoundError (also for a case
     whose customer lies outside `scope`)."""
     case = _find_case(session, case_id)
-    customer = session.get(Customer, case.customer_id)
-    assert customer is not None
-    ensure_within(customer.department, scope, missing=_no_case(case_id))
+    customer = _customer(session, case)
+    _ensure_visible(case_id, customer, access=access, scope=scope)
     return case_view(session, case, roles=_case_roles(access, roles, customer))
 
 
@@ -255,7 +302,7 @@ def take_action(
     if locked is None:
         raise _no_case(case_id)
     case, customer = locked.case, locked.customer
-    ensure_within(customer.department, scope, missing=_no_case(case_id))
+    _ensure_visible(case_id, customer, access=access, scope=scope)
     roles = _case_roles(access, roles, customer)
     if case.status != CaseStatus.OPEN:
         raise ConflictError(N_("case %(id)s is closed; no action can be taken on it"), id=case_id)
@@ -274,6 +321,8 @@ def take_action(
         raise InvalidRequestError(
             N_("step '%(step)s' has no action '%(action)s'"), step=case.step, action=action
         )
+    if customer is None:
+        spec_changes.check_decision(session, case, action, actor=actor)
     event = workflows.TakeAction(
         action=action, actor=actor, actor_roles=roles, comment=comment, data=dict(data or {})
     )
@@ -282,7 +331,7 @@ def take_action(
             workflow.value,
             casework.case_state(case),
             event,
-            record=assessment_record(session, customer),
+            record=assessment_record(session, customer) if customer is not None else {},
             now=now,
         )
     except workflows.CommentRequired as exc:
@@ -318,6 +367,8 @@ def take_action(
         expected_version=case.row_version,
         now=now,
     )
-    if applied.terms_changed:
+    if customer is None:
+        spec_changes.settle(session, case, actor=actor, now=now)
+    elif applied.terms_changed:
         assess_customer(session, customer, actor=actor, now=now, tz=tz)
     return case_view(session, case, roles=roles)

@@ -29,7 +29,8 @@ from engine.specs import LoadedSpec
 from engine.terms import change_terms
 from engine.types import is_row_id
 
-# Case.context: engine-side data about a case (nothing yet beyond its version).
+# Case.context: engine-side data about a case (its version; a ruleset_change case's
+# `spec_change`, engine.spec_changes).
 CONTEXT_SCHEMA_VERSION = 1
 
 
@@ -43,10 +44,11 @@ class Applied:
 
 @dataclass(frozen=True, slots=True)
 class LockedCase:
-    """A case and its customer, locked for the rest of the transaction (see `lock_case`)."""
+    """A case and its customer, locked for the rest of the transaction (see `lock_case`);
+    `customer` is None for a case about no customer (a ruleset_change)."""
 
     case: Case
-    customer: Customer
+    customer: Customer | None
 
 
 def lock_case(session: Session, case_id: int) -> LockedCase | None:
@@ -77,12 +79,14 @@ def lock_case(session: Session, case_id: int) -> LockedCase | None:
         .order_by(col(Timer.id))
         .with_for_update(key_share=True)
     ).all()
-    customer = session.exec(
-        select(Customer)
-        .where(Customer.id == case.customer_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).one()
+    customer = None
+    if case.customer_id is not None:
+        customer = session.exec(
+            select(Customer)
+            .where(Customer.id == case.customer_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        ).one()
     return LockedCase(case=case, customer=customer)
 
 
@@ -164,7 +168,7 @@ def _write_timers(
 def _apply_effects(
     session: Session,
     case: Case,
-    customer: Customer,
+    customer: Customer | None,
     transition: workflows.Transition,
     *,
     actor: str | None,
@@ -172,7 +176,8 @@ def _apply_effects(
 ) -> bool:
     terms_changed = False
     for effect in transition.effects:
-        if isinstance(effect, workflows.ChangeTerms):
+        # a case about no customer has no terms to change (its workflow's check refuses them)
+        if isinstance(effect, workflows.ChangeTerms) and customer is not None:
             change = change_terms(
                 session,
                 customer,
@@ -191,19 +196,21 @@ def open_case(
     session: Session,
     *,
     workflow: LoadedSpec[workflows.Workflow],
-    customer: Customer,
+    customer: Customer | None,
     record: Mapping[str, Any],
     actor: str | None,
     now: datetime,
+    context: Mapping[str, Any] | None = None,
 ) -> Applied:
-    """Start `workflow` for `customer`: the case row, its first transition(s), timers, effects."""
+    """Start `workflow` for `customer` (None: a case about no customer, such as a
+    ruleset_change): the case row with `context`, its first transition(s), timers, effects."""
     transition = workflows.start(workflow.value, record=record, now=now)
-    assert customer.id is not None
+    assert customer is None or customer.id is not None
     case = Case(
         workflow_key=workflow.key,
         workflow_version=workflow.version,
-        customer_id=customer.id,
-        context={"schema_version": CONTEXT_SCHEMA_VERSION},
+        customer_id=customer.id if customer is not None else None,
+        context={**(context or {}), "schema_version": CONTEXT_SCHEMA_VERSION},
         opened_at=now,
         closed_at=None,
         **_state_columns(transition.state),
@@ -221,13 +228,13 @@ def open_case(
         detail={
             "workflow": workflow.key,
             "workflow_version": workflow.version,
-            "customer": customer.external_ref,
+            "customer": customer.external_ref if customer is not None else None,
             "step": case.step,
             "assigned_role": case.assigned_role,
             "due_at": case.due_at,
         },
-        department=customer.department,
-        customer_ref=customer.external_ref,
+        department=customer.department if customer is not None else None,
+        customer_ref=customer.external_ref if customer is not None else None,
         now=now,
     )
     _write_history(session, case, transition, actor=actor, data=None)
@@ -239,7 +246,7 @@ def open_case(
 def apply_transition(
     session: Session,
     case: Case,
-    customer: Customer,
+    customer: Customer | None,
     transition: workflows.Transition,
     *,
     audit_action: str,
@@ -274,8 +281,8 @@ def apply_transition(
             "escalation_level": case.escalation_level,
             "comment": comment,
         },
-        department=customer.department,
-        customer_ref=customer.external_ref,
+        department=customer.department if customer is not None else None,
+        customer_ref=customer.external_ref if customer is not None else None,
         now=now,
     )
     _write_history(session, case, transition, actor=actor, data=data)
@@ -289,8 +296,8 @@ def apply_transition(
             entity_kind="case",
             entity_id=case.id,
             detail={"outcome": case.outcome, "step": case.step},
-            department=customer.department,
-            customer_ref=customer.external_ref,
+            department=customer.department if customer is not None else None,
+            customer_ref=customer.external_ref if customer is not None else None,
             now=now,
         )
     return Applied(case=case, terms_changed=terms_changed)

@@ -22,6 +22,7 @@ import dsl
 import forms
 from engine import audit, crypto, fx, specs
 from engine.customers import find_customer
+from engine.draft_checks import CHECKS, published_row
 from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
 from engine.evaluation import customer_events, customer_record
 from engine.explanations import explanations
@@ -95,13 +96,6 @@ class TryResult:
     tier_after: str
 
 
-def _published(session: Session, kind: SpecKind, key: str) -> SpecVersion | None:
-    try:
-        return specs.find_row(session, kind, key)
-    except NotFoundError:
-        return None
-
-
 def _draft_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | None:
     return session.exec(
         select(SpecVersion).where(
@@ -110,7 +104,7 @@ def _draft_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | None
     ).first()
 
 
-def _next_version(session: Session, kind: SpecKind, key: str) -> int:
+def next_version(session: Session, kind: SpecKind, key: str) -> int:
     """The number the next published version of (kind, key) takes: after every non-draft one."""
     latest = session.exec(
         select(func.max(SpecVersion.version)).where(
@@ -126,17 +120,14 @@ def check_source(
     session: Session, kind: SpecKind, key: str, source: str
 ) -> tuple[dsl.Diagnostic, ...]:
     """Every problem the template import would find in `source` as the next version of `key`
-    (errors and warnings). Only rulesets have drafts yet: another kind raises
-    InvalidRequestError."""
-    if kind != SpecKind.RULESET:
-        raise InvalidRequestError(N_("only rulesets have drafts yet, not %(kind)s"), kind=kind)
-    try:
-        compiled = specs.compile_draft_ruleset(
-            session, key, source, published=_published(session, kind, key)
+    (errors and warnings; engine.draft_checks). Rulesets, forms and workflows have drafts: another
+    kind raises InvalidRequestError."""
+    check = CHECKS.get(kind)
+    if check is None:
+        raise InvalidRequestError(
+            N_("only rulesets, forms and workflows have drafts, not %(kind)s"), kind=kind
         )
-    except dsl.RulesError as exc:
-        return exc.diagnostics
-    return tuple(compiled.warnings)
+    return check(session, key, source)
 
 
 def _view(
@@ -174,10 +165,14 @@ def save_draft(
     of the draft the editor started from. Raises ConflictError when the draft changed meanwhile
     (or another request created it at the same moment).
     """
+    published = published_row(session, kind, key)
+    if published is not None and published.meta.get("built_in"):
+        raise InvalidRequestError(
+            N_("the %(kind)s '%(key)s' is built in and has no drafts"), kind=kind, key=key
+        )
     diagnostics = check_source(session, kind, key, source)
     checksum = specs.checksum_of(source)
-    version = _next_version(session, kind, key)
-    published = _published(session, kind, key)
+    version = next_version(session, kind, key)
     meta = dict(published.meta) if published is not None else {}
     meta["based_on"] = published.version if published is not None else None
     row = _draft_row(session, kind, key)
@@ -358,7 +353,7 @@ def try_draft(
         raise NotFoundError(N_("there is no draft of %(kind)s '%(key)s'"), kind="ruleset", key=key)
     customer = find_customer(session, customer_ref, scope=scope)
     assert customer.id is not None
-    published = _published(session, SpecKind.RULESET, key)
+    published = published_row(session, SpecKind.RULESET, key)
     try:
         compiled = specs.compile_draft_ruleset(session, key, row.source, published=published)
     except dsl.RulesError as exc:
@@ -402,6 +397,8 @@ __all__ = [
     "diff_version",
     "get_draft",
     "list_versions",
+    "next_version",
+    "published_row",
     "save_draft",
     "try_draft",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import forms
-from engine import audit, casework, crypto, fx, specs
+from engine import audit, casework, crypto, fx, shadow, specs
 from engine.explanations import change_record
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Event
 from engine.rows import update_versioned
@@ -186,6 +186,7 @@ def assess_customer(
         # base currency the ruleset was compiled for
         fx=fx.rate_lookup(session, base_currency=ruleset.value.base_currency),
     )
+    shadow.observe(session, customer, ruleset, result, record=record, as_of=as_of, tz=tz, now=now)
     result_dict = result.to_dict()
     sealed = crypto.sealed_fields(customer.data)
     if sealed:

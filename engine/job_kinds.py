@@ -9,8 +9,12 @@ from typing import Final
 
 from engine.db import Database
 from engine.jobs import JobHandler, JobsReport, run_jobs
+from engine.simulation import KIND as SIMULATION
+from engine.simulation import SimulationHandler
 
-HANDLERS: Final[Mapping[str, JobHandler]] = {}
+HANDLERS: Final[Mapping[str, JobHandler]] = {
+    SIMULATION: SimulationHandler(),
+}
 
 
 def run_due_chunks(

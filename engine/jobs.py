@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
@@ -83,7 +83,7 @@ def _ranges(session: Session, chunk_size: int) -> list[tuple[int, int, int]]:
         col(Customer.id).label("id"),
         func.row_number().over(order_by=col(Customer.id)).label("n"),
     ).subquery()
-    bucket = (numbered.c.n - 1) / chunk_size
+    bucket = (numbered.c.n - 1) // chunk_size  # integer division: `/` is true division
     rows = session.execute(
         select(func.min(numbered.c.id), func.max(numbered.c.id), func.count())
         .group_by(bucket)
@@ -152,10 +152,13 @@ def claim_chunks(
     limit: int,
     job_id: int | None = None,
     claim_expiry: timedelta = CLAIM_EXPIRY,
+    kinds: Collection[str] | None = None,
 ) -> list[int]:
     """Claim up to `limit` chunks of active jobs (oldest job first) for `worker`; their ids.
 
     A chunk claimed by a worker that stopped is taken again once its claim is `claim_expiry` old.
+    With `kinds`, only chunks of jobs of those kinds: a process that knows no handler for a kind
+    (an older one, during an upgrade) leaves its chunks to one that does.
     """
     conditions = _claimable(now, claim_expiry)
     with database.transaction() as session:
@@ -167,6 +170,8 @@ def claim_chunks(
         )
         if job_id is not None:
             query = query.where(col(JobChunk.job_id) == job_id)
+        if kinds is not None:
+            query = query.where(col(Job.kind).in_(list(kinds)))
         if not database.is_sqlite:
             query = query.with_for_update(of=JobChunk, skip_locked=True)
         claimed: list[int] = []
@@ -347,7 +352,8 @@ def cancel_job(
 
 
 def _finish_empty(database: Database, handlers: Mapping[str, JobHandler], *, now: datetime) -> None:
-    """Finish the active jobs that have no chunk left to do (a job over no customers)."""
+    """Finish the active jobs of the kinds `handlers` knows that have no chunk left to do (a job
+    over no customers)."""
     undone = (
         select(JobChunk.id)
         .where(
@@ -359,7 +365,11 @@ def _finish_empty(database: Database, handlers: Mapping[str, JobHandler], *, now
     )
     with database.transaction() as session:
         for job_id in list(
-            session.exec(select(Job.id).where(col(Job.status).in_(ACTIVE), ~undone))
+            session.exec(
+                select(Job.id).where(
+                    col(Job.status).in_(ACTIVE), col(Job.kind).in_(list(handlers)), ~undone
+                )
+            )
         ):
             assert job_id is not None
             job = _lock_job(session, job_id)
@@ -379,7 +389,9 @@ def run_jobs(
 ) -> JobsReport:
     """Claim up to `limit` chunks (of `job_id` only, when given) and process each once."""
     _finish_empty(database, handlers, now=now)
-    claimed = claim_chunks(database, now=now, worker=worker, limit=limit, job_id=job_id)
+    claimed = claim_chunks(
+        database, now=now, worker=worker, limit=limit, job_id=job_id, kinds=handlers.keys()
+    )
     processed = failed = 0
     for chunk_id in claimed:
         outcome = run_chunk(database, chunk_id, handlers=handlers, now=now, worker=worker, tz=tz)

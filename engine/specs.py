@@ -77,25 +77,12 @@ def publish(
 
     The caller writes the audit row (one per import, naming every version published).
     """
-    session.info.pop(_FOUND_ROWS, None)  # what find_row found may be retired now
-    latest = session.exec(
-        select(func.max(SpecVersion.version)).where(
-            SpecVersion.kind == kind, SpecVersion.key == key
-        )
-    ).one()
-    session.execute(
-        update(SpecVersion)
-        .where(
-            col(SpecVersion.kind) == kind,
-            col(SpecVersion.key) == key,
-            col(SpecVersion.status) == SpecStatus.PUBLISHED,
-        )
-        .values(status=SpecStatus.RETIRED)
-    )
+    version = make_room(session, kind, key)
+    _retire_published(session, kind, key)
     row = SpecVersion(
         kind=kind,
         key=key,
-        version=(latest or 0) + 1,
+        version=version,
         status=SpecStatus.PUBLISHED,
         label=label,
         filename=filename,
@@ -111,6 +98,97 @@ def publish(
     session.add(row)
     session.flush()
     return row
+
+
+def make_room(session: Session, kind: SpecKind, key: str) -> int:
+    """The number the next published version of (kind, key) takes: after every version but the
+    draft. A draft holding that number (it would have been published as it) moves up one, so an
+    import beside a draft leaves no gap in the numbers."""
+    latest = session.exec(
+        select(func.max(SpecVersion.version)).where(
+            SpecVersion.kind == kind,
+            SpecVersion.key == key,
+            SpecVersion.status != SpecStatus.DRAFT,
+        )
+    ).one()
+    version = (latest or 0) + 1
+    session.execute(
+        update(SpecVersion)
+        .where(
+            col(SpecVersion.kind) == kind,
+            col(SpecVersion.key) == key,
+            col(SpecVersion.status) == SpecStatus.DRAFT,
+            col(SpecVersion.version) == version,
+        )
+        .values(version=version + 1)
+    )
+    return version
+
+
+def _retire_published(
+    session: Session, kind: SpecKind, key: str, *, keep: int | None = None
+) -> None:
+    """Retire the published version of (kind, key), except row `keep`."""
+    session.info.pop(_FOUND_ROWS, None)  # what find_row found may be retired now
+    session.execute(
+        update(SpecVersion)
+        .where(
+            col(SpecVersion.kind) == kind,
+            col(SpecVersion.key) == key,
+            col(SpecVersion.status) == SpecStatus.PUBLISHED,
+            col(SpecVersion.id) != (keep if keep is not None else -1),
+        )
+        .values(status=SpecStatus.RETIRED)
+    )
+
+
+def publish_existing(
+    session: Session,
+    row: SpecVersion,
+    *,
+    expected_status: SpecStatus,
+    meta: Mapping[str, Any] | None = None,
+    published_by: str | None,
+    comment: str | None,
+    effective_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Publish the draft or scheduled version `row` as it stands (its number and source kept):
+    retire the version published before and mark `row` published by `published_by` at `now`.
+
+    A conditional update from `expected_status` claims it: False (nothing changed) when another
+    transaction published, discarded or replaced it meanwhile. The caller audits.
+    """
+    assert row.id is not None
+    values: dict[str, Any] = {
+        "status": SpecStatus.PUBLISHED,
+        "published_at": now,
+        "published_by": published_by,
+        "comment": comment,
+        "effective_at": effective_at,
+    }
+    if meta is not None:
+        values["meta"] = dict(meta)
+    claimed = session.execute(
+        update(SpecVersion)
+        .where(col(SpecVersion.id) == row.id, col(SpecVersion.status) == expected_status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    _retire_published(session, SpecKind(row.kind), row.key, keep=row.id)
+    session.expire(row)
+    session.flush()
+    return True
+
+
+def template_ref(row: SpecVersion | None) -> dict[str, Any] | None:
+    """`{key, version}` of a template version, as a version published outside an import
+    records the template it was checked against (meta `template`)."""
+    if row is None:
+        return None
+    return {"key": row.key, "version": row.version}
 
 
 # --- reading rows ------------------------------------------------------------------------------
@@ -288,6 +366,12 @@ def record_schema(form: forms.Form | None) -> dsl.Schema:
 def _publishing_template(session: Session, row: SpecVersion) -> SpecVersion | None:
     """The template version whose import published `row` (its meta lists every spec it
     published), or None for a definition published outside a template."""
+    ref = row.meta.get("template")
+    if ref:  # published from a draft: checked against this template version (template_ref)
+        try:
+            return find_row(session, SpecKind.TEMPLATE, ref["key"], ref["version"])
+        except NotFoundError:
+            return None
     if row.template_key is None:
         return None
     candidates = session.exec(
@@ -359,8 +443,13 @@ def _ruleset_key(
 
 
 def _published_by(template: SpecVersion | None, row: SpecVersion) -> bool:
-    """Whether the import of `template` published `row`."""
-    if template is None or row.template_key != template.key:
+    """Whether the import of `template` published `row`, or `row` (published from a draft)
+    was checked against `template`."""
+    if template is None:
+        return False
+    if row.meta.get("template"):
+        return bool(row.meta["template"] == template_ref(template))
+    if row.template_key != template.key:
         return False
     return any(
         (spec.get("kind"), spec.get("key"), spec.get("version")) == (row.kind, row.key, row.version)
@@ -504,36 +593,38 @@ def list_specs(
     )
 
 
+def draft_ruleset_basis(
+    session: Session, *, published: SpecVersion | None
+) -> tuple[SpecVersion | None, SpecVersion | None]:
+    """(template, form) a draft of a ruleset is checked against: those of its `published`
+    version; for a new ruleset, the latest template and the published customer form."""
+    if published is not None:
+        return _publishing_template(session, published), _dependency(session, published, "form")
+    try:
+        form_row = find_row(session, SpecKind.FORM, CUSTOMER_FORM)
+    except NotFoundError:
+        form_row = None
+    return latest_template_row(session), form_row
+
+
 def compile_draft_ruleset(
     session: Session, key: str, source: str, *, published: SpecVersion | None
 ) -> Any:
     """`source` compiled as the next version of ruleset `key` would be: against what the
     `published` version was compiled against (its form, its template's event forms and base
     currency); without one (a new ruleset), against the published customer form and the forms
-    and base currency of the latest template. Nothing is cached. Raises dsl.RulesError."""
-    if published is not None:
-        stand_in = SpecVersion(
-            kind=SpecKind.RULESET,
-            key=key,
-            version=published.version,
-            status=SpecStatus.DRAFT,
-            filename=published.filename,
-            source=source,
-            checksum=checksum_of(source),
-            template_key=published.template_key,
-            meta=dict(published.meta),
-        )
-        template = _publishing_template(session, published)
-        form_row = _dependency(session, published, "form")
-    else:
-        stand_in = SpecVersion(
-            kind=SpecKind.RULESET, key=key, version=1, source=source, checksum=checksum_of(source)
-        )
-        template = latest_template_row(session)
-        try:
-            form_row = find_row(session, SpecKind.FORM, CUSTOMER_FORM)
-        except NotFoundError:
-            form_row = None
+    and base currency of the latest template (`draft_ruleset_basis`). Nothing is cached.
+    Raises dsl.RulesError."""
+    template, form_row = draft_ruleset_basis(session, published=published)
+    stand_in = SpecVersion(
+        kind=SpecKind.RULESET,
+        key=key,
+        version=published.version if published is not None else 1,
+        status=SpecStatus.DRAFT,
+        filename=published.filename if published is not None else None,
+        source=source,
+        checksum=checksum_of(source),
+    )
     event_refs = _event_form_rows(template)
     event_rows = None if event_refs is None else exact_rows(session, SpecKind.FORM, event_refs)
     if template is None:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 import dsl
 from dsl.diagnostics import error
-from engine import audit, specs
+from engine import audit, schedules, specs
 from engine.bundle import Bundle, TemplateError, load_bundle
 from engine.errors import N_, ConflictError
 from engine.models import SpecKind, SpecVersion
@@ -59,9 +59,17 @@ def _scoring_ruleset(bundle: Bundle) -> str | None:
 
 
 def import_template(
-    session: Session, path: str | Path, *, actor: str | None, now: datetime, base_currency: str
+    session: Session,
+    path: str | Path,
+    *,
+    actor: str | None,
+    now: datetime,
+    base_currency: str,
+    timezone: str = "UTC",
 ) -> TemplateImported:
-    """Read the bundle at `path` and publish its forms, rulesets, workflows and itself.
+    """Read the bundle at `path` and publish its forms, rulesets, workflows and itself, and make
+    its schedules the template's (engine.schedules; `timezone`, the workspace's, is theirs
+    unless they name one).
 
     Returns the template's key and version and every version published. Raises TemplateError
     (with every diagnostic) when the bundle is invalid or written for another base currency; then
@@ -69,7 +77,13 @@ def import_template(
     """
     bundle = load_bundle(path)
     try:
-        return _publish_bundle(session, bundle, actor=actor, now=now, base_currency=base_currency)
+        imported = _publish_bundle(
+            session, bundle, actor=actor, now=now, base_currency=base_currency
+        )
+        schedules.sync_schedules(
+            session, bundle.key, bundle.schedules, timezone=timezone, actor=actor, now=now
+        )
+        return imported
     except IntegrityError as exc:
         raise ConflictError(
             N_("template '%(key)s' was being imported by another request; try again"),
@@ -162,6 +176,7 @@ def _publish_bundle(
             "roles": list(bundle.roles),
             "permissions": {role: list(names) for role, names in bundle.permissions.items()},
             "scoring_ruleset": _scoring_ruleset(bundle),
+            "governance": {"publish_requires_approval": bundle.publish_requires_approval},
             # with checksums: what each ruleset was compiled against, without reading the rows
             "specs": [
                 {"kind": r.kind, "key": r.key, "version": r.version, "checksum": r.checksum}

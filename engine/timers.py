@@ -84,8 +84,8 @@ def _fire(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
     case = session.get(Case, timer.case_id)
     if case is None or case.status != CaseStatus.OPEN:
         return False
-    customer = session.get(Customer, case.customer_id)
-    assert customer is not None
+    # a case about no customer (a ruleset_change) has no record for its guards
+    customer = session.get(Customer, case.customer_id) if case.customer_id is not None else None
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
     # workflows.TimerRequest: a timer fires back as TimerFired(kind, **payload); due_at tells a
     # timer left over from an earlier visit of the step.
@@ -94,7 +94,7 @@ def _fire(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
         workflow.value,
         casework.case_state(case),
         event,
-        record=assessment_record(session, customer),
+        record=assessment_record(session, customer) if customer is not None else {},
         now=now,
     )
     if transition.is_noop:
@@ -112,7 +112,7 @@ def _fire(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
         expected_version=None,
         now=now,
     )
-    if applied.terms_changed:
+    if applied.terms_changed and customer is not None:
         assess_customer(session, customer, actor=SYSTEM_ACTOR, now=now, tz=tz)
     return True
 
@@ -201,7 +201,9 @@ def _record_failure(
 
 def _customer_of_case(session: Session, case_id: int | None) -> Customer | None:
     case = session.get(Case, case_id) if case_id is not None else None
-    return session.get(Customer, case.customer_id) if case is not None else None
+    if case is None or case.customer_id is None:
+        return None
+    return session.get(Customer, case.customer_id)
 
 
 def sweep(

@@ -153,8 +153,8 @@ class CaseSummary:
     workflow_key: str
     workflow_version: int
     workflow_label: dict[str, str]  # language → text
-    customer_ref: str
-    customer_name: str
+    customer_ref: str | None  # None: a case about no customer (a ruleset_change)
+    customer_name: str | None
     department: str | None  # the customer's
     status: str  # open, closed
     step: str
@@ -242,8 +242,8 @@ class CaseView:
     workflow_key: str
     workflow_version: int
     workflow_label: dict[str, str]
-    customer_ref: str
-    customer_name: str
+    customer_ref: str | None  # None: a case about no customer (a ruleset_change)
+    customer_name: str | None
     department: str | None
     status: str
     step: str
@@ -257,6 +257,8 @@ class CaseView:
     history: tuple[CaseTransitionView, ...]
     available_actions: tuple[str, ...]  # for the roles the caller holds
     state: dict[str, Any] = field(default_factory=dict)  # workflows.CaseState.to_dict()
+    # a ruleset_change case: what it asks to publish (engine.spec_changes, its context)
+    spec_change: dict[str, Any] | None = None
 
 
 # --- timers ------------------------------------------------------------------------------------
@@ -264,10 +266,11 @@ class CaseView:
 
 @dataclass(frozen=True, slots=True)
 class SweepReport:
-    """What one background sweep did: timers claimed, fired and failed, and the job chunks
-    processed (engine.background)."""
+    """What one background sweep did: timers claimed, fired and failed, the schedules fired and
+    the job chunks processed (engine.background); `failed` counts all three."""
 
     claimed: int
     fired: int
     failed: int
     chunks: int = 0
+    schedules: int = 0

@@ -33,6 +33,7 @@ FIELD_KEYS = (
     "default",
     "help",
     "sensitive",
+    "risk_direction",
 )
 # Keys and types of the design that a later version reads.
 LATER_FIELD_KEYS = ("computed", "visible_when", "required_when", "unique")
@@ -40,6 +41,7 @@ LATER_TYPES = ("uscc", "phone")
 
 TYPE_NAMES = tuple(str(t) for t in FieldType)
 NUMERIC_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY)
+RISK_DIRECTIONS = ("up", "down")
 _LABEL_WHAT = N_("text, or a mapping of language (en, zh) to text")
 _YAML_BOOLEANS = N_(
     "only true and false are booleans (YAML 1.2): 'yes', 'no', 'on' and 'off' are text"
@@ -97,6 +99,7 @@ class FieldReader:
                 item.value_span("max"),
             )
         max_length = self.max_length(item, field_type)
+        risk_direction = self.risk_direction(item, field_type)
         options = self.options(item, field_type, span)
         default = None
         if "default" in item and field_type is not None:
@@ -123,6 +126,7 @@ class FieldReader:
             default=default,
             help=MappingProxyType(help_text) if help_text else None,
             sensitive=sensitive,
+            risk_direction=risk_direction,
         )
 
     def name(self, mapping: YamlMap, key: str, *, what: Text, check_terms: bool) -> str | None:
@@ -305,6 +309,40 @@ class FieldReader:
             )
             return None
         return value
+
+    def risk_direction(self, item: YamlMap, field_type: FieldType | None) -> str | None:
+        """`up` (more of the field means more risk) or `down`; None when absent or wrong."""
+        if "risk_direction" not in item:
+            return None
+        value = item["risk_direction"]
+        if field_type is not None and field_type not in NUMERIC_TYPES:
+            self.error(
+                "not-applicable",
+                text(
+                    N_(
+                        "'risk_direction' applies only to integer, decimal and money fields, "
+                        "not to %(field)s"
+                    ),
+                    field=_a_field(field_type),
+                ),
+                item.key_span("risk_direction"),
+            )
+            return None
+        if value not in RISK_DIRECTIONS:
+            self.error(
+                "wrong-type",
+                text(
+                    N_("expected up or down for 'risk_direction', found %(found)s%(did_you_mean)s"),
+                    found=described(value),
+                    did_you_mean=did_you_mean(value, RISK_DIRECTIONS)
+                    if isinstance(value, str)
+                    else text(""),
+                ),
+                item.value_span("risk_direction"),
+                hint=text(N_("up: more of it means more risk; down: more of it means less risk")),
+            )
+            return None
+        return str(value)
 
     def max_length(self, item: YamlMap, field_type: FieldType | None) -> int | None:
         if "max_length" not in item:

@@ -78,6 +78,10 @@ class Field:
     help: Mapping[str, str] | None = None
     # encrypted at rest, masked for users without `view_sensitive` (docs/forms.md, "Sensitive")
     sensitive: bool = False
+    # `up`: more of it means more risk (a higher value never lowers the score or the tier);
+    # `down`: the opposite; None: no direction declared. Checked before publishing a ruleset
+    # (engine.policy_checks).
+    risk_direction: str | None = None
 
     def title(self, language: str = "en") -> str:
         """The label in `language`, else in English, else any, else the id in words."""

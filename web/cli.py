@@ -34,6 +34,9 @@ from web.cli_common import (
     _sources_for,
 )
 from web.cli_keys import keys_app
+from web.cli_publish import publish_command
+from web.cli_schedules import schedules_command
+from web.cli_simulate import simulate
 from web.cli_tokens import token_app
 
 EXAMPLE_TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "manufacturing_credit"
@@ -57,6 +60,9 @@ app.add_typer(schema_app, name="schema")
 fx_app = typer.Typer(help="Exchange rates to the base currency.", no_args_is_help=True)
 app.add_typer(fx_app, name="fx")
 app.add_typer(audit_app, name="audit")
+app.command("simulate")(simulate)
+app.command("schedules")(schedules_command)
+app.command("publish")(publish_command)
 
 
 # --- db, users, tokens -------------------------------------------------------------------------
@@ -196,6 +202,7 @@ def import_command(
             actor=CLI_ACTOR,
             now=clock.utcnow(),
             base_currency=settings.base_currency,
+            timezone=settings.timezone,
         )
     out = _out()
     out.print(
@@ -309,7 +316,8 @@ def tick(
     report = sweep(database, now=at, worker=f"cli:{worker_name()}", tz=settings.tz)
     _out().print(
         f"Sweep at {at.isoformat()}: {report.claimed} claimed, {report.fired} fired, "
-        f"{report.failed} failed, {report.chunks} job chunks processed."
+        f"{report.failed} failed, {report.schedules} schedules fired, "
+        f"{report.chunks} job chunks processed."
     )
     if report.failed:
         raise typer.Exit(1)

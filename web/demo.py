@@ -123,7 +123,12 @@ def load_demo(
     bundle = load_bundle(template, base_currency=settings.base_currency)
     with database.transaction() as session:
         imported = import_template(
-            session, template, actor=DEMO_ACTOR, now=now, base_currency=settings.base_currency
+            session,
+            template,
+            actor=DEMO_ACTOR,
+            now=now,
+            base_currency=settings.base_currency,
+            timezone=settings.timezone,
         )
     console.print(f"Imported template {imported.key} {imported.template_version}.")
     accounts = add_demo_users(database, tuple(bundle.roles), now=now)

@@ -113,6 +113,7 @@ AuditReader = Annotated[UserView, Depends(require("audit:read"))]
 FxWriter = Annotated[UserView, Depends(require("fx:write"))]
 Sweeper = Annotated[UserView, Depends(require("system:sweep"))]
 SpecEditor = Annotated[UserView, Depends(require("specs:edit"))]
+SpecPublisher = Annotated[UserView, Depends(require("specs:publish"))]
 
 
 # --- pages -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from engine.explanations import list_assessments
 from engine.logins import SessionView
 from engine.preferences import set_language
 from engine.scoping import Scope
+from engine.spec_changes import change_view, may_publish
 from engine.users import UserView
 from web.deps import (
     DbDep,
@@ -174,6 +175,7 @@ def inbox_page(
             status="open",
             assigned_to=user.access,
             scope=_read_scope(user),
+            spec_changes=may_publish(user.access),
             cursor=cursor,
             limit=PAGE_SIZE,
         )
@@ -185,7 +187,8 @@ def inbox_page(
 def case_page(request: Request, case_id: int, user: PageReader, database: DbDep) -> Response:
     with database.transaction() as session:
         case = get_case(session, case_id, access=user.access, scope=_read_scope(user))
-    return render(request, "case.html", {"case": case})
+        change = change_view(session, case.id) if case.customer_ref is None else None
+    return render(request, "case.html", {"case": case, "change": change})
 
 
 @router.post("/cases/{case_id}/actions/{action}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from engine.drafts import (
@@ -47,8 +47,8 @@ PageSpecEditor = Annotated[UserView, Depends(page_require("specs:edit"))]
 Key = Annotated[str, Path(pattern="^[a-z][a-z0-9_]*$", max_length=200)]
 # A rules text as posted by the editor: the body limit (web.middleware) bounds it too.
 _Source = Annotated[str, Form(max_length=500_000)]
-_Csrf = Annotated[str, Form(max_length=200)]
-_Checksum = Annotated[str, Form(max_length=64)]
+Csrf = Annotated[str, Form(max_length=200)]
+Checksum = Annotated[str, Form(max_length=64)]
 
 
 # --- the list ----------------------------------------------------------------------------------
@@ -72,9 +72,21 @@ def rules_editor_page(
     database: DbDep,
     language: PageLanguageDep,
     saved: bool = False,
+    published: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    scheduled: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
+    """The editor; `saved`, `published` or `scheduled` (a version) say what the last form did."""
+    notice = (
+        ("published", published)
+        if published
+        else ("scheduled", scheduled)
+        if scheduled
+        else ("saved", None)
+        if saved
+        else None
+    )
     with database.transaction() as session:
-        context = editor_context(session, key, user, language, notice="saved" if saved else None)
+        context = editor_context(session, key, user, language, notice=notice)
     return render(request, "rules_editor.html", context)
 
 
@@ -88,8 +100,8 @@ def rules_check(
     language: PageLanguageDep,
     hx: HxRequest,
     source: _Source = "",
-    csrf_token: _Csrf = "",
-    expected_checksum: _Checksum = "",
+    csrf_token: Csrf = "",
+    expected_checksum: Checksum = "",
 ) -> Response:
     """What the template import would find in the typed text, which is not saved: the
     `diagnostics` block for htmx, else the editor holding the text."""
@@ -117,8 +129,8 @@ def rules_save(
     now: NowDep,
     language: PageLanguageDep,
     source: _Source = "",
-    csrf_token: _Csrf = "",
-    expected_checksum: _Checksum = "",
+    csrf_token: Csrf = "",
+    expected_checksum: Checksum = "",
 ) -> Response:
     """Save the typed text as the draft, errors and all, then back to the editor (303). A draft
     changed meanwhile: the editor again with the typed text and the conflict said (409)."""
@@ -164,7 +176,7 @@ def rules_try(
     hx: HxRequest,
     customer_ref: Annotated[str, Form(max_length=200)] = "",
     as_of: Annotated[date | None, Form()] = None,
-    csrf_token: _Csrf = "",
+    csrf_token: Csrf = "",
 ) -> Response:
     """The saved draft and the published ruleset side by side on one customer (nothing is
     written): the `try` block for htmx, else the editor with the result."""

@@ -4,6 +4,7 @@ source lines, classed diff lines, and the editor's whole context (web.pages_rule
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,11 +12,11 @@ from typing import Any
 from sqlmodel import Session
 
 from dsl import Diagnostic, in_language
-from engine import specs
+from engine import spec_changes, specs
 from engine.customers import list_customers
 from engine.drafts import DraftView, check_source, get_draft, list_versions
 from engine.errors import NotFoundError
-from engine.models import SpecKind, SpecStatus
+from engine.models import SpecKind, SpecStatus, SpecVersion
 from engine.users import UserView
 from web.i18n import translator
 
@@ -156,6 +157,16 @@ def _published_source(session: Session, key: str) -> tuple[int | None, str]:
     return row.version, row.source
 
 
+def publishing_needs_approval(session: Session, key: str) -> bool:
+    """Whether publishing ruleset `key` opens a ruleset_change case (template governance): the
+    governance of the template its published version came with, else the latest template's."""
+    try:
+        row = specs.find_row(session, RULESET, key)
+    except NotFoundError:
+        row = SpecVersion(kind=RULESET, key=key, version=1, source="", checksum="")
+    return spec_changes.requires_approval(session, row)
+
+
 def _draft(session: Session, key: str) -> DraftView | None:
     try:
         return get_draft(session, RULESET, key)
@@ -226,5 +237,63 @@ def editor_context(
         "customer_ref": "",
         "as_of": None,
         "diff": None,
+        "may_publish": spec_changes.may_publish(user.access),
+        "needs_approval": publishing_needs_approval(session, key) if draft is not None else False,
+        "publish_error": None,
+        "publish_comment": "",
+        "publish_effective_at": "",
+        "simulation": None,
+        "matrix": None,
+        "movers": (),
+        "movers_next": None,
+        "simulation_error": None,
         **extra,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    customers: int
+    exposure: int | float
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    """The customers of one published tier (None: not assessed before), by draft tier."""
+
+    from_tier: str | None
+    cells: tuple[MatrixCell | None, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationMatrix:
+    to_tiers: tuple[str, ...]
+    rows: tuple[MatrixRow, ...]
+
+
+def migration_matrix(result: Mapping[str, Any]) -> MigrationMatrix:
+    """A simulation result's `matrix` cells as a table: a row per published tier (in the draft's
+    tier order, then any other, then customers not assessed before), a column per draft tier."""
+    to_tiers = tuple(result.get("tiers") or ())
+    listed = result.get("matrix")
+    cells = {
+        (c["from_tier"], c["to_tier"]): c
+        for c in (listed if isinstance(listed, list) else ())
+        if isinstance(c, Mapping) and "from_tier" in c and "to_tier" in c
+    }
+    seen = [f for f, _ in cells]
+    from_tiers = [t for t in to_tiers if t in seen]
+    from_tiers += [f for f in dict.fromkeys(seen) if f not in from_tiers and f is not None]
+    if None in seen:
+        from_tiers.append(None)
+    rows = []
+    for from_tier in from_tiers:
+        row = tuple(
+            MatrixCell(cell["customers"], cell["exposure"])
+            if (cell := cells.get((from_tier, to))) is not None
+            else None
+            for to in to_tiers
+        )
+        rows.append(MatrixRow(from_tier, row, sum(c.customers for c in row if c is not None)))
+    return MigrationMatrix(to_tiers=to_tiers, rows=tuple(rows))

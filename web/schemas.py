@@ -225,8 +225,8 @@ class AssessmentPage(BaseModel):
 
 class CaseSummaryPublic(BaseModel):
     id: int
-    customer_ref: str
-    customer_name: str
+    customer_ref: str | None = Field(description="None: a case about no customer (ruleset_change)")
+    customer_name: str | None
     department: str | None
     workflow: str
     workflow_version: int
@@ -282,6 +282,11 @@ class CaseTransitionPublic(_Output):
 class CasePublic(CaseSummaryPublic):
     history: list[CaseTransitionPublic]
     available_actions: list[str] = Field(description="the actions the caller's roles may take")
+    spec_change: dict[str, Any] | None = Field(
+        default=None,
+        description="a ruleset_change case: kind, key, version, checksum, author, requested_by, "
+        "comment, effective_at and simulation_id of the change it asks to publish",
+    )
 
     @classmethod
     def of(cls, view: CaseSummary | CaseView) -> CasePublic:
@@ -290,6 +295,7 @@ class CasePublic(CaseSummaryPublic):
             **_case_fields(view),
             history=[CaseTransitionPublic.model_validate(t) for t in view.history],
             available_actions=list(view.available_actions),
+            spec_change=view.spec_change,
         )
 
 
@@ -410,6 +416,7 @@ class SweepPublic(BaseModel):
     fired: int
     failed: int
     chunks: int = 0  # job chunks processed (rescoring, simulation)
+    schedules: int = 0  # template schedules fired (engine.schedules)
 
 
 class HealthPublic(BaseModel):

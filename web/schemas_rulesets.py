@@ -1,5 +1,5 @@
-"""The REST API's shapes for ruleset drafts: `DraftSave`, `DraftPublic`, `VersionPublic`,
-`DraftTry`, `TryPublic`."""
+"""The REST API's shapes for drafts (rulesets, forms, workflows): `DraftSave`, `DraftPublic`,
+`VersionPublic`, `DraftPublish`, `PublishPublic`, and a ruleset's `DraftTry`, `TryPublic`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dsl import in_language
 from engine.drafts import DraftView, RuleChange, TryOutcome, TryResult
+from engine.publishing import PublishOutcome
 from web.i18n import translator
 
 Number = int | float
@@ -55,11 +56,49 @@ class VersionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     version: int
-    status: str = Field(description="draft, published or retired")
+    status: str = Field(description="draft, scheduled, published or retired")
     author: str | None
     created_at: datetime
     published_at: datetime | None
     checksum: str
+
+
+class DraftPublish(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(min_length=1, max_length=2000, description="why this version")
+    effective_at: datetime | None = Field(
+        default=None,
+        description="publish at this time (read in the workspace's time zone when it has "
+        "none); default: now",
+    )
+    expected_checksum: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the checksum of the draft you reviewed: a 409 when it changed",
+    )
+
+
+class PublishPublic(BaseModel):
+    key: str
+    version: int
+    status: str = Field(
+        description="published, scheduled (until effective_at) or pending_approval (case_id)"
+    )
+    effective_at: datetime | None
+    case_id: int | None = Field(description="the ruleset_change case awaiting approval")
+    rescore_id: int | None = Field(description="the rescore of the portfolio this started")
+
+    @classmethod
+    def of(cls, outcome: PublishOutcome) -> PublishPublic:
+        return cls(
+            key=outcome.key,
+            version=outcome.version,
+            status=outcome.status,
+            effective_at=outcome.effective_at,
+            case_id=outcome.case_id,
+            rescore_id=outcome.rescore_job_id,
+        )
 
 
 class DiffPublic(BaseModel):

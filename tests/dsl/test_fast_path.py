@@ -235,7 +235,17 @@ tiers
   low otherwise
 """
 EXTREMES: list[Any] = [
-    0.5, -3, 10**15, -(10**15), 10**15 + 1, 1e300, -1e300, 10**400, math.inf, -math.inf, math.nan
+    0.5,
+    -3,
+    10**15,
+    -(10**15),
+    10**15 + 1,
+    1e300,
+    -1e300,
+    10**400,
+    math.inf,
+    -math.inf,
+    math.nan,
 ]
 
 

@@ -110,6 +110,7 @@ def number_expr(draw: st.DrawFn, program: Program, depth: int) -> tuple[str, boo
         leaves.append(lambda: _atom(draw(st.sampled_from(program.lets["number"]))))
     if depth <= 0 or draw(st.integers(0, 2)) == 0:
         return draw(st.sampled_from(leaves))()
+
     def sub() -> tuple[str, bool]:
         return draw(number_expr(program, depth - 1))
 

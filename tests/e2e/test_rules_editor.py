@@ -143,3 +143,54 @@ def test_the_editor_in_chinese_says_its_problems_in_chinese(
     expect(page.locator("#diagnostics .check-summary")).to_have_text("错误：1")
     expect(page.get_by_role("button", name="保存草稿")).to_be_visible()
     screenshot(page, "rules-zh")
+
+
+def _sweep(sweeper: ApiClient) -> None:
+    """Run the background work now, as the scheduler would: the jobs' chunks."""
+    response = sweeper.post("/api/v1/sweep", json={})
+    assert response.status_code == 200, response.text
+
+
+def test_a_simulation_runs_the_change_is_published_and_the_rescore_shows_the_new_tiers(
+    workspace: Database, api: ApiClient, page: Page, screenshot: Screenshot
+) -> None:
+    sweeper = api.as_user("ops", ["admin"])
+    api.add_user("paula", ["risk_analyst", "cfo"])  # an editor who may publish
+    published = _open_editor(workspace, api, page)
+    rows = page.locator("table.versions tbody tr")
+    page.get_by_label("Rules source").fill(_with_new_rule(published))
+    expect(page.locator("#diagnostics")).to_contain_text("No problems found.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status")).to_contain_text("Draft saved.")
+    expect(rows).to_have_count(2)
+
+    # simulate: the panel follows the job's progress by itself until the result is there
+    page.get_by_role("button", name="Simulate").click()
+    expect(page.locator("#simulation .sim-status")).to_contain_text("running, 0 of 2")
+    _sweep(sweeper)
+    status = page.locator("#simulation .sim-status")
+    expect(status).to_contain_text("done, 2 customers scored, 1 change tier.")
+    expect(page.locator('#simulation td[data-from="low"][data-to="medium"] strong')).to_have_text("1")
+    movers = page.locator("#simulation table.movers tbody tr")
+    expect(movers).to_have_count(1)
+    expect(movers.first).to_contain_text("C-100")
+    expect(movers.first).to_contain_text("Balance above 50,000 CNY")
+    screenshot(page, "rules-simulation")
+
+    # the editor may not publish; a publisher signs in and publishes with a comment
+    expect(page.get_by_text("Publishing needs the permission specs:publish")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/rules/credit")
+    _sign_in(page, "paula")
+    expect(page).to_have_url(re.compile(r"/rules/credit$"))
+    page.get_by_label("Comment (why this change)").fill("Large balances weigh more")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Version v2 is published")
+    expect(rows.first).to_contain_text("published")
+
+    # the rescore the publish queued runs: the customer list shows the new tier
+    _sweep(sweeper)
+    page.get_by_role("navigation").get_by_role("link", name="Customers").click()
+    row = page.locator("#results tbody tr", has_text="C-100")
+    expect(row.locator(".tier")).to_have_text("medium")
+    screenshot(page, "rules-rescored")

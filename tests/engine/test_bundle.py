@@ -184,13 +184,19 @@ template.yaml:9:16: error: 'base_currency' must be a three-letter currency code 
 such as CNY; found the text 'cny'
     9 | base_currency: cny
       |                ^^^
-template.yaml:10:1: error: 'schedules' is read by a later version of riskdesk
-   10 | schedules: []
-      | ^^^^^^^^^
-      = hint: remove 'schedules' from template.yaml
-template.yaml:11:1: error: unknown key 'rulesset'; did you mean 'rulesets'?
-   11 | rulesset: x
+template.yaml:10:1: error: unknown key 'rulesset'; did you mean 'rulesets'?
+   10 | rulesset: x
       | ^^^^^^^^
+template.yaml:20:42: error: 'action' of item 1 of 'schedules' must be one of the schedule \
+actions: rescore_all; found the text 'reboot'
+   20 |   - {id: nightly, cron: 0 2 * *, action: reboot}
+      |                                          ^^^^^^
+template.yaml:20:25: error: the cron expression '0 2 * *' cannot be used: a crontab expression \
+has 5 fields (minute hour day month weekday), not 4
+   20 |   - {id: nightly, cron: 0 2 * *, action: reboot}
+      |                         ^^^^^^^
+      = hint: write five fields: minute hour day month weekday, such as "0 2 * * *" for 02:00 \
+every day
 rules/credit.rules:18:8: error: unknown field 'max_overdue_dayz'; did you mean 'max_overdue_days'?
    18 |   when max_overdue_dayz > 90
       |        ^^^^^^^^^^^^^^^^
@@ -208,7 +214,12 @@ def test_a_broken_bundle_reports_every_problem_of_every_file_at_once(tmp_path: P
     edit(
         bundle / "template.yaml",
         "base_currency: CNY",
-        "base_currency: cny\nschedules: []\nrulesset: x",
+        "base_currency: cny\nrulesset: x",
+    )
+    edit(
+        bundle / "template.yaml",
+        '{id: nightly_rescore, cron: "0 2 * * *", action: rescore_all}',
+        "{id: nightly, cron: 0 2 * *, action: reboot}",
     )
     edit(bundle / "rules/credit.rules", "when max_overdue_days > 90", "when max_overdue_dayz > 90")
     edit(bundle / "workflows/high_risk_review.yaml", "role: cfo}", "role: ceo}")
@@ -222,7 +233,7 @@ BROKEN_FORM = "\n".join(
     [
         "forms/customer.yaml:22:34: error: unknown field type 'integr'; did you mean 'integer'?",
         "   22 |   - {id: max_overdue_days, type: integr, label: {en: Worst current overdue (days),"
-        " zh: 最长逾期天数}, min: 0}",
+        " zh: 最长逾期天数}, min: 0, risk_direction: up}",
         "      |                                  ^^^^^^",
         "rules/credit.rules:41:3: error: expected 'then' after the condition of rule lawsuits",
         "   41 |   add 20, flag litigation",
@@ -500,3 +511,44 @@ def test_a_symlink_out_of_the_bundle_counts_as_absent(tmp_path: Path) -> None:
     target.unlink()
     target.symlink_to(outside)
     assert [d.code for d in check_path(bundle).diagnostics] == ["missing-file"]
+
+
+# --- governance ----------------------------------------------------------------------------------
+
+
+def test_governance_asks_for_approval_of_publishing(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    assert load_bundle(bundle).publish_requires_approval is False
+    edit(
+        bundle / "template.yaml",
+        "\nroles:",
+        "\ngovernance: {publish_requires_approval: true}\nroles:",
+    )
+    assert load_bundle(bundle).publish_requires_approval is True
+
+
+def test_a_governance_value_of_the_wrong_type_is_refused_at_the_value(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    edit(
+        bundle / "template.yaml",
+        "\nroles:",
+        "\ngovernance: {publish_requires_approval: yes}\nroles:",
+    )
+    line = (bundle / "template.yaml").read_text(encoding="utf-8").splitlines().index(
+        "governance: {publish_requires_approval: yes}"
+    ) + 1
+    (found,) = check_path(bundle).diagnostics
+    assert found.code == "wrong-type" and "true or false" in found.message
+    assert found.span is not None and (found.span.line, found.span.column) == (line, 41)
+
+
+def test_a_workflow_named_like_the_built_in_one_is_refused(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    edit(
+        bundle / "workflows" / "high_risk_review.yaml",
+        "workflow: high_risk_review",
+        "workflow: ruleset_change",
+    )
+    (found,) = check_path(bundle).diagnostics
+    assert found.code == "reserved-workflow"
+    assert found.message == "the workflow key 'ruleset_change' is the engine's own; choose another"

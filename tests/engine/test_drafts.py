@@ -170,7 +170,9 @@ def test_no_draft_is_not_found(workspace: Database) -> None:
         get_draft(session, SpecKind.RULESET, KEY)
 
 
-def test_a_template_import_beside_a_draft_publishes_after_it(workspace: Database) -> None:
+def test_a_template_import_beside_a_draft_leaves_no_gap_in_the_numbers(
+    workspace: Database,
+) -> None:
     from engine.templates import import_template
     from tests.conftest import EXAMPLE_TEMPLATE
 
@@ -180,11 +182,22 @@ def test_a_template_import_beside_a_draft_publishes_after_it(workspace: Database
     with workspace.transaction() as session:
         import_template(session, EXAMPLE_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
     with workspace.transaction() as session:
-        assert specs.find_row(session, SpecKind.RULESET, KEY).version == 3
-        # the draft keeps its text; saved again, it takes the number after the published one
+        # the import takes the number the draft held; the draft moves to the next one
+        assert specs.find_row(session, SpecKind.RULESET, KEY).version == 2
+        statuses = [(v.version, v.status) for v in list_versions(session, SpecKind.RULESET, KEY)]
+        assert statuses == [(1, "retired"), (2, "published"), (3, "draft")]
         again = save_draft(
             session, SpecKind.RULESET, KEY, with_new_rule(source), actor="ana", now=NOW
         )
-        assert again.version == 4
-        statuses = [(v.version, v.status) for v in list_versions(session, SpecKind.RULESET, KEY)]
-    assert statuses == [(1, "retired"), (3, "published"), (4, "draft")]
+        assert again.version == 3
+
+
+def test_a_draft_named_unlike_its_key_is_an_error_at_the_header(workspace: Database) -> None:
+    source = published_source(workspace).replace("ruleset credit ", "ruleset credit_v2 ", 1)
+    line = source.splitlines().index(next(x for x in source.splitlines() if "credit_v2" in x)) + 1
+    with workspace.transaction() as session:
+        draft = save_draft(session, SpecKind.RULESET, KEY, source, actor="ana", now=NOW)
+    (found,) = [d for d in draft.diagnostics if d.is_error]
+    assert found.code == "ruleset-key-mismatch"
+    assert found.message == "the ruleset is named 'credit_v2' but this is the draft of 'credit'"
+    assert found.span is not None and (found.span.line, found.span.column) == (line, 9)

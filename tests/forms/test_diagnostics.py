@@ -57,7 +57,7 @@ def test_an_unknown_key_far_from_any_lists_the_keys() -> None:
     assert diagnostic.message == "unknown key 'colour' in a field"
     assert diagnostic.hint == (
         "expected one of: id, type, label, required, min, max, max_length, options, default, "
-        "help, sensitive"
+        "help, sensitive, risk_direction"
     )
 
 

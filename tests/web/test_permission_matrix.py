@@ -38,6 +38,7 @@ HOLDERS: dict[str | None, frozenset[str]] = {
     "users:admin": frozenset({"admin"}),
     "system:sweep": frozenset({"admin"}),
     "specs:edit": frozenset({"admin"}),  # and risk_analyst, not among the matrix's roles
+    "specs:publish": frozenset({"cfo", "admin"}),
 }
 # department_head's permissions, held by east_head and west_head in their department only
 HEAD = frozenset(p for p, roles in HOLDERS.items() if p and "department_head" in roles)
@@ -64,6 +65,40 @@ class Route:
 CUSTOMER = {"name": "Shaky Trading Ltd.", "department": "east", "data": RISKY}
 EVENT = {"kind": "payment", "occurred_at": "2026-11-20", "payload": {"amount": 10}}
 DRAFT = {"source": (EXAMPLE_TEMPLATE / "rules" / "credit.rules").read_text(encoding="utf-8")}
+DRAFTS = {
+    "forms/customer": (EXAMPLE_TEMPLATE / "forms" / "customer.yaml").read_text(encoding="utf-8"),
+    "workflows/high_risk_review": (
+        EXAMPLE_TEMPLATE / "workflows" / "high_risk_review.yaml"
+    ).read_text(encoding="utf-8"),
+}
+# the first caller holding specs:publish publishes the draft; the next finds none left
+PUBLISH = {"comment": "as reviewed"}
+PUBLISHED_ONCE = frozenset({404})
+
+
+def _draft_rows(plural: str, key: str, source: str) -> tuple[Route, ...]:
+    """The draft routes of one kind (web.api.drafts), in the order the matrix walks them."""
+    base = f"/api/v1/{plural}/{key}"
+    path = f"/api/v1/{plural}/{{key}}"
+    return (
+        Route("PUT", f"{path}/draft", f"{base}/draft", "specs:edit", 200, json={"source": source}),
+        Route("GET", f"{path}/draft", f"{base}/draft", "specs:edit", 200),
+        Route("GET", f"{path}/versions", f"{base}/versions", "specs:edit", 200),
+        Route(
+            "GET", f"{path}/versions/{{version}}/diff", f"{base}/versions/1/diff", "specs:edit", 200
+        ),
+        Route(
+            "POST",
+            f"{path}/draft/publish",
+            f"{base}/draft/publish",
+            "specs:publish",
+            200,
+            json=PUBLISH,
+            also=PUBLISHED_ONCE,
+        ),
+    )
+
+
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/health", "/api/v1/health", PUBLIC, 200),
     Route("GET", "/api/v1/me", "/api/v1/me", None, 200),
@@ -143,6 +178,7 @@ ROUTES: tuple[Route, ...] = (
         files={"file": ("t.zip", b"not a zip", "application/zip")},
     ),
     Route("POST", "/api/v1/sweep", "/api/v1/sweep", "system:sweep", 200, json={}),
+    Route("GET", "/api/v1/schedules", "/api/v1/schedules", "system:sweep", 200),
     Route("GET", "/api/v1/audit", "/api/v1/audit", "audit:read", 200),
     Route("GET", "/api/v1/audit.csv", "/api/v1/audit.csv", "audit:read", 200),
     Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "audit:read", 200),
@@ -181,6 +217,63 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
         json={"customer_ref": "C-EAST"},
     ),
+    # simulations: the draft saved above; an unknown simulation is a 404 past the checks
+    Route(
+        "POST",
+        "/api/v1/rulesets/{key}/draft/simulate",
+        "/api/v1/rulesets/credit/draft/simulate",
+        "specs:edit",
+        202,
+        json={},
+    ),
+    Route(
+        "GET",
+        "/api/v1/simulations/{simulation_id}",
+        "/api/v1/simulations/999999",
+        "specs:edit",
+        404,
+    ),
+    Route(
+        "GET",
+        "/api/v1/simulations/{simulation_id}/movers",
+        "/api/v1/simulations/999999/movers",
+        "specs:edit",
+        404,
+    ),
+    # a shadow run of that draft: started, compared, stopped
+    Route(
+        "POST",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        201,
+        json={"until": "2100-01-01T00:00"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        200,
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/rulesets/{key}/draft/shadow",
+        "/api/v1/rulesets/credit/draft/shadow",
+        "specs:edit",
+        200,
+    ),
+    Route(
+        "POST",
+        "/api/v1/rulesets/{key}/draft/publish",
+        "/api/v1/rulesets/credit/draft/publish",
+        "specs:publish",
+        200,
+        json=PUBLISH,
+        also=PUBLISHED_ONCE,
+    ),
+    *_draft_rows("forms", "customer", DRAFTS["forms/customer"]),
+    *_draft_rows("workflows", "high_risk_review", DRAFTS["workflows/high_risk_review"]),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
     # change, or a refusal of the form's (made-up) content — never a 403
@@ -302,6 +395,32 @@ ROUTES: tuple[Route, ...] = (
         page=True,
         in_east=True,
         form={"customer_ref": "C-EAST"},
+    ),
+    Route(
+        "POST",
+        "/rules/{key}/simulations",
+        "/rules/credit/simulations",
+        "specs:edit",
+        303,
+        page=True,
+    ),
+    Route(
+        "GET",
+        "/rules/{key}/simulations/{simulation_id}",
+        "/rules/credit/simulations/999999",
+        "specs:edit",
+        404,
+        page=True,
+    ),
+    # the page publishes the draft the rows above saved (admin also holds specs:publish)
+    Route(
+        "POST",
+        "/rules/{key}/publish",
+        "/rules/credit/publish",
+        "specs:edit",
+        303,
+        page=True,
+        form={"comment": "as reviewed"},
     ),
     Route(
         "GET",

@@ -7,15 +7,19 @@ Each test checks the template and its context first, then as little HTML as it n
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from markupsafe import escape
+from sqlmodel import select
 
 from engine import clock, specs
 from engine.db import Database
 from engine.drafts import get_draft, save_draft
 from engine.errors import NotFoundError
-from engine.models import SpecKind
-from tests.web.conftest import HEALTHY, PageClient, upsert
+from engine.job_kinds import run_due_chunks
+from engine.models import Job, SpecKind
+from engine.users import add_user
+from tests.web.conftest import HEALTHY, PASSWORD, PageClient, upsert
 from tests.web.test_i18n import _english_left
 
 HX = {"HX-Request": "true"}
@@ -223,7 +227,7 @@ def test_saving_keeps_the_draft_errors_and_all_and_says_so(
     assert response.headers["location"] == "/rules/credit?saved=1"
     editor = pages.get(response.headers["location"])
     context = editor.context
-    assert context["notice"] == "saved"
+    assert context["notice"] == ("saved", None)
     assert context["draft"].version == 2 and context["draft"].author == "rita"
     assert context["source"] == bad and context["checksum"] == context["draft"].checksum
     assert [d.line for d in context["diagnostics"]] == [line]
@@ -386,3 +390,187 @@ def test_the_rules_pages_in_chinese_show_no_english_ui_text(
         assert _english_left(response.text) == set(), response.url
     editor = pages.get("/rules/credit", headers=ZH).text
     assert "保存草稿" in editor and "在客户上试算" in editor
+
+
+# --- simulating on the portfolio ---------------------------------------------------------------
+
+
+def run_chunks(database: Database) -> None:
+    run_due_chunks(database, now=clock.utcnow(), worker="test", limit=100)
+
+
+def test_a_simulation_polls_its_progress_then_shows_the_matrix_and_the_movers(
+    workspace: Database, pages: PageClient
+) -> None:
+    upsert(workspace, "C-1", HEALTHY)
+    upsert(workspace, "C-2", {**HEALTHY, "name": "Second Co."})
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    pages.login("rita", ["risk_analyst"])
+    started = pages.post(
+        "/rules/credit/simulations",
+        data={"as_of": "2026-11-28", "csrf_token": csrf(pages)},
+        headers=HX,
+    )
+    assert started.status_code == 200 and "<html" not in started.text
+    (simulation_id,) = re.findall(r'hx-get="/rules/credit/simulations/(\d+)"', started.text)
+    assert 'hx-trigger="every 1s"' in started.text
+    assert "running, 0 of 2 customers scored" in started.text
+
+    run_chunks(workspace)
+    done = pages.get(f"/rules/credit/simulations/{simulation_id}", headers=HX)
+    assert "hx-trigger" not in done.text  # the polling stops
+    assert "done, 2 customers scored, 2 change tier." in done.text
+
+    page = pages.get(f"/rules/credit/simulations/{simulation_id}")
+    assert page.template.name == "rules_editor.html"
+    context = page.context
+    assert context["simulation"].id == int(simulation_id)
+    matrix = context["matrix"]
+    assert matrix.to_tiers == ("high", "medium", "low")
+    (row,) = matrix.rows
+    assert row.from_tier == "low" and row.total == 2
+    assert [c.customers if c else 0 for c in row.cells] == [0, 2, 0]
+    assert sorted(m.customer_ref for m in context["movers"]) == ["C-1", "C-2"]
+    assert [f["id"] for f in context["movers"][0].started_firing] == ["big_balance"]
+    assert 'data-from="low" data-to="medium"' in page.text
+
+
+def test_without_htmx_a_simulation_starts_and_leads_to_its_page(
+    workspace: Database, pages: PageClient
+) -> None:
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    pages.login("rita", ["risk_analyst"])
+    response = pages.post(
+        "/rules/credit/simulations", data={"csrf_token": csrf(pages)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert re.fullmatch(r"/rules/credit/simulations/\d+", response.headers["location"])
+    shown = pages.get(response.headers["location"]).context
+    assert shown["simulation"].result is None and shown["matrix"] is None
+
+
+def test_a_simulation_without_a_draft_or_by_a_department_editor_is_refused(
+    workspace: Database, pages: PageClient
+) -> None:
+    pages.login("rita", ["risk_analyst"])
+    missing = pages.post("/rules/credit/simulations", data={"csrf_token": csrf(pages)})
+    assert missing.status_code == 404
+    assert missing.context["simulation_error"] == "there is no draft of ruleset 'credit'"
+    in_block = pages.post(
+        "/rules/credit/simulations", data={"csrf_token": csrf(pages)}, headers=HX
+    )
+    assert in_block.status_code == 200 and 'role="alert"' in in_block.text
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    with workspace.transaction() as session:
+        add_user(
+            session,
+            "dora",
+            roles=("risk_analyst",),
+            department="east",
+            password=PASSWORD,
+            now=clock.utcnow(),
+        )
+    pages.cookies.clear()
+    pages.post(
+        "/login",
+        data={"username": "dora", "password": PASSWORD, "csrf_token": pages.csrf()},
+    )
+    scoped = pages.post("/rules/credit/simulations", data={"csrf_token": csrf(pages)})
+    assert scoped.status_code == 403
+    assert "whole portfolio" in scoped.context["simulation_error"]
+
+
+def test_another_rulesets_simulation_is_not_found_here(
+    workspace: Database, pages: PageClient
+) -> None:
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    pages.login("rita", ["risk_analyst"])
+    started = pages.post(
+        "/rules/credit/simulations", data={"csrf_token": csrf(pages)}, follow_redirects=False
+    )
+    simulation_id = started.headers["location"].rsplit("/", 1)[1]
+    assert pages.get(f"/rules/other/simulations/{simulation_id}").status_code == 404
+    assert pages.get("/rules/credit/simulations/999999").status_code == 404
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+
+def publish_form(pages: PageClient, **fields: str) -> dict[str, str]:
+    editor = pages.get("/rules/credit").context
+    return {
+        "comment": "Balances above 50,000 CNY count",
+        "expected_checksum": editor["draft"].checksum,
+        "csrf_token": str(editor["csrf_token"]),
+        **fields,
+    }
+
+
+def test_publishing_needs_specs_publish(workspace: Database, pages: PageClient) -> None:
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    pages.login("rita", ["risk_analyst"])
+    editor = pages.get("/rules/credit")
+    assert editor.context["may_publish"] is False
+    assert "Publishing needs the permission specs:publish" in editor.text
+    refused = pages.post("/rules/credit/publish", data=publish_form(pages))
+    assert refused.status_code == 403
+    assert refused.context["publish_error"] == "this needs the permission specs:publish"
+    with workspace.transaction() as session:
+        assert specs.find_row(session, SpecKind.RULESET, "credit").version == 1
+
+
+def test_a_publisher_publishes_the_draft_and_a_rescore_is_queued(
+    workspace: Database, pages: PageClient
+) -> None:
+    upsert(workspace, "C-1", HEALTHY)
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    pages.login("paula", ["risk_analyst", "cfo"])
+    response = pages.post("/rules/credit/publish", data=publish_form(pages), follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/rules/credit?published=2"
+    editor = pages.get(response.headers["location"])
+    assert editor.context["notice"] == ("published", 2)
+    assert editor.context["draft"] is None and editor.context["published_version"] == 2
+    assert [(v.version, v.status) for v in editor.context["versions"]] == [
+        (1, "retired"),
+        (2, "published"),
+    ]
+    with workspace.transaction() as session:  # the rescore of the portfolio is queued
+        (job,) = session.exec(select(Job).where(Job.kind == "rescore")).all()
+    assert job.params["reason"] == "publish" and job.created_by == "paula"
+
+
+def test_a_refused_publish_keeps_the_comment_and_says_why(
+    workspace: Database, pages: PageClient
+) -> None:
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    pages.login("paula", ["risk_analyst", "cfo"])
+    empty = pages.post("/rules/credit/publish", data=publish_form(pages, comment="  "))
+    assert empty.status_code == 422
+    assert empty.context["publish_error"] == "say in a comment why this version is published"
+    stale = pages.post(
+        "/rules/credit/publish", data=publish_form(pages, expected_checksum="0" * 64)
+    )
+    assert stale.status_code == 409
+    assert stale.context["publish_comment"] == "Balances above 50,000 CNY count"
+    bad_time = pages.post("/rules/credit/publish", data=publish_form(pages, effective_at="soon"))
+    assert bad_time.status_code == 422 and "soon" in bad_time.context["publish_error"]
+    saved_draft(workspace, with_typo(published_source(workspace))[0])
+    errors = pages.post("/rules/credit/publish", data=publish_form(pages))
+    assert errors.status_code == 422 and "error(s)" in errors.context["publish_error"]
+
+
+def test_a_publish_at_a_later_time_is_scheduled(workspace: Database, pages: PageClient) -> None:
+    saved_draft(workspace, with_new_rule(published_source(workspace)))
+    pages.login("paula", ["risk_analyst", "cfo"])
+    later = (clock.utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = pages.post(
+        "/rules/credit/publish", data=publish_form(pages, effective_at=later), follow_redirects=False
+    )
+    assert response.headers["location"] == "/rules/credit?scheduled=2"
+    editor = pages.get(response.headers["location"])
+    assert "is scheduled" in editor.text
+    assert [(v.version, v.status) for v in editor.context["versions"]] == [
+        (1, "published"),
+        (2, "scheduled"),
+    ]

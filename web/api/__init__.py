@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import audit, cases, customers, fx, rulesets, system, templates, tokens
+from web.api import (
+    audit,
+    cases,
+    customers,
+    drafts,
+    fx,
+    rulesets,
+    schedules,
+    shadow,
+    simulations,
+    system,
+    templates,
+    tokens,
+)
 from web.schemas import ProblemDetail
 
 PROBLEM = {"model": ProblemDetail, "content": {"application/problem+json": {}}}
@@ -21,5 +34,10 @@ router.include_router(fx.router)
 router.include_router(tokens.router)
 router.include_router(audit.router)
 router.include_router(rulesets.router)
+router.include_router(simulations.router)
+router.include_router(schedules.router)
+router.include_router(shadow.router)
+router.include_router(drafts.forms_router)
+router.include_router(drafts.workflows_router)
 
 __all__ = ["router"]

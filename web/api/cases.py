@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from engine.cases import get_case, list_cases, take_action
 from engine.errors import N_, NotFoundError
 from engine.pagination import MAX_LIMIT
+from engine.spec_changes import may_publish
 from engine.types import is_row_id
 from web.api.json_body import StrictJSONRoute
 from web.deps import CaseActor, DbDep, NowDep, Reader, SettingsDep
@@ -45,6 +46,7 @@ def get_cases(
             status=status,
             assigned_to=user.access if assigned == "me" else None,
             scope=user.access.departments_for("customers:read"),
+            spec_changes=may_publish(user.access),
             cursor=cursor,
             limit=limit,
         )

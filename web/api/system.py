@@ -46,4 +46,5 @@ def run_sweep(
         fired=report.fired,
         failed=report.failed,
         chunks=report.chunks,
+        schedules=report.schedules,
     )

@@ -30,6 +30,11 @@ def post_template(
             shutil.copyfileobj(file.file, out)
         with database.transaction() as session:
             imported = import_template(
-                session, path, actor=user.name, now=now, base_currency=settings.base_currency
+                session,
+                path,
+                actor=user.name,
+                now=now,
+                base_currency=settings.base_currency,
+                timezone=settings.timezone,
             )
     return TemplateImportedPublic.model_validate(imported)

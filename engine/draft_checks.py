@@ -1,0 +1,223 @@
+"""What a draft is checked against, per kind, as the template import would check it: a ruleset
+against its form, event forms and base currency; a form on its own, with a warning for every
+published ruleset or workflow it would break; a workflow against the published customer form
+and the template's roles. Also the meta a draft is published with (engine.publishing).
+
+Every check also refuses a draft whose own name (`ruleset NAME`, `form:`, `workflow:`) is not
+the key it is saved under, at that name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+import dsl
+import forms
+import workflows
+from dsl.diagnostics import error, warning
+from dsl.parse import detect_language, parse_ruleset
+from dsl.texts import N_
+from dsl.texts import text as worded
+from engine import ruleset_schema, specs
+from engine.errors import NotConfiguredError, NotFoundError
+from engine.models import SpecKind, SpecVersion
+from engine.ruleset_schema import CUSTOMER_FORM
+
+Diagnostics = tuple[dsl.Diagnostic, ...]
+
+
+def published_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | None:
+    """The published version of (kind, key), or None."""
+    try:
+        return specs.find_row(session, kind, key)
+    except NotFoundError:
+        return None
+
+
+def _filename(kind: SpecKind, key: str, published: SpecVersion | None) -> str:
+    if published is not None and published.filename:
+        return published.filename
+    return f"{key}.rules" if kind == SpecKind.RULESET else f"{key}.yaml"
+
+
+def _mismatch(kind: SpecKind, key: str, name: str, span: dsl.Span) -> dsl.Diagnostic:
+    return error(
+        f"{kind}-key-mismatch",
+        worded(
+            N_("the %(kind)s is named '%(name)s' but this is the draft of '%(key)s'"),
+            kind=str(kind),
+            name=name,
+            key=key,
+        ),
+        span,
+        hint=worded(N_("name it '%(key)s'"), key=key),
+    )
+
+
+def _ruleset_header(key: str, source: str) -> Diagnostics:
+    tree, _ = parse_ruleset(source, detect_language(source, "en"))
+    if tree is None or tree.header.id.name == key:
+        return ()
+    return (_mismatch(SpecKind.RULESET, key, tree.header.id.name, tree.header.id.span),)
+
+
+def _yaml_name(kind: SpecKind, key: str, source: str, filename: str) -> Diagnostics:
+    """The `form:` / `workflow:` name of a YAML definition against `key` (syntax errors are
+    the loader's to report)."""
+    try:
+        document = dsl.load_yaml(source, filename=filename)
+    except dsl.DiagnosticsError:
+        return ()
+    if not isinstance(document, dsl.YamlMap) or kind not in document:
+        return ()
+    name = document[kind]
+    if not isinstance(name, str) or name == key:
+        return ()
+    return (_mismatch(kind, key, name, document.value_span(kind)),)
+
+
+def _check_ruleset(session: Session, key: str, source: str) -> Diagnostics:
+    header = _ruleset_header(key, source)
+    published = published_row(session, SpecKind.RULESET, key)
+    try:
+        compiled = specs.compile_draft_ruleset(session, key, source, published=published)
+    except dsl.RulesError as exc:
+        return (*header, *exc.diagnostics)
+    return (*header, *compiled.warnings)
+
+
+def _check_form(session: Session, key: str, source: str) -> Diagnostics:
+    published = published_row(session, SpecKind.FORM, key)
+    filename = _filename(SpecKind.FORM, key, published)
+    header = _yaml_name(SpecKind.FORM, key, source, filename)
+    try:
+        form = forms.load_form(source, filename=filename)
+    except dsl.DiagnosticsError as exc:
+        return (*header, *exc.diagnostics)
+    return (*header, *_broken_readers(session, form, filename))
+
+
+def _broken_readers(session: Session, form: forms.Form, filename: str) -> Diagnostics:
+    """A warning for each published ruleset written for `form`'s key, and (the customer form)
+    each published workflow, that would not load against `form`. They keep running on the
+    version they were published with; the warning says what to update next."""
+    found: list[dsl.Diagnostic] = []
+    where = dsl.Span.point(filename, 1, 1)
+    for row in specs.published_rows(session, SpecKind.RULESET):
+        if (row.meta.get("form") or {}).get("key") != form.key:
+            continue
+        try:
+            ruleset_schema.compile_ruleset(
+                row.source, filename=row.filename or row.key, form=form, event_forms=None,
+                base_currency=None,
+            )  # fmt: skip
+        except dsl.RulesError as exc:
+            found.append(_breaks(SpecKind.RULESET, row.key, exc.diagnostics, where))
+    if form.key == CUSTOMER_FORM:
+        for row in specs.published_rows(session, SpecKind.WORKFLOW):
+            try:
+                workflows.load_workflow(
+                    row.source,
+                    filename=row.filename or row.key,
+                    schema=specs.record_schema(form),
+                    roles=tuple(row.meta.get("roles", ())),
+                )
+            except dsl.DiagnosticsError as exc:
+                found.append(_breaks(SpecKind.WORKFLOW, row.key, exc.diagnostics, where))
+    return tuple(found)
+
+
+def _breaks(kind: SpecKind, key: str, diagnostics: Diagnostics, where: dsl.Span) -> dsl.Diagnostic:
+    first = next((d for d in diagnostics if d.is_error), None)
+    return warning(
+        "breaks-published",
+        worded(
+            N_("the published %(kind)s '%(key)s' would not load against this form: %(problem)s"),
+            kind=str(kind),
+            key=key,
+            problem=first.message if first is not None else "",
+        ),
+        where,
+        hint=worded(N_("update '%(key)s' before or with this form"), key=key),
+    )
+
+
+def _workflow_inputs(session: Session, key: str) -> tuple[dsl.Schema, tuple[str, ...]]:
+    """The customer schema and roles a draft workflow is checked against: the published
+    customer form's fields and the roles of its published version (else the latest
+    template's)."""
+    try:
+        form: forms.Form | None = specs.customer_form(session).value
+    except NotConfiguredError:  # no customer form yet: the terms only
+        form = None
+    published = published_row(session, SpecKind.WORKFLOW, key)
+    if published is not None:
+        roles = tuple(published.meta.get("roles", ()))
+    else:
+        template = specs.latest_template_row(session)
+        roles = tuple(template.meta.get("roles", ())) if template is not None else ()
+    return specs.record_schema(form), roles
+
+
+def _check_workflow(session: Session, key: str, source: str) -> Diagnostics:
+    published = published_row(session, SpecKind.WORKFLOW, key)
+    filename = _filename(SpecKind.WORKFLOW, key, published)
+    header = _yaml_name(SpecKind.WORKFLOW, key, source, filename)
+    schema, roles = _workflow_inputs(session, key)
+    try:
+        workflow = workflows.load_workflow(source, filename=filename, schema=schema, roles=roles)
+    except dsl.DiagnosticsError as exc:
+        return (*header, *exc.diagnostics)
+    return (*header, *workflow.warnings)
+
+
+CHECKS: Mapping[SpecKind, Callable[[Session, str, str], Diagnostics]] = {
+    SpecKind.RULESET: _check_ruleset,
+    SpecKind.FORM: _check_form,
+    SpecKind.WORKFLOW: _check_workflow,
+}
+
+
+def _label_map(label: Any) -> dict[str, str]:
+    if not label:
+        return {}
+    if isinstance(label, str):
+        return {"en": label}
+    return {str(k): str(v) for k, v in label.items()}
+
+
+def published_meta(session: Session, row: SpecVersion) -> dict[str, Any]:
+    """The meta the checked draft `row` is published with: what it was checked against, which
+    engine.specs reads to compile the version exactly as the draft was checked."""
+    kind = SpecKind(row.kind)
+    published = published_row(session, kind, row.key)
+    meta = dict(published.meta) if published is not None else dict(row.meta)
+    meta["based_on"] = published.version if published is not None else None
+    if kind == SpecKind.RULESET:
+        template, form_row = specs.draft_ruleset_basis(session, published=published)
+        compiled = specs.compile_draft_ruleset(session, row.key, row.source, published=published)
+        meta["template"] = specs.template_ref(template)
+        meta["form"] = {"key": form_row.key, "version": form_row.version} if form_row else None
+        meta["tiers"] = list(compiled.tiers)
+        if compiled.label:
+            meta["label"] = {**_label_map(meta.get("label")), "en": compiled.label}
+    elif kind == SpecKind.FORM:
+        form = forms.load_form(row.source, filename=_filename(kind, row.key, published))
+        meta["label"] = _label_map(form.label)
+    else:
+        schema, roles = _workflow_inputs(session, row.key)
+        workflow = workflows.load_workflow(
+            row.source, filename=_filename(kind, row.key, published), schema=schema, roles=roles
+        )
+        customer = published_row(session, SpecKind.FORM, CUSTOMER_FORM)
+        meta["label"] = _label_map(workflow.label)
+        meta["form"] = {"key": customer.key, "version": customer.version} if customer else None
+        meta["roles"] = list(roles)
+        meta["trigger"] = str(workflow.trigger.on)
+    return meta
+
+
+__all__ = ["CHECKS", "published_meta", "published_row"]

@@ -1,0 +1,313 @@
+"""Publishing a draft: at once, at a chosen time (the sweep publishes due scheduled versions,
+once across processes), or, when the template asks for it, after someone else approves
+(engine.spec_changes). Publishing a ruleset queues a rescore of the whole portfolio.
+
+The draft row itself becomes the published (or scheduled) version: it keeps the number and the
+text it was checked with. Every step writes its audit row in the same transaction. Whether the
+caller may publish (`specs:publish`) is the caller's check.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from engine import audit, draft_checks, drafts, specs
+from engine.db import Database
+from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
+from engine.jobs import start_job
+from engine.models import SpecKind, SpecStatus, SpecVersion
+
+log = logging.getLogger(__name__)
+
+RESCORE = "rescore"
+PENDING_APPROVAL = "pending_approval"
+# How many due scheduled versions one sweep publishes at most; the next sweep takes the rest.
+DUE_PER_SWEEP = 20
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOutcome:
+    """What `publish_draft` did: `status` is `published`, `scheduled` (waiting for
+    `effective_at`) or `pending_approval` (a `ruleset_change` case, `case_id`, was opened)."""
+
+    kind: str
+    key: str
+    version: int
+    status: str
+    effective_at: datetime | None = None
+    case_id: int | None = None
+    rescore_job_id: int | None = None
+
+
+def _draft(session: Session, kind: SpecKind, key: str) -> SpecVersion:
+    row = session.exec(
+        select(SpecVersion).where(
+            SpecVersion.kind == kind, SpecVersion.key == key, SpecVersion.status == SpecStatus.DRAFT
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(N_("there is no draft of %(kind)s '%(key)s'"), kind=kind, key=key)
+    return row
+
+
+def checked_draft(
+    session: Session, kind: SpecKind, key: str, *, expected_checksum: str | None = None
+) -> SpecVersion:
+    """The draft of (kind, key), checked again now and numbered as the next version.
+
+    Raises NotFoundError (no draft), ConflictError (the draft is not at `expected_checksum`)
+    and InvalidRequestError (the draft has errors)."""
+    row = _draft(session, kind, key)
+    if expected_checksum is not None and expected_checksum != row.checksum:
+        raise ConflictError(
+            N_("the draft of %(kind)s '%(key)s' was changed by someone else meanwhile; reload it"),
+            kind=kind,
+            key=key,
+        )
+    errors = sum(1 for d in drafts.check_source(session, kind, key, row.source) if d.is_error)
+    if errors:
+        raise InvalidRequestError(
+            N_(
+                "the draft of %(kind)s '%(key)s' has %(count)d error(s): correct them before "
+                "publishing"
+            ),
+            kind=kind,
+            key=key,
+            count=errors,
+        )
+    # An import beside the draft may have taken its number (before numbers were made room for).
+    version = drafts.next_version(session, kind, key)
+    if row.version != version:
+        row.version = version
+        session.add(row)
+        session.flush()
+    return row
+
+
+def publish_draft(
+    session: Session,
+    kind: SpecKind,
+    key: str,
+    *,
+    comment: str,
+    effective_at: datetime | None,
+    actor: str | None,
+    now: datetime,
+    expected_checksum: str | None = None,
+) -> PublishOutcome:
+    """Publish the draft of (kind, key) with `comment`: now, or at `effective_at` when that is
+    later (the version is then `scheduled`); when the template requires approval, open a
+    `ruleset_change` case instead (engine.spec_changes) and publish nothing yet.
+
+    Raises NotFoundError, ConflictError and InvalidRequestError (see `checked_draft`; also for
+    an empty comment or an approval already pending).
+    """
+    comment = comment.strip()
+    if not comment:
+        raise InvalidRequestError(N_("say in a comment why this version is published"))
+    row = checked_draft(session, kind, key, expected_checksum=expected_checksum)
+    if effective_at is not None and effective_at <= now:
+        effective_at = None  # a moment already past: publish now
+    from engine import spec_changes  # it publishes through this module once approved
+
+    if spec_changes.requires_approval(session, row):
+        case_id = spec_changes.request_approval(
+            session, row, comment=comment, effective_at=effective_at, actor=actor, now=now
+        )
+        return PublishOutcome(
+            kind=row.kind,
+            key=row.key,
+            version=row.version,
+            status=PENDING_APPROVAL,
+            effective_at=effective_at,
+            case_id=case_id,
+        )
+    return release(
+        session, row, comment=comment, effective_at=effective_at, published_by=actor, now=now
+    )
+
+
+def release(
+    session: Session,
+    row: SpecVersion,
+    *,
+    comment: str,
+    effective_at: datetime | None,
+    published_by: str | None,
+    approved_by: str | None = None,
+    now: datetime,
+) -> PublishOutcome:
+    """Publish the checked draft `row` now, or mark it scheduled for `effective_at` (later than
+    `now`), and audit it. Raises ConflictError when the draft changed meanwhile."""
+    meta = draft_checks.published_meta(session, row)
+    detail: dict[str, Any] = {"version": row.version, "checksum": row.checksum, "comment": comment}
+    if approved_by is not None:
+        detail["approved_by"] = approved_by
+    if effective_at is not None:
+        scheduled = session.execute(
+            update(SpecVersion)
+            .where(col(SpecVersion.id) == row.id, col(SpecVersion.status) == SpecStatus.DRAFT)
+            .values(
+                status=SpecStatus.SCHEDULED,
+                meta=meta,
+                published_by=published_by,
+                comment=comment,
+                effective_at=effective_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if scheduled.rowcount != 1:  # type: ignore[attr-defined]
+            raise _changed(row)
+        session.expire(row)
+        audit.record(
+            session,
+            actor=published_by,
+            action="spec.scheduled",
+            entity_kind=row.kind,
+            entity_id=row.key,
+            detail={**detail, "effective_at": effective_at},
+            now=now,
+        )
+        return PublishOutcome(
+            kind=row.kind,
+            key=row.key,
+            version=row.version,
+            status=SpecStatus.SCHEDULED,
+            effective_at=effective_at,
+        )
+    if not specs.publish_existing(
+        session,
+        row,
+        expected_status=SpecStatus.DRAFT,
+        meta=meta,
+        published_by=published_by,
+        comment=comment,
+        effective_at=None,
+        now=now,
+    ):
+        raise _changed(row)
+    job_id = _published(session, row, actor=published_by, detail=detail, now=now)
+    return PublishOutcome(
+        kind=row.kind,
+        key=row.key,
+        version=row.version,
+        status=SpecStatus.PUBLISHED,
+        rescore_job_id=job_id,
+    )
+
+
+def _changed(row: SpecVersion) -> ConflictError:
+    return ConflictError(
+        N_("the draft of %(kind)s '%(key)s' was changed by someone else meanwhile; reload it"),
+        kind=row.kind,
+        key=row.key,
+    )
+
+
+def _published(
+    session: Session, row: SpecVersion, *, actor: str | None, detail: dict[str, Any], now: datetime
+) -> int | None:
+    """Audit the publication of `row`; a ruleset that scores customers queues the rescore of
+    the whole portfolio on it. Returns the rescore job's id (None: no rescore)."""
+    audit.record(
+        session,
+        actor=actor,
+        action="spec.published",
+        entity_kind=row.kind,
+        entity_id=row.key,
+        detail=detail,
+        now=now,
+    )
+    if row.kind != SpecKind.RULESET or not _scores_customers(session, row.key):
+        return None
+    job = start_job(
+        session, kind=RESCORE, params={"as_of": None, "reason": "publish"}, actor=actor, now=now
+    )
+    return job.id
+
+
+def _scores_customers(session: Session, key: str) -> bool:
+    template = specs.latest_template_row(session)
+    return template is not None and template.meta.get("scoring_ruleset") == key
+
+
+def publish_due(database: Database, *, now: datetime, limit: int = DUE_PER_SWEEP) -> int:
+    """Publish the scheduled versions whose `effective_at` has come, each in its own
+    transaction and once across processes (a conditional update from `scheduled` claims it).
+    A scheduled version overtaken by a newer published one is retired instead. Returns how
+    many were published."""
+    with database.transaction() as session:
+        due = list(
+            session.exec(
+                select(SpecVersion.id)
+                .where(
+                    SpecVersion.status == SpecStatus.SCHEDULED,
+                    col(SpecVersion.effective_at) <= now,
+                )
+                .order_by(col(SpecVersion.effective_at), col(SpecVersion.id))
+                .limit(limit)
+            )
+        )
+    published = 0
+    for row_id in due:
+        assert row_id is not None
+        try:
+            with database.transaction() as session:
+                published += _publish_scheduled(session, row_id, now=now)
+        except Exception:  # one bad version must not stop the others (logged, retried next sweep)
+            log.exception("publishing scheduled spec version %s failed", row_id)
+    return published
+
+
+def _publish_scheduled(session: Session, row_id: int, *, now: datetime) -> int:
+    row = session.get(SpecVersion, row_id)
+    if row is None or row.status != SpecStatus.SCHEDULED:
+        return 0  # another process took it
+    kind = SpecKind(row.kind)
+    current = draft_checks.published_row(session, kind, row.key)
+    detail: dict[str, Any] = {
+        "version": row.version,
+        "checksum": row.checksum,
+        "comment": row.comment,
+        "effective_at": row.effective_at,
+        "scheduled": True,
+    }
+    if current is not None and current.version > row.version:
+        retired = session.execute(
+            update(SpecVersion)
+            .where(col(SpecVersion.id) == row_id, col(SpecVersion.status) == SpecStatus.SCHEDULED)
+            .values(status=SpecStatus.RETIRED)
+            .execution_options(synchronize_session=False)
+        )
+        if retired.rowcount == 1:  # type: ignore[attr-defined]
+            audit.record(
+                session,
+                actor=row.published_by,
+                action="spec.schedule_superseded",
+                entity_kind=row.kind,
+                entity_id=row.key,
+                detail={**detail, "published_version": current.version},
+                now=now,
+            )
+        return 0
+    if not specs.publish_existing(
+        session,
+        row,
+        expected_status=SpecStatus.SCHEDULED,
+        published_by=row.published_by,
+        comment=row.comment,
+        effective_at=row.effective_at,
+        now=now,
+    ):
+        return 0
+    _published(session, row, actor=row.published_by, detail=detail, now=now)
+    return 1
+
+
+__all__ = ["PublishOutcome", "checked_draft", "publish_draft", "publish_due", "release"]
