@@ -10,16 +10,20 @@ Chinese says its problems in Chinese.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlmodel import select
 
 from engine import specs
 from engine.db import Database
-from engine.models import SpecKind
-from tests.web.conftest import HEALTHY, PASSWORD, RISKY, TERMS, ApiClient, upsert
+from engine.models import Job, SpecKind
+from engine.templates import import_template
+from tests.conftest import EXAMPLE_TEMPLATE
+from tests.web.conftest import HEALTHY, NOW, PASSWORD, RISKY, TERMS, ApiClient, upsert
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -151,12 +155,29 @@ def _sweep(sweeper: ApiClient) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_a_simulation_runs_the_change_is_published_and_the_rescore_shows_the_new_tiers(
-    workspace: Database, api: ApiClient, page: Page, screenshot: Screenshot
+@pytest.fixture
+def governed(database: Database, tmp_path: Path) -> Database:
+    """The example template with `governance: {publish_requires_approval: true}`."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    template = bundle / "template.yaml"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(
+        text.replace("\nroles:", "\ngovernance: {publish_requires_approval: true}\nroles:", 1),
+        encoding="utf-8",
+    )
+    with database.transaction() as session:
+        import_template(session, bundle, actor="admin", now=NOW, base_currency="CNY")
+    return database
+
+
+def test_a_simulation_runs_approval_is_requested_and_a_second_person_approves(
+    governed: Database, api: ApiClient, page: Page, screenshot: Screenshot
 ) -> None:
     sweeper = api.as_user("ops", ["admin"])
     api.add_user("paula", ["risk_analyst", "cfo"])  # an editor who may publish
-    published = _open_editor(workspace, api, page)
+    api.add_user("carl", ["cfo"])  # a second publisher
+    published = _open_editor(governed, api, page)
     rows = page.locator("table.versions tbody tr")
     page.get_by_label("Rules source").fill(_with_new_rule(published))
     expect(page.locator("#diagnostics")).to_contain_text("No problems found.")
@@ -170,27 +191,40 @@ def test_a_simulation_runs_the_change_is_published_and_the_rescore_shows_the_new
     _sweep(sweeper)
     status = page.locator("#simulation .sim-status")
     expect(status).to_contain_text("done, 2 customers scored, 1 change tier.")
-    expect(page.locator('#simulation td[data-from="low"][data-to="medium"] strong')).to_have_text("1")
+    moved = page.locator('#simulation td[data-from="low"][data-to="medium"] strong')
+    expect(moved).to_have_text("1")
     movers = page.locator("#simulation table.movers tbody tr")
     expect(movers).to_have_count(1)
     expect(movers.first).to_contain_text("C-100")
     expect(movers.first).to_contain_text("Balance above 50,000 CNY")
     screenshot(page, "rules-simulation")
 
-    # the editor may not publish; a publisher signs in and publishes with a comment
+    # the analyst may not publish; an editor who may requests approval with a comment
     expect(page.get_by_text("Publishing needs the permission specs:publish")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     page.goto("/rules/credit")
     _sign_in(page, "paula")
     expect(page).to_have_url(re.compile(r"/rules/credit$"))
     page.get_by_label("Comment (why this change)").fill("Large balances weigh more")
-    page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("Version v2 is published")
-    expect(rows.first).to_contain_text("published")
+    page.get_by_role("button", name="Request approval").click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+$"))
+    case_url = page.url
+    expect(page.locator(".spec-change")).to_contain_text("Large balances weigh more")
+    expect(page.locator('.spec-change td[data-from="low"][data-to="medium"] strong')).to_have_text(
+        "1"
+    )
+    screenshot(page, "rules-change-case")
 
-    # the rescore the publish queued runs: the customer list shows the new tier
-    _sweep(sweeper)
-    page.get_by_role("navigation").get_by_role("link", name="Customers").click()
-    row = page.locator("#results tbody tr", has_text="C-100")
-    expect(row.locator(".tier")).to_have_text("medium")
-    screenshot(page, "rules-rescored")
+    # a second person approves on the case page: the version is published
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(case_url)
+    _sign_in(page, "carl")
+    expect(page).to_have_url(case_url)
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator(".status")).to_have_text("closed")
+    expect(page.locator(".history")).to_contain_text("carl: approve")
+    with governed.transaction() as session:
+        assert specs.find_row(session, SpecKind.RULESET, "credit").version == 2
+        rescores = session.exec(select(Job).where(Job.kind == "rescore")).all()
+    # the portfolio's rescore on the approved version, queued for the sweep
+    assert [(j.params.get("reason"), j.created_by) for j in rescores][-1] == ("publish", "carl")

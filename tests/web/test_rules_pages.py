@@ -7,7 +7,9 @@ Each test checks the template and its context first, then as little HTML as it n
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 from markupsafe import escape
 from sqlmodel import select
@@ -18,8 +20,10 @@ from engine.drafts import get_draft, save_draft
 from engine.errors import NotFoundError
 from engine.job_kinds import run_due_chunks
 from engine.models import Job, SpecKind
+from engine.templates import import_template
 from engine.users import add_user
-from tests.web.conftest import HEALTHY, PASSWORD, PageClient, upsert
+from tests.conftest import EXAMPLE_TEMPLATE
+from tests.web.conftest import HEALTHY, NOW, PASSWORD, PageClient, upsert
 from tests.web.test_i18n import _english_left
 
 HX = {"HX-Request": "true"}
@@ -456,9 +460,7 @@ def test_a_simulation_without_a_draft_or_by_a_department_editor_is_refused(
     missing = pages.post("/rules/credit/simulations", data={"csrf_token": csrf(pages)})
     assert missing.status_code == 404
     assert missing.context["simulation_error"] == "there is no draft of ruleset 'credit'"
-    in_block = pages.post(
-        "/rules/credit/simulations", data={"csrf_token": csrf(pages)}, headers=HX
-    )
+    in_block = pages.post("/rules/credit/simulations", data={"csrf_token": csrf(pages)}, headers=HX)
     assert in_block.status_code == 200 and 'role="alert"' in in_block.text
     saved_draft(workspace, with_new_rule(published_source(workspace)))
     with workspace.transaction() as session:
@@ -565,7 +567,9 @@ def test_a_publish_at_a_later_time_is_scheduled(workspace: Database, pages: Page
     pages.login("paula", ["risk_analyst", "cfo"])
     later = (clock.utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     response = pages.post(
-        "/rules/credit/publish", data=publish_form(pages, effective_at=later), follow_redirects=False
+        "/rules/credit/publish",
+        data=publish_form(pages, effective_at=later),
+        follow_redirects=False,
     )
     assert response.headers["location"] == "/rules/credit?scheduled=2"
     editor = pages.get(response.headers["location"])
@@ -574,3 +578,40 @@ def test_a_publish_at_a_later_time_is_scheduled(workspace: Database, pages: Page
         (1, "published"),
         (2, "scheduled"),
     ]
+
+
+def test_where_approval_is_required_the_page_requests_it_and_the_case_shows_the_impact(
+    database: Database, pages: PageClient, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    template = bundle / "template.yaml"
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "\nroles:", "\ngovernance: {publish_requires_approval: true}\nroles:", 1
+        ),
+        encoding="utf-8",
+    )
+    with database.transaction() as session:
+        import_template(session, bundle, actor="admin", now=NOW, base_currency="CNY")
+    upsert(database, "C-1", HEALTHY)
+    saved_draft(database, with_new_rule(published_source(database)))
+    pages.login("paula", ["risk_analyst", "cfo"])
+    simulated = pages.post(
+        "/rules/credit/simulations", data={"csrf_token": csrf(pages)}, follow_redirects=False
+    )
+    assert simulated.status_code == 303
+    run_chunks(database)
+    editor = pages.get("/rules/credit")
+    assert editor.context["needs_approval"] is True
+    assert "Request approval" in editor.text
+    asked = pages.post("/rules/credit/publish", data=publish_form(pages), follow_redirects=False)
+    assert asked.status_code == 303
+    case_url = asked.headers["location"]
+    assert re.fullmatch(r"/cases/\d+", case_url)
+    case = pages.get(case_url)
+    assert case.template.name == "case.html"
+    assert case.context["change"].impact["movers"] == 1
+    assert 'data-from="low" data-to="medium"><strong>1</strong>' in case.text
+    with database.transaction() as session:
+        assert specs.find_row(session, SpecKind.RULESET, "credit").version == 1  # not yet
