@@ -38,6 +38,7 @@ $(BENCH_STAMP): pyproject.toml bench/requirements.txt
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench
 	$(BENCH_VENV)/bin/python -m bench.ingest
+	$(BENCH_VENV)/bin/python -m bench.load --backends sqlite --workers 1,2 --rates 25,50 --seconds 3
 	$(BENCH_VENV)/bin/python -m bench.simulate
 	$(BENCH_VENV)/bin/python -m bench.table
 

@@ -20,13 +20,37 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
+from sqlmodel import Session, col, select
 
 from engine.audit_chain import GENESIS, entry_mac, head_mac
 from engine.audit_verify import ChainBreak, ChainReport, verify_chain, verify_trail
 from engine.db import session_keys
 from engine.models import AuditEntry, AuditHead
 from engine.types import json_dumps
+
+# session.info key: the chain head this transaction locked (held here: the session's identity
+# map keeps no row it has no changes for)
+_LOCKED_HEAD = "riskdesk.audit.locked_head"
+_HEAD_FOR_UPDATE = select(AuditHead).where(col(AuditHead.id) == 1).with_for_update()
+
+
+def _locked_head(session: Session) -> AuditHead:
+    """The chain head, locked for this transaction: read with `FOR UPDATE` by the transaction's
+    first audit row, then kept (the lock lasts until the transaction ends)."""
+    head: AuditHead | None = session.info.get(_LOCKED_HEAD)
+    if head is None:
+        head = session.exec(_HEAD_FOR_UPDATE).one()
+        session.info[_LOCKED_HEAD] = head
+    return head
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _unlocked_at_transaction_end(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_LOCKED_HEAD, None)
 
 
 def record(
@@ -48,7 +72,7 @@ def record(
     without the instance's keys.
     """
     key = session_keys(session).audit_key
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    head = _locked_head(session)
     # Round-trip the detail through JSON so the hash covers exactly what is stored.
     stored_detail = json.loads(json_dumps(dict(detail or {})))
     entry = AuditEntry(
@@ -65,8 +89,8 @@ def record(
         hash="",
     )
     entry.hash = entry_mac(key, entry)
+    # no flush: the id is the head's next, so the row goes in with the session's next flush
     session.add(entry)
-    session.flush()
     head.last_hash = entry.hash
     head.last_id = entry.id
     head.row_count += 1

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -38,7 +38,7 @@ from engine.errors import (
 )
 from engine.evaluation import assess_customer, latest_assessment
 from engine.explanations import changes, explanations
-from engine.models import Alert, Case, CaseStatus, Customer, Department
+from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Department
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.rows import update_versioned
 from engine.scoping import Scope, is_within, where_within
@@ -54,6 +54,21 @@ from engine.views import (
 )
 
 VIEW_SENSITIVE = "view_sensitive"
+
+# The statements of every upsert and view, built once: building a statement and its cache key
+# costs more Python than running it (SQLAlchemy memoizes the key on the statement object).
+_CUSTOMER_BY_REF = select(Customer).where(col(Customer.external_ref) == bindparam("ref"))
+_DEPARTMENT_BY_NAME = select(Department.id).where(col(Department.name) == bindparam("name"))
+_OPEN_ALERTS = (
+    select(Alert)
+    .where(col(Alert.customer_id) == bindparam("customer_id"), col(Alert.status) == "open")
+    .order_by(col(Alert.id))
+)
+_OPEN_CASES = (
+    select(Case)
+    .where(col(Case.customer_id) == bindparam("customer_id"), col(Case.status) == CaseStatus.OPEN)
+    .order_by(col(Case.id))
+)
 
 
 class Viewer(Protocol):
@@ -87,7 +102,7 @@ def ensure_department(session: Session, name: str | None, *, now: datetime) -> N
     """Create the department on first use (DESIGN.md, "Shared vocabulary")."""
     if not name:
         return
-    exists = session.exec(select(Department.id).where(Department.name == name)).first()
+    exists = session.exec(_DEPARTMENT_BY_NAME, params={"name": name}).first()
     if exists is not None:
         return
     try:
@@ -124,7 +139,7 @@ def find_customer(session: Session, ref: str, *, scope: Scope = None) -> Custome
     if forms.text_problem(ref) is not None:
         # no customer has such a reference (upserts refuse them), and PostgreSQL cannot compare NUL
         raise NotFoundError(N_("there is no customer %(ref)s"), ref=ascii(ref))
-    customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
+    customer = session.exec(_CUSTOMER_BY_REF, params={"ref": ref}).first()
     if customer is None or not is_within(customer.department, scope):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     return customer
@@ -175,7 +190,7 @@ def upsert_customer(
         raise DataValidationError(text_errors)
     form = specs.customer_form(session)
     data = _validated_data(form.value, payload.data)
-    customer = session.exec(select(Customer).where(Customer.external_ref == ref)).first()
+    customer = session.exec(_CUSTOMER_BY_REF, params={"ref": ref}).first()
     if customer is not None and not is_within(customer.department, scope):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     if not is_within(payload.department, scope):
@@ -186,7 +201,8 @@ def upsert_customer(
             )
         raise PermissionDeniedError(N_("you may write customers of no department"))
     name = payload.name or str(data.get("name") or ref)
-    ensure_department(session, payload.department, now=now)
+    if customer is None or customer.department != payload.department:
+        ensure_department(session, payload.department, now=now)  # a customer's one exists
 
     if customer is None:
         currency = specs.base_currency(session, "CNY")
@@ -203,9 +219,11 @@ def upsert_customer(
             updated_at=now,
             **terms,
         )
+        # No savepoint: a refused insert ends the whole transaction (the ConflictError rolls
+        # it back), so there is nothing to go on with after it.
         try:
-            with session.begin_nested():
-                session.add(customer)
+            session.add(customer)
+            session.flush()
         except IntegrityError as exc:
             raise ConflictError(
                 N_("customer '%(ref)s' was created by another request meanwhile; try again"),
@@ -257,9 +275,9 @@ def upsert_customer(
             )
         created = False
 
-    assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz)
+    assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz, is_new=created)
     return CustomerUpserted(
-        customer=customer_view(session, customer, viewer=viewer),
+        customer=customer_view(session, customer, viewer=viewer, latest=assessed.latest),
         created=created,
         cases_opened=tuple(assessed.cases_opened),
     )
@@ -298,22 +316,26 @@ def shown_data(session: Session, customer: Customer, *, viewer: Viewer | None) -
     return forms.mask_data(form, data, also=sealed)
 
 
+# `latest` not given: customer_view reads the latest assessment itself
+_UNREAD: Any = object()
+
+
 def customer_view(
-    session: Session, customer: Customer, *, viewer: Viewer | None = None
+    session: Session,
+    customer: Customer,
+    *,
+    viewer: Viewer | None = None,
+    latest: Assessment | None = _UNREAD,
 ) -> CustomerView:
-    """Customer `customer` as `viewer` sees it (no viewer: sensitive values masked)."""
+    """Customer `customer` as `viewer` sees it (no viewer: sensitive values masked).
+
+    `latest`, when the caller has just read or written it, is the customer's latest
+    assessment (None: it has none), which is then not read again."""
     assert customer.id is not None
-    latest = latest_assessment(session, customer.id)
-    alerts = session.exec(
-        select(Alert)
-        .where(Alert.customer_id == customer.id, Alert.status == "open")
-        .order_by(col(Alert.id))
-    )
-    cases = session.exec(
-        select(Case)
-        .where(Case.customer_id == customer.id, Case.status == CaseStatus.OPEN)
-        .order_by(col(Case.id))
-    ).all()
+    if latest is _UNREAD:
+        latest = latest_assessment(session, customer.id)
+    alerts = session.exec(_OPEN_ALERTS, params={"customer_id": customer.id})
+    cases = session.exec(_OPEN_CASES, params={"customer_id": customer.id}).all()
     return CustomerView(
         id=customer.id,
         ref=customer.external_ref,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 import forms
@@ -29,11 +30,13 @@ MAX_RESCORE_DEPTH = 3
 
 @dataclass(slots=True)
 class Assessed:
-    """What one evaluation did: the stored assessment (None when the result was unchanged)."""
+    """What one evaluation did: the stored assessment (None when the result was unchanged),
+    and the customer's latest assessment afterwards (the stored one, else the one before)."""
 
     assessment: Assessment | None
     tier_changed: bool
     cases_opened: list[int] = field(default_factory=list)
+    latest: Assessment | None = None
 
 
 def customer_record(session: Session, customer: Customer) -> dict[str, Any]:
@@ -42,12 +45,30 @@ def customer_record(session: Session, customer: Customer) -> dict[str, Any]:
     return {**crypto.customer_data(session, customer), **terms_record(customer)}
 
 
+# The statements of every assessment, built once (see engine.customers).
+_LATEST_ASSESSMENT = (
+    select(Assessment)
+    .where(col(Assessment.customer_id) == bindparam("customer_id"))
+    .order_by(col(Assessment.id).desc())
+    .limit(1)
+)
+_EVENTS = (
+    select(Event)
+    .where(col(Event.customer_id) == bindparam("customer_id"))
+    .order_by(col(Event.occurred_at), col(Event.id))
+)
+_OPEN_ALERTS = select(Alert).where(
+    col(Alert.customer_id) == bindparam("customer_id"), col(Alert.status) == "open"
+)
+_OPEN_CASE = select(Case.id).where(
+    col(Case.customer_id) == bindparam("customer_id"),
+    col(Case.workflow_key) == bindparam("workflow_key"),
+    col(Case.status) == CaseStatus.OPEN,
+)
+
+
 def latest_assessment(session: Session, customer_id: int) -> Assessment | None:
-    return session.exec(
-        select(Assessment)
-        .where(Assessment.customer_id == customer_id)
-        .order_by(col(Assessment.id).desc())
-    ).first()
+    return session.exec(_LATEST_ASSESSMENT, params={"customer_id": customer_id}).first()
 
 
 def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
@@ -66,11 +87,7 @@ def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
 
 def customer_events(session: Session, customer_id: int, tz: tzinfo) -> list[dict[str, Any]]:
     """What rules read of the customer's events, oldest first, dates in `tz`."""
-    rows = session.exec(
-        select(Event)
-        .where(Event.customer_id == customer_id)
-        .order_by(col(Event.occurred_at), col(Event.id))
-    )
+    rows = session.exec(_EVENTS, params={"customer_id": customer_id})
     # dsl.md §3: event dates are read in the workspace's time zone.
     return [
         {"kind": e.kind, "occurred_at": e.occurred_at.astimezone(tz), "payload": e.payload}
@@ -95,15 +112,22 @@ def _raise_alerts(
     assessment: Assessment,
     alerts: list[dict[str, Any]],
     now: datetime,
+    *,
+    is_new: bool,
 ) -> None:
-    """An Alert row for each alert not already open for this customer (same rule and message)."""
+    """An Alert row for each alert not already open for this customer (same rule and message;
+    a customer created in this transaction has none)."""
     assert customer.id is not None and assessment.id is not None
-    open_alerts = {
-        (a.rule, a.message)
-        for a in session.exec(
-            select(Alert).where(Alert.customer_id == customer.id, Alert.status == "open")
-        )
-    }
+    if not alerts:
+        return
+    open_alerts = (
+        set()
+        if is_new
+        else {
+            (a.rule, a.message)
+            for a in session.exec(_OPEN_ALERTS, params={"customer_id": customer.id})
+        }
+    )
     for alert in alerts:
         if (alert["rule"], alert["message"]) in open_alerts:
             continue
@@ -120,16 +144,10 @@ def _raise_alerts(
 
 
 def _has_open_case(session: Session, customer_id: int, workflow_key: str) -> bool:
-    return (
-        session.exec(
-            select(Case.id).where(
-                Case.customer_id == customer_id,
-                Case.workflow_key == workflow_key,
-                Case.status == CaseStatus.OPEN,
-            )
-        ).first()
-        is not None
-    )
+    found = session.exec(
+        _OPEN_CASE, params={"customer_id": customer_id, "workflow_key": workflow_key}
+    ).first()
+    return found is not None
 
 
 def _start_workflows(
@@ -139,6 +157,7 @@ def _start_workflows(
     *,
     actor: str | None,
     now: datetime,
+    is_new: bool,
 ) -> tuple[list[int], bool]:
     assert customer.id is not None
     opened: list[int] = []
@@ -147,7 +166,7 @@ def _start_workflows(
         trigger = workflow.value.trigger
         if str(trigger.on) != TIER_CHANGED or not workflow.value.matches(record):
             continue
-        if _has_open_case(session, customer.id, workflow.key):
+        if not is_new and _has_open_case(session, customer.id, workflow.key):
             continue
         applied = casework.open_case(
             session, workflow=workflow, customer=customer, record=record, actor=actor, now=now
@@ -165,6 +184,7 @@ def assess_customer(
     actor: str | None,
     now: datetime,
     tz: tzinfo,
+    is_new: bool = False,
     _depth: int = 0,
 ) -> Assessed:
     """Evaluate the scoring ruleset for `customer` and act on the result.
@@ -172,7 +192,9 @@ def assess_customer(
     A new Assessment row is stored unless the result equals the latest one under the same ruleset
     version; a changed tier (including the first assessment) is audited and starts every
     published `tier_changed` workflow whose trigger matches and which has no open case for this
-    customer. Raises NotConfiguredError when no template is imported.
+    customer. `is_new`: the customer was created in this transaction and has nothing yet (no
+    events, assessments, alerts or cases), which is then not queried. Raises NotConfiguredError
+    when no template is imported.
     """
     assert customer.id is not None
     ruleset = specs.scoring_ruleset(session)
@@ -180,7 +202,7 @@ def assess_customer(
     record = customer_record(session, customer)
     result = ruleset.value.evaluate(
         record,
-        events=customer_events(session, customer.id, tz),
+        events=[] if is_new else customer_events(session, customer.id, tz),
         as_of=as_of,
         # rules-language §5: money in another currency at the rate in force on as_of, to the
         # base currency the ruleset was compiled for
@@ -193,9 +215,9 @@ def assess_customer(
         # stored results, their explanations and alert rows never hold a sensitive value in
         # clear: the rules read it, the assessment keeps its mask (docs/security.md)
         result_dict = forms.mask_result(result_dict, record, sensitive=sealed)
-    previous = latest_assessment(session, customer.id)
+    previous = None if is_new else latest_assessment(session, customer.id)
     if _same_result(previous, ruleset, result_dict):
-        return Assessed(assessment=None, tier_changed=False)
+        return Assessed(assessment=None, tier_changed=False, latest=previous)
 
     previous_tier = customer.tier
     tier_changed = result.tier != previous_tier
@@ -215,7 +237,7 @@ def assess_customer(
     )
     session.add(assessment)
     session.flush()
-    _raise_alerts(session, customer, assessment, result_dict["alerts"], now)
+    _raise_alerts(session, customer, assessment, result_dict["alerts"], now, is_new=is_new)
     update_versioned(
         session, customer, score=result.score, tier=result.tier, assessed_at=now, updated_at=now
     )
@@ -237,7 +259,7 @@ def assess_customer(
         customer_ref=customer.external_ref,
         now=now,
     )
-    outcome = Assessed(assessment=assessment, tier_changed=tier_changed)
+    outcome = Assessed(assessment=assessment, tier_changed=tier_changed, latest=assessment)
     if not tier_changed:
         return outcome
 
@@ -249,9 +271,12 @@ def assess_customer(
             "score": number(result.score),
         },
     }
-    opened, terms_changed = _start_workflows(session, customer, record, actor=actor, now=now)
+    opened, terms_changed = _start_workflows(
+        session, customer, record, actor=actor, now=now, is_new=is_new
+    )
     outcome.cases_opened.extend(opened)
     if terms_changed and _depth < MAX_RESCORE_DEPTH:
         again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=_depth + 1)
         outcome.cases_opened.extend(again.cases_opened)
+        outcome.latest = again.latest
     return outcome

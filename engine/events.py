@@ -244,9 +244,14 @@ def record_event(
         if replayed is not None:
             return replayed
     try:
-        with session.begin_nested():
+        if idempotency_key is None:
+            # nothing to go on with after a refused insert: no savepoint
             session.add(event)
             session.flush()
+        else:
+            with session.begin_nested():
+                session.add(event)
+                session.flush()
     except IntegrityError:
         # Another transaction stored the same key between our check and our insert.
         if idempotency_key is None:
@@ -270,6 +275,6 @@ def record_event(
     return EventRecorded(
         event=event_view(event, customer),
         created=True,
-        customer=customer_view(session, customer, viewer=viewer),
+        customer=customer_view(session, customer, viewer=viewer, latest=assessed.latest),
         cases_opened=tuple(assessed.cases_opened),
     )

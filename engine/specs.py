@@ -2,7 +2,10 @@
 
 A `spec_versions` row holds the source text, which is the truth. Loading a row compiles its source
 once per checksum (and the checksums of what it was compiled against) and keeps the compiled value
-in this process; rows themselves are read afresh by every request, never cached.
+in this process. What is published is read afresh once per transaction, in one query of every
+published row but its source (`published_set`): a publish in any process is seen by the next
+transaction of every other, and nothing stale is served. The source text is kept by its checksum
+(content-addressed, so never stale) and read only for a checksum not seen before.
 
 Which definitions the engine runs:
 - customer data is validated by the published form whose key is `customer`;
@@ -21,7 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, event, func, or_, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 import dsl
@@ -129,7 +134,7 @@ def _retire_published(
     session: Session, kind: SpecKind, key: str, *, keep: int | None = None
 ) -> None:
     """Retire the published version of (kind, key), except row `keep`."""
-    session.info.pop(_FOUND_ROWS, None)  # what find_row found may be retired now
+    forget_published(session)  # what this transaction found may be retired now
     session.execute(
         update(SpecVersion)
         .where(
@@ -193,19 +198,112 @@ def template_ref(row: SpecVersion | None) -> dict[str, Any] | None:
 
 # --- reading rows ------------------------------------------------------------------------------
 
-# session.info key: the rows find_row found in this transaction
+# session.info keys: the rows find_row found in this transaction, and the published set
 _FOUND_ROWS = "riskdesk.specs.found_rows"
-_LATEST_TEMPLATE = ("latest-template",)
+_PUBLISHED = "riskdesk.specs.published"
+# every column but the source: what the per-transaction query of the published set reads
+_ROW_COLUMNS = tuple(c for c in SpecVersion.__table__.columns if c.name != "source")  # type: ignore[attr-defined]
+_PUBLISHED_QUERY = (
+    select(*_ROW_COLUMNS)
+    .where(col(SpecVersion.status) == SpecStatus.PUBLISHED)
+    .order_by(col(SpecVersion.kind), col(SpecVersion.key), col(SpecVersion.version))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedSet:
+    """Every published row of one transaction, found by (kind, key); `rows` in (kind, key)
+    order. The rows are shared between transactions whose query returned the same values:
+    read them, never change or add them to a session."""
+
+    rows: tuple[SpecVersion, ...]
+    by_key: Mapping[tuple[str, str], SpecVersion]
+    latest_template: SpecVersion | None
+
+
+# The published set last built in this process, with the raw rows it was built from: the next
+# transaction whose query returns exactly those values reuses it (and so the compiled values
+# found through it) instead of building rows again.
+_last_published: tuple[tuple[Any, ...], PublishedSet] | None = None
+# Source texts by checksum: a checksum names its text, so this is never stale.
+_sources: dict[str, str] = {}
+_SOURCES_SIZE = 1024
+
+
+def forget_published(session: Session) -> None:
+    """Forget what this transaction found of the published definitions: call after changing
+    which versions are published (`publish` does), so the next read sees the change."""
+    session.info.pop(_FOUND_ROWS, None)
+    session.info.pop(_PUBLISHED, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_at_transaction_end(session: OrmSession, transaction: SessionTransaction) -> None:
+    # "once per transaction": a session that goes on after a commit or rollback reads afresh
+    if transaction.parent is None:
+        session.info.pop(_FOUND_ROWS, None)
+        session.info.pop(_PUBLISHED, None)
+
+
+def published_set(session: Session) -> PublishedSet:
+    """What is published, read in one query per transaction (see the module docstring)."""
+    global _last_published
+    found: PublishedSet | None = session.info.get(_PUBLISHED)
+    if found is not None:
+        return found
+    raw = tuple(tuple(row) for row in session.execute(_PUBLISHED_QUERY))
+    last = _last_published
+    if last is not None and last[0] == raw:
+        found = last[1]
+    else:
+        found = _build_published(session, raw)
+        _last_published = (raw, found)
+    session.info[_PUBLISHED] = found
+    return found
+
+
+def _build_published(session: Session, raw: tuple[tuple[Any, ...], ...]) -> PublishedSet:
+    names = [c.name for c in _ROW_COLUMNS]
+    values = [dict(zip(names, row, strict=True)) for row in raw]
+    with _cache_lock:  # a local copy: another thread may clear the shared one meanwhile
+        texts = {
+            v["checksum"]: _sources[v["checksum"]] for v in values if v["checksum"] in _sources
+        }
+    missing = {v["id"] for v in values if v["checksum"] not in texts}
+    if missing:
+        read = session.execute(
+            select(col(SpecVersion.checksum), col(SpecVersion.source)).where(
+                col(SpecVersion.id).in_(missing)
+            )
+        )
+        texts.update({checksum: source for checksum, source in read})
+        with _cache_lock:
+            if len(_sources) >= _SOURCES_SIZE:
+                _sources.clear()
+            _sources.update(texts)
+    rows = tuple(SpecVersion(**v, source=texts[v["checksum"]]) for v in values)
+    by_key: dict[tuple[str, str], SpecVersion] = {}
+    for row in rows:  # in version order: the highest published version of a key wins
+        by_key[(row.kind, row.key)] = row
+    templates = [row for row in rows if row.kind == SpecKind.TEMPLATE]
+    latest = max(templates, key=lambda r: (r.published_at or r.created_at, r.id or 0), default=None)
+    return PublishedSet(rows=rows, by_key=by_key, latest_template=latest)
 
 
 def find_row(session: Session, kind: SpecKind, key: str, version: int | None = None) -> SpecVersion:
     """The published version of (kind, key), or exactly `version` when given.
 
-    Found once per transaction: a version's row never changes, and which one is published changes
-    only through `publish`, which forgets what this transaction found. Raises NotFoundError when
-    there is none.
+    The published ones come from `published_set`; another exact version is read once per
+    transaction (a version's row never changes). Raises NotFoundError when there is none.
     """
-    found: dict[Any, SpecVersion | None] = session.info.setdefault(_FOUND_ROWS, {})
+    published = published_set(session).by_key.get((kind, key))
+    if published is not None and (version is None or published.version == version):
+        return published
+    if version is None:
+        raise NotFoundError(
+            N_("there is no published version of %(kind)s '%(key)s'"), kind=kind, key=key
+        )
+    found: dict[Any, SpecVersion] = session.info.setdefault(_FOUND_ROWS, {})
     memo = found.get((kind, key, version))
     if memo is not None:
         return memo
@@ -214,18 +312,13 @@ def find_row(session: Session, kind: SpecKind, key: str, version: int | None = N
     return row
 
 
-def _query_row(session: Session, kind: SpecKind, key: str, version: int | None) -> SpecVersion:
-    query = select(SpecVersion).where(SpecVersion.kind == kind, SpecVersion.key == key)
-    if version is None:
-        query = query.where(SpecVersion.status == SpecStatus.PUBLISHED)
-    else:
-        query = query.where(SpecVersion.version == version)
-    row = session.exec(query.order_by(col(SpecVersion.version).desc())).first()
+def _query_row(session: Session, kind: SpecKind, key: str, version: int) -> SpecVersion:
+    row = session.exec(
+        select(SpecVersion).where(
+            SpecVersion.kind == kind, SpecVersion.key == key, SpecVersion.version == version
+        )
+    ).first()
     if row is None:
-        if version is None:
-            raise NotFoundError(
-                N_("there is no published version of %(kind)s '%(key)s'"), kind=kind, key=key
-            )
         raise NotFoundError(
             N_("there is no version %(version)s of %(kind)s '%(key)s'"),
             version=version,
@@ -238,16 +331,30 @@ def _query_row(session: Session, kind: SpecKind, key: str, version: int | None) 
 def exact_rows(
     session: Session, kind: SpecKind, refs: Sequence[tuple[str, int]]
 ) -> list[SpecVersion]:
-    """The rows of the exact (key, version)s `refs`, in their order, read in one query.
+    """The rows of the exact (key, version)s `refs`, in their order: the published ones from
+    `published_set`, the others read in one query.
 
     Raises NotFoundError for the first that does not exist."""
     if not refs:
         return []
-    query = select(SpecVersion).where(
-        SpecVersion.kind == kind,
-        or_(*(and_(col(SpecVersion.key) == key, col(SpecVersion.version) == v) for key, v in refs)),
-    )
-    found = {(row.key, row.version): row for row in session.exec(query)}
+    by_key = published_set(session).by_key
+    found: dict[tuple[str, int], SpecVersion] = {}
+    for key, version in refs:
+        row = by_key.get((kind, key))
+        if row is not None and row.version == version:
+            found[(key, version)] = row
+    rest = [ref for ref in refs if ref not in found]
+    if rest:
+        query = select(SpecVersion).where(
+            SpecVersion.kind == kind,
+            or_(
+                *(
+                    and_(col(SpecVersion.key) == key, col(SpecVersion.version) == v)
+                    for key, v in rest
+                )
+            ),
+        )
+        found.update({(row.key, row.version): row for row in session.exec(query)})
     rows = []
     for key, version in refs:
         row = found.get((key, version))
@@ -263,29 +370,13 @@ def exact_rows(
 
 
 def published_rows(session: Session, kind: SpecKind) -> list[SpecVersion]:
-    return list(
-        session.exec(
-            select(SpecVersion)
-            .where(SpecVersion.kind == kind, SpecVersion.status == SpecStatus.PUBLISHED)
-            .order_by(col(SpecVersion.key))
-        )
-    )
+    """Every published row of `kind`, in key order (read-only, see `PublishedSet`)."""
+    return [row for row in published_set(session).rows if row.kind == kind]
 
 
 def latest_template_row(session: Session) -> SpecVersion | None:
-    """The template published last: its choices (scoring ruleset, base currency) apply.
-
-    Found once per transaction, like `find_row`."""
-    found: dict[Any, SpecVersion | None] = session.info.setdefault(_FOUND_ROWS, {})
-    if _LATEST_TEMPLATE not in found:
-        found[_LATEST_TEMPLATE] = session.exec(
-            select(SpecVersion)
-            .where(
-                SpecVersion.kind == SpecKind.TEMPLATE, SpecVersion.status == SpecStatus.PUBLISHED
-            )
-            .order_by(col(SpecVersion.published_at).desc(), col(SpecVersion.id).desc())
-        ).first()
-    return found[_LATEST_TEMPLATE]
+    """The template published last: its choices (scoring ruleset, base currency) apply."""
+    return published_set(session).latest_template
 
 
 # --- compiling, cached by checksum -------------------------------------------------------------
@@ -317,9 +408,12 @@ def _cached(cache_key: tuple[Any, ...], build: Callable[[], T]) -> T:
 
 
 def clear_cache() -> None:
-    """Forget every compiled definition (tests; a process never needs to)."""
+    """Forget every compiled definition and source text (tests; a process never needs to)."""
+    global _last_published
     with _cache_lock:
         _cache.clear()
+        _sources.clear()
+        _last_published = None
 
 
 def _loaded(row: SpecVersion, value: T) -> LoadedSpec[T]:

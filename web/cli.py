@@ -12,7 +12,7 @@ import json
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -38,6 +38,9 @@ from web.cli_publish import publish_command
 from web.cli_schedules import schedules_command
 from web.cli_simulate import simulate
 from web.cli_tokens import token_app
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 EXAMPLE_TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "manufacturing_credit"
 
@@ -327,14 +330,44 @@ def tick(
 def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="How many server processes share the port.", min=1)
+    ] = 1,
 ) -> None:
-    """Serve the API and pages, with the timer sweep running in the background."""
+    """Serve the API and pages, with the timer sweep running in the background.
+
+    With --workers N, N processes serve the port; each runs its own timer clock, and the
+    claims in the database keep every timer and schedule firing once (docs/cli.md).
+    """
     import uvicorn
 
+    from engine.settings import instance_keys
     from web.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings, start_scheduler=True), host=host, port=port)
+    if workers == 1:
+        uvicorn.run(create_app(settings, start_scheduler=True), host=host, port=port)
+        return
+    # Made here, before the workers start: each would otherwise make its own on a first start.
+    instance_keys(settings, create=True)
+    uvicorn.run(
+        "web.cli:served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # a worker importing the application on a busy machine may take more than uvicorn's 5 s
+        # to answer the supervisor's first ping: it would be killed and started again
+        timeout_worker_healthcheck=30,
+    )
+
+
+def served_app() -> FastAPI:
+    """The application one worker of `serve --workers N` runs: its settings read from the
+    environment in that process, its timer clock running."""
+    from web.app import create_app
+
+    return create_app(get_settings(), start_scheduler=True)
 
 
 # --- demo --------------------------------------------------------------------------------------
