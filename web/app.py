@@ -21,11 +21,20 @@ from engine import clock
 from engine.db import Database
 from engine.keys import KeysError
 from engine.settings import Settings, instance_keys
-from web import api, pages, pages_account, pages_admin
+from web import (
+    api,
+    pages,
+    pages_account,
+    pages_admin,
+    pages_rules,
+    pages_rules_publish,
+    pages_rules_sim,
+)
 from web.api_docs import install_api_docs
 from web.errors import install_error_handlers
 from web.i18n import install_translations
 from web.middleware import harden
+from web.rules_views import migration_matrix
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -58,6 +67,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env = templates.env
     install_translations(env)
     env.filters.update(localtime=localtime, day=day, amount=amount, percent=percent)
+    # a simulation's result as a table (web/templates/rules_impact.html)
+    env.filters["migration_matrix"] = migration_matrix
     env.globals.update(
         timezone=settings.timezone,
         has_htmx=(STATIC / "htmx.min.js").is_file(),
@@ -126,6 +137,9 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_rules.router)
+    app.include_router(pages_rules_sim.router)
+    app.include_router(pages_rules_publish.router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
