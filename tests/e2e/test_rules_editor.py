@@ -3,8 +3,9 @@
 A risk analyst opens the ruleset from the navigation, types a misspelt field name and sees the
 live check list it at its line and column with the line marked in the gutter, jumps to it from
 the diagnostic, corrects it and sees the problem go; saves the draft, compares it with the
-published version and tries it on a customer, both results side by side. The same editor in
-Chinese says its problems in Chinese.
+published version and tries it on a customer, both results side by side. On a workspace that
+requires approval, a simulation runs, a second person approves, the portfolio rescore runs and
+the customer list shows the new tiers. The same editor in Chinese says its problems in Chinese.
 """
 
 from __future__ import annotations
@@ -228,3 +229,14 @@ def test_a_simulation_runs_approval_is_requested_and_a_second_person_approves(
         rescores = session.exec(select(Job).where(Job.kind == "rescore")).all()
     # the portfolio's rescore on the approved version, queued for the sweep
     assert [(j.params.get("reason"), j.created_by) for j in rescores][-1] == ("publish", "carl")
+    # the sweep rescores the portfolio on it: the customer list shows the new tiers
+    page.get_by_role("link", name="Customers").first.click()
+    row = page.locator("table tbody tr", has_text="C-100")
+    expect(row.locator(".tier")).to_have_text("low")
+    _sweep(sweeper)
+    with governed.transaction() as session:
+        job = session.get(Job, rescores[-1].id)
+        assert job is not None and (job.status, job.done, job.total) == ("done", 2, 2)
+    page.reload()
+    expect(row.locator(".tier")).to_have_text("medium")
+    screenshot(page, "rules-rescored-customers")
