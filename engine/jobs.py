@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from engine import audit
+from engine.claims import claim_rows, unclaimed
 from engine.db import Database
 from engine.errors import N_, NotFoundError
 from engine.models import Customer, Job, JobChunk, JobStatus
@@ -158,7 +159,7 @@ def _claimable(now: datetime, expiry: timedelta) -> list[ColumnElement[bool]]:
     return [
         col(JobChunk.done_at).is_(None),
         col(JobChunk.cancelled_at).is_(None),
-        or_(col(JobChunk.claimed_by).is_(None), col(JobChunk.claimed_at) < now - expiry),
+        unclaimed(JobChunk, now=now, expiry=expiry),
     ]
 
 
@@ -179,32 +180,17 @@ def claim_chunks(
     (an older one, during an upgrade) leaves its chunks to one that does.
     """
     conditions = _claimable(now, claim_expiry)
-    with database.transaction() as session:
-        query = (
-            select(JobChunk.id)
-            .join(Job, col(Job.id) == col(JobChunk.job_id))
-            .where(*conditions, col(Job.status).in_(ACTIVE))
-            .order_by(col(JobChunk.job_id), col(JobChunk.seq))
-        )
-        if job_id is not None:
-            query = query.where(col(JobChunk.job_id) == job_id)
-        if kinds is not None:
-            query = query.where(col(Job.kind).in_(list(kinds)))
-        if not database.is_sqlite:
-            query = query.with_for_update(of=JobChunk, skip_locked=True)
-        claimed: list[int] = []
-        for chunk_id in list(session.exec(query.limit(limit))):
-            assert chunk_id is not None
-            # Conditional: a claim taken meanwhile (or a chunk done meanwhile) is left alone.
-            result = session.execute(
-                update(JobChunk)
-                .where(col(JobChunk.id) == chunk_id, *conditions)
-                .values(claimed_by=worker, claimed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(chunk_id)
-        return claimed
+    query = (
+        select(JobChunk.id)
+        .join(Job, col(Job.id) == col(JobChunk.job_id))
+        .where(*conditions, col(Job.status).in_(ACTIVE))
+        .order_by(col(JobChunk.job_id), col(JobChunk.seq))
+    )
+    if job_id is not None:
+        query = query.where(col(JobChunk.job_id) == job_id)
+    if kinds is not None:
+        query = query.where(col(Job.kind).in_(list(kinds)))
+    return claim_rows(database, JobChunk, query, conditions, worker=worker, now=now, limit=limit)
 
 
 def _lock_job(session: Session, job_id: int) -> Job:

@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 from engine import audit
 from engine.bundle_types import ScheduleDef
+from engine.claims import claim_rows, unclaimed
 from engine.cron import next_fire_at
 from engine.db import Database
 from engine.models import Schedule
@@ -147,7 +148,7 @@ def _claimable(now: datetime, expiry: timedelta) -> list[ColumnElement[bool]]:
     return [
         col(Schedule.is_active).is_(True),
         col(Schedule.next_fire_at) <= now,
-        or_(col(Schedule.claimed_by).is_(None), col(Schedule.claimed_at) < now - expiry),
+        unclaimed(Schedule, now=now, expiry=expiry),
     ]
 
 
@@ -163,27 +164,12 @@ def claim_due_schedules(
 
     A claim older than `claim_expiry` (its worker stopped) may be taken again."""
     conditions = _claimable(now, claim_expiry)
-    with database.transaction() as session:
-        query = (
-            select(Schedule.id)
-            .where(*conditions)
-            .order_by(col(Schedule.next_fire_at), col(Schedule.id))
-        )
-        if not database.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        claimed: list[int] = []
-        for row_id in list(session.exec(query.limit(limit))):
-            assert row_id is not None
-            # Conditional: a claim taken meanwhile (or a firing done meanwhile) is left alone.
-            result = session.execute(
-                update(Schedule)
-                .where(col(Schedule.id) == row_id, *conditions)
-                .values(claimed_by=worker, claimed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(row_id)
-        return claimed
+    query = (
+        select(Schedule.id)
+        .where(*conditions)
+        .order_by(col(Schedule.next_fire_at), col(Schedule.id))
+    )
+    return claim_rows(database, Schedule, query, conditions, worker=worker, now=now, limit=limit)
 
 
 def fire_schedule(

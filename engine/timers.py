@@ -16,11 +16,12 @@ import logging
 import traceback
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 import workflows
 from engine import audit, casework, specs
+from engine.claims import claim_rows, unclaimed
 from engine.db import Database
 from engine.evaluation import assess_customer, assessment_record
 from engine.models import Case, CaseStatus, Customer, Timer
@@ -39,7 +40,7 @@ def _claimable(now: datetime, expiry: timedelta) -> list[ColumnElement[bool]]:
         col(Timer.fired_at).is_(None),
         col(Timer.cancelled_at).is_(None),
         col(Timer.due_at) <= now,
-        or_(col(Timer.claimed_by).is_(None), col(Timer.claimed_at) < now - expiry),
+        unclaimed(Timer, now=now, expiry=expiry),
     ]
 
 
@@ -57,24 +58,8 @@ def claim_due_timers(
     `claim_expiry` ago.
     """
     conditions = _claimable(now, claim_expiry)
-    with database.transaction() as session:
-        query = select(Timer.id).where(*conditions).order_by(col(Timer.due_at), col(Timer.id))
-        if not database.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        candidates = list(session.exec(query.limit(limit)))
-        claimed: list[int] = []
-        for timer_id in candidates:
-            assert timer_id is not None  # a stored row's primary key
-            # Conditional: a claim taken meanwhile (or a timer fired meanwhile) is left alone.
-            result = session.execute(
-                update(Timer)
-                .where(col(Timer.id) == timer_id, *conditions)
-                .values(claimed_by=worker, claimed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(timer_id)
-        return claimed
+    query = select(Timer.id).where(*conditions).order_by(col(Timer.due_at), col(Timer.id))
+    return claim_rows(database, Timer, query, conditions, worker=worker, now=now, limit=limit)
 
 
 def _fire(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
