@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 import workflows
 from engine import audit
-from engine.models import Case, CaseStatus, CaseTransition, Customer, Timer
+from engine.models import Assessment, Case, CaseStatus, CaseTransition, Customer, Timer
 from engine.rows import update_versioned
 from engine.specs import LoadedSpec
 from engine.terms import change_terms
@@ -32,6 +32,9 @@ from engine.types import is_row_id
 # Case.context: engine-side data about a case (its version; a ruleset_change case's
 # `spec_change`, engine.spec_changes).
 CONTEXT_SCHEMA_VERSION = 1
+
+# case_transitions.reason of a history row saying the trigger fired again (engine.triggers)
+REASON_ADDED = "reason_added"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,11 +209,21 @@ def open_case(
     ruleset_change): the case row with `context`, its first transition(s), timers, effects."""
     transition = workflows.start(workflow.value, record=record, now=now)
     assert customer is None or customer.id is not None
+    opened_with = {}
+    if customer is not None:
+        # the assessment the case opened on, for the case page's "then and now"
+        latest = session.exec(
+            select(Assessment.id)
+            .where(col(Assessment.customer_id) == customer.id)
+            .order_by(col(Assessment.id).desc())
+            .limit(1)
+        ).first()
+        opened_with = {"opened_with": {"assessment_id": latest}}
     case = Case(
         workflow_key=workflow.key,
         workflow_version=workflow.version,
         customer_id=customer.id if customer is not None else None,
-        context={**(context or {}), "schema_version": CONTEXT_SCHEMA_VERSION},
+        context={**(context or {}), **opened_with, "schema_version": CONTEXT_SCHEMA_VERSION},
         opened_at=now,
         closed_at=None,
         **_state_columns(transition.state),
@@ -241,6 +254,47 @@ def open_case(
     _write_timers(session, case, transition, now=now)
     terms_changed = _apply_effects(session, case, customer, transition, actor=actor, now=now)
     return Applied(case=case, terms_changed=terms_changed)
+
+
+def add_reason(
+    session: Session,
+    case: Case,
+    customer: Customer,
+    *,
+    reason: Mapping[str, Any],
+    actor: str | None,
+    now: datetime,
+) -> None:
+    """Record that the trigger of `case`'s workflow fired again for its customer (`dedupe:
+    add_reason`): the reason joins the case's context and history; the case stays where it is."""
+    assert case.id is not None
+    reasons = [*case.context.get("reasons", []), dict(reason)]
+    update_versioned(session, case, context={**case.context, "reasons": reasons})
+    session.add(
+        CaseTransition(
+            case_id=case.id,
+            from_step=case.step,
+            to_step=case.step,
+            action=None,
+            reason=REASON_ADDED,
+            assigned_role=case.assigned_role,
+            actor=actor,
+            comment=None,
+            data=dict(reason),
+            at=now,
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="case.reason_added",
+        entity_kind="case",
+        entity_id=case.id,
+        detail={"reason": dict(reason), "step": case.step},
+        department=customer.department,
+        customer_ref=customer.external_ref,
+        now=now,
+    )
 
 
 def apply_transition(

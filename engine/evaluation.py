@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 import forms
 import workflows as workflows_
-from engine import audit, casework, crypto, fx, shadow, specs
+from engine import audit, crypto, fx, shadow, specs, triggers
 from engine.explanations import PreviousAssessment, all_field_names, change_record
-from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Event
+from engine.models import Alert, Assessment, Customer, Event
 from engine.rows import update_versioned
 from engine.terms import terms_record
 from engine.types import json_dumps
@@ -60,11 +60,6 @@ _EVENTS = (
 )
 _OPEN_ALERTS = select(Alert).where(
     col(Alert.customer_id) == bindparam("customer_id"), col(Alert.status) == "open"
-)
-_OPEN_CASE = select(Case.id).where(
-    col(Case.customer_id) == bindparam("customer_id"),
-    col(Case.workflow_key) == bindparam("workflow_key"),
-    col(Case.status) == CaseStatus.OPEN,
 )
 
 
@@ -242,11 +237,14 @@ def _raise_alerts(
         )
 
 
-def _has_open_case(session: Session, customer_id: int, workflow_key: str) -> bool:
-    found = session.exec(
-        _OPEN_CASE, params={"customer_id": customer_id, "workflow_key": workflow_key}
-    ).first()
-    return found is not None
+def _tier_changed(record: Mapping[str, Any]) -> workflows_.Occurrence:
+    """The occurrence of a tier change, from a guard record (`guard_record`)."""
+    assessment = dict(record.get("assessment") or {})
+    return workflows_.Occurrence(
+        kind=workflows_.TriggerKind.TIER_CHANGED,
+        facts={"assessment": assessment},
+        reason={"trigger": TIER_CHANGED, **assessment},
+    )
 
 
 def triggered_workflows(
@@ -262,10 +260,10 @@ def triggered_workflows(
     customer created in this transaction, `is_new`, has none)."""
     return [
         workflow
-        for workflow in workflows
-        if str(workflow.value.trigger.on) == TIER_CHANGED
-        and workflow.value.matches(record)
-        and (is_new or not _has_open_case(session, customer_id, workflow.key))
+        for workflow in triggers.fired_workflows(_tier_changed(record), record, workflows)
+        if is_new
+        or triggers.open_case_of(session, customer_id, workflow.key) is None
+        or workflow.value.dedupe is workflows_.Dedupe.ADD_REASON
     ]
 
 
@@ -279,21 +277,17 @@ def _start_workflows(
     workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
     is_new: bool = False,
 ) -> tuple[list[int], bool]:
-    assert customer.id is not None
-    opened: list[int] = []
-    terms_changed = False
-    published = specs.published_workflows(session) if workflows is None else workflows
-    triggered = triggered_workflows(
-        session, customer.id, record, workflows=published, is_new=is_new
+    started = triggers.start_workflows(
+        session,
+        _tier_changed(record),
+        customer=customer,
+        record=record,
+        actor=actor,
+        now=now,
+        published=workflows,
+        is_new=is_new,
     )
-    for workflow in triggered:
-        applied = casework.open_case(
-            session, workflow=workflow, customer=customer, record=record, actor=actor, now=now
-        )
-        assert applied.case.id is not None
-        opened.append(applied.case.id)
-        terms_changed = terms_changed or applied.terms_changed
-    return opened, terms_changed
+    return started.opened, started.terms_changed
 
 
 def score_record(

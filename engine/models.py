@@ -258,6 +258,10 @@ class Case(SQLModel, table=True):
     status: str = Field(default=CaseStatus.OPEN, max_length=20)
     step: str = Field(max_length=200)
     assigned_role: str | None = Field(default=None, max_length=100)
+    # set when the step is for one user (an owner or named-user assignee), else None
+    assigned_user: str | None = Field(default=None, max_length=100, index=True)
+    # the department whose holders of assigned_role act; None: the customer's
+    assigned_department: str | None = Field(default=None, max_length=100)
     due_at: datetime | None = _utc(nullable=True)
     escalation_level: int = 0
     outcome: str | None = Field(default=None, max_length=100)
@@ -283,6 +287,8 @@ class CaseTransition(SQLModel, table=True):
     # the role the case is assigned to after this move (None once closed)
     assigned_role: str | None = Field(default=None, max_length=100)
     actor: str | None = Field(default=None, max_length=100)
+    # the user `actor` acted for, as their delegate (engine.delegations)
+    on_behalf_of: str | None = Field(default=None, max_length=100)
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     data: dict[str, Any] = _json()
     at: datetime = _utc()
@@ -320,6 +326,17 @@ class TermsChange(SQLModel, table=True):
     before: dict[str, Any] = _json()
     after: dict[str, Any] = _json()
     at: datetime = _utc()
+    # who approved it (the last approver of the case) and the ruleset version whose assessment
+    # opened the case
+    approver: str | None = Field(default=None, max_length=100)
+    ruleset_key: str | None = Field(default=None, max_length=200)
+    ruleset_version: int | None = None
+    # a temporary change: restored at restore_at and/or once restore_when (a rules-language
+    # guard) holds; restored_at once done; a restoration names the change it undoes
+    restore_at: datetime | None = _utc(nullable=True, index=True)
+    restore_when: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    restored_at: datetime | None = _utc(nullable=True)
+    restores_id: int | None = _fk("terms_changes.id", nullable=True)
 
 
 # --- exchange rates --------------------------------------------------------------------------
@@ -376,6 +393,15 @@ class AuditHead(SQLModel, table=True):
     mac: str | None = Field(default=None, max_length=64)
 
 
+from engine.models_casework import (  # noqa: E402  (one metadata: every table module registers here)
+    CreditCheck,
+    CreditCheckDecision,
+    CreditCheckStatus,
+    Delegation,
+    Notification,
+    OutboxChannel,
+    OutboxMessage,
+)
 from engine.models_runs import (  # noqa: E402  (one metadata: every table module registers here)
     Job,
     JobChunk,
@@ -395,7 +421,11 @@ __all__ = [
     "Case",
     "CaseStatus",
     "CaseTransition",
+    "CreditCheck",
+    "CreditCheckDecision",
+    "CreditCheckStatus",
     "Customer",
+    "Delegation",
     "Department",
     "Event",
     "FxRate",
@@ -403,6 +433,9 @@ __all__ = [
     "JobChunk",
     "JobStatus",
     "LoginFailure",
+    "Notification",
+    "OutboxChannel",
+    "OutboxMessage",
     "RoleGrant",
     "Schedule",
     "ShadowResult",

@@ -14,6 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from workflows.calendar import add_duration
 from workflows.errors import ActionNotAllowed, CommentRequired
 from workflows.model import CLOSED, ChangeTermsOp, Step, Workflow
 from workflows.state import CaseState, CaseStatus
@@ -220,11 +221,12 @@ def _fire_timer(
     if step is None or level is None or not 1 <= level <= len(step.escalations):
         return nothing
     rule = step.escalations[level - 1]
-    if event.due_at is not None and _utc(event.due_at) != _utc(state.entered_at + rule.after):
+    ends = add_duration(state.entered_at, rule.after)
+    if event.due_at is not None and _utc(event.due_at) != _utc(ends):
         return nothing  # set during an earlier visit of this step
     if level <= state.escalation_level:
         return nothing  # already applied (or overtaken by a later level): never de-escalate
-    role = rule.to.role
+    role = rule.to.role if rule.to is not None else state.assigned_role
     new_state = state.evolve(assigned_role=role, escalation_level=level)
     change = StepChange(
         from_step=state.step,
@@ -320,7 +322,7 @@ class _Run:
             self.timers.append(
                 TimerRequest(
                     kind=ESCALATION,
-                    due_at=self.now + rule.after,
+                    due_at=add_duration(self.now, rule.after),
                     payload=MappingProxyType({"level": rule.level, "step": step.id}),
                 )
             )
@@ -330,12 +332,14 @@ class _Run:
             outcome=None,
             assigned_role=step.assignee.role,
             entered_at=self.now,
-            due_at=self.now + step.sla if step.sla is not None else None,
+            due_at=add_duration(self.now, step.sla) if step.sla is not None else None,
             escalation_level=0,
         )
 
     def _run_do(self, step: Step) -> None:
         for operation in step.do or ():
+            if not isinstance(operation, ChangeTermsOp):
+                continue  # the other operations arrive with issue 10's semantics
             effect = self._change_terms(step.id, operation)
             self.effects.append(effect)
             # A later operation or do step in the same chain reads the terms as changed.

@@ -7,14 +7,14 @@ functions in `_UPGRADES`, each saying what changed (STYLE.md §2).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from workflows.errors import CaseStateError
 
-CASE_STATE_SCHEMA_VERSION = 1
+CASE_STATE_SCHEMA_VERSION = 2
 
 
 class CaseStatus(StrEnum):
@@ -23,11 +23,27 @@ class CaseStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Vote:
+    """One approval counted towards a step's quorum (docs/workflows.md, "Approvals")."""
+
+    actor: str
+    at: datetime
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseState:
     """Where a case stands: its step, to whom it is assigned, since when and until when.
 
     A closed case has `step == "closed"`, no assigned role, no due date and an `outcome`.
     `escalation_level` is 0 until the step's first escalation, then the level last applied.
+
+    The step is assigned to holders of `assigned_role` (for the customer's department, or for
+    `assigned_department` when set) or, when `assigned_user` is set, to that user alone.
+    `entered_by` took the action that moved the case into this step (the proposer, for four
+    eyes); `last_actor` is the last person who acted on the case; `votes` are the approvals cast
+    at this visit of the step; `data` is the data of the forms filled by actions so far (later
+    ones win, field by field), read by expressions as `case.data`.
     """
 
     step: str
@@ -37,6 +53,12 @@ class CaseState:
     entered_at: datetime
     due_at: datetime | None
     escalation_level: int = 0
+    assigned_user: str | None = None
+    assigned_department: str | None = None
+    entered_by: str | None = None
+    last_actor: str | None = None
+    votes: tuple[Vote, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:
@@ -56,6 +78,14 @@ class CaseState:
             "entered_at": self.entered_at.isoformat(),
             "due_at": self.due_at.isoformat() if self.due_at is not None else None,
             "escalation_level": self.escalation_level,
+            "assigned_user": self.assigned_user,
+            "assigned_department": self.assigned_department,
+            "entered_by": self.entered_by,
+            "last_actor": self.last_actor,
+            "votes": [
+                {"actor": v.actor, "at": v.at.isoformat(), "comment": v.comment} for v in self.votes
+            ],
+            "data": dict(self.data),
         }
 
     @classmethod
@@ -87,6 +117,12 @@ class CaseState:
                 entered_at=_datetime(current["entered_at"]),
                 due_at=_datetime(current["due_at"]) if current.get("due_at") is not None else None,
                 escalation_level=level,
+                assigned_user=_optional_text(current, "assigned_user"),
+                assigned_department=_optional_text(current, "assigned_department"),
+                entered_by=_optional_text(current, "entered_by"),
+                last_actor=_optional_text(current, "last_actor"),
+                votes=tuple(_vote(v) for v in _list(current, "votes")),
+                data=_mapping(current, "data"),
             )
         except KeyError as exc:
             raise CaseStateError(f"case state lacks {exc.args[0]!r}") from exc
@@ -115,5 +151,46 @@ def _datetime(value: Any) -> datetime:
     return datetime.fromisoformat(value)
 
 
-# version n -> n + 1; none yet: version 1 is the first.
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data[key]
+    if not isinstance(value, list):
+        raise CaseStateError(f"case state's {key!r} must be a list, not {value!r}")
+    return value
+
+
+def _mapping(data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = data[key]
+    if not isinstance(value, Mapping):
+        raise CaseStateError(f"case state's {key!r} must be a mapping, not {value!r}")
+    return dict(value)
+
+
+def _vote(value: Any) -> Vote:
+    if not isinstance(value, Mapping):
+        raise CaseStateError(f"case state holds a bad vote {value!r}")
+    return Vote(
+        actor=_text(value, "actor"),
+        at=_datetime(value["at"]),
+        comment=_optional_text(value, "comment"),
+    )
+
+
+def upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 (issue 10) adds who the step is assigned to beyond a role (`assigned_user`,
+    `assigned_department`), who moved the case into the step and acted last (`entered_by`,
+    `last_actor`, for four eyes), the approvals cast at the step (`votes`) and the data of the
+    forms filled by actions (`data`). A version-1 case has none of them."""
+    return {
+        **data,
+        "schema_version": 2,
+        "assigned_user": None,
+        "assigned_department": None,
+        "entered_by": None,
+        "last_actor": None,
+        "votes": [],
+        "data": {},
+    }
+
+
+# version n -> n + 1
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: upgrade_1_to_2}

@@ -6,7 +6,6 @@ operations of do steps are read by `workflows.operation_reader`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -16,7 +15,16 @@ from dsl.diagnostics import error, warning
 from dsl.texts import N_, Text, described, did_you_mean, text
 from workflows.durations import DURATION_FORMS, parse_duration
 from workflows.graph import StepShape
-from workflows.model import BUILT_IN_ROLES, CLOSED, Action, Assignee, Escalation, Step
+from workflows.model import (
+    BUILT_IN_ROLES,
+    CLOSED,
+    Action,
+    Assignee,
+    AssigneeKind,
+    Duration,
+    Escalation,
+    Step,
+)
 from workflows.operation_reader import OperationReader
 from workflows.reading import (
     check_keys,
@@ -256,9 +264,9 @@ class StepReader:
                 hint=text(N_("the declared roles are: %(roles)s"), roles=", ".join(self.roles)),
             )
             return None
-        return Assignee(role=role, span=span)
+        return Assignee(kind=AssigneeKind.ROLE, role=role, span=span)
 
-    def duration(self, mapping: YamlMap, key: str) -> dt.timedelta | None:
+    def duration(self, mapping: YamlMap, key: str) -> Duration | None:
         value = mapping[key]
         duration = parse_duration(value)
         if duration is None:
@@ -285,7 +293,7 @@ class StepReader:
             return None
         result: list[Escalation] = []
         ok = True
-        previous: tuple[dt.timedelta, str] | None = None
+        previous: tuple[Duration, str] | None = None
         for index, item in enumerate(items):
             span = items.item_span(index)
             rule = expect_map(
@@ -314,7 +322,11 @@ class StepReader:
                 continue
             after = self.duration(rule, "after")
             to = self.assignee(rule, "to", where=where)
-            if after is not None and previous is not None and after <= previous[0]:
+            if (
+                after is not None
+                and previous is not None
+                and after.minimum() <= previous[0].minimum()
+            ):
                 self.error(
                     "escalation-order",
                     text(

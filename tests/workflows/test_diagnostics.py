@@ -136,8 +136,8 @@ def test_bad_duration_says_how_to_write_one() -> None:
         "wf.yaml:7:10: error: 'sla' must be a duration, found the text '2 days'\n"
         "    7 |     sla: 2 days\n"
         "      |          ^^^^^^\n"
-        "      = hint: write a whole number followed by m (minutes), h (hours) or d (days), "
-        "like 24h"
+        "      = hint: write a whole number followed by m (minutes), h (hours), d (days) or bd "
+        "(business days), like 24h"
     )
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 import pytest
 
 import workflows
 from tests.workflows.conftest import HIGH_RISK_REVIEW_LITERAL, RECORD, ROLES, load
-from workflows import CLOSED, TriggerKind, Workflow
+from workflows import CLOSED, Duration, DurationUnit, TriggerKind, Workflow
 
 
 def test_high_risk_review_loads_with_its_steps_in_source_order(review: Workflow) -> None:
@@ -28,10 +27,10 @@ def test_task_step_holds_assignee_sla_escalations_and_actions(review: Workflow) 
 
     assert not step.is_do
     assert step.assignee is not None and step.assignee.role == "sales_manager"
-    assert step.sla == timedelta(hours=24)
+    assert step.sla == Duration(24, DurationUnit.HOURS)
     assert [(e.level, e.after, e.to.role) for e in step.escalations] == [
-        (1, timedelta(hours=24), "department_head"),
-        (2, timedelta(hours=72), "cfo"),
+        (1, Duration(24, DurationUnit.HOURS), "department_head"),
+        (2, Duration(72, DurationUnit.HOURS), "cfo"),
     ]
     assert list(step.actions) == ["propose_terms", "no_change"]
     no_change = step.actions["no_change"]
@@ -102,9 +101,14 @@ def test_admin_is_a_role_every_template_has() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90m", timedelta(minutes=90)), ("24h", timedelta(hours=24)), ("3d", timedelta(days=3))],
+    [
+        ("90m", Duration(90, DurationUnit.MINUTES)),
+        ("24h", Duration(24, DurationUnit.HOURS)),
+        ("3d", Duration(3, DurationUnit.DAYS)),
+        ("5bd", Duration(5, DurationUnit.BUSINESS_DAYS)),
+    ],
 )
-def test_durations_are_minutes_hours_or_days(text: str, expected: timedelta) -> None:
+def test_durations_are_minutes_hours_days_or_business_days(text: str, expected: Duration) -> None:
     assert workflows.parse_duration(text) == expected
 
 

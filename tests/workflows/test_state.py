@@ -26,6 +26,12 @@ def test_case_state_is_stored_as_json_native_data_with_a_schema_version(review: 
         "entered_at": "2026-03-02T09:00:00+00:00",
         "due_at": "2026-03-03T09:00:00+00:00",
         "escalation_level": 0,
+        "assigned_user": None,
+        "assigned_department": None,
+        "entered_by": None,
+        "last_actor": None,
+        "votes": [],
+        "data": {},
     }
     assert json.loads(json.dumps(stored)) == stored
 
@@ -51,13 +57,35 @@ def test_stored_state_without_schema_version_reads_as_version_1(review: Workflow
     assert CaseState.from_dict(stored) == state
 
 
+def test_a_version_1_case_reads_with_no_votes_data_or_user(review: Workflow) -> None:
+    version_1 = {
+        "schema_version": 1,
+        "step": "sales_review",
+        "status": "open",
+        "outcome": None,
+        "assigned_role": "sales_manager",
+        "entered_at": "2026-03-02T09:00:00+00:00",
+        "due_at": None,
+        "escalation_level": 1,
+    }
+
+    state = CaseState.from_dict(version_1)
+
+    assert (state.escalation_level, state.votes, dict(state.data), state.assigned_user) == (
+        1,
+        (),
+        {},
+        None,
+    )
+
+
 def test_stored_state_of_a_newer_version_is_refused(review: Workflow) -> None:
     stored = {
         **workflows.start(review, record=RECORD, now=NOW).state.to_dict(),
         "schema_version": CASE_STATE_SCHEMA_VERSION + 1,
     }
 
-    with pytest.raises(CaseStateError, match="schema_version 2"):
+    with pytest.raises(CaseStateError, match=f"schema_version {CASE_STATE_SCHEMA_VERSION + 1}"):
         CaseState.from_dict(stored)
 
 
