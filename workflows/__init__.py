@@ -3,13 +3,21 @@
 See docs/workflows.md for the format and the semantics, docs/architecture.md for the contract.
 """
 
-from workflows.calendar import WEEKDAYS, Calendar, add_business_days, add_duration
+from workflows.calendar import (
+    WEEKDAYS,
+    Calendar,
+    add_business_days,
+    add_duration,
+    subtract_duration,
+)
 from workflows.durations import parse_duration
 from workflows.errors import (
     ActionNotAllowed,
+    AlreadyVoted,
     CaseActionError,
     CaseStateError,
     CommentRequired,
+    FourEyesRefused,
     WorkflowError,
 )
 from workflows.loader import check_workflow, load_workflow
@@ -43,34 +51,48 @@ from workflows.model import (
     TriggerKind,
     Workflow,
 )
-from workflows.semantics import (
+from workflows.semantics import advance, available_actions, start
+from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
+from workflows.transitions import (
+    DO_CHAIN_OUTCOME,
     ESCALATION,
+    OWNER_FALLBACK_ROLE,
+    REMINDER,
+    AddReason,
     ChangeReason,
     ChangeTerms,
+    DecideOrder,
     Effect,
+    Env,
     Event,
+    NotificationKind,
+    RecordChanged,
+    SendNotification,
+    SetFields,
+    StartWorkflow,
     StepChange,
     TakeAction,
     TimerFired,
     TimerRequest,
     Transition,
-    advance,
-    available_actions,
-    start,
 )
-from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
 from workflows.triggers import Occurrence, fires
 
 __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
     "CLOSED",
     "CUSTOMER_DEPARTMENT",
+    "DO_CHAIN_OUTCOME",
     "ESCALATION",
+    "OWNER_FALLBACK_ROLE",
+    "REMINDER",
     "SUPERSEDED",
     "TERMS_NAMES",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
+    "AddReason",
+    "AlreadyVoted",
     "Approval",
     "Assignee",
     "AssigneeKind",
@@ -83,13 +105,17 @@ __all__ = [
     "ChangeTerms",
     "ChangeTermsOp",
     "CommentRequired",
+    "DecideOrder",
     "Dedupe",
     "Duration",
     "DurationUnit",
     "Effect",
+    "Env",
     "Escalation",
     "Event",
+    "FourEyesRefused",
     "Guard",
+    "NotificationKind",
     "Notify",
     "NotifyOp",
     "Occurrence",
@@ -97,9 +123,13 @@ __all__ = [
     "OrderDecision",
     "OrderDecisionOp",
     "Quorum",
+    "RecordChanged",
     "Reminder",
+    "SendNotification",
     "SetFieldOp",
+    "SetFields",
     "StartOp",
+    "StartWorkflow",
     "Step",
     "StepChange",
     "TakeAction",
@@ -121,4 +151,5 @@ __all__ = [
     "load_workflow",
     "parse_duration",
     "start",
+    "subtract_duration",
 ]
