@@ -51,6 +51,7 @@ from workflows.model import (
     TriggerKind,
     Workflow,
 )
+from workflows.scenario import Moment, Scenario, ScenarioError, read_scenario, run_scenario
 from workflows.semantics import advance, available_actions, start
 from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
 from workflows.transitions import (
@@ -115,6 +116,7 @@ __all__ = [
     "Event",
     "FourEyesRefused",
     "Guard",
+    "Moment",
     "NotificationKind",
     "Notify",
     "NotifyOp",
@@ -125,6 +127,8 @@ __all__ = [
     "Quorum",
     "RecordChanged",
     "Reminder",
+    "Scenario",
+    "ScenarioError",
     "SendNotification",
     "SetFieldOp",
     "SetFields",
@@ -150,6 +154,8 @@ __all__ = [
     "fires",
     "load_workflow",
     "parse_duration",
+    "read_scenario",
+    "run_scenario",
     "start",
     "subtract_duration",
 ]
