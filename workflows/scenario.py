@@ -27,7 +27,7 @@ from dsl.diagnostics import error
 from dsl.texts import N_, Text, described, text
 from workflows.calendar import WEEKDAYS, Calendar
 from workflows.errors import CaseActionError
-from workflows.model import Workflow
+from workflows.model import CLOSED, Workflow
 from workflows.semantics import advance, start
 from workflows.state import CaseState
 from workflows.transitions import (
@@ -399,7 +399,7 @@ def _moment(at: dt.datetime, transition: Transition, what: str, record: dict[str
         if c.from_step and c.from_step != c.to_step
     ]
     happened = "; ".join([what, *moves, *notes])
-    if not state.is_open:
+    if any(c.to_step == CLOSED for c in transition.history):
         happened += f"; outcome {state.outcome}"
     effects = []
     for effect in transition.effects:

@@ -149,3 +149,33 @@ def test_a_scenario_that_is_not_yaml_is_a_positioned_error() -> None:
 
     assert refused.value.diagnostics[0].code == "yaml-syntax"
     assert workflows.ScenarioError is not None
+
+
+def _scenario_block(doc: Path) -> str:
+    """The first yaml block after the scripted-scenarios heading of a workflows guide."""
+    text = doc.read_text(encoding="utf-8")
+    after = text[text.index("workflow simulate") :]
+    start = after.index("```yaml\n") + len("```yaml\n")
+    return after[start : after.index("```", start)]
+
+
+@pytest.mark.parametrize("doc", ["docs/workflows.md", "docs/zh/workflows.md"])
+def test_the_guides_scenario_runs_against_the_example_workflow(doc: str) -> None:
+    root = Path(__file__).parents[2]
+    flow = workflows.load_workflow(
+        (root / "examples/manufacturing_credit/workflows/high_risk_review.yaml").read_text(),
+        filename="high_risk_review.yaml",
+        roles=("sales_manager", "department_head", "finance_head", "cfo", "sales"),
+    )
+    scenario = read_scenario(_scenario_block(root / doc), filename=doc)
+
+    timeline = run_scenario(flow, scenario)
+
+    assert [m.step for m in timeline] == [
+        "sales_review",
+        "sales_review",  # escalated to the department head
+        "finance_approval",
+        "closed",
+        "closed",  # the record change finds the case closed
+    ]
+    assert timeline[-1].happened == "record changed (order_hold=True): no effect"
