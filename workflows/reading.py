@@ -13,6 +13,8 @@ from dsl import Diagnostic, Span, YamlList, YamlMap
 from dsl.diagnostics import error
 from dsl.spelling import suggest
 from dsl.texts import N_, Text, described, did_you_mean, text
+from workflows.durations import DURATION_FORMS, parse_duration
+from workflows.model import Duration
 
 
 def is_identifier(value: Any) -> bool:
@@ -140,3 +142,45 @@ def expected_found(what: Text, value: Any) -> Text:
 def expected_one_of(allowed: Iterable[str]) -> Text:
     """`expected one of: a, b, c`, the names as they are."""
     return text(N_("expected one of: %(names)s"), names=", ".join(allowed))
+
+
+def read_duration(mapping: YamlMap, key: str, *, diagnostics: list[Diagnostic]) -> Duration | None:
+    """`mapping[key]` as a duration (`24h`, `5bd`), else None with a `bad-duration` error."""
+    value = mapping[key]
+    duration = parse_duration(value)
+    if duration is None:
+        diagnostics.append(
+            error(
+                "bad-duration",
+                text(
+                    N_("'%(key)s' must be a duration, found %(found)s"),
+                    key=key,
+                    found=described(value),
+                ),
+                mapping.value_span(key),
+                hint=text(N_("write %(forms)s"), forms=text(DURATION_FORMS)),
+            )
+        )
+    return duration
+
+
+def read_flag(
+    mapping: YamlMap, key: str, *, where: Text, diagnostics: list[Diagnostic]
+) -> bool | None:
+    """`mapping[key]` when it is true or false, else None with a `wrong-type` error."""
+    flag = mapping[key]
+    if isinstance(flag, bool):
+        return flag
+    diagnostics.append(
+        error(
+            "wrong-type",
+            text(
+                N_("'%(key)s' %(where)s must be true or false, found %(found)s"),
+                key=key,
+                where=where,
+                found=described(flag),
+            ),
+            mapping.value_span(key),
+        )
+    )
+    return None
