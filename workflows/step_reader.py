@@ -13,16 +13,13 @@ from typing import Any
 from dsl import Diagnostic, Span, YamlMap
 from dsl.diagnostics import error, warning
 from dsl.texts import N_, Text, described, did_you_mean, text
+from workflows.approval_reader import ApprovalReader
 from workflows.assignee_reader import AssigneeReader
 from workflows.escalation_reader import EscalationReader
 from workflows.graph import StepShape
 from workflows.model import (
     CLOSED,
     Action,
-    Approval,
-    AssigneeKind,
-    Escalation,
-    Quorum,
     Step,
 )
 from workflows.operation_reader import OperationReader
@@ -40,8 +37,6 @@ TASK_STEP_KEYS = ("assignee", "sla", "remind", "escalate", "approval", "actions"
 DO_STEP_KEYS = ("do", "to")
 STEP_KEYS = TASK_STEP_KEYS + DO_STEP_KEYS
 ACTION_KEYS = ("to", "outcome", "requires_comment", "form")
-APPROVAL_KEYS = ("quorum", "four_eyes", "action")
-DEFAULT_APPROVAL_ACTION = "approve"
 
 
 class StepReader:
@@ -57,6 +52,7 @@ class StepReader:
     ) -> None:
         self.assignees = assignees
         self.escalation_reader = EscalationReader(assignees=assignees, diagnostics=diagnostics)
+        self.approvals = ApprovalReader(diagnostics=diagnostics)
         self.operations = operations
         self.forms = None if forms is None else tuple(forms)
         self.diagnostics = diagnostics
@@ -162,7 +158,9 @@ class StepReader:
             if "escalate" in body
             else ()
         )
-        approval = self.approval(body, actions, where=where) if "approval" in body else None
+        approval = (
+            self.approvals.approval(body, actions, where=where) if "approval" in body else None
+        )
         if not ok or assignee is None or actions is None:
             return None
         if (
@@ -172,9 +170,11 @@ class StepReader:
             or ("approval" in body and approval is None)
         ):
             return None
-        if approval is not None and not self.quorum_fits(approval, assignee.kind, where=where):
+        if approval is not None and not self.approvals.quorum_fits(
+            approval, assignee.kind, where=where
+        ):
             return None
-        self.comments_on_escalation(escalations, actions)
+        self.approvals.comments_on_escalation(escalations, actions)
         return Step(
             id=step_id,
             assignee=assignee,
@@ -187,115 +187,6 @@ class StepReader:
             approval=approval,
             reminders=reminders,
         )
-
-    def approval(
-        self, body: YamlMap, actions: Mapping[str, Action] | None, *, where: Text
-    ) -> Approval | None:
-        rule = expect_map(
-            body["approval"],
-            body.value_span("approval"),
-            what=text(N_("an approval like {quorum: 1, four_eyes: true}")),
-            diagnostics=self.diagnostics,
-        )
-        if rule is None:
-            return None
-        inside = text(N_("in the approval %(where)s"), where=where)
-        check_keys(rule, allowed=APPROVAL_KEYS, where=inside, diagnostics=self.diagnostics)
-        quorum: Quorum | int | None = Quorum.ANY
-        if "quorum" in rule:
-            quorum = self.quorum(rule)
-        four_eyes: bool | None = False
-        if "four_eyes" in rule:
-            four_eyes = read_flag(rule, "four_eyes", where=inside, diagnostics=self.diagnostics)
-        action: str | None = DEFAULT_APPROVAL_ACTION
-        action_span = body.key_span("approval")
-        if "action" in rule:
-            action = expect_identifier(
-                rule, "action", what=text(N_("the approving action")),
-                diagnostics=self.diagnostics,
-            )  # fmt: skip
-            action_span = rule.value_span("action")
-        if action is not None and actions is not None and action not in actions:
-            self.error(
-                "unknown-action",
-                text(
-                    N_(
-                        "the approval %(where)s counts action '%(action)s', which the step does "
-                        "not have%(did_you_mean)s"
-                    ),
-                    where=where,
-                    action=action,
-                    did_you_mean=did_you_mean(action, actions),
-                ),
-                action_span,
-                hint=text(N_("the step's actions are: %(actions)s"), actions=", ".join(actions)),
-            )
-            return None
-        if quorum is None or four_eyes is None or action is None:
-            return None
-        return Approval(
-            quorum=quorum, four_eyes=four_eyes, action=action, span=body.key_span("approval")
-        )
-
-    def quorum(self, rule: YamlMap) -> Quorum | int | None:
-        value = rule["quorum"]
-        if isinstance(value, str) and value in tuple(Quorum):
-            return Quorum(value)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-            return value
-        self.error(
-            "bad-quorum",
-            text(
-                N_("'quorum' must be any, all or a whole number of 1 or more, found %(found)s"),
-                found=described(value),
-            ),
-            rule.value_span("quorum"),
-        )
-        return None
-
-    def quorum_fits(self, approval: Approval, kind: AssigneeKind, *, where: Text) -> bool:
-        """A quorum above 1 needs a role: one user, or the owner, is a single person."""
-        if (
-            kind is AssigneeKind.ROLE
-            or not isinstance(approval.quorum, int)
-            or approval.quorum <= 1
-        ):
-            return True
-        self.error(
-            "quorum-single-person",
-            text(
-                N_(
-                    "the approval %(where)s needs %(quorum)d people, but the step is assigned "
-                    "to a single person"
-                ),
-                where=where,
-                quorum=approval.quorum,
-            ),
-            approval.span,
-            hint=text(N_("assign the step to a role, or use quorum: 1")),
-        )
-        return False
-
-    def comments_on_escalation(
-        self, escalations: tuple[Escalation, ...], actions: Mapping[str, Action]
-    ) -> None:
-        for escalation in escalations:
-            action = actions.get(escalation.action) if escalation.action else None
-            if action is not None and action.requires_comment:
-                self.diagnostics.append(
-                    warning(
-                        "comment-on-automatic-action",
-                        text(
-                            N_(
-                                "action '%(action)s' requires a comment, but escalation %(number)d "
-                                "takes it automatically: the system writes the comment itself"
-                            ),
-                            action=action.name,
-                            number=escalation.level,
-                        ),
-                        escalation.span,
-                    )
-                )
 
     def do_step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
         where = text(N_("in step '%(step)s'"), step=step_id)
