@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dsl import Diagnostic, Span, YamlMap
 from dsl.diagnostics import error, warning
 from dsl.texts import N_, Text, described, did_you_mean, text
-from workflows.model import Action, Approval, AssigneeKind, Escalation, Quorum
+from workflows.model import Action, Approval, Assignee, AssigneeKind, Escalation, Quorum
 from workflows.reading import check_keys, expect_identifier, expect_map, read_flag
 
 APPROVAL_KEYS = ("quorum", "four_eyes", "action")
@@ -92,28 +92,53 @@ class ApprovalReader:
         )
         return None
 
-    def quorum_fits(self, approval: Approval, kind: AssigneeKind, *, where: Text) -> bool:
-        """A quorum above 1 needs a role: one user, or the owner, is a single person."""
-        if (
-            kind is AssigneeKind.ROLE
-            or not isinstance(approval.quorum, int)
-            or approval.quorum <= 1
-        ):
+    def quorum_fits(
+        self,
+        approval: Approval,
+        assignee: Assignee,
+        escalations: tuple[Escalation, ...],
+        *,
+        where: Text,
+    ) -> bool:
+        """A quorum above 1 needs a role: one user, or the owner, is a single person, whether
+        the step is assigned to them or an escalation reassigns it to them."""
+        if not isinstance(approval.quorum, int) or approval.quorum <= 1:
             return True
-        self.error(
-            "quorum-single-person",
-            text(
-                N_(
-                    "the approval %(where)s needs %(quorum)d people, but the step is assigned "
-                    "to a single person"
+        ok = True
+        if assignee.kind is not AssigneeKind.ROLE:
+            self.error(
+                "quorum-single-person",
+                text(
+                    N_(
+                        "the approval %(where)s needs %(quorum)d people, but the step is "
+                        "assigned to a single person"
+                    ),
+                    where=where,
+                    quorum=approval.quorum,
                 ),
-                where=where,
-                quorum=approval.quorum,
-            ),
-            approval.span,
-            hint=text(N_("assign the step to a role, or use quorum: 1")),
-        )
-        return False
+                approval.span,
+                hint=text(N_("assign the step to a role, or use quorum: 1")),
+            )
+            ok = False
+        for escalation in escalations:
+            to = escalation.to
+            if to is not None and to.kind is not AssigneeKind.ROLE:
+                self.error(
+                    "quorum-single-person",
+                    text(
+                        N_(
+                            "escalation %(number)d %(where)s reassigns the step to a single "
+                            "person, but its approval needs %(quorum)d people"
+                        ),
+                        number=escalation.level,
+                        where=where,
+                        quorum=approval.quorum,
+                    ),
+                    to.span,
+                    hint=text(N_("escalate to a role, or use quorum: 1")),
+                )
+                ok = False
+        return ok
 
     def comments_on_escalation(
         self, escalations: tuple[Escalation, ...], actions: Mapping[str, Action]

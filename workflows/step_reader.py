@@ -171,7 +171,7 @@ class StepReader:
         ):
             return None
         if approval is not None and not self.approvals.quorum_fits(
-            approval, assignee.kind, where=where
+            approval, assignee, escalations, where=where
         ):
             return None
         self.approvals.comments_on_escalation(escalations, actions)

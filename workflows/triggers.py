@@ -3,8 +3,8 @@ docs test. Pure.
 
 `TRIGGERS[kind]` says which parameters a trigger of that kind takes (`severity`, `rule`,
 `fields`, `kind`), which fact each one is compared with, and what its `when` guard reads beyond
-the customer's fields and terms (`assessment`, `alert`, `event`, `order`, `check`, `changed`,
-`previous`, `review`, `started_by`).
+the customer's fields and terms (`assessment`, `raised_alert`, `event`, `order`, `check`,
+`changed`, `previous`, `review`, `started_by`).
 
 An `Occurrence` is something that happened to one customer (its tier changed, an alert was
 raised, an event arrived ...) with those facts. `fires(workflow, occurrence, record)` says
@@ -32,11 +32,13 @@ ASSESSMENT = FieldInfo(
     ValueType.RECORD,
     fields=MappingProxyType({"tier": TEXT, "previous_tier": TEXT, "score": NUMBER}),
 )
+# `alert` and `rule` are keywords of the rules language (rules-language §1): a guard reads the
+# alert that fired the trigger as `raised_alert.rule_name`, `raised_alert.severity`, ...
 ALERT = FieldInfo(
     ValueType.RECORD,
     fields=MappingProxyType(
         {
-            "rule": TEXT,
+            "rule_name": TEXT,
             "severity": FieldInfo(ValueType.TEXT, options=ALERT_SEVERITIES),
             "message": TEXT,
         }
@@ -152,14 +154,14 @@ TRIGGERS: Mapping[TriggerKind, TriggerSpec] = MappingProxyType(
         TriggerKind.ALERT_RAISED: TriggerSpec(
             TriggerKind.ALERT_RAISED,
             params=(
-                TriggerParam("severity", ParamNames.SEVERITY, ("alert", "severity")),
-                TriggerParam("rule", ParamNames.RULE, ("alert", "rule")),
+                TriggerParam("severity", ParamNames.SEVERITY, ("raised_alert", "severity")),
+                TriggerParam("rule", ParamNames.RULE, ("raised_alert", "rule_name")),
             ),
-            reads=_fixed({"alert": ALERT, "assessment": ASSESSMENT}),
+            reads=_fixed({"raised_alert": ALERT, "assessment": ASSESSMENT}),
             documented=(
-                "alert.rule",
-                "alert.severity",
-                "alert.message",
+                "raised_alert.rule_name",
+                "raised_alert.severity",
+                "raised_alert.message",
                 "assessment.tier",
                 "assessment.previous_tier",
                 "assessment.score",
