@@ -243,7 +243,9 @@ class _Reader:
             return None
         fields: dict[str, FieldInfo] = {}
         for key in action_forms(top.get("steps")):
-            for name, info in forms.get(key, {}).items():
+            if key not in forms:
+                return None  # reported as unknown-form: its fields are not known
+            for name, info in forms[key].items():
                 fields.setdefault(name, info)
         return fields
 

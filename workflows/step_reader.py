@@ -340,10 +340,7 @@ class StepReader:
         self.error(
             "unknown-form",
             text(
-                N_(
-                    "the action %(where)s names form '%(form)s', which the template does "
-                    "not define%(did_you_mean)s"
-                ),
+                N_("form '%(form)s' %(where)s is not defined by the template%(did_you_mean)s"),
                 where=where,
                 form=key,
                 did_you_mean=close,

@@ -67,7 +67,7 @@ class TriggerReader:
         where = (
             text(N_("in the trigger"))
             if kind is None
-            else text(N_("in a %(kind)s trigger"), kind=str(kind))
+            else text(N_("in the %(kind)s trigger"), kind=str(kind))
         )
         allowed = ("on", "when", *(ANY_PARAM if kind is None else _names(kind)))
         check_keys(trigger, allowed=allowed, where=where, diagnostics=self.diagnostics)
@@ -80,6 +80,7 @@ class TriggerReader:
         ):
             return None
         if kind is None:
+            self.reads = _unchecked(*TRIGGERS)
             self.error(
                 "unknown-trigger",
                 text(
@@ -93,6 +94,7 @@ class TriggerReader:
             return None
         params = self.params(trigger, kind, where=where, span=top.key_span("trigger"))
         if params is None:
+            self.reads = _unchecked(kind)
             return None
         self.reads = guard_reads(kind, params, schema=self.schema, forms=self.forms)
         when = None
@@ -212,3 +214,10 @@ class TriggerReader:
 
 def _names(kind: TriggerKind) -> tuple[str, ...]:
     return tuple(p.name for p in TRIGGERS[kind].params)
+
+
+def _unchecked(*kinds: TriggerKind) -> Mapping[str, FieldInfo]:
+    """What the guards of `kinds` read, unchecked: for expressions of a workflow whose trigger
+    could not be read, so that its errors are not repeated at every name."""
+    names = (name for kind in kinds for name in guard_reads(kind, {}, schema=None, forms=None))
+    return dict.fromkeys(names, FieldInfo(ValueType.ANY))
