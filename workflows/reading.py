@@ -26,24 +26,12 @@ def check_keys(
     mapping: YamlMap,
     *,
     allowed: Collection[str],
-    later: Collection[str] = (),
     where: Text,
     diagnostics: list[Diagnostic],
 ) -> None:
-    """Report each key of `mapping` not `allowed`; keys a later version reads are told apart."""
+    """Report each key of `mapping` not `allowed` as `unknown-key`, suggesting a close one."""
     for key in mapping:
         if key in allowed:
-            continue
-        span = mapping.key_span(key)
-        if key in later:
-            diagnostics.append(
-                error(
-                    "not-supported-yet",
-                    text(N_("'%(key)s' %(where)s is not supported yet"), key=key, where=where),
-                    span,
-                    hint=text(N_("this version of riskdesk does not read it; remove it for now")),
-                )
-            )
             continue
         name = str(key)
         diagnostics.append(
@@ -55,7 +43,7 @@ def check_keys(
                     where=where,
                     did_you_mean=did_you_mean(name, allowed),
                 ),
-                span,
+                mapping.key_span(key),
                 hint=None if suggest(name, allowed) else expected_one_of(allowed),
             )
         )
