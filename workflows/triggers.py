@@ -74,7 +74,8 @@ class ParamNames(StrEnum):
 @dataclass(frozen=True, slots=True)
 class TriggerParam:
     """A parameter of a trigger kind: one text or a list of texts (`fact` must equal one of
-    them; when the fact is a list, one of its items must)."""
+    them; when the fact is a list, one of its items must; when it is a mapping of names to
+    flags, one of the names flagged true must)."""
 
     name: str
     names: ParamNames
@@ -113,15 +114,17 @@ def _fixed(names: Mapping[str, FieldInfo]) -> GuardReads:
 def _field_changed(
     params: Mapping[str, tuple[str, ...]], schema: Schema | None, forms: Mapping[str, Schema] | None
 ) -> Mapping[str, FieldInfo]:
-    # `previous.F` holds the old value of each watched field, typed like the field itself.
+    # `changed.F` is true for each watched field F that changed (missing for the others);
+    # `previous.F` holds its old value, typed like the field itself.
     watched = params.get("fields", ())
+    changed = MappingProxyType(dict.fromkeys(watched, FieldInfo(ValueType.BOOLEAN)))
     previous = (
         None
         if schema is None
         else MappingProxyType({name: schema[name] for name in watched if name in schema})
     )
     return {
-        "changed": FieldInfo(ValueType.ANY),  # a list of field ids: `"x" in changed`
+        "changed": FieldInfo(ValueType.RECORD, fields=changed if watched else None),
         "previous": FieldInfo(ValueType.RECORD, fields=previous),
     }
 
@@ -171,7 +174,7 @@ TRIGGERS: Mapping[TriggerKind, TriggerSpec] = MappingProxyType(
             TriggerKind.FIELD_CHANGED,
             params=(TriggerParam("fields", ParamNames.FIELD, ("changed",), required=True),),
             reads=_field_changed,
-            documented=("changed", "previous.FIELD"),
+            documented=("changed.FIELD", "previous.FIELD"),
         ),
         TriggerKind.EVENT_RECEIVED: TriggerSpec(
             TriggerKind.EVENT_RECEIVED,
@@ -259,6 +262,9 @@ def _fact(facts: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def _matches(fact: Any, allowed: tuple[str, ...]) -> bool:
+    # A fact is one name, a list of names, or a mapping of names to flags (`changed`).
+    if isinstance(fact, Mapping):
+        return any(name in allowed for name, flag in fact.items() if flag is True)
     if isinstance(fact, list | tuple | set | frozenset):
         return any(item in allowed for item in fact)
     return fact in allowed

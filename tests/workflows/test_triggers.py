@@ -73,17 +73,18 @@ def test_alert_raised_fires_for_a_listed_severity_and_rule_only() -> None:
 
 def test_field_changed_fires_when_one_watched_field_changed() -> None:
     workflow = _workflow(
-        '{on: field_changed, fields: [credit_limit, name], when: "previous.credit_limit > '
-        'credit_limit"}'
+        "{on: field_changed, fields: [credit_limit, name], when: "
+        '"changed.credit_limit and previous.credit_limit > credit_limit"}'
     )
 
     def changed(fields: list[str], previous: int) -> Occurrence:
-        facts = {"changed": fields, "previous": {"credit_limit": previous}}
+        facts = {"changed": dict.fromkeys(fields, True), "previous": {"credit_limit": previous}}
         return Occurrence(TriggerKind.FIELD_CHANGED, facts=facts)
 
     assert fires(workflow, changed(["outstanding_balance", "credit_limit"], 2_000_000), RECORD)
     assert not fires(workflow, changed(["credit_limit"], 500_000), RECORD)  # the guard
     assert not fires(workflow, changed(["outstanding_balance"], 2_000_000), RECORD)
+    assert not fires(workflow, changed(["name"], 2_000_000), RECORD)  # credit_limit unchanged
 
 
 def test_event_received_fires_for_its_kind_and_reads_the_event() -> None:
