@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dsl import ALERT_SEVERITIES, Diagnostic, FieldInfo, Schema, Span, ValueType, YamlList, YamlMap
-from dsl.diagnostics import error
+from dsl.diagnostics import error, warning
 from dsl.texts import N_, Text, described, did_you_mean, text
 from workflows.expressions import compile_at, guard_schema
 from workflows.model import Trigger, TriggerKind
@@ -97,6 +97,7 @@ class TriggerReader:
             self.reads = _unchecked(kind)
             return None
         self.reads = guard_reads(kind, params, schema=self.schema, forms=self.forms)
+        self.hidden_fields(kind, trigger.value_span("on"))
         when = None
         if "when" in trigger:
             when = compile_at(
@@ -114,6 +115,27 @@ class TriggerReader:
         return Trigger(
             on=kind, when=when, span=top.key_span("trigger"), params=MappingProxyType(params)
         )
+
+    def hidden_fields(self, kind: TriggerKind, span: Span) -> None:
+        """A warning for each customer field the trigger's facts hide in the expressions."""
+        for name in self.reads:
+            if self.schema is None or name not in self.schema:
+                continue
+            self.diagnostics.append(
+                warning(
+                    "hidden-field",
+                    text(
+                        N_(
+                            "the customer field '%(name)s' cannot be read in this workflow: the "
+                            "%(kind)s trigger gives the name '%(name)s' to its own facts"
+                        ),
+                        name=name,
+                        kind=str(kind),
+                    ),
+                    span,
+                    hint=text(N_("rename the customer field")),
+                )
+            )
 
     def params(
         self, trigger: YamlMap, kind: TriggerKind, *, where: Text, span: Span

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.workflows.conftest import rendered_policy
+from dsl import FieldInfo, ValueType
+from tests.workflows.conftest import FORMS, POLICY_SCHEMA, rendered, rendered_policy
 
 DATA = Path(__file__).parent / "data"
 POLICY = (DATA / "credit_policy.yaml").read_text(encoding="utf-8")
@@ -550,3 +551,16 @@ def test_four_eyes_with_a_quorum_of_two_from_the_same_role_is_fine() -> None:
     )
 
     assert rendered_policy(source) == ""
+
+
+def test_a_customer_field_named_like_a_trigger_fact_is_hidden_and_warned_of() -> None:
+    schema = {**POLICY_SCHEMA, "order": FieldInfo(ValueType.TEXT)}
+
+    assert rendered(ORDER_HOLD, schema=schema, forms=FORMS) == (
+        "wf.yaml:3:15: warning: the customer field 'order' cannot be read in this workflow: the "
+        "order_held trigger gives the name 'order' to its own facts\n"
+        '    3 | trigger: {on: order_held, when: "order.amount > 100000 and check.decision == '
+        '\\"hold\\""}\n'
+        "      |               ^^^^^^^^^^\n"
+        "      = hint: rename the customer field"
+    )
