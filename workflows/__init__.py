@@ -77,7 +77,15 @@ from workflows.transitions import (
     TimerRequest,
     Transition,
 )
-from workflows.triggers import Occurrence, fires
+from workflows.triggers import (
+    TRIGGERS,
+    Occurrence,
+    ParamNames,
+    TriggerParam,
+    TriggerSpec,
+    fires,
+    guard_reads,
+)
 
 __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
@@ -89,6 +97,7 @@ __all__ = [
     "REMINDER",
     "SUPERSEDED",
     "TERMS_NAMES",
+    "TRIGGERS",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
@@ -124,6 +133,7 @@ __all__ = [
     "Operation",
     "OrderDecision",
     "OrderDecisionOp",
+    "ParamNames",
     "Quorum",
     "RecordChanged",
     "Reminder",
@@ -143,6 +153,8 @@ __all__ = [
     "Transition",
     "Trigger",
     "TriggerKind",
+    "TriggerParam",
+    "TriggerSpec",
     "Vote",
     "Workflow",
     "WorkflowError",
@@ -152,6 +164,7 @@ __all__ = [
     "available_actions",
     "check_workflow",
     "fires",
+    "guard_reads",
     "load_workflow",
     "parse_duration",
     "read_scenario",
