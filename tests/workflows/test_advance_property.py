@@ -36,6 +36,7 @@ from tests.workflows.builders import (
     values,
     workflow,
 )
+from tests.workflows.conftest import load_policy
 from workflows import (
     CLOSED,
     AddReason,
@@ -56,7 +57,8 @@ from workflows import (
 )
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-ROLES = ("sales_manager", "finance_head", "cfo", "admin")
+DATA = Path(__file__).resolve().parent / "data"
+ROLES = ("sales_manager", "department_head", "finance_head", "cfo", "admin")
 ACTORS = ("li.wei", "zhang.min", "wang.fang", "chen.cfo")
 ACTION_NAMES = ("approve", "reject", "submit", "close")
 QUORUMS: tuple[Quorum | int, ...] = (Quorum.ANY, Quorum.ALL, 1, 2, 3)
@@ -169,9 +171,12 @@ def generated_workflows(draw: st.DrawFn) -> Workflow:
 
 
 def example_workflows() -> list[Workflow]:
+    """The example templates' workflows and the guide's (docs/workflows.md, "Example")."""
     found: list[Workflow] = []
     for template in sorted(EXAMPLES.glob("*/template.yaml")):
         found.extend(d.value for d in load_bundle(template.parent).workflows)
+    for name in ("credit_policy.yaml", "order_hold.yaml"):
+        found.append(load_policy((DATA / name).read_text(encoding="utf-8"), filename=name))
     return found
 
 
@@ -336,8 +341,8 @@ def example_runs(draw: st.DrawFn) -> tuple[Workflow, Env, list[tuple[int, Any]]]
 EXAMPLE_WORKFLOWS = example_workflows()
 
 
-def test_the_example_templates_have_workflows() -> None:
-    assert EXAMPLE_WORKFLOWS
+def test_the_example_workflows_are_all_there() -> None:
+    assert len(EXAMPLE_WORKFLOWS) >= 3
 
 
 @QUICK
