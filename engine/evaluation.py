@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 import forms
 import workflows as workflows_
-from engine import audit, crypto, fx, shadow, specs, terms_restore, triggers
+from engine import audit, case_events, crypto, fx, shadow, specs, terms_restore, triggers
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.models import Alert, Assessment, Customer, Event
 from engine.rows import update_versioned
@@ -280,6 +280,7 @@ def _start_workflows(
     workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
     is_new: bool = False,
     assessment_id: int | None = None,
+    tz: tzinfo = UTC,
 ) -> tuple[list[int], bool]:
     started = triggers.start_workflows(
         session,
@@ -288,6 +289,7 @@ def _start_workflows(
         record=record,
         actor=actor,
         now=now,
+        tz=tz,
         published=workflows,
         is_new=is_new,
         assessment_id=assessment_id,
@@ -511,6 +513,7 @@ def _after_assessment(
             record=record(),
             actor=actor,
             now=now,
+            tz=tz,
             assessment_id=latest.id,
         )
         outcome.cases_opened.extend(started.opened)
@@ -522,6 +525,7 @@ def _after_assessment(
         if is_new
         else terms_restore.restore_when_due(session, customer, record, actor=actor, now=now)
     )
+    case_events.supersede_cases(session, customer, actor=actor, now=now, tz=tz)
     if (restored or terms_changed) and depth < MAX_RESCORE_DEPTH:
         again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=depth + 1)
         outcome.cases_opened.extend(again.cases_opened)
@@ -603,6 +607,7 @@ def _act_on_tier_change(
         workflows=workflows,
         is_new=is_new,
         assessment_id=assessment_id,
+        tz=tz,
     )
     if not terms_changed or depth >= MAX_RESCORE_DEPTH:
         return opened, None
