@@ -168,3 +168,12 @@ def test_a_refused_delegation_is_shown_with_what_was_typed(pages: PageClient) ->
     zh = pages.post("/account/delegations?lang=zh", data={**form, "starts_at": "soon"})
     assert zh.status_code == 422 and zh.context["delegation_error"] == "这不是有效的日期和时间"
     assert pages.get("/account").context["delegations"] == ()
+
+
+def test_an_error_page_shows_the_bell_without_a_count_and_fetches_it(pages: PageClient) -> None:
+    pages.login("sam", ["sales"])
+    _tell(pages.database, "sam", "Acme")
+    missing = pages.get("/customers/NOPE")
+    assert missing.status_code == 404 and missing.template.name == "error.html"
+    assert 'id="bell"' in missing.text and "data-count" not in missing.text
+    assert 'hx-trigger="load, every 60s, notifications-changed from:body"' in missing.text
