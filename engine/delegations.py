@@ -94,7 +94,10 @@ def set_delegation(
     or disabled delegate, an end not after the start or already past, a period longer than
     MAX_PERIOD, a comment too long), ConflictError (the period overlaps another of the user's).
     """
-    if _active_user(session, user) is None:
+    # the user's row, locked: two delegations of one user set at once are checked one after the
+    # other, so neither misses the other's period
+    owner = session.exec(select(User).where(User.name == user).with_for_update()).first()
+    if owner is None or not owner.is_active:
         raise NotFoundError(N_("there is no user '%(name)s'"), name=user)
     delegate = delegate.strip()
     if delegate == user:
@@ -121,14 +124,12 @@ def set_delegation(
         if forms.text_problem(comment, allow_breaks=True) is not None:
             raise InvalidRequestError(N_("a comment may not hold control characters"))
     overlapping = session.exec(
-        select(Delegation)
-        .where(
+        select(Delegation).where(
             Delegation.user_name == user,
             col(Delegation.revoked_at).is_(None),
             col(Delegation.starts_at) < ends_at,
             col(Delegation.ends_at) > starts_at,
         )
-        .with_for_update()
     ).first()
     if overlapping is not None:
         raise ConflictError(

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
+import forms
 import workflows
 from engine.access import ADMIN_ROLE, permissions_of_role
 from engine.clock import as_utc
@@ -215,6 +216,17 @@ def _checked_text(text: Mapping[str, str] | None) -> dict[str, str] | None:
     return {str(language): str(value)[:MAX_TEXT_LENGTH] for language, value in text.items()}
 
 
+def _is_site_path(link: str) -> bool:
+    """Whether `link` is a path on this site ("/cases/7"), never another site's address or a
+    script ("//host", "/\\host", "https://...", "javascript:...")."""
+    return (
+        link.startswith("/")
+        and not link.startswith(("//", "/\\"))
+        and len(link) <= 500
+        and forms.text_problem(link) is None
+    )
+
+
 def _default_link(case: Case | None, customer: Customer | None) -> str | None:
     if case is not None and case.id is not None:
         return f"/cases/{case.id}"
@@ -238,8 +250,9 @@ def notify(
     """Tell `recipients` that `kind` happened, inside the caller's transaction; returns the
     notifications written (none when nobody active is named).
 
-    `params` fill the kind's sentence; `customer` (the customer's name) and `case_id` are added
-    from `customer` and `case` when not given. `text` (language → text) is a workflow's own
+    `params` fill the kind's sentence; `customer` (the customer's name, else the case's
+    workflow), `case_id`, `step` and `due_at` are added from `customer` and `case` when not
+    given. `text` (language → text) is a workflow's own
     message. `link` defaults to the case's page, else the customer's. A recipient who delegates
     at `now` gets it, and their delegate a copy with `params["for"]` naming them. Raises
     ValueError for an unknown kind or missing params (a programming error, never the user's).
@@ -247,6 +260,8 @@ def notify(
     found = KINDS.get(kind)
     if found is None:
         raise ValueError(f"unknown notification kind {kind!r}; known: {sorted(KINDS)}")
+    if link is not None and not _is_site_path(link):
+        raise ValueError(f"a notification links to a page of this site, not {link[:100]!r}")
     if customer is None and case is not None and case.customer_id is not None:
         customer = session.get(Customer, case.customer_id)
     filled = dict(params)
@@ -254,6 +269,11 @@ def notify(
         filled.setdefault("customer", customer.name or customer.external_ref)
     if case is not None and case.id is not None:
         filled.setdefault("case_id", case.id)
+        filled.setdefault("step", case.step)
+        # a case about no customer (a ruleset change) is named by its workflow
+        filled.setdefault("customer", case.workflow_key)
+        if case.due_at is not None:
+            filled.setdefault("due_at", as_utc(case.due_at).strftime("%Y-%m-%d %H:%M UTC"))
     stored = _checked_params(found, filled)
     stored_text = _checked_text(text)
     names = resolve_recipients(session, recipients, customer=customer)

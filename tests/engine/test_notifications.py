@@ -13,7 +13,7 @@ from dsl import Span
 from engine.db import Database
 from engine.delegations import set_delegation
 from engine.errors import InvalidRequestError, NotFoundError
-from engine.models import Customer
+from engine.models import Case, Customer
 from engine.models_casework import Notification
 from engine.notifications import (
     KINDS,
@@ -189,6 +189,39 @@ def test_an_unknown_kind_or_missing_params_is_a_programming_error(staff: Databas
             notify(session, recipients="chief", kind="gossip", params={}, now=NOW)
         with pytest.raises(ValueError, match=r"needs the params \['case_id', 'customer', 'step'\]"):
             notify(session, recipients="chief", kind="assigned", params={}, now=NOW)
+
+
+@pytest.mark.parametrize("link", ["https://evil.example", "//evil.example", "javascript:x()"])
+def test_a_link_off_the_site_is_refused(staff: Database, link: str) -> None:
+    with staff.transaction() as session, pytest.raises(ValueError, match="a page of this site"):
+        notify(
+            session,
+            recipients="chief",
+            kind="terms_changed",
+            params={"customer": "Acme"},
+            link=link,
+            now=NOW,
+        )
+
+
+def test_a_cases_notification_takes_its_params_from_the_case(staff: Database) -> None:
+    opened = upsert(staff, "C-RISKY", RISKY)
+    (case_id,) = opened.cases_opened
+    with staff.transaction() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.due_at is not None
+        (row,) = notify(session, recipients="chief", kind="reminder", params={}, case=case, now=NOW)
+        assert row.params == {
+            "case_id": case_id,
+            "customer": "Shaky Trading Ltd.",
+            "step": "sales_review",
+            "due_at": case.due_at.strftime("%Y-%m-%d %H:%M UTC"),
+        }
+        assert (row.case_id, row.customer_ref, row.link) == (
+            case_id,
+            "C-RISKY",
+            f"/cases/{case_id}",
+        )
 
 
 def test_every_kind_has_a_sentence_naming_its_params() -> None:
