@@ -15,7 +15,17 @@ from sqlmodel import Session, col, select
 
 import forms
 import workflows as workflows_
-from engine import audit, case_events, crypto, fx, shadow, specs, terms_restore, triggers
+from engine import (
+    audit,
+    case_events,
+    crypto,
+    fx,
+    notifications,
+    shadow,
+    specs,
+    terms_restore,
+    triggers,
+)
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.models import Alert, Assessment, Customer, Event
 from engine.rows import update_versioned
@@ -24,6 +34,8 @@ from engine.types import json_dumps
 from engine.views import number
 
 TIER_CHANGED = "tier_changed"
+# the severity of an alert whose raising is notified (engine.notifications)
+CRITICAL = "critical"
 # A terms change made by a workflow re-scores the customer, which may start a workflow that
 # changes terms again; this bounds that chain within one request.
 MAX_RESCORE_DEPTH = 3
@@ -210,7 +222,8 @@ def _raise_alerts(
     is_new: bool,
 ) -> list[dict[str, Any]]:
     """An Alert row for each alert not already open for this customer (same rule and message;
-    a customer created in this transaction has none); returns those raised."""
+    a customer created in this transaction has none); returns those raised. A critical one is
+    notified (engine.notifications.notify_critical_alert)."""
     assert customer.id is not None and assessment.id is not None
     if not alerts:
         return []
@@ -227,16 +240,17 @@ def _raise_alerts(
         if (alert["rule"], alert["message"]) in open_alerts:
             continue
         raised.append(alert)
-        session.add(
-            Alert(
-                customer_id=customer.id,
-                assessment_id=assessment.id,
-                rule=alert["rule"],
-                severity=str(alert["severity"]),
-                message=alert["message"],
-                created_at=now,
-            )
+        row = Alert(
+            customer_id=customer.id,
+            assessment_id=assessment.id,
+            rule=alert["rule"],
+            severity=str(alert["severity"]),
+            message=alert["message"],
+            created_at=now,
         )
+        session.add(row)
+        if row.severity == CRITICAL:
+            notifications.notify_critical_alert(session, customer, row, now=now)
     return raised
 
 
