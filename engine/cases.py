@@ -21,6 +21,7 @@ from engine.customer_data import validated_data
 from engine.errors import (
     N_,
     ConflictError,
+    EngineError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
@@ -275,6 +276,13 @@ def _action_names(workflow: workflows.Workflow, step: str) -> set[str]:
     return set(step_def.actions) if step_def is not None else set()
 
 
+def _refused(error: type[EngineError], exc: workflows.CaseActionError) -> EngineError:
+    """`error` saying why workflows refused the action, in its message id when it has one."""
+    if exc.message is not None:
+        return error(exc.message.id, **exc.message.params)
+    return error(exc.reason)
+
+
 def _form_data(
     session: Session,
     workflow: workflows.Workflow,
@@ -390,21 +398,9 @@ def take_action(
             step=exc.step,
         ) from exc
     except workflows.FourEyesRefused as exc:
-        raise PermissionDeniedError(
-            N_(
-                "four eyes: %(actor)s proposed or last acted on this case, so someone else "
-                "must take '%(action)s' at step '%(step)s'"
-            ),
-            actor=actor,
-            action=exc.action,
-            step=exc.step,
-        ) from exc
+        raise _refused(PermissionDeniedError, exc) from exc
     except workflows.AlreadyVoted as exc:
-        raise ConflictError(
-            N_("%(actor)s has already approved at step '%(step)s'; another person must"),
-            actor=actor,
-            step=exc.step,
-        ) from exc
+        raise _refused(ConflictError, exc) from exc
     except workflows.ActionNotAllowed as exc:
         if case.assigned_role in roles and case.assigned_user is None:
             raise PermissionDeniedError(exc.reason) from exc

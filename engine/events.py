@@ -127,21 +127,34 @@ def _checked_input(payload: EventInput, idempotency_key: str | None) -> dict[str
     return plain
 
 
+def _action_forms(session: Session) -> set[str]:
+    """The keys of the forms the published workflows' actions fill (never event kinds)."""
+    return {
+        action.form
+        for workflow in specs.published_workflows(session)
+        for step in workflow.value.steps.values()
+        for action in step.actions.values()
+        if action.form is not None
+    }
+
+
 def _validated_payload(session: Session, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload checked against the published form named like the event kind. A kind
     without a form is stored as given only while the workspace declares no event forms at all.
+    The customer form and the forms of workflow actions (a proposal's terms) are no event kinds.
     Raises DataValidationError."""
+    not_events = {CUSTOMER_FORM, *_action_forms(session)}
     try:
-        form = specs.load_form(session, kind) if kind != CUSTOMER_FORM else None
+        form = specs.load_form(session, kind) if kind not in not_events else None
     except NotFoundError:
         form = None
     if form is None:
         kinds = [
             row.key
             for row in specs.published_rows(session, SpecKind.FORM)
-            if row.key != CUSTOMER_FORM
+            if row.key not in not_events
         ]
-        if kind == CUSTOMER_FORM or kinds:
+        if kind in not_events or kinds:
             hint = forms.did_you_mean(kind, kinds)
             wording = (
                 forms.text(

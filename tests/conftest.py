@@ -8,6 +8,8 @@ fresh database is created beside the one named there and dropped at the end of t
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,24 @@ from tests.audit_triggers import triggers_lifted
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_TEMPLATE = ROOT / "examples" / "manufacturing_credit"
+
+
+def _mechanics_template() -> Path:
+    """The example template with its high-risk review replaced by the simple one of
+    tests/data/simple_high_risk_review.yaml (one sales step, one finance approval, 24h/72h
+    escalations, fixed terms): the tests of case mechanics run on a workflow whose shape they
+    state, while the example's own policy is tested as it is (tests/engine/test_example_policy.py).
+    Built once per run, in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="riskdesk-mechanics-")) / "manufacturing_credit"
+    shutil.copytree(EXAMPLE_TEMPLATE, folder)
+    shutil.copy(
+        ROOT / "tests" / "data" / "simple_high_risk_review.yaml",
+        folder / "workflows" / "high_risk_review.yaml",
+    )
+    return folder
+
+
+MECHANICS_TEMPLATE = _mechanics_template()
 
 _PG_URL = os.environ.get("RISKDESK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if _PG_URL else [])

@@ -219,8 +219,10 @@ def guard_reads(
     schema: Schema | None,
     forms: Mapping[str, Schema] | None,
 ) -> Mapping[str, FieldInfo]:
-    """What the `when` guard of a `kind` trigger with `params` reads beyond the customer."""
-    return TRIGGERS[kind].reads(params, schema, forms)
+    """What the `when` guard of a `kind` trigger with `params` reads beyond the customer: the
+    kind's own facts, and for every kind the customer's latest `assessment` (the engine always
+    passes it; docs/workflows.md, "Triggers")."""
+    return {"assessment": ASSESSMENT, **TRIGGERS[kind].reads(params, schema, forms)}
 
 
 def customer_fields(schema: Schema) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from engine import specs
 from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.views import CustomerUpserted
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import MECHANICS_TEMPLATE
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -51,7 +51,7 @@ def workspace(database: Database) -> Database:
     from engine.templates import import_template
 
     with database.transaction() as session:
-        import_template(session, EXAMPLE_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
+        import_template(session, MECHANICS_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
     return database
 
 

@@ -19,7 +19,7 @@ from engine.bundle import (
     check_path,
     load_bundle,
 )
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import EXAMPLE_TEMPLATE, MECHANICS_TEMPLATE
 
 
 def rendered(path: Path) -> str:
@@ -29,7 +29,8 @@ def rendered(path: Path) -> str:
 
 def copy_example(tmp_path: Path, name: str = "bundle") -> Path:
     target = tmp_path / name
-    shutil.copytree(EXAMPLE_TEMPLATE, target)
+    # the mechanics copy: its high-risk review is the simple one these tests edit
+    shutil.copytree(MECHANICS_TEMPLATE, target)
     return target
 
 
@@ -75,9 +76,14 @@ def test_the_example_bundle_loads_clean() -> None:
         "overdue_invoice",
         "payment",
         "registration_change",
+        "credit_terms_proposal",
     ]
     assert list(bundle.rulesets.keys()) == ["credit"]
-    assert list(bundle.workflows.keys()) == ["high_risk_review"]
+    assert list(bundle.workflows.keys()) == [
+        "high_risk_review",
+        "periodic_review",
+        "manual_review",
+    ]
     assert bundle.warnings == ()
     ruleset = bundle.rulesets["credit"]
     assert ruleset.filename == "rules/credit.rules"
@@ -92,8 +98,11 @@ def test_the_example_bundle_loads_clean() -> None:
         "forms/overdue_invoice.yaml",
         "forms/payment.yaml",
         "forms/registration_change.yaml",
+        "forms/credit_terms_proposal.yaml",
         "rules/credit.rules",
         "workflows/high_risk_review.yaml",
+        "workflows/periodic_review.yaml",
+        "workflows/manual_review.yaml",
         "data/customers.csv",
         "tests/cases.yaml",
     }
@@ -103,7 +112,7 @@ def test_the_example_bundle_loads_clean() -> None:
 
 def test_iterating_definitions_gives_key_value_source_and_filename() -> None:
     bundle = load_bundle(EXAMPLE_TEMPLATE)
-    [workflow] = list(bundle.workflows)
+    workflow = next(iter(bundle.workflows))
     assert workflow.key == workflow.value.key == "high_risk_review"
     assert workflow.filename == "workflows/high_risk_review.yaml"
     assert workflow.source == bundle.sources[workflow.filename]
@@ -309,7 +318,8 @@ def test_missing_and_unsafe_files_are_reported_at_their_entry(tmp_path: Path) ->
     edit(bundle / "template.yaml", "sample_data: [data/customers.csv]", "sample_data: [../x.csv]")
     assert rendered(bundle) == (
         "template.yaml:13:13: error: 'workflows/high_risk_review.yaml' is not in the bundle\n"
-        "   13 | workflows: [workflows/high_risk_review.yaml]\n"
+        "   13 | workflows: [workflows/high_risk_review.yaml, workflows/periodic_review.yaml, "
+        "workflows/manual_review.yaml]\n"
         "      |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
         "template.yaml:14:15: error: '../x.csv' is not a path inside the bundle\n"
         "   14 | sample_data: [../x.csv]\n"

@@ -34,7 +34,7 @@ from engine.templates import import_template
 from engine.tokens import create_token
 from engine.users import add_user
 from engine.views import CustomerUpserted
-from tests.conftest import EXAMPLE_TEMPLATE, TEST_KEYS
+from tests.conftest import MECHANICS_TEMPLATE, TEST_KEYS
 from web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -166,7 +166,7 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 def workspace(database: Database) -> Database:
     """The database with the example template imported."""
     with database.transaction() as session:
-        import_template(session, EXAMPLE_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
+        import_template(session, MECHANICS_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
     return database
 
 
