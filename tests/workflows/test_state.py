@@ -113,3 +113,46 @@ def test_stored_state_lacking_a_key_is_refused(review: Workflow) -> None:
 
     with pytest.raises(CaseStateError, match="lacks 'entered_at'"):
         CaseState.from_dict(stored)
+
+
+def test_a_version_2_case_with_votes_data_and_a_user_reads_back_equal() -> None:
+    state = CaseState(
+        step="finance_approval",
+        status=CaseStatus.OPEN,
+        outcome=None,
+        assigned_role=None,
+        entered_at=NOW,
+        due_at=NOW + timedelta(days=2),
+        escalation_level=1,
+        assigned_user="chen.cfo",
+        assigned_department="headquarters",
+        entered_by="li.wei",
+        last_actor="zhang.min",
+        votes=(workflows.Vote("zhang.min", NOW + timedelta(hours=1), "fine"),),
+        data={"proposed_limit": 300000, "note": "见逾期发票", "lines": [1, 2]},
+    )
+
+    stored = json.loads(json.dumps(state.to_dict()))
+
+    assert stored["votes"] == [
+        {"actor": "zhang.min", "at": "2026-03-02T10:00:00+00:00", "comment": "fine"}
+    ]
+    assert CaseState.from_dict(stored) == state
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"votes": "zhang.min"}, "'votes' must be a list"),
+        ({"votes": [{"at": "2026-03-02T10:00:00+00:00"}]}, "lacks 'actor'"),
+        ({"data": [1]}, "'data' must be a mapping"),
+        ({"assigned_user": 7}, "'assigned_user' must be text"),
+    ],
+)
+def test_stored_version_2_fields_with_a_bad_value_are_refused(
+    review: Workflow, change: dict[str, object], message: str
+) -> None:
+    stored = {**workflows.start(review, record=RECORD, now=NOW).state.to_dict(), **change}
+
+    with pytest.raises(CaseStateError, match=message):
+        CaseState.from_dict(stored)
