@@ -275,6 +275,26 @@ ROUTES: tuple[Route, ...] = (
     ),
     *_draft_rows("forms", "customer", DRAFTS["forms/customer"]),
     *_draft_rows("workflows", "high_risk_review", DRAFTS["workflows/high_risk_review"]),
+    # published workflows and their diagrams; the rows above published the draft: none left
+    Route("GET", "/api/v1/workflows", "/api/v1/workflows", "specs:edit", 200),
+    Route(
+        "GET", "/api/v1/workflows/{key}", "/api/v1/workflows/high_risk_review", "specs:edit", 200
+    ),
+    Route(
+        "GET",
+        "/api/v1/workflows/{key}/diagram.svg",
+        "/api/v1/workflows/high_risk_review/diagram.svg?case={case}",
+        "specs:edit",
+        200,
+        in_east=True,
+    ),
+    Route(
+        "GET",
+        "/api/v1/workflows/{key}/draft/diagram.svg",
+        "/api/v1/workflows/high_risk_review/draft/diagram.svg",
+        "specs:edit",
+        404,
+    ),
     # rescores: the whole portfolio, so a permission held everywhere
     Route("POST", "/api/v1/rescores", "/api/v1/rescores", "portfolio:rescore", 202, json={}),
     Route("GET", "/api/v1/rescores", "/api/v1/rescores", "portfolio:rescore", 200),

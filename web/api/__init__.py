@@ -18,6 +18,7 @@ from web.api import (
     system,
     templates,
     tokens,
+    workflows,
 )
 from web.schemas import ProblemDetail
 
@@ -40,6 +41,7 @@ router.include_router(schedules.router)
 router.include_router(shadow.router)
 router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
+router.include_router(workflows.router)
 router.include_router(rescores.router)
 
 __all__ = ["router"]
