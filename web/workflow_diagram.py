@@ -17,8 +17,7 @@ from html import escape
 from markupsafe import Markup
 
 from web.i18n import N_, gettext
-from workflows import Workflow
-from workflows.diagram import (
+from workflows import (
     Box,
     BoxKind,
     Detail,
@@ -28,6 +27,7 @@ from workflows.diagram import (
     Layout,
     Loop,
     Point,
+    Workflow,
     layout_workflow,
 )
 
