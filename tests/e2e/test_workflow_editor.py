@@ -60,7 +60,7 @@ def test_a_live_error_is_placed_fixed_and_the_new_step_drawn_and_saved(
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/workflows$"))
     row = page.locator("table.workflows tr", has_text="High-risk credit review")
-    row.get_by_role("link", name="Edit").click()
+    row.get_by_role("link", name="Edit", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/workflows/{KEY}/edit$"))
 
     published = _published_source(workspace)
