@@ -69,6 +69,14 @@ def test_the_workflow_pages_need_specs_edit(workspace: Database, pages: PageClie
     assert draft_source(workspace) is None
 
 
+def test_a_risk_analyst_finds_the_workflows_in_the_navigation(
+    workspace: Database, pages: PageClient
+) -> None:
+    pages.login("rita", ["risk_analyst"])
+    assert 'href="/workflows"' in pages.get("/customers").text
+    assert pages.get("/workflows").status_code == 200
+
+
 def test_the_list_shows_each_published_workflow(workspace: Database, pages: PageClient) -> None:
     pages.login("rita", ["risk_analyst"])
     response = pages.get("/workflows")
