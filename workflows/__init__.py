@@ -71,7 +71,15 @@ from workflows.semantics import (
     start,
 )
 from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
-from workflows.triggers import Occurrence, fires
+from workflows.triggers import (
+    TRIGGERS,
+    Occurrence,
+    ParamNames,
+    TriggerParam,
+    TriggerSpec,
+    fires,
+    guard_reads,
+)
 
 __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
@@ -80,6 +88,7 @@ __all__ = [
     "ESCALATION",
     "SUPERSEDED",
     "TERMS_NAMES",
+    "TRIGGERS",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
@@ -116,6 +125,7 @@ __all__ = [
     "Operation",
     "OrderDecision",
     "OrderDecisionOp",
+    "ParamNames",
     "Point",
     "Quorum",
     "Reminder",
@@ -130,6 +140,8 @@ __all__ = [
     "Transition",
     "Trigger",
     "TriggerKind",
+    "TriggerParam",
+    "TriggerSpec",
     "Vote",
     "Workflow",
     "WorkflowError",
@@ -139,6 +151,7 @@ __all__ = [
     "available_actions",
     "check_workflow",
     "fires",
+    "guard_reads",
     "layout_workflow",
     "load_workflow",
     "parse_duration",
