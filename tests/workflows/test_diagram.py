@@ -4,6 +4,7 @@ overlapping, no arrow through a box, back edges below, the same layout every tim
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from types import MappingProxyType
 
 import workflows
@@ -24,7 +25,9 @@ from workflows import (
 )
 from workflows.diagram import Box, BoxKind, DetailKind, EdgeKind, Layout, layout_workflow
 
-from .conftest import HIGH_RISK_REVIEW_LITERAL, ROLES
+from .conftest import HIGH_RISK_REVIEW_LITERAL, ROLES, load_policy
+
+DATA = Path(__file__).resolve().parent / "data"
 
 HERE = Span.point("wf.yaml", 1, 1)
 
@@ -243,3 +246,48 @@ def test_a_wide_workflow_fans_out_without_overlaps() -> None:
 def test_the_same_workflow_gives_the_same_layout() -> None:
     assert layout_workflow(_rich()) == layout_workflow(_rich())
     assert layout_workflow(review()) == layout_workflow(review())
+
+
+def test_the_complete_credit_policy_is_drawn_cleanly() -> None:
+    """The extended format as written (tests/workflows/data): approval, reminders, escalations
+    that notify or take an action, temporary terms, notify, set_field and start."""
+    source = (DATA / "credit_policy.yaml").read_text(encoding="utf-8")
+    layout = layout_workflow(load_policy(source))
+    assert {b.id for b in layout.boxes} == {
+        "sales_review",
+        "finance_approval",
+        "hold",
+        "apply",
+        "closed",
+    }
+    sales = layout.box("sales_review")
+    assert [(d.kind, d.text) for d in sales.details] == [
+        (DetailKind.ROLE, "sales_manager"),
+        (DetailKind.SLA, "2bd"),
+        (DetailKind.REMINDER, "4h"),
+    ]
+    (loop,) = sales.loops
+    assert loop.to is not None and loop.to.text == "department_head"
+    assert loop.notify is not None and loop.notify.kind is DetailKind.ASSIGNEES
+    (automatic,) = [e for e in layout.edges if e.kind is EdgeKind.ESCALATION]
+    assert (automatic.target, automatic.label) == ("hold", "5bd · hold_orders")
+    approval = layout.box("finance_approval").details[-1]
+    assert (approval.text, approval.flag) == ("2", True)
+    assert [d.text for d in layout.box("hold").details] == [
+        "change_terms: order_hold (until 30d)",
+        "notify: owner",
+    ]
+    assert [d.text for d in layout.box("apply").details] == [
+        "change_terms: credit_limit, payment_terms_days, next_review_at",
+        "set_field: watchlist, max_overdue_days",
+        "notify: role sales",
+        "start: periodic_review",
+    ]
+    assert_drawn_cleanly(layout)
+
+
+def test_an_order_hold_workflow_draws_its_order_decisions() -> None:
+    layout = layout_workflow(load_policy((DATA / "order_hold.yaml").read_text(encoding="utf-8")))
+    operations = [d.text for b in layout.boxes for d in b.details if d.kind is DetailKind.OPERATION]
+    assert "release_order" in operations and "reject_order" in operations
+    assert_drawn_cleanly(layout)
