@@ -7,6 +7,8 @@ Each test checks the template and its context first, then as little HTML as it n
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 from markupsafe import escape
 
@@ -15,7 +17,9 @@ from engine.db import Database
 from engine.drafts import get_draft
 from engine.errors import NotFoundError
 from engine.models import SpecKind
-from tests.web.conftest import PageClient
+from engine.templates import import_template
+from tests.conftest import EXAMPLE_TEMPLATE
+from tests.web.conftest import NOW, PageClient
 
 HX = {"HX-Request": "true"}
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -226,3 +230,44 @@ def test_publishing_needs_specs_publish_and_then_cases_follow_it(
     assert published.headers["location"] == f"{EDIT}?published=2"
     assert published_source(workspace) == text
     assert pages.get(f"{EDIT}?published=2").context["notice"] == ("published", 2)
+
+
+def test_where_approval_is_required_the_editor_requests_it_and_its_author_may_not_decide(
+    database: Database, pages: PageClient, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    template = bundle / "template.yaml"
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "\nroles:", "\ngovernance: {publish_requires_approval: true}\nroles:", 1
+        ),
+        encoding="utf-8",
+    )
+    with database.transaction() as session:
+        import_template(session, bundle, actor="admin", now=NOW, base_currency="CNY")
+    pages.login("paula", ["risk_analyst", "cfo"])
+    text = with_legal(published_source(database))
+    pages.post(f"/workflows/{KEY}/draft", data={"source": text, "csrf_token": csrf(pages)})
+    editor = pages.get(EDIT)
+    assert editor.context["needs_approval"] is True
+    assert "Request approval" in editor.text
+    asked = pages.post(
+        f"/workflows/{KEY}/publish",
+        data={
+            "comment": "legal opinion",
+            "csrf_token": csrf(pages),
+            "expected_checksum": editor.context["checksum"],
+        },
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303
+    case_url = asked.headers["location"]
+    assert re.fullmatch(r"/cases/\d+", case_url)
+    # the author's own approval is refused (four eyes): nothing published
+    refused = pages.post(
+        f"{case_url}/actions/approve", data={"csrf_token": csrf(pages)}, follow_redirects=False
+    )
+    assert refused.status_code == 403
+    assert "paula wrote this change and may not decide on it" in refused.text, refused.text[-800:]
+    assert published_source(database) != text
