@@ -26,6 +26,7 @@ from web import (
     pages,
     pages_account,
     pages_admin,
+    pages_notifications,
     pages_rules,
     pages_rules_publish,
     pages_rules_sim,
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_notifications.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_rules_sim.router)
     app.include_router(pages_rules_publish.router)

@@ -3,7 +3,13 @@
 See docs/workflows.md for the format and the semantics, docs/architecture.md for the contract.
 """
 
-from workflows.calendar import WEEKDAYS, Calendar, add_business_days, add_duration
+from workflows.calendar import (
+    WEEKDAYS,
+    Calendar,
+    add_business_days,
+    add_duration,
+    subtract_duration,
+)
 from workflows.diagram import (
     Box,
     BoxKind,
@@ -19,9 +25,11 @@ from workflows.diagram import (
 from workflows.durations import parse_duration
 from workflows.errors import (
     ActionNotAllowed,
+    AlreadyVoted,
     CaseActionError,
     CaseStateError,
     CommentRequired,
+    FourEyesRefused,
     WorkflowError,
 )
 from workflows.loader import check_workflow, load_workflow
@@ -55,22 +63,32 @@ from workflows.model import (
     TriggerKind,
     Workflow,
 )
-from workflows.semantics import (
+from workflows.scenario import Moment, Scenario, ScenarioError, read_scenario, run_scenario
+from workflows.semantics import advance, available_actions, start
+from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
+from workflows.transitions import (
+    DO_CHAIN_OUTCOME,
     ESCALATION,
+    OWNER_FALLBACK_ROLE,
+    REMINDER,
+    AddReason,
     ChangeReason,
     ChangeTerms,
+    DecideOrder,
     Effect,
+    Env,
     Event,
+    NotificationKind,
+    RecordChanged,
+    SendNotification,
+    SetFields,
+    StartWorkflow,
     StepChange,
     TakeAction,
     TimerFired,
     TimerRequest,
     Transition,
-    advance,
-    available_actions,
-    start,
 )
-from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
 from workflows.triggers import (
     TRIGGERS,
     Occurrence,
@@ -85,13 +103,18 @@ __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
     "CLOSED",
     "CUSTOMER_DEPARTMENT",
+    "DO_CHAIN_OUTCOME",
     "ESCALATION",
+    "OWNER_FALLBACK_ROLE",
+    "REMINDER",
     "SUPERSEDED",
     "TERMS_NAMES",
     "TRIGGERS",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
+    "AddReason",
+    "AlreadyVoted",
     "Approval",
     "Assignee",
     "AssigneeKind",
@@ -106,6 +129,7 @@ __all__ = [
     "ChangeTerms",
     "ChangeTermsOp",
     "CommentRequired",
+    "DecideOrder",
     "Dedupe",
     "Detail",
     "DetailKind",
@@ -114,11 +138,15 @@ __all__ = [
     "Edge",
     "EdgeKind",
     "Effect",
+    "Env",
     "Escalation",
     "Event",
+    "FourEyesRefused",
     "Guard",
     "Layout",
     "Loop",
+    "Moment",
+    "NotificationKind",
     "Notify",
     "NotifyOp",
     "Occurrence",
@@ -128,9 +156,15 @@ __all__ = [
     "ParamNames",
     "Point",
     "Quorum",
+    "RecordChanged",
     "Reminder",
+    "Scenario",
+    "ScenarioError",
+    "SendNotification",
     "SetFieldOp",
+    "SetFields",
     "StartOp",
+    "StartWorkflow",
     "Step",
     "StepChange",
     "TakeAction",
@@ -155,5 +189,8 @@ __all__ = [
     "layout_workflow",
     "load_workflow",
     "parse_duration",
+    "read_scenario",
+    "run_scenario",
     "start",
+    "subtract_duration",
 ]
