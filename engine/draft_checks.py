@@ -184,7 +184,12 @@ def _workflow_inputs(session: Session, key: str) -> tuple[dsl.Schema, tuple[str,
     return specs.record_schema(form), roles
 
 
-def _check_workflow(session: Session, key: str, source: str) -> Diagnostics:
+def checked_workflow(
+    session: Session, key: str, source: str
+) -> tuple[workflows.Workflow | None, Diagnostics]:
+    """`source` loaded as the next version of workflow `key` (None when it has errors) and
+    every problem found, as the draft check finds them (the workflow editor draws the first
+    and lists the second from one load)."""
     published = published_row(session, SpecKind.WORKFLOW, key)
     filename = _filename(SpecKind.WORKFLOW, key, published)
     header = _yaml_name(SpecKind.WORKFLOW, key, source, filename)
@@ -200,8 +205,12 @@ def _check_workflow(session: Session, key: str, source: str) -> Diagnostics:
             workflows=checks.workflows,
         )
     except dsl.DiagnosticsError as exc:
-        return (*header, *exc.diagnostics)
-    return (*header, *workflow.warnings)
+        return None, (*header, *exc.diagnostics)
+    return (None if header else workflow), (*header, *workflow.warnings)
+
+
+def _check_workflow(session: Session, key: str, source: str) -> Diagnostics:
+    return checked_workflow(session, key, source)[1]
 
 
 CHECKS: Mapping[SpecKind, Callable[[Session, str, str], Diagnostics]] = {
@@ -250,4 +259,4 @@ def published_meta(session: Session, row: SpecVersion) -> dict[str, Any]:
     return meta
 
 
-__all__ = ["CHECKS", "published_meta", "published_row"]
+__all__ = ["CHECKS", "checked_workflow", "published_meta", "published_row"]

@@ -30,6 +30,7 @@ from web import (
     pages_rules,
     pages_rules_publish,
     pages_rules_sim,
+    pages_workflows,
 )
 from web.api_docs import install_api_docs
 from web.errors import install_error_handlers
@@ -142,6 +143,7 @@ def create_app(
     app.include_router(pages_rules.router)
     app.include_router(pages_rules_sim.router)
     app.include_router(pages_rules_publish.router)
+    app.include_router(pages_workflows.router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -13,22 +13,23 @@ pages show is built in web.rules_views.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
+from sqlmodel import Session
 
 from engine.drafts import (
     TryResult,
     check_source,
     diff_version,
     list_versions,
-    save_draft,
     try_draft,
 )
-from engine.errors import ConflictError, EngineError, NotFoundError
+from engine.errors import EngineError, NotFoundError
 from engine.users import UserView
 from web.deps import DbDep, HxRequest, NowDep, PageSession, SettingsDep, page_require
+from web.draft_pages import notice_of, save_from_page
 from web.errors import engine_detail
 from web.i18n import PageLanguageDep
 from web.pages import check_csrf, render
@@ -46,7 +47,7 @@ router = APIRouter(include_in_schema=False)
 PageSpecEditor = Annotated[UserView, Depends(page_require("specs:edit"))]
 Key = Annotated[str, Path(pattern="^[a-z][a-z0-9_]*$", max_length=200)]
 # A rules text as posted by the editor: the body limit (web.middleware) bounds it too.
-_Source = Annotated[str, Form(max_length=500_000)]
+Source = Annotated[str, Form(max_length=500_000)]
 Csrf = Annotated[str, Form(max_length=200)]
 Checksum = Annotated[str, Form(max_length=64)]
 
@@ -76,15 +77,7 @@ def rules_editor_page(
     scheduled: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     """The editor; `saved`, `published` or `scheduled` (a version) say what the last form did."""
-    notice = (
-        ("published", published)
-        if published
-        else ("scheduled", scheduled)
-        if scheduled
-        else ("saved", None)
-        if saved
-        else None
-    )
+    notice = notice_of(saved=saved, published=published, scheduled=scheduled)
     with database.transaction() as session:
         context = editor_context(session, key, user, language, notice=notice)
     return render(request, "rules_editor.html", context)
@@ -99,7 +92,7 @@ def rules_check(
     database: DbDep,
     language: PageLanguageDep,
     hx: HxRequest,
-    source: _Source = "",
+    source: Source = "",
     csrf_token: Csrf = "",
     expected_checksum: Checksum = "",
 ) -> Response:
@@ -128,39 +121,31 @@ def rules_save(
     database: DbDep,
     now: NowDep,
     language: PageLanguageDep,
-    source: _Source = "",
+    source: Source = "",
     csrf_token: Csrf = "",
     expected_checksum: Checksum = "",
 ) -> Response:
     """Save the typed text as the draft, errors and all, then back to the editor (303). A draft
     changed meanwhile: the editor again with the typed text and the conflict said (409)."""
     check_csrf(session, csrf_token)
-    source = typed_text(source)
-    try:
-        with database.transaction() as db_session:
-            list_versions(db_session, RULESET, key)  # an unknown key: 404, nothing saved
-            save_draft(
-                db_session,
-                RULESET,
-                key,
-                source,
-                actor=user.name,
-                now=now,
-                expected_checksum=expected_checksum or None,
-            )
-    except ConflictError as exc:
-        with database.transaction() as db_session:
-            context = editor_context(
-                db_session,
-                key,
-                user,
-                language,
-                source=source,
-                checksum=expected_checksum,
-                error=engine_detail(exc, language),
-            )
-        return render(request, "rules_editor.html", context, status_code=409)
-    return RedirectResponse(f"/rules/{key}?saved=1", status_code=303)
+
+    def editor(db_session: Session, **extra: Any) -> dict[str, Any]:
+        return editor_context(db_session, key, user, language, **extra)
+
+    return save_from_page(
+        request,
+        kind=RULESET,
+        key=key,
+        source=typed_text(source),
+        expected_checksum=expected_checksum,
+        user=user,
+        database=database,
+        now=now,
+        language=language,
+        editor=editor,
+        template="rules_editor.html",
+        editor_url=f"/rules/{key}",
+    )
 
 
 @router.post("/rules/{key}/try")

@@ -1,5 +1,6 @@
-"""What the rules editor pages show, as plain values: the rulesets list, diagnostics with their
-source lines, classed diff lines, and the editor's whole context (web.pages_rules renders them).
+"""What the rules editor pages show, as plain values: the rulesets list, the editor's whole
+context and a simulation's migration matrix (web.pages_rules renders them). What every editor
+shows (diagnostics, diffs, the publish panel) comes from web.draft_views.
 """
 
 from __future__ import annotations
@@ -11,14 +12,21 @@ from typing import Any
 
 from sqlmodel import Session
 
-from dsl import Diagnostic, in_language
-from engine import spec_changes, specs
+from engine import specs
 from engine.customers import list_customers
-from engine.drafts import DraftView, check_source, get_draft, list_versions
-from engine.errors import NotFoundError
-from engine.models import SpecKind, SpecStatus, SpecVersion
+from engine.drafts import list_versions
+from engine.models import SpecKind, SpecStatus
 from engine.users import UserView
-from web.i18n import translator
+from web.draft_views import (
+    DiagnosticRow,
+    DiffLine,
+    checked_context,
+    diagnostic_rows,
+    diff_lines,
+    draft_context,
+    editor_url,
+    typed_text,
+)
 
 RULESET = SpecKind.RULESET
 # Customers offered by the "try on a customer" picker; any other reference may be typed.
@@ -37,27 +45,6 @@ class RulesetRow:
     draft_version: int | None
     draft_author: str | None
     draft_saved_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class DiagnosticRow:
-    """A diagnostic as the editor lists it: position, severity, message and hint in the page's
-    language, and the source line it points at with a caret under the columns it spans."""
-
-    line: int | None
-    column: int | None
-    severity: str
-    code: str
-    message: str
-    hint: str | None
-    text: str
-    caret: str
-
-
-@dataclass(frozen=True, slots=True)
-class DiffLine:
-    kind: str  # file, hunk, add, del, context
-    text: str
 
 
 def rulesets(session: Session) -> list[RulesetRow]:
@@ -94,108 +81,6 @@ def rulesets(session: Session) -> list[RulesetRow]:
     return rows
 
 
-def diagnostic_rows(
-    diagnostics: tuple[Diagnostic, ...], source: str, language: str
-) -> list[DiagnosticRow]:
-    """`diagnostics` in `language`, errors first, then by position, each with its source line."""
-    translate = translator(language).gettext
-    lines = source.splitlines()
-    rows = []
-    for found in diagnostics:
-        said = in_language(found, language, translate)
-        span = said.span
-        text = caret = ""
-        if span is not None and 1 <= span.line <= len(lines):
-            text = lines[span.line - 1].expandtabs(4)
-            end = span.end_column if span.end_line == span.line else len(text) + 1
-            caret = " " * (span.column - 1) + "^" * max(1, end - span.column)
-        rows.append(
-            DiagnosticRow(
-                line=span.line if span else None,
-                column=span.column if span else None,
-                severity=str(said.severity),
-                code=said.code,
-                message=said.message,
-                hint=said.hint,
-                text=text,
-                caret=caret,
-            )
-        )
-    return sorted(rows, key=lambda r: (r.severity != "error", r.line or 0, r.column or 0))
-
-
-def diff_lines(diff: str) -> list[DiffLine]:
-    """A unified diff as lines classed for colouring."""
-    classed = []
-    for line in diff.splitlines():
-        if line.startswith(("+++", "---")):
-            kind = "file"
-        elif line.startswith("@@"):
-            kind = "hunk"
-        elif line.startswith("+"):
-            kind = "add"
-        elif line.startswith("-"):
-            kind = "del"
-        else:
-            kind = "context"
-        classed.append(DiffLine(kind, line))
-    return classed
-
-
-def typed_text(source: str) -> str:
-    """The text of a posted textarea as written: browsers send its line breaks as CRLF (HTML's
-    form encoding), which the draft must not keep, or every line would differ from the
-    published version."""
-    return source.replace("\r\n", "\n")
-
-
-def _published_source(session: Session, key: str) -> tuple[int | None, str]:
-    try:
-        row = specs.find_row(session, RULESET, key)
-    except NotFoundError:
-        return None, ""
-    return row.version, row.source
-
-
-def publishing_needs_approval(session: Session, key: str) -> bool:
-    """Whether publishing ruleset `key` opens a ruleset_change case (template governance): the
-    governance of the template its published version came with, else the latest template's."""
-    try:
-        row = specs.find_row(session, RULESET, key)
-    except NotFoundError:
-        row = SpecVersion(kind=RULESET, key=key, version=1, source="", checksum="")
-    return spec_changes.requires_approval(session, row)
-
-
-def _draft(session: Session, key: str) -> DraftView | None:
-    try:
-        return get_draft(session, RULESET, key)
-    except NotFoundError:
-        return None
-
-
-def _marks(rows: list[DiagnosticRow]) -> dict[int, str]:
-    """Line → the most severe severity found on it (for the gutter)."""
-    marks: dict[int, str] = {}
-    for row in rows:
-        if row.line is not None and marks.get(row.line) != "error":
-            marks[row.line] = row.severity
-    return marks
-
-
-def checked_context(
-    key: str, source: str, language: str, diagnostics: tuple[Diagnostic, ...]
-) -> dict[str, Any]:
-    """The context the `diagnostics` block (and the gutter) needs for `source`."""
-    rows = diagnostic_rows(diagnostics, source, language)
-    return {
-        "key": key,
-        "diagnostics": rows,
-        "marks": _marks(rows),
-        "line_count": max(1, len(source.split("\n"))),
-    }
-
-
 def editor_context(
     session: Session,
     key: str,
@@ -206,42 +91,29 @@ def editor_context(
     checksum: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The editor's context: the saved draft (else the published text) unless `source` (typed,
-    not saved) is given. Raises NotFoundError for a key with no version at all."""
-    versions = list_versions(session, RULESET, key)
-    published_version, published_source = _published_source(session, key)
-    draft = _draft(session, key)
-    if source is None:
-        source = draft.source if draft is not None else published_source
-        diagnostics = draft.diagnostics if draft is not None else ()
-    else:
-        diagnostics = check_source(session, RULESET, key, source)
-    if checksum is None:
-        checksum = draft.checksum if draft is not None else ""
+    """The rules editor's context: every editor's (web.draft_views.draft_context) and the
+    customers to try the draft on, the try and simulation panels. Raises NotFoundError for a
+    key with no version at all."""
+    common = draft_context(
+        session,
+        RULESET,
+        key,
+        user,
+        language,
+        editor_url=editor_url("/rules", key),
+        source=source,
+        checksum=checksum,
+    )
     customers = list_customers(
         session, limit=PICKER_SIZE, scope=user.access.departments_for("customers:read")
     )
     return {
-        **checked_context(key, source, language, diagnostics),
-        "source": source,
-        "checksum": checksum,
-        "draft": draft,
-        "published_version": published_version,
-        "versions": versions,
+        **common,
         "customers": customers.items,
-        "language": language,
-        "notice": None,
-        "error": None,
         "try_result": None,
         "try_error": None,
         "customer_ref": "",
         "as_of": None,
-        "diff": None,
-        "may_publish": spec_changes.may_publish(user.access),
-        "needs_approval": publishing_needs_approval(session, key) if draft is not None else False,
-        "publish_error": None,
-        "publish_comment": "",
-        "publish_effective_at": "",
         "simulation": None,
         "matrix": None,
         "movers": (),
@@ -297,3 +169,22 @@ def migration_matrix(result: Mapping[str, Any]) -> MigrationMatrix:
         )
         rows.append(MatrixRow(from_tier, row, sum(c.customers for c in row if c is not None)))
     return MigrationMatrix(to_tiers=to_tiers, rows=tuple(rows))
+
+
+__all__ = [
+    "PICKER_SIZE",
+    "RULESET",
+    "DiagnosticRow",
+    "DiffLine",
+    "MatrixCell",
+    "MatrixRow",
+    "MigrationMatrix",
+    "RulesetRow",
+    "checked_context",
+    "diagnostic_rows",
+    "diff_lines",
+    "editor_context",
+    "migration_matrix",
+    "rulesets",
+    "typed_text",
+]

@@ -19,6 +19,7 @@ from web.api import (
     system,
     templates,
     tokens,
+    workflows,
 )
 from web.schemas import ProblemDetail
 
@@ -41,6 +42,7 @@ router.include_router(schedules.router)
 router.include_router(shadow.router)
 router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
+router.include_router(workflows.router)
 router.include_router(rescores.router)
 router.include_router(notifications.router)
 

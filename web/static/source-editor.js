@@ -1,6 +1,6 @@
-// The rules editor (web/templates/rules_editor.html): one line number per line of the text,
-// scrolled with it, the lines the last check found problems on marked, and a diagnostic's
-// position moving the cursor there. A file of its own: the pages' CSP runs no inline script.
+// A definition's source editor (web/templates/draft_editor.html, in the rules and workflow
+// editors): one line number per line of the text, scrolled with it, the lines the last check
+// found problems on marked, and a diagnostic's position moving the cursor there. A file of its own: the pages' CSP runs no inline script.
 (function () {
   "use strict";
 
@@ -72,7 +72,7 @@
   }
 
   function start() {
-    document.querySelectorAll(".rules-editor").forEach(setup);
+    document.querySelectorAll(".source-editor").forEach(setup);
   }
 
   if (document.readyState === "loading") {
