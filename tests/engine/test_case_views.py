@@ -1,0 +1,356 @@
+"""The case page's read model (engine.case_views) and the inbox's tabs, on each backend.
+
+Until the workflow loader reads action forms and approvals (issue 10, H1), the tests that need
+them give the example workflow a form and a four-eyes approval by replacing the loaded value
+(`with_proposal_form`), and set the case state the semantics would write (votes, data).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+import forms
+import workflows
+from engine import specs
+from engine.access import Access
+from engine.case_page_views import CasePage
+from engine.case_views import INBOX_TABS, case_page, customer_cases, list_inbox
+from engine.cases import take_action
+from engine.db import Database
+from engine.errors import InvalidRequestError, NotFoundError
+from engine.models import Case
+from engine.rows import update_versioned
+from engine.timers import sweep
+from engine.users import add_user, get_user
+from engine.views import CaseView
+from tests.engine.conftest import HEALTHY, NOW, RISKY, TERMS, upsert
+
+PROPOSAL = "credit_terms_proposal"
+
+
+def _access(
+    session: Session, name: str, roles: tuple[str, ...], department: str | None = None
+) -> Access:
+    if get_user(session, name) is None:
+        add_user(session, name, roles=roles, department=department, password=None, now=NOW)
+    user = get_user(session, name)
+    assert user is not None
+    return user.access
+
+
+def _page(
+    database: Database, case_id: int, name: str, roles: tuple[str, ...], **kwargs: Any
+) -> CasePage:
+    with database.transaction() as session:
+        access = _access(session, name, roles, kwargs.pop("department", None))
+        return case_page(
+            session,
+            case_id,
+            access=access,
+            scope=access.departments_for("customers:read"),
+            now=kwargs.pop("now", NOW),
+            language=kwargs.pop("language", "en"),
+            actor=name,
+        )
+
+
+def _act(
+    database: Database, case_id: int, action: str, actor: str, roles: list[str], **kw: Any
+) -> CaseView:
+    with database.transaction() as session:
+        return take_action(
+            session, case_id, action, actor=actor, roles=roles, now=kw.pop("now", NOW), **kw
+        )
+
+
+def test_the_page_shows_the_assessment_the_case_opened_on_beside_the_current_one(
+    workspace: Database,
+) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    # a day later the overdue is paid: the customer is re-scored, the case stays open
+    upsert(workspace, "C002", {**RISKY, "max_overdue_days": 0}, now=NOW + timedelta(days=1))
+    page = _page(workspace, case_id, "sam", ("sales_manager",))
+    assert page.opened is not None and page.current is not None
+    assert page.opened.id != page.current.id
+    assert page.opened.tier == "high" and page.opened.score == 60
+    assert page.current.score < page.opened.score
+    assert page.change is not None
+    assert (page.change.from_score, page.change.to_score) == (60, page.current.score)
+    assert "Overdue more than 90 days" in page.change.summary
+    # reasons in words, fields by their labels, not their ids
+    opened_texts = [line.text for line in page.opened.reasons]
+    assert "+30 Overdue more than 90 days (Worst current overdue (days) = 120)" in opened_texts
+    assert not any("max_overdue_days" in text for text in opened_texts)
+    assert page.opened.reasons[-1].kind == "tier"
+    assert "Years in business" in page.opened.missing
+
+
+def test_the_page_speaks_chinese_with_the_forms_chinese_labels(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    page = _page(workspace, case_id, "sam", ("sales_manager",), language="zh")
+    assert page.language == "zh"
+    assert page.change is None  # no new assessment since the case opened
+    assert page.opened is not None
+    assert any("最长逾期天数 = 120" in line.text for line in page.opened.reasons)
+    assert page.customer is not None and page.customer.terms.credit_limit == 1_000_000
+
+
+def test_the_trigger_reason_is_told_in_words(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    page = _page(workspace, case_id, "sam", ("sales_manager",))
+    [reason] = page.triggers
+    assert reason.trigger == "tier_changed"
+    assert reason.text.english() == (
+        "the first assessment put the customer in tier high (score 60)"
+    )
+    assert dict(reason.details)["tier"] == "high"
+
+
+def test_an_escalation_and_an_action_appear_in_the_history(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    sweep(workspace, now=NOW + timedelta(hours=25), worker="w1")
+    _act(
+        workspace,
+        case_id,
+        "propose_terms",
+        "dora",
+        ["department_head"],
+        comment="halve the line",
+        now=NOW + timedelta(hours=26),
+    )
+    page = _page(workspace, case_id, "fay", ("finance_head",), now=NOW + timedelta(hours=27))
+    reasons = [(h.reason, h.actor, h.assigned_role) for h in page.history]
+    assert reasons == [
+        ("start", "api", "sales_manager"),
+        ("escalation", "system", "department_head"),
+        ("action", "dora", "finance_head"),
+    ]
+    assert page.history[-1].comment == "halve the line"
+    assert page.history[-1].action == "propose_terms"
+
+
+def test_an_approver_sees_the_terms_the_approval_would_apply(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    _act(workspace, case_id, "propose_terms", "sam", ["sales_manager"])
+    page = _page(workspace, case_id, "fay", ("finance_head",))
+    approve = next(a for a in page.actions if a.name == "approve")
+    rows = {row.name: (row.current, row.proposed, row.is_changed) for row in approve.applies}
+    # the example's apply step: payment 30 days, 30% prepayment, half the limit, no hold
+    assert rows["credit_limit"] == (1_000_000, 500_000, True)
+    assert rows["payment_terms_days"] == (60, 30, True)
+    assert rows["prepayment_pct"] == (0, 0.3, True)
+    assert rows["order_hold"] == (False, False, False)
+    reject = next(a for a in page.actions if a.name == "reject")
+    assert reject.requires_comment and reject.applies == ()
+
+
+def test_closing_the_case_lists_the_terms_change_it_made(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    _act(workspace, case_id, "propose_terms", "sam", ["sales_manager"])
+    _act(workspace, case_id, "approve", "fay", ["finance_head"])
+    page = _page(workspace, case_id, "fay", ("finance_head",))
+    assert page.case.status == "closed" and page.actions == () and page.approval is None
+    [change] = page.terms_changes
+    rows = {row.name: (row.current, row.proposed) for row in change.rows}
+    assert rows["credit_limit"] == (1_000_000, 500_000)
+    assert "order_hold" not in rows  # unchanged terms are left out
+    # the terms change re-scored the customer: the current assessment is a newer one
+    assert page.current is not None and page.opened is not None
+    assert page.current.id != page.opened.id
+
+
+# --- action forms and approvals (until the loader reads them, set on the loaded value) ----------
+
+
+def _proposal_form() -> forms.Form:
+    def field(field_id: str, kind: forms.FieldType, en: str, zh: str, **kw: Any) -> forms.Field:
+        return forms.Field(field_id, kind, MappingProxyType({"en": en, "zh": zh}), **kw)
+
+    return forms.Form(
+        key=PROPOSAL,
+        label=MappingProxyType({"en": "Proposed credit terms", "zh": "拟议信用条件"}),
+        fields=(
+            field("credit_limit", forms.FieldType.MONEY, "Credit limit", "信用额度", required=True),
+            field("payment_terms_days", forms.FieldType.INTEGER, "Payment terms", "账期"),
+            field("rationale", forms.FieldType.TEXT, "Rationale", "理由", default="—"),
+        ),
+        checksum="test",
+    )
+
+
+@pytest.fixture
+def with_proposal_form(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The example workflow with a form on propose_terms and a four-eyes quorum of 2 on
+    finance_approval."""
+    load_workflow, load_form = specs.load_workflow, specs.load_form
+
+    def patched_workflow(session: Session, key: str, version: int | None = None) -> Any:
+        loaded = load_workflow(session, key, version)
+        workflow = loaded.value
+        if key != "high_risk_review":
+            return loaded
+        review = workflow.steps["sales_review"]
+        finance = workflow.steps["finance_approval"]
+        propose = dataclasses.replace(review.actions["propose_terms"], form=PROPOSAL)
+        approval = workflows.Approval(quorum=2, four_eyes=True, action="approve", span=finance.span)
+        steps = {
+            **workflow.steps,
+            "sales_review": dataclasses.replace(
+                review, actions={**review.actions, "propose_terms": propose}
+            ),
+            "finance_approval": dataclasses.replace(finance, approval=approval),
+        }
+        return dataclasses.replace(loaded, value=dataclasses.replace(workflow, steps=steps))
+
+    def patched_form(session: Session, key: str, version: int | None = None) -> Any:
+        if key != PROPOSAL:
+            return load_form(session, key, version)
+        return specs.LoadedSpec(
+            kind="form",
+            key=PROPOSAL,
+            version=1,
+            checksum="test",
+            status="published",
+            label=None,
+            filename=None,
+            meta={},
+            value=_proposal_form(),
+        )
+
+    monkeypatch.setattr(specs, "load_workflow", patched_workflow)
+    monkeypatch.setattr(specs, "load_form", patched_form)
+    yield
+
+
+def _set_state(database: Database, case_id: int, **changes: Any) -> None:
+    """Write the case state as issue 10's semantics would (votes, form data, proposer)."""
+    with database.transaction() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        update_versioned(session, case, state={**case.state, **changes})
+
+
+@pytest.mark.usefixtures("with_proposal_form")
+def test_the_proposal_form_is_prefilled_from_the_current_terms(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    page = _page(workspace, case_id, "sam", ("sales_manager",))
+    propose = next(a for a in page.actions if a.name == "propose_terms")
+    assert propose.form_key == PROPOSAL and propose.form_label == "Proposed credit terms"
+    fields = {f.id: (f.value, f.current, f.is_term) for f in propose.fields}
+    assert fields == {
+        "credit_limit": (1_000_000, 1_000_000, True),
+        "payment_terms_days": (60, 60, True),
+        "rationale": ("—", None, False),
+    }
+    assert propose.fields[0].required
+    zh = _page(workspace, case_id, "sam", ("sales_manager",), language="zh")
+    assert next(a for a in zh.actions if a.name == "propose_terms").fields[0].label == "信用额度"
+
+
+@pytest.mark.usefixtures("with_proposal_form")
+def test_the_approver_sees_the_proposed_terms_beside_the_current_ones_and_the_quorum(
+    workspace: Database,
+) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    data = {"credit_limit": 400_000, "payment_terms_days": 60, "rationale": "two lawsuits"}
+    _act(workspace, case_id, "propose_terms", "sam", ["sales_manager"], data=data)
+    at = (NOW + timedelta(hours=1)).isoformat()
+    _set_state(
+        workspace,
+        case_id,
+        data=data,
+        entered_by="sam",
+        last_actor="fay",
+        votes=[{"actor": "fay", "at": at, "comment": "fine"}],
+    )
+    page = _page(workspace, case_id, "gus", ("finance_head",))
+    rows = {row.name: (row.label, row.current, row.proposed, row.is_changed) for row in page.data}
+    assert rows == {
+        "credit_limit": ("Credit limit", 1_000_000, 400_000, True),
+        "payment_terms_days": ("Payment terms (days)", 60, 60, False),
+        "rationale": ("Rationale", None, "two lawsuits", True),
+    }
+    approval = page.approval
+    assert approval is not None
+    assert (approval.action, approval.quorum, approval.needed) == ("approve", "2", 2)
+    assert [v.actor for v in approval.votes] == ["fay"]
+    assert approval.excluded == ("sam", "fay") and approval.barred is None
+    # the history keeps the data filled, named by the form's labels
+    assert dict(page.history[-1].data)["Rationale"] == "two lawsuits"
+
+
+@pytest.mark.usefixtures("with_proposal_form")
+def test_four_eyes_bars_the_proposer_and_says_why(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    _act(workspace, case_id, "propose_terms", "sam", ["sales_manager"])
+    _set_state(workspace, case_id, entered_by="sam", last_actor="sam")
+    # sam holds finance_head too: four eyes still bars him from approving his own proposal
+    page = _page(workspace, case_id, "sam", ("sales_manager", "finance_head"))
+    assert page.approval is not None and page.approval.barred is not None
+    assert page.approval.barred.english() == (
+        "four eyes: sam moved the case into this step, so another person must approve it"
+    )
+    approve = next(a for a in page.actions if a.name == "approve")
+    assert approve.is_approval and approve.barred == page.approval.barred
+    assert next(a for a in page.actions if a.name == "reject").barred is None
+
+
+# --- scope, the inbox's tabs, a customer's cases ---------------------------------------------
+
+
+def test_a_case_outside_the_callers_departments_is_not_found(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    with pytest.raises(NotFoundError):
+        _page(workspace, case_id, "wes", ("department_head",), department="west")
+    with pytest.raises(NotFoundError):
+        _page(workspace, 10**6, "sam", ("sales_manager",))
+
+
+def test_the_inbox_tabs_split_mine_waiting_and_done(workspace: Database) -> None:
+    first = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    second = upsert(workspace, "C003", {**RISKY, "name": "Other"}, terms=TERMS).cases_opened[0]
+    upsert(workspace, "C001", HEALTHY)
+    _act(workspace, first, "no_change", "sam", ["sales_manager"], comment="paid meanwhile")
+    with workspace.transaction() as session:
+        manager = _access(session, "sam", ("sales_manager",))
+        finance = _access(session, "fay", ("finance_head",))
+        west = _access(session, "wes", ("sales_manager",), "west")
+
+        def ids(tab: str, access: Any) -> list[int]:
+            scope = access.departments_for("customers:read")
+            return [c.id for c in list_inbox(session, tab, access=access, scope=scope).items]
+
+        assert ids("mine", manager) == [second]
+        assert ids("waiting", manager) == []
+        assert ids("done", manager) == [first]
+        assert ids("mine", finance) == []
+        assert ids("waiting", finance) == [second]
+        assert ids("done", finance) == [first]
+        assert [ids(tab, west) for tab in INBOX_TABS] == [[], [], []]
+        with pytest.raises(InvalidRequestError):
+            list_inbox(session, "all", access=manager, scope=None)
+        cases = customer_cases(session, "C002", scope=None)
+        assert [(c.id, c.status) for c in cases] == [(first, "closed")]
+        with pytest.raises(NotFoundError):
+            customer_cases(session, "C002", scope=frozenset({"west"}))
+
+
+def test_done_lists_the_newest_first_a_page_at_a_time(workspace: Database) -> None:
+    closed = []
+    for n in range(3):
+        case_id = upsert(workspace, f"C10{n}", RISKY, terms=TERMS).cases_opened[0]
+        _act(workspace, case_id, "no_change", "sam", ["sales_manager"], comment="fine")
+        closed.append(case_id)
+    with workspace.transaction() as session:
+        access = _access(session, "sam", ("sales_manager",))
+        first = list_inbox(session, "done", access=access, scope=None, limit=2)
+        rest = list_inbox(session, "done", access=access, scope=None, cursor=first.next_cursor)
+    assert [c.id for c in first.items] == closed[::-1][:2]
+    assert [c.id for c in rest.items] == closed[:1] and rest.next_cursor is None
