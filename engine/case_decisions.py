@@ -26,6 +26,8 @@ from engine.case_page_views import (
     VoteEntry,
 )
 from engine.errors import N_, NotFoundError
+from engine.models import Case
+from engine.types import is_row_id
 
 _TERMS = {field.id: field for field in forms.TERMS}
 
@@ -259,13 +261,18 @@ def form_labels(session: Session, workflow: workflows.Workflow, language: str) -
     return labels
 
 
-def coerce_form_data(
-    session: Session, workflow: workflows.Workflow, step: str, action: str, raw: Mapping[str, str]
+def action_form_data(
+    session: Session, case_id: int, action: str, raw: Mapping[str, str]
 ) -> dict[str, Any]:
-    """The text a page posted for `action`'s form, as JSON values by the fields' types (numbers,
-    booleans; empty fields left out). What cannot be read stays text, for the form's
-    validation to refuse with the field's path."""
-    step_def = workflow.steps.get(step)
+    """The text a page posted for `action`'s form on case `case_id` (its current step), as JSON
+    values by the fields' types (numbers, booleans; empty fields left out). What cannot be read
+    stays text, for the form's validation to refuse with the field's path. Empty when the case,
+    the action or its form is unknown (take_action says which)."""
+    case = session.get(Case, case_id) if is_row_id(case_id) else None
+    if case is None:
+        return {}
+    workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version).value
+    step_def = workflow.steps.get(case.step)
     action_def = step_def.actions.get(action) if step_def is not None else None
     form = _form(session, action_def.form if action_def is not None else None)
     if form is None:

@@ -2,23 +2,17 @@
 
 Until the workflow loader reads action forms and approvals (issue 10, H1), the tests that need
 them give the example workflow a form and a four-eyes approval by replacing the loaded value
-(`with_proposal_form`), and set the case state the semantics would write (votes, data).
+(tests.case_forms.with_proposal_form), and set the case state the semantics would write.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
-from types import MappingProxyType
 from typing import Any
 
 import pytest
 from sqlmodel import Session
 
-import forms
-import workflows
-from engine import specs
 from engine.access import Access
 from engine.case_page_views import CasePage
 from engine.case_views import INBOX_TABS, case_page, customer_cases, list_inbox
@@ -30,9 +24,10 @@ from engine.rows import update_versioned
 from engine.timers import sweep
 from engine.users import add_user, get_user
 from engine.views import CaseView
+from tests.case_forms import PROPOSAL, with_proposal_form
 from tests.engine.conftest import HEALTHY, NOW, RISKY, TERMS, upsert
 
-PROPOSAL = "credit_terms_proposal"
+__all__ = ["with_proposal_form"]  # a fixture, used by name
 
 
 def _access(
@@ -167,66 +162,6 @@ def test_closing_the_case_lists_the_terms_change_it_made(workspace: Database) ->
 
 
 # --- action forms and approvals (until the loader reads them, set on the loaded value) ----------
-
-
-def _proposal_form() -> forms.Form:
-    def field(field_id: str, kind: forms.FieldType, en: str, zh: str, **kw: Any) -> forms.Field:
-        return forms.Field(field_id, kind, MappingProxyType({"en": en, "zh": zh}), **kw)
-
-    return forms.Form(
-        key=PROPOSAL,
-        label=MappingProxyType({"en": "Proposed credit terms", "zh": "拟议信用条件"}),
-        fields=(
-            field("credit_limit", forms.FieldType.MONEY, "Credit limit", "信用额度", required=True),
-            field("payment_terms_days", forms.FieldType.INTEGER, "Payment terms", "账期"),
-            field("rationale", forms.FieldType.TEXT, "Rationale", "理由", default="—"),
-        ),
-        checksum="test",
-    )
-
-
-@pytest.fixture
-def with_proposal_form(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The example workflow with a form on propose_terms and a four-eyes quorum of 2 on
-    finance_approval."""
-    load_workflow, load_form = specs.load_workflow, specs.load_form
-
-    def patched_workflow(session: Session, key: str, version: int | None = None) -> Any:
-        loaded = load_workflow(session, key, version)
-        workflow = loaded.value
-        if key != "high_risk_review":
-            return loaded
-        review = workflow.steps["sales_review"]
-        finance = workflow.steps["finance_approval"]
-        propose = dataclasses.replace(review.actions["propose_terms"], form=PROPOSAL)
-        approval = workflows.Approval(quorum=2, four_eyes=True, action="approve", span=finance.span)
-        steps = {
-            **workflow.steps,
-            "sales_review": dataclasses.replace(
-                review, actions={**review.actions, "propose_terms": propose}
-            ),
-            "finance_approval": dataclasses.replace(finance, approval=approval),
-        }
-        return dataclasses.replace(loaded, value=dataclasses.replace(workflow, steps=steps))
-
-    def patched_form(session: Session, key: str, version: int | None = None) -> Any:
-        if key != PROPOSAL:
-            return load_form(session, key, version)
-        return specs.LoadedSpec(
-            kind="form",
-            key=PROPOSAL,
-            version=1,
-            checksum="test",
-            status="published",
-            label=None,
-            filename=None,
-            meta={},
-            value=_proposal_form(),
-        )
-
-    monkeypatch.setattr(specs, "load_workflow", patched_workflow)
-    monkeypatch.setattr(specs, "load_form", patched_form)
-    yield
 
 
 def _set_state(database: Database, case_id: int, **changes: Any) -> None:
