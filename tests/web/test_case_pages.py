@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from engine import clock
 from engine.cases import get_case, take_action
+from engine.casework import add_reason
 from engine.db import Database
+from engine.models import Case, CaseTransition, Customer
 from tests.case_forms import with_proposal_form
 from tests.web.conftest import RISKY, TERMS, PageClient, upsert
 
@@ -168,3 +170,46 @@ def test_the_customer_page_lists_open_and_closed_cases(
     assert f'<li data-case="{first}" data-status="closed"><a href="/cases/{first}">' in (
         response.text
     )
+
+
+def test_the_history_tells_votes_delegates_escalation_actions_and_added_reasons(
+    workspace: Database, pages: PageClient
+) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    now = clock.utcnow()
+    with workspace.transaction() as session:
+        case = session.get(Case, case_id)
+        customer = session.get(Customer, case.customer_id) if case else None
+        assert case is not None and customer is not None
+        reason = {"trigger": "alert_raised", "rule": "overdue_90", "severity": "critical"}
+        add_reason(session, case, customer, reason=reason, actor="system", now=now)
+        # rows as issue 10's semantics and delegation write them
+        for row in (
+            {"reason": "vote", "action": "approve", "actor": "dee", "on_behalf_of": "fay"},
+            {"reason": "escalation", "action": "hold_orders", "actor": None},
+        ):
+            session.add(
+                CaseTransition(
+                    case_id=case_id,
+                    from_step="sales_review",
+                    to_step="sales_review",
+                    assigned_role="sales_manager",
+                    comment=None,
+                    data={},
+                    at=now,
+                    **row,
+                )
+            )
+    pages.login("sam", ["sales_manager"])
+    response = pages.get(f"/cases/{case_id}")
+    page = response.context["page"]
+    assert [t.trigger for t in page.triggers] == ["tier_changed", "alert_raised"]
+    added = next(h for h in page.history if h.reason == "reason_added")
+    assert added.trigger.text.english() == "alert overdue_90 was raised (critical)"
+    assert added.data == ()
+    html = response.text
+    assert "The trigger fired again: alert overdue_90 was raised (critical)" in html
+    vote = html.split('data-reason="vote"')[1].split("</tr>")[0]
+    assert "dee" in vote and "for fay" in vote and "a vote toward the quorum" in vote
+    escalation = html.split('data-reason="escalation"')[1].split("</tr>")[0]
+    assert "Escalation took hold orders → sales_review" in escalation
