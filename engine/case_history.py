@@ -24,8 +24,8 @@ _TRIGGER_TEXTS: Mapping[str, tuple[str, tuple[str, ...], str]] = {
         N_("the tier changed"),
     ),
     "alert_raised": (
-        N_("alert %(rule)s was raised (%(severity)s)"),
-        ("rule", "severity"),
+        N_("alert %(rule)s was raised (%(severity)s): %(message)s"),
+        ("rule", "severity", "message"),
         N_("an alert was raised"),
     ),
     "field_changed": (
@@ -49,8 +49,8 @@ _TRIGGER_TEXTS: Mapping[str, tuple[str, tuple[str, ...], str]] = {
         N_("an order was held"),
     ),
     "manual": (
-        N_("started by hand by %(actor)s"),
-        ("actor",),
+        N_("started by hand by %(by)s"),
+        ("by",),
         N_("started by hand"),
     ),
 }

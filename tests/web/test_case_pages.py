@@ -181,7 +181,12 @@ def test_the_history_tells_votes_delegates_escalation_actions_and_added_reasons(
         case = session.get(Case, case_id)
         customer = session.get(Customer, case.customer_id) if case else None
         assert case is not None and customer is not None
-        reason = {"trigger": "alert_raised", "rule": "overdue_90", "severity": "critical"}
+        reason = {
+            "trigger": "alert_raised",
+            "rule": "overdue_90",
+            "severity": "critical",
+            "message": "Invoice overdue 120 days",
+        }
         add_reason(session, case, customer, reason=reason, actor="system", now=now)
         # rows as issue 10's semantics and delegation write them
         for row in (
@@ -205,10 +210,13 @@ def test_the_history_tells_votes_delegates_escalation_actions_and_added_reasons(
     page = response.context["page"]
     assert [t.trigger for t in page.triggers] == ["tier_changed", "alert_raised"]
     added = next(h for h in page.history if h.reason == "reason_added")
-    assert added.trigger.text.english() == "alert overdue_90 was raised (critical)"
+    assert added.trigger is not None
+    assert added.trigger.text.english() == (
+        "alert overdue_90 was raised (critical): Invoice overdue 120 days"
+    )
     assert added.data == ()
     html = response.text
-    assert "The trigger fired again: alert overdue_90 was raised (critical)" in html
+    assert "The trigger fired again: alert overdue_90 was raised (critical): Invoice" in html
     vote = html.split('data-reason="vote"')[1].split("</tr>")[0]
     assert "dee" in vote and "for fay" in vote and "a vote toward the quorum" in vote
     escalation = html.split('data-reason="escalation"')[1].split("</tr>")[0]
