@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import not_
+from sqlalchemy import and_, or_
+from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
 import dsl
@@ -28,7 +29,7 @@ from engine.case_page_views import (
     CustomerCard,
     ReasonLine,
 )
-from engine.cases import _assigned_to, _visible, case_summaries, get_case, list_cases
+from engine.cases import _assigned_to, _visible, case_summaries, get_case
 from engine.customers import find_customer
 from engine.errors import N_, InvalidRequestError, NotConfiguredError
 from engine.evaluation import assessment_record
@@ -209,32 +210,33 @@ def case_page(
     )
 
 
+def _mine(access: Access, actor: str | None) -> Any:
+    """The condition 'the caller may act on it': assigned to a role `access` holds (for the
+    customer's department, engine.cases), unless the step is for one user; or to `actor` by
+    name (an owner or named-user assignee)."""
+    by_role = and_(col(Case.assigned_user).is_(None), _assigned_to(access))
+    if actor is None:
+        return by_role
+    return or_(by_role, col(Case.assigned_user) == actor)
+
+
 def list_inbox(
     session: Session,
     tab: str,
     *,
     access: Access,
     scope: Scope,
+    actor: str | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[CaseSummary]:
-    """One tab of the inbox (INBOX_TABS): `mine`, the open cases the caller may act on, oldest
-    first; `waiting`, the open cases within `scope` assigned to others, oldest first; `done`,
-    the closed cases within `scope`, newest first.
+    """One tab of the inbox (INBOX_TABS) for `actor` holding `access`: `mine`, the open cases
+    they may act on (by role, or assigned to them by name), oldest first; `waiting`, the other
+    open cases within `scope`, oldest first; `done`, the closed cases within `scope`, newest
+    first. Cases about no customer (ruleset_change) only for those who may publish.
 
     Raises InvalidRequestError for another tab, a foreign cursor or a limit below 1.
     """
-    publisher = may_publish(access)
-    if tab == "mine":
-        return list_cases(
-            session,
-            status=CaseStatus.OPEN,
-            assigned_to=access,
-            scope=scope,
-            spec_changes=publisher,
-            cursor=cursor,
-            limit=limit,
-        )
     if tab not in INBOX_TABS:
         raise InvalidRequestError(
             N_("the inbox has the tabs mine, waiting and done, not '%(tab)s'"), tab=tab
@@ -243,19 +245,21 @@ def list_inbox(
     query = (
         select(Case)
         .outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
-        .where(_visible(scope, spec_changes=publisher))
+        .where(_visible(scope, spec_changes=may_publish(access)))
     )
     after = decode_cursor(cursor)
-    if tab == "waiting":
-        query = query.where(Case.status == CaseStatus.OPEN, not_(_assigned_to(access)))
-        if after is not None:
-            query = query.where(col(Case.id) > after)
-        query = query.order_by(col(Case.id))
-    else:
+    if tab == "done":
         query = query.where(Case.status == CaseStatus.CLOSED)
         if after is not None:
             query = query.where(col(Case.id) < after)
         query = query.order_by(col(Case.id).desc())
+    else:
+        # CASE rather than NOT: a NULL (no assigned user, no department) makes NOT(...) NULL
+        mine = sql_case((_mine(access, actor), 1), else_=0)
+        query = query.where(Case.status == CaseStatus.OPEN, mine == (1 if tab == "mine" else 0))
+        if after is not None:
+            query = query.where(col(Case.id) > after)
+        query = query.order_by(col(Case.id))
     rows = session.exec(query.limit(size + 1)).all()
     items = case_summaries(session, rows[:size])
     next_cursor = encode_cursor(items[-1].id) if len(rows) > size else None

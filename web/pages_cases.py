@@ -52,6 +52,7 @@ def inbox_page(
             tab,
             access=user.access,
             scope=_read_scope(user),
+            actor=user.name,
             cursor=cursor,
             limit=PAGE_SIZE,
         )

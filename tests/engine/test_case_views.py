@@ -289,3 +289,32 @@ def test_done_lists_the_newest_first_a_page_at_a_time(workspace: Database) -> No
         rest = list_inbox(session, "done", access=access, scope=None, cursor=first.next_cursor)
     assert [c.id for c in first.items] == closed[::-1][:2]
     assert [c.id for c in rest.items] == closed[:1] and rest.next_cursor is None
+
+
+def test_a_case_assigned_to_me_by_name_is_mine_and_waits_on_others(workspace: Database) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    with workspace.transaction() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        # as an owner assignee (issue 10) writes it: the step is for one user
+        update_versioned(session, case, assigned_user="olga")
+        olga = _access(session, "olga", ("sales",))
+        sam = _access(session, "sam", ("sales_manager",))
+
+        def ids(tab: str, access: Access, actor: str) -> list[int]:
+            page = list_inbox(session, tab, access=access, scope=None, actor=actor)
+            return [c.id for c in page.items]
+
+        assert ids("mine", olga, "olga") == [case_id]
+        assert ids("waiting", olga, "olga") == []
+        # the role it names no longer makes it the sales manager's
+        assert ids("mine", sam, "sam") == []
+        assert ids("waiting", sam, "sam") == [case_id]
+
+
+def test_a_case_of_a_customer_in_no_department_waits_on_others(workspace: Database) -> None:
+    case_id = upsert(workspace, "C009", RISKY, terms=TERMS, department=None).cases_opened[0]
+    with workspace.transaction() as session:
+        finance = _access(session, "fay", ("finance_head",))
+        page = list_inbox(session, "waiting", access=finance, scope=None, actor="fay")
+    assert [c.id for c in page.items] == [case_id]
