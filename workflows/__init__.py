@@ -59,7 +59,15 @@ from workflows.semantics import (
     start,
 )
 from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
-from workflows.triggers import Occurrence, fires
+from workflows.triggers import (
+    TRIGGERS,
+    Occurrence,
+    ParamNames,
+    TriggerParam,
+    TriggerSpec,
+    fires,
+    guard_reads,
+)
 
 __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
@@ -68,6 +76,7 @@ __all__ = [
     "ESCALATION",
     "SUPERSEDED",
     "TERMS_NAMES",
+    "TRIGGERS",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
@@ -96,6 +105,7 @@ __all__ = [
     "Operation",
     "OrderDecision",
     "OrderDecisionOp",
+    "ParamNames",
     "Quorum",
     "Reminder",
     "SetFieldOp",
@@ -109,6 +119,8 @@ __all__ = [
     "Transition",
     "Trigger",
     "TriggerKind",
+    "TriggerParam",
+    "TriggerSpec",
     "Vote",
     "Workflow",
     "WorkflowError",
@@ -118,6 +130,7 @@ __all__ = [
     "available_actions",
     "check_workflow",
     "fires",
+    "guard_reads",
     "load_workflow",
     "parse_duration",
     "start",
