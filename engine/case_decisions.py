@@ -9,6 +9,7 @@ caller beforehand what advance would say.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,32 @@ from engine.models import Case
 from engine.types import is_row_id
 
 _TERMS = {field.id: field for field in forms.TERMS}
+# a change_terms value that is a form field as filled: `credit_limit: "case.data.proposed_limit"`
+_FORM_VALUE = re.compile(r"\s*case\.data\.([A-Za-z_][A-Za-z0-9_]*)\s*")
+
+
+def terms_of_fields(workflow: workflows.Workflow) -> dict[str, str]:
+    """Form field id → the credit term it proposes: the field itself when named like a term,
+    else the term a do step sets to the field as filled (`credit_limit: "case.data.
+    proposed_limit"` makes `proposed_limit` the proposed credit limit)."""
+    found: dict[str, str] = {}
+    for step in workflow.steps.values():
+        for operation in step.do or ():
+            if not isinstance(operation, workflows.ChangeTermsOp):
+                continue
+            for term in operation.values:
+                matched = (
+                    _FORM_VALUE.fullmatch(term.expression.source)
+                    if term.expression is not None
+                    else None
+                )
+                if matched is not None and term.name in _TERMS:
+                    found.setdefault(matched.group(1), term.name)
+    return found
+
+
+def _term_of(field_id: str, mapping: Mapping[str, str]) -> str | None:
+    return field_id if field_id in _TERMS else mapping.get(field_id)
 
 
 def _form(session: Session, key: str | None) -> forms.Form | None:
@@ -42,14 +69,20 @@ def _form(session: Session, key: str | None) -> forms.Form | None:
 
 
 def form_inputs(
-    form: forms.Form, *, data: Mapping[str, Any], terms: Mapping[str, Any], language: str
+    form: forms.Form,
+    *,
+    data: Mapping[str, Any],
+    terms: Mapping[str, Any],
+    fields_terms: Mapping[str, str],
+    language: str,
 ) -> tuple[FormFieldInput, ...]:
-    """The fields of `form`, each prefilled from the case's `data`, else the current term of the
-    same name, else the field's default."""
+    """The fields of `form`, each prefilled from the case's `data`, else the current value of
+    the term it proposes (`terms_of_fields`), else the field's default."""
     inputs = []
     for field in form.fields:
-        is_term = field.id in _TERMS
-        current = terms.get(field.id) if is_term else None
+        term = _term_of(field.id, fields_terms)
+        is_term = term is not None
+        current = terms.get(term) if term is not None else None
         if field.id in data:
             value = data[field.id]
         elif is_term:
@@ -65,6 +98,7 @@ def form_inputs(
                 value=value,
                 current=current,
                 is_term=is_term,
+                term=term,
                 options=field.options,
                 minimum=field.minimum,
                 maximum=field.maximum,
@@ -130,23 +164,29 @@ def data_rows(
     *,
     current: Mapping[str, Any],
     labels: Mapping[str, str],
+    fields_terms: Mapping[str, str],
     language: str,
 ) -> tuple[TermsRow, ...]:
-    """The case's form data so far: terms first (beside the current ones), then other fields."""
-    rows = list(_terms_beside(current, {k: v for k, v in data.items() if k in _TERMS}, language))
+    """The case's form data so far: the proposed terms first (beside the current ones, in the
+    terms' order), then the other fields."""
+    proposed: dict[str, Any] = {}
+    rows = []
     for key, value in data.items():
-        if key not in _TERMS:
-            rows.append(
-                TermsRow(
-                    name=key,
-                    label=labels.get(key, key),
-                    type="text",
-                    current=None,
-                    proposed=value,
-                    is_changed=True,
-                )
+        term = _term_of(key, fields_terms)
+        if term is not None:
+            proposed.setdefault(term, value)
+            continue
+        rows.append(
+            TermsRow(
+                name=key,
+                label=labels.get(key, key),
+                type="text",
+                current=None,
+                proposed=value,
+                is_changed=True,
             )
-    return tuple(rows)
+        )
+    return (*_terms_beside(current, proposed, language), *rows)
 
 
 def _needed(quorum: workflows.Quorum | int) -> int | None:
@@ -220,6 +260,7 @@ def action_panels(
     if step is None or not state.is_open or not available:
         return ()
     approval = step.approval
+    fields_terms = terms_of_fields(workflow)
     shown = set(available)
     if approval is not None and approval.action in step.actions:
         shown.add(approval.action)  # shown barred, with the reason, rather than missing
@@ -237,7 +278,13 @@ def action_panels(
                 requires_comment=action.requires_comment,
                 form_key=action.form,
                 form_label=form.label.get(language) or form.label.get("en") if form else None,
-                fields=form_inputs(form, data=state.data, terms=terms, language=language)
+                fields=form_inputs(
+                    form,
+                    data=state.data,
+                    terms=terms,
+                    fields_terms=fields_terms,
+                    language=language,
+                )
                 if form is not None
                 else (),
                 applies=_terms_beside(terms, applies, language),

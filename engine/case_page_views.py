@@ -90,16 +90,17 @@ class TermsRow:
 @dataclass(frozen=True, slots=True)
 class FormFieldInput:
     """One field of an action's form, as the page offers it: its value prefilled (from the case's
-    data, else the current term of the same name, else the field's default) and, for a field
-    named like a credit term, the current term beside it."""
+    data, else the current value of the credit term it proposes, else the field's default) and,
+    for a field that proposes a term, the term's current value beside it."""
 
     id: str
     label: str
     type: str  # a forms.FieldType value
     required: bool
     value: Any
-    current: Any  # the customer's current term of the same name; None when not a term
+    current: Any  # the current value of the term it proposes; None when it proposes none
     is_term: bool
+    term: str | None  # the credit term it proposes: its own name, or one a do step sets to it
     options: tuple[str, ...] | None
     minimum: int | float | None
     maximum: int | float | None

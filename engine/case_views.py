@@ -20,7 +20,13 @@ from sqlmodel import Session, col, select
 import dsl
 from engine import casework, specs
 from engine.access import Access
-from engine.case_decisions import action_panels, approval_progress, data_rows, form_labels
+from engine.case_decisions import (
+    action_panels,
+    approval_progress,
+    data_rows,
+    form_labels,
+    terms_of_fields,
+)
 from engine.case_history import history, terms_changes, trigger_reasons
 from engine.case_page_views import (
     AssessmentChange,
@@ -189,7 +195,13 @@ def case_page(
         current=current,
         change=change,
         triggers=trigger_reasons(case),
-        data=data_rows(state.data, current=terms, labels=labels, language=language),
+        data=data_rows(
+            state.data,
+            current=terms,
+            labels=labels,
+            fields_terms=terms_of_fields(workflow),
+            language=language,
+        ),
         actions=action_panels(
             session,
             workflow,

@@ -1,8 +1,8 @@
 """The case page's read model (engine.case_views) and the inbox's tabs, on each backend.
 
-Until the workflow loader reads action forms and approvals (issue 10, H1), the tests that need
-them give the example workflow a form and a four-eyes approval by replacing the loaded value
-(tests.case_forms.with_proposal_form), and set the case state the semantics would write.
+The tests of forms and approvals import the example template with a proposal form and a
+four-eyes quorum (tests.case_forms) and, until issue 10's semantics record votes and form data,
+set the case state they would write.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from engine.rows import update_versioned
 from engine.timers import sweep
 from engine.users import add_user, get_user
 from engine.views import CaseView
-from tests.case_forms import PROPOSAL, with_proposal_form
+from tests.case_forms import PROPOSAL, proposal_workspace
 from tests.engine.conftest import HEALTHY, NOW, RISKY, TERMS, upsert
 
-__all__ = ["with_proposal_form"]  # a fixture, used by name
+__all__ = ["proposal_workspace"]  # a fixture, used by name
 
 
 def _access(
@@ -172,46 +172,53 @@ def _set_state(database: Database, case_id: int, **changes: Any) -> None:
         update_versioned(session, case, state={**case.state, **changes})
 
 
-@pytest.mark.usefixtures("with_proposal_form")
-def test_the_proposal_form_is_prefilled_from_the_current_terms(workspace: Database) -> None:
-    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
-    page = _page(workspace, case_id, "sam", ("sales_manager",))
+def test_the_proposal_form_is_prefilled_from_the_terms_it_proposes(
+    proposal_workspace: Database,
+) -> None:
+    case_id = upsert(proposal_workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    page = _page(proposal_workspace, case_id, "sam", ("sales_manager",))
     propose = next(a for a in page.actions if a.name == "propose_terms")
     assert propose.form_key == PROPOSAL and propose.form_label == "Proposed credit terms"
-    fields = {f.id: (f.value, f.current, f.is_term) for f in propose.fields}
+    # the apply step sets credit_limit to case.data.proposed_limit: that field proposes it
+    fields = {f.id: (f.term, f.value, f.current) for f in propose.fields}
     assert fields == {
-        "credit_limit": (1_000_000, 1_000_000, True),
-        "payment_terms_days": (60, 60, True),
-        "rationale": ("—", None, False),
+        "proposed_limit": ("credit_limit", 1_000_000, 1_000_000),
+        "proposed_days": ("payment_terms_days", 60, 60),
+        "rationale": (None, None, None),
     }
-    assert propose.fields[0].required
-    zh = _page(workspace, case_id, "sam", ("sales_manager",), language="zh")
-    assert next(a for a in zh.actions if a.name == "propose_terms").fields[0].label == "信用额度"
+    assert propose.fields[0].required and not propose.fields[2].is_term
+    zh = _page(proposal_workspace, case_id, "sam", ("sales_manager",), language="zh")
+    zh_propose = next(a for a in zh.actions if a.name == "propose_terms")
+    assert zh_propose.fields[0].label == "拟议信用额度"
 
 
-@pytest.mark.usefixtures("with_proposal_form")
 def test_the_approver_sees_the_proposed_terms_beside_the_current_ones_and_the_quorum(
-    workspace: Database,
+    proposal_workspace: Database,
 ) -> None:
-    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
-    data = {"credit_limit": 400_000, "payment_terms_days": 60, "rationale": "two lawsuits"}
-    _act(workspace, case_id, "propose_terms", "sam", ["sales_manager"], data=data)
+    case_id = upsert(proposal_workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    data = {"proposed_limit": 400_000, "proposed_days": 60, "rationale": "two lawsuits"}
+    _act(proposal_workspace, case_id, "propose_terms", "sam", ["sales_manager"], data=data)
     at = (NOW + timedelta(hours=1)).isoformat()
+    # the state issue 10's semantics write: the form's data, the proposer, a first vote
     _set_state(
-        workspace,
+        proposal_workspace,
         case_id,
         data=data,
         entered_by="sam",
         last_actor="fay",
         votes=[{"actor": "fay", "at": at, "comment": "fine"}],
     )
-    page = _page(workspace, case_id, "gus", ("finance_head",))
+    page = _page(proposal_workspace, case_id, "gus", ("finance_head",))
     rows = {row.name: (row.label, row.current, row.proposed, row.is_changed) for row in page.data}
     assert rows == {
         "credit_limit": ("Credit limit", 1_000_000, 400_000, True),
         "payment_terms_days": ("Payment terms (days)", 60, 60, False),
         "rationale": ("Rationale", None, "two lawsuits", True),
     }
+    approve = next(a for a in page.actions if a.name == "approve")
+    applies = {row.name: (row.current, row.proposed) for row in approve.applies}
+    assert applies["credit_limit"] == (1_000_000, 400_000)
+    assert applies["prepayment_pct"] == (0, 0.3)
     approval = page.approval
     assert approval is not None
     assert (approval.action, approval.quorum, approval.needed) == ("approve", "2", 2)
@@ -221,13 +228,12 @@ def test_the_approver_sees_the_proposed_terms_beside_the_current_ones_and_the_qu
     assert dict(page.history[-1].data)["Rationale"] == "two lawsuits"
 
 
-@pytest.mark.usefixtures("with_proposal_form")
-def test_four_eyes_bars_the_proposer_and_says_why(workspace: Database) -> None:
-    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
-    _act(workspace, case_id, "propose_terms", "sam", ["sales_manager"])
-    _set_state(workspace, case_id, entered_by="sam", last_actor="sam")
+def test_four_eyes_bars_the_proposer_and_says_why(proposal_workspace: Database) -> None:
+    case_id = upsert(proposal_workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    _act(proposal_workspace, case_id, "propose_terms", "sam", ["sales_manager"])
+    _set_state(proposal_workspace, case_id, entered_by="sam", last_actor="sam")
     # sam holds finance_head too: four eyes still bars him from approving his own proposal
-    page = _page(workspace, case_id, "sam", ("sales_manager", "finance_head"))
+    page = _page(proposal_workspace, case_id, "sam", ("sales_manager", "finance_head"))
     assert page.approval is not None and page.approval.barred is not None
     assert page.approval.barred.english() == (
         "four eyes: sam moved the case into this step, so another person must approve it"

@@ -11,10 +11,10 @@ from engine.cases import get_case, take_action
 from engine.casework import add_reason
 from engine.db import Database
 from engine.models import Case, CaseTransition, Customer
-from tests.case_forms import with_proposal_form
+from tests.case_forms import proposal_workspace
 from tests.web.conftest import RISKY, TERMS, PageClient, upsert
 
-__all__ = ["with_proposal_form"]  # a fixture, used by name
+__all__ = ["proposal_workspace"]  # a fixture, used by name
 
 LANG_ZH = {"Accept-Language": "zh-CN"}
 
@@ -97,34 +97,29 @@ def test_a_stale_version_is_refused_on_the_page(workspace: Database, pages: Page
     assert ">mine</textarea>" in response.text
 
 
-def test_the_proposal_form_posts_its_data(
-    workspace: Database, pages: PageClient, with_proposal_form: None
-) -> None:
-    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+def test_the_proposal_form_posts_its_data(proposal_workspace: Database, pages: PageClient) -> None:
+    case_id = upsert(proposal_workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
     pages.login("sam", ["sales_manager"])
     page = pages.get(f"/cases/{case_id}")
     form = page.text.split('id="action-propose_terms"')[1].split("</form>")[0]
-    assert 'name="data.credit_limit" value="1000000"' in form
+    assert 'name="data.proposed_limit" value="1000000"' in form
     assert "now: 1,000,000" in form
     response = pages.post(
         f"/cases/{case_id}/actions/propose_terms",
         data={
             "csrf_token": page.context["csrf_token"],
-            "data.credit_limit": "400,000",
-            "data.payment_terms_days": "45",
+            "data.proposed_limit": "400,000",
+            "data.proposed_days": "45",
             "data.rationale": "two lawsuits",
             "comment": "lower the line",
         },
         follow_redirects=False,
     )
     assert response.status_code == 303
-    with workspace.transaction() as session:
+    with proposal_workspace.transaction() as session:
         last = get_case(session, case_id).history[-1]
-    assert last.data == {
-        "credit_limit": 400_000,
-        "payment_terms_days": 45,
-        "rationale": "two lawsuits",
-    }
+    filled = {"proposed_limit": 400_000, "proposed_days": 45, "rationale": "two lawsuits"}
+    assert last.data == filled
     history = pages.get(f"/cases/{case_id}").context["page"].history
     assert dict(history[-1].data)["Rationale"] == "two lawsuits"
 
