@@ -26,9 +26,10 @@ from engine.case_page_views import (
     TermsRow,
     VoteEntry,
 )
-from engine.errors import N_, NotFoundError
+from engine.errors import NotFoundError
 from engine.models import Case
 from engine.types import is_row_id
+from workflows import approvals as workflow_approvals
 
 _TERMS = {field.id: field for field in forms.TERMS}
 # a change_terms value that is a form field as filled: `credit_limit: "case.data.proposed_limit"`
@@ -202,8 +203,9 @@ def approval_progress(
     approval = step.approval
     if approval is None:
         return None
+    kept_out = workflow_approvals.excluded(approval, state)
     excluded = tuple(
-        dict.fromkeys(p for p in (state.entered_by, state.last_actor) if p is not None)
+        dict.fromkeys(p for p in (state.entered_by, state.last_actor) if p in kept_out)
     )
     return ApprovalProgress(
         action=approval.action,
@@ -211,7 +213,7 @@ def approval_progress(
         needed=_needed(approval.quorum),
         votes=tuple(VoteEntry(actor=v.actor, at=v.at, comment=v.comment) for v in state.votes),
         four_eyes=approval.four_eyes,
-        excluded=excluded if approval.four_eyes else (),
+        excluded=excluded,
         barred=barred(approval, state, actor=actor),
     )
 
@@ -219,28 +221,14 @@ def approval_progress(
 def barred(
     approval: workflows.Approval, state: workflows.CaseState, *, actor: str | None
 ) -> forms.Text | None:
-    """Why `actor` may not cast the approving vote now (as workflows.advance will refuse it),
-    or None."""
+    """Why `actor` may not cast the approving vote now (four eyes, or their vote is counted
+    already), as workflows.advance will refuse it (workflows.approvals decides), or None."""
     if actor is None:
         return None
-    if approval.four_eyes and actor == state.entered_by:
-        return forms.text(
-            N_(
-                "four eyes: %(actor)s moved the case into this step, so another person must "
-                "approve it"
-            ),
-            actor=actor,
-        )
-    if approval.four_eyes and actor == state.last_actor:
-        return forms.text(
-            N_("four eyes: %(actor)s acted on this case last, so another person must approve it"),
-            actor=actor,
-        )
-    if any(vote.actor == actor for vote in state.votes):
-        return forms.text(
-            N_("%(actor)s has already approved; the quorum needs other people"), actor=actor
-        )
-    return None
+    refused = workflow_approvals.refusal(approval, state, actor)
+    if refused is None:
+        return None
+    return refused.message or forms.text(refused.reason)
 
 
 def action_panels(

@@ -1,8 +1,7 @@
 """The case page's read model (engine.case_views) and the inbox's tabs, on each backend.
 
 The tests of forms and approvals import the example template with a proposal form and a
-four-eyes quorum (tests.case_forms) and, until issue 10's semantics record votes and form data,
-set the case state they would write.
+four-eyes quorum (tests.case_forms) and drive the case through real actions.
 """
 
 from __future__ import annotations
@@ -164,14 +163,6 @@ def test_closing_the_case_lists_the_terms_change_it_made(workspace: Database) ->
 # --- action forms and approvals (until the loader reads them, set on the loaded value) ----------
 
 
-def _set_state(database: Database, case_id: int, **changes: Any) -> None:
-    """Write the case state as issue 10's semantics would (votes, form data, proposer)."""
-    with database.transaction() as session:
-        case = session.get(Case, case_id)
-        assert case is not None
-        update_versioned(session, case, state={**case.state, **changes})
-
-
 def test_the_proposal_form_is_prefilled_from_the_terms_it_proposes(
     proposal_workspace: Database,
 ) -> None:
@@ -198,16 +189,8 @@ def test_the_approver_sees_the_proposed_terms_beside_the_current_ones_and_the_qu
     case_id = upsert(proposal_workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
     data = {"proposed_limit": 400_000, "proposed_days": 60, "rationale": "two lawsuits"}
     _act(proposal_workspace, case_id, "propose_terms", "sam", ["sales_manager"], data=data)
-    at = (NOW + timedelta(hours=1)).isoformat()
-    # the state issue 10's semantics write: the form's data, the proposer, a first vote
-    _set_state(
-        proposal_workspace,
-        case_id,
-        data=data,
-        entered_by="sam",
-        last_actor="fay",
-        votes=[{"actor": "fay", "at": at, "comment": "fine"}],
-    )
+    # a first approval toward the quorum of two
+    _act(proposal_workspace, case_id, "approve", "fay", ["finance_head"], comment="fine")
     page = _page(proposal_workspace, case_id, "gus", ("finance_head",))
     rows = {row.name: (row.label, row.current, row.proposed, row.is_changed) for row in page.data}
     assert rows == {
@@ -224,19 +207,20 @@ def test_the_approver_sees_the_proposed_terms_beside_the_current_ones_and_the_qu
     assert (approval.action, approval.quorum, approval.needed) == ("approve", "2", 2)
     assert [v.actor for v in approval.votes] == ["fay"]
     assert approval.excluded == ("sam", "fay") and approval.barred is None
-    # the history keeps the data filled, named by the form's labels
-    assert dict(page.history[-1].data)["Rationale"] == "two lawsuits"
+    # the history keeps the data filled, named by the form's labels, and the vote
+    proposed, vote = page.history[-2:]
+    assert dict(proposed.data)["Rationale"] == "two lawsuits"
+    assert (vote.reason, vote.actor, vote.comment) == ("vote", "fay", "fine")
 
 
 def test_four_eyes_bars_the_proposer_and_says_why(proposal_workspace: Database) -> None:
     case_id = upsert(proposal_workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
     _act(proposal_workspace, case_id, "propose_terms", "sam", ["sales_manager"])
-    _set_state(proposal_workspace, case_id, entered_by="sam", last_actor="sam")
     # sam holds finance_head too: four eyes still bars him from approving his own proposal
     page = _page(proposal_workspace, case_id, "sam", ("sales_manager", "finance_head"))
     assert page.approval is not None and page.approval.barred is not None
     assert page.approval.barred.english() == (
-        "four eyes: sam moved the case into this step, so another person must approve it"
+        "four eyes: sam proposed it, so someone else must take 'approve' at step 'finance_approval'"
     )
     approve = next(a for a in page.actions if a.name == "approve")
     assert approve.is_approval and approve.barred == page.approval.barred
