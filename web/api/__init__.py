@@ -10,6 +10,7 @@ from web.api import (
     customers,
     drafts,
     fx,
+    notifications,
     rescores,
     rulesets,
     schedules,
@@ -41,5 +42,6 @@ router.include_router(shadow.router)
 router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
 router.include_router(rescores.router)
+router.include_router(notifications.router)
 
 __all__ = ["router"]
