@@ -215,7 +215,8 @@ def test_the_approver_sees_the_proposed_terms_beside_the_current_ones_and_the_qu
 
 def test_four_eyes_bars_the_proposer_and_says_why(proposal_workspace: Database) -> None:
     case_id = upsert(proposal_workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
-    _act(proposal_workspace, case_id, "propose_terms", "sam", ["sales_manager"])
+    data = {"proposed_limit": 500_000}
+    _act(proposal_workspace, case_id, "propose_terms", "sam", ["sales_manager"], data=data)
     # sam holds finance_head too: four eyes still bars him from approving his own proposal
     page = _page(proposal_workspace, case_id, "sam", ("sales_manager", "finance_head"))
     assert page.approval is not None and page.approval.barred is not None
