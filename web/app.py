@@ -26,6 +26,7 @@ from web import (
     pages,
     pages_account,
     pages_admin,
+    pages_cases,
     pages_notifications,
     pages_rules,
     pages_rules_publish,
@@ -137,6 +138,7 @@ def create_app(
     install_error_handlers(app, templates)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pages_cases.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_notifications.router)

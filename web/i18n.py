@@ -27,6 +27,7 @@ from jinja2.runtime import Context
 
 from engine.db import Database
 from engine.preferences import language_of
+from forms import Text
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -201,6 +202,14 @@ def _template_ngettext(context: Context, singular: str, plural: str, count: int)
     return translator(language).ngettext(singular, plural, count)
 
 
+@pass_context
+def _template_say(context: Context, message: Text) -> str:
+    """`{{ text | say }}`: an engine `Text` (a message id and its params) in the page's
+    language."""
+    language = context.get("page_language", DEFAULT_LANGUAGE)
+    return message.in_language(language, translator(language).gettext)
+
+
 def install_translations(env: Environment) -> None:
     """Give `env` the i18n extension (`{{ _('...') }}`, `{% trans %}`, newstyle: placeholders
     filled and escaped by Jinja), translating into the `page_language` of each render's context."""
@@ -209,4 +218,5 @@ def install_translations(env: Environment) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True
     )
+    env.filters["say"] = _template_say
     env.globals.update(languages=LANGUAGE_NAMES)

@@ -1,4 +1,5 @@
-"""Server-rendered pages: login, customers, customer detail, approval inbox, case page.
+"""Server-rendered pages: customers, customer detail, the language switch (the inbox and the
+case page: web.pages_cases).
 
 Each page reads the request, calls the engine inside one transaction and renders one template with
 plain values (engine views, strings, numbers). They work without JavaScript; with htmx present
@@ -16,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from engine import specs
-from engine.cases import get_case, list_cases, take_action
+from engine.case_views import customer_cases
 from engine.customers import get_customer, list_customers
 from engine.db import Database
 from engine.errors import NotConfiguredError
@@ -25,18 +26,15 @@ from engine.logins import SessionView
 from engine.notifications import unread_count
 from engine.preferences import set_language
 from engine.scoping import Scope
-from engine.spec_changes import change_view, may_publish
 from engine.users import UserView
 from web.deps import (
     DbDep,
     HxRequest,
     LoginForm,
     NowDep,
-    PageCaseActor,
     PageReader,
     PageSession,
     PageUser,
-    SettingsDep,
 )
 from web.errors import CsrfError
 from web.i18n import (
@@ -157,6 +155,7 @@ def customer_page(
         history = list_assessments(
             session, ref, cursor=history_cursor, limit=HISTORY_SIZE, scope=_read_scope(user)
         )
+        cases = customer_cases(session, ref, scope=_read_scope(user))
     assessment = customer.assessment
     explanation = assessment.explanation.get(language, ()) if assessment else ()
     change = (assessment.change or {}).get(language) if assessment else None
@@ -167,68 +166,9 @@ def customer_page(
         "change": change,
         "history": history.items,  # each `change_summary` is language → text
         "history_next_cursor": history.next_cursor,
+        "cases": cases,  # open ones first, then newest first
     }
     return render(request, "customer.html", context)
-
-
-# --- cases -------------------------------------------------------------------------------------
-
-
-@router.get("/inbox")
-def inbox_page(
-    request: Request, user: PageReader, database: DbDep, hx: HxRequest, cursor: str | None = None
-) -> Response:
-    with database.transaction() as session:
-        page = list_cases(
-            session,
-            status="open",
-            assigned_to=user.access,
-            scope=_read_scope(user),
-            spec_changes=may_publish(user.access),
-            cursor=cursor,
-            limit=PAGE_SIZE,
-        )
-    context = {"cases": page.items, "next_cursor": page.next_cursor, "roles": sorted(user.roles)}
-    return render(request, "inbox.html", context, block="results" if hx else None)
-
-
-@router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: int, user: PageReader, database: DbDep) -> Response:
-    with database.transaction() as session:
-        case = get_case(session, case_id, access=user.access, scope=_read_scope(user))
-        change = change_view(session, case.id) if case.customer_ref is None else None
-    return render(request, "case.html", {"case": case, "change": change})
-
-
-@router.post("/cases/{case_id}/actions/{action}")
-def case_action(
-    case_id: int,
-    action: str,
-    user: PageCaseActor,
-    session: PageSession,
-    database: DbDep,
-    settings: SettingsDep,
-    now: NowDep,
-    csrf_token: Annotated[str, Form()] = "",
-    comment: Annotated[str, Form()] = "",
-    expected_version: Annotated[int | None, Form()] = None,
-) -> Response:
-    check_csrf(session, csrf_token)
-    with database.transaction() as db_session:
-        take_action(
-            db_session,
-            case_id,
-            action,
-            actor=user.name,
-            access=user.access,
-            scope=_read_scope(user),
-            comment=comment.strip() or None,
-            data=None,
-            expected_version=expected_version,
-            now=now,
-            tz=settings.tz,
-        )
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 # --- the language switch -----------------------------------------------------------------------

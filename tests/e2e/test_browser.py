@@ -81,13 +81,15 @@ def test_sales_manager_reviews_a_high_risk_customer_and_moves_its_case(
     # open it, comment and act: the case moves on to finance
     page.get_by_role("link", name=f"#{case_id}").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
-    page.get_by_label("Comment").fill("Halve the line, 30% prepayment.")
+    page.locator("#comment-propose_terms").fill("Halve the line, 30% prepayment.")
     screenshot(page, "case-open")
     page.get_by_role("button", name="Propose terms").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
-    expect(page.locator("dd").first).to_have_text("finance_approval")
-    expect(page.locator(".history")).to_contain_text("sally: propose terms → finance_approval")
-    expect(page.locator(".history blockquote")).to_have_text("Halve the line, 30% prepayment.")
+    expect(page.locator("#case-step")).to_have_text("finance_approval")
+    last = page.locator("#history tbody tr").last
+    expect(last).to_contain_text("sally")
+    expect(last).to_contain_text("Propose terms → finance_approval")
+    expect(last.locator("blockquote")).to_have_text("Halve the line, 30% prepayment.")
     expect(page.get_by_role("button", name="Propose terms")).to_have_count(0)
     screenshot(page, "case")
     with workspace.transaction() as session:
@@ -126,7 +128,7 @@ def test_a_case_form_posted_without_its_csrf_token_is_refused(
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
 
     # a forged form: the same post, without the hidden token
-    page.locator("form.actions input[name=csrf_token]").evaluate("input => input.remove()")
+    page.locator("#action-propose_terms input[name=csrf_token]").evaluate("input => input.remove()")
     with page.expect_response(re.compile(rf"/cases/{case_id}/actions/")) as posted:
         page.get_by_role("button", name="Propose terms").click()
     assert posted.value.status == 403

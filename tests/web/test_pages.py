@@ -158,7 +158,7 @@ def test_case_page_action_moves_the_case(workspace: Database, pages: PageClient)
     assert page.template.name == "case.html"
     case = page.context["case"]
     assert set(case.available_actions) == {"propose_terms", "no_change"}
-    assert f'formaction="/cases/{case_id}/actions/no_change"' in page.text
+    assert f'action="/cases/{case_id}/actions/no_change"' in page.text
     response = pages.post(
         f"/cases/{case_id}/actions/propose_terms",
         data={
@@ -175,15 +175,22 @@ def test_case_page_action_moves_the_case(workspace: Database, pages: PageClient)
     assert after.history[-1].comment == "halve the line"
 
 
-def test_case_action_refusals_render_the_error_page(workspace: Database, pages: PageClient) -> None:
+def test_case_action_refusals_are_shown_on_the_case_page(
+    workspace: Database, pages: PageClient
+) -> None:
     case_id = upsert(workspace, "C002", RISKY).cases_opened[0]
     pages.login("lee", ["legal"])
     token = pages.get(f"/cases/{case_id}").context["csrf_token"]
     no_csrf = pages.post(f"/cases/{case_id}/actions/propose_terms", data={})
     assert no_csrf.status_code == 403
+    assert no_csrf.template.name == "error.html"
     wrong_role = pages.post(f"/cases/{case_id}/actions/propose_terms", data={"csrf_token": token})
     assert wrong_role.status_code == 403
-    assert wrong_role.template.name == "error.html"
+    assert wrong_role.template.name == "case.html"
+    assert "role 'sales_manager'" in wrong_role.context["error"]["detail"]
+    assert 'id="case-error"' in wrong_role.text
+    unknown = pages.post("/cases/999/actions/propose_terms", data={"csrf_token": token})
+    assert unknown.status_code == 404 and unknown.template.name == "error.html"
 
 
 def test_logout_ends_the_session(database: Database, pages: PageClient) -> None:

@@ -1,0 +1,293 @@
+"""The read side of cases for people: the case page an approver decides from, the inbox's tabs,
+and a customer's cases.
+
+`case_page` gathers, in one language, the case with the customer's tier, score and reasons when
+the case opened and now, what triggered it, what each action the caller may take asks and would
+do, the approval's progress, the full history and the terms changes made. Read only; department
+scope and permissions as engine.cases.get_case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy import case as sql_case
+from sqlmodel import Session, col, select
+
+import dsl
+from engine import casework, specs
+from engine.access import Access
+from engine.case_decisions import (
+    action_panels,
+    approval_progress,
+    data_rows,
+    form_labels,
+    terms_of_fields,
+)
+from engine.case_history import history, terms_changes, trigger_reasons
+from engine.case_page_views import (
+    AssessmentChange,
+    AssessmentSnapshot,
+    CasePage,
+    CustomerCard,
+    ReasonLine,
+)
+from engine.cases import _assigned_to, _visible, case_summaries, get_case
+from engine.customers import find_customer
+from engine.errors import N_, InvalidRequestError, NotConfiguredError
+from engine.evaluation import assessment_record
+from engine.explanations import PreviousAssessment, change_record
+from engine.models import Assessment, Case, CaseStatus, Customer
+from engine.pagination import clamp_limit, decode_cursor, encode_cursor
+from engine.scoping import Scope
+from engine.spec_changes import may_publish
+from engine.terms import terms_record, terms_view
+from engine.views import CaseSummary, Page, number
+
+# The inbox's tabs: what I may act on, open cases in my scope assigned to others, closed ones.
+INBOX_TABS = ("mine", "waiting", "done")
+# explanation lines an approver reads as reasons (lets, missing data and rates are told apart)
+_REASON_KINDS = frozenset({"rule", "table", "tier", "floor"})
+
+
+def _names(session: Session, language: str) -> dict[str, str]:
+    """Fields named by the customer form's labels in `language` (English too: an approver reads
+    "Max overdue days", not `max_overdue_days`)."""
+    try:
+        form = specs.customer_form(session).value
+    except NotConfiguredError:
+        return {}
+    return {f.id: f.title(language) for f in form.fields}
+
+
+def _snapshot(row: Assessment, *, names: Mapping[str, str], language: str) -> AssessmentSnapshot:
+    lines = dsl.explain(row.result, language=language, names=names).to_dict()
+    return AssessmentSnapshot(
+        id=row.id or 0,
+        as_of=row.as_of,
+        created_at=row.created_at,
+        score=number(row.score) or 0,
+        tier=row.tier,
+        ruleset_key=row.ruleset_key,
+        ruleset_version=row.ruleset_version,
+        reasons=tuple(
+            ReasonLine(kind=line["kind"], id=line["id"], points=line["points"], text=line["text"])
+            for line in lines
+            if line["kind"] in _REASON_KINDS
+        ),
+        missing=tuple(names.get(name, name) for name in row.result.get("missing") or ()),
+        alerts=tuple(
+            {"rule": a.get("rule"), "severity": a.get("severity"), "message": a.get("message")}
+            for a in row.result.get("alerts") or ()
+        ),
+    )
+
+
+def _opening_assessment(session: Session, case: Case, customer: Customer) -> Assessment | None:
+    """The assessment the case opened on: the one its context names, else the customer's latest
+    stored at or before the case opened."""
+    opened_with = case.context.get("opened_with") or {}
+    wanted = opened_with.get("assessment_id") if isinstance(opened_with, dict) else None
+    if isinstance(wanted, int) and not isinstance(wanted, bool):
+        row = session.get(Assessment, wanted)
+        if row is not None and row.customer_id == customer.id:
+            return row
+    return session.exec(
+        select(Assessment)
+        .where(Assessment.customer_id == customer.id, col(Assessment.created_at) <= case.opened_at)
+        .order_by(col(Assessment.id).desc())
+        .limit(1)
+    ).first()
+
+
+def _latest_assessment(session: Session, customer: Customer) -> Assessment | None:
+    return session.exec(
+        select(Assessment)
+        .where(Assessment.customer_id == customer.id)
+        .order_by(col(Assessment.id).desc())
+        .limit(1)
+    ).first()
+
+
+def _change(
+    opened: Assessment, current: Assessment, *, names: Mapping[str, str], language: str
+) -> AssessmentChange:
+    previous = PreviousAssessment(
+        id=opened.id or 0,
+        ruleset_key=opened.ruleset_key,
+        ruleset_version=opened.ruleset_version,
+        as_of=opened.as_of,
+        result=opened.result,
+    )
+    said = change_record(
+        previous=previous,
+        result=current.result,
+        ruleset_version=current.ruleset_version,
+        names={language: names},
+    )[language]
+    return AssessmentChange(
+        from_score=said["from_score"],
+        to_score=said["to_score"],
+        from_tier=said["from_tier"],
+        to_tier=said["to_tier"],
+        summary=said["summary"],
+        items=tuple(said["items"]),
+    )
+
+
+def _customer_card(customer: Customer) -> CustomerCard:
+    return CustomerCard(
+        ref=customer.external_ref,
+        name=customer.name,
+        department=customer.department,
+        owner=customer.owner,
+        score=number(customer.score),
+        tier=customer.tier,
+        terms=terms_view(customer),
+    )
+
+
+def case_page(
+    session: Session,
+    case_id: int,
+    *,
+    access: Access,
+    scope: Scope,
+    now: datetime,
+    language: str,
+    actor: str | None = None,
+) -> CasePage:
+    """Everything the page of case `case_id` shows, in `language`, for the caller `actor`
+    holding `access` (the actions and four-eyes bars are theirs).
+
+    Raises NotFoundError (no such case, or one whose customer lies outside `scope`).
+    """
+    view = get_case(session, case_id, access=access, scope=scope)
+    case = session.get(Case, case_id)
+    assert case is not None  # get_case found it in this transaction
+    workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version).value
+    state = casework.case_state(case)
+    customer = session.get(Customer, case.customer_id) if case.customer_id is not None else None
+    labels = form_labels(session, workflow, language)
+    opened = current = None
+    change = None
+    terms: dict[str, Any] = {}
+    record: dict[str, Any] = {}
+    if customer is not None:
+        names = _names(session, language)
+        opened_row = _opening_assessment(session, case, customer)
+        current_row = _latest_assessment(session, customer)
+        opened = _snapshot(opened_row, names=names, language=language) if opened_row else None
+        current = _snapshot(current_row, names=names, language=language) if current_row else None
+        if opened_row is not None and current_row is not None and opened_row.id != current_row.id:
+            change = _change(opened_row, current_row, names=names, language=language)
+        terms = terms_record(customer)
+        record = assessment_record(session, customer)
+    step = workflow.steps.get(state.step)
+    return CasePage(
+        case=view,
+        language=language,
+        customer=_customer_card(customer) if customer is not None else None,
+        opened=opened,
+        current=current,
+        change=change,
+        triggers=trigger_reasons(case),
+        data=data_rows(
+            state.data,
+            current=terms,
+            labels=labels,
+            fields_terms=terms_of_fields(workflow),
+            language=language,
+        ),
+        actions=action_panels(
+            session,
+            workflow,
+            state,
+            view.available_actions,
+            actor=actor,
+            record=record,
+            terms=terms,
+            language=language,
+        )
+        if customer is not None or view.available_actions
+        else (),
+        approval=approval_progress(step, state, actor=actor)
+        if step is not None and state.is_open
+        else None,
+        history=history(session, case_id, labels=labels),
+        terms_changes=terms_changes(session, case_id, language=language),
+    )
+
+
+def _mine(access: Access, actor: str | None) -> Any:
+    """The condition 'the caller may act on it': assigned to a role `access` holds (for the
+    customer's department, engine.cases), unless the step is for one user; or to `actor` by
+    name (an owner or named-user assignee)."""
+    by_role = and_(col(Case.assigned_user).is_(None), _assigned_to(access))
+    if actor is None:
+        return by_role
+    return or_(by_role, col(Case.assigned_user) == actor)
+
+
+def list_inbox(
+    session: Session,
+    tab: str,
+    *,
+    access: Access,
+    scope: Scope,
+    actor: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[CaseSummary]:
+    """One tab of the inbox (INBOX_TABS) for `actor` holding `access`: `mine`, the open cases
+    they may act on (by role, or assigned to them by name), oldest first; `waiting`, the other
+    open cases within `scope`, oldest first; `done`, the closed cases within `scope`, newest
+    first. Cases about no customer (ruleset_change) only for those who may publish.
+
+    Raises InvalidRequestError for another tab, a foreign cursor or a limit below 1.
+    """
+    if tab not in INBOX_TABS:
+        raise InvalidRequestError(
+            N_("the inbox has the tabs mine, waiting and done, not '%(tab)s'"), tab=tab
+        )
+    size = clamp_limit(limit)
+    query = (
+        select(Case)
+        .outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
+        .where(_visible(scope, spec_changes=may_publish(access)))
+    )
+    after = decode_cursor(cursor)
+    if tab == "done":
+        query = query.where(Case.status == CaseStatus.CLOSED)
+        if after is not None:
+            query = query.where(col(Case.id) < after)
+        query = query.order_by(col(Case.id).desc())
+    else:
+        # CASE rather than NOT: a NULL (no assigned user, no department) makes NOT(...) NULL
+        mine = sql_case((_mine(access, actor), 1), else_=0)
+        query = query.where(Case.status == CaseStatus.OPEN, mine == (1 if tab == "mine" else 0))
+        if after is not None:
+            query = query.where(col(Case.id) > after)
+        query = query.order_by(col(Case.id))
+    rows = session.exec(query.limit(size + 1)).all()
+    items = case_summaries(session, rows[:size])
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > size else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def customer_cases(
+    session: Session, ref: str, *, scope: Scope, limit: int | None = None
+) -> tuple[CaseSummary, ...]:
+    """The cases of customer `ref` (when it lies in `scope`), open ones first, then newest
+    first. Raises NotFoundError."""
+    customer = find_customer(session, ref, scope=scope)
+    rows = session.exec(
+        select(Case)
+        .where(Case.customer_id == customer.id)
+        .order_by(col(Case.status).desc(), col(Case.id).desc())
+        .limit(clamp_limit(limit))
+    ).all()
+    return case_summaries(session, rows)
