@@ -4,6 +4,7 @@ See docs/workflows.md for the format and the semantics, docs/architecture.md for
 """
 
 from workflows.calendar import WEEKDAYS, Calendar, add_business_days, add_duration
+from workflows.calendar_reader import CalendarError, check_calendar, load_calendar
 from workflows.durations import parse_duration
 from workflows.errors import (
     ActionNotAllowed,
@@ -75,6 +76,7 @@ __all__ = [
     "Assignee",
     "AssigneeKind",
     "Calendar",
+    "CalendarError",
     "CaseActionError",
     "CaseState",
     "CaseStateError",
@@ -116,8 +118,10 @@ __all__ = [
     "add_duration",
     "advance",
     "available_actions",
+    "check_calendar",
     "check_workflow",
     "fires",
+    "load_calendar",
     "load_workflow",
     "parse_duration",
     "start",
