@@ -49,6 +49,12 @@ _EXPORTS: dict[str, str] = {
     "simulation_view": "engine.simulation",
     "list_movers": "engine.simulation",
     "draft_checks": "engine.policy_checks",
+    "workspace_calendar": "engine.calendars",
+    "list_calendars": "engine.calendars",
+    "calendar_days": "engine.calendars",
+    "CalendarSummary": "engine.calendars",
+    "CalendarDay": "engine.calendars",
+    "start_reviews": "engine.reviews",
     # views
     "Page": "engine.views",
     "SpecRef": "engine.views",

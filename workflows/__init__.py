@@ -4,7 +4,7 @@ See docs/workflows.md for the format and the semantics, docs/architecture.md for
 """
 
 from workflows.calendar import WEEKDAYS, Calendar, add_business_days, add_duration
-from workflows.calendar_reader import CalendarError, check_calendar, load_calendar
+from workflows.calendar_reader import CalendarError, check_calendar, load_calendar, read_calendar
 from workflows.durations import parse_duration
 from workflows.errors import (
     ActionNotAllowed,
@@ -124,5 +124,6 @@ __all__ = [
     "load_calendar",
     "load_workflow",
     "parse_duration",
+    "read_calendar",
     "start",
 ]

@@ -53,7 +53,7 @@ class CalendarError(DiagnosticsError):
 def load_calendar(source: str, *, filename: str) -> Calendar:
     """The calendar `source` defines, checked completely. Raises `CalendarError` listing every
     error and warning when there is an error."""
-    calendar, diagnostics = _read(source, filename)
+    calendar, diagnostics = read_calendar(source, filename=filename)
     if calendar is None or has_errors(diagnostics):
         raise CalendarError(list(diagnostics))
     return calendar
@@ -61,10 +61,12 @@ def load_calendar(source: str, *, filename: str) -> Calendar:
 
 def check_calendar(source: str, *, filename: str) -> tuple[Diagnostic, ...]:
     """Every error and warning of a calendar file (as `load_calendar` finds them); never raises."""
-    return _read(source, filename)[1]
+    return read_calendar(source, filename=filename)[1]
 
 
-def _read(source: str, filename: str) -> tuple[Calendar | None, tuple[Diagnostic, ...]]:
+def read_calendar(source: str, *, filename: str) -> tuple[Calendar | None, tuple[Diagnostic, ...]]:
+    """The calendar (None when it could not be read at all) and every error and warning, in file
+    order; the calendar is usable only when no diagnostic is an error."""
     try:
         document = dsl.load_yaml(source, filename=filename)
     except DiagnosticsError as exc:
