@@ -26,6 +26,7 @@ from web import (
     pages,
     pages_account,
     pages_admin,
+    pages_calendars,
     pages_rules,
     pages_rules_publish,
     pages_rules_sim,
@@ -137,6 +138,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_calendars.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_rules_sim.router)
     app.include_router(pages_rules_publish.router)

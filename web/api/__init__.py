@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from web.api import (
     audit,
+    calendars,
     cases,
     customers,
     drafts,
@@ -41,5 +42,6 @@ router.include_router(shadow.router)
 router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
 router.include_router(rescores.router)
+router.include_router(calendars.router)
 
 __all__ = ["router"]
