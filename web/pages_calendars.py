@@ -56,11 +56,7 @@ def calendar_page(
         "next_year": shown + 1 if shown < LAST_YEAR else None,
         "weekdays": _weekday_names(language),
         "months": _months(days, language),
-        "named_days": [
-            {"date": d.date, "kind": d.kind, "name": _said(d.name, language)}
-            for d in days
-            if d.name
-        ],
+        "named_days": _named_periods(days, language),
     }
     return render(request, "calendar.html", context)
 
@@ -69,6 +65,26 @@ def _said(label: Any, language: str) -> str:
     if not label:
         return ""
     return str(label.get(language) or label.get("en") or next(iter(label.values()), ""))
+
+
+def _named_periods(days: tuple[CalendarDay, ...], language: str) -> list[dict[str, Any]]:
+    """The named holidays and make-up working days, consecutive days of one name and kind as one
+    period: `{start, end, kind, name}`."""
+    periods: list[dict[str, Any]] = []
+    for day in days:
+        if not day.name:
+            continue
+        name = _said(day.name, language)
+        last = periods[-1] if periods else None
+        if (
+            last is not None
+            and (last["kind"], last["name"]) == (day.kind, name)
+            and (day.date - last["end"]).days == 1
+        ):
+            last["end"] = day.date
+        else:
+            periods.append({"start": day.date, "end": day.date, "kind": day.kind, "name": name})
+    return periods
 
 
 def _weekday_names(language: str) -> list[str]:

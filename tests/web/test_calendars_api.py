@@ -147,9 +147,15 @@ def test_the_calendar_page_shows_a_year_month_by_month(
     )
     assert all(len(week) == 7 for m in months for week in m["weeks"])
     assert sum(1 for m in months for w in m["weeks"] for c in w if c) == 365
-    assert ("2026-10-10", "workday", "Working day for National Day") in [
-        (d["date"].isoformat(), d["kind"], d["name"]) for d in context["named_days"]
+    assert [
+        (d["start"].isoformat(), d["end"].isoformat(), d["kind"], d["name"])
+        for d in context["named_days"]
+    ][-3:] == [
+        ("2026-09-25", "2026-09-27", "holiday", "Mid-Autumn Festival"),
+        ("2026-10-01", "2026-10-07", "holiday", "National Day"),
+        ("2026-10-10", "2026-10-10", "workday", "Working day for National Day"),
     ]
+    assert len(context["named_days"]) == 7 + 6
     assert 'data-date="2026-10-10"' in response.text
 
 
