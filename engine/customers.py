@@ -165,10 +165,14 @@ def _stored_data(
 
 
 def _fields_changed(changed: list[str], before: Mapping[str, Any]) -> workflows.Occurrence:
-    """The occurrence of a change of form fields: which ones, and what they held before."""
+    """The occurrence of a change of form fields: `changed.F` is true for each field F that
+    changed, `previous.F` what it held before."""
     return workflows.Occurrence(
         kind=workflows.TriggerKind.FIELD_CHANGED,
-        facts={"changed": changed, "previous": {name: before.get(name) for name in changed}},
+        facts={
+            "changed": dict.fromkeys(changed, True),
+            "previous": {name: before.get(name) for name in changed},
+        },
         reason={"trigger": str(workflows.TriggerKind.FIELD_CHANGED), "fields": changed},
     )
 

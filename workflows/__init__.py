@@ -60,7 +60,15 @@ from workflows.semantics import (
     start,
 )
 from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
-from workflows.triggers import Occurrence, fires
+from workflows.triggers import (
+    TRIGGERS,
+    Occurrence,
+    ParamNames,
+    TriggerParam,
+    TriggerSpec,
+    fires,
+    guard_reads,
+)
 
 __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
@@ -69,6 +77,7 @@ __all__ = [
     "ESCALATION",
     "SUPERSEDED",
     "TERMS_NAMES",
+    "TRIGGERS",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
@@ -98,6 +107,7 @@ __all__ = [
     "Operation",
     "OrderDecision",
     "OrderDecisionOp",
+    "ParamNames",
     "Quorum",
     "Reminder",
     "SetFieldOp",
@@ -111,6 +121,8 @@ __all__ = [
     "Transition",
     "Trigger",
     "TriggerKind",
+    "TriggerParam",
+    "TriggerSpec",
     "Vote",
     "Workflow",
     "WorkflowError",
@@ -121,6 +133,7 @@ __all__ = [
     "check_calendar",
     "check_workflow",
     "fires",
+    "guard_reads",
     "load_calendar",
     "load_workflow",
     "parse_duration",

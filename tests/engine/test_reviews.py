@@ -3,7 +3,6 @@ customer whose next_review_at has come, once across ticks and workers (engine.re
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,18 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-import workflows
-from engine import specs
 from engine.background import sweep
 from engine.db import Database
 from engine.errors import InvalidRequestError
 from engine.job_kinds import HANDLERS
 from engine.jobs import run_jobs
-from engine.models import Case, Customer, Job, SpecKind
+from engine.models import Case, Customer, Job
 from engine.reviews import KIND, review_params, start_reviews
 from engine.templates import import_template
 from tests.conftest import EXAMPLE_TEMPLATE
-from tests.engine.conftest import HEALTHY, NOW, upsert
+from tests.engine.conftest import HEALTHY, NOW, RISKY, upsert
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROLES = ("sales", "sales_manager", "department_head", "finance_head", "legal", "cfo", "admin")
@@ -44,67 +41,36 @@ steps:
 """
 
 
-def _review_workflow() -> workflows.Workflow:
-    """REVIEW loaded; until the loader reads `on: review_due` (H1), the same workflow loaded with
-    another trigger and given review_due as the value it stands for."""
-    if not dsl_errors(REVIEW):
-        return workflows.load_workflow(
-            REVIEW, filename="workflows/periodic_review.yaml", roles=ROLES
-        )
-    stand_in = workflows.load_workflow(
-        REVIEW.replace("review_due", "tier_changed"),
-        filename="workflows/periodic_review.yaml",
-        roles=ROLES,
-    )
-    trigger = dataclasses.replace(stand_in.trigger, on=workflows.TriggerKind.REVIEW_DUE)
-    return dataclasses.replace(stand_in, trigger=trigger)
-
-
-def dsl_errors(source: str) -> bool:
-    found = workflows.check_workflow(source, filename="periodic_review.yaml", roles=ROLES)
-    return any(d.is_error for d in found)
-
-
 @pytest.fixture
-def reviewing(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+def reviewing(database: Database, tmp_path: Path) -> Database:
+    return _import_reviewing(database, tmp_path, REVIEW)
+
+
+def _import_reviewing(database: Database, tmp_path: Path, review: str) -> Database:
     """The example template with a `start_reviews` schedule at 06:00 Shanghai time instead of
-    its nightly rescore, and the periodic_review workflow published."""
+    its nightly rescore, and the workflow `review` beside high_risk_review."""
     bundle = tmp_path / "bundle"
     shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    (bundle / "workflows" / "periodic_review.yaml").write_text(review, encoding="utf-8")
     template = bundle / "template.yaml"
-    template.write_text(
-        template.read_text(encoding="utf-8").replace(
+    text = template.read_text(encoding="utf-8")
+    for old, new in (
+        (
             '{id: nightly_rescore, cron: "0 2 * * *", action: rescore_all}',
             '{id: morning_reviews, cron: "0 6 * * *", action: start_reviews}',
         ),
-        encoding="utf-8",
-    )
+        (
+            "workflows: [workflows/high_risk_review.yaml]",
+            "workflows: [workflows/high_risk_review.yaml, workflows/periodic_review.yaml]",
+        ),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    template.write_text(text, encoding="utf-8")
     with database.transaction() as session:
         import_template(
             session, bundle, actor="admin", now=NOW, base_currency="CNY", timezone="Asia/Shanghai"
         )
-        specs.publish(
-            session,
-            kind=SpecKind.WORKFLOW,
-            key="periodic_review",
-            source=REVIEW,
-            filename="workflows/periodic_review.yaml",
-            label="Periodic review",
-            meta={"roles": list(ROLES), "trigger": "review_due"},
-            template_key=None,
-            template_version=None,
-            author="admin",
-            now=NOW,
-        )
-    value = _review_workflow()
-    compile_workflow = specs._compile_workflow
-
-    def compiled(session: object, row: object) -> workflows.Workflow:
-        if getattr(row, "key", None) == "periodic_review":
-            return value
-        return compile_workflow(session, row)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(specs, "_compile_workflow", compiled)
     return database
 
 
@@ -207,6 +173,25 @@ def test_a_run_stopped_halfway_resumes_with_the_chunks_not_done(reviewing: Datab
     with reviewing.transaction() as session:
         done = session.get(Job, job_id)
         assert done is not None and done.result == {"due": 4, "cases_opened": 4}
+
+
+def test_the_guard_reads_the_tier_and_the_date_that_came(
+    database: Database, tmp_path: Path
+) -> None:
+    guarded = REVIEW.replace(
+        "trigger: {on: review_due}",
+        'trigger: {on: review_due, when: "assessment.tier == \\"low\\" and review.due == next_review_at"}',
+    )
+    _import_reviewing(database, tmp_path, guarded)
+    _customer(database, "low-due", "2026-11-20")
+    upsert(
+        database, "high-due", {"name": "high-due", **RISKY}, terms={"next_review_at": "2026-11-20"}
+    )
+    with database.transaction() as session:
+        start_reviews(session, actor="admin", now=NOW)
+    run_jobs(database, handlers=HANDLERS, now=NOW, worker="a", limit=5)
+
+    assert sorted(_review_cases(database)) == ["low-due"]
 
 
 def test_no_review_workflow_means_no_case(database: Database) -> None:
