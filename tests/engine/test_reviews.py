@@ -180,7 +180,8 @@ def test_the_guard_reads_the_tier_and_the_date_that_came(
 ) -> None:
     guarded = REVIEW.replace(
         "trigger: {on: review_due}",
-        'trigger: {on: review_due, when: "assessment.tier == \\"low\\" and review.due == next_review_at"}',
+        "trigger: {on: review_due, when: "
+        '"assessment.tier == \\"low\\" and review.due == next_review_at"}',
     )
     _import_reviewing(database, tmp_path, guarded)
     _customer(database, "low-due", "2026-11-20")
