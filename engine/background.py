@@ -1,5 +1,6 @@
 """The background sweep: everything that waits for its time, done once across processes —
-due timers (engine.timers), due template schedules (engine.schedules, which may queue jobs),
+due timers (engine.timers), due outbox messages (engine.outbox, a bounded batch), due template
+schedules (engine.schedules, which may queue jobs),
 scheduled versions whose time has come (engine.publishing), then the chunks of running jobs
 (engine.jobs).
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from engine import clock, publishing, schedules, timers
+from engine import clock, outbox, publishing, schedules, timers
 from engine.db import Database
 from engine.job_kinds import run_due_chunks
 from engine.views import SweepReport
@@ -22,6 +23,8 @@ from engine.views import SweepReport
 # (or another process) takes the rest.
 CHUNKS_PER_SWEEP = 10
 CHUNK_BUDGET_SECONDS = 2.0
+# Outbox messages one sweep delivers at most; the next sweep takes the rest.
+OUTBOX_PER_SWEEP = 50
 
 
 def sweep(
@@ -34,12 +37,16 @@ def sweep(
     chunks: int = CHUNKS_PER_SWEEP,
     budget_seconds: float = CHUNK_BUDGET_SECONDS,
 ) -> SweepReport:
-    """Fire the timers and the schedules due at `now`, publish the versions scheduled for `now`
-    (queuing their rescores), then process job chunks one at a time, up to `chunks` of them and
-    for about `budget_seconds`; safe to run from several processes at once.
+    """Fire the timers due at `now`, deliver due outbox messages (up to OUTBOX_PER_SWEEP), fire
+    the schedules due, publish the versions scheduled for `now` (queuing their rescores), then
+    process job chunks one at a time, up to `chunks` of them and for about `budget_seconds`;
+    safe to run from several processes at once.
 
     `more_chunks` in the report says the sweep stopped at its budget, not for want of work."""
     report = timers.sweep(database, now=now, worker=worker, tz=tz, claim_expiry=claim_expiry)
+    delivered = outbox.deliver_due(
+        database, now, worker, claim_expiry=claim_expiry, limit=OUTBOX_PER_SWEEP
+    )
     fired = schedules.sweep_schedules(
         database, now=now, worker=worker, tz=tz, claim_expiry=claim_expiry
     )
@@ -62,6 +69,7 @@ def sweep(
         report,
         schedules=fired.fired,
         chunks=processed,
-        failed=report.failed + fired.failed + failed,
+        failed=report.failed + delivered.failed + fired.failed + failed,
+        delivered=delivered.sent,
         more_chunks=more,
     )

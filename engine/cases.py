@@ -15,8 +15,9 @@ from sqlalchemy import and_, false, or_, true
 from sqlmodel import Session, col, select
 
 import workflows
-from engine import casework, spec_changes, specs
+from engine import case_events, casework, spec_changes, specs
 from engine.access import Access
+from engine.customer_data import validated_data
 from engine.errors import (
     N_,
     ConflictError,
@@ -24,11 +25,11 @@ from engine.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from engine.evaluation import assess_customer, assessment_record
 from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.scoping import Scope, ensure_within
 from engine.types import is_row_id
+from engine.users import role_holders
 from engine.views import CaseSummary, CaseTransitionView, CaseView, Page
 
 
@@ -274,6 +275,41 @@ def _action_names(workflow: workflows.Workflow, step: str) -> set[str]:
     return set(step_def.actions) if step_def is not None else set()
 
 
+def _form_data(
+    session: Session,
+    workflow: workflows.Workflow,
+    step: str,
+    action: str,
+    data: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The data of `action`'s form, checked against that form (paths under `data`); the data
+    as sent when the action has no form. Raises DataValidationError, nothing stored."""
+    step_def = workflow.steps.get(step)
+    definition = step_def.actions.get(action) if step_def is not None else None
+    if definition is None or definition.form is None:
+        return dict(data or {})
+    form = specs.load_form(session, definition.form)
+    return validated_data(form.value, data or {})
+
+
+def _eligible(
+    session: Session,
+    case: Case,
+    customer: Customer | None,
+    workflow: workflows.Workflow,
+    action: str,
+) -> frozenset[str] | None:
+    """Who may approve at the case's step now, for a quorum of `all`: the active users holding
+    its assigned role for the customer's department (or a grant everywhere). None when the step
+    has no such quorum (nothing to count)."""
+    step = workflow.steps.get(case.step)
+    approval = step.approval if step is not None else None
+    if approval is None or approval.action != action or approval.quorum != workflows.Quorum.ALL:
+        return None
+    department = case.assigned_department or (customer.department if customer else None)
+    return role_holders(session, case.assigned_role, department)
+
+
 def take_action(
     session: Session,
     case_id: int,
@@ -323,16 +359,29 @@ def take_action(
         )
     if customer is None:
         spec_changes.check_decision(session, case, action, actor=actor)
+    form_data = _form_data(session, workflow.value, case.step, action, data)
     event = workflows.TakeAction(
-        action=action, actor=actor, actor_roles=roles, comment=comment, data=dict(data or {})
+        action=action,
+        actor=actor,
+        actor_roles=roles,
+        comment=comment,
+        data=form_data,
+        eligible=_eligible(session, case, customer, workflow.value, action),
     )
     try:
-        transition = workflows.advance(
-            workflow.value,
-            casework.case_state(case),
+        case_events.advance_case(
+            session,
+            locked,
             event,
-            record=assessment_record(session, customer) if customer is not None else {},
+            audit_action="case.action",
+            actor=actor,
+            actor_roles=roles,
+            action=action,
+            comment=comment,
+            data=data,
+            expected_version=case.row_version,
             now=now,
+            tz=tz,
         )
     except workflows.CommentRequired as exc:
         raise InvalidRequestError(
@@ -340,8 +389,24 @@ def take_action(
             action=exc.action,
             step=exc.step,
         ) from exc
+    except workflows.FourEyesRefused as exc:
+        raise PermissionDeniedError(
+            N_(
+                "four eyes: %(actor)s proposed or last acted on this case, so someone else "
+                "must take '%(action)s' at step '%(step)s'"
+            ),
+            actor=actor,
+            action=exc.action,
+            step=exc.step,
+        ) from exc
+    except workflows.AlreadyVoted as exc:
+        raise ConflictError(
+            N_("%(actor)s has already approved at step '%(step)s'; another person must"),
+            actor=actor,
+            step=exc.step,
+        ) from exc
     except workflows.ActionNotAllowed as exc:
-        if case.assigned_role in roles:
+        if case.assigned_role in roles and case.assigned_user is None:
             raise PermissionDeniedError(exc.reason) from exc
         # workflows.advance's own sentence for an actor without the step's role, as a message id
         raise PermissionDeniedError(
@@ -351,24 +416,9 @@ def take_action(
             ),
             action=exc.action,
             step=exc.step,
-            role=case.assigned_role,
+            role=case.assigned_user or case.assigned_role,
             actor=actor,
         ) from exc
-    applied = casework.apply_transition(
-        session,
-        case,
-        customer,
-        transition,
-        audit_action="case.action",
-        action=action,
-        actor=actor,
-        comment=comment,
-        data=data,
-        expected_version=case.row_version,
-        now=now,
-    )
     if customer is None:
         spec_changes.settle(session, case, actor=actor, now=now)
-    elif applied.terms_changed:
-        assess_customer(session, customer, actor=actor, now=now, tz=tz)
     return case_view(session, case, roles=roles)

@@ -13,28 +13,25 @@ one case queue behind each other instead of deadlocking (issue 8, item 7).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 import workflows
-from engine import audit
+from engine import audit, case_effects
+from engine.case_env import workflow_env
 from engine.models import Assessment, Case, CaseStatus, CaseTransition, Customer, Timer
 from engine.rows import update_versioned
 from engine.specs import LoadedSpec
-from engine.terms import change_terms
 from engine.types import is_row_id
 
 # Case.context: engine-side data about a case (its version; a ruleset_change case's
 # `spec_change`, engine.spec_changes).
 CONTEXT_SCHEMA_VERSION = 1
-
-# case_transitions.reason of a history row saying the trigger fired again (engine.triggers)
-REASON_ADDED = "reason_added"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +96,8 @@ def _state_columns(state: workflows.CaseState) -> dict[str, Any]:
         "status": CaseStatus.OPEN if state.is_open else CaseStatus.CLOSED,
         "step": state.step,
         "assigned_role": state.assigned_role,
+        "assigned_user": state.assigned_user,
+        "assigned_department": state.assigned_department,
         "due_at": state.due_at,
         "escalation_level": state.escalation_level,
         "outcome": state.outcome,
@@ -118,11 +117,15 @@ def _write_history(
     *,
     actor: str | None,
     data: Mapping[str, Any] | None,
+    on_behalf_of: str | None = None,
 ) -> None:
-    """One case_transitions row per step change; `data` goes on the first (the one the event
-    caused); changes the workflow made by itself (do steps, escalations) name `actor` too."""
+    """One case_transitions row per step change, with the data it carries (an action form's,
+    an added reason); `data` goes on the first when the change carries none (the event's own,
+    e.g. a timer's); changes the workflow made by itself (do steps, escalations) name `actor`
+    too. `on_behalf_of`: the user the actor acted for, as their delegate."""
     assert case.id is not None
     for index, change in enumerate(transition.history):
+        carried = dict(change.data) or (dict(data or {}) if index == 0 else {})
         session.add(
             CaseTransition(
                 case_id=case.id,
@@ -131,9 +134,11 @@ def _write_history(
                 action=change.action,
                 reason=str(change.reason),
                 assigned_role=change.assigned_role,
+                assigned_user=change.assigned_user,
                 actor=change.actor or actor,
+                on_behalf_of=on_behalf_of if change.actor else None,
                 comment=change.comment,
-                data=dict(data or {}) if index == 0 else {},
+                data=carried,
                 at=change.at,
             )
         )
@@ -175,24 +180,21 @@ def _apply_effects(
     transition: workflows.Transition,
     *,
     actor: str | None,
+    actor_roles: Collection[str] = (),
     now: datetime,
 ) -> bool:
-    terms_changed = False
-    for effect in transition.effects:
-        # a case about no customer has no terms to change (its workflow's check refuses them)
-        if isinstance(effect, workflows.ChangeTerms) and customer is not None:
-            change = change_terms(
-                session,
-                customer,
-                effect.values,
-                case_id=case.id,
-                actor=actor,
-                now=now,
-                missing=effect.missing,
-            )
-            terms_changed = terms_changed or change is not None
-        # Notify effects wait for the notifications service (inbox, e-mail, webhooks).
-    return terms_changed
+    """Carry out the transition's effects (engine.case_effects); True when the customer's
+    terms or data changed."""
+    context = case_effects.EffectContext(
+        session=session,
+        case=case,
+        customer=customer,
+        state=transition.state,
+        actor=actor,
+        actor_roles=tuple(actor_roles),
+        now=now,
+    )
+    return case_effects.carry_out(context, transition.effects).record_changed
 
 
 def open_case(
@@ -204,10 +206,13 @@ def open_case(
     actor: str | None,
     now: datetime,
     context: Mapping[str, Any] | None = None,
+    tz: tzinfo = UTC,
 ) -> Applied:
     """Start `workflow` for `customer` (None: a case about no customer, such as a
-    ruleset_change): the case row with `context`, its first transition(s), timers, effects."""
-    transition = workflows.start(workflow.value, record=record, now=now)
+    ruleset_change): the case row with `context`, its first transition(s), timers, effects.
+    `tz`: the workspace time zone (business days keep their local time of day in it)."""
+    env = workflow_env(session, workflow.value, customer, tz=tz)
+    transition = workflows.start(workflow.value, record=record, now=now, env=env)
     assert customer is None or customer.id is not None
     opened_with = {}
     if customer is not None and "opened_with" not in (context or {}):
@@ -256,47 +261,6 @@ def open_case(
     return Applied(case=case, terms_changed=terms_changed)
 
 
-def add_reason(
-    session: Session,
-    case: Case,
-    customer: Customer,
-    *,
-    reason: Mapping[str, Any],
-    actor: str | None,
-    now: datetime,
-) -> None:
-    """Record that the trigger of `case`'s workflow fired again for its customer (`dedupe:
-    add_reason`): the reason joins the case's context and history; the case stays where it is."""
-    assert case.id is not None
-    reasons = [*case.context.get("reasons", []), dict(reason)]
-    update_versioned(session, case, context={**case.context, "reasons": reasons})
-    session.add(
-        CaseTransition(
-            case_id=case.id,
-            from_step=case.step,
-            to_step=case.step,
-            action=None,
-            reason=REASON_ADDED,
-            assigned_role=case.assigned_role,
-            actor=actor,
-            comment=None,
-            data=dict(reason),
-            at=now,
-        )
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="case.reason_added",
-        entity_kind="case",
-        entity_id=case.id,
-        detail={"reason": dict(reason), "step": case.step},
-        department=customer.department,
-        customer_ref=customer.external_ref,
-        now=now,
-    )
-
-
 def apply_transition(
     session: Session,
     case: Case,
@@ -310,6 +274,8 @@ def apply_transition(
     data: Mapping[str, Any] | None,
     expected_version: int | None,
     now: datetime,
+    actor_roles: Collection[str] = (),
+    on_behalf_of: str | None = None,
 ) -> Applied:
     """Write a transition computed by workflows.advance for an open case.
 
@@ -333,15 +299,19 @@ def apply_transition(
             "status": case.status,
             "assigned_role": case.assigned_role,
             "escalation_level": case.escalation_level,
+            "assigned_user": case.assigned_user,
             "comment": comment,
+            "on_behalf_of": on_behalf_of,
         },
         department=customer.department if customer is not None else None,
         customer_ref=customer.external_ref if customer is not None else None,
         now=now,
     )
-    _write_history(session, case, transition, actor=actor, data=data)
+    _write_history(session, case, transition, actor=actor, data=data, on_behalf_of=on_behalf_of)
     _write_timers(session, case, transition, now=now)
-    terms_changed = _apply_effects(session, case, customer, transition, actor=actor, now=now)
+    terms_changed = _apply_effects(
+        session, case, customer, transition, actor=actor, actor_roles=actor_roles, now=now
+    )
     if case.status == CaseStatus.CLOSED:
         audit.record(
             session,

@@ -16,7 +16,7 @@ ignored and changed ones are refused: terms change only through workflows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
@@ -28,7 +28,7 @@ import forms
 import workflows
 from engine import audit, crypto, specs
 from engine.cases import case_summaries
-from engine.db import session_keys
+from engine.customer_data import stored_data, validated_data
 from engine.errors import (
     N_,
     ConflictError,
@@ -125,14 +125,6 @@ def _text_errors(ref: str, payload: CustomerInput) -> list[forms.DataError]:
     return errors
 
 
-def _validated_data(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
-    errors = forms.validate(form, dict(data))
-    if errors:
-        # paths name the request body's `data` object, as terms errors name `terms`
-        raise DataValidationError(replace(e, path=("data", *e.path)) for e in errors)
-    return forms.normalise(form, dict(data))
-
-
 def find_customer(session: Session, ref: str, *, scope: Scope = None) -> Customer:
     """The customer with external reference `ref`, when it lies in `scope` (engine.scoping).
 
@@ -144,24 +136,6 @@ def find_customer(session: Session, ref: str, *, scope: Scope = None) -> Custome
     if customer is None or not is_within(customer.department, scope):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     return customer
-
-
-def _stored_data(
-    session: Session,
-    form: forms.Form,
-    data: Mapping[str, Any],
-    *,
-    ref: str,
-    previous: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    """`data` as it is stored: the values of sensitive fields sealed (unchanged ones as they
-    were stored)."""
-    sensitive = forms.sensitive_ids(form)
-    if not any(data.get(field_id) is not None for field_id in sensitive):
-        return dict(data)
-    return crypto.seal_data(
-        session_keys(session), data, ref=ref, sensitive=sensitive, previous=previous
-    )
 
 
 def _fields_changed(changed: list[str], before: Mapping[str, Any]) -> workflows.Occurrence:
@@ -203,7 +177,7 @@ def upsert_customer(
     if text_errors:
         raise DataValidationError(text_errors)
     form = specs.customer_form(session)
-    data = _validated_data(form.value, payload.data)
+    data = validated_data(form.value, payload.data)
     customer = session.exec(_CUSTOMER_BY_REF, params={"ref": ref}).first()
     if customer is not None and not is_within(customer.department, scope):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
@@ -226,7 +200,7 @@ def upsert_customer(
             external_ref=ref,
             name=name,
             department=payload.department,
-            data=_stored_data(session, form.value, data, ref=ref, previous=None),
+            data=stored_data(session, form.value, data, ref=ref, previous=None),
             form_key=form.key,
             form_version=form.version,
             currency=currency,
@@ -267,7 +241,7 @@ def upsert_customer(
         if customer.department != payload.department:
             changes["department"] = payload.department
         before = crypto.customer_data(session, customer)
-        stored = _stored_data(session, form.value, data, ref=ref, previous=customer.data)
+        stored = stored_data(session, form.value, data, ref=ref, previous=customer.data)
         if stored != customer.data:
             changes["data"] = stored
         if (customer.form_key, customer.form_version) != (form.key, form.version):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -15,7 +15,17 @@ from sqlmodel import Session, col, select
 
 import forms
 import workflows as workflows_
-from engine import audit, crypto, fx, shadow, specs, terms_restore, triggers
+from engine import (
+    audit,
+    case_events,
+    crypto,
+    fx,
+    notifications,
+    shadow,
+    specs,
+    terms_restore,
+    triggers,
+)
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.models import Alert, Assessment, Customer, Event
 from engine.rows import update_versioned
@@ -24,6 +34,8 @@ from engine.types import json_dumps
 from engine.views import number
 
 TIER_CHANGED = "tier_changed"
+# the severity of an alert whose raising is notified (engine.notifications)
+CRITICAL = "critical"
 # A terms change made by a workflow re-scores the customer, which may start a workflow that
 # changes terms again; this bounds that chain within one request.
 MAX_RESCORE_DEPTH = 3
@@ -210,7 +222,8 @@ def _raise_alerts(
     is_new: bool,
 ) -> list[dict[str, Any]]:
     """An Alert row for each alert not already open for this customer (same rule and message;
-    a customer created in this transaction has none); returns those raised."""
+    a customer created in this transaction has none); returns those raised. A critical one is
+    notified (engine.notifications.notify_critical_alert)."""
     assert customer.id is not None and assessment.id is not None
     if not alerts:
         return []
@@ -227,16 +240,17 @@ def _raise_alerts(
         if (alert["rule"], alert["message"]) in open_alerts:
             continue
         raised.append(alert)
-        session.add(
-            Alert(
-                customer_id=customer.id,
-                assessment_id=assessment.id,
-                rule=alert["rule"],
-                severity=str(alert["severity"]),
-                message=alert["message"],
-                created_at=now,
-            )
+        row = Alert(
+            customer_id=customer.id,
+            assessment_id=assessment.id,
+            rule=alert["rule"],
+            severity=str(alert["severity"]),
+            message=alert["message"],
+            created_at=now,
         )
+        session.add(row)
+        if row.severity == CRITICAL:
+            notifications.notify_critical_alert(session, customer, row, now=now)
     return raised
 
 
@@ -280,6 +294,7 @@ def _start_workflows(
     workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
     is_new: bool = False,
     assessment_id: int | None = None,
+    tz: tzinfo = UTC,
 ) -> tuple[list[int], bool]:
     started = triggers.start_workflows(
         session,
@@ -288,6 +303,7 @@ def _start_workflows(
         record=record,
         actor=actor,
         now=now,
+        tz=tz,
         published=workflows,
         is_new=is_new,
         assessment_id=assessment_id,
@@ -455,11 +471,24 @@ def assess_customer(
 
 
 def _alert_raised(alert: Mapping[str, Any]) -> workflows_.Occurrence:
-    facts = {"rule": alert["rule"], "severity": str(alert["severity"]), "message": alert["message"]}
+    """The occurrence of an alert just raised; guards read it as `raised_alert` (`alert` and
+    `rule` are words of the rules language) beside the assessment of the guard record."""
+    severity = str(alert["severity"])
     return workflows_.Occurrence(
         kind=workflows_.TriggerKind.ALERT_RAISED,
-        facts={"alert": facts},
-        reason={"trigger": str(workflows_.TriggerKind.ALERT_RAISED), **facts},
+        facts={
+            "raised_alert": {
+                "rule_name": alert["rule"],
+                "severity": severity,
+                "message": alert["message"],
+            }
+        },
+        reason={
+            "trigger": str(workflows_.TriggerKind.ALERT_RAISED),
+            "rule": alert["rule"],
+            "severity": severity,
+            "message": alert["message"],
+        },
     )
 
 
@@ -498,6 +527,7 @@ def _after_assessment(
             record=record(),
             actor=actor,
             now=now,
+            tz=tz,
             assessment_id=latest.id,
         )
         outcome.cases_opened.extend(started.opened)
@@ -509,6 +539,7 @@ def _after_assessment(
         if is_new
         else terms_restore.restore_when_due(session, customer, record, actor=actor, now=now)
     )
+    case_events.supersede_cases(session, customer, actor=actor, now=now, tz=tz)
     if (restored or terms_changed) and depth < MAX_RESCORE_DEPTH:
         again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=depth + 1)
         outcome.cases_opened.extend(again.cases_opened)
@@ -590,6 +621,7 @@ def _act_on_tier_change(
         workflows=workflows,
         is_new=is_new,
         assessment_id=assessment_id,
+        tz=tz,
     )
     if not terms_changed or depth >= MAX_RESCORE_DEPTH:
         return opened, None

@@ -7,7 +7,7 @@ as every trigger (engine.triggers), in the caller's transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlmodel import Session
 
@@ -50,6 +50,7 @@ def start_manually(
     scope: Scope,
     comment: str | None,
     now: datetime,
+    tz: tzinfo = UTC,
 ) -> int:
     """Open a case of manual workflow `workflow_key` for customer `ref`; returns its id.
 
@@ -93,6 +94,7 @@ def start_manually(
         record=record,
         actor=actor,
         now=now,
+        tz=tz,
         published=[workflow],
         assessment_id=latest.id if latest is not None else None,
     )

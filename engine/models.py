@@ -285,8 +285,9 @@ class CaseTransition(SQLModel, table=True):
     action: str | None = Field(default=None, max_length=200)
     # why the case moved: start, action, do (a do step ran), escalation (reassigned in place)
     reason: str | None = Field(default=None, max_length=20)
-    # the role the case is assigned to after this move (None once closed)
+    # the role the case is assigned to after this move (None once closed), or the user
     assigned_role: str | None = Field(default=None, max_length=100)
+    assigned_user: str | None = Field(default=None, max_length=100)
     actor: str | None = Field(default=None, max_length=100)
     # the user `actor` acted for, as their delegate (engine.delegations)
     on_behalf_of: str | None = Field(default=None, max_length=100)

@@ -21,10 +21,10 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 import workflows
-from engine import audit, casework, specs, terms_restore
+from engine import audit, case_events, casework, terms_restore
 from engine.claims import claim_rows, unclaimed
 from engine.db import Database
-from engine.evaluation import assess_customer, assessment_record
+from engine.evaluation import assess_customer
 from engine.models import Case, CaseStatus, Customer, TermsChange, Timer
 from engine.views import SweepReport
 
@@ -80,43 +80,30 @@ def _fire_restore(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) 
 
 
 def _fire_case_timer(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
-    """A timer a workflow asked for (escalation, reminder): the case's next move."""
+    """A timer a workflow asked for (escalation, reminder): the case's next move, through the
+    one path of case events (engine.case_events). The case is locked by `fire_timer`."""
     if timer.case_id is None:
         raise ValueError(f"timer {timer.id} of kind '{timer.kind}' names no case")
-    case = session.get(Case, timer.case_id)
-    if case is None or case.status != CaseStatus.OPEN:
+    locked = casework.lock_case(session, timer.case_id)
+    if locked is None or locked.case.status != CaseStatus.OPEN:
         return False
-    # a case about no customer (a ruleset_change) has no record for its guards
-    customer = session.get(Customer, case.customer_id) if case.customer_id is not None else None
-    workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
     # workflows.TimerRequest: a timer fires back as TimerFired(kind, **payload); due_at tells a
     # timer left over from an earlier visit of the step.
     event = workflows.TimerFired(kind=timer.kind, due_at=timer.due_at, **timer.payload)
-    transition = workflows.advance(
-        workflow.value,
-        casework.case_state(case),
-        event,
-        record=assessment_record(session, customer) if customer is not None else {},
-        now=now,
-    )
-    if transition.is_noop:
-        return False  # stale (another step, an earlier visit, a level already applied)
-    applied = casework.apply_transition(
+    done = case_events.advance_case(
         session,
-        case,
-        customer,
-        transition,
-        audit_action="case.escalated",
-        action=None,
+        locked,
+        event,
+        audit_action=_AUDIT_ACTIONS.get(timer.kind, "case.escalated"),
         actor=SYSTEM_ACTOR,
-        comment=None,
         data={"timer_id": timer.id, "kind": timer.kind, **timer.payload},
-        expected_version=None,
         now=now,
+        tz=tz,
     )
-    if applied.terms_changed and customer is not None:
-        assess_customer(session, customer, actor=SYSTEM_ACTOR, now=now, tz=tz)
-    return True
+    return done.acted  # False: stale (another step, an earlier visit, a level already applied)
+
+
+_AUDIT_ACTIONS = {workflows.REMINDER: "case.reminded", workflows.ESCALATION: "case.escalated"}
 
 
 # Timers that are not a case's next move, by kind; every other kind goes to its case's workflow.

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 import workflows
-from engine import casework, specs
+from engine import case_events, casework, specs
 from engine.models import Case, CaseStatus, Customer
+from engine.rows import update_versioned
 
 _OPEN_CASE = select(Case).where(
     col(Case.customer_id) == bindparam("customer_id"),
@@ -65,13 +66,15 @@ def start_workflows(
     published: Sequence[specs.LoadedSpec[workflows.Workflow]] | None = None,
     is_new: bool = False,
     assessment_id: int | None = None,
+    tz: tzinfo = UTC,
 ) -> Started:
     """Open a case of every published workflow `occurrence` fires for `customer` (whose guard
     record is `record`), or add its reason to the open one (`dedupe: add_reason`).
 
     `published` defaults to the published workflows; `is_new`: the customer was created in this
     transaction and has no case yet (none is looked for); `assessment_id`: the customer's latest
-    assessment, which the case opens on (looked up when not given).
+    assessment, which the case opens on (looked up when not given); `tz`: the workspace time
+    zone.
     """
     assert customer.id is not None
     started = Started()
@@ -81,10 +84,23 @@ def start_workflows(
         existing = None if is_new else open_case_of(session, customer.id, workflow.key)
         if existing is not None:
             if workflow.value.dedupe is workflows.Dedupe.ADD_REASON:
-                casework.add_reason(
-                    session, existing, customer, reason=reason, actor=actor, now=now
-                )
                 assert existing.id is not None
+                locked = casework.lock_case(session, existing.id)
+                assert locked is not None
+                case_events.advance_case(
+                    session,
+                    locked,
+                    workflows.AddReason(reason=reason),
+                    audit_action="case.reason_added",
+                    actor=actor,
+                    now=now,
+                    tz=tz,
+                    rescore=False,
+                )
+                reasons = [*existing.context.get("reasons", []), reason]
+                update_versioned(
+                    session, existing, context={**existing.context, "reasons": reasons}
+                )
                 started.reasons_added.append(existing.id)
             continue
         applied = casework.open_case(
@@ -94,6 +110,7 @@ def start_workflows(
             record={**record, **occurrence.facts},
             actor=actor,
             now=now,
+            tz=tz,
             context={
                 "reasons": [reason],
                 **({"opened_with": {"assessment_id": assessment_id}} if assessment_id else {}),

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 import forms
@@ -356,3 +357,20 @@ def list_departments(session: Session) -> tuple[str, ...]:
 def find_user_row(session: Session, name: str) -> User:
     """The row of user `name`. Raises NotFoundError."""
     return _find_user(session, name)
+
+
+def role_holders(session: Session, role: str | None, department: str | None) -> frozenset[str]:
+    """The active users who hold `role` for `department` (a grant there, or one everywhere);
+    for `department` None, only grants everywhere count."""
+    if role is None:
+        return frozenset()
+    where_department: ColumnElement[bool] = col(RoleGrant.department).is_(None)
+    if department is not None:
+        where_department = or_(where_department, col(RoleGrant.department) == department)
+    query = (
+        select(User.name)
+        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+        .where(col(RoleGrant.role) == role, where_department, col(User.is_active).is_(True))
+        .distinct()
+    )
+    return frozenset(session.exec(query))

@@ -266,13 +266,15 @@ class CaseView:
 
 @dataclass(frozen=True, slots=True)
 class SweepReport:
-    """What one background sweep did: timers claimed, fired and failed, the schedules fired and
-    the job chunks processed (engine.background); `failed` counts all three."""
+    """What one background sweep did: timers claimed, fired and failed, outbox messages
+    delivered, the schedules fired and the job chunks processed (engine.background); `failed`
+    counts the failures of all four."""
 
     claimed: int
     fired: int
     failed: int
     chunks: int = 0
     schedules: int = 0
+    delivered: int = 0
     # the sweep stopped at its chunk budget: more chunks may be waiting (sweep again soon)
     more_chunks: bool = False

@@ -27,6 +27,7 @@ from web import (
     pages_account,
     pages_admin,
     pages_calendars,
+    pages_notifications,
     pages_rules,
     pages_rules_publish,
     pages_rules_sim,
@@ -139,6 +140,7 @@ def create_app(
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_calendars.router)
+    app.include_router(pages_notifications.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_rules_sim.router)
     app.include_router(pages_rules_publish.router)

@@ -18,9 +18,11 @@ from sqlmodel import Session
 from engine import specs
 from engine.cases import get_case, list_cases, take_action
 from engine.customers import get_customer, list_customers
+from engine.db import Database
 from engine.errors import NotConfiguredError
 from engine.explanations import list_assessments
 from engine.logins import SessionView
+from engine.notifications import unread_count
 from engine.preferences import set_language
 from engine.scoping import Scope
 from engine.spec_changes import change_view, may_publish
@@ -60,11 +62,18 @@ def render(
     status_code: int = 200,
     block: str | None = None,
 ) -> Response:
-    """Template `name` with `context` plus the signed-in user, CSRF token and page language
-    (web.i18n); only `block` of it for an htmx request."""
+    """Template `name` with `context` plus the signed-in user, CSRF token, page language
+    (web.i18n) and, for a whole page, the user's unread notifications (the header's bell); only
+    `block` of it for an htmx request."""
     templates: Jinja2Templates = request.app.state.templates
+    user = getattr(request.state, "user", None)
+    if user is not None and block is None and "unread_notifications" not in context:
+        # the bell in the header (web/templates/bell.html)
+        database: Database = request.app.state.database
+        with database.transaction() as session:
+            context = {**context, "unread_notifications": unread_count(session, user.name)}
     full = {
-        "user": getattr(request.state, "user", None),
+        "user": user,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "page_language": page_language(request),
         "language_next": switch_target(request),

@@ -1,4 +1,5 @@
-"""The pages of one's own account: signing in and out, the password, the live sessions.
+"""The pages of one's own account: signing in and out, the password, the live sessions, and
+one's delegations (who handles one's cases while one is away).
 
 Signing in is throttled (engine.logins); the login form is guarded by the signed sign-in cookie's
 CSRF token, every later form by the server-side session's.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from engine.errors import InvalidRequestError
+from engine.clock import parse_time
+from engine.delegations import list_delegations, revoke, set_delegation
+from engine.errors import N_, ConflictError, EngineError, InvalidRequestError, NotFoundError
 from engine.logins import (
     SignInRefused,
     SignInRefusedError,
@@ -21,7 +24,16 @@ from engine.logins import (
     sign_in,
     sign_out,
 )
-from web.deps import DbDep, LoginForm, NowDep, PageSession, PageUser, client_address
+from engine.types import is_row_id
+from web.deps import (
+    DbDep,
+    LoginForm,
+    NowDep,
+    PageSession,
+    PageUser,
+    SettingsDep,
+    client_address,
+)
 from web.errors import CsrfError, page_detail
 from web.pages import check_csrf, render
 from web.sessions import (
@@ -154,15 +166,23 @@ def _account(
     current_id: int,
     message: str | None = None,
     error: str | None = None,
+    delegation_error: str | None = None,
+    delegation_form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     with database.transaction() as db_session:
         sessions = list_sessions(db_session, user_name, now=now)
+        delegations = list_delegations(db_session, user_name, now=now)
     context = {
         "sessions": sessions,
         "current_session_id": current_id,
         "message": message,
         "error": error,
+        "delegations": delegations,
+        "user_name": user_name,
+        "delegation_form": delegation_form or {},
+        "delegation_error": delegation_error,
+        "now": now,
     }
     return render(request, "account.html", context, status_code=status_code)
 
@@ -250,3 +270,73 @@ def account_logout_everywhere(
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+# --- delegations -------------------------------------------------------------------------------
+
+
+@router.post("/account/delegations")
+def account_delegate(
+    request: Request,
+    user: PageUser,
+    session: PageSession,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
+    delegate: Annotated[str, Form(max_length=100)],
+    starts_at: Annotated[str, Form(max_length=64)],
+    ends_at: Annotated[str, Form(max_length=64)],
+    comment: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Hand one's cases to `delegate` for a period; a refusal comes back on the page, with what
+    was typed."""
+    check_csrf(session, csrf_token)
+    assert session is not None
+    try:
+        times = {}
+        for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+            try:
+                times[name] = parse_time(value, tz=settings.tz)
+            except ValueError as exc:
+                raise InvalidRequestError(N_("that is not a date and time")) from exc
+        with database.transaction() as db_session:
+            set_delegation(
+                db_session,
+                user=user.name,
+                delegate=delegate,
+                comment=comment,
+                actor=user.name,
+                now=now,
+                **times,
+            )
+    except EngineError as exc:
+        typed = {"delegate": delegate, "starts_at": starts_at, "ends_at": ends_at}
+        return _account(
+            request,
+            user.name,
+            database=database,
+            now=now,
+            current_id=session.id,
+            delegation_error=page_detail(request, exc),
+            delegation_form={**typed, "comment": comment},
+            status_code=409 if isinstance(exc, ConflictError) else 422,
+        )
+    return RedirectResponse("/account#delegations", status_code=303)
+
+
+@router.post("/account/delegations/{delegation_id}/revoke")
+def account_revoke_delegation(
+    delegation_id: Annotated[int, Path()],
+    user: PageUser,
+    session: PageSession,
+    database: DbDep,
+    now: NowDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    if not is_row_id(delegation_id):
+        raise NotFoundError(N_("there is no delegation %(id)s"), id=delegation_id)
+    with database.transaction() as db_session:
+        revoke(db_session, delegation_id, user=user.name, actor=user.name, now=now)
+    return RedirectResponse("/account#delegations", status_code=303)

@@ -444,6 +444,7 @@ class SweepPublic(BaseModel):
     failed: int
     chunks: int = 0  # job chunks processed (rescoring, simulation)
     schedules: int = 0  # template schedules fired (engine.schedules)
+    delivered: int = 0  # outbox messages delivered (engine.outbox)
 
 
 class HealthPublic(BaseModel):

@@ -76,6 +76,8 @@ DRAFTS = {
 # the first caller holding specs:publish publishes the draft; the next finds none left
 PUBLISH = {"comment": "as reviewed"}
 PUBLISHED_ONCE = frozenset({404})
+# each caller hands its cases to `target` (users who are not `target` themselves)
+DELEGATION = {"delegate": "target", "starts_at": "2100-01-01T00:00", "ends_at": "2100-01-10T00:00"}
 
 
 def _draft_rows(plural: str, key: str, source: str) -> tuple[Route, ...]:
@@ -294,6 +296,33 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET", "/api/v1/rescores/{rescore_id}", "/api/v1/rescores/999999", "portfolio:rescore", 404
     ),
+    # notifications and delegations: anyone signed in, their own only
+    Route("GET", "/api/v1/notifications", "/api/v1/notifications?unread=true", None, 200),
+    Route(
+        "POST",
+        "/api/v1/notifications/{notification_id}/read",
+        "/api/v1/notifications/999999/read",
+        None,
+        404,
+    ),
+    Route("POST", "/api/v1/notifications/read-all", "/api/v1/notifications/read-all", None, 200),
+    Route("GET", "/api/v1/me/delegations", "/api/v1/me/delegations", None, 200),
+    Route("POST", "/api/v1/me/delegations", "/api/v1/me/delegations", None, 201, json=DELEGATION),
+    Route(
+        "DELETE",
+        "/api/v1/me/delegations/{delegation_id}",
+        "/api/v1/me/delegations/999999",
+        None,
+        404,
+    ),
+    Route(
+        "POST",
+        "/api/v1/users/{name}/delegations",
+        "/api/v1/users/target/delegations",
+        "users:admin",
+        201,
+        json={**DELEGATION, "delegate": "sales"},
+    ),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
     # change, or a refusal of the form's (made-up) content — never a 403
@@ -453,6 +482,35 @@ ROUTES: tuple[Route, ...] = (
         page=True,
     ),
     Route("GET", "/account", "/account", None, 200, page=True),
+    Route("GET", "/notifications", "/notifications", None, 200, page=True),
+    Route("GET", "/notifications/bell", "/notifications/bell", None, 200, page=True),
+    Route(
+        "POST",
+        "/notifications/{notification_id}/read",
+        "/notifications/999999/read",
+        None,
+        404,
+        page=True,
+    ),
+    Route("POST", "/notifications/read-all", "/notifications/read-all", None, 303, page=True),
+    # a period after the API rows' one: each caller sets a delegation of their own
+    Route(
+        "POST",
+        "/account/delegations",
+        "/account/delegations",
+        None,
+        303,
+        page=True,
+        form={**DELEGATION, "starts_at": "2100-02-01T00:00", "ends_at": "2100-02-10T00:00"},
+    ),
+    Route(
+        "POST",
+        "/account/delegations/{delegation_id}/revoke",
+        "/account/delegations/999999/revoke",
+        None,
+        404,
+        page=True,
+    ),
     Route(
         "POST",
         "/account/sessions/{session_id}/revoke",

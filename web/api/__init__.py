@@ -11,6 +11,7 @@ from web.api import (
     customers,
     drafts,
     fx,
+    notifications,
     rescores,
     rulesets,
     schedules,
@@ -43,5 +44,6 @@ router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
 router.include_router(rescores.router)
 router.include_router(calendars.router)
+router.include_router(notifications.router)
 
 __all__ = ["router"]

@@ -108,7 +108,12 @@ def post_action(
 
 @router.post("/customers/{ref}/cases", response_model=CasePublic, status_code=201)
 def post_manual_case(
-    ref: str, body: CaseStartRequest, user: CaseStarter, database: DbDep, now: NowDep
+    ref: str,
+    body: CaseStartRequest,
+    user: CaseStarter,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> CasePublic:
     """Start a `manual` workflow (a review) for the customer: 409 when one is already open,
     422 when the workflow's condition does not hold for the customer."""
@@ -123,6 +128,7 @@ def post_manual_case(
             scope=scope,
             comment=body.comment,
             now=now,
+            tz=settings.tz,
         )
         case = get_case(session, case_id, access=user.access, scope=scope)
     return CasePublic.of(case)

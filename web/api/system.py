@@ -47,4 +47,5 @@ def run_sweep(
         failed=report.failed,
         chunks=report.chunks,
         schedules=report.schedules,
+        delivered=report.delivered,
     )

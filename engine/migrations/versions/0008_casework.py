@@ -165,6 +165,11 @@ def upgrade() -> None:
 
     with op.batch_alter_table("case_transitions", schema=None) as batch_op:
         batch_op.add_column(
+            sa.Column(
+                "assigned_user", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
+            )
+        )
+        batch_op.add_column(
             sa.Column("on_behalf_of", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
         )
 
@@ -232,6 +237,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("case_transitions", schema=None) as batch_op:
         batch_op.drop_column("on_behalf_of")
+        batch_op.drop_column("assigned_user")
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_notification_id"))

@@ -1,0 +1,86 @@
+"""A customer's form data: validated against the customer form, stored with sensitive values
+sealed, and changed field by field by a workflow's `set_field` (audited).
+
+Kept apart from engine.customers (which scores after every write) so that a case's effects can
+set fields without importing the evaluation pipeline; the caller re-scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+import forms
+from engine import audit, crypto, specs
+from engine.db import session_keys
+from engine.errors import DataValidationError
+from engine.models import Customer
+from engine.rows import update_versioned
+
+
+def validated_data(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` checked against `form` and normalised; raises DataValidationError with every
+    error, its path under `data`."""
+    errors = forms.validate(form, dict(data))
+    if errors:
+        # paths name the request body's `data` object, as terms errors name `terms`
+        raise DataValidationError(replace(e, path=("data", *e.path)) for e in errors)
+    return forms.normalise(form, dict(data))
+
+
+def stored_data(
+    session: Session,
+    form: forms.Form,
+    data: Mapping[str, Any],
+    *,
+    ref: str,
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """`data` as it is stored: the values of sensitive fields sealed (unchanged ones as they
+    were stored)."""
+    sensitive = forms.sensitive_ids(form)
+    if not any(data.get(field_id) is not None for field_id in sensitive):
+        return dict(data)
+    return crypto.seal_data(
+        session_keys(session), data, ref=ref, sensitive=sensitive, previous=previous
+    )
+
+
+def set_fields(
+    session: Session,
+    customer: Customer,
+    values: Mapping[str, Any],
+    *,
+    case_id: int | None,
+    actor: str | None,
+    now: datetime,
+) -> list[str]:
+    """Set some of `customer`'s form fields to `values` (a workflow's `set_field`), the rest
+    kept; returns the fields that changed (none: nothing written). The whole record is checked
+    against the customer form first: raises DataValidationError, nothing stored."""
+    form = specs.customer_form(session)
+    before = crypto.customer_data(session, customer)
+    data = validated_data(form.value, {**before, **values})
+    changed = sorted(name for name in values if before.get(name) != data.get(name))
+    if not changed:
+        return []
+    stored = stored_data(
+        session, form.value, data, ref=customer.external_ref, previous=customer.data
+    )
+    update_versioned(session, customer, data=stored, updated_at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="customer.updated",
+        entity_kind="customer",
+        entity_id=customer.external_ref,
+        detail={"changed": ["data"], "fields": changed, "case_id": case_id},
+        department=customer.department,
+        customer_ref=customer.external_ref,
+        now=now,
+    )
+    return changed
