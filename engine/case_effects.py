@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 import workflows
-from engine import casework, customer_data, specs, terms_restore
+from engine import casework, customer_data, notifications, specs, terms_restore
 from engine.models import Assessment, Case, Customer
 from engine.terms import ChangeOrigin, change_terms
 
@@ -78,6 +78,15 @@ def _change_terms(ctx: EffectContext, effect: workflows.ChangeTerms, carried: Ca
     if change is not None:
         terms_restore.schedule_restore(ctx.session, change, now=ctx.now)
         carried.record_changed = True
+        notifications.notify(
+            ctx.session,
+            recipients=notifications.ToOwner(),
+            kind="terms_changed",
+            params={},
+            case=ctx.case,
+            customer=ctx.customer,
+            now=ctx.now,
+        )
 
 
 def _set_fields(ctx: EffectContext, effect: workflows.SetFields, carried: Carried) -> None:
@@ -122,6 +131,40 @@ def _start_workflow(ctx: EffectContext, effect: workflows.StartWorkflow, carried
     carried.record_changed = carried.record_changed or applied.terms_changed
 
 
+def _recipients(effect: workflows.SendNotification) -> notifications.Recipients:
+    """Whom a notification effect names: its `to` as written, else whom the case is assigned
+    to now (a user, or a role's holders in a department — None: the customer's)."""
+    if effect.to is not None:
+        return notifications.recipients_for(effect.to)
+    if effect.assigned_user is not None:
+        return effect.assigned_user
+    if effect.assigned_role is None:
+        return []
+    return notifications.ToRole(effect.assigned_role, effect.assigned_department)
+
+
+def _notify(ctx: EffectContext, effect: workflows.SendNotification, carried: Carried) -> None:
+    kind = str(effect.kind)
+    params: dict[str, Any] = {"step": effect.step}
+    if effect.kind is workflows.NotificationKind.NOTIFY:
+        # a `notify` naming a template the notifications know says its sentence; else the
+        # workflow's own message (`text`), introduced by the workflow's key
+        if effect.template is not None and effect.template in notifications.KINDS:
+            kind = effect.template
+        else:
+            params["workflow"] = ctx.case.workflow_key
+    notifications.notify(
+        ctx.session,
+        recipients=_recipients(effect),
+        kind=kind,
+        params=params,
+        text=effect.message,
+        case=ctx.case,
+        customer=ctx.customer,
+        now=ctx.now,
+    )
+
+
 Handler = Callable[[EffectContext, Any, Carried], None]
 
 # One entry per effect type (workflows.Effect); an effect type without one fails loudly.
@@ -129,6 +172,7 @@ HANDLERS: Mapping[type, Handler] = {
     workflows.ChangeTerms: _change_terms,
     workflows.SetFields: _set_fields,
     workflows.StartWorkflow: _start_workflow,
+    workflows.SendNotification: _notify,
 }
 
 

@@ -25,11 +25,12 @@ from tests.engine.conftest import HEALTHY, NOW, RISKY
 # statements per unit of work (BEGIN not counted), today's counts; each includes the shadow
 # runs' lookup of a live challenger (engine.shadow), one per assessment, and, for an existing
 # customer, the lookup of temporary terms changes waiting for their restore_when
-# (engine.terms_restore)
+# (engine.terms_restore); a critical alert and an opened case look up whom to notify
+# (engine.notifications)
 NEW_CUSTOMER = 14
 UNCHANGED_CUSTOMER = 8
 CHANGED_CUSTOMER = 16
-NEW_CUSTOMER_OPENING_A_CASE = 24
+NEW_CUSTOMER_OPENING_A_CASE = 26
 EVENT = 12
 
 
