@@ -53,6 +53,12 @@ _EXPORTS: dict[str, str] = {
     "simulation_view": "engine.simulation",
     "list_movers": "engine.simulation",
     "draft_checks": "engine.policy_checks",
+    "workspace_calendar": "engine.calendars",
+    "list_calendars": "engine.calendars",
+    "calendar_days": "engine.calendars",
+    "CalendarSummary": "engine.calendars",
+    "CalendarDay": "engine.calendars",
+    "start_reviews": "engine.reviews",
     # notifications, the outbox, delegation
     "notify": "engine.notifications",
     "Recipients": "engine.notifications",

@@ -101,6 +101,15 @@ TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
         },
         "rulesets": _file_list(r"\.rules$", "rules files, each naming its form"),
         "workflows": _file_list(r"\.ya?ml$", "workflow files"),
+        "calendars": _file_list(
+            r"\.ya?ml$", "working calendar files (holidays, make-up working days), by name"
+        ),
+        "default_calendar": {
+            "type": "string",
+            "pattern": _ID,
+            "description": "the calendar business days count on when a workflow names none "
+            "(default: Monday to Friday)",
+        },
         "schedules": {
             "type": "array",
             "description": "cron schedules the background sweep fires (engine.schedules)",
@@ -198,6 +207,11 @@ _EXPECTED: Final[Mapping[tuple[str, ...], Text]] = {
     ("rulesets", "*"): text(N_("the path of a .rules file in the bundle")),
     ("workflows",): text(N_("a list of workflow files")),
     ("workflows", "*"): text(N_("the path of a .yaml file in the bundle")),
+    ("calendars",): text(N_("a list of calendar files")),
+    ("calendars", "*"): text(N_("the path of a .yaml file in the bundle")),
+    ("default_calendar",): text(
+        N_("a calendar name: lower-case letters, digits and _, starting with a letter")
+    ),
     ("schedules",): text(N_("a list of schedules")),
     ("schedules", "*"): text(N_("a schedule: a mapping with id, cron and action")),
     ("schedules", "*", "id"): text(

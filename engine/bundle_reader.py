@@ -52,9 +52,12 @@ from engine.cron import cron_problem, is_timezone
 from engine.ruleset_schema import CUSTOMER_FORM
 from engine.spec_changes import WORKFLOW_KEY as BUILT_IN_WORKFLOW
 
+# the calendar a workspace has without any calendar file (engine.calendars): Monday to Friday
+BUILT_IN_CALENDAR: Final = workflows.WEEKDAYS.name
+
 if TYPE_CHECKING:
     from forms import Form
-    from workflows import Workflow
+    from workflows import Calendar, Workflow
 
 
 def _label(value: Any) -> Mapping[str, str]:
@@ -163,6 +166,7 @@ class BundleReader:
 
         self.check_permissions(template)
         schedules = self.read_schedules(template)
+        calendar_defs = self.read_calendars(template)
         form_defs = self.read_forms(template)
         customer = form_defs.get(CUSTOMER_FORM)
         customer_schema: Schema | None = None
@@ -183,6 +187,10 @@ class BundleReader:
             customer_schema,
             forms={key: form.dsl_schema() for key, form in event_forms.items()}
             if form_defs.complete
+            else None,
+            # the names a workflow's `calendar:` may give; not checked when a file was unreadable
+            calendars=(BUILT_IN_CALENDAR, *(d.key for d in calendar_defs))
+            if len(calendar_defs) == len(template.files("calendars"))
             else None,
         )
         sample_data = self.read_sample_data(template, customer_schema)
@@ -210,6 +218,8 @@ class BundleReader:
             checksum=_checksum(self.sources),
             schedules=schedules,
             publish_requires_approval=template.publish_requires_approval,
+            calendars=Definitions(calendar_defs),
+            default_calendar=_text(document.get("default_calendar")),
         )
 
     def check_permissions(self, template: _Template) -> None:
@@ -393,6 +403,48 @@ class BundleReader:
                 continue
             seen[workflow.key] = name
             result.append(Definition(workflow.key, workflow, text, name))
+        return result
+
+    # calendars
+
+    def read_calendars(self, template: _Template) -> list[Definition[Calendar]]:
+        """The calendar files, each name once; `default_calendar` must name one of them."""
+        result: list[Definition[Calendar]] = []
+        seen: dict[str, str] = {}
+        complete = True
+        for name, span in template.files("calendars"):
+            text = self.text(name, span)
+            if text is None:
+                complete = False
+                continue
+            calendar, diagnostics = workflows.read_calendar(text, filename=name)
+            self.report(diagnostics)
+            if calendar is None or has_errors(diagnostics):
+                complete = False
+                continue
+            if calendar.name in seen:
+                message = worded(
+                    N_("the calendar '%(calendar)s' is also defined by %(other)s"),
+                    calendar=calendar.name,
+                    other=seen[calendar.name],
+                )
+                self.report([error("duplicate-calendar", message, span)])
+                continue
+            seen[calendar.name] = name
+            result.append(Definition(calendar.name, calendar, text, name))
+        default = template.document.get("default_calendar")
+        if isinstance(default, str) and complete and default not in seen:
+            message = worded(
+                N_("default_calendar names '%(calendar)s', which no calendar file defines"),
+                calendar=default,
+            )
+            hint = (
+                worded(N_("the calendars are: %(names)s"), names=", ".join(seen))
+                if seen
+                else worded(N_("list its file under calendars"))
+            )
+            span = template.document.value_span("default_calendar")
+            self.report([error("unknown-calendar", message, span, hint=hint)])
         return result
 
     # schedules

@@ -6,7 +6,7 @@ Frozen values, built by engine.bundle_reader once every file of the bundle has b
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, KeysView, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
@@ -17,7 +17,7 @@ from engine.ruleset_schema import CUSTOMER_FORM
 
 if TYPE_CHECKING:
     from forms import Form
-    from workflows import Workflow
+    from workflows import Calendar, Workflow
 
 # Columns of sample data besides the customer form's fields and the credit terms.
 IDENTITY_COLUMNS: Final = ("external_ref", "name", "department")
@@ -127,6 +127,8 @@ class Bundle:
     schedules: tuple[ScheduleDef, ...] = ()
     # governance: publishing a draft needs someone else's approval (engine.spec_changes)
     publish_requires_approval: bool = False
+    calendars: Definitions[Calendar] = field(default_factory=Definitions)  # by name
+    default_calendar: str | None = None  # a name of `calendars`; None: Monday to Friday
 
     @property
     def customer_form(self) -> Form:

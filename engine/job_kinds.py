@@ -11,12 +11,15 @@ from engine.db import Database
 from engine.jobs import CLAIM_EXPIRY, JobHandler, JobsReport, run_jobs
 from engine.rescoring import KIND as RESCORE
 from engine.rescoring import RescoreHandler
+from engine.reviews import KIND as REVIEWS
+from engine.reviews import ReviewHandler
 from engine.simulation import KIND as SIMULATION
 from engine.simulation import SimulationHandler
 
 HANDLERS: Final[Mapping[str, JobHandler]] = {
     RESCORE: RescoreHandler(),
     SIMULATION: SimulationHandler(),
+    REVIEWS: ReviewHandler(),
 }
 
 

@@ -42,6 +42,7 @@ class SpecKind(StrEnum):
     FORM = "form"
     RULESET = "ruleset"
     WORKFLOW = "workflow"
+    CALENDAR = "calendar"  # a working calendar file of a template (engine.calendars)
 
 
 class CaseStatus(StrEnum):

@@ -53,6 +53,23 @@ def _rescore_all(session: Session, now: datetime, tz: tzinfo) -> Mapping[str, An
     return {"job_id": job.id}
 
 
+def _start_reviews(session: Session, now: datetime, tz: tzinfo) -> Mapping[str, Any]:
+    """Queue a review run (engine.reviews) for the customers whose `next_review_at` has come by
+    the day it fires in the workspace time zone, unless one is already queued or running (it
+    reviews them)."""
+    from engine.jobs import ACTIVE
+    from engine.models import Job
+    from engine.reviews import KIND, start_reviews
+
+    running = session.exec(
+        select(Job.id).where(Job.kind == KIND, col(Job.status).in_(ACTIVE))
+    ).first()
+    if running is not None:
+        return {"job_id": running, "already_running": True}
+    job = start_reviews(session, actor=SYSTEM_ACTOR, now=now, tz=tz)
+    return {"job_id": job.id, "due": job.params["due"]}
+
+
 ACTIONS: Final[Mapping[str, ScheduleAction]] = MappingProxyType(
     {
         action.name: action
@@ -61,6 +78,12 @@ ACTIONS: Final[Mapping[str, ScheduleAction]] = MappingProxyType(
                 "rescore_all",
                 "rescore every customer on the published ruleset (as of the day it fires)",
                 _rescore_all,
+            ),
+            ScheduleAction(
+                "start_reviews",
+                "start the review_due workflows of every customer whose next_review_at has come "
+                "(by the day it fires)",
+                _start_reviews,
             ),
         )
     }

@@ -163,6 +163,18 @@ def _publish_bundle(
             **common,
         )
         published.append(row)
+    for calendar in bundle.calendars:
+        row = specs.publish(
+            session,
+            kind=SpecKind.CALENDAR,
+            key=calendar.key,
+            source=calendar.source,
+            filename=calendar.filename,
+            label=_label_text(calendar.value.label),
+            meta={"label": _label_map(calendar.value.label)},
+            **common,
+        )
+        published.append(row)
     template_row = specs.publish(
         session,
         kind=SpecKind.TEMPLATE,
@@ -177,6 +189,9 @@ def _publish_bundle(
             "permissions": {role: list(names) for role, names in bundle.permissions.items()},
             "scoring_ruleset": _scoring_ruleset(bundle),
             "governance": {"publish_requires_approval": bundle.publish_requires_approval},
+            # engine.calendars: the calendar business days count on when a workflow names none
+            "calendars": list(bundle.calendars.keys()),
+            "default_calendar": bundle.default_calendar,
             # with checksums: what each ruleset was compiled against, without reading the rows
             "specs": [
                 {"kind": r.kind, "key": r.key, "version": r.version, "checksum": r.checksum}

@@ -26,6 +26,7 @@ from web import (
     pages,
     pages_account,
     pages_admin,
+    pages_calendars,
     pages_cases,
     pages_notifications,
     pages_rules,
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(pages_cases.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_calendars.router)
     app.include_router(pages_notifications.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_rules_sim.router)

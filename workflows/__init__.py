@@ -10,6 +10,7 @@ from workflows.calendar import (
     add_duration,
     subtract_duration,
 )
+from workflows.calendar_reader import CalendarError, check_calendar, load_calendar, read_calendar
 from workflows.diagram import (
     Box,
     BoxKind,
@@ -121,6 +122,7 @@ __all__ = [
     "Box",
     "BoxKind",
     "Calendar",
+    "CalendarError",
     "CaseActionError",
     "CaseState",
     "CaseStateError",
@@ -183,12 +185,15 @@ __all__ = [
     "add_duration",
     "advance",
     "available_actions",
+    "check_calendar",
     "check_workflow",
     "fires",
     "guard_reads",
     "layout_workflow",
+    "load_calendar",
     "load_workflow",
     "parse_duration",
+    "read_calendar",
     "read_scenario",
     "run_scenario",
     "start",

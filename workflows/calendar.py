@@ -8,24 +8,38 @@ business days in the workspace time zone.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from workflows.model import Duration
 
 SATURDAY, SUNDAY = 5, 6
 
 
+def _no_label() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+def _no_names() -> Mapping[dt.date, Mapping[str, str]]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Calendar:
     """Which dates are working days: every date whose weekday is not in `weekend`, except the
     `holidays`, plus the `workdays` (make-up working days on a weekend, as China's official
-    holiday schedule has them)."""
+    holiday schedule has them).
+
+    `label` (language → text) and `day_names` (a holiday's or make-up day's name, language →
+    text) are for showing the calendar; they take no part in comparing two calendars."""
 
     name: str = "weekdays"
     weekend: frozenset[int] = frozenset({SATURDAY, SUNDAY})
     holidays: frozenset[dt.date] = field(default_factory=frozenset)
     workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    label: Mapping[str, str] = field(default_factory=_no_label, compare=False)
+    day_names: Mapping[dt.date, Mapping[str, str]] = field(default_factory=_no_names, compare=False)
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.workdays:

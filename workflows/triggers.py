@@ -185,8 +185,14 @@ TRIGGERS: Mapping[TriggerKind, TriggerSpec] = MappingProxyType(
         TriggerKind.REVIEW_DUE: TriggerSpec(
             TriggerKind.REVIEW_DUE,
             params=(),
-            reads=_fixed({"review": REVIEW}),
-            documented=("review.due",),
+            # the tier decides how often a customer is reviewed (engine.reviews passes it)
+            reads=_fixed({"review": REVIEW, "assessment": ASSESSMENT}),
+            documented=(
+                "review.due",
+                "assessment.tier",
+                "assessment.previous_tier",
+                "assessment.score",
+            ),
         ),
         TriggerKind.ORDER_HELD: TriggerSpec(
             TriggerKind.ORDER_HELD,

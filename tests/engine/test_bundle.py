@@ -84,6 +84,8 @@ def test_the_example_bundle_loads_clean() -> None:
         "periodic_review",
         "manual_review",
     ]
+    assert list(bundle.calendars.keys()) == ["cn"]
+    assert bundle.default_calendar == "cn"
     assert bundle.warnings == ()
     ruleset = bundle.rulesets["credit"]
     assert ruleset.filename == "rules/credit.rules"
@@ -103,6 +105,7 @@ def test_the_example_bundle_loads_clean() -> None:
         "workflows/high_risk_review.yaml",
         "workflows/periodic_review.yaml",
         "workflows/manual_review.yaml",
+        "calendars/cn.yaml",
         "data/customers.csv",
         "tests/cases.yaml",
     }
@@ -197,7 +200,7 @@ template.yaml:10:1: error: unknown key 'rulesset'; did you mean 'rulesets'?
    10 | rulesset: x
       | ^^^^^^^^
 template.yaml:20:42: error: 'action' of item 1 of 'schedules' must be one of the schedule \
-actions: rescore_all; found the text 'reboot'
+actions: rescore_all, start_reviews; found the text 'reboot'
    20 |   - {id: nightly, cron: 0 2 * *, action: reboot}
       |                                          ^^^^^^
 template.yaml:20:25: error: the cron expression '0 2 * *' cannot be used: a crontab expression \

@@ -43,17 +43,17 @@ def test_mapped_role_carries_exactly_its_permissions(database: Database, tmp_pat
     [
         (
             "permissions:\n  sales: [customers:read, everything]\n",
-            "template.yaml:23:27: error: item 2 of 'permissions.sales': 'everything' is not one "
+            "template.yaml:27:27: error: item 2 of 'permissions.sales': 'everything' is not one "
             "of ['audit:read',",
         ),
         (
             "permissions:\n  auditor: [audit:read]\n",
-            "template.yaml:23:3: error: permissions "
+            "template.yaml:27:3: error: permissions "
             "names the role 'auditor', which is not in roles",
         ),
         (
             "permissions:\n  admin: [audit:read]\n",
-            "template.yaml:23:3: error: the role admin holds every permission",
+            "template.yaml:27:3: error: the role admin holds every permission",
         ),
     ],
 )

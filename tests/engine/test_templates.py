@@ -34,7 +34,7 @@ def test_import_publishes_every_definition_and_the_template(database: Database) 
     assert imported.key == "manufacturing_credit"
     assert imported.version == 1
     kinds = {ref.kind for ref in imported.specs}
-    assert kinds == {"form", "ruleset", "workflow", "template"}
+    assert kinds == {"form", "ruleset", "workflow", "calendar", "template"}
     assert imported.specs[-1].kind == "template"
     assert ("workflow", "high_risk_review", 1, "published") in _rows(database)
     assert ("form", "customer", 1, "published") in _rows(database)
@@ -158,4 +158,4 @@ def test_list_specs_shows_versions_with_status(database: Database) -> None:
     assert [(s.version, s.status) for s in customer] == [(1, "retired"), (2, "published")]
     assert customer[0].label["en"]
     assert all(s.status == "published" for s in published)
-    assert {s.kind for s in published} == {"form", "ruleset", "workflow", "template"}
+    assert {s.kind for s in published} == {"form", "ruleset", "workflow", "calendar", "template"}

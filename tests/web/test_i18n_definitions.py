@@ -163,7 +163,7 @@ def test_a_permission_not_in_the_list_is_told_in_each_language(
         "'permissions.sales' 的第 1 项：'everything' 不是以下之一：['audit:read', "
     )
     assert "'cases:act'" in zh["message"]
-    assert (zh["file"], zh["line"]) == ("template.yaml", 22)
+    assert (zh["file"], zh["line"]) == ("template.yaml", 26)
 
 
 def test_a_zip_limit_is_told_in_each_language(

@@ -193,6 +193,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("POST", "/api/v1/sweep", "/api/v1/sweep", "system:sweep", 200, json={}),
     Route("GET", "/api/v1/schedules", "/api/v1/schedules", "system:sweep", 200),
+    Route("GET", "/api/v1/calendars", "/api/v1/calendars", "customers:read", 200),
+    Route("GET", "/api/v1/calendars/{name}", "/api/v1/calendars/cn", "customers:read", 200),
     Route("GET", "/api/v1/audit", "/api/v1/audit", "audit:read", 200),
     Route("GET", "/api/v1/audit.csv", "/api/v1/audit.csv", "audit:read", 200),
     Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "audit:read", 200),
@@ -434,6 +436,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     # the rules editor: specs:edit; the draft the API rows saved is checked, saved and tried
     Route("GET", "/rules", "/rules", "specs:edit", 200, page=True),
+    Route("GET", "/calendars", "/calendars", "customers:read", 200, page=True),
+    Route("GET", "/calendars/{name}", "/calendars/cn", "customers:read", 200, page=True),
     Route("GET", "/rules/{key}", "/rules/credit", "specs:edit", 200, page=True),
     Route(
         "POST",

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from web.api import (
     audit,
+    calendars,
     cases,
     customers,
     drafts,
@@ -44,6 +45,7 @@ router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
 router.include_router(workflows.router)
 router.include_router(rescores.router)
+router.include_router(calendars.router)
 router.include_router(notifications.router)
 
 __all__ = ["router"]
