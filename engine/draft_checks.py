@@ -23,6 +23,7 @@ from dsl.parse import detect_language, parse_ruleset
 from dsl.texts import N_
 from dsl.texts import text as worded
 from engine import ruleset_schema, specs
+from engine.calendars import list_calendars
 from engine.errors import NotConfiguredError, NotFoundError
 from engine.models import SpecKind, SpecVersion
 from engine.ruleset_schema import CUSTOMER_FORM
@@ -153,6 +154,7 @@ class _WorkflowInputs:
 
     forms: Mapping[str, dsl.Schema]
     workflows: tuple[str, ...]
+    calendars: tuple[str, ...]
 
 
 def _workflow_checks(session: Session, key: str) -> _WorkflowInputs:
@@ -164,7 +166,8 @@ def _workflow_checks(session: Session, key: str) -> _WorkflowInputs:
         if row.key != CUSTOMER_FORM
     }
     keys = {row.key for row in specs.published_rows(session, SpecKind.WORKFLOW)} | {key}
-    return _WorkflowInputs(forms=forms_by_key, workflows=tuple(sorted(keys)))
+    calendars = tuple(c.name for c in list_calendars(session))
+    return _WorkflowInputs(forms=forms_by_key, workflows=tuple(sorted(keys)), calendars=calendars)
 
 
 def _workflow_inputs(session: Session, key: str) -> tuple[dsl.Schema, tuple[str, ...]]:
@@ -203,6 +206,7 @@ def checked_workflow(
             roles=roles,
             forms=checks.forms,
             workflows=checks.workflows,
+            calendars=checks.calendars,
         )
     except dsl.DiagnosticsError as exc:
         return None, (*header, *exc.diagnostics)

@@ -74,10 +74,12 @@ def review_range(
     due: date,
     actor: str | None,
     now: datetime,
+    tz: tzinfo = UTC,
     published: Sequence[specs.LoadedSpec[workflows.Workflow]] | None = None,
 ) -> ReviewOutcome:
     """Start the `review_due` workflows of the customers with ids from `first_id` to `last_id`
-    whose `next_review_at` is on or before `due`, in the caller's transaction."""
+    whose `next_review_at` is on or before `due`, in the caller's transaction (`tz`: the
+    workspace time zone business days keep their time of day in)."""
     candidates = specs.published_workflows(session) if published is None else published
     reviewing = [w for w in candidates if w.value.trigger.on is workflows.TriggerKind.REVIEW_DUE]
     customers = session.exec(
@@ -107,6 +109,7 @@ def review_range(
             record=guarded,
             actor=actor,
             now=now,
+            tz=tz,
             published=reviewing,
         )
         opened += len(started.opened)
@@ -132,6 +135,7 @@ class ReviewHandler:
             due=date.fromisoformat(job.params["due"]),
             actor=jobs.SYSTEM_ACTOR,
             now=now,
+            tz=tz,
         )
         return {"due": outcome.due, "cases_opened": outcome.cases_opened}
 

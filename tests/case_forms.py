@@ -1,7 +1,7 @@
 """The example template with a proposal form and a four-eyes quorum, for the case page's tests.
 
-`proposal_template(folder)` copies examples/manufacturing_credit into `folder` and changes its
-high_risk_review workflow: `propose_terms` fills the form `credit_terms_proposal` (a proposed
+`proposal_template(folder)` copies the mechanics copy of the example (tests/conftest.py: the
+simple high_risk_review) into `folder` and changes that workflow: `propose_terms` fills the form `credit_terms_proposal` (a proposed
 limit, proposed payment days, a rationale), `finance_approval` needs two approvals with four
 eyes, and the apply step sets the terms from the form (`credit_limit: "case.data.proposed_limit"`).
 The `proposal_workspace` fixture imports it.
@@ -16,7 +16,7 @@ import pytest
 
 from engine.db import Database
 from engine.templates import import_template
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import MECHANICS_TEMPLATE
 
 PROPOSAL = "credit_terms_proposal"
 
@@ -56,7 +56,7 @@ _EDITS = (
 def proposal_template(folder: Path) -> Path:
     """The changed copy of the example template, in `folder`."""
     bundle = folder / "manufacturing_credit"
-    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    shutil.copytree(MECHANICS_TEMPLATE, bundle)
     workflow = bundle / "workflows" / "high_risk_review.yaml"
     text = workflow.read_text(encoding="utf-8")
     for old, new in _EDITS:
@@ -68,7 +68,8 @@ def proposal_template(folder: Path) -> Path:
     first = "forms: [forms/customer.yaml,"
     manifest = template.read_text(encoding="utf-8")
     assert first in manifest
-    manifest = manifest.replace(first, f"{first} forms/{PROPOSAL}.yaml,")
+    if f"forms/{PROPOSAL}.yaml" not in manifest:  # the example lists its own proposal form
+        manifest = manifest.replace(first, f"{first} forms/{PROPOSAL}.yaml,")
     template.write_text(manifest, encoding="utf-8")
     return bundle
 

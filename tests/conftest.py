@@ -28,17 +28,34 @@ EXAMPLE_TEMPLATE = ROOT / "examples" / "manufacturing_credit"
 
 
 def _mechanics_template() -> Path:
-    """The example template with its high-risk review replaced by the simple one of
-    tests/data/simple_high_risk_review.yaml (one sales step, one finance approval, 24h/72h
-    escalations, fixed terms): the tests of case mechanics run on a workflow whose shape they
-    state, while the example's own policy is tested as it is (tests/engine/test_example_policy.py).
-    Built once per run, in a temporary folder."""
+    """The example template as it was before issue 10's policy (calendars kept): its high-risk
+    review the simple one of tests/data/simple_high_risk_review.yaml (one sales step, one
+    finance approval, 24h/72h escalations, fixed terms), without the periodic and manual reviews.
+    The tests of case mechanics run on workflows whose shape they state, while the example's own
+    policy is tested as it is (tests/engine/test_example_policy.py). Built once per run."""
     folder = Path(tempfile.mkdtemp(prefix="riskdesk-mechanics-")) / "manufacturing_credit"
     shutil.copytree(EXAMPLE_TEMPLATE, folder)
     shutil.copy(
         ROOT / "tests" / "data" / "simple_high_risk_review.yaml",
         folder / "workflows" / "high_risk_review.yaml",
     )
+    # and the manifest as it was: no periodic or manual review, no proposal form, no morning
+    # reviews (the tests of schedules, bundles and diagnostics state those lines)
+    manifest = folder / "template.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    for added in (
+        ", forms/credit_terms_proposal.yaml",
+        ", workflows/periodic_review.yaml, workflows/manual_review.yaml",
+    ):
+        assert added in text, added
+        text = text.replace(added, "")
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("# Every morning at 06:00"))
+    assert "morning_reviews" in lines[start + 2]
+    manifest.write_text("".join(lines[:start] + lines[start + 3 :]), encoding="utf-8")
+    for path in ("forms/credit_terms_proposal.yaml", "workflows/periodic_review.yaml"):
+        (folder / path).unlink()
+    (folder / "workflows" / "manual_review.yaml").unlink()
     return folder
 
 

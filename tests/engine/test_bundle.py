@@ -321,8 +321,7 @@ def test_missing_and_unsafe_files_are_reported_at_their_entry(tmp_path: Path) ->
     edit(bundle / "template.yaml", "sample_data: [data/customers.csv]", "sample_data: [../x.csv]")
     assert rendered(bundle) == (
         "template.yaml:13:13: error: 'workflows/high_risk_review.yaml' is not in the bundle\n"
-        "   13 | workflows: [workflows/high_risk_review.yaml, workflows/periodic_review.yaml, "
-        "workflows/manual_review.yaml]\n"
+        "   13 | workflows: [workflows/high_risk_review.yaml]\n"
         "      |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
         "template.yaml:14:15: error: '../x.csv' is not a path inside the bundle\n"
         "   14 | sample_data: [../x.csv]\n"

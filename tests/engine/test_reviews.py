@@ -19,7 +19,7 @@ from engine.jobs import run_jobs
 from engine.models import Case, Customer, Job
 from engine.reviews import KIND, review_params, start_reviews
 from engine.templates import import_template
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import MECHANICS_TEMPLATE
 from tests.engine.conftest import HEALTHY, NOW, RISKY, upsert
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,7 +50,7 @@ def _import_reviewing(database: Database, tmp_path: Path, review: str) -> Databa
     """The example template with a `start_reviews` schedule at 06:00 Shanghai time instead of
     its nightly rescore, and the workflow `review` beside high_risk_review."""
     bundle = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    shutil.copytree(MECHANICS_TEMPLATE, bundle)
     (bundle / "workflows" / "periodic_review.yaml").write_text(review, encoding="utf-8")
     template = bundle / "template.yaml"
     text = template.read_text(encoding="utf-8")
@@ -197,7 +197,7 @@ def test_the_guard_reads_the_tier_and_the_date_that_came(
 
 def test_no_review_workflow_means_no_case(database: Database) -> None:
     with database.transaction() as session:
-        import_template(session, EXAMPLE_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
+        import_template(session, MECHANICS_TEMPLATE, actor="admin", now=NOW, base_currency="CNY")
     _customer(database, "due", "2026-11-01")
     with database.transaction() as session:
         start_reviews(session, actor="admin", now=NOW)

@@ -24,14 +24,14 @@ from engine.schedules import (
     sweep_schedules,
 )
 from engine.templates import import_template
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import MECHANICS_TEMPLATE
 from tests.engine.conftest import HEALTHY, NOW, upsert
 
 NIGHT = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # the first 02:00 after NOW (11-28 09:00)
 KEY = "manufacturing_credit"
 
 
-def _import(database: Database, path: Path = EXAMPLE_TEMPLATE, *, now: datetime = NOW) -> None:
+def _import(database: Database, path: Path = MECHANICS_TEMPLATE, *, now: datetime = NOW) -> None:
     with database.transaction() as session:
         import_template(session, path, actor="admin", now=now, base_currency="CNY", timezone="UTC")
 
@@ -39,7 +39,7 @@ def _import(database: Database, path: Path = EXAMPLE_TEMPLATE, *, now: datetime 
 def _bundle(tmp_path: Path, schedules: str) -> Path:
     """The example template with its `schedules:` block replaced by `schedules`."""
     bundle = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    shutil.copytree(MECHANICS_TEMPLATE, bundle)
     template = bundle / "template.yaml"
     text = template.read_text(encoding="utf-8")
     old = '  - {id: nightly_rescore, cron: "0 2 * * *", action: rescore_all}\n'
@@ -84,7 +84,7 @@ def test_a_schedule_without_a_time_zone_takes_the_workspaces(database: Database)
     with database.transaction() as session:
         import_template(
             session,
-            EXAMPLE_TEMPLATE,
+            MECHANICS_TEMPLATE,
             actor="admin",
             now=NOW,
             base_currency="CNY",
@@ -272,7 +272,7 @@ def test_a_rescore_fired_at_two_in_shanghai_is_as_of_the_shanghai_date(
     with database.transaction() as session:
         import_template(
             session,
-            EXAMPLE_TEMPLATE,
+            MECHANICS_TEMPLATE,
             actor="admin",
             now=NOW,
             base_currency="CNY",

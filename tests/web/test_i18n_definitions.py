@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.db import Database
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import MECHANICS_TEMPLATE
 from tests.web.conftest import ApiClient
 from web.cli import app
 
@@ -70,7 +70,7 @@ def _unknown_permission(bundle: Path) -> None:
 
 def _template(folder: Path, *breaks: Callable[[Path], None]) -> Path:
     bundle = folder / "manufacturing_credit"
-    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    shutil.copytree(MECHANICS_TEMPLATE, bundle)
     for broken in breaks:
         broken(bundle)
     return bundle

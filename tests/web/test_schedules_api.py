@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from engine import clock
 from engine.cron import next_fire_at
 from engine.db import Database
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import MECHANICS_TEMPLATE
 from tests.web.conftest import ApiClient
 from web.cli import app
 
@@ -73,7 +73,7 @@ def test_riskdesk_schedules_lists_them_in_workspace_time_after_import(cli: CliRu
     assert cli.invoke(app, ["schedules"]).stdout.strip() == (
         "No schedules: the imported templates list none."
     )
-    imported = cli.invoke(app, ["import", str(EXAMPLE_TEMPLATE)])
+    imported = cli.invoke(app, ["import", str(MECHANICS_TEMPLATE)])
     assert imported.exit_code == 0, imported.output
     listed = cli.invoke(app, ["schedules"])
     assert listed.exit_code == 0, listed.output
@@ -92,7 +92,7 @@ def _next_two_am_in_shanghai() -> str:
 
 
 def test_riskdesk_tick_counts_the_schedules_it_fired(cli: CliRunner) -> None:
-    assert cli.invoke(app, ["import", str(EXAMPLE_TEMPLATE)]).exit_code == 0
+    assert cli.invoke(app, ["import", str(MECHANICS_TEMPLATE)]).exit_code == 0
     ticked = cli.invoke(app, ["tick", "--now", "2100-01-01T02:00"])
     assert ticked.exit_code == 0, ticked.output
     assert "1 schedules fired" in ticked.stdout
