@@ -2,8 +2,8 @@
 
 `proposal_template(folder)` copies the mechanics copy of the example (tests/conftest.py: the
 simple high_risk_review) into `folder` and changes that workflow: `propose_terms` fills the
-form `credit_terms_proposal` (a proposed limit, proposed payment days, a rationale), `finance_approval` needs two approvals with four
-eyes, and the apply step sets the terms from the form (`credit_limit: "case.data.proposed_limit"`).
+form `credit_terms_proposal` (a proposed limit, proposed payment days, a rationale),
+`finance_approval` needs two approvals with four eyes, and the apply step sets the terms from the form (`credit_limit: "case.data.proposed_limit"`).
 The `proposal_workspace` fixture imports it.
 """
 
