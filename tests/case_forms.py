@@ -3,8 +3,9 @@
 `proposal_template(folder)` copies the mechanics copy of the example (tests/conftest.py: the
 simple high_risk_review) into `folder` and changes that workflow: `propose_terms` fills the
 form `credit_terms_proposal` (a proposed limit, proposed payment days, a rationale),
-`finance_approval` needs two approvals with four eyes, and the apply step sets the terms from the form (`credit_limit: "case.data.proposed_limit"`).
-The `proposal_workspace` fixture imports it.
+`finance_approval` needs two approvals with four eyes, and the apply step sets the terms from
+the form (`credit_limit: "case.data.proposed_limit"`). The `proposal_workspace` fixture imports
+it.
 """
 
 from __future__ import annotations
