@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE_TEMPLATE
+from tests.workflows.conftest import HIGH_RISK_REVIEW_LITERAL, ROLES
 from web.cli import app
 
 REVIEW = EXAMPLE_TEMPLATE / "workflows" / "high_risk_review.yaml"
@@ -21,8 +22,16 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
 
 
-def test_simulate_prints_the_timeline_of_the_example_workflow(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["workflow", "simulate", str(REVIEW), "--events", str(SCENARIO)])
+def test_simulate_prints_the_timeline_of_a_review_workflow(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    flow = tmp_path / "high_risk_review.yaml"
+    flow.write_text(HIGH_RISK_REVIEW_LITERAL)
+    roles = [arg for r in ROLES for arg in ("--role", r)]
+
+    result = runner.invoke(
+        app, ["workflow", "simulate", str(flow), "--events", str(SCENARIO), *roles]
+    )
 
     assert result.exit_code == 0, result.output
     rows = [line for line in result.output.splitlines() if line.startswith("│ 2026")]

@@ -162,11 +162,7 @@ def _scenario_block(doc: Path) -> str:
 @pytest.mark.parametrize("doc", ["docs/workflows.md", "docs/zh/workflows.md"])
 def test_the_guides_scenario_runs_against_the_example_workflow(doc: str) -> None:
     root = Path(__file__).parents[2]
-    flow = workflows.load_workflow(
-        (root / "examples/manufacturing_credit/workflows/high_risk_review.yaml").read_text(),
-        filename="high_risk_review.yaml",
-        roles=("sales_manager", "department_head", "finance_head", "cfo", "sales"),
-    )
+    flow = load(HIGH_RISK_REVIEW_LITERAL)
     scenario = read_scenario(_scenario_block(root / doc), filename=doc)
 
     timeline = run_scenario(flow, scenario)
