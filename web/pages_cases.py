@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from engine import specs
 from engine.case_decisions import action_form_data
 from engine.case_views import INBOX_TABS, case_page, list_inbox
 from engine.cases import take_action
@@ -25,6 +26,7 @@ from web.deps import DbDep, HxRequest, NowDep, PageCaseActor, PageReader, PageSe
 from web.errors import problem_for
 from web.i18n import PageLanguageDep
 from web.pages import PAGE_SIZE, _read_scope, check_csrf, render
+from web.workflow_diagram import diagram_markup
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,7 +91,17 @@ def _case_page(
             actor=user.name,
         )
         change = change_view(session, page.case.id) if page.customer is None else None
+        case = page.case
+        workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
+    # the workflow drawn with the case's current step highlighted (closed: none)
+    diagram = diagram_markup(
+        workflow.value,
+        highlight=case.step if case.status == "open" else None,
+        language=language,
+        prefix=f"case{case.id}",
+    )
     context = {
+        "diagram": diagram,
         "case": page.case,
         "page": page,
         "change": change,

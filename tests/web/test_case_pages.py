@@ -47,6 +47,9 @@ def test_the_case_page_shows_tier_score_reasons_and_terms(
     assert "the first assessment put the customer in tier high (score 60)" in html
     assert 'data-testid="do-no_change"' in html and 'id="comment-no_change"' in html
     assert "1,000,000 CNY" in html
+    # the workflow drawn beside, the case's step highlighted
+    diagram = str(response.context["diagram"])
+    assert diagram.count('aria-current="step"') == 1 and "sales_review" in diagram
 
 
 def test_the_approver_sees_the_terms_the_approval_would_apply(
