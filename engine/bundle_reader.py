@@ -48,6 +48,7 @@ from engine.bundle_types import (
     Definitions,
     ScheduleDef,
 )
+from engine.credit_policy import read_credit_policy
 from engine.cron import cron_problem, is_timezone
 from engine.ruleset_schema import CUSTOMER_FORM
 from engine.spec_changes import WORKFLOW_KEY as BUILT_IN_WORKFLOW
@@ -179,6 +180,16 @@ class BundleReader:
         event_forms = {d.key: d.value for d in form_defs.items if d.key != CUSTOMER_FORM}
         self.report(_sensitive_event_fields(event_forms.values()))
         workflow_defs = self.read_workflows(template, customer_schema)
+        credit_policy = None
+        if customer_schema is not None:
+            credit_policy, found = read_credit_policy(
+                document,
+                filename=TEMPLATE_FILE,
+                source=source,
+                customer_schema=customer_schema,
+                roles=template.roles,
+            )
+            self.report(found)
         sample_data = self.read_sample_data(template, customer_schema)
         cases = self.read_cases(template, customer_schema, ruleset_defs, event_forms)
 
@@ -204,6 +215,7 @@ class BundleReader:
             checksum=_checksum(self.sources),
             schedules=schedules,
             publish_requires_approval=template.publish_requires_approval,
+            credit_policy=credit_policy,
         )
 
     def check_permissions(self, template: _Template) -> None:

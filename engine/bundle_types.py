@@ -16,6 +16,7 @@ from engine.bundle_files import TEMPLATE_FILE
 from engine.ruleset_schema import CUSTOMER_FORM
 
 if TYPE_CHECKING:
+    from engine.credit_policy import CreditPolicy
     from forms import Form
     from workflows import Workflow
 
@@ -127,6 +128,8 @@ class Bundle:
     schedules: tuple[ScheduleDef, ...] = ()
     # governance: publishing a draft needs someone else's approval (engine.spec_changes)
     publish_requires_approval: bool = False
+    # the `credit_check` section (engine.credit_policy); None: the template declares none
+    credit_policy: CreditPolicy | None = None
 
     @property
     def customer_form(self) -> Form:

@@ -12,6 +12,7 @@ from workflows.errors import (
     CommentRequired,
     WorkflowError,
 )
+from workflows.expressions import compile_at
 from workflows.loader import check_workflow, load_workflow
 from workflows.model import (
     CLOSED,
@@ -117,6 +118,7 @@ __all__ = [
     "advance",
     "available_actions",
     "check_workflow",
+    "compile_at",
     "fires",
     "load_workflow",
     "parse_duration",
