@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 import forms
 import workflows as workflows_
-from engine import audit, crypto, fx, shadow, specs, triggers
+from engine import audit, crypto, fx, shadow, specs, terms_restore, triggers
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.models import Alert, Assessment, Customer, Event
 from engine.rows import update_versioned
@@ -371,7 +371,9 @@ def assess_customer(
         names=all_field_names(session),
     )
     if new is None:
-        return Assessed(assessment=None, tier_changed=False, latest=latest)
+        outcome = Assessed(assessment=None, tier_changed=False, latest=latest)
+        _after_assessment(session, customer, outcome, actor=actor, now=now, tz=tz, depth=_depth)
+        return outcome
 
     assessment = Assessment(**new.values())
     tier_changed = assessment.tier != previous_tier
@@ -416,7 +418,37 @@ def assess_customer(
         if again is not None:
             # a case changed the terms and re-scored the customer: its latest is that one's
             outcome.latest = again.latest
+            return outcome
+    _after_assessment(session, customer, outcome, actor=actor, now=now, tz=tz, depth=_depth)
     return outcome
+
+
+def _after_assessment(
+    session: Session,
+    customer: Customer,
+    outcome: Assessed,
+    *,
+    actor: str | None,
+    now: datetime,
+    tz: tzinfo,
+    depth: int,
+) -> None:
+    """What the customer's record, as it now stands, settles: temporary terms changes whose
+    `restore_when` holds are restored (and the customer re-scored)."""
+    latest = outcome.latest
+    if latest is None:
+        return
+    restored = terms_restore.restore_when_due(
+        session,
+        customer,
+        lambda: guard_record(customer_record(session, customer), latest),
+        actor=actor,
+        now=now,
+    )
+    if restored and depth < MAX_RESCORE_DEPTH:
+        again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=depth + 1)
+        outcome.cases_opened.extend(again.cases_opened)
+        outcome.latest = again.latest
 
 
 def guard_record(

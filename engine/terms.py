@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.numbers import get_currency_precision
 from sqlmodel import Session
 
 import forms
@@ -126,6 +127,30 @@ def differing(customer: Customer, terms: Mapping[str, Any]) -> list[str]:
     return [name for name, value in terms.items() if getattr(customer, name) != value]
 
 
+def rounded_money(value: Any, currency: str) -> Any:
+    """`value` rounded (half up) to the minor unit of `currency` (2 digits for CNY, 0 for JPY);
+    anything not a number is returned as it is, for validation to refuse."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    digits = get_currency_precision(currency)
+    return number(_decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChangeOrigin:
+    """Where a terms change comes from, kept on its row: the case that made it, the person who
+    approved it, the ruleset version whose assessment opened the case, and, for a temporary
+    change, when and on what condition it is undone; `restores`: the change this one undoes."""
+
+    case_id: int | None = None
+    approver: str | None = None
+    ruleset_key: str | None = None
+    ruleset_version: int | None = None
+    restore_at: datetime | None = None
+    restore_when: str | None = None
+    restores: int | None = None
+
+
 def change_terms(
     session: Session,
     customer: Customer,
@@ -135,15 +160,21 @@ def change_terms(
     actor: str | None,
     now: datetime,
     missing: tuple[str, ...] = (),
+    origin: ChangeOrigin | None = None,
 ) -> TermsChange | None:
     """Apply new terms to a customer with a before/after record and an audit row.
 
     `missing` names terms a workflow left unchanged because their expression gave a missing
-    value (recorded in the audit row). Returns the TermsChange, or None when the values equal
-    the current terms. Raises
-    DataValidationError for values outside the terms' types, ConflictError when the customer
-    changed meanwhile.
+    value (recorded in the audit row); `origin` adds the approver, the ruleset version and, for
+    a temporary change, its restoration (engine.terms_restore schedules it). A credit limit is
+    rounded to the currency's minor unit. Returns the TermsChange, or None when the values equal
+    the current terms. Raises DataValidationError for values outside the terms' types,
+    ConflictError when the customer changed meanwhile.
     """
+    origin = origin or ChangeOrigin(case_id=case_id)
+    if "credit_limit" in values:
+        limit = rounded_money(values["credit_limit"], customer.currency)
+        values = {**values, "credit_limit": limit}
     new = validated_terms(values, currency=customer.currency)
     if not differing(customer, new):
         return None
@@ -158,6 +189,12 @@ def change_terms(
         before=before,
         after=after,
         at=now,
+        approver=origin.approver,
+        ruleset_key=origin.ruleset_key,
+        ruleset_version=origin.ruleset_version,
+        restore_at=origin.restore_at,
+        restore_when=origin.restore_when,
+        restores_id=origin.restores,
     )
     session.add(change)
     session.flush()
@@ -173,6 +210,15 @@ def change_terms(
             "before": before,
             "after": after,
             "missing": list(missing),
+            "approver": origin.approver,
+            "ruleset": (
+                {"key": origin.ruleset_key, "version": origin.ruleset_version}
+                if origin.ruleset_key is not None
+                else None
+            ),
+            "restore_at": origin.restore_at,
+            "restore_when": origin.restore_when,
+            "restores": origin.restores,
         },
         department=customer.department,
         customer_ref=customer.external_ref,

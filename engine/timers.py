@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 import workflows
-from engine import audit, casework, specs
+from engine import audit, casework, specs, terms_restore
 from engine.claims import claim_rows, unclaimed
 from engine.db import Database
 from engine.evaluation import assess_customer, assessment_record
-from engine.models import Case, CaseStatus, Customer, Timer
+from engine.models import Case, CaseStatus, Customer, TermsChange, Timer
 from engine.views import SweepReport
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,22 @@ def claim_due_timers(
 
 def _fire(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
     """Carry out one timer inside `session`; True when it acted, False when it had nothing to do."""
+    return TIMER_KINDS.get(timer.kind, _fire_case_timer)(session, timer, now=now, tz=tz)
+
+
+def _fire_restore(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
+    """A temporary terms change's `until` has come: restore it, then re-score the customer."""
+    if not terms_restore.fire_restore_timer(session, timer, actor=SYSTEM_ACTOR, now=now):
+        return False
+    change = session.get(TermsChange, timer.payload["terms_change_id"])
+    customer = session.get(Customer, change.customer_id) if change is not None else None
+    if customer is not None:
+        assess_customer(session, customer, actor=SYSTEM_ACTOR, now=now, tz=tz)
+    return True
+
+
+def _fire_case_timer(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
+    """A timer a workflow asked for (escalation, reminder): the case's next move."""
     if timer.case_id is None:
         raise ValueError(f"timer {timer.id} of kind '{timer.kind}' names no case")
     case = session.get(Case, timer.case_id)
@@ -100,6 +117,10 @@ def _fire(session: Session, timer: Timer, *, now: datetime, tz: tzinfo) -> bool:
     if applied.terms_changed and customer is not None:
         assess_customer(session, customer, actor=SYSTEM_ACTOR, now=now, tz=tz)
     return True
+
+
+# Timers that are not a case's next move, by kind; every other kind goes to its case's workflow.
+TIMER_KINDS: Mapping[str, Callable[..., bool]] = {terms_restore.RESTORE_TERMS: _fire_restore}
 
 
 def fire_timer(
