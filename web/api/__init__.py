@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from web.api import (
     audit,
     cases,
+    credit_checks,
     customers,
     drafts,
     fx,
@@ -41,5 +42,6 @@ router.include_router(shadow.router)
 router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
 router.include_router(rescores.router)
+router.include_router(credit_checks.router)
 
 __all__ = ["router"]
