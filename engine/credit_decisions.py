@@ -19,6 +19,7 @@ import workflows
 from engine import audit
 from engine.credit_checks import OPEN_STATUSES, credit_policy
 from engine.credit_views import CreditCheckView, check_view
+from engine.customers import find_customer
 from engine.errors import (
     N_,
     ConflictError,
@@ -227,9 +228,11 @@ def close_check(
 
 
 def customer_orders(
-    session: Session, customer: Customer, *, limit: int = RECENT_CHECKS
+    session: Session, customer_ref: str, *, scope: Scope = None, limit: int = RECENT_CHECKS
 ) -> CustomerOrders:
-    """The customer's open orders (sum in base currency and count) and its latest checks."""
+    """The open orders (sum in base currency and count) and the latest checks of the customer
+    `customer_ref`. Raises NotFoundError (none, or outside `scope`)."""
+    customer = find_customer(session, customer_ref, scope=scope)
     assert customer.id is not None
     total, count = session.exec(
         select(func.coalesce(func.sum(CreditCheck.amount_base), 0), func.count()).where(

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from engine import specs
 from engine.cases import get_case, list_cases, take_action
+from engine.credit_decisions import customer_orders
 from engine.customers import get_customer, list_customers
 from engine.errors import NotConfiguredError
 from engine.explanations import list_assessments
@@ -148,6 +149,7 @@ def customer_page(
         history = list_assessments(
             session, ref, cursor=history_cursor, limit=HISTORY_SIZE, scope=_read_scope(user)
         )
+        orders = customer_orders(session, ref, scope=_read_scope(user))
     assessment = customer.assessment
     explanation = assessment.explanation.get(language, ()) if assessment else ()
     change = (assessment.change or {}).get(language) if assessment else None
@@ -158,6 +160,7 @@ def customer_page(
         "change": change,
         "history": history.items,  # each `change_summary` is language → text
         "history_next_cursor": history.next_cursor,
+        "orders": orders,  # open orders and the latest credit checks (engine.credit_decisions)
     }
     return render(request, "customer.html", context)
 

@@ -190,7 +190,7 @@ def test_open_and_released_orders_count_closed_and_rejected_do_not(healthy: Data
     assert check.exposure.total == 100_000 + 950_000 + 1_000
     assert check.available == 1_000_000 - 100_000 - 950_000
     with healthy.transaction() as session:
-        orders = customer_orders(session, find_customer(session, "C1"))
+        orders = customer_orders(session, "C1")
     # NEW itself is held (1,151,000 > 1,000,000): held orders do not count
     assert check.decision == "hold"
     assert (orders.open_orders, orders.open_count) == (Decimal(950_000), 2)
