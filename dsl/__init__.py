@@ -9,6 +9,7 @@ from dsl.api import (
     compile_ruleset,
 )
 from dsl.catalog import in_language
+from dsl.check import SEVERITIES as ALERT_SEVERITIES
 from dsl.diagnostics import (
     Diagnostic,
     DiagnosticsError,
@@ -25,6 +26,7 @@ from dsl.schema import FieldInfo, Schema, ValueType, is_reserved_word
 from dsl.yaml_source import YamlList, YamlMap, expression_origin, load_yaml
 
 __all__ = [
+    "ALERT_SEVERITIES",
     "Alert",
     "Change",
     "ChangeItem",

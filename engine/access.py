@@ -40,6 +40,11 @@ PERMISSIONS: tuple[Permission, ...] = (
         "处理分派给本角色的案件步骤",
     ),
     Permission(
+        "cases:start",
+        "start a review workflow for a customer by hand",
+        "为客户手动发起复核流程",
+    ),
+    Permission(
         "specs:edit", "edit draft forms, rulesets and workflows", "编辑表单、规则集和流程草稿"
     ),
     Permission("specs:publish", "publish definitions", "发布定义"),
@@ -69,18 +74,32 @@ _READ_ACT = ("customers:read", "cases:act")
 DEFAULT_ROLE_PERMISSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "sales": (*_READ_ACT, "events:write", "orders:check"),
-        "sales_manager": (*_READ_ACT, "customers:write", "events:write", "orders:check"),
-        "department_head": (*_READ_ACT, "customers:write", "events:write", "view_sensitive"),
+        "sales_manager": (
+            *_READ_ACT,
+            "customers:write",
+            "events:write",
+            "cases:start",
+            "orders:check",
+        ),
+        "department_head": (
+            *_READ_ACT,
+            "customers:write",
+            "events:write",
+            "view_sensitive",
+            "cases:start",
+        ),
         "finance_head": (
             *_READ_ACT,
             "events:write",
             "view_sensitive",
             "fx:write",
+            "cases:start",
             "orders:check",
         ),
         "legal": (*_READ_ACT, "events:write"),
         "cfo": (
             *_READ_ACT,
+            "cases:start",
             "view_sensitive",
             "audit:read",
             "specs:publish",

@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -179,7 +179,13 @@ class BundleReader:
         ruleset_defs = self.read_rulesets(template, form_defs)
         event_forms = {d.key: d.value for d in form_defs.items if d.key != CUSTOMER_FORM}
         self.report(_sensitive_event_fields(event_forms.values()))
-        workflow_defs = self.read_workflows(template, customer_schema)
+        workflow_defs = self.read_workflows(
+            template,
+            customer_schema,
+            forms={key: form.dsl_schema() for key, form in event_forms.items()}
+            if form_defs.complete
+            else None,
+        )
         credit_policy = None
         if customer_schema is not None:
             credit_policy, found = read_credit_policy(
@@ -351,17 +357,32 @@ class BundleReader:
     # workflows
 
     def read_workflows(
-        self, template: _Template, schema: Schema | None
+        self,
+        template: _Template,
+        schema: Schema | None,
+        *,
+        forms: Mapping[str, Schema] | None = None,
+        calendars: Collection[str] | None = None,
     ) -> list[Definition[Workflow]]:
+        """The bundle's workflows, each checked against the customer `schema`, the template's
+        roles, its other forms by key, the keys of its workflows (what a `start` may name) and
+        its calendar names (None: not checked)."""
         result: list[Definition[Workflow]] = []
         seen: dict[str, str] = {}
-        for name, span in template.files("workflows"):
-            text = self.text(name, span)
+        files = [(name, span, self.text(name, span)) for name, span in template.files("workflows")]
+        keys = tuple(key for *_, text in files if (key := _workflow_key(text)) is not None)
+        for name, span, text in files:
             if text is None:
                 continue
             try:
                 workflow = workflows.load_workflow(
-                    text, filename=name, schema=schema, roles=template.roles
+                    text,
+                    filename=name,
+                    schema=schema,
+                    roles=template.roles,
+                    forms=forms,
+                    workflows=keys,
+                    calendars=calendars,
                 )
             except DiagnosticsError as exc:
                 self.report(exc.diagnostics)
@@ -536,6 +557,18 @@ class _Template:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _workflow_key(text: str | None) -> str | None:
+    """The key a workflow file declares, read leniently (its own check reports the rest)."""
+    if text is None:
+        return None
+    try:
+        document = dsl.load_yaml(text, filename="")
+    except DiagnosticsError:
+        return None
+    key = document.get("workflow") if isinstance(document, YamlMap) else None
+    return key if isinstance(key, str) else None
 
 
 _FORM_HEADER: Final = re.compile(r"^[ \t\u3000]*(?:form|表单)[ \t\u3000]+([^\s#\"]+)", re.M)

@@ -210,7 +210,7 @@ def open_case(
     transition = workflows.start(workflow.value, record=record, now=now)
     assert customer is None or customer.id is not None
     opened_with = {}
-    if customer is not None:
+    if customer is not None and "opened_with" not in (context or {}):
         # the assessment the case opened on, for the case page's "then and now"
         latest = session.exec(
             select(Assessment.id)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import forms
+import workflows
 from engine import audit, crypto, specs
 from engine.cases import case_summaries
 from engine.db import session_keys
@@ -163,6 +164,19 @@ def _stored_data(
     )
 
 
+def _fields_changed(changed: list[str], before: Mapping[str, Any]) -> workflows.Occurrence:
+    """The occurrence of a change of form fields: `changed.F` is true for each field F that
+    changed, `previous.F` what it held before."""
+    return workflows.Occurrence(
+        kind=workflows.TriggerKind.FIELD_CHANGED,
+        facts={
+            "changed": dict.fromkeys(changed, True),
+            "previous": {name: before.get(name) for name in changed},
+        },
+        reason={"trigger": str(workflows.TriggerKind.FIELD_CHANGED), "fields": changed},
+    )
+
+
 def upsert_customer(
     session: Session,
     ref: str,
@@ -201,6 +215,7 @@ def upsert_customer(
             )
         raise PermissionDeniedError(N_("you may write customers of no department"))
     name = payload.name or str(data.get("name") or ref)
+    occurrences: list[workflows.Occurrence] = []
     if customer is None or customer.department != payload.department:
         ensure_department(session, payload.department, now=now)  # a customer's one exists
 
@@ -261,6 +276,8 @@ def upsert_customer(
             changed_fields = sorted(
                 {k for k in set(before) | set(data) if before.get(k) != data.get(k)}
             )
+            if changed_fields:
+                occurrences.append(_fields_changed(changed_fields, before))
             update_versioned(session, customer, updated_at=now, **changes)
             audit.record(
                 session,
@@ -275,7 +292,9 @@ def upsert_customer(
             )
         created = False
 
-    assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz, is_new=created)
+    assessed = assess_customer(
+        session, customer, actor=actor, now=now, tz=tz, is_new=created, occurrences=occurrences
+    )
     return CustomerUpserted(
         customer=customer_view(session, customer, viewer=viewer, latest=assessed.latest),
         created=created,

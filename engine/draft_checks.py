@@ -10,6 +10,7 @@ the key it is saved under, at that name.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -145,6 +146,27 @@ def _breaks(kind: SpecKind, key: str, diagnostics: Diagnostics, where: dsl.Span)
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _WorkflowInputs:
+    """What a draft workflow is checked against (the keyword inputs of `workflows.load_workflow`
+    beyond its schema and roles)."""
+
+    forms: Mapping[str, dsl.Schema]
+    workflows: tuple[str, ...]
+
+
+def _workflow_checks(session: Session, key: str) -> _WorkflowInputs:
+    """The published forms other than the customer's, by key (action forms, event kinds), and
+    the published workflow keys with `key` (what a `start` may name)."""
+    forms_by_key = {
+        row.key: specs.load_form(session, row.key).value.dsl_schema()
+        for row in specs.published_rows(session, SpecKind.FORM)
+        if row.key != CUSTOMER_FORM
+    }
+    keys = {row.key for row in specs.published_rows(session, SpecKind.WORKFLOW)} | {key}
+    return _WorkflowInputs(forms=forms_by_key, workflows=tuple(sorted(keys)))
+
+
 def _workflow_inputs(session: Session, key: str) -> tuple[dsl.Schema, tuple[str, ...]]:
     """The customer schema and roles a draft workflow is checked against: the published
     customer form's fields and the roles of its published version (else the latest
@@ -167,8 +189,16 @@ def _check_workflow(session: Session, key: str, source: str) -> Diagnostics:
     filename = _filename(SpecKind.WORKFLOW, key, published)
     header = _yaml_name(SpecKind.WORKFLOW, key, source, filename)
     schema, roles = _workflow_inputs(session, key)
+    checks = _workflow_checks(session, key)
     try:
-        workflow = workflows.load_workflow(source, filename=filename, schema=schema, roles=roles)
+        workflow = workflows.load_workflow(
+            source,
+            filename=filename,
+            schema=schema,
+            roles=roles,
+            forms=checks.forms,
+            workflows=checks.workflows,
+        )
     except dsl.DiagnosticsError as exc:
         return (*header, *exc.diagnostics)
     return (*header, *workflow.warnings)

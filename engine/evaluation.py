@@ -208,12 +208,12 @@ def _raise_alerts(
     now: datetime,
     *,
     is_new: bool,
-) -> None:
+) -> list[dict[str, Any]]:
     """An Alert row for each alert not already open for this customer (same rule and message;
-    a customer created in this transaction has none)."""
+    a customer created in this transaction has none); returns those raised."""
     assert customer.id is not None and assessment.id is not None
     if not alerts:
-        return
+        return []
     open_alerts = (
         set()
         if is_new
@@ -222,9 +222,11 @@ def _raise_alerts(
             for a in session.exec(_OPEN_ALERTS, params={"customer_id": customer.id})
         }
     )
+    raised: list[dict[str, Any]] = []
     for alert in alerts:
         if (alert["rule"], alert["message"]) in open_alerts:
             continue
+        raised.append(alert)
         session.add(
             Alert(
                 customer_id=customer.id,
@@ -235,6 +237,7 @@ def _raise_alerts(
                 created_at=now,
             )
         )
+    return raised
 
 
 def _tier_changed(record: Mapping[str, Any]) -> workflows_.Occurrence:
@@ -276,6 +279,7 @@ def _start_workflows(
     now: datetime,
     workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None = None,
     is_new: bool = False,
+    assessment_id: int | None = None,
 ) -> tuple[list[int], bool]:
     started = triggers.start_workflows(
         session,
@@ -286,6 +290,7 @@ def _start_workflows(
         now=now,
         published=workflows,
         is_new=is_new,
+        assessment_id=assessment_id,
     )
     return started.opened, started.terms_changed
 
@@ -333,9 +338,14 @@ def assess_customer(
     now: datetime,
     tz: tzinfo,
     is_new: bool = False,
+    occurrences: Sequence[workflows_.Occurrence] = (),
     _depth: int = 0,
 ) -> Assessed:
     """Evaluate the scoring ruleset for `customer` and act on the result.
+
+    `occurrences`: what else happened to the customer in this transaction (a field changed, an
+    event arrived); with the alerts this assessment raises, they start their workflows once the
+    assessment is stored (engine.triggers), their guards reading it.
 
     A new Assessment row is stored unless the result equals the latest one under the same ruleset
     version; a changed tier (including the first assessment) is audited and starts every
@@ -372,14 +382,25 @@ def assess_customer(
     )
     if new is None:
         outcome = Assessed(assessment=None, tier_changed=False, latest=latest)
-        _after_assessment(session, customer, outcome, actor=actor, now=now, tz=tz, depth=_depth)
+        _after_assessment(
+            session,
+            customer,
+            outcome,
+            occurrences,
+            actor=actor,
+            now=now,
+            tz=tz,
+            depth=_depth,
+            is_new=is_new,
+        )
         return outcome
 
     assessment = Assessment(**new.values())
     tier_changed = assessment.tier != previous_tier
     session.add(assessment)
     session.flush()
-    _raise_alerts(session, customer, assessment, result_dict["alerts"], now, is_new=is_new)
+    raised = _raise_alerts(session, customer, assessment, result_dict["alerts"], now, is_new=is_new)
+    occurrences = [*(_alert_raised(alert) for alert in raised), *occurrences]
     update_versioned(
         session,
         customer,
@@ -413,39 +434,82 @@ def assess_customer(
             workflows=None,
             is_new=is_new,
             depth=_depth,
+            assessment_id=assessment.id,
         )
         outcome.cases_opened.extend(opened)
         if again is not None:
             # a case changed the terms and re-scored the customer: its latest is that one's
             outcome.latest = again.latest
-            return outcome
-    _after_assessment(session, customer, outcome, actor=actor, now=now, tz=tz, depth=_depth)
+    _after_assessment(
+        session,
+        customer,
+        outcome,
+        occurrences,
+        actor=actor,
+        now=now,
+        tz=tz,
+        depth=_depth,
+        is_new=is_new,
+    )
     return outcome
+
+
+def _alert_raised(alert: Mapping[str, Any]) -> workflows_.Occurrence:
+    facts = {"rule": alert["rule"], "severity": str(alert["severity"]), "message": alert["message"]}
+    return workflows_.Occurrence(
+        kind=workflows_.TriggerKind.ALERT_RAISED,
+        facts={"alert": facts},
+        reason={"trigger": str(workflows_.TriggerKind.ALERT_RAISED), **facts},
+    )
 
 
 def _after_assessment(
     session: Session,
     customer: Customer,
     outcome: Assessed,
+    occurrences: Sequence[workflows_.Occurrence],
     *,
     actor: str | None,
     now: datetime,
     tz: tzinfo,
     depth: int,
+    is_new: bool,
 ) -> None:
-    """What the customer's record, as it now stands, settles: temporary terms changes whose
-    `restore_when` holds are restored (and the customer re-scored)."""
+    """What the customer's record, as it now stands, settles: the `occurrences` start their
+    workflows, and temporary terms changes whose `restore_when` holds are restored (the
+    customer re-scored when terms changed)."""
     latest = outcome.latest
     if latest is None:
         return
-    restored = terms_restore.restore_when_due(
-        session,
-        customer,
-        lambda: guard_record(customer_record(session, customer), latest),
-        actor=actor,
-        now=now,
+    guards = None
+
+    def record() -> dict[str, Any]:
+        nonlocal guards
+        if guards is None:
+            guards = guard_record(customer_record(session, customer), latest)
+        return guards
+
+    terms_changed = False
+    for occurrence in occurrences:
+        started = triggers.start_workflows(
+            session,
+            occurrence,
+            customer=customer,
+            record=record(),
+            actor=actor,
+            now=now,
+            assessment_id=latest.id,
+        )
+        outcome.cases_opened.extend(started.opened)
+        if started.terms_changed:
+            terms_changed, guards = True, None  # the next guard reads the new terms
+    # a customer created in this transaction has no temporary terms change to restore
+    restored = (
+        []
+        if is_new
+        else terms_restore.restore_when_due(session, customer, record, actor=actor, now=now)
     )
-    if restored and depth < MAX_RESCORE_DEPTH:
+    if (restored or terms_changed) and depth < MAX_RESCORE_DEPTH:
         again = assess_customer(session, customer, actor=actor, now=now, tz=tz, _depth=depth + 1)
         outcome.cases_opened.extend(again.cases_opened)
         outcome.latest = again.latest
@@ -509,6 +573,7 @@ def _act_on_tier_change(
     workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]] | None,
     is_new: bool,
     depth: int,
+    assessment_id: int | None = None,
 ) -> tuple[list[int], Assessed | None]:
     """`act_on_tier_change`, and what the re-score after a terms change did (None: none)."""
     assert customer.id is not None
@@ -517,7 +582,14 @@ def _act_on_tier_change(
         assert latest is not None
         record = guard_record(customer_record(session, customer), latest)
     opened, terms_changed = _start_workflows(
-        session, customer, record, actor=actor, now=now, workflows=workflows, is_new=is_new
+        session,
+        customer,
+        record,
+        actor=actor,
+        now=now,
+        workflows=workflows,
+        is_new=is_new,
+        assessment_id=assessment_id,
     )
     if not terms_changed or depth >= MAX_RESCORE_DEPTH:
         return opened, None

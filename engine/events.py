@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 import forms
+import workflows
 from engine import audit, specs
 from engine.clock import as_utc, in_range, parse_time
 from engine.customers import Viewer, customer_view, find_customer
@@ -204,6 +205,25 @@ def _replay(
     )
 
 
+def _event_received(event: Event, tz: tzinfo) -> workflows.Occurrence:
+    """The occurrence of an event: guards read its payload's fields, `kind` and `occurred_at`
+    (its date in the workspace time zone)."""
+    facts = {
+        **event.payload,
+        "kind": event.kind,
+        "occurred_at": event.occurred_at.astimezone(tz).date().isoformat(),
+    }
+    return workflows.Occurrence(
+        kind=workflows.TriggerKind.EVENT_RECEIVED,
+        facts={"event": facts},
+        reason={
+            "trigger": str(workflows.TriggerKind.EVENT_RECEIVED),
+            "event_id": event.id,
+            "kind": event.kind,
+        },
+    )
+
+
 def record_event(
     session: Session,
     ref: str,
@@ -271,7 +291,9 @@ def record_event(
         customer_ref=customer.external_ref,
         now=now,
     )
-    assessed = assess_customer(session, customer, actor=actor, now=now, tz=tz)
+    assessed = assess_customer(
+        session, customer, actor=actor, now=now, tz=tz, occurrences=[_event_received(event, tz)]
+    )
     return EventRecorded(
         event=event_view(event, customer),
         created=True,

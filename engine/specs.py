@@ -583,6 +583,9 @@ def _compile_workflow(session: Session, row: SpecVersion) -> workflows.Workflow:
     roles = tuple(row.meta.get("roles", ()))
 
     def build() -> workflows.Workflow:
+        # The action and event forms, the workflow keys a `start` names and the calendars were
+        # checked when this version was published (bundle_reader, draft_checks); a published
+        # version must keep loading when they change later, so they are not checked again here.
         return workflows.load_workflow(
             row.source, filename=_filename(row), schema=record_schema(form), roles=roles
         )

@@ -64,12 +64,14 @@ def start_workflows(
     now: datetime,
     published: Sequence[specs.LoadedSpec[workflows.Workflow]] | None = None,
     is_new: bool = False,
+    assessment_id: int | None = None,
 ) -> Started:
     """Open a case of every published workflow `occurrence` fires for `customer` (whose guard
     record is `record`), or add its reason to the open one (`dedupe: add_reason`).
 
     `published` defaults to the published workflows; `is_new`: the customer was created in this
-    transaction and has no case yet (none is looked for).
+    transaction and has no case yet (none is looked for); `assessment_id`: the customer's latest
+    assessment, which the case opens on (looked up when not given).
     """
     assert customer.id is not None
     started = Started()
@@ -92,7 +94,10 @@ def start_workflows(
             record={**record, **occurrence.facts},
             actor=actor,
             now=now,
-            context={"reasons": [reason]},
+            context={
+                "reasons": [reason],
+                **({"opened_with": {"assessment_id": assessment_id}} if assessment_id else {}),
+            },
         )
         assert applied.case.id is not None
         started.opened.append(applied.case.id)

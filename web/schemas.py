@@ -80,6 +80,13 @@ class CaseActionRequest(_Input):
     )
 
 
+class CaseStartRequest(_Input):
+    workflow: str = Field(max_length=200, description="the key of a published `manual` workflow")
+    comment: str | None = Field(
+        default=None, max_length=4000, description="why the case is started (kept as its reason)"
+    )
+
+
 class SweepRequest(_Input):
     now: str | None = Field(
         default=None,

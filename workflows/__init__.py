@@ -60,7 +60,15 @@ from workflows.semantics import (
     start,
 )
 from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
-from workflows.triggers import Occurrence, fires
+from workflows.triggers import (
+    TRIGGERS,
+    Occurrence,
+    ParamNames,
+    TriggerParam,
+    TriggerSpec,
+    fires,
+    guard_reads,
+)
 
 __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
@@ -69,6 +77,7 @@ __all__ = [
     "ESCALATION",
     "SUPERSEDED",
     "TERMS_NAMES",
+    "TRIGGERS",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
@@ -97,6 +106,7 @@ __all__ = [
     "Operation",
     "OrderDecision",
     "OrderDecisionOp",
+    "ParamNames",
     "Quorum",
     "Reminder",
     "SetFieldOp",
@@ -110,6 +120,8 @@ __all__ = [
     "Transition",
     "Trigger",
     "TriggerKind",
+    "TriggerParam",
+    "TriggerSpec",
     "Vote",
     "Workflow",
     "WorkflowError",
@@ -120,6 +132,7 @@ __all__ = [
     "check_workflow",
     "compile_at",
     "fires",
+    "guard_reads",
     "load_workflow",
     "parse_duration",
     "start",

@@ -1,13 +1,15 @@
 """Rules-language expressions inside a workflow file: compiled by dsl, positioned in the YAML.
 
-Pure. Guards read the customer's fields and terms plus `assessment.{tier, previous_tier, score}`;
-terms values also read `case.step` (rules-language §9).
+Pure. Guards read the customer's fields and terms plus what their trigger kind adds
+(`workflows.triggers`); the other expressions also read `case.step` and `case.data`
+(rules-language §9).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import dsl
@@ -16,25 +18,30 @@ from dsl.diagnostics import error
 from dsl.texts import N_, Text, described, text
 from workflows.model import Guard
 
-ASSESSMENT = FieldInfo(
-    ValueType.RECORD,
-    fields={
-        "tier": FieldInfo(ValueType.TEXT),
-        "previous_tier": FieldInfo(ValueType.TEXT),
-        "score": FieldInfo(ValueType.NUMBER),
-    },
-)
-CASE = FieldInfo(ValueType.RECORD, fields={"step": FieldInfo(ValueType.TEXT)})
+
+def guard_schema(schema: Schema | None, reads: Mapping[str, FieldInfo]) -> Schema | None:
+    """What a trigger guard reads: `schema` (customer fields + terms) and what the trigger kind
+    adds (`reads`, from `workflows.triggers.TRIGGERS`); None when names are not checked."""
+    return None if schema is None else {**schema, **reads}
 
 
-def guard_schema(schema: Schema | None) -> Schema | None:
-    """What a trigger guard reads: `schema` (customer fields + terms) and `assessment`."""
-    return None if schema is None else {**schema, "assessment": ASSESSMENT}
-
-
-def terms_schema(schema: Schema | None) -> Schema | None:
-    """What a `change_terms` value reads: as a guard, plus `case.step`."""
-    return None if schema is None else {**schema, "assessment": ASSESSMENT, "case": CASE}
+def case_schema(
+    schema: Schema | None,
+    reads: Mapping[str, FieldInfo],
+    case_data: Mapping[str, FieldInfo] | None,
+) -> Schema | None:
+    """What the other expressions of a workflow read (terms and set_field values, restore_when,
+    cancel_when): as a guard, plus `case.step` and `case.data.F` for every field of the forms its
+    actions name (`case_data`; None: the forms are not known, so `case.data` is not checked)."""
+    if schema is None:
+        return None
+    data = FieldInfo(
+        ValueType.RECORD, fields=None if case_data is None else MappingProxyType(dict(case_data))
+    )
+    case = FieldInfo(
+        ValueType.RECORD, fields=MappingProxyType({"step": FieldInfo(ValueType.TEXT), "data": data})
+    )
+    return {**schema, **reads, "case": case}
 
 
 def compile_at(

@@ -1,4 +1,5 @@
-"""Checks on the shape of a workflow's steps: unreachable steps and `do` steps that loop. Pure.
+"""Checks on the shape of a workflow's steps: unreachable steps, steps with no way to `closed`,
+and `do` steps that loop. Pure.
 
 They read `StepShape`s, which the loader records from the YAML even where a step has other
 errors, so that these checks run on every file and their diagnostics join the others.
@@ -27,19 +28,15 @@ class StepShape:
 
 
 def check_graph(shapes: Mapping[str, StepShape], *, start: str | None) -> Iterator[Diagnostic]:
-    """A `do-loop` error for each cycle made only of do steps; an `unreachable-step` warning for
-    each step that the start step never leads to (when `start` names a step)."""
-    yield from _do_loops(shapes)
+    """A `do-loop` error for each cycle made only of do steps; a `no-way-to-close` error for each
+    step from which no path reaches `closed`; an `unreachable-step` warning for each step that
+    the start step never leads to (when `start` names a step)."""
+    looping: set[str] = set()
+    yield from _do_loops(shapes, looping)
+    yield from _no_way_to_close(shapes, looping)
     if start is None:
         return
-    reached = {start}
-    pending = [start]
-    while pending:
-        shape = shapes.get(pending.pop())
-        for target in shape.targets if shape is not None else ():
-            if target in shapes and target not in reached:
-                reached.add(target)
-                pending.append(target)
+    reached = _reachable(shapes, start)
     for step_id, shape in shapes.items():
         if step_id not in reached:
             yield warning(
@@ -53,10 +50,56 @@ def check_graph(shapes: Mapping[str, StepShape], *, start: str | None) -> Iterat
             )
 
 
-def _do_loops(shapes: Mapping[str, StepShape]) -> Iterator[Diagnostic]:
+def _no_way_to_close(shapes: Mapping[str, StepShape], looping: set[str]) -> Iterator[Diagnostic]:
+    # Walk back from `closed`: a step closes when one of its targets is closed or a step that
+    # closes. A step that can reach a broken one (no target at all, an unknown target, a do
+    # loop) is left to that step's own error.
+    closing = {CLOSED}
+    grown = True
+    while grown:
+        grown = False
+        for shape in shapes.values():
+            if shape.id not in closing and closing.intersection(shape.targets):
+                closing.add(shape.id)
+                grown = True
+    broken = {
+        shape.id
+        for shape in shapes.values()
+        if not shape.targets
+        or shape.id in looping
+        or any(t != CLOSED and t not in shapes for t in shape.targets)
+    }
+    for shape in shapes.values():
+        if shape.id in closing or broken.intersection(_reachable(shapes, shape.id)):
+            continue
+        yield error(
+            "no-way-to-close",
+            text(
+                N_("no path leads from step '%(step)s' to 'closed': a case reaching it never ends"),
+                step=shape.id,
+            ),
+            shape.span,
+            hint=text(N_("give it, or a step it leads to, an action or a do step going to closed")),
+        )
+
+
+def _reachable(shapes: Mapping[str, StepShape], start: str) -> set[str]:
+    """`start` and every step it leads to."""
+    reached = {start}
+    pending = [start]
+    while pending:
+        shape = shapes.get(pending.pop())
+        for target in shape.targets if shape is not None else ():
+            if target in shapes and target not in reached:
+                reached.add(target)
+                pending.append(target)
+    return reached
+
+
+def _do_loops(shapes: Mapping[str, StepShape], reported: set[str]) -> Iterator[Diagnostic]:
     # A do step runs at once and moves on: a chain of them that comes back on itself would run
     # forever within one request, so every chain must end at a step with actions or at `closed`.
-    reported: set[str] = set()
+    # `reported` collects the steps of the loops found.
     for first in shapes.values():
         if not first.is_do or first.id in reported:
             continue

@@ -312,7 +312,8 @@ class Workflow:
 
     def matches(self, record: Mapping[str, Any]) -> bool:
         """Whether the trigger's guard holds for `record` (customer fields, terms, and what the
-        trigger kind adds: `assessment`, `alert`, `event`, `order`, `changed`).
+        trigger kind adds: `workflows.triggers.TRIGGERS`, e.g. `assessment`, `raised_alert`,
+        `event`, `order`, `changed`).
 
         True when there is no guard; a missing (None) result counts as false (rules-language §4).
         """

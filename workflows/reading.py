@@ -13,6 +13,8 @@ from dsl import Diagnostic, Span, YamlList, YamlMap
 from dsl.diagnostics import error
 from dsl.spelling import suggest
 from dsl.texts import N_, Text, described, did_you_mean, text
+from workflows.durations import DURATION_FORMS, parse_duration
+from workflows.model import Duration
 
 
 def is_identifier(value: Any) -> bool:
@@ -24,24 +26,12 @@ def check_keys(
     mapping: YamlMap,
     *,
     allowed: Collection[str],
-    later: Collection[str] = (),
     where: Text,
     diagnostics: list[Diagnostic],
 ) -> None:
-    """Report each key of `mapping` not `allowed`; keys a later version reads are told apart."""
+    """Report each key of `mapping` not `allowed` as `unknown-key`, suggesting a close one."""
     for key in mapping:
         if key in allowed:
-            continue
-        span = mapping.key_span(key)
-        if key in later:
-            diagnostics.append(
-                error(
-                    "not-supported-yet",
-                    text(N_("'%(key)s' %(where)s is not supported yet"), key=key, where=where),
-                    span,
-                    hint=text(N_("this version of riskdesk does not read it; remove it for now")),
-                )
-            )
             continue
         name = str(key)
         diagnostics.append(
@@ -53,7 +43,7 @@ def check_keys(
                     where=where,
                     did_you_mean=did_you_mean(name, allowed),
                 ),
-                span,
+                mapping.key_span(key),
                 hint=None if suggest(name, allowed) else expected_one_of(allowed),
             )
         )
@@ -140,3 +130,45 @@ def expected_found(what: Text, value: Any) -> Text:
 def expected_one_of(allowed: Iterable[str]) -> Text:
     """`expected one of: a, b, c`, the names as they are."""
     return text(N_("expected one of: %(names)s"), names=", ".join(allowed))
+
+
+def read_duration(mapping: YamlMap, key: str, *, diagnostics: list[Diagnostic]) -> Duration | None:
+    """`mapping[key]` as a duration (`24h`, `5bd`), else None with a `bad-duration` error."""
+    value = mapping[key]
+    duration = parse_duration(value)
+    if duration is None:
+        diagnostics.append(
+            error(
+                "bad-duration",
+                text(
+                    N_("'%(key)s' must be a duration, found %(found)s"),
+                    key=key,
+                    found=described(value),
+                ),
+                mapping.value_span(key),
+                hint=text(N_("write %(forms)s"), forms=text(DURATION_FORMS)),
+            )
+        )
+    return duration
+
+
+def read_flag(
+    mapping: YamlMap, key: str, *, where: Text, diagnostics: list[Diagnostic]
+) -> bool | None:
+    """`mapping[key]` when it is true or false, else None with a `wrong-type` error."""
+    flag = mapping[key]
+    if isinstance(flag, bool):
+        return flag
+    diagnostics.append(
+        error(
+            "wrong-type",
+            text(
+                N_("'%(key)s' %(where)s must be true or false, found %(found)s"),
+                key=key,
+                where=where,
+                found=described(flag),
+            ),
+            mapping.value_span(key),
+        )
+    )
+    return None

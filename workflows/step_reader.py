@@ -6,46 +6,37 @@ operations of do steps are read by `workflows.operation_reader`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from dsl import Diagnostic, Schema, Span, YamlMap
+from dsl import Diagnostic, Span, YamlMap
 from dsl.diagnostics import error, warning
 from dsl.texts import N_, Text, described, did_you_mean, text
-from workflows.durations import DURATION_FORMS, parse_duration
+from workflows.approval_reader import ApprovalReader
+from workflows.assignee_reader import AssigneeReader
+from workflows.escalation_reader import EscalationReader
 from workflows.graph import StepShape
 from workflows.model import (
-    BUILT_IN_ROLES,
     CLOSED,
     Action,
-    Assignee,
-    AssigneeKind,
-    Duration,
-    Escalation,
     Step,
 )
 from workflows.operation_reader import OperationReader
 from workflows.reading import (
     check_keys,
     expect_identifier,
-    expect_list,
     expect_map,
     is_identifier,
+    read_duration,
+    read_flag,
     require,
 )
 
-TASK_STEP_KEYS = ("assignee", "sla", "escalate", "actions")
+TASK_STEP_KEYS = ("assignee", "sla", "remind", "escalate", "approval", "actions")
 DO_STEP_KEYS = ("do", "to")
 STEP_KEYS = TASK_STEP_KEYS + DO_STEP_KEYS
-ASSIGNEE_KEYS = ("role",)
-ESCALATION_KEYS = ("after", "to")
-ACTION_KEYS = ("to", "outcome", "requires_comment")
-
-# Keys of the design's workflow excerpt that a later version reads (docs/workflows.md).
-LATER_STEP_KEYS = ("approval",)
-LATER_ASSIGNEE_KEYS = ("department",)
-LATER_ACTION_KEYS = ("form",)
+ACTION_KEYS = ("to", "outcome", "requires_comment", "form")
 
 
 class StepReader:
@@ -54,17 +45,17 @@ class StepReader:
     def __init__(
         self,
         *,
-        filename: str,
-        lines: Sequence[str],
-        roles: Collection[str],
-        schema: Schema | None,
+        assignees: AssigneeReader,
+        operations: OperationReader,
+        forms: Collection[str] | None,
         diagnostics: list[Diagnostic],
     ) -> None:
-        self.roles = tuple(dict.fromkeys([*roles, *sorted(BUILT_IN_ROLES)]))
+        self.assignees = assignees
+        self.escalation_reader = EscalationReader(assignees=assignees, diagnostics=diagnostics)
+        self.approvals = ApprovalReader(diagnostics=diagnostics)
+        self.operations = operations
+        self.forms = None if forms is None else tuple(forms)
         self.diagnostics = diagnostics
-        self.operations = OperationReader(
-            filename=filename, lines=lines, schema=schema, diagnostics=diagnostics
-        )
         self.step_ids: tuple[str, ...] = ()
         self.steps_readable = False
         self.shapes: dict[str, StepShape] = {}
@@ -133,13 +124,7 @@ class StepReader:
 
     def step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
         where = text(N_("in step '%(step)s'"), step=step_id)
-        check_keys(
-            body,
-            allowed=STEP_KEYS,
-            later=LATER_STEP_KEYS,
-            where=where,
-            diagnostics=self.diagnostics,
-        )
+        check_keys(body, allowed=STEP_KEYS, where=where, diagnostics=self.diagnostics)
         if "do" in body:
             return self.do_step(step_id, body, span)
         if "to" in body:
@@ -160,19 +145,36 @@ class StepReader:
         ok = has_actions and require(
             body, ("assignee",), where=where, span=span, diagnostics=self.diagnostics
         )
-        assignee = self.assignee(body, "assignee", where=where) if "assignee" in body else None
-        sla = self.duration(body, "sla") if "sla" in body else None
-        escalations = self.escalations(body, where=where) if "escalate" in body else ()
+        assignee = (
+            self.assignees.assignee(body, "assignee", where=where) if "assignee" in body else None
+        )
+        sla = read_duration(body, "sla", diagnostics=self.diagnostics) if "sla" in body else None
         actions = self.actions(step_id, body) if has_actions else None
-        if not ok:
+        reminders = (
+            self.escalation_reader.reminders(body, sla=sla, where=where) if "remind" in body else ()
+        )
+        escalations = (
+            self.escalation_reader.escalations(body, actions=actions, where=where)
+            if "escalate" in body
+            else ()
+        )
+        approval = (
+            self.approvals.approval(body, actions, where=where) if "approval" in body else None
+        )
+        if not ok or assignee is None or actions is None:
             return None
         if (
-            assignee is None
-            or escalations is None
-            or actions is None
+            escalations is None
+            or reminders is None
             or ("sla" in body and sla is None)
+            or ("approval" in body and approval is None)
         ):
             return None
+        if approval is not None and not self.approvals.quorum_fits(
+            approval, assignee, escalations, where=where
+        ):
+            return None
+        self.approvals.comments_on_escalation(escalations, actions)
         return Step(
             id=step_id,
             assignee=assignee,
@@ -182,6 +184,8 @@ class StepReader:
             do=None,
             to=None,
             span=span,
+            approval=approval,
+            reminders=reminders,
         )
 
     def do_step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
@@ -218,138 +222,6 @@ class StepReader:
             to=to,
             span=span,
         )
-
-    def assignee(self, mapping: YamlMap, key: str, *, where: Text) -> Assignee | None:
-        value = mapping[key]
-        hint = (
-            text(N_("write %(key)s: {role: %(value)s}"), key=key, value=value)
-            if isinstance(value, str)
-            else None
-        )
-        body = expect_map(
-            value,
-            mapping.value_span(key),
-            what=text(N_("an assignee like {role: ...}")),
-            diagnostics=self.diagnostics,
-            hint=hint,
-        )
-        if body is None:
-            return None
-        check_keys(
-            body,
-            allowed=ASSIGNEE_KEYS,
-            later=LATER_ASSIGNEE_KEYS,
-            where=text(N_("in an assignee %(where)s"), where=where),
-            diagnostics=self.diagnostics,
-        )
-        if not require(
-            body,
-            ("role",),
-            where=text(N_("in the assignee %(where)s"), where=where),
-            span=mapping.key_span(key),
-            diagnostics=self.diagnostics,
-        ):
-            return None
-        role = body["role"]
-        span = body.value_span("role")
-        if not isinstance(role, str) or role not in self.roles:
-            self.error(
-                "unknown-role",
-                text(
-                    N_("role '%(role)s' is not declared by the template%(did_you_mean)s"),
-                    role=role,
-                    did_you_mean=did_you_mean(str(role), self.roles),
-                ),
-                span,
-                hint=text(N_("the declared roles are: %(roles)s"), roles=", ".join(self.roles)),
-            )
-            return None
-        return Assignee(kind=AssigneeKind.ROLE, role=role, span=span)
-
-    def duration(self, mapping: YamlMap, key: str) -> Duration | None:
-        value = mapping[key]
-        duration = parse_duration(value)
-        if duration is None:
-            self.error(
-                "bad-duration",
-                text(
-                    N_("'%(key)s' must be a duration, found %(found)s"),
-                    key=key,
-                    found=described(value),
-                ),
-                mapping.value_span(key),
-                hint=text(N_("write %(forms)s"), forms=text(DURATION_FORMS)),
-            )
-        return duration
-
-    def escalations(self, body: YamlMap, *, where: Text) -> tuple[Escalation, ...] | None:
-        items = expect_list(
-            body["escalate"],
-            body.value_span("escalate"),
-            what=text(N_("a list of escalations like {after: 24h, to: {role: ...}}")),
-            diagnostics=self.diagnostics,
-        )
-        if items is None:
-            return None
-        result: list[Escalation] = []
-        ok = True
-        previous: tuple[Duration, str] | None = None
-        for index, item in enumerate(items):
-            span = items.item_span(index)
-            rule = expect_map(
-                item,
-                span,
-                what=text(N_("an escalation like {after: 24h, to: {role: ...}}")),
-                diagnostics=self.diagnostics,
-            )
-            if rule is None:
-                ok = False
-                continue
-            check_keys(
-                rule,
-                allowed=ESCALATION_KEYS,
-                where=text(N_("in an escalation %(where)s"), where=where),
-                diagnostics=self.diagnostics,
-            )
-            if not require(
-                rule,
-                ESCALATION_KEYS,
-                where=text(N_("in an escalation %(where)s"), where=where),
-                span=span,
-                diagnostics=self.diagnostics,
-            ):
-                ok = False
-                continue
-            after = self.duration(rule, "after")
-            to = self.assignee(rule, "to", where=where)
-            if (
-                after is not None
-                and previous is not None
-                and after.minimum() <= previous[0].minimum()
-            ):
-                self.error(
-                    "escalation-order",
-                    text(
-                        N_(
-                            "escalation %(number)d %(where)s comes after %(after)s, which is not "
-                            "later than the escalation before it (after %(before)s)"
-                        ),
-                        number=index + 1,
-                        where=where,
-                        after=rule["after"],
-                        before=previous[1],
-                    ),
-                    rule.value_span("after"),
-                    hint=text(N_("list escalations in order, each later than the one before")),
-                )
-                ok = False
-            if after is not None:
-                previous = (after, str(rule["after"]))
-            if after is None or to is None:
-                ok = False
-                continue
-            result.append(Escalation(level=index + 1, after=after, to=to, span=span))
-        return tuple(result) if ok else None
 
     def actions(self, step_id: str, body: YamlMap) -> dict[str, Action] | None:
         actions = expect_map(
@@ -413,13 +285,7 @@ class StepReader:
         )
         if body is None:
             return None
-        check_keys(
-            body,
-            allowed=ACTION_KEYS,
-            later=LATER_ACTION_KEYS,
-            where=where,
-            diagnostics=self.diagnostics,
-        )
+        check_keys(body, allowed=ACTION_KEYS, where=where, diagnostics=self.diagnostics)
         if not require(body, ("to",), where=where, span=span, diagnostics=self.diagnostics):
             return None
         to = self.target(body, "to", allow_closed=True)
@@ -442,27 +308,51 @@ class StepReader:
                         body.key_span("outcome"),
                     )
                 )
-        requires_comment = False
+        requires_comment: bool | None = False
         if "requires_comment" in body:
-            flag = body["requires_comment"]
-            if isinstance(flag, bool):
-                requires_comment = flag
-            else:
-                self.error(
-                    "wrong-type",
-                    text(
-                        N_("'requires_comment' %(where)s must be true or false, found %(found)s"),
-                        where=where,
-                        found=described(flag),
-                    ),
-                    body.value_span("requires_comment"),
-                )
-                return None
-        if to is None or ("outcome" in body and outcome is None):
+            requires_comment = read_flag(
+                body, "requires_comment", where=where, diagnostics=self.diagnostics
+            )
+        form = self.form(body, where=where) if "form" in body else None
+        if (
+            to is None
+            or requires_comment is None
+            or ("outcome" in body and outcome is None)
+            or ("form" in body and form is None)
+        ):
             return None
         return Action(
-            name=name, to=to, outcome=outcome, requires_comment=requires_comment, span=span
+            name=name,
+            to=to,
+            outcome=outcome,
+            requires_comment=requires_comment,
+            span=span,
+            form=form,
         )
+
+    def form(self, body: YamlMap, *, where: Text) -> str | None:
+        key = expect_identifier(
+            body, "form", what=text(N_("the key of a form")), diagnostics=self.diagnostics
+        )
+        if key is None or self.forms is None or key in self.forms:
+            return key
+        close = did_you_mean(key, self.forms)
+        self.error(
+            "unknown-form",
+            text(
+                N_("form '%(form)s' %(where)s is not defined by the template%(did_you_mean)s"),
+                where=where,
+                form=key,
+                did_you_mean=close,
+            ),
+            body.value_span("form"),
+            hint=None
+            if str(close)
+            else text(
+                N_("the template's forms are: %(forms)s"), forms=", ".join(self.forms) or "-"
+            ),
+        )
+        return None
 
     def target(self, mapping: YamlMap, key: str, *, allow_closed: bool) -> str | None:
         """A step id (or `closed` where allowed) named by `mapping[key]`."""
@@ -516,3 +406,16 @@ def _shape(step_id: str, body: YamlMap, span: Span) -> StepShape:
         found = (a.get("to") for a in actions.values() if isinstance(a, Mapping))
         targets = tuple(dict.fromkeys(t for t in found if isinstance(t, str)))
     return StepShape(step_id, span, False, targets)
+
+
+def action_forms(steps: Any) -> tuple[str, ...]:
+    """The form keys the actions of `steps` (the YAML, read leniently) name, in source order."""
+    found: list[str] = []
+    if isinstance(steps, Mapping):
+        for body in steps.values():
+            actions = body.get("actions") if isinstance(body, Mapping) else None
+            for action in actions.values() if isinstance(actions, Mapping) else ():
+                form = action.get("form") if isinstance(action, Mapping) else None
+                if isinstance(form, str):
+                    found.append(form)
+    return tuple(dict.fromkeys(found))

@@ -552,3 +552,51 @@ def test_a_workflow_named_like_the_built_in_one_is_refused(tmp_path: Path) -> No
     (found,) = check_path(bundle).diagnostics
     assert found.code == "reserved-workflow"
     assert found.message == "the workflow key 'ruleset_change' is the engine's own; choose another"
+
+
+def test_workflows_are_checked_against_the_bundles_forms_and_workflow_keys(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    workflow = bundle / "workflows/high_risk_review.yaml"
+    edit(
+        workflow,
+        "propose_terms: {to: finance_approval}",
+        "propose_terms: {to: finance_approval, form: lawsuite}",
+    )
+    edit(
+        workflow,
+        "          order_hold: false\n",
+        "          order_hold: false\n      - start: high_risk_reveiw\n",
+    )
+
+    assert rendered(bundle) == (
+        "workflows/high_risk_review.yaml:16:51: error: form 'lawsuite' in action 'propose_terms' "
+        "of step 'sales_review' is not defined by the template; did you mean 'lawsuit'?\n"
+        "   16 |       propose_terms: {to: finance_approval, form: lawsuite}\n"
+        "      |                                                   ^^^^^^^^\n"
+        "workflows/high_risk_review.yaml:33:16: error: 'start' names unknown workflow "
+        "'high_risk_reveiw'; did you mean 'high_risk_review'?\n"
+        "   33 |       - start: high_risk_reveiw\n"
+        "      |                ^^^^^^^^^^^^^^^^"
+    )
+
+
+def test_an_event_workflow_reads_the_fields_of_its_event_form(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path)
+    edit(
+        bundle / "workflows/high_risk_review.yaml",
+        "  on: tier_changed\n",
+        "  on: event_received\n  kind: lawsuit\n",
+    )
+    edit(
+        bundle / "workflows/high_risk_review.yaml",
+        'assessment.tier == "high" and (assessment.previous_tier is missing or '
+        'assessment.previous_tier != "high")',
+        'event.amount > 1000000 and event.courts == "x"',
+    )
+
+    assert rendered(bundle) == (
+        "workflows/high_risk_review.yaml:7:43: error: unknown field 'event.courts'; did you mean "
+        "'event.court'?\n"
+        "    7 |   when: 'event.amount > 1000000 and event.courts == \"x\"'\n"
+        "      |                                           ^^^^^^"
+    )

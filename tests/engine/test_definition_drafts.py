@@ -85,3 +85,31 @@ def test_a_workflow_draft_is_checked_against_the_roles_and_published(workspace: 
         assert loaded.meta["roles"] == specs.find_row(session, WORKFLOW, key, 1).meta["roles"]
         statuses = [(v.version, v.status) for v in list_versions(session, WORKFLOW, key)]
     assert statuses == [(1, "retired"), (2, "published")]
+
+
+def test_a_workflow_draft_is_checked_against_the_published_forms_and_workflows(
+    workspace: Database,
+) -> None:
+    key = "high_risk_review"
+    source = published_source(workspace, WORKFLOW, key)
+    draft_source = source.replace(
+        "propose_terms: {to: finance_approval}",
+        "propose_terms: {to: finance_approval, form: lawsuit}",
+    ).replace(
+        "          order_hold: false\n", "          order_hold: false\n      - start: nightly\n"
+    )
+    with workspace.transaction() as session:
+        draft = save_draft(session, WORKFLOW, key, draft_source, actor="ana", now=NOW)
+        good = save_draft(
+            session,
+            WORKFLOW,
+            key,
+            draft_source.replace("start: nightly", f"start: {key}"),
+            actor="ana",
+            now=NOW,
+        )
+
+    assert [(d.code, d.message) for d in draft.diagnostics] == [
+        ("unknown-workflow", "'start' names unknown workflow 'nightly'")
+    ]
+    assert (good.has_errors, good.diagnostics) == (False, ())

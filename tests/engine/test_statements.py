@@ -23,12 +23,14 @@ from engine.events import EventInput, record_event
 from tests.engine.conftest import HEALTHY, NOW, RISKY
 
 # statements per unit of work (BEGIN not counted), today's counts; each includes the shadow
-# runs' lookup of a live challenger (engine.shadow), one per assessment
+# runs' lookup of a live challenger (engine.shadow), one per assessment, and, for an existing
+# customer, the lookup of temporary terms changes waiting for their restore_when
+# (engine.terms_restore)
 NEW_CUSTOMER = 14
-UNCHANGED_CUSTOMER = 7
-CHANGED_CUSTOMER = 15
+UNCHANGED_CUSTOMER = 8
+CHANGED_CUSTOMER = 16
 NEW_CUSTOMER_OPENING_A_CASE = 24
-EVENT = 11
+EVENT = 12
 
 
 @contextmanager

@@ -54,6 +54,14 @@ def _unknown_role(bundle: Path) -> None:
     )
 
 
+def _unknown_action_form(bundle: Path) -> None:
+    _replace(
+        bundle / "workflows" / "high_risk_review.yaml",
+        "propose_terms: {to: finance_approval}",
+        "propose_terms: {to: finance_approval, form: lawsuits}",
+    )
+
+
 def _unknown_permission(bundle: Path) -> None:
     template = bundle / "template.yaml"
     text = template.read_text(encoding="utf-8")
@@ -124,6 +132,23 @@ def test_a_workflow_error_is_told_in_each_language(
     assert zh["message"] == "模板未声明角色 'sales_managr'；您是否要找 'sales_manager'？"
     assert en["hint"].startswith("the declared roles are: sales, sales_manager")
     assert zh["hint"].startswith("已声明的角色：sales, sales_manager")
+
+
+def test_an_unknown_action_form_is_told_in_each_language(
+    database: Database, admin_api: ApiClient, tmp_path: Path
+) -> None:
+    bundle = _template(tmp_path, _unknown_action_form)
+    english, chinese = _import_in_both(admin_api, _zip(bundle))
+    en, zh = _one(english, "unknown-form"), _one(chinese, "unknown-form")
+    assert en["message"] == (
+        "form 'lawsuits' in action 'propose_terms' of step 'sales_review' is not defined by the "
+        "template; did you mean 'lawsuit'?"
+    )
+    assert zh["message"] == (
+        "步骤 'sales_review' 的操作 'propose_terms' 中的表单 'lawsuits' 未在模板中定义；"
+        "您是否要找 'lawsuit'？"
+    )
+    assert (zh["file"], zh["line"]) == ("workflows/high_risk_review.yaml", 16)
 
 
 def test_a_permission_not_in_the_list_is_told_in_each_language(

@@ -32,6 +32,7 @@ HOLDERS: dict[str | None, frozenset[str]] = {
     None: EVERYONE,  # any signed-in caller
     "customers:read": EVERYONE,
     "cases:act": EVERYONE,
+    "cases:start": frozenset({"sales_manager", "department_head", "finance_head", "cfo", "admin"}),
     "customers:write": frozenset({"sales_manager", "department_head", "admin"}),
     "events:write": EVERYONE - {"cfo"},
     "fx:write": frozenset({"finance_head", "admin"}),
@@ -162,6 +163,16 @@ ROUTES: tuple[Route, ...] = (
         422,
         in_east=True,
         json={},
+    ),
+    # a workflow that cannot be started by hand: a caller past the access checks gets 404
+    Route(
+        "POST",
+        "/api/v1/customers/{ref}/cases",
+        "/api/v1/customers/C-EAST/cases",
+        "cases:start",
+        404,
+        in_east=True,
+        json={"workflow": "nope"},
     ),
     Route("GET", "/api/v1/fx-rates", "/api/v1/fx-rates", "customers:read", 200),
     Route(

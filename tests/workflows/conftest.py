@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
 import pytest
@@ -87,10 +88,70 @@ def load(source: str, *, filename: str = "high_risk_review.yaml") -> workflows.W
     return workflows.load_workflow(source, filename=filename, schema=SCHEMA, roles=ROLES)
 
 
-def rendered(source: str, *, filename: str = "wf.yaml", roles: tuple[str, ...] = ROLES) -> str:
+def rendered(
+    source: str,
+    *,
+    filename: str = "wf.yaml",
+    roles: tuple[str, ...] = ROLES,
+    schema: dsl.Schema = SCHEMA,
+    forms: Mapping[str, dsl.Schema] | None = None,
+    workflows_: Collection[str] | None = None,
+    calendars: Collection[str] | None = None,
+) -> str:
     """Every diagnostic of `source`, rendered as the user sees it."""
-    diagnostics = workflows.check_workflow(source, filename=filename, schema=SCHEMA, roles=roles)
+    diagnostics = workflows.check_workflow(
+        source,
+        filename=filename,
+        schema=schema,
+        roles=roles,
+        forms=forms,
+        workflows=workflows_,
+        calendars=calendars,
+    )
     return dsl.render_all(diagnostics, {filename: source})
+
+
+# The template of the definition tests: a customer form with a `watchlist` flag, an action form
+# for proposed terms, an event form for lawsuits, two other workflows and one calendar.
+POLICY_SCHEMA: dsl.Schema = {**SCHEMA, "watchlist": FieldInfo(ValueType.BOOLEAN)}
+FORMS: Mapping[str, dsl.Schema] = {
+    "credit_terms_proposal": {
+        "proposed_limit": FieldInfo(ValueType.NUMBER, minimum=0),
+        "proposed_days": FieldInfo(ValueType.NUMBER),
+    },
+    "lawsuit": {
+        "amount": FieldInfo(ValueType.NUMBER),
+        "court": FieldInfo(ValueType.TEXT),
+    },
+    "overdue_invoice": {"amount": FieldInfo(ValueType.NUMBER), "days": FieldInfo(ValueType.NUMBER)},
+}
+WORKFLOWS = ("high_risk_review", "periodic_review", "order_hold")
+CALENDARS = ("china",)
+
+
+def load_policy(source: str, *, filename: str = "wf.yaml") -> workflows.Workflow:
+    """`source` loaded against the definition tests' template (POLICY_SCHEMA, FORMS, ...)."""
+    return workflows.load_workflow(
+        source,
+        filename=filename,
+        schema=POLICY_SCHEMA,
+        roles=ROLES,
+        forms=FORMS,
+        workflows=WORKFLOWS,
+        calendars=CALENDARS,
+    )
+
+
+def rendered_policy(source: str, *, filename: str = "wf.yaml") -> str:
+    """Every diagnostic of `source` against the definition tests' template, rendered."""
+    return rendered(
+        source,
+        filename=filename,
+        schema=POLICY_SCHEMA,
+        forms=FORMS,
+        workflows_=WORKFLOWS,
+        calendars=CALENDARS,
+    )
 
 
 @pytest.fixture

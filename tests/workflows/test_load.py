@@ -8,7 +8,7 @@ import pytest
 
 import workflows
 from tests.workflows.conftest import HIGH_RISK_REVIEW_LITERAL, RECORD, ROLES, load
-from workflows import CLOSED, Duration, DurationUnit, TriggerKind, Workflow
+from workflows import CLOSED, ChangeTermsOp, Duration, DurationUnit, TriggerKind, Workflow
 
 
 def test_high_risk_review_loads_with_its_steps_in_source_order(review: Workflow) -> None:
@@ -28,7 +28,7 @@ def test_task_step_holds_assignee_sla_escalations_and_actions(review: Workflow) 
     assert not step.is_do
     assert step.assignee is not None and step.assignee.role == "sales_manager"
     assert step.sla == Duration(24, DurationUnit.HOURS)
-    assert [(e.level, e.after, e.to.role) for e in step.escalations] == [
+    assert [(e.level, e.after, e.to and e.to.role) for e in step.escalations] == [
         (1, Duration(24, DurationUnit.HOURS), "department_head"),
         (2, Duration(72, DurationUnit.HOURS), "cfo"),
     ]
@@ -49,7 +49,9 @@ def test_do_step_holds_its_terms_changes_and_next_step(review: Workflow) -> None
     assert step.assignee is None and step.actions == {}
     assert step.to == CLOSED
     assert step.do is not None
-    assert [(v.name, v.literal) for v in step.do[0].values] == [
+    change = step.do[0]
+    assert isinstance(change, ChangeTermsOp)
+    assert [(v.name, v.literal) for v in change.values] == [
         ("payment_terms_days", 30),
         ("prepayment_pct", 0.3),
         ("credit_limit", 500000),
@@ -96,7 +98,8 @@ def test_admin_is_a_role_every_template_has() -> None:
         filename="wf.yaml",
         roles=["sales_manager", "department_head", "cfo", "finance_head"],
     )
-    assert workflow.steps["finance_approval"].escalations[0].to.role == "admin"
+    escalated_to = workflow.steps["finance_approval"].escalations[0].to
+    assert escalated_to is not None and escalated_to.role == "admin"
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,19 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from engine.cases import get_case, list_cases, take_action
 from engine.errors import N_, NotFoundError
+from engine.manual_cases import start_manually
 from engine.pagination import MAX_LIMIT
 from engine.spec_changes import may_publish
 from engine.types import is_row_id
 from web.api.json_body import StrictJSONRoute
-from web.deps import CaseActor, DbDep, NowDep, Reader, SettingsDep
-from web.schemas import CaseActionRequest, CasePage, CasePublic, CaseSummaryPublic
+from web.deps import CaseActor, CaseStarter, DbDep, NowDep, Reader, SettingsDep
+from web.schemas import (
+    CaseActionRequest,
+    CasePage,
+    CasePublic,
+    CaseStartRequest,
+    CaseSummaryPublic,
+)
 
 router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
 
@@ -96,4 +103,26 @@ def post_action(
             now=now,
             tz=settings.tz,
         )
+    return CasePublic.of(case)
+
+
+@router.post("/customers/{ref}/cases", response_model=CasePublic, status_code=201)
+def post_manual_case(
+    ref: str, body: CaseStartRequest, user: CaseStarter, database: DbDep, now: NowDep
+) -> CasePublic:
+    """Start a `manual` workflow (a review) for the customer: 409 when one is already open,
+    422 when the workflow's condition does not hold for the customer."""
+    scope = user.access.departments_for("customers:read")
+    with database.transaction() as session:
+        case_id = start_manually(
+            session,
+            ref,
+            body.workflow,
+            actor=user.name,
+            access=user.access,
+            scope=scope,
+            comment=body.comment,
+            now=now,
+        )
+        case = get_case(session, case_id, access=user.access, scope=scope)
     return CasePublic.of(case)
