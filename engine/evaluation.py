@@ -455,11 +455,24 @@ def assess_customer(
 
 
 def _alert_raised(alert: Mapping[str, Any]) -> workflows_.Occurrence:
-    facts = {"rule": alert["rule"], "severity": str(alert["severity"]), "message": alert["message"]}
+    """The occurrence of an alert just raised; guards read it as `raised_alert` (`alert` and
+    `rule` are words of the rules language) beside the assessment of the guard record."""
+    severity = str(alert["severity"])
     return workflows_.Occurrence(
         kind=workflows_.TriggerKind.ALERT_RAISED,
-        facts={"alert": facts},
-        reason={"trigger": str(workflows_.TriggerKind.ALERT_RAISED), **facts},
+        facts={
+            "raised_alert": {
+                "rule_name": alert["rule"],
+                "severity": severity,
+                "message": alert["message"],
+            }
+        },
+        reason={
+            "trigger": str(workflows_.TriggerKind.ALERT_RAISED),
+            "rule": alert["rule"],
+            "severity": severity,
+            "message": alert["message"],
+        },
     )
 
 

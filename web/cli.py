@@ -39,6 +39,7 @@ from web.cli_rescore import rescore
 from web.cli_schedules import schedules_command
 from web.cli_simulate import simulate
 from web.cli_tokens import token_app
+from web.cli_workflow import workflow_app
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -64,6 +65,7 @@ app.add_typer(schema_app, name="schema")
 fx_app = typer.Typer(help="Exchange rates to the base currency.", no_args_is_help=True)
 app.add_typer(fx_app, name="fx")
 app.add_typer(audit_app, name="audit")
+app.add_typer(workflow_app, name="workflow")
 app.command("simulate")(simulate)
 app.command("schedules")(schedules_command)
 app.command("publish")(publish_command)

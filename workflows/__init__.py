@@ -3,13 +3,21 @@
 See docs/workflows.md for the format and the semantics, docs/architecture.md for the contract.
 """
 
-from workflows.calendar import WEEKDAYS, Calendar, add_business_days, add_duration
+from workflows.calendar import (
+    WEEKDAYS,
+    Calendar,
+    add_business_days,
+    add_duration,
+    subtract_duration,
+)
 from workflows.durations import parse_duration
 from workflows.errors import (
     ActionNotAllowed,
+    AlreadyVoted,
     CaseActionError,
     CaseStateError,
     CommentRequired,
+    FourEyesRefused,
     WorkflowError,
 )
 from workflows.expressions import compile_at
@@ -44,22 +52,32 @@ from workflows.model import (
     TriggerKind,
     Workflow,
 )
-from workflows.semantics import (
+from workflows.scenario import Moment, Scenario, ScenarioError, read_scenario, run_scenario
+from workflows.semantics import advance, available_actions, start
+from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
+from workflows.transitions import (
+    DO_CHAIN_OUTCOME,
     ESCALATION,
+    OWNER_FALLBACK_ROLE,
+    REMINDER,
+    AddReason,
     ChangeReason,
     ChangeTerms,
+    DecideOrder,
     Effect,
+    Env,
     Event,
+    NotificationKind,
+    RecordChanged,
+    SendNotification,
+    SetFields,
+    StartWorkflow,
     StepChange,
     TakeAction,
     TimerFired,
     TimerRequest,
     Transition,
-    advance,
-    available_actions,
-    start,
 )
-from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
 from workflows.triggers import (
     TRIGGERS,
     Occurrence,
@@ -74,13 +92,18 @@ __all__ = [
     "CASE_STATE_SCHEMA_VERSION",
     "CLOSED",
     "CUSTOMER_DEPARTMENT",
+    "DO_CHAIN_OUTCOME",
     "ESCALATION",
+    "OWNER_FALLBACK_ROLE",
+    "REMINDER",
     "SUPERSEDED",
     "TERMS_NAMES",
     "TRIGGERS",
     "WEEKDAYS",
     "Action",
     "ActionNotAllowed",
+    "AddReason",
+    "AlreadyVoted",
     "Approval",
     "Assignee",
     "AssigneeKind",
@@ -93,13 +116,18 @@ __all__ = [
     "ChangeTerms",
     "ChangeTermsOp",
     "CommentRequired",
+    "DecideOrder",
     "Dedupe",
     "Duration",
     "DurationUnit",
     "Effect",
+    "Env",
     "Escalation",
     "Event",
+    "FourEyesRefused",
     "Guard",
+    "Moment",
+    "NotificationKind",
     "Notify",
     "NotifyOp",
     "Occurrence",
@@ -108,9 +136,15 @@ __all__ = [
     "OrderDecisionOp",
     "ParamNames",
     "Quorum",
+    "RecordChanged",
     "Reminder",
+    "Scenario",
+    "ScenarioError",
+    "SendNotification",
     "SetFieldOp",
+    "SetFields",
     "StartOp",
+    "StartWorkflow",
     "Step",
     "StepChange",
     "TakeAction",
@@ -135,5 +169,8 @@ __all__ = [
     "guard_reads",
     "load_workflow",
     "parse_duration",
+    "read_scenario",
+    "run_scenario",
     "start",
+    "subtract_duration",
 ]

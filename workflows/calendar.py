@@ -78,3 +78,28 @@ def add_duration(
     day = add_business_days(local.date(), duration.amount, calendar)
     ended = dt.datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=tz)
     return ended.astimezone(moment.tzinfo)
+
+
+def subtract_duration(
+    end: dt.datetime,
+    duration: Duration,
+    *,
+    calendar: Calendar = WEEKDAYS,
+    tz: dt.tzinfo = dt.UTC,
+) -> dt.datetime:
+    """The moment `duration` before `end` (a reminder before a deadline): fixed lengths are
+    subtracted; `N bd` is the same local time on the N-th working day before `end`'s local date."""
+    moment = end if end.tzinfo is not None else end.replace(tzinfo=dt.UTC)
+    fixed = duration.fixed()
+    if fixed is not None:
+        return moment - fixed
+    local = moment.astimezone(tz)
+    day, found = local.date(), 0
+    for _ in range(_MAX_SEARCH_DAYS * max(1, duration.amount)):
+        day -= dt.timedelta(days=1)
+        if calendar.is_working_day(day):
+            found += 1
+            if found == duration.amount:
+                began = dt.datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=tz)
+                return began.astimezone(moment.tzinfo)
+    raise ValueError(f"calendar '{calendar.name}' has no working day to count on")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dsl import DiagnosticsError
+from dsl.texts import Text
 
 
 class WorkflowError(DiagnosticsError):
@@ -10,13 +11,15 @@ class WorkflowError(DiagnosticsError):
 
 
 class CaseActionError(Exception):
-    """An action refused on a case; `reason` says why in the user's words."""
+    """An action refused on a case; `reason` says why in the user's words (English), `message`
+    (when given) is the same sentence as a message id and params, to say in any language."""
 
-    def __init__(self, reason: str, *, action: str, step: str) -> None:
+    def __init__(self, reason: str, *, action: str, step: str, message: Text | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.action = action
         self.step = step
+        self.message = message
 
 
 class ActionNotAllowed(CaseActionError):
@@ -26,6 +29,15 @@ class ActionNotAllowed(CaseActionError):
 
 class CommentRequired(CaseActionError):
     """The action requires a comment and none (or only blanks) was given."""
+
+
+class FourEyesRefused(CaseActionError):
+    """On a four-eyes step, the approving action by the person who moved the case into the step
+    (the proposer) or who acted on it last."""
+
+
+class AlreadyVoted(CaseActionError):
+    """A second approval by a person whose approval is already counted at this visit of the step."""
 
 
 class CaseStateError(ValueError):

@@ -21,6 +21,8 @@ from workflows import (
     CaseStatus,
     ChangeReason,
     ChangeTerms,
+    NotificationKind,
+    SendNotification,
     StepChange,
     TakeAction,
     TimerFired,
@@ -63,7 +65,11 @@ def test_start_enters_the_start_step_assigned_to_its_role_with_sla(review: Workf
         escalation_level=0,
     )
     assert transition.cancel_timers is False
-    assert transition.effects == ()
+    assert transition.effects == (
+        SendNotification(
+            kind=NotificationKind.ASSIGNED, step="sales_review", assigned_role="sales_manager"
+        ),
+    )
     assert transition.history == (
         StepChange(
             None, "sales_review", None, None, NOW, ChangeReason.START, assigned_role="sales_manager"
@@ -266,6 +272,7 @@ def test_closing_action_records_its_outcome_and_comment(review: Workflow) -> Non
         entered_at=later,
         due_at=None,
         escalation_level=0,
+        last_actor="li.wei",
     )
     assert closed.cancel_timers is True
     assert closed.timers_to_set == ()
@@ -386,6 +393,9 @@ steps:
     assert started.effects == (
         ChangeTerms(values={"order_hold": True}, step="hold"),
         ChangeTerms(values={"order_hold": False, "payment_terms_days": 15}, step="unhold"),
+        SendNotification(
+            kind=NotificationKind.ASSIGNED, step="confirm", assigned_role="finance_head"
+        ),
     )
     assert started.state.step == "confirm"
     assert [(c.from_step, c.to_step, c.reason) for c in started.history] == [
