@@ -77,7 +77,7 @@ def test_the_example_bundle_loads_clean() -> None:
         "registration_change",
     ]
     assert list(bundle.rulesets.keys()) == ["credit"]
-    assert list(bundle.workflows.keys()) == ["high_risk_review"]
+    assert list(bundle.workflows.keys()) == ["high_risk_review", "order_hold_review"]
     assert bundle.warnings == ()
     ruleset = bundle.rulesets["credit"]
     assert ruleset.filename == "rules/credit.rules"
@@ -94,6 +94,7 @@ def test_the_example_bundle_loads_clean() -> None:
         "forms/registration_change.yaml",
         "rules/credit.rules",
         "workflows/high_risk_review.yaml",
+        "workflows/order_hold_review.yaml",
         "data/customers.csv",
         "tests/cases.yaml",
     }
@@ -103,7 +104,7 @@ def test_the_example_bundle_loads_clean() -> None:
 
 def test_iterating_definitions_gives_key_value_source_and_filename() -> None:
     bundle = load_bundle(EXAMPLE_TEMPLATE)
-    [workflow] = list(bundle.workflows)
+    workflow = next(iter(bundle.workflows))
     assert workflow.key == workflow.value.key == "high_risk_review"
     assert workflow.filename == "workflows/high_risk_review.yaml"
     assert workflow.source == bundle.sources[workflow.filename]
@@ -309,7 +310,7 @@ def test_missing_and_unsafe_files_are_reported_at_their_entry(tmp_path: Path) ->
     edit(bundle / "template.yaml", "sample_data: [data/customers.csv]", "sample_data: [../x.csv]")
     assert rendered(bundle) == (
         "template.yaml:13:13: error: 'workflows/high_risk_review.yaml' is not in the bundle\n"
-        "   13 | workflows: [workflows/high_risk_review.yaml]\n"
+        "   13 | workflows: [workflows/high_risk_review.yaml, workflows/order_hold_review.yaml]\n"
         "      |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
         "template.yaml:14:15: error: '../x.csv' is not a path inside the bundle\n"
         "   14 | sample_data: [../x.csv]\n"

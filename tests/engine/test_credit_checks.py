@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-import workflows
-from engine import specs
 from engine.credit_checks import CASE_CONTEXT_KEY, check_order
 from engine.credit_decisions import (
     close_check,
@@ -30,40 +28,6 @@ from engine.fx import set_rate
 from engine.models import AuditEntry, Case
 from engine.models_casework import CreditCheck
 from tests.engine.conftest import HEALTHY, NOW, RISKY, TERMS, upsert
-
-# The example's order_hold_review, until the workflow loader reads `on: order_held` (issue 10):
-# loaded with a tier_changed trigger, then given the order_held one.
-HOLD_REVIEW = """\
-workflow: order_hold_review
-label: {en: Held order review, zh: 暂停订单复核}
-trigger: {on: tier_changed}
-start: review
-steps:
-  review:
-    assignee: {role: finance_head}
-    sla: 24h
-    actions:
-      release: {to: closed, outcome: released}
-      reject: {to: closed, outcome: rejected}
-"""
-
-
-def _hold_review() -> specs.LoadedSpec[workflows.Workflow]:
-    loaded = workflows.load_workflow(
-        HOLD_REVIEW, filename="order_hold_review.yaml", roles=("finance_head", "cfo")
-    )
-    trigger = dataclasses.replace(loaded.trigger, on=workflows.TriggerKind.ORDER_HELD)
-    return specs.LoadedSpec(
-        kind="workflow",
-        key="order_hold_review",
-        version=1,
-        checksum="test",
-        status="published",
-        label="Held order review",
-        filename="order_hold_review.yaml",
-        meta={},
-        value=dataclasses.replace(loaded, trigger=trigger),
-    )
 
 
 def _check(
@@ -86,7 +50,6 @@ def _check(
             now=NOW,
             tz=UTC,
             scope=scope,
-            published=[_hold_review()],
         )
 
 
@@ -148,6 +111,18 @@ def test_an_order_over_the_limit_is_held_and_opens_exactly_one_case(healthy: Dat
         ]
         assert held_check_of_case(session, case.id or 0) == check.id
     assert check.case_id == case.id
+
+
+def test_a_second_held_order_joins_the_open_case(healthy: Database) -> None:
+    first = _check(healthy, "SO-1", 950_000)
+    second = _check(healthy, "SO-2", 960_000)  # held orders do not count as open
+    assert (first.decision, second.decision) == ("hold", "hold")
+    with healthy.transaction() as session:
+        (case,) = session.exec(select(Case)).all()
+        assert case.id is not None
+        assert case.context[CASE_CONTEXT_KEY] == first.id
+        assert held_check_of_case(session, case.id) == first.id
+    assert first.case_id == second.case_id == case.id
 
 
 def test_order_hold_on_the_customer_holds_even_a_small_order(workspace: Database) -> None:
