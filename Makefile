@@ -43,6 +43,7 @@ bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench
 	$(BENCH_VENV)/bin/python -m bench.ingest
 	$(BENCH_VENV)/bin/python -m bench.load --backends sqlite --workers 1,2 --rates 25,50 --seconds 3
+	$(BENCH_VENV)/bin/python -m bench.credit_checks --backends sqlite --workers 1 --rates 25,50 --seconds 10
 	$(BENCH_VENV)/bin/python -m bench.simulate
 	$(BENCH_VENV)/bin/python -m bench.table
 	$(BENCH_VENV)/bin/python -m bench.rescore --customers $(RESCORE_CUSTOMERS)

@@ -61,6 +61,11 @@ PERMISSIONS: tuple[Permission, ...] = (
         "手动运行定时任务，并查看模板的定时计划",
     ),
     Permission("portfolio:rescore", "rescore the whole portfolio", "对全部客户重新评分"),
+    Permission(
+        "orders:check",
+        "check orders against customers' credit, read and close the checks",
+        "对订单做信用检查，查看并关闭检查记录",
+    ),
 )
 PERMISSION_NAMES: frozenset[str] = frozenset(p.name for p in PERMISSIONS)
 
@@ -68,8 +73,14 @@ _READ_ACT = ("customers:read", "cases:act")
 # Documented defaults (docs/security.md) for roles a template does not map itself.
 DEFAULT_ROLE_PERMISSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "sales": (*_READ_ACT, "events:write"),
-        "sales_manager": (*_READ_ACT, "customers:write", "events:write", "cases:start"),
+        "sales": (*_READ_ACT, "events:write", "orders:check"),
+        "sales_manager": (
+            *_READ_ACT,
+            "customers:write",
+            "events:write",
+            "cases:start",
+            "orders:check",
+        ),
         "department_head": (
             *_READ_ACT,
             "customers:write",
@@ -77,7 +88,14 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "view_sensitive",
             "cases:start",
         ),
-        "finance_head": (*_READ_ACT, "events:write", "view_sensitive", "fx:write", "cases:start"),
+        "finance_head": (
+            *_READ_ACT,
+            "events:write",
+            "view_sensitive",
+            "fx:write",
+            "cases:start",
+            "orders:check",
+        ),
         "legal": (*_READ_ACT, "events:write"),
         "cfo": (
             *_READ_ACT,
@@ -86,10 +104,11 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "audit:read",
             "specs:publish",
             "portfolio:rescore",
+            "orders:check",
         ),
         "risk_analyst": (*_READ_ACT, "specs:edit"),
         "auditor": ("customers:read", "audit:read"),
-        "integration": ("customers:read", "customers:write", "events:write"),
+        "integration": ("customers:read", "customers:write", "events:write", "orders:check"),
     }
 )
 # Any other role a template names but does not map.

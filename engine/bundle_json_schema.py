@@ -42,6 +42,40 @@ def _file_list(pattern: str, description: str) -> dict[str, Any]:
     }
 
 
+_CREDIT_RULE: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["code", "when", "reason"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {"type": "string", "pattern": _ID, "description": "unique in the section"},
+        "when": {"type": "string", "minLength": 1, "description": "a condition (rules language)"},
+        "reason": {**_LABEL, "description": "what the order is told: text, or en/zh to text"},
+    },
+}
+_CREDIT_CHECK: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["outstanding"],
+    "additionalProperties": False,
+    "description": "order credit checks (docs/credit-checks.md): exposure, warn and hold "
+    "rules, and the roles that may release a held order",
+    "properties": {
+        "outstanding": {
+            "type": "string",
+            "minLength": 1,
+            "description": "what the customer owes now, in the rules language",
+        },
+        "warn": {"type": "array", "items": _CREDIT_RULE, "description": "rules that warn"},
+        "hold": {"type": "array", "items": _CREDIT_RULE, "description": "rules that hold"},
+        "releasers": {
+            "type": "object",
+            "propertyNames": {"pattern": _ID},
+            "additionalProperties": {"type": "number", "minimum": 0},
+            "description": "role → the most (base currency) it may release above the limit",
+        },
+    },
+}
+
+
 TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "urn:riskdesk:schema:template",
@@ -133,6 +167,7 @@ TEMPLATE_JSON_SCHEMA: Final[Mapping[str, Any]] = {
                 },
             },
         },
+        "credit_check": _CREDIT_CHECK,
         "sample_data": _file_list(r"\.csv$", "sample customers, one CSV file each"),
         "tests": _file_list(r"\.ya?ml$", f"test case files (default: {DEFAULT_CASES_FILE})"),
     },
@@ -222,6 +257,30 @@ _EXPECTED: Final[Mapping[tuple[str, ...], Text]] = {
         N_("one of the schedule actions: %(names)s"), names=", ".join(ACTION_NAMES)
     ),
     ("schedules", "*", "timezone"): text(N_("a time zone such as Asia/Shanghai")),
+    ("credit_check",): text(N_("a mapping with outstanding, warn, hold and releasers")),
+    ("credit_check", "outstanding"): text(N_("an amount in the rules language, written as text")),
+    ("credit_check", "warn"): text(N_("a list of rules, each with code, when and reason")),
+    ("credit_check", "hold"): text(N_("a list of rules, each with code, when and reason")),
+    ("credit_check", "warn", "*"): text(N_("a rule: a mapping with code, when and reason")),
+    ("credit_check", "warn", "*", "code"): text(
+        N_("a rule code: lower-case letters, digits and _, starting with a letter")
+    ),
+    ("credit_check", "warn", "*", "when"): text(N_("a condition in the rules language, as text")),
+    ("credit_check", "warn", "*", "reason"): text(
+        N_("a text, or a mapping of language (en, zh) to text")
+    ),
+    ("credit_check", "warn", "*", "reason", "*"): text(N_("a text")),
+    ("credit_check", "hold", "*"): text(N_("a rule: a mapping with code, when and reason")),
+    ("credit_check", "hold", "*", "code"): text(
+        N_("a rule code: lower-case letters, digits and _, starting with a letter")
+    ),
+    ("credit_check", "hold", "*", "when"): text(N_("a condition in the rules language, as text")),
+    ("credit_check", "hold", "*", "reason"): text(
+        N_("a text, or a mapping of language (en, zh) to text")
+    ),
+    ("credit_check", "hold", "*", "reason", "*"): text(N_("a text")),
+    ("credit_check", "releasers"): text(N_("a mapping of role to an amount")),
+    ("credit_check", "releasers", "*"): text(N_("an amount of 0 or more")),
     ("sample_data",): text(N_("a list of sample data files")),
     ("sample_data", "*"): text(N_("the path of a .csv file in the bundle")),
     ("tests",): text(N_("a list of test case files")),
@@ -289,6 +348,13 @@ def _where(path: list[Any]) -> Text:
             number=path[1] + 1,
             list=path[0],
         )
+    if len(path) > 3 and isinstance(path[2], int):  # 'when' of item 1 of 'credit_check.hold'
+        return text(
+            N_("'%(key)s' of item %(number)d of '%(list)s'"),
+            key=".".join(map(str, path[3:])),
+            number=path[2] + 1,
+            list=".".join(map(str, path[:2])),
+        )
     if path and isinstance(path[-1], int):
         return text(
             N_("item %(number)d of '%(key)s'"),
@@ -298,11 +364,15 @@ def _where(path: list[Any]) -> Text:
     return text("'%(key)s'", key=".".join(map(str, path))) if path else text(N_("the file"))
 
 
+# Mappings whose keys are the author's (languages, roles): any key matches "*" in _EXPECTED.
+_FREE_KEYS: Final = ("name", "description", "reason", "releasers")
+
+
 def _pattern(path: list[Any], document: Any) -> tuple[str, ...]:
     keys: list[str] = []
     node = document
     for step in path:
-        is_label_key = isinstance(node, Mapping) and keys and keys[-1] in ("name", "description")
+        is_label_key = isinstance(node, Mapping) and keys and keys[-1] in _FREE_KEYS
         keys.append("*" if isinstance(step, int) or is_label_key else str(step))
         node = node[step]
     return tuple(keys)

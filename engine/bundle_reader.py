@@ -48,6 +48,7 @@ from engine.bundle_types import (
     Definitions,
     ScheduleDef,
 )
+from engine.credit_policy import read_credit_policy
 from engine.cron import cron_problem, is_timezone
 from engine.ruleset_schema import CUSTOMER_FORM
 from engine.spec_changes import WORKFLOW_KEY as BUILT_IN_WORKFLOW
@@ -193,6 +194,16 @@ class BundleReader:
             if len(calendar_defs) == len(template.files("calendars"))
             else None,
         )
+        credit_policy = None
+        if customer_schema is not None:
+            credit_policy, found = read_credit_policy(
+                document,
+                filename=TEMPLATE_FILE,
+                source=source,
+                customer_schema=customer_schema,
+                roles=template.roles,
+            )
+            self.report(found)
         sample_data = self.read_sample_data(template, customer_schema)
         cases = self.read_cases(template, customer_schema, ruleset_defs, event_forms)
 
@@ -220,6 +231,7 @@ class BundleReader:
             publish_requires_approval=template.publish_requires_approval,
             calendars=Definitions(calendar_defs),
             default_calendar=_text(document.get("default_calendar")),
+            credit_policy=credit_policy,
         )
 
     def check_permissions(self, template: _Template) -> None:

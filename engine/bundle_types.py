@@ -16,6 +16,7 @@ from engine.bundle_files import TEMPLATE_FILE
 from engine.ruleset_schema import CUSTOMER_FORM
 
 if TYPE_CHECKING:
+    from engine.credit_policy import CreditPolicy
     from forms import Form
     from workflows import Calendar, Workflow
 
@@ -129,6 +130,8 @@ class Bundle:
     publish_requires_approval: bool = False
     calendars: Definitions[Calendar] = field(default_factory=Definitions)  # by name
     default_calendar: str | None = None  # a name of `calendars`; None: Monday to Friday
+    # the `credit_check` section (engine.credit_policy); None: the template declares none
+    credit_policy: CreditPolicy | None = None
 
     @property
     def customer_form(self) -> Form:

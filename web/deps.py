@@ -115,6 +115,7 @@ FxWriter = Annotated[UserView, Depends(require("fx:write"))]
 Sweeper = Annotated[UserView, Depends(require("system:sweep"))]
 SpecEditor = Annotated[UserView, Depends(require("specs:edit"))]
 SpecPublisher = Annotated[UserView, Depends(require("specs:publish"))]
+OrderChecker = Annotated[UserView, Depends(require("orders:check"))]
 
 
 # --- pages -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from engine import specs
 from engine.case_views import customer_cases
+from engine.credit_decisions import customer_orders
 from engine.customers import get_customer, list_customers
 from engine.db import Database
 from engine.errors import NotConfiguredError
@@ -156,6 +157,7 @@ def customer_page(
             session, ref, cursor=history_cursor, limit=HISTORY_SIZE, scope=_read_scope(user)
         )
         cases = customer_cases(session, ref, scope=_read_scope(user))
+        orders = customer_orders(session, ref, scope=_read_scope(user))
     assessment = customer.assessment
     explanation = assessment.explanation.get(language, ()) if assessment else ()
     change = (assessment.change or {}).get(language) if assessment else None
@@ -167,6 +169,7 @@ def customer_page(
         "history": history.items,  # each `change_summary` is language → text
         "history_next_cursor": history.next_cursor,
         "cases": cases,  # open ones first, then newest first
+        "orders": orders,  # open orders and the latest credit checks (engine.credit_decisions)
     }
     return render(request, "customer.html", context)
 

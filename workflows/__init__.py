@@ -33,6 +33,7 @@ from workflows.errors import (
     FourEyesRefused,
     WorkflowError,
 )
+from workflows.expressions import compile_at
 from workflows.loader import check_workflow, load_workflow
 from workflows.model import (
     CLOSED,
@@ -187,6 +188,7 @@ __all__ = [
     "available_actions",
     "check_calendar",
     "check_workflow",
+    "compile_at",
     "fires",
     "guard_reads",
     "layout_workflow",

@@ -83,6 +83,7 @@ def test_the_example_bundle_loads_clean() -> None:
         "high_risk_review",
         "periodic_review",
         "manual_review",
+        "order_hold_review",
     ]
     assert list(bundle.calendars.keys()) == ["cn"]
     assert bundle.default_calendar == "cn"
@@ -106,6 +107,7 @@ def test_the_example_bundle_loads_clean() -> None:
         "workflows/periodic_review.yaml",
         "workflows/manual_review.yaml",
         "calendars/cn.yaml",
+        "workflows/order_hold_review.yaml",
         "data/customers.csv",
         "tests/cases.yaml",
     }
@@ -321,7 +323,7 @@ def test_missing_and_unsafe_files_are_reported_at_their_entry(tmp_path: Path) ->
     edit(bundle / "template.yaml", "sample_data: [data/customers.csv]", "sample_data: [../x.csv]")
     assert rendered(bundle) == (
         "template.yaml:13:13: error: 'workflows/high_risk_review.yaml' is not in the bundle\n"
-        "   13 | workflows: [workflows/high_risk_review.yaml]\n"
+        "   13 | workflows: [workflows/high_risk_review.yaml, workflows/order_hold_review.yaml]\n"
         "      |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
         "template.yaml:14:15: error: '../x.csv' is not a path inside the bundle\n"
         "   14 | sample_data: [../x.csv]\n"

@@ -163,7 +163,11 @@ def test_a_permission_not_in_the_list_is_told_in_each_language(
         "'permissions.sales' 的第 1 项：'everything' 不是以下之一：['audit:read', "
     )
     assert "'cases:act'" in zh["message"]
-    assert (zh["file"], zh["line"]) == ("template.yaml", 26)
+    # the line appended to the example's template.yaml
+    appended = (
+        len((MECHANICS_TEMPLATE / "template.yaml").read_text(encoding="utf-8").splitlines()) + 1
+    )
+    assert (zh["file"], zh["line"]) == ("template.yaml", appended)
 
 
 def test_a_zip_limit_is_told_in_each_language(

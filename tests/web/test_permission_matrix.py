@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import httpx
 import pytest
 
+from engine.credit_checks import check_order
 from engine.db import Database
 from engine.tokens import create_token
 from engine.users import add_user
@@ -41,6 +43,7 @@ HOLDERS: dict[str | None, frozenset[str]] = {
     "specs:edit": frozenset({"admin"}),  # and risk_analyst, not among the matrix's roles
     "specs:publish": frozenset({"cfo", "admin"}),
     "portfolio:rescore": frozenset({"cfo", "admin"}),
+    "orders:check": frozenset({"sales", "sales_manager", "finance_head", "cfo", "admin"}),
 }
 # department_head's permissions, held by east_head and west_head in their department only
 HEAD = frozenset(p for p, roles in HOLDERS.items() if p and "department_head" in roles)
@@ -342,6 +345,36 @@ ROUTES: tuple[Route, ...] = (
         "users:admin",
         201,
         json={**DELEGATION, "delegate": "sales"},
+    ),
+    # order credit checks: the first allowed caller checks the order, the next ones replay it;
+    # {check} is a held check of C-EAST (no credit limit), which no one may close
+    Route(
+        "POST",
+        "/api/v1/customers/{ref}/credit-checks",
+        "/api/v1/customers/C-EAST/credit-checks",
+        "orders:check",
+        201,
+        in_east=True,
+        json={"order_ref": "SO-MATRIX", "amount": 10, "currency": "CNY"},
+        also=frozenset({200}),
+    ),
+    # read with orders:check or as a case actor (everyone in the example)
+    Route(
+        "GET",
+        "/api/v1/credit-checks/{check_id}",
+        "/api/v1/credit-checks/{check}",
+        "cases:act",
+        200,
+        in_east=True,
+    ),
+    Route(
+        "POST",
+        "/api/v1/credit-checks/{check_id}/close",
+        "/api/v1/credit-checks/{check}/close",
+        "orders:check",
+        409,
+        in_east=True,
+        json={"reason": "invoiced"},
     ),
     # pages
     # administration: a caller past the access checks gets the page, a redirect after the
@@ -689,8 +722,8 @@ def callers(workspace: Database, live_server: LiveServer) -> Iterator[dict[str, 
             caller.browser.close()
 
 
-def _request(route: Route, caller: Caller, case_id: int) -> httpx.Response:
-    url = route.url.replace("{case}", str(case_id))
+def _request(route: Route, caller: Caller, case_id: int, check_id: int = 0) -> httpx.Response:
+    url = route.url.replace("{case}", str(case_id)).replace("{check}", str(check_id))
     if route.page:
         data = {**route.form, "csrf_token": caller.csrf} if route.method == "POST" else None
         return caller.browser.request(route.method, url, data=data)
@@ -700,10 +733,21 @@ def _request(route: Route, caller: Caller, case_id: int) -> httpx.Response:
 def test_permission_matrix(workspace: Database, callers: dict[str, Caller]) -> None:
     opened = upsert(workspace, "C-EAST", RISKY)  # department east; opens a review case
     (case_id,) = opened.cases_opened
+    with workspace.transaction() as session:
+        check_id = check_order(
+            session,
+            customer="C-EAST",
+            order_ref="SO-HELD",
+            amount=1,
+            currency="CNY",
+            actor="erp",
+            now=NOW,
+            tz=UTC,
+        ).id
     wrong: list[str] = []
     for route in ROUTES:
         for name in CALLERS:
-            response = _request(route, callers[name], case_id)
+            response = _request(route, callers[name], case_id, check_id)
             want = expected(route, name)
             if response.status_code not in want:
                 wrong.append(

@@ -8,6 +8,7 @@ from web.api import (
     audit,
     calendars,
     cases,
+    credit_checks,
     customers,
     drafts,
     fx,
@@ -47,5 +48,6 @@ router.include_router(workflows.router)
 router.include_router(rescores.router)
 router.include_router(calendars.router)
 router.include_router(notifications.router)
+router.include_router(credit_checks.router)
 
 __all__ = ["router"]
