@@ -16,7 +16,13 @@ from typing import Any
 from sqlmodel import Session
 
 import workflows
-from engine import casework, customer_data, notifications, specs, terms_restore
+from engine import (
+    casework,
+    customer_data,
+    notifications,
+    specs,
+    terms_restore,
+)
 from engine.models import Assessment, Case, Customer
 from engine.terms import ChangeOrigin, change_terms
 
@@ -165,6 +171,26 @@ def _notify(ctx: EffectContext, effect: workflows.SendNotification, carried: Car
     )
 
 
+def _decide_order(ctx: EffectContext, effect: workflows.DecideOrder, carried: Carried) -> None:
+    """Release or reject the held credit check of an order_held case, within the actor's
+    overage authority (engine.credit_decisions refuses beyond it: the whole action is refused)."""
+    # engine.credit_decisions reads customers, which read cases: imported when first used
+    from engine import credit_decisions
+
+    assert ctx.case.id is not None
+    check_id = credit_decisions.held_check_of_case(ctx.session, ctx.case.id)
+    if check_id is None:
+        return  # closed or decided meanwhile (the integrator closed the order)
+    credit_decisions.decide_order(
+        ctx.session,
+        check_id,
+        str(effect.decision),
+        actor=ctx.actor,
+        actor_roles=ctx.actor_roles,
+        now=ctx.now,
+    )
+
+
 Handler = Callable[[EffectContext, Any, Carried], None]
 
 # One entry per effect type (workflows.Effect); an effect type without one fails loudly.
@@ -173,6 +199,7 @@ HANDLERS: Mapping[type, Handler] = {
     workflows.SetFields: _set_fields,
     workflows.StartWorkflow: _start_workflow,
     workflows.SendNotification: _notify,
+    workflows.DecideOrder: _decide_order,
 }
 
 

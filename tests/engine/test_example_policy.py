@@ -1,6 +1,7 @@
 """The example template's own policy (issue 10), end to end on the engine: the high-risk review's
 two-level approval (four eyes at finance, a CFO quorum of all), its automatic temporary order
-hold when nobody decides in five business days, its cancel_when, and the periodic review by tier.
+hold when nobody decides in five business days, its cancel_when, the periodic review by tier, and
+held orders released or rejected through their case within the overage authority.
 Time travels through `now=`; business days count on the template's calendar (cn)."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlmodel import Session, col, select
 from engine import audit
 from engine.background import sweep
 from engine.cases import take_action
+from engine.credit_checks import check_order
+from engine.credit_decisions import get_check
 from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.errors import ConflictError, DataValidationError, PermissionDeniedError
@@ -167,3 +170,46 @@ def test_the_periodic_review_sets_the_next_one_by_tier(policy: Database) -> None
     _act(policy, case.id, "confirm", "mia")
     with policy.transaction() as session:
         assert _customer(session).next_review_at == date(2027, 11, 30)  # low risk: a year
+
+
+def _hold(database: Database, order_ref: str, amount: int) -> Any:
+    with database.transaction() as session:
+        return check_order(
+            session,
+            customer="C-EAST",
+            order_ref=order_ref,
+            amount=amount,
+            currency="CNY",
+            actor="erp",
+            now=NOW,
+            tz=UTC,
+        )
+
+
+def test_a_held_order_is_released_by_a_case_within_the_overage_authority(
+    policy: Database,
+) -> None:
+    _upsert(policy, HEALTHY, terms={"credit_limit": 200_000})  # 100,000 outstanding
+    held = _hold(policy, "SO-1", 400_000)  # 300,000 over the limit
+    assert held.decision == "hold"
+    with policy.transaction() as session:
+        (case,) = session.exec(select(Case).where(Case.workflow_key == "order_hold_review")).all()
+        assert case.id is not None
+    with pytest.raises(PermissionDeniedError):
+        _act(policy, case.id, "release", "fay")  # a finance head may release 200,000 over
+    sweep(policy, now=NOW + timedelta(hours=24), worker="w1")  # to the CFO
+    released = _act(policy, case.id, "release", "cal", now=NOW + timedelta(hours=25))
+    with policy.transaction() as session:
+        check = get_check(session, held.id)
+    assert (released.status, check.status, check.decided_by) == ("closed", "released", "cal")
+
+
+def test_a_held_order_rejected_by_the_case_is_rejected(policy: Database) -> None:
+    _upsert(policy, HEALTHY, terms={"credit_limit": 200_000})
+    held = _hold(policy, "SO-2", 150_000)
+    with policy.transaction() as session:
+        (case,) = session.exec(select(Case).where(Case.workflow_key == "order_hold_review")).all()
+        assert case.id is not None
+    _act(policy, case.id, "reject", "fay", comment="too much for now")
+    with policy.transaction() as session:
+        assert get_check(session, held.id).status == "rejected"
