@@ -20,7 +20,7 @@ from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.models import SpecKind
 from engine.templates import import_template
-from tests.conftest import EXAMPLE_TEMPLATE, TEST_KEYS, empty_tables
+from tests.conftest import EXAMPLE_TEMPLATE, MECHANICS_TEMPLATE, TEST_KEYS, empty_tables
 from tests.engine.conftest import NOW, RISKY
 
 
@@ -130,7 +130,7 @@ def test_the_same_definitions_in_a_fresh_database_are_read_from_it(
     empty_tables(workspace)
 
     with workspace.transaction() as session:
-        import_template(session, EXAMPLE_TEMPLATE, actor="someone", now=NOW, base_currency="CNY")
+        import_template(session, MECHANICS_TEMPLATE, actor="someone", now=NOW, base_currency="CNY")
     with workspace.transaction() as session:
         again = specs.latest_template_row(session)
         assert again is not None

@@ -60,7 +60,7 @@ def _import_reviewing(database: Database, tmp_path: Path, review: str) -> Databa
             '{id: morning_reviews, cron: "0 6 * * *", action: start_reviews}',
         ),
         (
-            "workflows: [workflows/high_risk_review.yaml]",
+            "workflows: [workflows/high_risk_review.yaml, workflows/order_hold_review.yaml]",
             "workflows: [workflows/high_risk_review.yaml, workflows/periodic_review.yaml]",
         ),
     ):

@@ -23,7 +23,7 @@ from engine.credit_checks import check_order
 from engine.db import Database
 from engine.tokens import create_token
 from engine.users import add_user
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import EXAMPLE_TEMPLATE, MECHANICS_TEMPLATE
 from tests.web.conftest import NOW, PASSWORD, RISKY, LiveServer, upsert
 
 ROLES = ("sales", "sales_manager", "department_head", "finance_head", "legal", "cfo", "admin")
@@ -72,8 +72,9 @@ EVENT = {"kind": "payment", "occurred_at": "2026-11-20", "payload": {"amount": 1
 DRAFT = {"source": (EXAMPLE_TEMPLATE / "rules" / "credit.rules").read_text(encoding="utf-8")}
 DRAFTS = {
     "forms/customer": (EXAMPLE_TEMPLATE / "forms" / "customer.yaml").read_text(encoding="utf-8"),
+    # the workspace's own (tests/conftest.py, MECHANICS_TEMPLATE), which its forms can check
     "workflows/high_risk_review": (
-        EXAMPLE_TEMPLATE / "workflows" / "high_risk_review.yaml"
+        MECHANICS_TEMPLATE / "workflows" / "high_risk_review.yaml"
     ).read_text(encoding="utf-8"),
 }
 # the first caller holding specs:publish publishes the draft; the next finds none left

@@ -14,7 +14,7 @@ from engine import clock
 from engine.customers import CustomerInput, upsert_customer
 from engine.models import Case
 from engine.settings import get_settings
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import MECHANICS_TEMPLATE
 from tests.engine.test_reviews import REVIEW
 from tests.web.conftest import HEALTHY
 from web.cli import app
@@ -33,7 +33,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 def _bundle(tmp_path: Path) -> Path:
     bundle = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    shutil.copytree(MECHANICS_TEMPLATE, bundle)
     (bundle / "workflows" / "periodic_review.yaml").write_text(REVIEW, encoding="utf-8")
     template = bundle / "template.yaml"
     text = template.read_text(encoding="utf-8")
