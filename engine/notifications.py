@@ -22,7 +22,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 import forms
@@ -35,7 +35,7 @@ from engine.models import Alert, Case, Customer, RoleGrant, User
 from engine.models_casework import Notification
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.types import json_dumps
-from engine.users import role_permissions
+from engine.users import role_holders, role_permissions
 from engine.views import Page
 
 
@@ -146,20 +146,6 @@ def recipients_for(assignee: workflows.Assignee) -> Recipients:
     return ToRole(assignee.role, department)
 
 
-def _role_holders(session: Session, roles: Sequence[str], department: str | None) -> list[str]:
-    where_department: ColumnElement[bool] = col(RoleGrant.department).is_(None)
-    if department is not None:
-        where_department = or_(where_department, col(RoleGrant.department) == department)
-    query = (
-        select(User.name)
-        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-        .where(col(RoleGrant.role).in_(sorted(set(roles))), where_department)
-        .order_by(col(User.name))
-        .distinct()
-    )
-    return list(session.exec(query))
-
-
 def _permission_roles(session: Session, permission: str) -> list[str]:
     role_map = role_permissions(session)
     granted = session.exec(select(RoleGrant.role).distinct())
@@ -178,10 +164,10 @@ def resolve_recipients(
     department = customer.department if customer is not None else None
     names: list[str]
     if isinstance(recipients, ToRole):
-        names = _role_holders(session, [recipients.role], recipients.department or department)
+        names = sorted(role_holders(session, recipients.role, recipients.department or department))
     elif isinstance(recipients, ToPermission):
         roles = _permission_roles(session, recipients.permission)
-        names = _role_holders(session, roles, department) if roles else []
+        names = sorted(role_holders(session, roles, department))
     elif isinstance(recipients, ToOwner):
         names = [customer.owner] if customer is not None and customer.owner else []
     elif isinstance(recipients, str):

@@ -359,10 +359,13 @@ def find_user_row(session: Session, name: str) -> User:
     return _find_user(session, name)
 
 
-def role_holders(session: Session, role: str | None, department: str | None) -> frozenset[str]:
-    """The active users who hold `role` for `department` (a grant there, or one everywhere);
-    for `department` None, only grants everywhere count."""
-    if role is None:
+def role_holders(
+    session: Session, roles: str | Iterable[str] | None, department: str | None
+) -> frozenset[str]:
+    """The active users who hold one of `roles` for `department` (a grant there, or one
+    everywhere); for `department` None, only grants everywhere count."""
+    wanted = {roles} if isinstance(roles, str) else set(roles or ())
+    if not wanted:
         return frozenset()
     where_department: ColumnElement[bool] = col(RoleGrant.department).is_(None)
     if department is not None:
@@ -370,7 +373,9 @@ def role_holders(session: Session, role: str | None, department: str | None) -> 
     query = (
         select(User.name)
         .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-        .where(col(RoleGrant.role) == role, where_department, col(User.is_active).is_(True))
+        .where(
+            col(RoleGrant.role).in_(sorted(wanted)), where_department, col(User.is_active).is_(True)
+        )
         .distinct()
     )
     return frozenset(session.exec(query))
