@@ -62,6 +62,8 @@ _FOUR_EYES = N_("four eyes")
 _ESCALATE_TO = N_("after %(after)s → %(who)s")
 _ESCALATE_NOTIFY = N_("after %(after)s notify %(who)s")
 _CURRENT = N_("current step")
+# the end every `to: closed` leads to, named in the reader's language
+_CLOSED = N_("closed")
 _DIAGRAM = N_("Diagram of workflow %(key)s")
 
 
@@ -155,7 +157,8 @@ def _box(box: Box, *, language: str, is_current: bool, marker: str) -> Iterator[
     classes = f"step step-{box.kind.value}" + (" current" if is_current else "")
     current = ' aria-current="step"' if is_current else ""
     yield f'<g class="{classes}" data-step="{xml_text(box.id)}"{current}>'
-    title = box.id + (f" ({gettext(language, _CURRENT)})" if is_current else "")
+    name = gettext(language, _CLOSED) if box.kind is BoxKind.END else box.id
+    title = name + (f" ({gettext(language, _CURRENT)})" if is_current else "")
     lines = [detail_text(d, language) for d in box.details]
     yield f"<title>{xml_text(chr(10).join([title, *lines]))}</title>"
     for loop in box.loops:
@@ -176,7 +179,7 @@ def _box(box: Box, *, language: str, is_current: bool, marker: str) -> Iterator[
     )
     room = box.width - 2 * TEXT_PADDING
     if box.kind is BoxKind.END:
-        yield _text(box.x + box.width // 2, box.y + box.height // 2 + 4, box.id,
+        yield _text(box.x + box.width // 2, box.y + box.height // 2 + 4, name,
                     fill="#ffffff", text_anchor="middle", font_weight="bold")  # fmt: skip
         yield "</g>"
         return

@@ -23,7 +23,7 @@ from engine import audit
 from engine.db import Database
 from engine.keys import write_keys_file
 from engine.models import AuditEntry
-from tests.conftest import EXAMPLE_TEMPLATE, TEST_KEYS
+from tests.conftest import EXAMPLE_TEMPLATE, MECHANICS_TEMPLATE, TEST_KEYS
 from tests.web.conftest import HEALTHY, RISKY, TERMS, ApiClient
 
 PROBLEM_JSON = "application/problem+json"
@@ -64,9 +64,10 @@ def test_customer_goes_through_review_escalation_and_terms_change(
     finance_head = api.as_user("fred", ["finance_head"])
     api.add_user("sally", ["sales_manager"])
 
-    # 1. import the template as a zip with one top-level folder
+    # 1. import the template as a zip with one top-level folder (the example with the simple
+    # high-risk review whose steps this loop walks: tests/conftest.py, MECHANICS_TEMPLATE)
     files = {
-        "file": ("manufacturing_credit.zip", _template_zip(EXAMPLE_TEMPLATE), "application/zip")
+        "file": ("manufacturing_credit.zip", _template_zip(MECHANICS_TEMPLATE), "application/zip")
     }
     imported = admin.post("/api/v1/templates", files=files)
     assert imported.status_code == 201, imported.text

@@ -27,7 +27,8 @@ Screenshot = Callable[["Page", str], Path]
 def test_a_notification_appears_in_the_bell_and_marking_it_read_drops_the_count(
     workspace: Database, api: ApiClient, page: Page, screenshot: Screenshot
 ) -> None:
-    api.add_user("sally", ["sales_manager"])
+    # a department head hears of the alert; the high-risk review it opens is the sales managers'
+    api.add_user("sally", ["department_head"])
     upsert(workspace, "C-200", RISKY, terms=TERMS)  # court enforcement: a critical alert
     page.goto("/customers")
     page.get_by_label("User name").fill("sally")

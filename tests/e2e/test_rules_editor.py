@@ -223,7 +223,10 @@ def test_a_simulation_runs_approval_is_requested_and_a_second_person_approves(
     expect(page).to_have_url(case_url)
     page.get_by_role("button", name="Approve").click()
     expect(page.locator(".status")).to_have_text("closed")
-    expect(page.locator(".history")).to_contain_text("carl: approve")
+    # the case page's history (web/templates/case.html): carl, approve, into closed
+    approved = page.locator('#history tr[data-reason="action"]').last
+    expect(approved).to_contain_text("carl")
+    expect(approved).to_contain_text("Approve → closed")
     with governed.transaction() as session:
         assert specs.find_row(session, SpecKind.RULESET, "credit").version == 2
         rescores = session.exec(select(Job).where(Job.kind == "rescore")).all()
