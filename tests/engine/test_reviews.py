@@ -46,9 +46,9 @@ def reviewing(database: Database, tmp_path: Path) -> Database:
     return _import_reviewing(database, tmp_path, REVIEW)
 
 
-def _import_reviewing(database: Database, tmp_path: Path, review: str) -> Database:
-    """The example template with a `start_reviews` schedule at 06:00 Shanghai time instead of
-    its nightly rescore, and the workflow `review` beside high_risk_review."""
+def reviewing_bundle(tmp_path: Path, review: str) -> Path:
+    """The mechanics template copied under `tmp_path`, with a `start_reviews` schedule at 06:00
+    instead of its nightly rescore, and the workflow `review` beside high_risk_review."""
     bundle = tmp_path / "bundle"
     shutil.copytree(MECHANICS_TEMPLATE, bundle)
     (bundle / "workflows" / "periodic_review.yaml").write_text(review, encoding="utf-8")
@@ -67,6 +67,12 @@ def _import_reviewing(database: Database, tmp_path: Path, review: str) -> Databa
         assert old in text
         text = text.replace(old, new)
     template.write_text(text, encoding="utf-8")
+    return bundle
+
+
+def _import_reviewing(database: Database, tmp_path: Path, review: str) -> Database:
+    """The reviewing bundle imported with Shanghai as the workspace time zone."""
+    bundle = reviewing_bundle(tmp_path, review)
     with database.transaction() as session:
         import_template(
             session, bundle, actor="admin", now=NOW, base_currency="CNY", timezone="Asia/Shanghai"

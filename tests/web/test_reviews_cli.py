@@ -3,7 +3,6 @@ a customer whose next_review_at has come (engine.reviews), however often it is r
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from engine import clock
 from engine.customers import CustomerInput, upsert_customer
 from engine.models import Case
 from engine.settings import get_settings
-from tests.conftest import MECHANICS_TEMPLATE
-from tests.engine.test_reviews import REVIEW
+from tests.engine.test_reviews import REVIEW, reviewing_bundle
 from tests.web.conftest import HEALTHY
 from web.cli import app
 from web.cli_common import _database
@@ -31,25 +29,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return runner
 
 
-def _bundle(tmp_path: Path) -> Path:
-    bundle = tmp_path / "bundle"
-    shutil.copytree(MECHANICS_TEMPLATE, bundle)
-    (bundle / "workflows" / "periodic_review.yaml").write_text(REVIEW, encoding="utf-8")
-    template = bundle / "template.yaml"
-    text = template.read_text(encoding="utf-8")
-    text = text.replace(
-        "workflows: [workflows/high_risk_review.yaml]",
-        "workflows: [workflows/high_risk_review.yaml, workflows/periodic_review.yaml]",
-    ).replace(
-        '{id: nightly_rescore, cron: "0 2 * * *", action: rescore_all}',
-        '{id: morning_reviews, cron: "0 6 * * *", action: start_reviews}',
-    )
-    template.write_text(text, encoding="utf-8")
-    return bundle
-
-
 def test_riskdesk_tick_opens_a_review_case_once(cli: CliRunner, tmp_path: Path) -> None:
-    imported = cli.invoke(app, ["import", str(_bundle(tmp_path))])
+    imported = cli.invoke(app, ["import", str(reviewing_bundle(tmp_path, REVIEW))])
     assert imported.exit_code == 0, imported.output
     database = _database(get_settings())
     try:
