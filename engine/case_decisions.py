@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session
@@ -190,42 +190,74 @@ def data_rows(
     return (*_terms_beside(current, proposed, language), *rows)
 
 
-def _needed(quorum: workflows.Quorum | int) -> int | None:
+def _needed(
+    approval: workflows.Approval,
+    state: workflows.CaseState,
+    eligible: Collection[str] | None,
+) -> int | None:
+    """Approvals needed in all: a number, 1 for `any`; for `all`, the eligible people four eyes
+    does not exclude, those who voted included (None when `eligible` is not known)."""
+    quorum = approval.quorum
     if isinstance(quorum, int):
         return quorum
-    return 1 if quorum is workflows.Quorum.ANY else None
+    if quorum is workflows.Quorum.ANY:
+        return 1
+    if eligible is None:
+        return None
+    voters = {v.voter for v in state.votes}
+    counted = (set(eligible) - workflow_approvals.excluded(approval, state)) | voters
+    return max(len(counted), 1)
 
 
 def approval_progress(
-    step: workflows.Step, state: workflows.CaseState, *, actor: str | None
+    step: workflows.Step,
+    state: workflows.CaseState,
+    *,
+    actor: str | None,
+    on_behalf_of: str | None = None,
+    eligible: Collection[str] | None = None,
 ) -> ApprovalProgress | None:
-    """The approval of `step` as it stands (None: the step has no approval)."""
+    """The approval of `step` as it stands (None: the step has no approval); `eligible`: who
+    may approve at all, for a quorum of `all` (engine.cases)."""
     approval = step.approval
     if approval is None:
         return None
     kept_out = workflow_approvals.excluded(approval, state)
+    voters = {v.voter for v in state.votes} | {v.actor for v in state.votes}
+    # someone who voted (or a delegate who voted for them) is kept out by that vote, not by
+    # four eyes
     excluded = tuple(
-        dict.fromkeys(p for p in (state.entered_by, state.last_actor) if p in kept_out)
+        dict.fromkeys(
+            p for p in (state.entered_by, state.last_actor) if p in kept_out and p not in voters
+        )
     )
     return ApprovalProgress(
         action=approval.action,
         quorum=str(approval.quorum),
-        needed=_needed(approval.quorum),
-        votes=tuple(VoteEntry(actor=v.actor, at=v.at, comment=v.comment) for v in state.votes),
+        needed=_needed(approval, state, eligible),
+        votes=tuple(
+            VoteEntry(actor=v.actor, at=v.at, comment=v.comment, on_behalf_of=v.on_behalf_of)
+            for v in state.votes
+        ),
         four_eyes=approval.four_eyes,
         excluded=excluded,
-        barred=barred(approval, state, actor=actor),
+        barred=barred(approval, state, actor=actor, on_behalf_of=on_behalf_of),
     )
 
 
 def barred(
-    approval: workflows.Approval, state: workflows.CaseState, *, actor: str | None
+    approval: workflows.Approval,
+    state: workflows.CaseState,
+    *,
+    actor: str | None,
+    on_behalf_of: str | None = None,
 ) -> forms.Text | None:
-    """Why `actor` may not cast the approving vote now (four eyes, or their vote is counted
-    already), as workflows.advance will refuse it (workflows.approvals decides), or None."""
+    """Why `actor` (for `on_behalf_of`, as their delegate) may not cast the approving vote now
+    (four eyes, or a vote counted already), as workflows.advance will refuse it
+    (workflows.approvals decides), or None."""
     if actor is None:
         return None
-    refused = workflow_approvals.refusal(approval, state, actor)
+    refused = workflow_approvals.refusal(approval, state, actor, on_behalf_of)
     if refused is None:
         return None
     return refused.message or forms.text(refused.reason)
@@ -241,6 +273,7 @@ def action_panels(
     record: Mapping[str, Any],
     terms: Mapping[str, Any],
     language: str,
+    on_behalf_of: str | None = None,
 ) -> tuple[ActionPanel, ...]:
     """A panel for each action in `available` (the caller's, in the step's order), plus the
     step's approving action when four eyes hid it from a caller who may act otherwise."""
@@ -277,7 +310,7 @@ def action_panels(
                 else (),
                 applies=_terms_beside(terms, applies, language),
                 is_approval=is_approval,
-                barred=barred(approval, state, actor=actor)
+                barred=barred(approval, state, actor=actor, on_behalf_of=on_behalf_of)
                 if is_approval and approval is not None
                 else None,
             )

@@ -128,6 +128,7 @@ class VoteEntry:
     actor: str
     at: datetime
     comment: str | None
+    on_behalf_of: str | None = None  # the delegator the actor approved for
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ class ApprovalProgress:
 
     action: str
     quorum: str  # "any", "all" or a number as text
-    needed: int | None  # approvals needed in all; None for "all" (every eligible person)
+    needed: int | None  # approvals needed in all; None: "all" with the eligible not known
     votes: tuple[VoteEntry, ...]
     four_eyes: bool
     excluded: tuple[str, ...]  # who four eyes keeps from approving (proposer, last actor)

@@ -9,17 +9,19 @@ scope and permissions as engine.cases.get_case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, or_
 from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
 import dsl
+import workflows
 from engine import casework, specs
 from engine.access import Access
+from engine.case_actors import case_department, delegators_access
 from engine.case_decisions import (
     action_panels,
     approval_progress,
@@ -45,6 +47,7 @@ from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.scoping import Scope
 from engine.spec_changes import may_publish
 from engine.terms import terms_record, terms_view
+from engine.users import role_holders
 from engine.views import CaseSummary, Page, number
 
 # The inbox's tabs: what I may act on, open cases in my scope assigned to others, closed ones.
@@ -165,7 +168,7 @@ def case_page(
 
     Raises NotFoundError (no such case, or one whose customer lies outside `scope`).
     """
-    view = get_case(session, case_id, access=access, scope=scope)
+    view = get_case(session, case_id, access=access, scope=scope, actor=actor, now=now)
     case = session.get(Case, case_id)
     assert case is not None  # get_case found it in this transaction
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version).value
@@ -211,10 +214,19 @@ def case_page(
             record=record,
             terms=terms,
             language=language,
+            on_behalf_of=view.acting_for,
         )
         if customer is not None or view.available_actions
         else (),
-        approval=approval_progress(step, state, actor=actor)
+        approval=approval_progress(
+            step,
+            state,
+            actor=actor,
+            on_behalf_of=view.acting_for,
+            eligible=role_holders(session, case.assigned_role, case_department(case, customer))
+            if step.approval is not None and step.approval.quorum is workflows.Quorum.ALL
+            else None,
+        )
         if step is not None and state.is_open
         else None,
         history=history(session, case_id, labels=labels),
@@ -222,14 +234,16 @@ def case_page(
     )
 
 
-def _mine(access: Access, actor: str | None) -> Any:
-    """The condition 'the caller may act on it': assigned to a role `access` holds (for the
-    customer's department, engine.cases), unless the step is for one user; or to `actor` by
+def _mine(people: Sequence[tuple[str | None, Access]]) -> Any:
+    """The condition 'one of `people` may act on it': assigned to a role their access holds
+    (for the case's department, engine.cases), unless the step is for one user; or to them by
     name (an owner or named-user assignee)."""
-    by_role = and_(col(Case.assigned_user).is_(None), _assigned_to(access))
-    if actor is None:
-        return by_role
-    return or_(by_role, col(Case.assigned_user) == actor)
+    mine = []
+    for name, held in people:
+        mine.append(and_(col(Case.assigned_user).is_(None), _assigned_to(held)))
+        if name is not None:
+            mine.append(col(Case.assigned_user) == name)
+    return or_(*mine)
 
 
 def list_inbox(
@@ -239,13 +253,15 @@ def list_inbox(
     access: Access,
     scope: Scope,
     actor: str | None = None,
+    now: datetime | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[CaseSummary]:
     """One tab of the inbox (INBOX_TABS) for `actor` holding `access`: `mine`, the open cases
-    they may act on (by role, or assigned to them by name), oldest first; `waiting`, the other
-    open cases within `scope`, oldest first; `done`, the closed cases within `scope`, newest
-    first. Cases about no customer (ruleset_change) only for those who may publish.
+    they may act on (by role, or assigned to them by name, or so for a user they stand in for
+    at `now`, engine.delegations), oldest first; `waiting`, the other open cases within `scope`,
+    oldest first; `done`, the closed cases within `scope`, newest first. Cases about no
+    customer (ruleset_change) only for those who may publish.
 
     Raises InvalidRequestError for another tab, a foreign cursor or a limit below 1.
     """
@@ -254,21 +270,27 @@ def list_inbox(
             N_("the inbox has the tabs mine, waiting and done, not '%(tab)s'"), tab=tab
         )
     size = clamp_limit(limit)
-    query = (
-        select(Case)
-        .outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
-        .where(_visible(scope, spec_changes=may_publish(access)))
-    )
+    query = select(Case).outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
+    visible = _visible(scope, spec_changes=may_publish(access))
     after = decode_cursor(cursor)
     if tab == "done":
-        query = query.where(Case.status == CaseStatus.CLOSED)
+        query = query.where(visible, Case.status == CaseStatus.CLOSED)
         if after is not None:
             query = query.where(col(Case.id) < after)
         query = query.order_by(col(Case.id).desc())
     else:
+        stood_in = delegators_access(session, actor, now) if actor and now else ()
+        # a delegator's cases reach their delegate wherever the delegate's own scope ends
+        theirs = and_(col(Case.customer_id).is_not(None), _mine(stood_in)) if stood_in else false()
         # CASE rather than NOT: a NULL (no assigned user, no department) makes NOT(...) NULL
-        mine = sql_case((_mine(access, actor), 1), else_=0)
+        mine = sql_case(
+            (and_(visible, _mine([(actor, access)])), 1),
+            (theirs, 1),
+            else_=0,
+        )
         query = query.where(Case.status == CaseStatus.OPEN, mine == (1 if tab == "mine" else 0))
+        if tab == "waiting":
+            query = query.where(visible)
         if after is not None:
             query = query.where(col(Case.id) > after)
         query = query.order_by(col(Case.id))

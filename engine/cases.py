@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, false, func, or_, true
 from sqlmodel import Session, col, select
 
 import workflows
 from engine import case_events, casework, spec_changes, specs
 from engine.access import Access
+from engine.case_actors import Acting, acting, case_department
 from engine.customer_data import validated_data
 from engine.errors import (
     N_,
@@ -28,7 +29,7 @@ from engine.errors import (
 )
 from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
-from engine.scoping import Scope, ensure_within
+from engine.scoping import Scope, ensure_within, is_within
 from engine.types import is_row_id
 from engine.users import role_holders
 from engine.views import CaseSummary, CaseTransitionView, CaseView, Page
@@ -135,14 +136,18 @@ def list_cases(
 
 
 def _visible(scope: Scope, *, spec_changes: bool) -> Any:
-    """The condition 'a case of a customer within `scope`, or (with `spec_changes`) a case
-    about no customer'."""
+    """The condition 'a case of a customer within `scope` (or whose step names a department
+    within it), or (with `spec_changes`) a case about no customer'."""
     if scope is None:
         within: Any = true()
     elif not scope:
         within = false()
     else:
-        within = col(Customer.department).in_(sorted(scope))
+        departments = sorted(scope)
+        within = or_(
+            col(Customer.department).in_(departments),
+            col(Case.assigned_department).in_(departments),
+        )
     of_customer = and_(col(Case.customer_id).is_not(None), within)
     if not spec_changes:
         return of_customer
@@ -150,15 +155,14 @@ def _visible(scope: Scope, *, spec_changes: bool) -> Any:
 
 
 def _assigned_to(access: Access) -> Any:
-    """The condition 'assigned to a role `access` holds for the case's customer' (for a case
-    about no customer: `access` may publish, engine.spec_changes)."""
+    """The condition 'assigned to a role `access` holds for the case's department' (the one
+    its step names, else the customer's; for a case about no customer: `access` may publish,
+    engine.spec_changes)."""
     held: list[Any] = [col(Case.assigned_role).in_(sorted(access.roles_everywhere))]
+    department_of_case = func.coalesce(col(Case.assigned_department), col(Customer.department))
     for department, roles in sorted(access.roles_by_department.items()):
         held.append(
-            and_(
-                col(Customer.department) == department,
-                col(Case.assigned_role).in_(sorted(roles)),
-            )
+            and_(department_of_case == department, col(Case.assigned_role).in_(sorted(roles)))
         )
     of_customer = and_(col(Case.customer_id).is_not(None), or_(*held))
     if not spec_changes.may_publish(access):
@@ -167,21 +171,6 @@ def _assigned_to(access: Access) -> Any:
         col(Case.customer_id).is_(None), col(Case.assigned_role) == spec_changes.PUBLISHER_ROLE
     )
     return or_(of_customer, about_none)
-
-
-def _case_roles(
-    access: Access | None, roles: Iterable[str], customer: Customer | None
-) -> tuple[str, ...]:
-    """The roles the caller acts with on a case of `customer`: those `access` holds for the
-    customer's department, where it can act there, else `roles` as given. On a case about no
-    customer: the publisher's role when `access` may publish (engine.spec_changes)."""
-    if access is None:
-        return tuple(roles)
-    if customer is None:
-        return spec_changes.roles_for(access)
-    if not access.can("cases:act", customer.department):
-        return ()
-    return tuple(sorted(access.roles_in(customer.department)))
 
 
 def _no_case(case_id: int) -> NotFoundError:
@@ -204,11 +193,16 @@ def _customer(session: Session, case: Case) -> Customer | None:
 
 
 def _ensure_visible(
-    case_id: int, customer: Customer | None, *, access: Access | None, scope: Scope
+    case: Case, customer: Customer | None, *, access: Access | None, scope: Scope
 ) -> None:
-    """Raise NotFoundError when the caller may not see the case: a customer outside `scope`;
-    about no customer, a caller who may not publish (or, without `access`, a scoped one)."""
+    """Raise NotFoundError when the caller may not see the case: a customer outside `scope`
+    (unless the step names a department within it); about no customer, a caller who may not
+    publish (or, without `access`, a scoped one)."""
+    assert case.id is not None
+    case_id = case.id
     if customer is not None:
+        if case.assigned_department is not None and is_within(case.assigned_department, scope):
+            return
         ensure_within(customer.department, scope, missing=_no_case(case_id))
         return
     if access is not None and not spec_changes.may_publish(access):
@@ -217,7 +211,16 @@ def _ensure_visible(
         raise _no_case(case_id)
 
 
-def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView:
+def case_view(
+    session: Session,
+    case: Case,
+    *,
+    roles: Iterable[str],
+    actor: str | None = None,
+    on_behalf_of: str | None = None,
+) -> CaseView:
+    """`case` with its history and the actions `actor` may take with `roles` (for
+    `on_behalf_of`, as their delegate): none barred by four eyes or a vote already cast."""
     assert case.id is not None
     customer = _customer(session, case)
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
@@ -230,7 +233,9 @@ def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView
     actions: tuple[str, ...] = ()
     if case.status == CaseStatus.OPEN:
         state = casework.case_state(case)
-        actions = tuple(workflows.available_actions(workflow.value, state, tuple(roles)))
+        actions = workflows.available_actions(
+            workflow.value, state, tuple(roles), actor=actor, on_behalf_of=on_behalf_of
+        )
     return CaseView(
         **{name: getattr(summary, name) for name in CaseSummary.__dataclass_fields__},
         history=tuple(
@@ -245,12 +250,14 @@ def case_view(session: Session, case: Case, *, roles: Iterable[str]) -> CaseView
                 comment=t.comment,
                 data=dict(t.data),
                 at=t.at,
+                on_behalf_of=t.on_behalf_of,
             )
             for t in history
         ),
         available_actions=actions,
         state=dict(case.state),
         spec_change=dict(case.context["spec_change"]) if case.customer_id is None else None,
+        acting_for=on_behalf_of if actions else None,
     )
 
 
@@ -261,14 +268,18 @@ def get_case(
     roles: Iterable[str] = (),
     access: Access | None = None,
     scope: Scope = None,
+    actor: str | None = None,
+    now: datetime | None = None,
 ) -> CaseView:
-    """Case `case_id` with its history and the actions the caller may take (with `roles`, or the
-    roles `access` holds for the customer's department). Raises NotFoundError (also for a case
-    whose customer lies outside `scope`)."""
+    """Case `case_id` with its history and the actions `actor` may take (with `roles`, or the
+    roles `access` holds for the case's department; as a delegate at `now`, engine.case_actors).
+    Raises NotFoundError (also for a case outside `scope`)."""
     case = _find_case(session, case_id)
     customer = _customer(session, case)
-    _ensure_visible(case_id, customer, access=access, scope=scope)
-    return case_view(session, case, roles=_case_roles(access, roles, customer))
+    how = acting(session, case, customer, actor=actor, access=access, roles=roles, now=now)
+    if how.on_behalf_of is None:  # a delegate sees the cases they may act on for someone
+        _ensure_visible(case, customer, access=access, scope=scope)
+    return case_view(session, case, roles=how.roles, actor=actor, on_behalf_of=how.on_behalf_of)
 
 
 def _action_names(workflow: workflows.Workflow, step: str) -> set[str]:
@@ -314,8 +325,7 @@ def _eligible(
     approval = step.approval if step is not None else None
     if approval is None or approval.action != action or approval.quorum != workflows.Quorum.ALL:
         return None
-    department = case.assigned_department or (customer.department if customer else None)
-    return role_holders(session, case.assigned_role, department)
+    return role_holders(session, case.assigned_role, case_department(case, customer))
 
 
 def take_action(
@@ -339,15 +349,19 @@ def take_action(
     re-scored in workspace time zone `tz`). Raises NotFoundError (no such case),
     InvalidRequestError (the current step has no such action, or a required comment is missing),
     PermissionDeniedError (the action exists but `roles` may not take it), ConflictError (the
-    case is closed, or not at `expected_version`).
+    case is closed, or not at `expected_version`). A caller standing in for a user at `now`
+    (engine.delegations) acts with that user's roles when their own do not reach the step; the
+    history records whom for.
     """
     # Case, timers, customer: locked first, before the audit head (engine.casework, lock order).
     locked = casework.lock_case(session, case_id)
     if locked is None:
         raise _no_case(case_id)
     case, customer = locked.case, locked.customer
-    _ensure_visible(case_id, customer, access=access, scope=scope)
-    roles = _case_roles(access, roles, customer)
+    how = acting(session, case, customer, actor=actor, access=access, roles=roles, now=now)
+    if how.on_behalf_of is None:  # a delegate may act where their delegator may
+        _ensure_visible(case, customer, access=access, scope=scope)
+    roles = how.roles
     if case.status != CaseStatus.OPEN:
         raise ConflictError(N_("case %(id)s is closed; no action can be taken on it"), id=case_id)
     if expected_version is not None and expected_version != case.row_version:
@@ -375,6 +389,7 @@ def take_action(
         comment=comment,
         data=form_data,
         eligible=_eligible(session, case, customer, workflow.value, action),
+        on_behalf_of=how.on_behalf_of,
     )
     try:
         case_events.advance_case(
@@ -384,6 +399,7 @@ def take_action(
             audit_action="case.action",
             actor=actor,
             actor_roles=roles,
+            on_behalf_of=how.on_behalf_of,
             action=action,
             comment=comment,
             data=data,
@@ -417,4 +433,21 @@ def take_action(
         ) from exc
     if customer is None:
         spec_changes.settle(session, case, actor=actor, now=now)
-    return case_view(session, case, roles=roles)
+    return _view_after(session, case, customer, actor=actor, access=access, how=how, now=now)
+
+
+def _view_after(
+    session: Session,
+    case: Case,
+    customer: Customer | None,
+    *,
+    actor: str,
+    access: Access | None,
+    how: Acting,
+    now: datetime,
+) -> CaseView:
+    """The case after an action: the actions open to `actor` at the step it is at now (their
+    roles there may differ from those they acted with)."""
+    if access is not None:
+        how = acting(session, case, customer, actor=actor, access=access, now=now)
+    return case_view(session, case, roles=how.roles, actor=actor, on_behalf_of=how.on_behalf_of)

@@ -234,6 +234,7 @@ class CaseTransitionView:
     comment: str | None
     data: dict[str, Any]
     at: datetime
+    on_behalf_of: str | None = None  # the user the actor stood in for, as their delegate
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +260,8 @@ class CaseView:
     state: dict[str, Any] = field(default_factory=dict)  # workflows.CaseState.to_dict()
     # a ruleset_change case: what it asks to publish (engine.spec_changes, its context)
     spec_change: dict[str, Any] | None = None
+    # the user whose delegate the caller acts as here (available_actions are for their roles)
+    acting_for: str | None = None
 
 
 # --- timers ------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ def inbox_page(
     user: PageReader,
     database: DbDep,
     hx: HxRequest,
+    now: NowDep,
     tab: str = "mine",
     cursor: str | None = None,
 ) -> Response:
@@ -55,6 +56,7 @@ def inbox_page(
             access=user.access,
             scope=_read_scope(user),
             actor=user.name,
+            now=now,
             cursor=cursor,
             limit=PAGE_SIZE,
         )

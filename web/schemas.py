@@ -304,11 +304,20 @@ class CaseTransitionPublic(_Output):
     comment: str | None
     data: dict[str, Any]
     at: datetime
+    on_behalf_of: str | None = Field(
+        default=None, description="the user the actor stood in for, as their delegate"
+    )
 
 
 class CasePublic(CaseSummaryPublic):
     history: list[CaseTransitionPublic]
-    available_actions: list[str] = Field(description="the actions the caller's roles may take")
+    available_actions: list[str] = Field(
+        description="the actions you may take now (four eyes and votes cast applied)"
+    )
+    acting_for: str | None = Field(
+        default=None,
+        description="whom you would act for, as their delegate, when the actions are theirs",
+    )
     spec_change: dict[str, Any] | None = Field(
         default=None,
         description="a ruleset_change case: kind, key, version, checksum, author, requested_by, "
@@ -322,6 +331,7 @@ class CasePublic(CaseSummaryPublic):
             **_case_fields(view),
             history=[CaseTransitionPublic.model_validate(t) for t in view.history],
             available_actions=list(view.available_actions),
+            acting_for=view.acting_for,
             spec_change=view.spec_change,
         )
 

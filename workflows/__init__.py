@@ -3,6 +3,7 @@
 See docs/workflows.md for the format and the semantics, docs/architecture.md for the contract.
 """
 
+from workflows.assignment import may_act
 from workflows.calendar import (
     WEEKDAYS,
     Calendar,
@@ -194,6 +195,7 @@ __all__ = [
     "layout_workflow",
     "load_calendar",
     "load_workflow",
+    "may_act",
     "parse_duration",
     "read_calendar",
     "read_scenario",

@@ -46,7 +46,7 @@ def take_action(
     data = dict(event.data or {}) if action.form is not None else {}
     approval = approvals.approval_of(step, name)
     if approval is not None and not event.system:
-        refused = approvals.refusal(approval, state, event.actor)
+        refused = approvals.refusal(approval, state, event.actor, event.on_behalf_of)
         if refused is not None:
             raise refused
         votes, reached = approvals.cast(
@@ -56,6 +56,7 @@ def take_action(
             comment=comment or None,
             eligible=event.eligible,
             now=now,
+            on_behalf_of=event.on_behalf_of,
         )
         if not reached:
             return _vote(state, event, votes=votes, comment=comment or None, data=data, now=now)
@@ -102,7 +103,7 @@ def _step_and_action(workflow: Workflow, state: CaseState, name: str) -> tuple[S
 def _check_actor(state: CaseState, event: TakeAction) -> None:
     # DESIGN.md, "Shared vocabulary": only the step's current assignee acts on it; after an
     # escalation that is the escalated-to role or user. `admin` does not bypass this.
-    if may_act(state, event.actor, event.actor_roles):
+    if may_act(state, event.principal, event.actor_roles):
         return
     if state.assigned_user is not None:
         message = text(
@@ -110,7 +111,7 @@ def _check_actor(state: CaseState, event: TakeAction) -> None:
             action=event.action,
             step=state.step,
             user=state.assigned_user,
-            actor=event.actor,
+            actor=event.principal,
         )
     else:
         message = text(
@@ -121,7 +122,7 @@ def _check_actor(state: CaseState, event: TakeAction) -> None:
             action=event.action,
             step=state.step,
             role=state.assigned_role,
-            actor=event.actor,
+            actor=event.principal,
         )
     raise ActionNotAllowed(message.english(), action=event.action, step=state.step, message=message)
 

@@ -28,25 +28,31 @@ def excluded(approval: Approval, state: CaseState) -> frozenset[str]:
     return frozenset(p for p in (state.entered_by, state.last_actor) if p is not None)
 
 
-def refusal(approval: Approval, state: CaseState, actor: str) -> CaseActionError | None:
-    """Why `actor` may not approve now (already voted, four eyes), or None."""
+def refusal(
+    approval: Approval, state: CaseState, actor: str, on_behalf_of: str | None = None
+) -> CaseActionError | None:
+    """Why `actor` (approving for `on_behalf_of`, as their delegate) may not approve now, or
+    None: either of the two has approved at this step already, or four eyes excludes either."""
     step, action = state.step, approval.action
-    if any(vote.actor == actor for vote in state.votes):
+    people = (actor,) if on_behalf_of is None else (actor, on_behalf_of)
+    voted = next((p for p in people for v in state.votes if p in (v.actor, v.on_behalf_of)), None)
+    if voted is not None:
         message = text(
             N_("%(actor)s has already approved '%(action)s' at step '%(step)s'"),
-            actor=actor,
+            actor=voted,
             action=action,
             step=step,
         )
         return AlreadyVoted(message.english(), action=action, step=step, message=message)
-    if actor in excluded(approval, state):
-        role = N_("proposed it") if actor == state.entered_by else N_("was the last to act on it")
+    barred = next((p for p in people if p in excluded(approval, state)), None)
+    if barred is not None:
+        role = N_("proposed it") if barred == state.entered_by else N_("was the last to act on it")
         message = text(
             N_(
                 "four eyes: %(actor)s %(role)s, so someone else must take '%(action)s' at step "
                 "'%(step)s'"
             ),
-            actor=actor,
+            actor=barred,
             role=text(role),
             action=action,
             step=step,
@@ -63,18 +69,21 @@ def cast(
     comment: str | None,
     eligible: Collection[str] | None,
     now: datetime,
+    on_behalf_of: str | None = None,
 ) -> tuple[tuple[Vote, ...], bool]:
-    """The votes with `actor`'s approval added, and whether they reach the quorum.
+    """The votes with `actor`'s approval added (counted as `on_behalf_of`'s when a delegate
+    casts it), and whether they reach the quorum.
 
     `any`: one; N: N distinct people; `all`: every one of `eligible` that four eyes does not
     exclude (at least one; `eligible` None counts as the voter alone).
     """
-    votes = (*state.votes, Vote(actor=actor, at=now, comment=comment))
-    voters = {vote.actor for vote in votes}
+    vote = Vote(actor=actor, at=now, comment=comment, on_behalf_of=on_behalf_of)
+    votes = (*state.votes, vote)
+    voters = {v.voter for v in votes}
     quorum = approval.quorum
     if quorum is Quorum.ANY:
         return votes, True
     if quorum is Quorum.ALL:
-        needed = set(eligible if eligible is not None else (actor,)) - excluded(approval, state)
-        return votes, needed <= voters
+        needed = set(eligible if eligible is not None else (vote.voter,))
+        return votes, needed - excluded(approval, state) <= voters
     return votes, len(voters) >= quorum

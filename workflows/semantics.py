@@ -77,13 +77,15 @@ def available_actions(
     roles: Collection[str],
     *,
     actor: str | None = None,
+    on_behalf_of: str | None = None,
 ) -> tuple[str, ...]:
-    """The actions the user `actor` holding `roles` may take now, in the order the step lists
-    them: none on a closed case or for someone the step is not assigned to; without the
-    approving action for someone four eyes keeps from it or whose approval is counted already.
-    A step assigned to a user offers nothing when `actor` is not given."""
+    """The actions the user `actor` holding `roles` (the roles of `on_behalf_of`, when acting
+    as their delegate) may take now, in the order the step lists them: none on a closed case or
+    for someone the step is not assigned to; without the approving action for someone four eyes
+    keeps from it or whose approval is counted already. A step assigned to a user offers
+    nothing when `actor` is not given."""
     step = workflow.steps.get(state.step)
-    if not state.is_open or step is None or not may_act(state, actor, roles):
+    if not state.is_open or step is None or not may_act(state, on_behalf_of or actor, roles):
         return ()
     approval = step.approval
     names = []
@@ -92,7 +94,7 @@ def available_actions(
             approval is not None
             and name == approval.action
             and actor is not None
-            and approvals.refusal(approval, state, actor) is not None
+            and approvals.refusal(approval, state, actor, on_behalf_of) is not None
         )
         if not refused:
             names.append(name)

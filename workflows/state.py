@@ -29,6 +29,12 @@ class Vote:
     actor: str
     at: datetime
     comment: str | None = None
+    on_behalf_of: str | None = None  # the delegator the actor approved for
+
+    @property
+    def voter(self) -> str:
+        """Whose approval this is: the delegator when a delegate cast it."""
+        return self.on_behalf_of or self.actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +88,7 @@ class CaseState:
             "assigned_department": self.assigned_department,
             "entered_by": self.entered_by,
             "last_actor": self.last_actor,
-            "votes": [
-                {"actor": v.actor, "at": v.at.isoformat(), "comment": v.comment} for v in self.votes
-            ],
+            "votes": [_vote_dict(v) for v in self.votes],
             "data": dict(self.data),
         }
 
@@ -165,6 +169,12 @@ def _mapping(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     return dict(value)
 
 
+def _vote_dict(vote: Vote) -> dict[str, Any]:
+    stored = {"actor": vote.actor, "at": vote.at.isoformat(), "comment": vote.comment}
+    # written only when set, so version-2 states stored before delegation read back unchanged
+    return stored if vote.on_behalf_of is None else {**stored, "on_behalf_of": vote.on_behalf_of}
+
+
 def _vote(value: Any) -> Vote:
     if not isinstance(value, Mapping):
         raise CaseStateError(f"case state holds a bad vote {value!r}")
@@ -172,6 +182,7 @@ def _vote(value: Any) -> Vote:
         actor=_text(value, "actor"),
         at=_datetime(value["at"]),
         comment=_optional_text(value, "comment"),
+        on_behalf_of=_optional_text(value, "on_behalf_of"),
     )
 
 

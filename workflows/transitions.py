@@ -45,7 +45,10 @@ class TakeAction:
     case's department. `data`: the action form's data, already validated by the engine.
     `eligible`: the users who may approve at this step now (counted by the engine, for quorum
     `all`). `system`: the action is taken by the workflow itself (an escalation): no role,
-    four-eyes or comment check, no vote counting, no actor in the history."""
+    four-eyes or comment check, no vote counting, no actor in the history. `on_behalf_of`: the
+    user whose delegate `actor` is, acting with that user's roles (`actor_roles` are then the
+    delegator's): the step must be theirs, and four eyes bars the action when either of the two
+    proposed it or acted last."""
 
     action: str
     actor: str
@@ -54,6 +57,12 @@ class TakeAction:
     data: Mapping[str, Any] | None = None
     eligible: Collection[str] | None = None
     system: bool = False
+    on_behalf_of: str | None = None
+
+    @property
+    def principal(self) -> str:
+        """Whose step this is taken as: the delegator, or the actor themselves."""
+        return self.on_behalf_of or self.actor
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,15 @@ the browser tests and the lead's end-to-end test rely on).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from engine import clock
 from engine.cases import get_case, take_action
 from engine.db import Database
+from engine.delegations import set_delegation
 from engine.models import Case, CaseTransition
 from engine.rows import update_versioned
+from engine.users import add_user
 from tests.case_forms import proposal_workspace
 from tests.web.conftest import RISKY, TERMS, PageClient, upsert
 
@@ -239,3 +243,40 @@ def test_invalid_form_data_is_shown_by_field_with_the_input_kept(
     assert [e["path"] for e in error["errors"]] == ["data.proposed_limit"]
     form = response.text.split('id="action-propose_terms"')[1].split("</form>")[0]
     assert 'name="data.proposed_limit" value="-5"' in form and 'value="why not"' in form
+
+
+def test_a_delegate_finds_acts_on_and_signs_for_the_delegators_case(
+    workspace: Database, pages: PageClient
+) -> None:
+    now = clock.utcnow()
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    pages.login("dan", ["sales"])  # no role at the step of his own
+    with workspace.transaction() as session:
+        add_user(session, "mia", roles=("sales_manager",), now=now)
+        set_delegation(
+            session,
+            user="mia",
+            delegate="dan",
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=7),
+            comment=None,
+            actor="mia",
+            now=now,
+        )
+
+    inbox = pages.get("/inbox")
+    assert [c.id for c in inbox.context["cases"]] == [case_id]
+    page = pages.get(f"/cases/{case_id}")
+    assert page.context["page"].case.acting_for == "mia"
+    assert 'id="acting-for"' in page.text and "for mia, as their delegate" in page.text
+    posted = pages.post(
+        f"/cases/{case_id}/actions/propose_terms",
+        data={"csrf_token": page.context["csrf_token"], "comment": "for Mia"},
+        follow_redirects=False,
+    )
+
+    assert posted.status_code == 303, posted.text
+    after = pages.get(f"/cases/{case_id}")
+    entry = next(h for h in after.context["page"].history if h.action == "propose_terms")
+    assert (entry.actor, entry.on_behalf_of) == ("dan", "mia")
+    assert "for mia" in after.text.split('id="history"')[1]

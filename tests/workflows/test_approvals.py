@@ -10,6 +10,7 @@ import pytest
 import workflows
 from tests.workflows.builders import action, approval, at, escalate, task, workflow
 from tests.workflows.builders import role as role_of
+from tests.workflows.builders import user as user_of
 from tests.workflows.conftest import RECORD
 from workflows import (
     AlreadyVoted,
@@ -249,3 +250,51 @@ def test_votes_survive_saving_and_reloading_the_case() -> None:
     assert second.state.outcome == "approved"
     with pytest.raises(AlreadyVoted):
         act(flow, reloaded, "approve", "zhang.min", FINANCE)
+
+
+def _for(name: str, actor: str, roles: frozenset[str], on_behalf_of: str) -> TakeAction:
+    return TakeAction(name, actor, roles, on_behalf_of=on_behalf_of)
+
+
+def test_a_delegates_vote_counts_as_the_delegators_and_survives_reloading() -> None:
+    flow = two_level(2)
+    state = proposed(flow)
+    event = _for("approve", "chen.jie", FINANCE, "zhang.min")
+
+    voted = workflows.advance(flow, state, event, record=RECORD, now=at(2, 10)).state
+    reloaded = CaseState.from_dict(json.loads(json.dumps(voted.to_dict())))
+
+    assert [(v.actor, v.on_behalf_of, v.voter) for v in reloaded.votes] == [
+        ("chen.jie", "zhang.min", "zhang.min")
+    ]
+    with pytest.raises(AlreadyVoted, match=r"zhang\.min has already approved"):
+        act(flow, reloaded, "approve", "zhang.min", FINANCE)  # back from leave: counted already
+    assert act(flow, reloaded, "approve", "wang.fang", FINANCE).state.outcome == "approved"
+
+
+def test_four_eyes_refuses_a_delegate_standing_in_for_the_proposer() -> None:
+    flow = two_level(Quorum.ANY)
+    both = frozenset({"sales_manager", "finance_head"})
+    state = proposed(flow, by="li.wei", roles=both)
+    event = _for("approve", "chen.jie", both, "li.wei")
+
+    with pytest.raises(FourEyesRefused, match=r"four eyes: li\.wei proposed it"):
+        workflows.advance(flow, state, event, record=RECORD, now=at(2, 10))
+    offered = workflows.available_actions(
+        flow, state, both, actor="chen.jie", on_behalf_of="li.wei"
+    )
+    assert offered == ("reject",)
+
+
+def test_a_delegate_acts_on_a_step_assigned_to_the_delegator_by_name() -> None:
+    flow = workflow([task("look", user_of("li.wei"), [action("done", "closed")])])
+    state = workflows.start(flow, record=RECORD, now=at(2)).state
+
+    with pytest.raises(workflows.ActionNotAllowed, match=r"is for li\.wei, not for chen\.jie"):
+        act(flow, state, "done", "chen.jie", frozenset())
+    done = workflows.advance(
+        flow, state, _for("done", "chen.jie", frozenset(), "li.wei"), record=RECORD, now=at(2, 9)
+    )
+
+    assert done.state.outcome == "done"
+    assert [(c.actor, c.action) for c in done.history] == [("chen.jie", "done")]

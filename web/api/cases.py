@@ -63,14 +63,17 @@ def get_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
-def get_one_case(case_id: CaseId, user: Reader, database: DbDep) -> CasePublic:
-    """A case with its history and the actions your roles may take now."""
+def get_one_case(case_id: CaseId, user: Reader, database: DbDep, now: NowDep) -> CasePublic:
+    """A case with its history and the actions you may take now (with your roles, or those of
+    someone you stand in for as their delegate), four eyes applied."""
     with database.transaction() as session:
         case = get_case(
             session,
             case_id,
             access=user.access,
             scope=user.access.departments_for("customers:read"),
+            actor=user.name,
+            now=now,
         )
     return CasePublic.of(case)
 
@@ -130,5 +133,5 @@ def post_manual_case(
             now=now,
             tz=settings.tz,
         )
-        case = get_case(session, case_id, access=user.access, scope=scope)
+        case = get_case(session, case_id, access=user.access, scope=scope, actor=user.name, now=now)
     return CasePublic.of(case)
