@@ -128,8 +128,13 @@ def say(message: str | forms.Text, language: str) -> str:
 
 def engine_detail(exc: EngineError, language: str) -> str:
     """An engine error's sentence in `language`: its message id translated, its params filled
-    in as given (the English is `exc.detail`)."""
-    return gettext(language, exc.message, **exc.params)
+    in as given, a param that is itself a text (four eyes' "proposed it") said in `language`
+    too (the English is `exc.detail`)."""
+    params = {
+        name: say(value, language) if isinstance(value, forms.Text) else value
+        for name, value in exc.params.items()
+    }
+    return gettext(language, exc.message, **params)
 
 
 def page_detail(request: Request, exc: EngineError) -> str:

@@ -20,8 +20,10 @@ import httpx
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from engine import clock
 from engine.db import Database
 from engine.errors import N_, ConflictError, NotFoundError
+from engine.templates import import_template
 from tests.conftest import EXAMPLE_TEMPLATE
 from tests.web.conftest import RISKY, TERMS, ApiClient
 from web.errors import problem_for
@@ -75,6 +77,32 @@ def test_case_refusals_are_told_in_each_language(workspace: Database, admin_api:
     )
     assert english["detail"] == "step 'sales_review' has no action 'nope'"
     assert chinese["detail"] == "步骤 'sales_review' 没有操作 'nope'"
+
+
+def test_a_four_eyes_refusal_says_its_nested_words_in_chinese(
+    database: Database, api: ApiClient
+) -> None:
+    # its "proposed it" is a text of its own (workflows.approvals), once left in English
+    with database.transaction() as session:
+        import_template(
+            session, EXAMPLE_TEMPLATE, actor="admin", now=clock.utcnow(), base_currency="CNY"
+        )
+    dora = api.as_user("dora", ["sales_manager", "finance_head"], department="east")
+    case_id = _open_case(api.as_user("ada", ["admin"]))
+    proposal = {"proposed_limit": 400_000, "proposed_days": 30, "proposed_prepayment": 0.3}
+    proposed = dora.post(f"/api/v1/cases/{case_id}/actions/propose_terms", json={"data": proposal})
+    assert proposed.status_code == 200, proposed.text
+
+    english, chinese = _both(
+        lambda h: dora.post(f"/api/v1/cases/{case_id}/actions/approve", json={}, headers=h)
+    )
+    assert english["detail"] == (
+        "four eyes: dora proposed it, so someone else must take 'approve' at step "
+        "'finance_approval'"
+    )
+    assert chinese["detail"] == (
+        "四眼原则：dora 是提议人，因此步骤“finance_approval”的“approve”须由其他人执行"
+    )
 
 
 def test_token_refusals_are_told_in_each_language(admin_api: ApiClient) -> None:
