@@ -231,13 +231,14 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     page_clock.now = wednesday + timedelta(hours=3)
     cal = sign_in("cal")
     _open_from_inbox(cal, case_id)
-    expect(cal.locator("#quorum")).to_contain_text("目前 0 票；所有有资格的人都须批准")
+    expect(cal.locator("#quorum")).to_contain_text("0 / 2")  # every CFO: cal and cora
     cal.locator('[data-testid="do-approve"]').click()
     expect(cal.locator("#case-status")).to_have_text("进行中")
     expect(cal.locator("#case-step")).to_have_text("cfo_approval")
     quorum = cal.locator("#quorum")
     expect(quorum).to_have_attribute("data-votes", "1")
-    expect(quorum).to_contain_text("目前 1 票；所有有资格的人都须批准")
+    expect(quorum).to_contain_text("1 / 2")
+    expect(cal.locator("#four-eyes")).to_contain_text("无资格：fay。")  # cal is barred by his vote
     expect(cal.locator("#quorum-votes li")).to_have_count(1)
     expect(cal.locator("#quorum-votes li")).to_contain_text("cal")
     expect(cal.locator("#barred-approve")).to_have_text("cal 已在步骤“cfo_approval”批准过“approve”")
