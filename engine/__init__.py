@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "NotFoundError": "engine.errors",
     "PermissionDeniedError": "engine.errors",
     "ConflictError": "engine.errors",
+    "CaseAlreadyOpenError": "engine.errors",
     "InvalidRequestError": "engine.errors",
     "DataValidationError": "engine.errors",
     "NotConfiguredError": "engine.errors",

@@ -49,6 +49,15 @@ class ConflictError(EngineError):
     title = "Conflict"
 
 
+class CaseAlreadyOpenError(ConflictError):
+    """The customer already has an open case of the workflow asked for; `case_id` names it (a
+    page links to it)."""
+
+    def __init__(self, message: str, *, case_id: int, **params: Any) -> None:
+        self.case_id = case_id
+        super().__init__(message, id=case_id, **params)
+
+
 class InvalidRequestError(EngineError):
     """A request that can never succeed as sent (unknown action, missing comment, bad time)."""
 

@@ -2,22 +2,27 @@
 
 The workflow must be published with `trigger: {on: manual}`; its `when` guard reads the
 customer's record, the latest assessment and `started_by`. The case opens through the same path
-as every trigger (engine.triggers), in the caller's transaction.
+as every trigger (engine.triggers), in the caller's transaction. `startable_workflows` is what
+the customer page offers: the manual workflows the caller may start there, each with the
+customer's open case of it, if any.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from sqlmodel import Session
 
+import forms
 import workflows
 from engine import specs, triggers
 from engine.access import Access
 from engine.customers import find_customer
 from engine.errors import (
     N_,
-    ConflictError,
+    CaseAlreadyOpenError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
@@ -40,6 +45,41 @@ def manual_workflows(session: Session) -> list[specs.LoadedSpec[workflows.Workfl
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StartableWorkflow:
+    """A manual workflow as the customer page offers it: its key, its label (language → text)
+    and the customer's open case of it, which a start would be refused for (None: no open
+    case)."""
+
+    key: str
+    label: Mapping[str, str]
+    open_case_id: int | None
+
+
+def startable_workflows(
+    session: Session, ref: str, *, access: Access, scope: Scope
+) -> tuple[StartableWorkflow, ...]:
+    """The published manual workflows the caller may start for customer `ref`, in key order:
+    none unless they hold `cases:start` for the customer's department.
+
+    Raises NotFoundError (no such customer in `scope`)."""
+    customer = find_customer(session, ref, scope=scope)
+    assert customer.id is not None
+    if not access.can(START_PERMISSION, customer.department):
+        return ()
+    startable = []
+    for workflow in manual_workflows(session):
+        existing = triggers.open_case_of(session, customer.id, workflow.key)
+        startable.append(
+            StartableWorkflow(
+                key=workflow.key,
+                label=dict(workflow.value.label),
+                open_case_id=existing.id if existing is not None else None,
+            )
+        )
+    return tuple(startable)
+
+
 def start_manually(
     session: Session,
     ref: str,
@@ -55,8 +95,9 @@ def start_manually(
     """Open a case of manual workflow `workflow_key` for customer `ref`; returns its id.
 
     Raises NotFoundError (no such customer in `scope`, or no such published manual workflow),
-    PermissionDeniedError (no `cases:start` for the customer's department), ConflictError (the
-    customer has an open case of it: its id is in the message), InvalidRequestError (the
+    PermissionDeniedError (no `cases:start` for the customer's department), CaseAlreadyOpenError
+    (a ConflictError: the customer has an open case of it, whose id it carries),
+    InvalidRequestError (a comment holding control characters other than line breaks, or the
     workflow's condition does not hold for this customer).
     """
     customer = find_customer(session, ref, scope=scope)
@@ -65,6 +106,11 @@ def start_manually(
         raise PermissionDeniedError(
             N_("this needs the permission %(permission)s"), permission=START_PERMISSION
         )
+    comment = (comment or "").strip() or None
+    if comment is not None and forms.text_problem(comment, allow_breaks=True) is not None:
+        # a page form's text reaches here unchecked (the API refuses it in the JSON), and
+        # PostgreSQL cannot store NUL
+        raise InvalidRequestError(N_("a comment may not hold control characters"))
     workflow = next((w for w in manual_workflows(session) if w.key == workflow_key), None)
     if workflow is None:
         raise NotFoundError(
@@ -72,18 +118,19 @@ def start_manually(
         )
     existing = triggers.open_case_of(session, customer.id, workflow.key)
     if existing is not None:
-        raise ConflictError(
+        assert existing.id is not None
+        raise CaseAlreadyOpenError(
             N_("customer '%(ref)s' already has an open case %(id)s of this workflow"),
+            case_id=existing.id,
             ref=ref,
-            id=existing.id,
         )
     latest = latest_assessment(session, customer.id)
     record = customer_record(session, customer)
     if latest is not None:
         record = guard_record(record, latest)
     reason: dict[str, str] = {"trigger": str(workflows.TriggerKind.MANUAL), "by": actor}
-    if comment and comment.strip():
-        reason["comment"] = comment.strip()
+    if comment is not None:
+        reason["comment"] = comment
     occurrence = workflows.Occurrence(
         kind=workflows.TriggerKind.MANUAL, facts={"started_by": actor}, reason=reason
     )

@@ -11,6 +11,9 @@ id (engine.errors) translated and filled with its params, a data error's `messag
 `hint` said again (dsl.in_language: by dsl's catalog, or its message ids through the catalogs).
 Paths, codes and positions never change.
 
+An error about a case that exists (the customer already has an open case of the workflow a
+page tried to start) links to it on the error page.
+
 A database that cannot be reached is a 503 with `Retry-After` (the request may succeed later); a
 transaction the database rolled back to resolve a conflict (a deadlock, a serialization failure)
 is a 409.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -35,6 +39,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import forms
 from dsl import DiagnosticsError, in_language
 from engine.errors import (
+    CaseAlreadyOpenError,
     ConflictError,
     DataValidationError,
     EngineError,
@@ -142,8 +147,17 @@ def page_detail(request: Request, exc: EngineError) -> str:
     return engine_detail(exc, page_language(request))
 
 
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """A page the error is about, which the error page links to."""
+
+    href: str
+    text: str
+
+
 class Problem:
-    """One error as status, title, detail and extra members, rendered either way."""
+    """One error as status, title, detail and extra members, rendered either way; `link`, a
+    page it is about, only on the error page."""
 
     def __init__(
         self,
@@ -153,6 +167,7 @@ class Problem:
         detail: str,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        link: PageLink | None = None,
     ) -> None:
         self.status = status
         self.slug = slug
@@ -160,6 +175,7 @@ class Problem:
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        self.link = link
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -313,7 +329,10 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
                 if isinstance(exc, DataValidationError):
                     errors = [_data_error(e, language) for e in exc.errors]
                 detail = engine_detail(exc, language)
-                return Problem(status, slug, _(exc.title), detail, errors=errors)
+                link = None
+                if isinstance(exc, CaseAlreadyOpenError):
+                    link = PageLink(f"/cases/{exc.case_id}", _("Open case #%(id)s", id=exc.case_id))
+                return Problem(status, slug, _(exc.title), detail, errors=errors, link=link)
         return Problem(400, "bad-request", _(exc.title), engine_detail(exc, language))
     if isinstance(exc, AuthenticationError):
         return Problem(
@@ -450,6 +469,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
                 "title": problem.title,
                 "detail": problem.detail,
                 "errors": problem.errors or [],
+                "link": problem.link,
                 "back": _back_link(request),
                 "user": getattr(request.state, "user", None),
                 "csrf_token": getattr(request.state, "csrf_token", ""),

@@ -1,5 +1,5 @@
-"""Server-rendered pages: customers, customer detail, the language switch (the inbox and the
-case page: web.pages_cases).
+"""Server-rendered pages: customers, customer detail and starting a manual workflow from it, the
+language switch (the inbox and the case page: web.pages_cases).
 
 Each page reads the request, calls the engine inside one transaction and renders one template with
 plain values (engine views, strings, numbers). They work without JavaScript; with htmx present
@@ -24,6 +24,7 @@ from engine.db import Database
 from engine.errors import NotConfiguredError
 from engine.explanations import list_assessments
 from engine.logins import SessionView
+from engine.manual_cases import start_manually, startable_workflows
 from engine.notifications import unread_count
 from engine.preferences import set_language
 from engine.scoping import Scope
@@ -33,9 +34,11 @@ from web.deps import (
     HxRequest,
     LoginForm,
     NowDep,
+    PageCaseStarter,
     PageReader,
     PageSession,
     PageUser,
+    SettingsDep,
 )
 from web.errors import CsrfError
 from web.i18n import (
@@ -51,6 +54,8 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 20
+# as the API's (web.schemas.CaseStartRequest)
+MAX_START_COMMENT = 4000
 
 
 def render(
@@ -158,6 +163,7 @@ def customer_page(
         )
         cases = customer_cases(session, ref, scope=_read_scope(user))
         orders = customer_orders(session, ref, scope=_read_scope(user))
+        startable = startable_workflows(session, ref, access=user.access, scope=_read_scope(user))
     assessment = customer.assessment
     explanation = assessment.explanation.get(language, ()) if assessment else ()
     change = (assessment.change or {}).get(language) if assessment else None
@@ -170,8 +176,41 @@ def customer_page(
         "history_next_cursor": history.next_cursor,
         "cases": cases,  # open ones first, then newest first
         "orders": orders,  # open orders and the latest credit checks (engine.credit_decisions)
+        # the manual workflows the user may start here (none without cases:start)
+        "startable": startable,
     }
     return render(request, "customer.html", context)
+
+
+@router.post("/customers/{ref}/cases")
+def start_case(
+    ref: str,
+    user: PageCaseStarter,
+    session: PageSession,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
+    workflow: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    comment: Annotated[str, Form(max_length=MAX_START_COMMENT)] = "",
+) -> Response:
+    """Start the manual workflow `workflow` for customer `ref` (the customer page's "Start"
+    buttons), then on to the new case's page. An open case of it is a 409 whose error page
+    links to that case (web.errors)."""
+    check_csrf(session, csrf_token)
+    with database.transaction() as db_session:
+        case_id = start_manually(
+            db_session,
+            ref,
+            workflow,
+            actor=user.name,
+            access=user.access,
+            scope=_read_scope(user),
+            comment=comment.strip() or None,
+            now=now,
+            tz=settings.tz,
+        )
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 # --- the language switch -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from dsl import Diagnostic, DiagnosticsError, Span, YamlList, YamlMap, load_yaml
@@ -365,8 +366,7 @@ def _kept(transition: Transition, pending: list[TimerRequest]) -> CaseState:
 def _event(step: ActionStep | RecordStep, record: dict[str, Any]) -> tuple[Event, str]:
     if isinstance(step, RecordStep):
         record.update(step.changes)
-        changed = ", ".join(f"{k}={v!r}" for k, v in step.changes.items())
-        return RecordChanged(), f"record changed ({changed})"
+        return RecordChanged(), f"record changed ({_assignments(step.changes)})"
     event = TakeAction(
         step.action,
         step.actor,
@@ -418,9 +418,23 @@ def _assignee(state: CaseState) -> str:
     return f"role {state.assigned_role}{where}"
 
 
+def _shown(value: Any) -> str:
+    """A value as the timeline prints it: a date or moment in ISO 8601 (2026-06-03), a decimal
+    as its digits, anything else as its repr (text quoted, True/False)."""
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return repr(value)
+
+
+def _assignments(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={_shown(value)}" for key, value in values.items())
+
+
 def _effect_text(effect: Effect) -> str:
     if isinstance(effect, ChangeTerms):
-        terms = ", ".join(f"{k}={v!r}" for k, v in effect.values.items())
+        terms = _assignments(effect.values)
         extra = f" until {effect.until.isoformat()}" if effect.until else ""
         extra += f" or when {effect.restore_when}" if effect.restore_when else ""
         missing = f" (missing: {', '.join(effect.missing)})" if effect.missing else ""
@@ -436,6 +450,6 @@ def _effect_text(effect: Effect) -> str:
     if isinstance(effect, StartWorkflow):
         return f"start workflow {effect.key}"
     if isinstance(effect, SetFields):
-        return "set fields " + ", ".join(f"{k}={v!r}" for k, v in effect.values.items())
+        return "set fields " + _assignments(effect.values)
     assert isinstance(effect, DecideOrder)
     return f"{effect.decision} the held order"

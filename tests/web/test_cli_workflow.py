@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import EXAMPLE_TEMPLATE
+from tests.conftest import EXAMPLE_TEMPLATE, ROOT
 from tests.workflows.conftest import HIGH_RISK_REVIEW_LITERAL, ROLES
 from web.cli import app
 
 REVIEW = EXAMPLE_TEMPLATE / "workflows" / "high_risk_review.yaml"
 SCENARIO = Path(__file__).parents[1] / "workflows" / "data" / "review_scenario.yaml"
+CLI_DOCS = ROOT / "docs" / "cli.md"
+# the example of docs/cli.md, "riskdesk workflow simulate": its scenario, then its output
+DOCS_COMMAND = (
+    "$ riskdesk workflow simulate examples/manufacturing_credit/workflows/high_risk_review.yaml "
+    "--events review.yaml\n"
+)
 
 
 @pytest.fixture
@@ -100,3 +106,46 @@ def test_simulate_refuses_a_file_outside_the_given_template(
 
     assert result.exit_code == 1
     assert "is not one of the workflows of the template" in result.output
+
+
+def test_simulate_prints_dates_as_iso_text_not_python_reprs(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # the effects of the last row on one line
+    scenario = tmp_path / "review.yaml"
+    scenario.write_text(_docs_example()[0])
+
+    result = runner.invoke(app, ["workflow", "simulate", str(REVIEW), "--events", str(scenario)])
+
+    assert result.exit_code == 0, result.output
+    closed = [line for line in result.output.splitlines() if line.startswith("│ 2026")][-1]
+    effects = closed.split("│")[5].strip()
+    assert effects == (
+        "change terms credit_limit=500000, payment_terms_days=30, prepayment_pct=0.3, "
+        "order_hold=False, next_review_at=2026-06-03"
+    )
+    assert "datetime." not in result.output
+
+
+def test_the_cli_docs_show_what_simulate_prints(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    scenario_text, shown = _docs_example()
+    scenario = tmp_path / "review.yaml"
+    scenario.write_text(scenario_text)
+    monkeypatch.setenv("COLUMNS", str(len(shown.splitlines()[1])))  # the docs' table width
+
+    result = CliRunner().invoke(
+        app, ["workflow", "simulate", str(REVIEW), "--events", str(scenario)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.output == shown
+
+
+def _docs_example() -> tuple[str, str]:
+    """The scenario of docs/cli.md's `workflow simulate` example and the output it shows."""
+    section = CLI_DOCS.read_text(encoding="utf-8").split("## `riskdesk workflow simulate`")[1]
+    scenario = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shown = section.split(DOCS_COMMAND, 1)[1].split("```", 1)[0]
+    return scenario, shown

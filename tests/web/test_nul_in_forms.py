@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.db import Database
 from tests.web.conftest import PageClient
+from tests.web.test_manual_case_pages import published_manual_review
 
 
 def test_nul_in_the_login_form_is_refused_not_a_server_error(
@@ -28,3 +29,19 @@ def test_nul_in_the_admin_user_form_is_refused_not_a_server_error(
         follow_redirects=False,
     )
     assert response.status_code == 422, response.text
+
+
+def test_nul_in_the_start_review_comment_is_refused_not_a_server_error(
+    workspace: Database, pages: PageClient
+) -> None:
+    published_manual_review(workspace)
+    pages.login("mia", ["sales_manager"])
+    csrf = pages.get("/customers/C-EAST").context["csrf_token"]
+    response = pages.post(
+        "/customers/C-EAST/cases",
+        data={"workflow": "manual_review", "comment": "a\x00b", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 422, response.text
+    assert response.context["detail"] == "a comment may not hold control characters"
+    assert pages.get("/customers/C-EAST").context["cases"] == ()

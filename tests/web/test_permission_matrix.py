@@ -449,6 +449,18 @@ ROUTES: tuple[Route, ...] = (
         page=True,
         in_east=True,
     ),
+    # the customer page's "Start" forms; a workflow that cannot be started by hand: a caller
+    # past the access checks gets 404, and no case opens
+    Route(
+        "POST",
+        "/customers/{ref}/cases",
+        "/customers/C-EAST/cases",
+        "cases:start",
+        404,
+        page=True,
+        in_east=True,
+        form={"workflow": "nope"},
+    ),
     Route("GET", "/inbox", "/inbox", "customers:read", 200, page=True),
     Route(
         "GET",

@@ -101,6 +101,20 @@ events:
     ]
 
 
+def test_a_record_change_shows_its_dates_as_iso_text() -> None:
+    flow = workflow([task("look", role_of("sales"), [action("done", "closed")])])
+    source = """\
+start: {at: 2026-03-02T09:00:00Z}
+events:
+  - {at: 2026-03-02T10:00:00Z, record: {next_review_at: 2026-05-01, order_hold: true}}
+"""
+    timeline = run_scenario(flow, read_scenario(source, filename="s.yaml"))
+
+    assert timeline[-1].happened == (
+        "record changed (next_review_at=2026-05-01, order_hold=True): no effect"
+    )
+
+
 BAD = """\
 start: {at: yesterday, record: [1]}
 events:
