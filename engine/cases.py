@@ -18,6 +18,7 @@ import workflows
 from engine import case_events, casework, spec_changes, specs
 from engine.access import Access
 from engine.case_actors import Acting, acting, case_department
+from engine.comments import checked_comment
 from engine.customer_data import validated_data
 from engine.errors import (
     N_,
@@ -362,6 +363,7 @@ def take_action(
     if how.on_behalf_of is None:  # a delegate may act where their delegator may
         _ensure_visible(case, customer, access=access, scope=scope)
     roles = how.roles
+    comment = checked_comment(comment)
     if case.status != CaseStatus.OPEN:
         raise ConflictError(N_("case %(id)s is closed; no action can be taken on it"), id=case_id)
     if expected_version is not None and expected_version != case.row_version:

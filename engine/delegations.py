@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
-import forms
 from engine import audit
 from engine.clock import as_utc
+from engine.comments import checked_comment
 from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
 from engine.models import User
 from engine.models_casework import Delegation
@@ -115,14 +115,7 @@ def set_delegation(
         raise InvalidRequestError(
             N_("a delegation lasts at most %(days)d days"), days=MAX_PERIOD.days
         )
-    comment = (comment or "").strip() or None
-    if comment is not None:
-        if len(comment) > MAX_COMMENT_LENGTH:
-            raise InvalidRequestError(
-                N_("a comment has at most %(max)d characters"), max=MAX_COMMENT_LENGTH
-            )
-        if forms.text_problem(comment, allow_breaks=True) is not None:
-            raise InvalidRequestError(N_("a comment may not hold control characters"))
+    comment = checked_comment(comment, max_length=MAX_COMMENT_LENGTH)
     overlapping = session.exec(
         select(Delegation).where(
             Delegation.user_name == user,

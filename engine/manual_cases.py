@@ -15,10 +15,10 @@ from datetime import UTC, datetime, tzinfo
 
 from sqlmodel import Session
 
-import forms
 import workflows
 from engine import specs, triggers
 from engine.access import Access
+from engine.comments import checked_comment
 from engine.customers import find_customer
 from engine.errors import (
     N_,
@@ -31,6 +31,8 @@ from engine.evaluation import customer_record, guard_record, latest_assessment
 from engine.scoping import Scope
 
 START_PERMISSION = "cases:start"
+# the longest reason a manual start keeps (CaseStartRequest bounds the API the same)
+MAX_START_COMMENT_LENGTH = 4000
 
 
 def manual_workflows(session: Session) -> list[specs.LoadedSpec[workflows.Workflow]]:
@@ -106,11 +108,7 @@ def start_manually(
         raise PermissionDeniedError(
             N_("this needs the permission %(permission)s"), permission=START_PERMISSION
         )
-    comment = (comment or "").strip() or None
-    if comment is not None and forms.text_problem(comment, allow_breaks=True) is not None:
-        # a page form's text reaches here unchecked (the API refuses it in the JSON), and
-        # PostgreSQL cannot store NUL
-        raise InvalidRequestError(N_("a comment may not hold control characters"))
+    comment = checked_comment(comment, max_length=MAX_START_COMMENT_LENGTH)
     workflow = next((w for w in manual_workflows(session) if w.key == workflow_key), None)
     if workflow is None:
         raise NotFoundError(

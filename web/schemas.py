@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.comments import MAX_COMMENT_LENGTH
 from engine.types import MAX_ROW_ID
 from engine.views import (
     AssessmentSummary,
@@ -70,7 +71,7 @@ class EventCreate(_Input):
 
 
 class CaseActionRequest(_Input):
-    comment: str | None = None
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_LENGTH)
     data: dict[str, Any] | None = None
     expected_version: int | None = Field(
         default=None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.db import Database
-from tests.web.conftest import PageClient
+from tests.web.conftest import RISKY, TERMS, PageClient, upsert
 from tests.web.test_manual_case_pages import published_manual_review
 
 
@@ -45,3 +45,19 @@ def test_nul_in_the_start_review_comment_is_refused_not_a_server_error(
     assert response.status_code == 422, response.text
     assert response.context["detail"] == "a comment may not hold control characters"
     assert pages.get("/customers/C-EAST").context["cases"] == ()
+
+
+def test_nul_in_a_case_action_comment_is_refused_not_a_server_error(
+    workspace: Database, pages: PageClient
+) -> None:
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    pages.login("sam", ["sales_manager"])
+    page = pages.get(f"/cases/{case_id}")
+    response = pages.post(
+        f"/cases/{case_id}/actions/no_change",
+        data={"comment": "a\x00b", "csrf_token": page.context["csrf_token"]},
+        follow_redirects=False,
+    )
+    assert response.status_code == 422, response.text
+    assert response.context["error"]["detail"] == "a comment may not hold control characters"
+    assert pages.get(f"/cases/{case_id}").context["page"].case.status == "open"
