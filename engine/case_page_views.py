@@ -7,6 +7,7 @@ the engine cannot word itself (why four eyes bars the caller, what triggered the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -177,6 +178,15 @@ class TermsChangeEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Names:
+    """What the page calls the workflow's steps and actions, in its language (labels, else the
+    ids in words); `closed` is the page's to translate."""
+
+    steps: Mapping[str, str]
+    actions: Mapping[str, str]  # the current step's actions first, then those of other steps
+
+
+@dataclass(frozen=True, slots=True)
 class CasePage:
     """Everything an approver needs to decide on one case (engine.case_views.case_page)."""
 
@@ -192,3 +202,4 @@ class CasePage:
     approval: ApprovalProgress | None
     history: tuple[HistoryEntry, ...]
     terms_changes: tuple[TermsChangeEntry, ...]
+    names: Names | None = None

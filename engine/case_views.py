@@ -35,6 +35,7 @@ from engine.case_page_views import (
     AssessmentSnapshot,
     CasePage,
     CustomerCard,
+    Names,
     ReasonLine,
 )
 from engine.cases import _assigned_to, _visible, case_summaries, get_case
@@ -231,6 +232,20 @@ def case_page(
         else None,
         history=history(session, case_id, labels=labels),
         terms_changes=terms_changes(session, case_id, language=language),
+        names=names_of(workflow, state.step, language),
+    )
+
+
+def names_of(workflow: workflows.Workflow, step: str, language: str) -> Names:
+    """The titles of `workflow`'s steps and actions in `language`; an action named at several
+    steps takes its title at `step` (the current one)."""
+    actions: dict[str, str] = {}
+    current = workflow.steps.get(step)
+    for each in (*((current,) if current is not None else ()), *workflow.steps.values()):
+        for name, action in each.actions.items():
+            actions.setdefault(name, action.title(language))
+    return Names(
+        steps={s: workflow.step_title(s, language) for s in workflow.steps}, actions=actions
     )
 
 

@@ -54,7 +54,17 @@ def _labels(session: Session, cases: Iterable[Case]) -> dict[tuple[str, int], di
     return labels
 
 
-def _summary(case: Case, customer: Customer | None, label: dict[str, str]) -> CaseSummary:
+def _step_label(workflow: workflows.Workflow, step: str) -> dict[str, str]:
+    """The step's title in each language (`closed` included, in words: pages translate it)."""
+    return {language: workflow.step_title(step, language) for language in workflows.LANGUAGES}
+
+
+def _summary(
+    case: Case,
+    customer: Customer | None,
+    label: dict[str, str],
+    workflow: workflows.Workflow | None = None,
+) -> CaseSummary:
     assert case.id is not None
     return CaseSummary(
         id=case.id,
@@ -73,6 +83,7 @@ def _summary(case: Case, customer: Customer | None, label: dict[str, str]) -> Ca
         opened_at=case.opened_at,
         closed_at=case.closed_at,
         row_version=case.row_version,
+        step_label=_step_label(workflow, case.step) if workflow is not None else {},
     )
 
 
@@ -85,11 +96,16 @@ def case_summaries(session: Session, cases: Sequence[Case]) -> tuple[CaseSummary
         c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(wanted)))
     }
     labels = _labels(session, cases)
+    definitions = {
+        (key, version): specs.load_workflow(session, key, version).value
+        for key, version in {(c.workflow_key, c.workflow_version) for c in cases}
+    }
     return tuple(
         _summary(
             case,
             customers[case.customer_id] if case.customer_id is not None else None,
             labels.get((case.workflow_key, case.workflow_version), {"en": case.workflow_key}),
+            definitions[(case.workflow_key, case.workflow_version)],
         )
         for case in cases
     )
@@ -225,7 +241,8 @@ def case_view(
     assert case.id is not None
     customer = _customer(session, case)
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
-    summary = _summary(case, customer, dict(workflow.meta.get("label") or {"en": workflow.key}))
+    label = dict(workflow.meta.get("label") or {"en": workflow.key})
+    summary = _summary(case, customer, label, workflow.value)
     history = session.exec(
         select(CaseTransition)
         .where(CaseTransition.case_id == case.id)

@@ -165,6 +165,7 @@ class CaseSummary:
     opened_at: datetime
     closed_at: datetime | None
     row_version: int
+    step_label: dict[str, str] = field(default_factory=dict)  # language → the step's title
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,7 @@ class CaseView:
     spec_change: dict[str, Any] | None = None
     # the user whose delegate the caller acts as here (available_actions are for their roles)
     acting_for: str | None = None
+    step_label: dict[str, str] = field(default_factory=dict)  # language → the step's title
 
 
 # --- timers ------------------------------------------------------------------------------------

@@ -268,6 +268,9 @@ class CaseSummaryPublic(BaseModel):
     opened_at: datetime
     closed_at: datetime | None
     row_version: int
+    step_label: dict[str, str] = Field(
+        default_factory=dict, description="the step's title by language (en, zh)"
+    )
 
     @classmethod
     def of(cls, view: CaseSummary | CaseView) -> CaseSummaryPublic:
@@ -292,6 +295,7 @@ def _case_fields(view: CaseSummary | CaseView) -> dict[str, Any]:
         "opened_at": view.opened_at,
         "closed_at": view.closed_at,
         "row_version": view.row_version,
+        "step_label": view.step_label,
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from html import escape
 
 from markupsafe import Markup
@@ -153,12 +153,17 @@ def _edge(edge: Edge, marker: str) -> Iterator[str]:
     yield "</g>"
 
 
-def _box(box: Box, *, language: str, is_current: bool, marker: str) -> Iterator[str]:
+def _box(
+    box: Box, *, language: str, is_current: bool, marker: str, label: str | None = None
+) -> Iterator[str]:
     classes = f"step step-{box.kind.value}" + (" current" if is_current else "")
     current = ' aria-current="step"' if is_current else ""
     yield f'<g class="{classes}" data-step="{xml_text(box.id)}"{current}>'
     name = gettext(language, _CLOSED) if box.kind is BoxKind.END else box.id
-    title = name + (f" ({gettext(language, _CURRENT)})" if is_current else "")
+    shown = label or name  # a step's label in the reader's language, else its id
+    title = (f"{label} ({name})" if label else name) + (
+        f" ({gettext(language, _CURRENT)})" if is_current else ""
+    )
     lines = [detail_text(d, language) for d in box.details]
     yield f"<title>{xml_text(chr(10).join([title, *lines]))}</title>"
     for loop in box.loops:
@@ -183,7 +188,7 @@ def _box(box: Box, *, language: str, is_current: bool, marker: str) -> Iterator[
                     fill="#ffffff", text_anchor="middle", font_weight="bold")  # fmt: skip
         yield "</g>"
         return
-    heading = f"do · {box.id}" if box.kind is BoxKind.DO else box.id
+    heading = f"do · {shown}" if box.kind is BoxKind.DO else shown
     yield _text(box.x + TEXT_PADDING, box.y + 17, fitted(heading, room), fill=INK,
                 font_weight="bold")  # fmt: skip
     for index, (detail, line) in enumerate(zip(box.details, lines, strict=True)):
@@ -214,9 +219,16 @@ def _markers(prefix: str) -> str:
 
 
 def draw(
-    layout: Layout, *, key: str, highlight: str | None, language: str, prefix: str = "wf"
+    layout: Layout,
+    *,
+    key: str,
+    highlight: str | None,
+    language: str,
+    prefix: str = "wf",
+    labels: Mapping[str, str] | None = None,
 ) -> str:
-    """`layout` as an SVG document (`key` names it in its title)."""
+    """`layout` as an SVG document (`key` names it in its title); `labels`: step id → the
+    title its box shows (the id where none)."""
     title = gettext(language, _DIAGRAM, key=key)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram" '
@@ -231,7 +243,9 @@ def draw(
         parts.extend(_edge(edge, prefix))
     parts.append('</g><g class="steps">')
     for box in layout.boxes:
-        parts.extend(_box(box, language=language, is_current=box.id == highlight, marker=prefix))
+        label = (labels or {}).get(box.id)
+        current = box.id == highlight
+        parts.extend(_box(box, language=language, is_current=current, marker=prefix, label=label))
     parts.append("</g></svg>")
     return "".join(parts)
 
@@ -248,6 +262,7 @@ def render_svg(
         highlight=highlight,
         language=language,
         prefix=prefix,
+        labels={s.id: s.title(language) for s in workflow.steps.values() if s.label},
     )
 
 

@@ -66,6 +66,7 @@ from workflows.model import (
     TriggerKind,
     Workflow,
 )
+from workflows.reading import LANGUAGES
 from workflows.scenario import Moment, Scenario, ScenarioError, read_scenario, run_scenario
 from workflows.semantics import advance, available_actions, start
 from workflows.state import CASE_STATE_SCHEMA_VERSION, CaseState, CaseStatus, Vote
@@ -108,6 +109,7 @@ __all__ = [
     "CUSTOMER_DEPARTMENT",
     "DO_CHAIN_OUTCOME",
     "ESCALATION",
+    "LANGUAGES",
     "OWNER_FALLBACK_ROLE",
     "REMINDER",
     "SUPERSEDED",

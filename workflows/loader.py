@@ -27,10 +27,11 @@ from workflows.graph import check_graph
 from workflows.model import Dedupe, Trigger, Workflow
 from workflows.operation_reader import OperationReader
 from workflows.reading import (
+    LANGUAGES,
     check_keys,
     expect_identifier,
     expect_map,
-    expect_text,
+    read_label,
     require,
 )
 from workflows.step_reader import StepReader, action_forms
@@ -38,7 +39,6 @@ from workflows.trigger_reader import TriggerReader
 from workflows.triggers import customer_fields
 
 TOP_KEYS = ("workflow", "label", "trigger", "start", "dedupe", "cancel_when", "calendar", "steps")
-LANGUAGES = ("en", "zh")
 
 
 def load_workflow(
@@ -294,39 +294,7 @@ class _Reader:
         return None
 
     def label(self, mapping: YamlMap, key: str, *, default: str | None) -> dict[str, str]:
-        value = mapping[key]
-        if isinstance(value, str) and value.strip():
-            return dict.fromkeys(LANGUAGES, value)  # one text for every language
-        texts = expect_map(
-            value,
-            mapping.value_span(key),
-            what=text(N_("a label: text, or a mapping of language (en, zh) to text")),
-            diagnostics=self.diagnostics,
-        )
-        if texts is None:
-            return dict.fromkeys(LANGUAGES, default or "")
-        result: dict[str, str] = {}
-        for language, written in texts.items():
-            if language not in LANGUAGES:
-                self.error(
-                    "unknown-language",
-                    text(
-                        N_("unknown language '%(language)s' in a label%(did_you_mean)s"),
-                        language=language,
-                        did_you_mean=did_you_mean(str(language), LANGUAGES),
-                    ),
-                    texts.key_span(language),
-                    hint=text(
-                        N_("labels are written in: %(languages)s"), languages=", ".join(LANGUAGES)
-                    ),
-                )
-            elif expect_text(
-                texts, language, what=text(N_("the label's text")), diagnostics=self.diagnostics
-            ):
-                result[language] = written
-        if not texts:
-            self.error("wrong-type", text(N_("a label needs at least one language")), texts.span)
-        return result or dict.fromkeys(LANGUAGES, default or "")
+        return read_label(mapping, key, default=default, diagnostics=self.diagnostics)
 
 
 def _position(diagnostic: Diagnostic) -> tuple[int, int]:

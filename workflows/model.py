@@ -201,6 +201,11 @@ class Action:
     requires_comment: bool
     span: Span
     form: str | None = None
+    label: Mapping[str, str] | None = None  # language → text; None: the name, humanised
+
+    def title(self, language: str) -> str:
+        """What pages call the action in `language` (its label, else its name in words)."""
+        return _title(self.label, self.name, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,10 +289,22 @@ class Step:
     span: Span
     approval: Approval | None = None
     reminders: tuple[Reminder, ...] = ()
+    label: Mapping[str, str] | None = None  # language → text; None: the id, humanised
 
     @property
     def is_do(self) -> bool:
         return self.do is not None
+
+    def title(self, language: str) -> str:
+        """What pages call the step in `language` (its label, else its id in words)."""
+        return _title(self.label, self.id, language)
+
+
+def _title(label: Mapping[str, str] | None, name: str, language: str) -> str:
+    if label:
+        return label.get(language) or label.get("en") or next(iter(label.values()))
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,3 +343,19 @@ class Workflow:
         """Whether `cancel_when` holds for `record`; False without one or on a missing result."""
         guard = self.cancel_when
         return guard is not None and guard.expression.evaluate(record) is True
+
+    def step_title(self, step_id: str, language: str) -> str:
+        """What pages call step `step_id` in `language`; an id the workflow lacks (`closed`,
+        a step of an older version) in words."""
+        step = self.steps.get(step_id)
+        return step.title(language) if step is not None else _title(None, step_id, language)
+
+    def action_title(self, step_id: str | None, action: str, language: str) -> str:
+        """What pages call `action` of step `step_id` in `language` (found at any step when
+        `step_id` is None or lacks it)."""
+        steps = [self.steps[step_id]] if step_id is not None and step_id in self.steps else []
+        for step in (*steps, *self.steps.values()):
+            found = step.actions.get(action)
+            if found is not None:
+                return found.title(language)
+        return _title(None, action, language)

@@ -16,6 +16,9 @@ from dsl.texts import N_, Text, described, did_you_mean, text
 from workflows.durations import DURATION_FORMS, parse_duration
 from workflows.model import Duration
 
+# the languages labels are written in
+LANGUAGES = ("en", "zh")
+
 
 def is_identifier(value: Any) -> bool:
     """Letters (any script), digits and `_`, not starting with a digit."""
@@ -172,3 +175,47 @@ def read_flag(
         )
     )
     return None
+
+
+def read_label(
+    mapping: YamlMap, key: str, *, default: str | None, diagnostics: list[Diagnostic]
+) -> dict[str, str]:
+    """The label at `key`: one text for every language, or a mapping of language to text;
+    `default` in every language where it cannot be read."""
+    value = mapping[key]
+    if isinstance(value, str) and value.strip():
+        return dict.fromkeys(LANGUAGES, value)  # one text for every language
+    texts = expect_map(
+        value,
+        mapping.value_span(key),
+        what=text(N_("a label: text, or a mapping of language (en, zh) to text")),
+        diagnostics=diagnostics,
+    )
+    if texts is None:
+        return dict.fromkeys(LANGUAGES, default or "")
+    result: dict[str, str] = {}
+    for language, written in texts.items():
+        if language not in LANGUAGES:
+            diagnostics.append(
+                error(
+                    "unknown-language",
+                    text(
+                        N_("unknown language '%(language)s' in a label%(did_you_mean)s"),
+                        language=language,
+                        did_you_mean=did_you_mean(str(language), LANGUAGES),
+                    ),
+                    texts.key_span(language),
+                    text(
+                        N_("labels are written in: %(languages)s"), languages=", ".join(LANGUAGES)
+                    ),
+                )
+            )
+        elif expect_text(
+            texts, language, what=text(N_("the label's text")), diagnostics=diagnostics
+        ):
+            result[language] = written
+    if not texts:
+        diagnostics.append(
+            error("wrong-type", text(N_("a label needs at least one language")), texts.span)
+        )
+    return result or dict.fromkeys(LANGUAGES, default or "")

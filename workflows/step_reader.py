@@ -30,13 +30,14 @@ from workflows.reading import (
     is_identifier,
     read_duration,
     read_flag,
+    read_label,
     require,
 )
 
 TASK_STEP_KEYS = ("assignee", "sla", "remind", "escalate", "approval", "actions")
 DO_STEP_KEYS = ("do", "to")
-STEP_KEYS = TASK_STEP_KEYS + DO_STEP_KEYS
-ACTION_KEYS = ("to", "outcome", "requires_comment", "form")
+STEP_KEYS = (*TASK_STEP_KEYS, *DO_STEP_KEYS, "label")
+ACTION_KEYS = ("to", "outcome", "requires_comment", "form", "label")
 
 
 class StepReader:
@@ -186,6 +187,7 @@ class StepReader:
             span=span,
             approval=approval,
             reminders=reminders,
+            label=self.label(body),
         )
 
     def do_step(self, step_id: str, body: YamlMap, span: Span) -> Step | None:
@@ -221,6 +223,7 @@ class StepReader:
             do=operations,
             to=to,
             span=span,
+            label=self.label(body),
         )
 
     def actions(self, step_id: str, body: YamlMap) -> dict[str, Action] | None:
@@ -328,6 +331,15 @@ class StepReader:
             requires_comment=requires_comment,
             span=span,
             form=form,
+            label=self.label(body),
+        )
+
+    def label(self, body: YamlMap) -> Mapping[str, str] | None:
+        """The step's or action's `label`, read-only; None when it has none."""
+        if "label" not in body:
+            return None
+        return MappingProxyType(
+            read_label(body, "label", default=None, diagnostics=self.diagnostics)
         )
 
     def form(self, body: YamlMap, *, where: Text) -> str | None:

@@ -85,10 +85,10 @@ def test_sales_manager_reviews_a_high_risk_customer_and_moves_its_case(
     screenshot(page, "case-open")
     page.get_by_role("button", name="Propose terms").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
-    expect(page.locator("#case-step")).to_have_text("finance_approval")
+    expect(page.locator("#case-step")).to_have_attribute("data-step", "finance_approval")
     last = page.locator("#history tbody tr").last
     expect(last).to_contain_text("sally")
-    expect(last).to_contain_text("Propose terms → finance_approval")
+    expect(last).to_contain_text("Propose terms → Finance approval")
     expect(last.locator("blockquote")).to_have_text("Halve the line, 30% prepayment.")
     expect(page.get_by_role("button", name="Propose terms")).to_have_count(0)
     screenshot(page, "case")

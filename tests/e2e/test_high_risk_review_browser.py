@@ -164,7 +164,9 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     mia = sign_in("mia")
     _open_from_inbox(mia, case_id)
     expect(mia.locator("h1")).to_contain_text("高风险客户复核")
-    expect(mia.locator("#case-step")).to_have_text("sales_review")
+    expect(mia.locator("#case-step")).to_have_attribute("data-step", "sales_review")
+    expect(mia.locator("#case-step")).to_have_text("销售复核")  # the step's label, in Chinese
+    expect(mia.locator('[data-testid="do-propose_terms"]')).to_have_text("提议信用条件")
     expect(mia.locator("#case-assigned")).to_have_text("sales_manager")
     expect(mia.locator("#case-escalation")).to_have_text("0")
     expect(mia.locator("#action-propose_terms")).to_be_visible()
@@ -196,7 +198,7 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     form.get_by_label("理由").fill("逾期 120 天且有两条被执行记录")
     form.locator("textarea[name=comment]").fill("额度降至 40 万，预付三成")
     form.locator('[data-testid="do-propose_terms"]').click()
-    expect(dora.locator("#case-step")).to_have_text("finance_approval")
+    expect(dora.locator("#case-step")).to_have_attribute("data-step", "finance_approval")
     expect(dora.locator("#case-assigned")).to_have_text("finance_head")
     expect(dora.locator("#history tbody tr").last).to_contain_text("额度降至 40 万，预付三成")
     proposed = dora.locator("#proposed-terms")
@@ -216,7 +218,7 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     approve.click()
     expect(dora.locator("#case-error")).to_contain_text(reason)
     expect(dora.locator("#action-approve")).to_have_class(re.compile("has-error"))
-    expect(dora.locator("#case-step")).to_have_text("finance_approval")
+    expect(dora.locator("#case-step")).to_have_attribute("data-step", "finance_approval")
 
     # another finance head approves: on to every CFO
     page_clock.now = wednesday + timedelta(hours=2)
@@ -224,7 +226,7 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     _open_from_inbox(fay, case_id)
     expect(fay.locator('[data-testid="do-approve"]')).to_be_enabled()
     fay.locator('[data-testid="do-approve"]').click()
-    expect(fay.locator("#case-step")).to_have_text("cfo_approval")
+    expect(fay.locator("#case-step")).to_have_attribute("data-step", "cfo_approval")
     expect(fay.locator("#case-assigned")).to_have_text("cfo")
 
     # the first CFO's vote: the case waits on the other
@@ -234,7 +236,7 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     expect(cal.locator("#quorum")).to_contain_text("0 / 2")  # every CFO: cal and cora
     cal.locator('[data-testid="do-approve"]').click()
     expect(cal.locator("#case-status")).to_have_text("进行中")
-    expect(cal.locator("#case-step")).to_have_text("cfo_approval")
+    expect(cal.locator("#case-step")).to_have_attribute("data-step", "cfo_approval")
     quorum = cal.locator("#quorum")
     expect(quorum).to_have_attribute("data-votes", "1")
     expect(quorum).to_contain_text("1 / 2")
@@ -243,7 +245,7 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     expect(cal.locator("#quorum-votes li")).to_contain_text("cal")
     expect(cal.locator("#barred-approve")).to_have_text("cal 已在步骤“cfo_approval”批准过“approve”")
     expect(cal.locator('#history tr[data-reason="vote"]')).to_contain_text(
-        "已批准（approve），计入法定人数"
+        "已批准（批准），计入法定人数"
     )
     screenshot(cal, "high-risk-quorum-zh")
 

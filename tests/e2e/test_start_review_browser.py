@@ -49,7 +49,7 @@ def test_a_sales_manager_starts_a_review_and_lands_on_the_case_page(
     page.get_by_role("button", name="Start Credit review on request").click()
 
     expect(page).to_have_url(re.compile(r"/cases/\d+$"))
-    expect(page.locator("#case-step")).to_have_text("look")
+    expect(page.locator("#case-step")).to_have_attribute("data-step", "look")
     triggers = page.locator('#triggers li[data-trigger="manual"]')
     expect(triggers).to_contain_text("started by hand by mia")
     expect(triggers.locator("blockquote")).to_have_text("news of a lawsuit")

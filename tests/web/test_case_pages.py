@@ -224,7 +224,7 @@ def test_the_history_tells_votes_delegates_escalation_actions_and_added_reasons(
     vote = html.split('data-reason="vote"')[1].split("</tr>")[0]
     assert "dee" in vote and "for fay" in vote and "a vote toward the quorum" in vote
     escalation = html.split('data-reason="escalation"')[1].split("</tr>")[0]
-    assert "Escalation took hold orders → sales_review" in escalation
+    assert "Escalation took Hold orders → Sales review" in escalation  # the labels
 
 
 def test_invalid_form_data_is_shown_by_field_with_the_input_kept(

@@ -564,3 +564,16 @@ def test_a_customer_field_named_like_a_trigger_fact_is_hidden_and_warned_of() ->
         "      |               ^^^^^^^^^^\n"
         "      = hint: rename the customer field"
     )
+
+
+def test_a_step_label_in_an_unknown_language_is_refused_at_its_key() -> None:
+    source = POLICY.replace(
+        "  sales_review:\n", "  sales_review:\n    label: {en: Sales review, fr: Revue}\n"
+    )
+
+    assert rendered_policy(source) == (
+        "wf.yaml:14:31: error: unknown language 'fr' in a label\n"
+        "   14 |     label: {en: Sales review, fr: Revue}\n"
+        "      |                               ^^\n"
+        "      = hint: labels are written in: en, zh"
+    )

@@ -212,3 +212,22 @@ def test_without_forms_workflows_or_calendars_those_names_are_not_checked() -> N
 
     assert workflow.calendar == "china"
     assert workflow.steps["sales_review"].actions["propose_terms"].form == "credit_terms_proposal"
+
+
+def test_steps_and_actions_take_labels_and_are_titled_in_words_without() -> None:
+    source = (DATA / "credit_policy.yaml").read_text(encoding="utf-8")
+    labelled = source.replace(
+        "  sales_review:\n",
+        "  sales_review:\n    label: {en: Sales review, zh: 销售复核}\n",
+    ).replace(
+        "propose_terms: {to: finance_approval,",
+        "propose_terms: {label: 提议信用条件, to: finance_approval,",
+    )
+    workflow = load_policy(labelled)
+    step = workflow.steps["sales_review"]
+
+    assert (step.title("zh"), step.title("en")) == ("销售复核", "Sales review")
+    assert step.actions["propose_terms"].title("en") == "提议信用条件"  # one text: every language
+    assert workflow.step_title("finance_approval", "zh") == "Finance approval"  # no label: words
+    assert workflow.action_title(None, "approve", "zh") == "Approve"
+    assert workflow.step_title(CLOSED, "en") == "Closed"
