@@ -9,11 +9,10 @@ scope and permissions as engine.cases.get_case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, or_
 from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
@@ -21,7 +20,7 @@ import dsl
 import workflows
 from engine import casework, specs
 from engine.access import Access
-from engine.case_actors import case_department, delegators_access
+from engine.case_actors import case_department
 from engine.case_decisions import (
     action_panels,
     approval_progress,
@@ -38,7 +37,7 @@ from engine.case_page_views import (
     Names,
     ReasonLine,
 )
-from engine.cases import _assigned_to, _visible, case_summaries, get_case
+from engine.cases import _visible, actionable, case_summaries, get_case
 from engine.customers import find_customer
 from engine.errors import N_, InvalidRequestError, NotConfiguredError
 from engine.evaluation import assessment_record
@@ -249,18 +248,6 @@ def names_of(workflow: workflows.Workflow, step: str, language: str) -> Names:
     )
 
 
-def _mine(people: Sequence[tuple[str | None, Access]]) -> Any:
-    """The condition 'one of `people` may act on it': assigned to a role their access holds
-    (for the case's department, engine.cases), unless the step is for one user; or to them by
-    name (an owner or named-user assignee)."""
-    mine = []
-    for name, held in people:
-        mine.append(and_(col(Case.assigned_user).is_(None), _assigned_to(held)))
-        if name is not None:
-            mine.append(col(Case.assigned_user) == name)
-    return or_(*mine)
-
-
 def list_inbox(
     session: Session,
     tab: str,
@@ -294,14 +281,9 @@ def list_inbox(
             query = query.where(col(Case.id) < after)
         query = query.order_by(col(Case.id).desc())
     else:
-        stood_in = delegators_access(session, actor, now) if actor and now else ()
-        # a delegator's cases reach their delegate wherever the delegate's own scope ends
-        theirs = and_(col(Case.customer_id).is_not(None), _mine(stood_in)) if stood_in else false()
         # CASE rather than NOT: a NULL (no assigned user, no department) makes NOT(...) NULL
         mine = sql_case(
-            (and_(visible, _mine([(actor, access)])), 1),
-            (theirs, 1),
-            else_=0,
+            (actionable(session, access, actor=actor, now=now, visible=visible), 1), else_=0
         )
         query = query.where(Case.status == CaseStatus.OPEN, mine == (1 if tab == "mine" else 0))
         if tab == "waiting":

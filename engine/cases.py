@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 import workflows
 from engine import case_events, casework, spec_changes, specs
 from engine.access import Access
-from engine.case_actors import Acting, acting, case_department
+from engine.case_actors import Acting, acting, case_department, delegators_access
 from engine.comments import checked_comment
 from engine.customer_data import validated_data
 from engine.errors import (
@@ -119,11 +119,14 @@ def list_cases(
     assigned_to: Access | None = None,
     scope: Scope = None,
     spec_changes: bool = False,
+    actor: str | None = None,
+    now: datetime | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[CaseSummary]:
     """Cases in id order; `status` open/closed; `roles` given: only cases assigned to one of them;
-    `assigned_to` given: only cases assigned to a role it holds for the customer's department;
+    `assigned_to` given: only the cases `actor` holding that access may act on (`actionable`:
+    by role for the case's department, by name, or for someone they stand in for at `now`);
     only customers within `scope` (engine.scoping); cases about no customer (ruleset_change)
     only with `spec_changes` (for holders of specs:publish, in no department).
 
@@ -140,9 +143,10 @@ def list_cases(
     if roles is not None:
         query = query.where(col(Case.assigned_role).in_(set(roles)))
     query = query.outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
-    query = query.where(_visible(scope, spec_changes=spec_changes))
+    visible = _visible(scope, spec_changes=spec_changes)
     if assigned_to is not None:
-        query = query.where(_assigned_to(assigned_to))
+        visible = actionable(session, assigned_to, actor=actor, now=now, visible=visible)
+    query = query.where(visible)
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(col(Case.id) > after)
@@ -188,6 +192,36 @@ def _assigned_to(access: Access) -> Any:
         col(Case.customer_id).is_(None), col(Case.assigned_role) == spec_changes.PUBLISHER_ROLE
     )
     return or_(of_customer, about_none)
+
+
+def _mine(people: Sequence[tuple[str | None, Access]]) -> Any:
+    """The condition 'one of `people` may act on it': assigned to a role their access holds
+    (for the case's department, engine.cases), unless the step is for one user; or to them by
+    name (an owner or named-user assignee)."""
+    mine = []
+    for name, held in people:
+        mine.append(and_(col(Case.assigned_user).is_(None), _assigned_to(held)))
+        if name is not None:
+            mine.append(col(Case.assigned_user) == name)
+    return or_(*mine)
+
+
+def actionable(
+    session: Session,
+    access: Access,
+    *,
+    actor: str | None,
+    now: datetime | None,
+    visible: Any,
+) -> Any:
+    """The condition 'the caller may act on it now': `visible` to them and theirs by role or
+    name, or (at `now`) the step of someone they stand in for as a delegate, wherever the
+    delegate's own scope ends (engine.case_actors)."""
+    own = and_(visible, _mine([(actor, access)]))
+    stood_in = delegators_access(session, actor, now) if actor and now else ()
+    if not stood_in:
+        return own
+    return or_(own, and_(col(Case.customer_id).is_not(None), _mine(stood_in)))
 
 
 def _no_case(case_id: int) -> NotFoundError:

@@ -23,7 +23,10 @@ def test_a_delegate_acts_for_the_delegator_through_the_api(
         "ends_at": (now + timedelta(days=3)).isoformat(),
     }
     assert dan.post(f"/api/v1/cases/{case_id}/actions/propose_terms").status_code == 403
+    assert dan.get("/api/v1/cases?assigned=me").json()["items"] == []
     assert mia.post("/api/v1/me/delegations", json=period).status_code == 201
+    mine = [c["id"] for c in dan.get("/api/v1/cases?assigned=me").json()["items"]]
+    assert mine == [case_id]  # mia's case, in dan's inbox while he stands in
 
     seen = dan.get(f"/api/v1/cases/{case_id}").json()
     acted = dan.post(f"/api/v1/cases/{case_id}/actions/propose_terms", json={"comment": "for mia"})

@@ -39,9 +39,11 @@ CaseId = Annotated[int, Depends(_case_id)]
 def get_cases(
     user: Reader,
     database: DbDep,
+    now: NowDep,
     status: Literal["open", "closed"] | None = None,
     assigned: Annotated[
-        Literal["me"] | None, Query(description="`me`: only cases assigned to a role you hold")
+        Literal["me"] | None,
+        Query(description="`me`: only the cases you may act on (your inbox's Mine tab)"),
     ] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
@@ -54,6 +56,8 @@ def get_cases(
             assigned_to=user.access if assigned == "me" else None,
             scope=user.access.departments_for("customers:read"),
             spec_changes=may_publish(user.access),
+            actor=user.name,
+            now=now,
             cursor=cursor,
             limit=limit,
         )
