@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the tools the end-to-end tests use are on the machine: Debian's Chromium for the
-# browser tests (tests/e2e/test_browser.py), and curl and zip for the examples of docs/api.md
+# browser tests (tests/e2e/test_browser.py), a Chinese font so that its screenshots of the Chinese
+# pages show characters rather than boxes, and curl and zip for the examples of docs/api.md
 # (tests/docs/test_api_examples.py).
 #
 # Installs the missing ones with apt when we are root. Never fails the build: when it cannot
@@ -18,9 +19,12 @@ found="$(find_chromium)" && [ -n "$found" ] || missing+=(chromium)
 for tool in curl zip; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# any font covering Chinese will do; WenQuanYi Micro Hei is a small one
+{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .; } ||
+  dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "ensure-browser: chromium already installed at $found; curl and zip present"
+  echo "ensure-browser: chromium already installed at $found; a Chinese font, curl and zip present"
   exit 0
 fi
 
