@@ -241,26 +241,30 @@ def approval_progress(
         ),
         four_eyes=approval.four_eyes,
         excluded=excluded,
-        barred=barred(approval, state, actor=actor, on_behalf_of=on_behalf_of),
+        barred=barred(step, state, actor=actor, on_behalf_of=on_behalf_of),
     )
 
 
 def barred(
-    approval: workflows.Approval,
+    step: workflows.Step,
     state: workflows.CaseState,
     *,
     actor: str | None,
     on_behalf_of: str | None = None,
 ) -> forms.Text | None:
-    """Why `actor` (for `on_behalf_of`, as their delegate) may not cast the approving vote now
-    (four eyes, or a vote counted already), as workflows.advance will refuse it
-    (workflows.approvals decides), or None."""
-    if actor is None:
+    """Why `actor` (for `on_behalf_of`, as their delegate) may not cast the approving vote of
+    `step` now (four eyes, or a vote counted already), as workflows.advance will refuse it
+    (workflows.approvals decides), the step and action named by their labels; None when they
+    may (or the step has no approval)."""
+    approval = step.approval
+    if actor is None or approval is None:
         return None
     refused = workflow_approvals.refusal(approval, state, actor, on_behalf_of)
     if refused is None:
         return None
-    return refused.message or forms.text(refused.reason)
+    if refused.message is None:
+        return forms.text(refused.reason)
+    return workflow_approvals.titled(refused.message, step)
 
 
 def action_panels(
@@ -310,7 +314,7 @@ def action_panels(
                 else (),
                 applies=_terms_beside(terms, applies, language),
                 is_approval=is_approval,
-                barred=barred(approval, state, actor=actor, on_behalf_of=on_behalf_of)
+                barred=barred(step, state, actor=actor, on_behalf_of=on_behalf_of)
                 if is_approval and approval is not None
                 else None,
             )

@@ -339,11 +339,15 @@ def _action_names(workflow: workflows.Workflow, step: str) -> set[str]:
     return set(step_def.actions) if step_def is not None else set()
 
 
-def _refused(error: type[EngineError], exc: workflows.CaseActionError) -> EngineError:
-    """`error` saying why workflows refused the action, in its message id when it has one."""
-    if exc.message is not None:
-        return error(exc.message.id, **exc.message.params)
-    return error(exc.reason)
+def _refused(
+    error: type[EngineError], exc: workflows.CaseActionError, step: workflows.Step | None
+) -> EngineError:
+    """`error` saying why workflows refused the action, in its message id when it has one (the
+    step and action named by their labels where they have one)."""
+    if exc.message is None:
+        return error(exc.reason)
+    message = workflows.titled(exc.message, step) if step is not None else exc.message
+    return error(message.id, **message.params)
 
 
 def _form_data(
@@ -467,9 +471,9 @@ def take_action(
             step=exc.step,
         ) from exc
     except workflows.FourEyesRefused as exc:
-        raise _refused(PermissionDeniedError, exc) from exc
+        raise _refused(PermissionDeniedError, exc, workflow.value.steps.get(case.step)) from exc
     except workflows.AlreadyVoted as exc:
-        raise _refused(ConflictError, exc) from exc
+        raise _refused(ConflictError, exc, workflow.value.steps.get(case.step)) from exc
     except workflows.ActionNotAllowed as exc:
         if case.assigned_role in roles and case.assigned_user is None:
             raise PermissionDeniedError(exc.reason) from exc

@@ -3,6 +3,7 @@
 See docs/workflows.md for the format and the semantics, docs/architecture.md for the contract.
 """
 
+from workflows.approvals import titled
 from workflows.assignment import may_act
 from workflows.calendar import (
     WEEKDAYS,
@@ -204,4 +205,5 @@ __all__ = [
     "run_scenario",
     "start",
     "subtract_duration",
+    "titled",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from dsl.texts import N_, text
+from dsl.texts import N_, Text, text
 from workflows.errors import AlreadyVoted, CaseActionError, FourEyesRefused
 from workflows.model import Approval, Quorum, Step
 from workflows.state import CaseState, Vote
@@ -87,3 +87,16 @@ def cast(
         needed = set(eligible if eligible is not None else (vote.voter,))
         return votes, needed - excluded(approval, state) <= voters
     return votes, len(voters) >= quorum
+
+
+def titled(message: Text, step: Step) -> Text:
+    """`message`, a refusal at `step`, naming the step and the action by their labels where
+    they have one (each said in the reader's language); ids stay where there is no label."""
+    params = dict(message.params)
+    if step.label:
+        params["step"] = text("%(label)s", label=step.label)
+    named = params.get("action")
+    action = step.actions.get(named) if isinstance(named, str) else None
+    if action is not None and action.label:
+        params["action"] = text("%(label)s", label=action.label)
+    return text(message.id, **params)

@@ -207,7 +207,7 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     )
 
     # four eyes: dora holds finance_head, but she proposed it; the page says so in Chinese
-    reason = "四眼原则：dora 是提议人，因此步骤“finance_approval”的“approve”须由其他人执行"
+    reason = "四眼原则：dora 是提议人，因此步骤“财务审批”的“批准”须由其他人执行"  # labels
     expect(dora.locator("#four-eyes")).to_contain_text("无资格：dora。")
     expect(dora.locator("#barred-approve")).to_have_text(reason)
     approve = dora.locator('[data-testid="do-approve"]')
@@ -243,7 +243,7 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     expect(cal.locator("#four-eyes")).to_contain_text("无资格：fay。")  # cal is barred by his vote
     expect(cal.locator("#quorum-votes li")).to_have_count(1)
     expect(cal.locator("#quorum-votes li")).to_contain_text("cal")
-    expect(cal.locator("#barred-approve")).to_have_text("cal 已在步骤“cfo_approval”批准过“approve”")
+    expect(cal.locator("#barred-approve")).to_have_text("cal 已在步骤“CFO 审批”批准过“批准”")
     expect(cal.locator('#history tr[data-reason="vote"]')).to_contain_text(
         "已批准（批准），计入法定人数"
     )

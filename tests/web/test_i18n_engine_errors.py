@@ -96,13 +96,12 @@ def test_a_four_eyes_refusal_says_its_nested_words_in_chinese(
     english, chinese = _both(
         lambda h: dora.post(f"/api/v1/cases/{case_id}/actions/approve", json={}, headers=h)
     )
+    # the example labels its steps and actions: each language names them by its label
     assert english["detail"] == (
-        "four eyes: dora proposed it, so someone else must take 'approve' at step "
-        "'finance_approval'"
+        "four eyes: dora proposed it, so someone else must take 'Approve' at step "
+        "'Finance approval'"
     )
-    assert chinese["detail"] == (
-        "四眼原则：dora 是提议人，因此步骤“finance_approval”的“approve”须由其他人执行"
-    )
+    assert chinese["detail"] == ("四眼原则：dora 是提议人，因此步骤“财务审批”的“批准”须由其他人执行")
 
 
 def test_token_refusals_are_told_in_each_language(admin_api: ApiClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -298,3 +299,27 @@ def test_a_delegate_acts_on_a_step_assigned_to_the_delegator_by_name() -> None:
 
     assert done.state.outcome == "done"
     assert [(c.actor, c.action) for c in done.history] == [("chen.jie", "done")]
+
+
+def test_a_refusal_names_a_labelled_step_and_action_by_their_labels() -> None:
+    flow = two_level(Quorum.ANY)
+    both = frozenset({"sales_manager", "finance_head"})
+    state = proposed(flow, by="li.wei", roles=both)
+    with pytest.raises(FourEyesRefused) as refused:
+        act(flow, state, "approve", "li.wei", both)
+    assert refused.value.message is not None
+    step = flow.steps["approval"]
+    labelled = replace(
+        step,
+        label={"en": "Finance approval", "zh": "财务审批"},
+        actions={
+            **step.actions,
+            "approve": replace(step.actions["approve"], label={"en": "Approve", "zh": "批准"}),
+        },
+    )
+
+    assert workflows.titled(refused.value.message, labelled).english() == (
+        "four eyes: li.wei proposed it, so someone else must take 'Approve' at step "
+        "'Finance approval'"
+    )
+    assert workflows.titled(refused.value.message, step).english() == refused.value.reason
