@@ -674,6 +674,6 @@ def expected_one_of(allowed: Collection[str]) -> Text:
 
 def _a_field(field_type: FieldType) -> Text:
     """`a text field`, `an integer field`: the field type with its article."""
-    if field_type[0] in "aeiou":
+    if field_type[0] in "aeiou" and field_type not in (FieldType.USCC, FieldType.URL):
         return text(N_("an %(type)s field"), type=str(field_type))
     return text(N_("a %(type)s field"), type=str(field_type))

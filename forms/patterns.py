@@ -41,7 +41,13 @@ def pattern_problem(pattern: str) -> Text | None:
     try:
         re.compile(schema_pattern(pattern))
     except re.error as exc:  # a global flag such as (?i) not at the start of the whole
-        return text(N_("the pattern cannot be anchored: %(reason)s"), reason=exc.msg)
+        return text(
+            N_(
+                "the pattern cannot be matched whole (%(reason)s): write a flag on a group "
+                "instead, such as (?i:abc)"
+            ),
+            reason=exc.msg,
+        )
     if _has_nested_repeat(parsed.data, inside=False):
         return text(
             N_(
