@@ -34,7 +34,7 @@ def form_of(field_type: forms.FieldType, extra: str = "") -> forms.Form:
 
 def test_the_registry_has_one_complete_entry_for_every_field_type() -> None:
     assert set(forms.TYPES) == set(forms.FieldType)
-    assert forms.TYPE_NAMES == tuple(str(kind) for kind in forms.FieldType)
+    assert tuple(str(kind) for kind in forms.FieldType) == forms.TYPE_NAMES
     for kind, spec in forms.TYPES.items():
         assert spec.json_type in ("string", "integer", "number", "boolean", "array"), kind
         assert isinstance(spec.value_type, dsl.ValueType), kind
