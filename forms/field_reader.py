@@ -15,8 +15,8 @@ from dsl import Diagnostic, Span, YamlList, YamlMap, is_reserved_word
 from dsl.diagnostics import error
 from dsl.spelling import number_text, suggest
 from dsl.texts import N_, Text, described, did_you_mean, text
-from forms.field_types import TYPE_NAMES, TYPES
-from forms.fields import LANGUAGES, Field, FieldType, Scalar
+from forms.field_types import TYPE_NAMES, TYPES, FieldType
+from forms.fields import LANGUAGES, Field, Scalar
 from forms.messages import expected
 from forms.patterns import PATTERN_INPUT_LENGTH, PATTERN_INPUT_LIMIT, matches, pattern_problem
 from forms.reading import is_number, is_valid_name

@@ -142,7 +142,7 @@ _NOT_ISO_3166: Final = frozenset(
 COUNTRY_CODES: Final[tuple[str, ...]] = tuple(
     sorted(
         code
-        for code in Locale("en").territories
+        for code in map(str, Locale("en").territories)
         if len(code) == 2 and code.isalpha() and code not in _NOT_ISO_3166
     )
 )

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from forms.fields import Field, FieldType
+from forms.field_types import FieldType
+from forms.fields import Field
 from forms.patterns import schema_pattern
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from dsl.texts import DEFAULT_LANGUAGE, N_, Text, described, did_you_mean, say, text
-from forms.fields import LANGUAGES, Field, FieldType
+from forms.field_types import FieldType
+from forms.fields import LANGUAGES, Field
 
 __all__ = [
     "DEFAULT_LANGUAGE",

@@ -10,7 +10,7 @@ time on a value that almost matches, is refused (docs/forms.md, "Patterns").
 from __future__ import annotations
 
 import re
-import re._parser as sre_parse  # the standard library's own parser of patterns
+import re._parser as sre_parse  # type: ignore[import-not-found]  # the stdlib's own parser
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Final

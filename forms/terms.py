@@ -12,7 +12,8 @@ from types import MappingProxyType
 from typing import Any
 
 from dsl import FieldInfo
-from forms.fields import Field, FieldType
+from forms.field_types import FieldType
+from forms.fields import Field
 from forms.json_schema import object_schema
 from forms.messages import N_, text
 from forms.validation import DataError, build_validator, explain

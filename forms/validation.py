@@ -18,8 +18,8 @@ from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, Validat
 
 from dsl.spelling import number_text
 from forms import formats
-from forms.field_types import TYPES
-from forms.fields import Field, FieldType
+from forms.field_types import TYPES, FieldType
+from forms.fields import Field
 from forms.json_schema import is_demanded
 from forms.messages import (
     N_,
