@@ -35,7 +35,7 @@ TERMS: tuple[Field, ...] = (
     ),
     Field(
         "prepayment_pct",
-        FieldType.DECIMAL,
+        FieldType.PERCENT,  # a fraction: 0.3 is 30%
         MappingProxyType({"en": "Prepayment (fraction, 0.3 = 30%)", "zh": "预付比例"}),
         minimum=0,
         maximum=1,
