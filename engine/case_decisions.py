@@ -104,6 +104,9 @@ def form_inputs(
                 minimum=field.minimum,
                 maximum=field.maximum,
                 help=(field.help or {}).get(language) or (field.help or {}).get("en"),
+                option_titles=tuple(field.option_title(o, language) for o in field.options)
+                if field.options is not None
+                else None,
             )
         )
     return tuple(inputs)

@@ -25,7 +25,12 @@ def _macros() -> Any:
     return env.get_template("case_macros.html").module
 
 
-def _input(kind: str, value: Any, options: tuple[str, ...] | None = None) -> str:
+def _input(
+    kind: str,
+    value: Any,
+    options: tuple[str, ...] | None = None,
+    titles: tuple[str, ...] | None = None,
+) -> str:
     field = FormFieldInput(
         id="f",
         label="F",
@@ -39,6 +44,7 @@ def _input(kind: str, value: Any, options: tuple[str, ...] | None = None) -> str
         minimum=None,
         maximum=None,
         help=None,
+        option_titles=titles,
     )
     posted = SimpleNamespace(action=None, data=None)
     return str(Markup(_macros().field_input("act", field, posted)))
@@ -62,3 +68,9 @@ def test_a_percent_shows_and_takes_percent_text() -> None:
     assert 'value="30%"' in _input("percent", 0.3)
     assert _macros().term_value("percent", 0.125) == "12.5%"
     assert _macros().term_value("multi_choice", ["a", "b"]) == "a, b"
+
+
+def test_options_show_their_labels() -> None:
+    html = _input("choice", "small", options=("small", "large"), titles=("小型", "large"))
+    assert '<option value="small" selected>小型</option>' in html
+    assert '<option value="large">large</option>' in html
