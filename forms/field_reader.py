@@ -15,10 +15,10 @@ from dsl import Diagnostic, Span, YamlList, YamlMap, is_reserved_word
 from dsl.diagnostics import error
 from dsl.spelling import number_text, suggest
 from dsl.texts import N_, Text, described, did_you_mean, text
+from forms.field_defaults import a_field, default_problem
 from forms.field_types import TYPE_NAMES, TYPES, FieldType
 from forms.fields import LANGUAGES, Field, Scalar
-from forms.messages import expected
-from forms.patterns import PATTERN_INPUT_LENGTH, PATTERN_INPUT_LIMIT, matches, pattern_problem
+from forms.patterns import PATTERN_INPUT_LENGTH, PATTERN_INPUT_LIMIT, pattern_problem
 from forms.reading import is_number, is_valid_name
 from forms.terms import TERMS_FIELDS
 
@@ -341,7 +341,7 @@ class FieldReader:
                 N_("'%(key)s' applies only to fields of type %(types)s, not to %(field)s"),
                 key=key,
                 types=", ".join(kinds),
-                field=_a_field(field_type),
+                field=a_field(field_type),
             ),
             item.key_span(key),
         )
@@ -522,7 +522,7 @@ class FieldReader:
             value = value.isoformat()  # an unquoted YAML date
         elif isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.isoformat()  # an unquoted YAML timestamp with its offset
-        problem = _default_problem(
+        problem = default_problem(
             value, field_type, options=options, max_length=max_length, pattern=pattern
         )
         if problem is None and is_number(value):
@@ -584,85 +584,6 @@ class FieldReader:
             )
 
 
-def _default_problem(
-    value: object,
-    field_type: FieldType,
-    *,
-    options: tuple[str, ...] | None,
-    max_length: int | None,
-    pattern: str | None,
-) -> Text | None:
-    """What is wrong with `value` as the default of a field of `field_type`, or None."""
-    wrong = text(
-        N_("the default of %(field)s must be %(expected)s, found %(found)s"),
-        field=_a_field(field_type),
-        expected=expected(field_type),
-        found=described(value),
-    )
-    spec = field_type.spec
-    match field_type:
-        case FieldType.TEXT | FieldType.LONG_TEXT:
-            if not isinstance(value, str):
-                return wrong
-            if max_length is not None and len(value) > max_length:
-                return text(
-                    N_(
-                        "the default is %(length)d characters long, more than 'max_length' "
-                        "(%(max_length)d)"
-                    ),
-                    length=len(value),
-                    max_length=max_length,
-                )
-            if pattern is not None and not matches(pattern, value):
-                return text(
-                    N_("the default %(found)s does not match the pattern"), found=described(value)
-                )
-        case FieldType.INTEGER:
-            if not isinstance(value, int) or isinstance(value, bool):
-                return wrong
-        case FieldType.DECIMAL | FieldType.MONEY | FieldType.PERCENT:
-            if not is_number(value):
-                return wrong
-        case FieldType.BOOLEAN:
-            if not isinstance(value, bool):
-                return wrong
-        case FieldType.MULTI_CHOICE:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                return wrong
-            if options is None:
-                return None
-            unknown = [v for v in value if v not in options]
-            if unknown or len(set(value)) != len(value):
-                return text(
-                    N_("the default must list distinct options (%(options)s), found %(found)s"),
-                    options=", ".join(options),
-                    found=", ".join(value),
-                )
-        case FieldType.CHOICE:
-            if options is None:
-                # the missing options are reported already, but not a default that is no text
-                return None if isinstance(value, str) else wrong
-            if not isinstance(value, str) or value not in options:
-                close = did_you_mean(value, options) if isinstance(value, str) else text("")
-                return text(
-                    N_(
-                        "the default must be one of the options (%(options)s), "
-                        "found %(found)s%(close)s"
-                    ),
-                    options=", ".join(options),
-                    found=described(value),
-                    close=close,
-                )
-        case _:  # a formatted text: date, datetime, e-mail, phone, URL, codes
-            if not isinstance(value, str):
-                return wrong
-            if spec.check is not None and not spec.check(value):
-                return wrong
-            if spec.enum is not None and value not in spec.enum:
-                return wrong
-    return None
-
-
 def _type_hint() -> Text:
     return text(N_("the field types are: %(types)s"), types=", ".join(TYPE_NAMES))
 
@@ -670,10 +591,3 @@ def _type_hint() -> Text:
 def expected_one_of(allowed: Collection[str]) -> Text:
     """`expected one of: a, b, c`, the names as they are."""
     return text(N_("expected one of: %(names)s"), names=", ".join(allowed))
-
-
-def _a_field(field_type: FieldType) -> Text:
-    """`a text field`, `an integer field`: the field type with its article."""
-    if field_type[0] in "aeiou" and field_type not in (FieldType.USCC, FieldType.URL):
-        return text(N_("an %(type)s field"), type=str(field_type))
-    return text(N_("a %(type)s field"), type=str(field_type))

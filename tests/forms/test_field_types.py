@@ -348,3 +348,22 @@ def test_a_rule_reading_an_option_a_multi_choice_lacks_is_told_where() -> None:
         '    3 | rule certified "ISO 9001 certified" when certs.iso9002 then subtract 5\n'
         "      |                                                ^^^^^^^"
     )
+
+
+def test_the_messages_of_the_new_types_are_said_in_chinese() -> None:
+    from web.i18n import translator
+
+    form = forms.load_form(
+        with_fields(
+            "{id: share, type: percent, label: {en: Share, zh: 占比}}",
+            "{id: c, type: country, label: {en: Country, zh: 国家}}",
+            "{id: m, type: multi_choice, options: [a, b], label: {en: M, zh: 多选}}",
+        ),
+        filename=FILENAME,
+    )
+    errors = forms.validate(form, {"share": "30%", "c": "XX", "m": ["a", "a"]})
+    assert [e.message_in("zh", translator("zh").gettext) for e in errors] == [
+        "占比应为比例小数（0.3 表示 30%），实际为文本 '30%'",
+        "国家应为两位字母国家或地区代码（ISO 3166-1），如 CN，实际为文本 'XX'",
+        "多选中文本 'a'重复出现",
+    ]
