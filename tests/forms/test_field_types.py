@@ -367,3 +367,13 @@ def test_the_messages_of_the_new_types_are_said_in_chinese() -> None:
         "国家应为两位字母国家或地区代码（ISO 3166-1），如 CN，实际为文本 'XX'",
         "多选中文本 'a'重复出现",
     ]
+
+
+def test_the_example_forms_and_the_terms_have_valid_draft_2020_12_schemas() -> None:
+    folder = Path(__file__).parents[2] / "examples"
+    paths = sorted(folder.glob("*/forms/*.yaml"))
+    assert paths
+    for path in paths:
+        form = forms.load_form(path.read_text(encoding="utf-8"), filename=path.name)
+        Draft202012Validator.check_schema(form.json_schema())
+    Draft202012Validator.check_schema(forms.terms_json_schema())
