@@ -282,9 +282,9 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             value_type=ValueType.TEXT,
             expected=N_("a web address starting with http:// or https://"),
             doc={
-                "en": "an absolute `http://` or `https://` address with a host name, no spaces "
-                "and no user name, at most 2,000 characters",
-                "zh": "以 `http://` 或 `https://` 开头、带主机名的完整网址，不含空格和用户名，"
+                "en": "an absolute `http://` or `https://` address (in lower case) with a host "
+                "name, no spaces and no user name, at most 2,000 characters",
+                "zh": "以小写 `http://` 或 `https://` 开头、带主机名的完整网址，不含空格和用户名，"
                 "最多 2,000 个字符",
             },
             format="http-url",
