@@ -111,6 +111,24 @@ def test_schema_and_validation_agree_on_mutated_examples(data: st.DataObject) ->
     assert validator.is_valid({"v": value}) is (forms.validate(form, {"v": value}) == ())
 
 
+@pytest.mark.parametrize(
+    ("kind", "value", "code"),
+    [
+        (forms.FieldType.LONG_TEXT, "a\x00b", "control-character"),
+        (forms.FieldType.INTEGER, 2**63, "out-of-range"),
+        (forms.FieldType.PERCENT, 1e17, "out-of-range"),
+    ],
+)
+def test_what_json_schema_cannot_say_only_validation_refuses(
+    kind: forms.FieldType, value: Any, code: str
+) -> None:
+    form = form_of(kind)
+    assert Draft202012Validator(form.json_schema(), format_checker=forms.FORMATS).is_valid(
+        {"v": value}
+    )
+    assert [e.code for e in forms.validate(form, {"v": value})] == [code]
+
+
 def test_a_refused_value_says_what_the_type_expects() -> None:
     (error,) = forms.validate(form_of(forms.FieldType.COUNTRY), {"v": "XX"})
     assert (error.code, error.message) == (
