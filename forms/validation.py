@@ -45,7 +45,9 @@ Path = tuple[str | int, ...]
 class DataError:
     """One problem with submitted data: where (`("contacts", 2, "phone")`), what, and a stable
     code (`required`, `unknown-field`, `wrong-type`, `below-minimum`, `above-maximum`,
-    `out-of-range`, `too-long`, `not-an-option`, `bad-date`, `control-character`)."""
+    `out-of-range`, `too-long`, `not-an-option`, `duplicate-choice`, `pattern-mismatch`,
+    `control-character`, and each field type's own: `bad-date`, `bad-datetime`, `bad-email`,
+    `bad-phone`, `bad-url`, `bad-country`, `bad-currency`, `bad-uscc`)."""
 
     path: Path
     message: str  # in English
