@@ -49,6 +49,7 @@ def test_the_docs_describe_every_field_type_as_the_registry_does(path: str, lang
     page = (DOCS / path).read_text(encoding="utf-8")
     for kind, spec in forms.TYPES.items():
         assert f"| `{kind}` | {spec.doc[language]} |" in page, kind
+        assert f"`{spec.refused}`" in page, spec.refused  # the code of a refused value
 
 
 def test_the_loader_reads_every_type_of_the_registry() -> None:
