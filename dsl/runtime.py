@@ -53,9 +53,15 @@ def get(record: Mapping[str, Any], key: str) -> Any:
 
 
 def member(value: Any, key: str) -> Any:
-    """`value.key` for a nested field; missing when value is not a mapping or lacks the key."""
+    """`value.key` for a nested field; missing when value is not a mapping or lacks the key.
+
+    A list of names (a form's multi_choice value) is a group of true/false fields: `key` is true
+    when the list holds it (docs/rules-language.md, "Multiple choices").
+    """
     if isinstance(value, Mapping):
         return value.get(key)
+    if isinstance(value, list | tuple):
+        return key in value
     return None
 
 

@@ -104,6 +104,9 @@ def form_inputs(
                 minimum=field.minimum,
                 maximum=field.maximum,
                 help=(field.help or {}).get(language) or (field.help or {}).get("en"),
+                option_titles=tuple(field.option_title(o, language) for o in field.options)
+                if field.options is not None
+                else None,
             )
         )
     return tuple(inputs)
@@ -355,6 +358,10 @@ def action_form_data(
         if field.type is forms.FieldType.BOOLEAN:
             data[field.id] = value in ("true", "on", "1")
             continue
+        if field.type is forms.FieldType.MULTI_CHOICE:  # a checkbox `data.FIELD.OPTION` each
+            chosen = [o for o in field.options or () if raw.get(f"{field.id}.{o}") == "true"]
+            data[field.id] = chosen
+            continue
         if value is None or not value.strip():
             continue
         data[field.id] = _typed(field.type, value.strip())
@@ -362,6 +369,10 @@ def action_form_data(
 
 
 def _typed(kind: forms.FieldType, value: str) -> Any:
+    if kind is forms.FieldType.PERCENT and value.endswith("%"):
+        number = _typed(forms.FieldType.DECIMAL, value[:-1].strip())
+        # "30%" is the fraction 0.3, as the field stores it; what is no number stays text
+        return round(number / 100, 12) if isinstance(number, int | float) else value
     if kind.is_numeric:
         try:
             number = float(value.replace(",", ""))

@@ -106,6 +106,8 @@ class FormFieldInput:
     minimum: int | float | None
     maximum: int | float | None
     help: str | None
+    # each option's label in the page's language, beside `options` (the option itself without one)
+    option_titles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final, NamedTuple
 
+import forms
+
 Record = dict[str, Any]
 
 INDUSTRIES: Final = (
@@ -321,10 +323,29 @@ def customer(index: int, *, seed: int = 7) -> Record:
         "order_volume_change_pct": order_change,
         "contact_frequency_change_pct": contact_change,
         "has_guarantee": draw.fires("guarantee"),
+        "uscc": uscc(index, seed=seed),
+        "website": f"https://c{index:07d}.example.com",
+        "contact_email": f"finance@c{index:07d}.example.com",
         "contact_phone": contact_phone(index, seed=seed),
+        "credit_notes": "Synthetic customer of the demo portfolio.",
         "credit_limit": limit,
         "payment_terms_days": terms_days,
     }
+
+
+# The administrative divisions (GB/T 2260) of a few cities, for unified social credit codes.
+DIVISIONS: Final = ("110108", "310115", "440300", "330106", "320506", "510107", "420106")
+
+
+def uscc(index: int, *, seed: int = 7) -> str:
+    """The unified social credit code of customer `index`: a company (91), a city's division, a
+    random organisation code and its check character (GB 32100-2015), from its own random
+    source so that adding it changed no other value of the portfolio."""
+    rng = random.Random(f"{seed}:{index}:uscc")
+    characters = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    head = "91" + DIVISIONS[rng.randrange(len(DIVISIONS))]
+    head += "".join(characters[rng.randrange(len(characters))] for _ in range(9))
+    return head + forms.uscc_check_character(head)
 
 
 def contact_phone(index: int, *, seed: int = 7) -> str:

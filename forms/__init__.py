@@ -2,14 +2,17 @@
 types the rules checker reads, and masks of sensitive values. Pure: no I/O, no clock
 (docs/forms.md)."""
 
-from forms.fields import LANGUAGES, Field, FieldType
+from forms.field_types import TYPE_NAMES, TYPES, FieldType, TypeSpec
+from forms.fields import LANGUAGES, Field, Section
 from forms.form import Form, FormError
+from forms.formats import e164_phone, uscc_check_character
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
 from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
 from forms.messages import Text, did_you_mean, text, text_problem_of
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
 from forms.validation import (
+    FORMATS,
     DataError,
     json_text_errors,
     normalise,
@@ -19,19 +22,25 @@ from forms.validation import (
 )
 
 __all__ = [
+    "FORMATS",
     "LANGUAGES",
     "MASK",
     "TERMS",
     "TERMS_FIELDS",
     "TERMS_SCHEMA",
+    "TYPES",
+    "TYPE_NAMES",
     "DataError",
     "Field",
     "FieldType",
     "Form",
     "FormError",
+    "Section",
     "Text",
+    "TypeSpec",
     "check_form",
     "did_you_mean",
+    "e164_phone",
     "field_schema",
     "json_text_errors",
     "load_form",
@@ -46,6 +55,7 @@ __all__ = [
     "text",
     "text_problem",
     "text_problem_of",
+    "uscc_check_character",
     "validate",
     "validate_terms",
 ]

@@ -7,7 +7,7 @@ read, so that the loader reports all the problems of a file at once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -15,11 +15,12 @@ from dsl import Diagnostic, Span, YamlList, YamlMap, is_reserved_word
 from dsl.diagnostics import error
 from dsl.spelling import number_text, suggest
 from dsl.texts import N_, Text, described, did_you_mean, text
-from forms.fields import LANGUAGES, Field, FieldType, Scalar
-from forms.messages import expected
+from forms.field_defaults import a_field, default_problem
+from forms.field_types import TYPE_NAMES, TYPES, FieldType
+from forms.fields import LANGUAGES, Field, Scalar
+from forms.patterns import PATTERN_INPUT_LENGTH, PATTERN_INPUT_LIMIT, pattern_problem
 from forms.reading import is_number, is_valid_name
 from forms.terms import TERMS_FIELDS
-from forms.validation import is_iso_date
 
 FIELD_KEYS = (
     "id",
@@ -34,13 +35,13 @@ FIELD_KEYS = (
     "help",
     "sensitive",
     "risk_direction",
+    "pattern",
+    "section",
 )
 # Keys and types of the design that a later version reads.
 LATER_FIELD_KEYS = ("computed", "visible_when", "required_when", "unique")
-LATER_TYPES = ("uscc", "phone")
+LATER_TYPES = ("reference", "group")
 
-TYPE_NAMES = tuple(str(t) for t in FieldType)
-NUMERIC_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY)
 RISK_DIRECTIONS = ("up", "down")
 _LABEL_WHAT = N_("text, or a mapping of language (en, zh) to text")
 _YAML_BOOLEANS = N_(
@@ -99,8 +100,12 @@ class FieldReader:
                 item.value_span("max"),
             )
         max_length = self.max_length(item, field_type)
+        pattern = self.pattern(item, field_type, max_length=max_length)
+        if pattern is not None and max_length is None:
+            max_length = PATTERN_INPUT_LENGTH  # a pattern is matched on bounded input only
         risk_direction = self.risk_direction(item, field_type)
-        options = self.options(item, field_type, span)
+        options, option_labels = self.options(item, field_type, span)
+        section = self.section_of(item)
         default = None
         if "default" in item and field_type is not None:
             default = self.default(
@@ -110,6 +115,7 @@ class FieldReader:
                 minimum=minimum,
                 maximum=maximum,
                 max_length=max_length,
+                pattern=pattern,
             )
         if field_id is None or field_type is None:
             return None
@@ -123,6 +129,9 @@ class FieldReader:
             maximum=maximum,
             max_length=max_length,
             options=options,
+            option_labels=MappingProxyType(option_labels) if option_labels else None,
+            pattern=pattern,
+            section=section,
             default=default,
             help=MappingProxyType(help_text) if help_text else None,
             sensitive=sensitive,
@@ -189,7 +198,7 @@ class FieldReader:
                 "not-supported-yet",
                 text(N_("the field type '%(type)s' is not supported yet"), type=value),
                 span,
-                hint=text(N_("use type text (with max_length) for now")),
+                hint=text(N_("a later version of riskdesk reads it; use type text for now")),
             )
             return None
         if isinstance(value, str):
@@ -283,19 +292,7 @@ class FieldReader:
         if key not in item:
             return None
         value = item[key]
-        if field_type is not None and field_type not in NUMERIC_TYPES:
-            self.error(
-                "not-applicable",
-                text(
-                    N_(
-                        "'%(key)s' applies only to integer, decimal and money fields, "
-                        "not to %(field)s"
-                    ),
-                    key=key,
-                    field=_a_field(field_type),
-                ),
-                item.key_span(key),
-            )
+        if not self.applies(item, key, field_type):
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(
@@ -315,18 +312,7 @@ class FieldReader:
         if "risk_direction" not in item:
             return None
         value = item["risk_direction"]
-        if field_type is not None and field_type not in NUMERIC_TYPES:
-            self.error(
-                "not-applicable",
-                text(
-                    N_(
-                        "'risk_direction' applies only to integer, decimal and money fields, "
-                        "not to %(field)s"
-                    ),
-                    field=_a_field(field_type),
-                ),
-                item.key_span("risk_direction"),
-            )
+        if not self.applies(item, "risk_direction", field_type):
             return None
         if value not in RISK_DIRECTIONS:
             self.error(
@@ -344,19 +330,92 @@ class FieldReader:
             return None
         return str(value)
 
+    def applies(self, item: YamlMap, key: str, field_type: FieldType | None) -> bool:
+        """True when `key` applies to fields of `field_type` (TypeSpec.keys); else reported."""
+        if field_type is None or key in field_type.spec.keys:
+            return True
+        kinds = [str(kind) for kind, spec in TYPES.items() if key in spec.keys]
+        self.error(
+            "not-applicable",
+            text(
+                N_("'%(key)s' applies only to fields of type %(types)s, not to %(field)s"),
+                key=key,
+                types=", ".join(kinds),
+                field=a_field(field_type),
+            ),
+            item.key_span(key),
+        )
+        return False
+
+    def pattern(
+        self, item: YamlMap, field_type: FieldType | None, *, max_length: int | None
+    ) -> str | None:
+        """A regular expression checked now (docs/forms.md, "Patterns"); None when absent or bad."""
+        if "pattern" not in item:
+            return None
+        value = item["pattern"]
+        span = item.value_span("pattern")
+        if not self.applies(item, "pattern", field_type):
+            return None
+        if not isinstance(value, str) or not value:
+            self.error(
+                "wrong-type",
+                text(
+                    N_("expected a regular expression (text) for 'pattern', found %(found)s"),
+                    found=described(value),
+                ),
+                span,
+            )
+            return None
+        problem = pattern_problem(value)
+        if problem is not None:
+            self.error(
+                "bad-pattern",
+                problem,
+                span,
+                hint=text(
+                    N_("patterns are Python regular expressions matched against the whole value")
+                ),
+            )
+            return None
+        if max_length is not None and max_length > PATTERN_INPUT_LIMIT:
+            self.error(
+                "pattern-input-too-long",
+                text(
+                    N_(
+                        "a field with a 'pattern' may allow at most %(limit)d characters, "
+                        "but 'max_length' is %(max_length)d"
+                    ),
+                    limit=PATTERN_INPUT_LIMIT,
+                    max_length=max_length,
+                ),
+                item.value_span("max_length"),
+            )
+            return None
+        return value
+
+    def section_of(self, item: YamlMap) -> str | None:
+        """The id of the section the field is in (checked against the form's sections later)."""
+        if "section" not in item:
+            return None
+        value = item["section"]
+        if not is_valid_name(value):
+            self.error(
+                "wrong-type",
+                text(
+                    N_("expected the id of one of the form's sections, found %(found)s"),
+                    found=described(value),
+                ),
+                item.value_span("section"),
+            )
+            return None
+        return str(value)
+
     def max_length(self, item: YamlMap, field_type: FieldType | None) -> int | None:
         if "max_length" not in item:
             return None
         value = item["max_length"]
-        if field_type is not None and field_type is not FieldType.TEXT:
-            self.error(
-                "not-applicable",
-                text(
-                    N_("'max_length' applies only to text fields, not to %(field)s"),
-                    field=_a_field(field_type),
-                ),
-                item.key_span("max_length"),
-            )
+        if not self.applies(item, "max_length", field_type):
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             self.error(
@@ -372,27 +431,24 @@ class FieldReader:
 
     def options(
         self, item: YamlMap, field_type: FieldType | None, span: Span
-    ) -> tuple[str, ...] | None:
+    ) -> tuple[tuple[str, ...] | None, dict[str, Mapping[str, str]]]:
+        """The options (plain text, or `{value: ..., label: ...}`) and the labels they have."""
+        needs_options = field_type is not None and "options" in field_type.spec.keys
         if "options" not in item:
-            if field_type is FieldType.CHOICE:
+            if needs_options:
                 self.error(
                     "missing-options",
-                    text(N_("a choice field needs 'options', the list of its values")),
+                    text(
+                        N_("a %(type)s field needs 'options', the list of its values"),
+                        type=str(field_type),
+                    ),
                     span,
                     hint=text(N_("for example: options: [low, medium, high]")),
                 )
-            return None
+            return None, {}
         value = item["options"]
-        if field_type is not None and field_type is not FieldType.CHOICE:
-            self.error(
-                "not-applicable",
-                text(
-                    N_("'options' applies only to choice fields, not to %(field)s"),
-                    field=_a_field(field_type),
-                ),
-                item.key_span("options"),
-            )
-            return None
+        if not self.applies(item, "options", field_type):
+            return None, {}
         if not isinstance(value, YamlList) or not value:
             self.error(
                 "missing-options" if isinstance(value, YamlList) else "wrong-type",
@@ -402,10 +458,16 @@ class FieldReader:
                 ),
                 item.value_span("options"),
             )
-            return None
+            return None, {}
         result: dict[str, None] = {}  # a dict keeps the order and finds a duplicate in O(1)
+        labels: dict[str, Mapping[str, str]] = {}
         for index, option in enumerate(value):
             option_span = value.item_span(index)
+            label: dict[str, str] = {}
+            if isinstance(option, YamlMap):
+                option, option_span, label = self.labelled_option(option, option_span)
+                if option is None:
+                    continue
             if not isinstance(option, str) or not option.strip():
                 self.error(
                     "wrong-type",
@@ -425,7 +487,21 @@ class FieldReader:
                 )
             else:
                 result[option] = None
-        return tuple(result)
+                if label:
+                    labels[option] = MappingProxyType(label)
+        return tuple(result), labels
+
+    def labelled_option(self, option: YamlMap, span: Span) -> tuple[object, Span, dict[str, str]]:
+        """`{value: a, label: {en: ..., zh: ...}}`: its value (None when absent), where the
+        value is written, and its label."""
+        self.check_keys(
+            option, allowed=("value", "label"), later=(), where=text(N_("in an option"))
+        )
+        if "value" not in option:
+            self.error("missing-key", text(N_("missing 'value' in an option")), span)
+            return None, span, {}
+        label = self.label(option, "label") if "label" in option else {}
+        return option["value"], option.value_span("value"), label
 
     def default(
         self,
@@ -436,13 +512,19 @@ class FieldReader:
         minimum: int | float | None,
         maximum: int | float | None,
         max_length: int | None,
+        pattern: str | None,
     ) -> Scalar | None:
-        """The default as the field's data holds it (a date as ISO text), or None when wrong."""
+        """The default as the field's data holds it (a date as ISO text, a multi_choice's as a
+        tuple, a phone number as E.164), or None when wrong."""
         value = item["default"]
         span = item.value_span("default")
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             value = value.isoformat()  # an unquoted YAML date
-        problem = _default_problem(value, field_type, options=options, max_length=max_length)
+        elif isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.isoformat()  # an unquoted YAML timestamp with its offset
+        problem = default_problem(
+            value, field_type, options=options, max_length=max_length, pattern=pattern
+        )
         if problem is None and is_number(value):
             if minimum is not None and value < minimum:
                 problem = text(
@@ -457,9 +539,12 @@ class FieldReader:
                     max=number_text(maximum),
                 )
         if problem is None:
+            if isinstance(value, list):
+                return tuple(value)
             # _default_problem checked the type (bool is an int)
             assert isinstance(value, str | int | float)
-            return value
+            normalise = field_type.spec.normalise
+            return normalise(value) if normalise is not None else value
         hint = None
         if field_type is FieldType.BOOLEAN and isinstance(value, str):
             hint = text(_YAML_BOOLEANS)
@@ -499,63 +584,6 @@ class FieldReader:
             )
 
 
-def _default_problem(
-    value: object,
-    field_type: FieldType,
-    *,
-    options: tuple[str, ...] | None,
-    max_length: int | None,
-) -> Text | None:
-    """What is wrong with `value` as the default of a field of `field_type`, or None."""
-    wrong = text(
-        N_("the default of %(field)s must be %(expected)s, found %(found)s"),
-        field=_a_field(field_type),
-        expected=expected(field_type),
-        found=described(value),
-    )
-    match field_type:
-        case FieldType.TEXT:
-            if not isinstance(value, str):
-                return wrong
-            if max_length is not None and len(value) > max_length:
-                return text(
-                    N_(
-                        "the default is %(length)d characters long, more than 'max_length' "
-                        "(%(max_length)d)"
-                    ),
-                    length=len(value),
-                    max_length=max_length,
-                )
-        case FieldType.INTEGER:
-            if not isinstance(value, int) or isinstance(value, bool):
-                return wrong
-        case FieldType.DECIMAL | FieldType.MONEY:
-            if not is_number(value):
-                return wrong
-        case FieldType.BOOLEAN:
-            if not isinstance(value, bool):
-                return wrong
-        case FieldType.DATE:
-            if not isinstance(value, str) or not is_iso_date(value):
-                return wrong
-        case FieldType.CHOICE:
-            if options is None:
-                # the missing options are reported already, but not a default that is no text
-                return None if isinstance(value, str) else wrong
-            if not isinstance(value, str) or value not in options:
-                close = did_you_mean(value, options) if isinstance(value, str) else text("")
-                return text(
-                    N_(
-                        "the default must be one of the options (%(options)s), "
-                        "found %(found)s%(close)s"
-                    ),
-                    options=", ".join(options),
-                    found=described(value),
-                    close=close,
-                )
-    return None
-
-
 def _type_hint() -> Text:
     return text(N_("the field types are: %(types)s"), types=", ".join(TYPE_NAMES))
 
@@ -563,10 +591,3 @@ def _type_hint() -> Text:
 def expected_one_of(allowed: Collection[str]) -> Text:
     """`expected one of: a, b, c`, the names as they are."""
     return text(N_("expected one of: %(names)s"), names=", ".join(allowed))
-
-
-def _a_field(field_type: FieldType) -> Text:
-    """`a text field`, `an integer field`: the field type with its article."""
-    if field_type[0] in "aeiou":
-        return text(N_("an %(type)s field"), type=str(field_type))
-    return text(N_("a %(type)s field"), type=str(field_type))

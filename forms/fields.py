@@ -1,63 +1,47 @@
 """The field of a form: its type, label, constraints and default, as loaded. Pure data.
 
-Also what each field type means to the rules language (`FieldType.value_type`).
+What each field type means (to the rules language, JSON Schema, validation) is one entry of
+`forms.field_types.TYPES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from types import MappingProxyType
 
 from dsl import FieldInfo, Span, ValueType
-from forms.reading import humanise
+from forms.field_types import TYPES, FieldType
+from forms.reading import humanise, is_valid_name
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 
-# A value a form's data may hold in this cut: JSON's scalars (a date is ISO `YYYY-MM-DD` text).
-Scalar = str | int | float | bool
+# A value a form's data may hold in this cut: JSON's scalars (a date is ISO `YYYY-MM-DD` text),
+# and a multi_choice's options as a tuple (a JSON list).
+Scalar = str | int | float | bool | tuple[str, ...]
 
 
-class FieldType(StrEnum):
-    TEXT = "text"
-    INTEGER = "integer"
-    DECIMAL = "decimal"
-    MONEY = "money"  # a JSON number in the base currency until the money issue
-    BOOLEAN = "boolean"
-    DATE = "date"
-    CHOICE = "choice"
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled group of a form's fields (docs/forms.md, "Sections")."""
 
-    @property
-    def value_type(self) -> ValueType:
-        """What the rules language reads: numbers are NUMBER (money too, in this cut)."""
-        return _VALUE_TYPES[self]
+    id: str
+    label: Mapping[str, str]
+    span: Span | None = None
 
-    @property
-    def is_numeric(self) -> bool:
-        return self in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY)
+    def title(self, language: str = "en") -> str:
+        return (
+            self.label.get(language)
+            or self.label.get("en")
+            or next(iter(self.label.values()), None)
+            or humanise(self.id)
+        )
 
 
-_VALUE_TYPES: Mapping[FieldType, ValueType] = {
-    FieldType.TEXT: ValueType.TEXT,
-    FieldType.INTEGER: ValueType.NUMBER,
-    FieldType.DECIMAL: ValueType.NUMBER,
-    FieldType.MONEY: ValueType.NUMBER,
-    FieldType.BOOLEAN: ValueType.BOOLEAN,
-    FieldType.DATE: ValueType.DATE,
-    FieldType.CHOICE: ValueType.TEXT,
-}
-
-
-# A value of each type, in words: "Max overdue days must be a whole number".
-EXPECTED: Mapping[FieldType, str] = {
-    FieldType.TEXT: "text",
-    FieldType.INTEGER: "a whole number",
-    FieldType.DECIMAL: "a number",
-    FieldType.MONEY: "an amount (a number)",
-    FieldType.BOOLEAN: "true or false",
-    FieldType.DATE: "a date written YYYY-MM-DD",
-    FieldType.CHOICE: "one of its options",
-}
+# A value of each type, in words: "Max overdue days must be a whole number" (TYPES' `expected`).
+EXPECTED: Mapping[FieldType, str] = MappingProxyType(
+    {kind: TYPES[kind].expected for kind in FieldType}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +58,11 @@ class Field:
     maximum: int | float | None = None
     max_length: int | None = None
     options: tuple[str, ...] | None = None
+    # an option's label per language, for the options written {value: ..., label: ...}
+    option_labels: Mapping[str, Mapping[str, str]] | None = None
+    # a regular expression every value matches whole (`re.fullmatch`); text and long_text only
+    pattern: str | None = None
+    section: str | None = None  # the id of one of the form's sections
     default: Scalar | None = None
     help: Mapping[str, str] | None = None
     # encrypted at rest, masked for users without `view_sensitive` (docs/forms.md, "Sensitive")
@@ -92,8 +81,25 @@ class Field:
             or humanise(self.id)
         )
 
+    def option_title(self, option: str, language: str = "en") -> str:
+        """An option's label in `language` (else English, else any), or the option itself."""
+        labels = (self.option_labels or {}).get(option) or {}
+        return labels.get(language) or labels.get("en") or next(iter(labels.values()), option)
+
     def field_info(self) -> FieldInfo:
-        """What the rules checker knows of this field."""
+        """What the rules checker knows of this field.
+
+        A multi_choice field is read as a group of true/false fields, one per option that is a
+        rules-language name (`certifications.iso9001`); docs/forms.md, "Multiple choices".
+        """
+        if self.type is FieldType.MULTI_CHOICE:
+            flag = FieldInfo(type=ValueType.BOOLEAN)
+            return FieldInfo(
+                type=ValueType.RECORD,
+                fields=MappingProxyType(
+                    {option: flag for option in self.options or () if is_valid_name(option)}
+                ),
+            )
         return FieldInfo(
             type=self.type.value_type,
             options=self.options,

@@ -13,7 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from dsl import DiagnosticsError, FieldInfo
-from forms.fields import Field
+from forms.fields import Field, Section
 from forms.json_schema import object_schema
 from forms.validation import build_validator
 
@@ -35,6 +35,7 @@ class Form:
     checksum: str
     filename: str = ""
     description: Mapping[str, str] | None = None
+    sections: tuple[Section, ...] = ()  # titled groups of fields, in the order shown
     # derived from the fields, built once (STYLE §2: derived data lives beside the spec)
     _schema: Mapping[str, Any] = dataclasses.field(init=False, repr=False, compare=False)
     _validator: Draft202012Validator = dataclasses.field(init=False, repr=False, compare=False)
@@ -48,6 +49,19 @@ class Form:
     def field(self, field_id: str) -> Field | None:
         """The field named `field_id`, or None."""
         return next((f for f in self.fields if f.id == field_id), None)
+
+    def fields_by_section(self) -> tuple[tuple[Section | None, tuple[Field, ...]], ...]:
+        """The fields as a page shows them: those without a section first, then each section
+        with its fields (in form order); a section without fields is left out."""
+        groups: list[tuple[Section | None, tuple[Field, ...]]] = []
+        loose = tuple(f for f in self.fields if f.section is None)
+        if loose:
+            groups.append((None, loose))
+        for section in self.sections:
+            inside = tuple(f for f in self.fields if f.section == section.id)
+            if inside:
+                groups.append((section, inside))
+        return tuple(groups)
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema (draft 2020-12) of this form's data; a fresh copy each call."""

@@ -9,19 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from forms.fields import Field, FieldType
+from forms.field_types import FieldType
+from forms.fields import Field
+from forms.patterns import schema_pattern
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-
-_JSON_TYPES: dict[FieldType, str] = {
-    FieldType.TEXT: "string",
-    FieldType.INTEGER: "integer",
-    FieldType.DECIMAL: "number",
-    FieldType.MONEY: "number",
-    FieldType.BOOLEAN: "boolean",
-    FieldType.DATE: "string",
-    FieldType.CHOICE: "string",
-}
 
 
 def is_demanded(field: Field) -> bool:
@@ -30,28 +22,43 @@ def is_demanded(field: Field) -> bool:
 
 
 def field_schema(field: Field) -> dict[str, Any]:
-    """The JSON Schema of one field's value."""
-    json_type = _JSON_TYPES[field.type]
+    """The JSON Schema of one field's value: its type's entry of `forms.field_types.TYPES`
+    (type, format, enum, pattern) and the field's own options."""
+    spec = field.type.spec
     schema: dict[str, Any] = {
         "title": field.title(),
-        "type": json_type if is_demanded(field) else [json_type, "null"],
+        "type": spec.json_type if is_demanded(field) else [spec.json_type, "null"],
     }
     if field.help:
         schema["description"] = field.help.get("en") or next(iter(field.help.values()))
-    if field.type is FieldType.DATE:
-        schema["format"] = "date"
-    if field.options is not None:
+    if spec.format is not None:
+        schema["format"] = spec.format
+    if field.type is FieldType.MULTI_CHOICE:
+        schema["items"] = {"type": "string", "enum": list(field.options or ())}
+        schema["uniqueItems"] = True
+        if field.required:
+            schema["minItems"] = 1
+    elif field.options is not None:
         schema["enum"] = [*field.options, *(() if is_demanded(field) else (None,))]
-    if field.type is FieldType.TEXT and field.required:
+    elif spec.enum is not None:
+        schema["enum"] = [*spec.enum, *(() if is_demanded(field) else (None,))]
+    if spec.pattern is not None:
+        schema["pattern"] = spec.pattern
+    if field.pattern is not None:
+        schema["pattern"] = schema_pattern(field.pattern)
+    if spec.is_text and field.required:
         schema["minLength"] = 1
-    if field.max_length is not None:
-        schema["maxLength"] = field.max_length
+    if spec.json_type == "string" and spec.enum is None and field.options is None:
+        max_length = field.max_length or spec.max_length
+        if max_length is not None:
+            schema["maxLength"] = max_length
     if field.minimum is not None:
         schema["minimum"] = field.minimum
     if field.maximum is not None:
         schema["maximum"] = field.maximum
     if field.default is not None:
-        schema["default"] = field.default
+        default = field.default
+        schema["default"] = list(default) if isinstance(default, tuple) else default
     return schema
 
 

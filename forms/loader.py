@@ -13,12 +13,12 @@ from typing import Any
 
 from dsl import Diagnostic, DiagnosticsError, Span, YamlList, YamlMap, load_yaml
 from dsl.diagnostics import has_errors
-from dsl.texts import N_, described, text
+from dsl.texts import N_, described, did_you_mean, text
 from forms.field_reader import FieldReader
-from forms.fields import LANGUAGES, Field
+from forms.fields import LANGUAGES, Field, Section
 from forms.form import Form, FormError
 
-TOP_KEYS = ("form", "label", "description", "fields")
+TOP_KEYS = ("form", "label", "description", "sections", "fields")
 
 
 def load_form(text: str, *, filename: str) -> Form:
@@ -85,9 +85,10 @@ class _FormReader(FieldReader):
             )
         label = self.label(document, "label") if "label" in document else None
         description = self.label(document, "description") if "description" in document else None
+        sections = self.sections(document) if "sections" in document else ()
         fields: tuple[Field, ...] = ()
         if "fields" in document:
-            fields = self.fields(document)
+            fields = self.fields(document, sections={section.id for section in sections})
         else:
             self.error(
                 "missing-key", text(N_("missing 'fields' (the list of fields) in the form")), first
@@ -101,9 +102,56 @@ class _FormReader(FieldReader):
             checksum=checksum,
             filename=self.filename,
             description=MappingProxyType(description) if description else None,
+            sections=sections,
         )
 
-    def fields(self, document: YamlMap) -> tuple[Field, ...]:
+    def sections(self, document: YamlMap) -> tuple[Section, ...]:
+        """`sections: [{id: identity, label: {en: ..., zh: ...}}, ...]`, in the order shown."""
+        items = document["sections"]
+        if not isinstance(items, YamlList):
+            self.error(
+                "wrong-type",
+                text(
+                    N_("expected 'sections' to be a list of sections, found %(found)s"),
+                    found=described(items),
+                ),
+                document.value_span("sections"),
+            )
+            return ()
+        result: list[Section] = []
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            span = items.item_span(index)
+            if not isinstance(item, YamlMap):
+                self.error(
+                    "wrong-type",
+                    text(
+                        N_("expected a section (a mapping with id and label), found %(found)s"),
+                        found=described(item),
+                    ),
+                    span,
+                )
+                continue
+            self.check_keys(item, allowed=("id", "label"), later=(), where=text(N_("in a section")))
+            if "id" not in item:
+                self.error("missing-key", text(N_("missing 'id' in a section")), span)
+                continue
+            section_id = self.name(item, "id", what=text(N_("a section id")), check_terms=False)
+            label = self.label(item, "label") if "label" in item else {}
+            if section_id is None:
+                continue
+            if section_id in seen:
+                self.error(
+                    "duplicate-section",
+                    text(N_("duplicate section id '%(id)s'"), id=section_id),
+                    item.value_span("id"),
+                )
+                continue
+            seen.add(section_id)
+            result.append(Section(section_id, MappingProxyType(label), item.value_span("id")))
+        return tuple(result)
+
+    def fields(self, document: YamlMap, *, sections: set[str]) -> tuple[Field, ...]:
         items = document["fields"]
         if not isinstance(items, YamlList):
             self.error(
@@ -135,6 +183,19 @@ class _FormReader(FieldReader):
                 continue
             if isinstance(field_id, str):
                 seen[field_id] = item.value_span("id")
+            if field is not None and field.section is not None and field.section not in sections:
+                self.error(
+                    "unknown-section",
+                    text(
+                        N_("unknown section '%(name)s'%(did_you_mean)s"),
+                        name=field.section,
+                        did_you_mean=did_you_mean(field.section, sorted(sections)),
+                    ),
+                    item.value_span("section"),
+                    hint=None
+                    if sections
+                    else text(N_("list the form's sections under 'sections' first")),
+                )
             if field is not None:
                 result.append(field)
         return tuple(result)

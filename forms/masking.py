@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from forms.fields import Field, FieldType
+from forms.fields import Field
 from forms.form import Form
 
 MASK = "****"
@@ -34,7 +34,7 @@ def mask_value(field: Field | None, value: Any) -> str | None:
     the value's shape). A missing value (None) stays None: that it is missing is no secret."""
     if value is None:
         return None
-    if isinstance(value, str) and (field is None or field.type is FieldType.TEXT):
+    if isinstance(value, str) and (field is None or field.type.spec.is_text):
         return mask_text(value)
     return MASK
 

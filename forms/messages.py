@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from dsl.texts import DEFAULT_LANGUAGE, N_, Text, described, did_you_mean, say, text
-from forms.fields import EXPECTED, LANGUAGES, Field, FieldType
+from forms.field_types import FieldType
+from forms.fields import LANGUAGES, Field
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -40,22 +41,9 @@ def label_of(field: Field) -> Mapping[str, str]:
     return MappingProxyType({language: field.title(language) for language in LANGUAGES})
 
 
-# A value of each type, in words: "Max overdue days must be a whole number" (forms.fields.EXPECTED).
-_EXPECTED_IDS: Mapping[FieldType, str] = {
-    FieldType.TEXT: N_("text"),
-    FieldType.INTEGER: N_("a whole number"),
-    FieldType.DECIMAL: N_("a number"),
-    FieldType.MONEY: N_("an amount (a number)"),
-    FieldType.BOOLEAN: N_("true or false"),
-    FieldType.DATE: N_("a date written YYYY-MM-DD"),
-    FieldType.CHOICE: N_("one of its options"),
-}
-assert all(_EXPECTED_IDS[kind] == EXPECTED[kind] for kind in FieldType)
-
-
 def expected(field_type: FieldType) -> Text:
-    """What a value of `field_type` must be, in words."""
-    return text(_EXPECTED_IDS[field_type])
+    """What a value of `field_type` must be, in words (`TypeSpec.expected`, marked N_ there)."""
+    return text(field_type.spec.expected)
 
 
 def options_text(options: Sequence[str]) -> Text:

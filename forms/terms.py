@@ -12,7 +12,8 @@ from types import MappingProxyType
 from typing import Any
 
 from dsl import FieldInfo
-from forms.fields import Field, FieldType
+from forms.field_types import FieldType
+from forms.fields import Field
 from forms.json_schema import object_schema
 from forms.messages import N_, text
 from forms.validation import DataError, build_validator, explain
@@ -34,7 +35,7 @@ TERMS: tuple[Field, ...] = (
     ),
     Field(
         "prepayment_pct",
-        FieldType.DECIMAL,
+        FieldType.PERCENT,  # a fraction: 0.3 is 30%
         MappingProxyType({"en": "Prepayment (fraction, 0.3 = 30%)", "zh": "预付比例"}),
         minimum=0,
         maximum=1,

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, ValidationError, validators
 
 from dsl.spelling import number_text
-from forms.fields import Field, FieldType
+from forms import formats
+from forms.field_types import TYPES, FieldType
+from forms.fields import Field
 from forms.json_schema import is_demanded
 from forms.messages import (
     N_,
@@ -33,6 +33,7 @@ from forms.messages import (
     text,
     text_problem_of,
 )
+from forms.patterns import PATTERN_INPUT_LIMIT, compiled
 
 if TYPE_CHECKING:
     from forms.form import Form
@@ -44,7 +45,9 @@ Path = tuple[str | int, ...]
 class DataError:
     """One problem with submitted data: where (`("contacts", 2, "phone")`), what, and a stable
     code (`required`, `unknown-field`, `wrong-type`, `below-minimum`, `above-maximum`,
-    `out-of-range`, `too-long`, `not-an-option`, `bad-date`, `control-character`)."""
+    `out-of-range`, `too-long`, `not-an-option`, `duplicate-choice`, `pattern-mismatch`,
+    `control-character`, and each field type's own: `bad-date`, `bad-datetime`, `bad-email`,
+    `bad-phone`, `bad-url`, `bad-country`, `bad-currency`, `bad-uscc`)."""
 
     path: Path
     message: str  # in English
@@ -127,23 +130,20 @@ def json_text_errors(value: Any, path: Path = ()) -> Iterator[DataError]:
             yield from json_text_errors(item, (*path, index))
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
 FORMATS = FormatChecker(formats=())
+# The formats of the field types (forms.field_types.TYPES), checked for real: JSON Schema's
+# `format` is only an annotation unless a validator asserts it.
+for _spec in TYPES.values():
+    if _spec.format is not None and _spec.check is not None:
+        FORMATS.checks(_spec.format)(
+            # a value of another JSON type is the type keyword's to report
+            lambda instance, check=_spec.check: not isinstance(instance, str) or check(instance)
+        )
 
 
-@FORMATS.checks("date")
 def is_iso_date(instance: object) -> bool:
     """`YYYY-MM-DD` exactly, and a real day (`2024-02-30` is not)."""
-    if not isinstance(instance, str):
-        return True  # the type keyword reports other values
-    if not _ISO_DATE.fullmatch(instance):
-        return False
-    try:
-        date.fromisoformat(instance)
-    except ValueError:
-        return False
-    return True
+    return formats.is_iso_date(instance)
 
 
 def _is_number(checker: TypeChecker, instance: object) -> bool:
@@ -153,16 +153,32 @@ def _is_number(checker: TypeChecker, instance: object) -> bool:
     return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "number"))
 
 
+def _bounded_pattern(
+    validator: Draft202012Validator, pattern: str, instance: object, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """JSON Schema's `pattern`, never run on text longer than the field allows (its maxLength
+    says so) nor than PATTERN_INPUT_LIMIT: a pattern's time grows with its input."""
+    if not isinstance(instance, str):
+        return
+    bound = schema.get("maxLength", PATTERN_INPUT_LIMIT)
+    if len(instance) > min(bound, PATTERN_INPUT_LIMIT):
+        return
+    if compiled(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 # types-jsonschema leaves `extend` unannotated; it returns a validator class like the one given.
 _Validator = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
+    validators={"pattern": _bounded_pattern},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
 )
 
 
 def build_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    """A draft 2020-12 validator for `schema` that really checks `format: date` and takes only
-    finite numbers for `number`."""
+    """A draft 2020-12 validator for `schema` that really checks the formats of the field types
+    (`date`, `date-time`, `email`, `phone`, `http-url`, `uscc`), takes only finite numbers for
+    `number` and bounds the input of `pattern`."""
     validator: Draft202012Validator = _Validator(dict(schema), format_checker=FORMATS)
     return validator
 
@@ -184,7 +200,8 @@ def validate(form: Form, data: object) -> tuple[DataError, ...]:
 def normalise(form: Form, data: Mapping[str, Any]) -> dict[str, Any]:
     """`data` (already validated) in its stored shape, as a new dict in the form's field order:
     defaults filled in, nulls dropped (null means "not given"), whole numbers of integer fields
-    as ints. Keys the form does not know are kept after the form's fields."""
+    as ints, a multi_choice's options in the order the form lists them, phone numbers as E.164.
+    Keys the form does not know are kept after the form's fields."""
     result: dict[str, Any] = {}
     for field in form.fields:
         value = data.get(field.id)
@@ -194,6 +211,11 @@ def normalise(form: Form, data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if field.type is FieldType.INTEGER and isinstance(value, float) and value.is_integer():
             value = int(value)
+        elif field.type is FieldType.MULTI_CHOICE and isinstance(value, list | tuple):
+            order = {option: index for index, option in enumerate(field.options or ())}
+            value = sorted(value, key=lambda option: order.get(option, len(order)))
+        elif field.type.spec.normalise is not None:
+            value = field.type.spec.normalise(value)
         result[field.id] = value
     known = {field.id for field in form.fields}
     result.update((key, value) for key, value in data.items() if key not in known)
@@ -246,7 +268,9 @@ _PRIORITY: dict[str, int] = {
             "unknown-field",
             "wrong-type",
             "not-an-option",
-            "bad-date",
+            "duplicate-choice",
+            *sorted({spec.refused for spec in TYPES.values()} - {"wrong-type", "not-an-option"}),
+            "pattern-mismatch",
             "below-minimum",
             "above-maximum",
             "out-of-range",
@@ -272,8 +296,8 @@ def _value_errors(data: object, fields: Sequence[Field], *, prefix: Path) -> Ite
             wording = _range_problem(field, value)
             if wording is not None:
                 yield DataError.of(path, "out-of-range", wording)
-        elif field.type is FieldType.TEXT and isinstance(value, str):
-            problem = text_problem_of(value, allow_breaks=True)
+        elif field.type.spec.is_text and isinstance(value, str):
+            problem = text_problem_of(value, allow_breaks=field.type.spec.allows_breaks)
             if problem is not None:
                 wording = text(N_("%(label)s %(problem)s"), label=label_of(field), problem=problem)
                 yield DataError.of(path, "control-character", wording)
@@ -305,6 +329,10 @@ def _explain(
     if not path:
         return _explain_object(error, fields, subject=subject, unknown=unknown)
     field = fields.get(str(path[0]))
+    if field is not None and field.type is FieldType.MULTI_CHOICE and len(path) == 2:
+        # an item of a multi_choice's list: reported at the field, like any of its values
+        message, code = _option(field, error.instance)
+        return [(path[:1], message, code)]
     if field is None or len(path) != 1:  # nested values come with a later cut
         return [(path, text(N_("%(path)s is not valid"), path=path_text(path)), "invalid")]
     explain_keyword = _BY_KEYWORD.get(str(error.validator))
@@ -353,8 +381,10 @@ def _explain_object(
 def _type(field: Field, value: Any) -> tuple[Text, str]:
     if value is None and is_demanded(field):
         return text(N_("required field '%(id)s' is missing"), id=field.id), "required"
-    if field.type is FieldType.CHOICE:
-        return _option(field, value)
+    if field.type is FieldType.CHOICE or (
+        field.type.spec.enum is not None and isinstance(value, str)
+    ):
+        return _enum(field, value)
     wording = text(
         N_("%(label)s must be %(expected)s, found %(found)s"),
         label=label_of(field),
@@ -362,6 +392,24 @@ def _type(field: Field, value: Any) -> tuple[Text, str]:
         found=described(value),
     )
     return wording, "wrong-type"
+
+
+def _enum(field: Field, value: Any) -> tuple[Text, str]:
+    """A value not among the options of a choice, or not a code a country or currency has."""
+    if field.type.spec.enum is None:
+        return _option(field, value)
+    return _refused(field, value)
+
+
+def _refused(field: Field, value: Any) -> tuple[Text, str]:
+    """A value of the right JSON type that the field's type refuses (its format or codes)."""
+    wording = text(
+        N_("%(label)s must be %(expected)s, found %(found)s"),
+        label=label_of(field),
+        expected=expected(field.type),
+        found=described(value),
+    )
+    return wording, field.type.spec.refused
 
 
 def _option(field: Field, value: Any) -> tuple[Text, str]:
@@ -410,22 +458,38 @@ def _min_length(field: Field, value: Any) -> tuple[Text, str]:
     return text(N_("required field '%(id)s' is empty"), id=field.id), "required"
 
 
-def _format(field: Field, value: Any) -> tuple[Text, str]:
+def _unique_items(field: Field, value: Any) -> tuple[Text, str]:
+    repeated = next((item for index, item in enumerate(value) if item in value[:index]), None)
     wording = text(
-        N_("%(label)s must be a date written YYYY-MM-DD, found %(found)s"),
+        N_("%(label)s lists %(found)s more than once"),
         label=label_of(field),
+        found=described(repeated),
+    )
+    return wording, "duplicate-choice"
+
+
+def _pattern(field: Field, value: Any) -> tuple[Text, str]:
+    if field.pattern is None:  # a pattern of the type itself (uscc)
+        return _refused(field, value)
+    wording = text(
+        N_("%(label)s must match the pattern %(pattern)s, found %(found)s"),
+        label=label_of(field),
+        pattern=field.pattern,
         found=described(value),
     )
-    return wording, "bad-date"
+    return wording, "pattern-mismatch"
 
 
 # One explanation per JSON Schema keyword that a field's schema uses (forms.json_schema).
 _BY_KEYWORD: Mapping[str, Callable[[Field, Any], tuple[Text, str]]] = {
     "type": _type,
-    "enum": _option,
+    "enum": _enum,
     "minimum": _minimum,
     "maximum": _maximum,
     "maxLength": _max_length,
     "minLength": _min_length,
-    "format": _format,
+    "minItems": _min_length,
+    "uniqueItems": _unique_items,
+    "pattern": _pattern,
+    "format": _refused,
 }

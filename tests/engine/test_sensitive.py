@@ -25,11 +25,11 @@ from engine.templates import import_template
 from tests.conftest import EXAMPLE_TEMPLATE, TEST_KEYS
 from tests.engine.conftest import HEALTHY, NOW, RISKY, TERMS, upsert
 
-PHONE = "17099887766"
+PHONE = "+8617099887766"  # a phone field stores E.164 (docs/forms.md, "Phone numbers")
 MASKED = "170****7766"
 WATCH_RULE = """
 rule watched_line "Contact phone on the watch list"
-  when starts_with(contact_phone, "170")
+  when starts_with(contact_phone, "+86170")
   then add 7, alert info "Call {contact_phone} back"
 """
 

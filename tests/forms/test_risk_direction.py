@@ -26,8 +26,8 @@ def test_risk_direction_up_and_down_are_read_on_numeric_fields() -> None:
 
 def test_risk_direction_on_a_text_field_is_not_applicable() -> None:
     assert rendered(with_fields("{id: name, type: text, risk_direction: up}")) == (
-        "customer.yaml:3:28: error: 'risk_direction' applies only to integer, decimal and "
-        "money fields, not to a text field\n"
+        "customer.yaml:3:28: error: 'risk_direction' applies only to fields of type integer, "
+        "decimal, percent, money, not to a text field\n"
         "    3 |   - {id: name, type: text, risk_direction: up}\n"
         "      |                            ^^^^^^^^^^^^^^"
     )

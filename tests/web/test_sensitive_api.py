@@ -8,7 +8,7 @@ from typing import Any
 from engine.db import Database
 from tests.web.conftest import HEALTHY, TERMS, ApiClient, PageClient
 
-PHONE = "13912345678"
+PHONE = "+8613912345678"  # a phone field stores E.164 (docs/forms.md, "Phone numbers")
 MASKED = "139****5678"
 
 

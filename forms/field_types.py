@@ -1,0 +1,353 @@
+"""The field types of forms: one entry per type in one table (`TYPES`) that every stage reads.
+
+Pure data. The loader takes its type names and which keys apply to each type from here; the JSON
+Schema its `type`, `format`, `enum` and `pattern`; validation its format check, the code of a
+refused value and the words for "must be …"; the rules checker its value type; normalisation its
+stored shape; the docs (docs/forms.md, docs/zh/forms.md) its descriptions, and the tests its
+examples. tests/forms/test_field_types.py checks the table is complete for every `FieldType`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Final
+
+from dsl import ValueType
+from dsl.texts import N_
+from forms import formats
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    PERCENT = "percent"
+    MONEY = "money"  # a JSON number in the base currency until money gets its currency
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    EMAIL = "email"
+    PHONE = "phone"
+    URL = "url"
+    COUNTRY = "country"
+    CURRENCY = "currency"
+    USCC = "uscc"
+
+    @property
+    def spec(self) -> TypeSpec:
+        """This type's entry of `TYPES`."""
+        return TYPES[self]
+
+    @property
+    def value_type(self) -> ValueType:
+        """What the rules language reads (`TypeSpec.value_type`)."""
+        return TYPES[self].value_type
+
+    @property
+    def is_numeric(self) -> bool:
+        """A JSON number: integer, decimal, percent and money."""
+        return TYPES[self].json_type in ("integer", "number")
+
+
+# Keys of a field that apply only to some types (the others apply to every type).
+RANGE_KEYS: Final = frozenset({"min", "max", "risk_direction"})
+TEXT_KEYS: Final = frozenset({"max_length", "pattern"})
+OPTION_KEYS: Final = frozenset({"options"})
+
+Json = Any  # a value as JSON holds it: str, int, float, bool, list, None
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSpec:
+    """What one field type means to every stage.
+
+    `expected` is the message id of a value in words ("a whole number": "X must be a whole
+    number"); `format` names the JSON Schema format that `check` decides, `refused` the
+    `DataError` code of a value of the right JSON type that the format or `enum` refuses;
+    `normalise` gives the stored shape of a valid value; `valid` and `invalid` are examples of
+    values (for a field with options: of a field whose options are `EXAMPLE_OPTIONS`).
+    """
+
+    json_type: str
+    value_type: ValueType
+    expected: str
+    doc: Mapping[str, str]  # what a value is, per language (the docs' "a value is" column)
+    keys: frozenset[str] = frozenset()
+    format: str | None = None
+    check: Callable[[object], bool] | None = None
+    refused: str = "wrong-type"
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    max_length: int | None = None  # the most characters any value has (bounds every check)
+    allows_breaks: bool = False  # text that may hold tabs and line breaks
+    is_text: bool = False  # free text, masked by its shape when sensitive (forms.masking)
+    normalise: Callable[[Json], Json] | None = None
+    valid: tuple[Json, ...] = ()
+    invalid: tuple[Json, ...] = ()
+
+
+EXAMPLE_OPTIONS: Final = ("iso9001", "iso14001", "ohsas18001")
+
+
+def _phone(value: Json) -> Json:
+    return formats.e164_phone(value) or value
+
+
+# USCC examples: GB 32100-2015's own example, and codes the tests build with the algorithm.
+_USCC_EXAMPLE: Final = "91350100M000100Y43"
+
+TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
+    {
+        FieldType.TEXT: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("text"),
+            doc={"en": "a string", "zh": "一段文字"},
+            keys=TEXT_KEYS,
+            allows_breaks=True,
+            is_text=True,
+            valid=("Acme Ltd", "", "两行\n文字"),
+            invalid=(3, True, ["a"]),
+        ),
+        FieldType.LONG_TEXT: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("text"),
+            doc={
+                "en": "a string of several lines (shown as a text area)",
+                "zh": "多行文字（以多行文本框显示）",
+            },
+            keys=TEXT_KEYS,
+            allows_breaks=True,
+            is_text=True,
+            valid=("First line\nsecond line\tand a tab",),
+            invalid=(3, 1.5, ["a"]),
+        ),
+        FieldType.INTEGER: TypeSpec(
+            json_type="integer",
+            value_type=ValueType.NUMBER,
+            expected=N_("a whole number"),
+            doc={"en": "a whole number (`3.0` counts as `3`)", "zh": "整数（`3.0` 视为 `3`）"},
+            keys=RANGE_KEYS,
+            valid=(0, -5, 3.0),
+            invalid=(1.5, "3", True),
+        ),
+        FieldType.DECIMAL: TypeSpec(
+            json_type="number",
+            value_type=ValueType.NUMBER,
+            expected=N_("a number"),
+            doc={"en": "a number", "zh": "数字"},
+            keys=RANGE_KEYS,
+            valid=(0, 2.5, -1),
+            invalid=("2.5", False),
+        ),
+        FieldType.PERCENT: TypeSpec(
+            json_type="number",
+            value_type=ValueType.NUMBER,
+            expected=N_("a fraction (0.3 for 30%)"),
+            doc={
+                "en": "a fraction: `0.3` is 30% (as the credit term `prepayment_pct`)",
+                "zh": "比例（小数）：`0.3` 即 30%（与信用条件 `prepayment_pct` 相同）",
+            },
+            keys=RANGE_KEYS,
+            valid=(0.3, 0, 1, 1.5),
+            invalid=("30%", True),
+        ),
+        FieldType.MONEY: TypeSpec(
+            json_type="number",
+            value_type=ValueType.NUMBER,
+            expected=N_("an amount (a number)"),
+            doc={
+                "en": "a number, in the workspace's base currency (this version)",
+                "zh": "数字，以工作区的本位币计（本版本）",
+            },
+            keys=RANGE_KEYS,
+            valid=(1_000_000, 12.5),
+            invalid=("1,000", True),
+        ),
+        FieldType.BOOLEAN: TypeSpec(
+            json_type="boolean",
+            value_type=ValueType.BOOLEAN,
+            expected=N_("true or false"),
+            doc={"en": "`true` or `false`", "zh": "`true` 或 `false`"},
+            valid=(True, False),
+            invalid=("true", 1, 0),
+        ),
+        FieldType.DATE: TypeSpec(
+            json_type="string",
+            value_type=ValueType.DATE,
+            expected=N_("a date written YYYY-MM-DD"),
+            doc={
+                "en": "a date written `YYYY-MM-DD`, and a real day (`2024-02-30` is refused)",
+                "zh": "写作 `YYYY-MM-DD` 的真实日期（`2024-02-30` 不接受）",
+            },
+            format="date",
+            check=formats.is_iso_date,
+            refused="bad-date",
+            valid=("2024-02-29", "2010-06-30"),
+            invalid=("2024-02-30", "30/06/2010", "2024-1-1", 20240101),
+        ),
+        FieldType.DATETIME: TypeSpec(
+            json_type="string",
+            value_type=ValueType.DATE,
+            expected=N_("a date and time written YYYY-MM-DDTHH:MM:SS with an offset (Z or +08:00)"),
+            doc={
+                "en": "an instant in ISO 8601 (RFC 3339) with its offset: "
+                "`2026-03-01T09:30:00+08:00`, `2026-03-01T01:30:00.5Z`",
+                "zh": "ISO 8601（RFC 3339）时间，须带时区偏移："
+                "`2026-03-01T09:30:00+08:00`、`2026-03-01T01:30:00.5Z`",
+            },
+            format="date-time",
+            check=formats.is_iso_datetime,
+            refused="bad-datetime",
+            valid=("2026-03-01T09:30:00+08:00", "2026-03-01T01:30:00.123456Z"),
+            invalid=("2026-03-01T09:30:00", "2026-03-01 09:30:00+08:00", "2026-03-01", 5),
+        ),
+        FieldType.CHOICE: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("one of its options"),
+            doc={"en": "one of `options`", "zh": "`options` 中的一项"},
+            keys=OPTION_KEYS,
+            refused="not-an-option",
+            valid=("iso9001",),
+            invalid=("ISO9001", 1),
+        ),
+        FieldType.MULTI_CHOICE: TypeSpec(
+            json_type="array",
+            value_type=ValueType.RECORD,
+            expected=N_("a list of its options"),
+            doc={
+                "en": "a list of distinct `options` (`[]` when none applies)",
+                "zh": "`options` 中互不重复的若干项组成的列表（都不适用时为 `[]`）",
+            },
+            keys=OPTION_KEYS,
+            refused="not-an-option",
+            valid=([], ["iso9001"], ["iso14001", "iso9001"]),
+            invalid=("iso9001", ["iso9001", "iso9001"], ["iso45001"], [1]),
+        ),
+        FieldType.EMAIL: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("an e-mail address such as name@example.com"),
+            doc={
+                "en": "an e-mail address `name@example.com`: ASCII, at most 254 characters, a "
+                "domain of two or more labels; no quoted names, comments or IP addresses",
+                "zh": "电子邮件地址 `name@example.com`：ASCII 字符，最多 254 个，域名至少两段；"
+                "不接受带引号的名字、注释或 IP 地址",
+            },
+            format="email",
+            check=formats.is_email,
+            refused="bad-email",
+            max_length=formats.EMAIL_MAX_LENGTH,
+            is_text=True,
+            valid=("li.lei@example.com", "finance+ar@acme.com.cn"),
+            invalid=("li.lei@", "li lei@example.com", "li@localhost", "李雷@example.com", 5),
+        ),
+        FieldType.PHONE: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("a mainland China mobile or landline number such as 138 1234 5678"),
+            doc={
+                "en": "a mainland China phone number, stored as E.164 (`+8613812345678`); "
+                "see [Phone numbers](#phone-numbers)",
+                "zh": "中国大陆电话号码，以 E.164 格式保存（`+8613812345678`）；"
+                "见[电话号码](#电话号码)",
+            },
+            format="phone",
+            check=formats.is_phone,
+            refused="bad-phone",
+            max_length=formats.PHONE_MAX_LENGTH,
+            is_text=True,
+            normalise=_phone,
+            valid=(
+                "13812345678",
+                "+86 138 1234 5678",
+                "0086-138-1234-5678",
+                "010-12345678",
+                "0755 1234 5678",
+                "+86 10 1234 5678",
+                "+8613812345678",
+            ),
+            invalid=("12812345678", "1381234567", "12345678", "+1 650 555 0100", "010--12345678"),
+        ),
+        FieldType.URL: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("a web address starting with http:// or https://"),
+            doc={
+                "en": "an absolute `http://` or `https://` address (in lower case) with a host "
+                "name, no spaces and no user name, at most 2,000 characters",
+                "zh": "以小写 `http://` 或 `https://` 开头、带主机名的完整网址，不含空格和用户名，"
+                "最多 2,000 个字符",
+            },
+            format="http-url",
+            check=formats.is_http_url,
+            refused="bad-url",
+            max_length=formats.URL_MAX_LENGTH,
+            is_text=True,
+            valid=("https://www.example.com", "http://example.com:8080/a?b=c#d"),
+            invalid=("www.example.com", "ftp://example.com", "https://", "javascript:alert(1)"),
+        ),
+        FieldType.COUNTRY: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("a two-letter country code (ISO 3166-1) such as CN"),
+            doc={
+                "en": "an ISO 3166-1 alpha-2 country code in capitals (`CN`, `DE`): the 249 "
+                "codes of Babel's CLDR territories",
+                "zh": "ISO 3166-1 两位字母国家或地区代码，大写（`CN`、`DE`）：取自 Babel 的 "
+                "CLDR 地区列表，共 249 个",
+            },
+            refused="bad-country",
+            enum=formats.COUNTRY_CODES,
+            valid=("CN", "HK", "DE"),
+            invalid=("cn", "CHN", "EU", "XX"),
+        ),
+        FieldType.CURRENCY: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("a currency code (ISO 4217) such as CNY"),
+            doc={
+                "en": "an ISO 4217 code in capitals (`CNY`, `USD`) of a currency that CLDR "
+                "(through Babel) lists as legal tender in force somewhere",
+                "zh": "ISO 4217 货币代码，大写（`CNY`、`USD`），限 CLDR（经由 Babel）列为现行"
+                "法定货币的代码",
+            },
+            refused="bad-currency",
+            enum=formats.CURRENCY_CODES,
+            valid=("CNY", "USD", "EUR"),
+            invalid=("cny", "RMB", "DEM", "XAU"),
+        ),
+        FieldType.USCC: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_(
+                "a unified social credit code (18 characters with a valid check character)"
+            ),
+            doc={
+                "en": "a unified social credit code (统一社会信用代码): 18 characters of "
+                "`0-9A-HJ-NPQRTUWXY`, in capitals, whose check character is right (GB "
+                "32100-2015); see [Unified social credit codes](#unified-social-credit-codes)",
+                "zh": "统一社会信用代码：18 位，字符取自 `0-9A-HJ-NPQRTUWXY`，大写，校验码正确"
+                "（GB 32100-2015）；见[统一社会信用代码](#统一社会信用代码)",
+            },
+            format="uscc",
+            check=formats.is_uscc,
+            refused="bad-uscc",
+            pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+            max_length=18,
+            is_text=True,
+            valid=(_USCC_EXAMPLE,),
+            invalid=("91350100M000100Y44", "91350100M000100Y4", "91350100m000100y43", 5),
+        ),
+    }
+)
+
+TYPE_NAMES: Final[tuple[str, ...]] = tuple(str(kind) for kind in FieldType)
