@@ -101,7 +101,9 @@ def test_a_four_eyes_refusal_says_its_nested_words_in_chinese(
         "four eyes: dora proposed it, so someone else must take 'Approve' at step "
         "'Finance approval'"
     )
-    assert chinese["detail"] == ("四眼原则：dora 是提议人，因此步骤“财务审批”的“批准”须由其他人执行")
+    assert chinese["detail"] == (
+        "四眼原则：dora 是提议人，因此步骤“财务审批”的“批准”须由其他人执行"
+    )
 
 
 def test_token_refusals_are_told_in_each_language(admin_api: ApiClient) -> None:
