@@ -42,21 +42,32 @@ def _cli_env(database: Database, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _wait_for_a_claim(database: Database) -> None:
-    """Return once a chunk is claimed and not done (reads, no sleeps: the claim is the next
-    thing the process does). A plain engine: riskdesk's takes SQLite's write lock on every
+def _kill_while_claiming(database: Database, pid: int) -> None:
+    """Kill process `pid` while it holds a claimed chunk not done (reads, no sleeps). The claim
+    seen is checked again with the process stopped (SIGSTOP), so it cannot finish the chunk
+    between the look and the kill. A plain engine: riskdesk's takes SQLite's write lock on every
     transaction, and polling with it would starve the process it waits for."""
     reader = create_engine(database.url)
-    try:
-        for _ in range(200_000):
-            with reader.connect() as connection:
-                held = connection.execute(
+
+    def held() -> int:
+        with reader.connect() as connection:
+            return int(
+                connection.execute(
                     select(func.count())
                     .select_from(JobChunk)
                     .where(col(JobChunk.claimed_by).is_not(None), col(JobChunk.done_at).is_(None))
                 ).scalar_one()
-            if held:
+            )
+
+    try:
+        for _ in range(200_000):
+            if not held():
+                continue
+            os.kill(pid, signal.SIGSTOP)
+            if held():  # still claimed and not done: kill it there
+                os.kill(pid, signal.SIGKILL)
                 return
+            os.kill(pid, signal.SIGCONT)
     finally:
         reader.dispose()
     raise AssertionError("the rescore never claimed another chunk")
@@ -89,8 +100,7 @@ def test_a_rescore_killed_halfway_and_resumed_scores_everyone_once(
                 reported += 1
                 if reported == KILL_AFTER:
                     # kill it while it works on the next chunk, its claim taken
-                    _wait_for_a_claim(workspace)
-                    os.kill(process.pid, signal.SIGKILL)
+                    _kill_while_claiming(workspace, process.pid)
                     break
     finally:
         process.wait(timeout=60)
