@@ -37,9 +37,17 @@ from engine.errors import N_, DataValidationError, EngineError, InvalidRequestEr
 from engine.events import EventInput, event_forms, record_event
 from engine.models import Customer
 from engine.terms import differing, validated_terms
-from forms.import_coercion import CellError, coerce_cell
-from forms.import_files import Cell, Table
-from forms.import_mapping import ColumnMap, MappingFile, Target, load_mapping, map_columns
+from forms import (
+    Cell,
+    CellError,
+    ColumnMap,
+    MappingFile,
+    Table,
+    Target,
+    coerce_cell,
+    load_mapping,
+    map_columns,
+)
 
 # The identity columns, beside the form's fields, and the names a header may give them.
 REF_NAMES: Final = ("ref", "reference", "customer_ref", "客户编号", "客户代码")

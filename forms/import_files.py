@@ -63,7 +63,7 @@ def read_table(data: bytes, *, filename: str) -> Table:
             "file-too-large",
             text(
                 N_("the file is %(size)d MB; an import file may be at most %(max)d MB"),
-                size=len(data) // (1024 * 1024),
+                size=-(-len(data) // (1024 * 1024)),  # rounded up: never "64 MB; at most 64"
                 max=MAX_FILE_BYTES // (1024 * 1024),
             ),
             filename,
@@ -237,7 +237,7 @@ def _check_archive(data: bytes, filename: str) -> None:
             "file-too-large",
             text(
                 N_("the workbook unpacks to %(size)d MB; at most %(max)d MB is read"),
-                size=unpacked // (1024 * 1024),
+                size=-(-unpacked // (1024 * 1024)),
                 max=MAX_UNPACKED_BYTES // (1024 * 1024),
             ),
             filename,
