@@ -32,8 +32,16 @@ from sqlmodel import Session, col, select
 
 import forms
 from engine import audit, crypto, specs
+from engine.clock import parse_time
 from engine.customers import CustomerInput, upsert_customer
-from engine.errors import N_, DataValidationError, EngineError, InvalidRequestError
+from engine.errors import (
+    N_,
+    ConflictError,
+    DataValidationError,
+    EngineError,
+    InvalidRequestError,
+    NotFoundError,
+)
 from engine.events import EventInput, event_forms, record_event
 from engine.models import Customer
 from engine.terms import differing, validated_terms
@@ -313,9 +321,10 @@ def _engine_errors(
                 )
             )
         return found
-    code = {"ConflictError": "conflict", "NotFoundError": "not-found"}.get(
-        type(exc).__name__, "refused"
-    )
+    if isinstance(exc, NotFoundError):  # the customer an event names
+        column = columns.column_of(_ref_target(columns))
+        return [RowError(number, column, "not-found", exc.detail)]
+    code = "conflict" if isinstance(exc, ConflictError) else "refused"
     return [RowError(number, None, code, exc.detail)]
 
 
@@ -650,7 +659,27 @@ class _EventImporter(_Importer):
             except CellError as exc:
                 errors.append(_row_error(number, columns.header[index], exc.code, exc.wording))
                 return None
-        return _identity_text(cell)
+        written = _identity_text(cell)
+        if written is None:
+            return None
+        day = forms.Field("occurred_at", forms.FieldType.DATE, {})
+        try:
+            # a date as the date columns read it (2026/3/4, 2026年3月4日), else an ISO time
+            return str(coerce_cell(day, written))
+        except CellError as exc:
+            if exc.code == "ambiguous-date":
+                errors.append(_row_error(number, columns.header[index], exc.code, exc.wording))
+                return None
+        try:
+            return parse_time(written, tz=self.tz)
+        except ValueError as exc:
+            wording = forms.text(
+                N_("'%(value)s' is not a date or a time such as 2026-03-04T09:30 (%(problem)s)"),
+                value=written,
+                problem=str(exc),
+            )
+            errors.append(_row_error(number, columns.header[index], "bad-time", wording))
+            return None
 
     def target_of(self, path: tuple[Any, ...]) -> str | None:
         if path and path[0] == "kind":
