@@ -189,6 +189,7 @@ def import_rows(
         importer.targets,
         filename=table.filename,
         mapping=_with_reason(mapping_file, table),
+        positions=[table.header_column(i) for i in range(len(table.header))],
     )
     rows = [importer.read(number, cells, columns, table) for number, cells in table.rows]
     _mark_duplicates(rows, columns)

@@ -53,6 +53,13 @@ class Table:
     rows: tuple[tuple[int, tuple[Cell, ...]], ...]
     encoding: str | None = None
     epoch: date | None = None  # an XLSX's day 0 of Excel serial dates (1900 or 1904 system)
+    # where each header cell starts: its character column on line 1 of a CSV, its column
+    # number in an XLSX (what a diagnostic about the header points at)
+    header_columns: tuple[int, ...] = ()
+
+    def header_column(self, index: int) -> int:
+        """The 1-based position of header cell `index` (0-based), as `header_columns` says."""
+        return self.header_columns[index] if index < len(self.header_columns) else index + 1
 
 
 def read_table(data: bytes, *, filename: str) -> Table:
@@ -139,7 +146,38 @@ def read_csv(data: bytes, *, filename: str) -> Table:
         )
     if header is None:
         _refuse("empty-file", text(N_("the file is empty; expected a header row")), filename)
-    return Table(filename=filename, header=header, rows=tuple(rows), encoding=encoding)
+    return Table(
+        filename=filename,
+        header=header,
+        rows=tuple(rows),
+        encoding=encoding,
+        header_columns=_cell_starts(source, len(header)),
+    )
+
+
+def _cell_starts(source: str, count: int) -> tuple[int, ...]:
+    """The 1-based character column where each of the first `count` cells of the first line
+    starts (a quoted cell at its quote)."""
+    starts: list[int] = []
+    position = 0
+    while len(starts) < count and position <= len(source):
+        starts.append(position + 1)
+        if source.startswith('"', position):
+            position += 1
+            while position < len(source):
+                if source[position] == '"':
+                    if source.startswith('""', position):
+                        position += 2
+                        continue
+                    break
+                position += 1
+            position += 1
+        while position < len(source) and source[position] not in ",\r\n":
+            position += 1
+        if position >= len(source) or source[position] != ",":
+            break
+        position += 1
+    return tuple(starts)
 
 
 def _bounded_text(cell: str, filename: str, row: int, column: int) -> str:

@@ -198,9 +198,11 @@ def map_columns(
     *,
     filename: str,
     mapping: MappingFile | None = None,
+    positions: Sequence[int] = (),
 ) -> ColumnMap:
     """The target of each column: the mapping file's first, else the field id, else a label or
-    alias (case does not matter). Raises ImportMappingError listing every problem."""
+    alias (case does not matter). `positions` are the header cells' columns on line 1 (default:
+    their numbers). Raises ImportMappingError listing every problem."""
     names = _by_name(targets)
     diagnostics: list[Diagnostic] = []
     filled: dict[str, int] = {}
@@ -209,7 +211,8 @@ def map_columns(
     every_name = sorted({n for t in targets for n in (t.id, *t.names)})
 
     def at(index: int) -> Span:
-        return Span.point(filename, 1, index + 1)
+        start = positions[index] if index < len(positions) else index + 1
+        return Span(filename, 1, start, 1, start + max(len(header[index]), 1))
 
     for index, column in enumerate(header):
         if column in seen:

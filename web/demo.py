@@ -143,7 +143,7 @@ def load_sample_data(
             actor=DEMO_ACTOR,
             source="demo",
         )
-        console.print(f"Sample data {summary(report, name)}")
+        console.print(f"Imported sample {summary(report, name)}")
         if report.rejected:
             first = report.errors[0] if report.errors else None
             raise InvalidRequestError(

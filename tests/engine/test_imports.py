@@ -19,7 +19,10 @@ from forms import Table, read_table
 from tests.conftest import EXAMPLE_TEMPLATE
 from tests.engine.conftest import NOW
 
-HEADER = "external_ref,name,department,industry,max_overdue_days,enforcement_records,outstanding_balance,has_guarantee,credit_limit"
+HEADER = (
+    "external_ref,name,department,industry,max_overdue_days,enforcement_records,"
+    "outstanding_balance,has_guarantee,credit_limit"
+)
 # rows 2..6: good, bad choice, good (thousand separators, 是), bad number, good
 MIXED = f"""{HEADER}
 C1,Hangzhou Bearings,east,manufacturing,0,0,"100,000",Y,"1,000,000"
@@ -46,8 +49,6 @@ def _xlsx(text: str) -> Table:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    for number, cells in _csv(text).rows + ((1, _csv(text).header),):
-        del number
     sheet.append(list(_csv(text).header))
     for _, cells in _csv(text).rows:
         row: list[object] = []
