@@ -593,12 +593,12 @@ class _EventImporter(_Importer):
         occurred = self._occurred_at(number, cells, columns, table, errors)
         if form is not None:
             own = {f.id: f for f in form.fields}
-            for index, target in enumerate(columns.targets):
-                if target not in self.payload_ids:
+            for index, payload_field in enumerate(columns.targets):
+                if payload_field is None or payload_field not in self.payload_ids:
                     continue
                 cell = cells[index] if index < len(cells) else None
                 column = columns.header[index]
-                spec = own.get(target)
+                spec = own.get(payload_field)
                 if spec is None:
                     if cell not in (None, ""):
                         errors.append(
@@ -609,7 +609,7 @@ class _EventImporter(_Importer):
                                 forms.text(
                                     N_("events of kind '%(kind)s' have no field '%(field)s'"),
                                     kind=kind,
-                                    field=target,
+                                    field=payload_field,
                                 ),
                             )
                         )
@@ -620,13 +620,13 @@ class _EventImporter(_Importer):
                     errors.append(_row_error(number, column, exc.code, exc.wording))
                     continue
                 if value is not None:
-                    payload[target] = value
+                    payload[payload_field] = value
             for item in forms.validate(form, payload):
-                target = str(item.path[0]) if item.path else None
+                named = str(item.path[0]) if item.path else None
                 errors.append(
                     RowError(
                         number,
-                        columns.column_of(target) if target else None,
+                        columns.column_of(named) if named else None,
                         item.code,
                         item.message,
                         item.wording,

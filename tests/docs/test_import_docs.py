@@ -107,7 +107,7 @@ def test_the_mapping_file_of_the_page_loads() -> None:
     assert mapping.ignore == {"备注"}
 
 
-_TYPES = {
+_TYPES: dict[str, dict[str, Any]] = {
     "money": {"type": FieldType.MONEY},
     "integer": {"type": FieldType.INTEGER},
     "decimal": {"type": FieldType.DECIMAL, "minimum": -100},
