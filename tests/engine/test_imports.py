@@ -308,3 +308,42 @@ def test_an_import_at_another_time_is_still_unchanged(workspace: Database) -> No
             tz=UTC,
         )
     assert _counts(report) == (5, 0, 0, 3, 2)
+
+
+@pytest.fixture
+def uscc_workspace(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Database:
+    """The example template with a `uscc` field in the customer form (text until the forms work
+    adds the uscc type)."""
+    import shutil
+
+    from engine.templates import import_template
+
+    folder = tmp_path_factory.mktemp("uscc") / "manufacturing_credit"
+    shutil.copytree(EXAMPLE_TEMPLATE, folder)
+    form = folder / "forms" / "customer.yaml"
+    form.write_text(
+        form.read_text(encoding="utf-8")
+        + "  - {id: uscc, type: text, label: {en: USCC, zh: 统一社会信用代码}, max_length: 18}\n",
+        encoding="utf-8",
+    )
+    with database.transaction() as session:
+        import_template(session, folder, actor="admin", now=NOW, base_currency="CNY")
+    return database
+
+
+def test_rows_match_on_uscc_when_the_form_has_one(uscc_workspace: Database) -> None:
+    first = "external_ref,name,industry,统一社会信用代码\nC1,A,retail,91330100MA2B3C4D5E\n"
+    assert _counts(_import(uscc_workspace, _csv(first))) == (1, 1, 0, 0, 0)
+    # no reference: the uscc finds C1; a new uscc without a reference becomes the reference
+    later = (
+        "name,industry,统一社会信用代码,最长逾期天数\n"
+        "A,retail,91330100MA2B3C4D5E,40\n"
+        "B,trade,91110000600037341L,0\n"
+    )
+    assert _counts(_import(uscc_workspace, _csv(later))) == (2, 1, 1, 0, 0)
+    with uscc_workspace.transaction() as session:
+        stored = {
+            c.external_ref: c.data.get("max_overdue_days")
+            for c in session.exec(select(Customer)).all()
+        }
+    assert stored == {"C1": 40, "91110000600037341L": 0}
