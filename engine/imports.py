@@ -71,6 +71,9 @@ EVENT_COLUMNS: Final = {
 REASON_COLUMN: Final = "reason"
 USCC_FIELD: Final = "uscc"
 
+# built once, as engine.customers builds its statements (a statement's cache key costs more Python
+# than running it on SQLite)
+_CUSTOMER_BY_REF = select(Customer).where(col(Customer.external_ref) == bindparam("ref"))
 _CUSTOMER_BY_USCC = select(Customer).where(
     col(Customer.data)[USCC_FIELD].as_string() == bindparam("uscc")
 )
@@ -476,9 +479,7 @@ class _CustomerImporter(_Importer):
 
     def _existing(self, row: _Row) -> Customer | None:
         if row.ref is not None:
-            found = self.session.exec(
-                select(Customer).where(col(Customer.external_ref) == row.ref)
-            ).first()
+            found = self.session.exec(_CUSTOMER_BY_REF, params={"ref": row.ref}).first()
             if found is not None or not self.has_uscc:
                 return found
         uscc = row.values.get(USCC_FIELD)
