@@ -136,3 +136,27 @@ def test_file_problems_are_positioned_lines_not_tracebacks(
     missing = runner.invoke(app, ["import-data", "customers", "nothing.csv"])
     assert missing.exit_code == 1
     assert "cannot use nothing.csv: No such file or directory" in missing.stderr
+
+
+def test_the_reports_errors_are_said_in_chinese(workspace: Database) -> None:
+    from datetime import UTC
+
+    from dsl.texts import say
+    from engine.imports import import_rows
+    from forms import read_table
+    from tests.engine.conftest import NOW as ENGINE_NOW
+    from web.i18n import translator
+
+    table = read_table(
+        "external_ref,name,industry,max_overdue_days,has_guarantee\nC1,A,retail,03/04,maybe\n".encode(),
+        filename="f.csv",
+    )
+    with workspace.transaction() as session:
+        report = import_rows(
+            session, "customers", table, mode="valid-rows", actor="cli", now=ENGINE_NOW, tz=UTC
+        )
+    zh = translator("zh").gettext
+    assert [say(e.wording, "zh", zh) for e in report.errors if e.wording is not None] == [
+        "'03/04' 不是数字",
+        "'maybe' 不是“是”或“否”；请填写 true/false、yes/no、Y/N、1/0 或 是/否",
+    ]
