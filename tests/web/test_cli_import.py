@@ -148,7 +148,7 @@ def test_the_reports_errors_are_said_in_chinese(workspace: Database) -> None:
     from web.i18n import translator
 
     table = read_table(
-        "external_ref,name,industry,max_overdue_days,has_guarantee\nC1,A,retail,03/04,maybe\n".encode(),
+        b"external_ref,name,industry,max_overdue_days,has_guarantee\nC1,A,retail,03/04,maybe\n",
         filename="f.csv",
     )
     with workspace.transaction() as session:
