@@ -347,3 +347,31 @@ def test_rows_match_on_uscc_when_the_form_has_one(uscc_workspace: Database) -> N
             for c in session.exec(select(Customer)).all()
         }
     assert stored == {"C1": 40, "91110000600037341L": 0}
+
+
+def test_a_row_refused_after_its_audit_row_leaves_the_chain_intact(
+    workspace: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the customer and its audit row are written, then scoring refuses: the row's savepoint
+    # goes back, the rows before and after it stay, and the audit chain has no gap
+    from engine import audit, customers, evaluation
+    from engine.errors import ConflictError
+
+    scored = evaluation.assess_customer
+
+    def refusing(session: Session, customer: Customer, **kwargs: object) -> object:
+        if customer.external_ref == "C3":
+            raise ConflictError("scoring refused")
+        return scored(session, customer, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(customers, "assess_customer", refusing)
+    report = _import(workspace, _csv(MIXED), mode="valid-rows")
+    assert _counts(report) == (5, 2, 0, 0, 3)
+    assert [(e.row, e.code) for e in report.errors] == [
+        (3, "not-an-option"),
+        (4, "conflict"),
+        (5, "ambiguous-number"),
+    ]
+    with workspace.transaction() as session:
+        assert sorted(c.external_ref for c in session.exec(select(Customer)).all()) == ["C1", "C5"]
+        assert audit.verify_chain(session) is None
