@@ -225,10 +225,13 @@ class _CustomerImporter(Importer):
                 )
             )
         data = {k: v for k, v in values.items() if k in self.fields}
+        told = {e.column for e in errors}  # a cell that did not read is not also missing
         for item in forms.validate(self.form, data):
             target = str(item.path[0]) if item.path else None
             if item.code == "required" and target not in columns.filled():
                 continue  # a column the file lacks: the stored value stays (checked on write)
+            if target is not None and columns.column_of(target) in told:
+                continue
             errors.append(
                 RowError(
                     number,
@@ -314,15 +317,16 @@ class _EventImporter(Importer):
     ) -> None:
         super().__init__(session, actor=actor, now=now, tz=tz, source=source)
         self.kinds = event_forms(session)
-        fields: dict[str, forms.Field] = {}
+        # a field id several kinds share (`amount`) answers to each kind's labels
+        names: dict[str, list[str]] = {}
         for form in self.kinds.values():
             for f in form.fields:
-                fields.setdefault(f.id, f)
-        self.payload_ids = set(fields)
+                names.setdefault(f.id, []).extend(Target.of_field(f).names)
+        self.payload_ids = set(names)
         self.targets = (
             Target(EVENT_REF, tuple(n for n in (*REF_NAMES, CUSTOMER_REF) if n != EVENT_REF)),
             *(Target(name, aliases) for name, aliases in EVENT_COLUMNS.items()),
-            *(Target.of_field(f) for f in fields.values()),
+            *(Target(field_id, tuple(dict.fromkeys(labels))) for field_id, labels in names.items()),
         )
 
     def read(
@@ -387,8 +391,11 @@ class _EventImporter(Importer):
                     continue
                 if value is not None:
                     payload[payload_field] = value
+            told = {e.column for e in errors}  # a cell that did not read is not also missing
             for item in forms.validate(form, payload):
                 named = str(item.path[0]) if item.path else None
+                if named is not None and columns.column_of(named) in told:
+                    continue
                 errors.append(
                     RowError(
                         number,

@@ -375,3 +375,28 @@ def test_a_row_refused_after_its_audit_row_leaves_the_chain_intact(
     with workspace.transaction() as session:
         assert sorted(c.external_ref for c in session.exec(select(Customer)).all()) == ["C1", "C5"]
         assert audit.verify_chain(session) is None
+
+
+def test_events_from_an_xlsx_with_date_cells_and_serial_numbers(workspace: Database) -> None:
+    from datetime import datetime
+
+    _import(workspace, _csv(f"{HEADER}\nC1,A,east,retail,0,0,1,N,\n"))
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["客户编号", "事件类型", "发生时间", "回款金额", "回款日期"])
+    sheet.append(["C1", "payment", datetime(2026, 11, 20, 10, 30), 1200.5, datetime(2026, 11, 20)])
+    sheet.append(["C1", "payment", 46345, "=A1", None])  # a serial day; a formula is text
+    sheet.append(["C1", "payment", 46345, 300, 46345])
+    out = io.BytesIO()
+    workbook.save(out)
+    table = read_table(out.getvalue(), filename="events.xlsx")
+    report = _import(workspace, table, kind="events")
+    assert _counts(report) == (3, 2, 0, 0, 1)
+    assert [(e.row, e.column, e.code) for e in report.errors] == [(3, "回款金额", "not-a-number")]
+    with workspace.transaction() as session:
+        events = session.exec(select(Event).order_by(col(Event.id))).all()
+        assert [(e.occurred_at.isoformat()[:16], e.payload) for e in events] == [
+            ("2026-11-20T10:30", {"amount": 1200.5, "paid_on": "2026-11-20"}),
+            ("2026-11-19T00:00", {"amount": 300, "paid_on": "2026-11-19"}),
+        ]
