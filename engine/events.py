@@ -138,6 +138,17 @@ def _action_forms(session: Session) -> set[str]:
     }
 
 
+def event_forms(session: Session) -> dict[str, forms.Form]:
+    """The published event forms by kind: every published form but the customer form and the
+    forms of workflow actions (engine.imports maps an events file's columns to their fields)."""
+    not_events = {CUSTOMER_FORM, *_action_forms(session)}
+    return {
+        row.key: specs.load_form(session, row.key).value
+        for row in specs.published_rows(session, SpecKind.FORM)
+        if row.key not in not_events
+    }
+
+
 def _validated_payload(session: Session, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload checked against the published form named like the event kind. A kind
     without a form is stored as given only while the workspace declares no event forms at all.

@@ -1,11 +1,30 @@
 """Form definitions: fields as data, their JSON Schema, validation of data with field paths, the
-types the rules checker reads, and masks of sensitive values. Pure: no I/O, no clock
-(docs/forms.md)."""
+types the rules checker reads, masks of sensitive values, and reading import files (CSV, XLSX)
+into field values. Pure: no I/O, no clock (docs/forms.md, docs/import.md)."""
 
 from forms.field_types import TYPE_NAMES, TYPES, FieldType, TypeSpec
 from forms.fields import LANGUAGES, Field, Section
 from forms.form import Form, FormError
 from forms.formats import e164_phone, uscc_check_character
+from forms.import_coercion import COERCIONS, CellError, coerce_cell
+from forms.import_files import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    Cell,
+    ImportFileError,
+    Table,
+    read_table,
+)
+from forms.import_mapping import (
+    ColumnMap,
+    ImportMappingError,
+    MappingFile,
+    Target,
+    load_mapping,
+    map_columns,
+)
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
 from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
@@ -22,34 +41,51 @@ from forms.validation import (
 )
 
 __all__ = [
+    "COERCIONS",
     "FORMATS",
     "LANGUAGES",
     "MASK",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
     "TERMS",
     "TERMS_FIELDS",
     "TERMS_SCHEMA",
     "TYPES",
     "TYPE_NAMES",
+    "Cell",
+    "CellError",
+    "ColumnMap",
     "DataError",
     "Field",
     "FieldType",
     "Form",
     "FormError",
+    "ImportFileError",
+    "ImportMappingError",
+    "MappingFile",
     "Section",
+    "Table",
+    "Target",
     "Text",
     "TypeSpec",
     "check_form",
+    "coerce_cell",
     "did_you_mean",
     "e164_phone",
     "field_schema",
     "json_text_errors",
     "load_form",
+    "load_mapping",
+    "map_columns",
     "mask_data",
     "mask_result",
     "mask_text",
     "mask_value",
     "normalise",
     "path_text",
+    "read_table",
     "sensitive_ids",
     "terms_json_schema",
     "text",

@@ -33,6 +33,7 @@ from web.cli_common import (
     _refusals,
     _sources_for,
 )
+from web.cli_import import import_data
 from web.cli_keys import keys_app
 from web.cli_publish import publish_command
 from web.cli_rescore import rescore
@@ -70,6 +71,7 @@ app.command("simulate")(simulate)
 app.command("schedules")(schedules_command)
 app.command("publish")(publish_command)
 app.command("rescore")(rescore)
+app.command("import-data")(import_data)
 
 
 # --- db, users, tokens -------------------------------------------------------------------------

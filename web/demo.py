@@ -1,12 +1,16 @@
-"""The demo workspace: the example template, one user per role, a synthetic portfolio.
+"""The demo workspace: the example template, its sample data, one user per role, a synthetic
+portfolio.
 
-Everything goes through the engine services, as an integrator's calls would: a customer upsert
-scores the customer and opens the cases its tier calls for, events re-score it.
+Everything goes through the engine services, as an integrator's calls would: the template's
+sample customers through the bulk import (`riskdesk import-data`'s path, engine.imports), the
+synthetic portfolio as single upserts; a customer upsert scores the customer and opens the cases
+its tier calls for, events re-score it.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,11 +22,13 @@ from engine.access import ADMIN_ROLE
 from engine.bundle import load_bundle
 from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
+from engine.errors import N_
 from engine.events import EventInput, record_event
 from engine.settings import Settings
 from engine.templates import import_template
 from engine.tokens import create_token
 from engine.users import add_user
+from forms import read_table
 
 DEMO_ACTOR = "demo"
 DEMO_SEED = 20261128
@@ -110,6 +116,43 @@ def load_portfolio(
     console.print(f"Loaded {len(records)} customers and {events} events.")
 
 
+def load_sample_data(
+    database: Database,
+    settings: Settings,
+    *,
+    sample_data: Mapping[str, str],
+    now: datetime,
+    console: Console,
+) -> None:
+    """Import the template's sample customer files as `riskdesk import-data customers` does
+    (all or nothing, one transaction per file). Raises EngineError when a file is refused."""
+    from engine.errors import InvalidRequestError
+    from web.cli_import import run_import, summary
+
+    for name, source in sample_data.items():
+        table = read_table(source.encode("utf-8"), filename=name)
+        report = run_import(
+            database,
+            settings,
+            kind="customers",
+            table=table,
+            mode="all-or-nothing",
+            mapping=None,
+            now=now,
+            console=console,
+            actor=DEMO_ACTOR,
+            source="demo",
+        )
+        console.print(f"Imported sample {summary(report, name)}")
+        if report.rejected:
+            first = report.errors[0] if report.errors else None
+            raise InvalidRequestError(
+                N_("the template's sample data %(file)s was refused: %(problem)s"),
+                file=name,
+                problem=f"row {first.row}: {first.message}" if first else "rows rejected",
+            )
+
+
 def load_demo(
     database: Database,
     settings: Settings,
@@ -131,6 +174,7 @@ def load_demo(
             timezone=settings.timezone,
         )
     console.print(f"Imported template {imported.key} {imported.template_version}.")
+    load_sample_data(database, settings, sample_data=bundle.sample_data, now=now, console=console)
     accounts = add_demo_users(database, tuple(bundle.roles), now=now)
     if customers:
         load_portfolio(database, settings, customers=customers, now=now, console=console)

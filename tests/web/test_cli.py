@@ -209,6 +209,10 @@ def test_demo_without_serving_builds_a_workspace(
         app, ["demo", "--db", str(demo_db), "--customers", "12", "--no-serve"]
     )
     assert result.exit_code == 0, result.output
+    assert (
+        "Imported sample data/customers.csv: 30 rows: 30 created, 0 updated, 0 unchanged, "
+        "0 rejected" in result.stdout
+    )
     token = result.stdout.strip().splitlines()[-1].split(": ")[-1]
     demo_url = f"sqlite:///{demo_db}"
     database = Database(demo_url, keys=load_keys(database_url=demo_url))
@@ -217,7 +221,11 @@ def test_demo_without_serving_builds_a_workspace(
 
         with database.transaction() as session:
             assert user_for_token(session, token, now=clock.utcnow()) is not None
-            assert len(list_customers(session, limit=100).items) == 12
+            # the template's 30 sample customers (data/customers.csv, through the import) and
+            # the 12 synthetic ones
+            refs = [c.ref for c in list_customers(session, limit=100).items]
+            assert len(refs) == 42
+            assert refs[:2] == ["C0001", "C0002"]
             assert "sales_manager" in roles_of(session, "sales_manager")
     finally:
         database.dispose()
