@@ -37,6 +37,7 @@ from engine.evaluation import (
     triggered_workflows,
 )
 from engine.explanations import PreviousAssessment, all_field_names
+from engine.freshness import with_freshness
 from engine.models import Alert, Assessment, Customer, Event, metadata
 from engine.terms import terms_record
 
@@ -59,6 +60,7 @@ _CUSTOMER_COLUMNS = (
     col(Customer.external_ref),
     col(Customer.department),
     col(Customer.data),
+    col(Customer.freshness),
     col(Customer.tier),
     col(Customer.row_version),
     *(getattr(Customer, name) for name in forms.TERMS_FIELDS),
@@ -205,7 +207,7 @@ def rescore_range(
             else row.data
         )
         # a row holds the terms columns under their names, as terms_record reads a Customer
-        record = {**data, **terms_record(cast(Customer, row))}
+        record = with_freshness({**data, **terms_record(cast(Customer, row))}, row.freshness, tz)
         result_dict = score_record(
             ruleset, record, events=events.get(row.id, []), as_of=as_of, rates=rates, sealed=sealed
         )

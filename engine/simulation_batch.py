@@ -22,6 +22,7 @@ import workflows
 from engine import crypto, fx, policy_checks, specs
 from engine.db import session_keys
 from engine.errors import N_, InvalidRequestError, NotConfiguredError
+from engine.freshness import with_freshness
 from engine.models import Case, CaseStatus, Customer, Event, SpecKind
 from engine.views import number
 
@@ -283,7 +284,13 @@ def simulate_batch(
     # Core rows through the session's connection: the ORM's row loading costs more than scoring
     connection = session.connection()
     customers = connection.execute(
-        select(col(Customer.id), col(Customer.external_ref), col(Customer.data), *_TERMS_COLUMNS)
+        select(
+            col(Customer.id),
+            col(Customer.external_ref),
+            col(Customer.data),
+            col(Customer.freshness),
+            *_TERMS_COLUMNS,
+        )
         .where(col(Customer.id) >= first_id, col(Customer.id) <= last_id)
         .order_by(col(Customer.id))
     ).all()
@@ -301,7 +308,7 @@ def simulate_batch(
         if sealed:
             assert keys is not None
             data = _opened(keys, data, ref=ref, sealed=sealed, read=sim.names_read)
-        record = {**data, **_terms(row[3:])}
+        record = with_freshness({**data, **_terms(row[4:])}, row[3], tz)
         seen = dsl.grouped_events(events.get(customer_id, no_events), as_of)
         after = draft.evaluate(record, events=seen, as_of=as_of, fx=lookup)
         before = (
