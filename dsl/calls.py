@@ -87,6 +87,7 @@ def _check_field_argument(checker: ExpressionChecker, name: str, arg: Expr, scop
         return
     outside = dataclasses.replace(scope, event_kind=None, event_fields=None)
     checker.name_outside_events(arg, outside)
+    checker.freshness_read.add(field)
     if checker.schema is None or field in checker.schema:
         checker.fields_read.setdefault((field,), None)
 

@@ -106,20 +106,26 @@ class FreshnessRecord(Mapping[str, tuple[date | None, str | None]]):
     Dates are made only for the fields a rule asks about, so building the record of a customer
     whose ruleset never calls `updated()` costs one small object."""
 
-    __slots__ = ("_fields", "_tz")
+    __slots__ = ("_fields", "_made", "_tz")
 
     def __init__(self, meta: Mapping[str, Any] | None, tz: tzinfo) -> None:
         self._fields = _fields(meta)
         self._tz = tz
+        self._made: dict[str, tuple[date | None, str | None]] = {}
 
     def __getitem__(self, name: str) -> tuple[date | None, str | None]:
+        made = self._made.get(name)
+        if made is not None:
+            return made
         entry = self._fields[name]
         at = _time(entry)
         source = entry.get("source") if isinstance(entry, Mapping) else None
-        return (
+        made = (
             at.astimezone(self._tz).date() if at is not None else None,
             source if isinstance(source, str) else None,
         )
+        self._made[name] = made
+        return made
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._fields)

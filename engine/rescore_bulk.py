@@ -60,16 +60,20 @@ _CUSTOMER_COLUMNS = (
     col(Customer.external_ref),
     col(Customer.department),
     col(Customer.data),
-    col(Customer.freshness),
     col(Customer.tier),
     col(Customer.row_version),
     *(getattr(Customer, name) for name in forms.TERMS_FIELDS),
 )
 
 
-def _customers(session: Session, first_id: int, last_id: int) -> Sequence[Any]:
+def _customers(
+    session: Session, first_id: int, last_id: int, *, with_freshness: bool
+) -> Sequence[Any]:
+    """The customer rows of the range; their `freshness` only when the rules read it (decoding
+    it for every customer made a nightly rescore about a fifth slower)."""
+    columns = (*_CUSTOMER_COLUMNS, col(Customer.freshness)) if with_freshness else _CUSTOMER_COLUMNS
     return session.execute(
-        select_columns(*_CUSTOMER_COLUMNS)
+        select_columns(*columns)
         .where(col(Customer.id) >= first_id, col(Customer.id) <= last_id)
         .order_by(col(Customer.id))
     ).all()
@@ -193,7 +197,8 @@ def rescore_range(
     names = all_field_names(session)
     rates = fx.rate_lookup(session, base_currency=ruleset.value.base_currency)
     day_end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=tz)
-    customers = _customers(session, first_id, last_id)
+    reads_freshness = bool(ruleset.value.freshness_read)
+    customers = _customers(session, first_id, last_id, with_freshness=reads_freshness)
     latest = _latest(session, first_id, last_id)
     events = _events(session, first_id, last_id, before=day_end, tz=tz)
 
@@ -207,7 +212,9 @@ def rescore_range(
             else row.data
         )
         # a row holds the terms columns under their names, as terms_record reads a Customer
-        record = with_freshness({**data, **terms_record(cast(Customer, row))}, row.freshness, tz)
+        record = {**data, **terms_record(cast(Customer, row))}
+        if reads_freshness:
+            with_freshness(record, row.freshness, tz)
         result_dict = score_record(
             ruleset, record, events=events.get(row.id, []), as_of=as_of, rates=rates, sealed=sealed
         )

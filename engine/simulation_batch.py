@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, null
 from sqlmodel import Session, col, select
 
 import dsl
@@ -283,12 +283,16 @@ def simulate_batch(
     ruleset on `sim.as_of` and tally what moves. Writes nothing."""
     # Core rows through the session's connection: the ORM's row loading costs more than scoring
     connection = session.connection()
+    # freshness only when either ruleset reads it (decoding it costs as much as scoring)
+    reads_freshness = bool(sim.draft.freshness_read) or bool(
+        sim.published is not None and sim.published.freshness_read
+    )
     customers = connection.execute(
         select(
             col(Customer.id),
             col(Customer.external_ref),
             col(Customer.data),
-            col(Customer.freshness),
+            col(Customer.freshness) if reads_freshness else null(),
             *_TERMS_COLUMNS,
         )
         .where(col(Customer.id) >= first_id, col(Customer.id) <= last_id)
@@ -308,7 +312,9 @@ def simulate_batch(
         if sealed:
             assert keys is not None
             data = _opened(keys, data, ref=ref, sealed=sealed, read=sim.names_read)
-        record = with_freshness({**data, **_terms(row[4:])}, row[3], tz)
+        record = {**data, **_terms(row[4:])}
+        if reads_freshness:
+            with_freshness(record, row[3], tz)
         seen = dsl.grouped_events(events.get(customer_id, no_events), as_of)
         after = draft.evaluate(record, events=seen, as_of=as_of, fx=lookup)
         before = (
