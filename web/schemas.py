@@ -50,9 +50,8 @@ class TermsInput(_Input):
 
 
 DataSource = Literal["api", "connector", "import"]
-_SOURCE = Field(
-    default="api",
-    description="where the data comes from, kept per field that changes (docs/api.md, freshness)",
+_SOURCE_DESCRIPTION = (
+    "where the data comes from, kept per field that changes (docs/api.md, freshness)"
 )
 _EXPECTED_VERSION = Field(
     default=None,
@@ -71,7 +70,7 @@ class CustomerUpsert(_Input):
     owner: str | None = Field(default=None, max_length=100)
     data: dict[str, Any] = Field(default_factory=dict)
     terms: TermsInput | None = None
-    source: DataSource = _SOURCE
+    source: DataSource = Field(default="api", description=_SOURCE_DESCRIPTION)
     expected_version: int | None = _EXPECTED_VERSION
 
 
@@ -83,7 +82,7 @@ class CustomerPatch(_Input):
     department: str | None = Field(default=None, max_length=100)
     owner: str | None = Field(default=None, max_length=100)
     data: dict[str, Any] = Field(default_factory=dict)
-    source: DataSource = _SOURCE
+    source: DataSource = Field(default="api", description=_SOURCE_DESCRIPTION)
     expected_version: int | None = _EXPECTED_VERSION
 
 

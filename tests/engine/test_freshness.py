@@ -104,7 +104,7 @@ def test_a_customer_stored_before_freshness_has_fields_of_unknown_age(
 ) -> None:
     write(workspace, "C1", HEALTHY)
     with workspace.transaction() as session:
-        session.exec(update(Customer).values(freshness=None))  # type: ignore[call-overload]
+        session.exec(update(Customer).values(freshness=None))
     unchanged = write(workspace, "C1", HEALTHY, now=NOW + timedelta(days=1)).customer
     assert unchanged.freshness == {}
     changed = write(
