@@ -308,7 +308,11 @@ def upsert_customer(
                 action="customer.updated",
                 entity_kind="customer",
                 entity_id=ref,
-                detail={"changed": sorted(changes), "fields": changed_fields},
+                # freshness is the fields' metadata: `fields` names them already
+                detail={
+                    "changed": sorted(k for k in changes if k != "freshness"),
+                    "fields": changed_fields,
+                },
                 department=customer.department,
                 customer_ref=customer.external_ref,
                 now=now,
