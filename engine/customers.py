@@ -205,12 +205,13 @@ def upsert_customer(
         raise DataValidationError(text_errors)
     form = specs.customer_form(session)
     customer = session.exec(_CUSTOMER_BY_REF, params={"ref": ref}).first()
-    if customer is None and payload.is_partial:
+    # a customer outside the caller's scope is not found, before its data says anything
+    if (customer is None and payload.is_partial) or (
+        customer is not None and not is_within(customer.department, scope)
+    ):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     before = crypto.customer_data(session, customer) if customer is not None else {}
     data = validated_data(form.value, _incoming(form.value, payload, before, customer))
-    if customer is not None and not is_within(customer.department, scope):
-        raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     department = _kept(payload.department, "department", payload, customer)
     if not is_within(department, scope):
         allowed = ", ".join(sorted(scope or ()))

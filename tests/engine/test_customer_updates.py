@@ -144,3 +144,33 @@ def test_an_update_at_another_version_is_a_conflict_and_changes_nothing(
     )
     assert done.customer.data["max_overdue_days"] == 10
     assert done.customer.row_version > version
+
+
+@pytest.mark.parametrize("data", [{"max_overdue_days": 1}, {"max_overdue_days": -5}])
+def test_a_partial_update_outside_the_writers_departments_is_not_found(
+    workspace: Database, data: dict[str, Any]
+) -> None:
+    upsert(workspace, "C1", HEALTHY, terms=TERMS, department="east")
+    for ref in ("C1", "NOPE"):  # the same answer whether it exists or not, whatever the data
+        with pytest.raises(NotFoundError), workspace.transaction() as session:
+            upsert_customer(
+                session,
+                ref,
+                CustomerInput(data=data, is_partial=True),
+                actor="west_head",
+                now=NOW,
+                tz=UTC,
+                scope=frozenset({"west"}),
+            )
+    # within the writer's departments, the department left out is kept (and so in scope)
+    with workspace.transaction() as session:
+        done = upsert_customer(
+            session,
+            "C1",
+            CustomerInput(data={"max_overdue_days": 1}, is_partial=True),
+            actor="east_head",
+            now=NOW,
+            tz=UTC,
+            scope=frozenset({"east"}),
+        )
+    assert done.customer.department == "east"
