@@ -81,6 +81,7 @@ def seed(url: str, keys_file: Path, *, customers: int, console: Console) -> None
     import forms
     from engine import crypto, portfolio, specs
     from engine.db import session_keys, upgrade
+    from engine.freshness import stamped
     from engine.models import Customer, Event
     from engine.templates import import_template
 
@@ -110,6 +111,8 @@ def seed(url: str, keys_file: Path, *, customers: int, console: Console) -> None
                     "name": parts.name,
                     "department": parts.department,
                     "data": crypto.seal_data(keys, parts.data, ref=ref, sensitive=sensitive),
+                    # every field stamped, as an upsert or import stores it (engine.freshness)
+                    "freshness": stamped(None, {}, parts.data, source="import", now=NOW),
                     "form_key": form.key,
                     "form_version": form.version,
                     "credit_limit": parts.terms.get("credit_limit", 0),

@@ -21,12 +21,14 @@ from dsl.diagnostics import (
 from dsl.events import GroupedEvents, grouped_events
 from dsl.explain import Change, ChangeItem, Explanation, Line, explain, explain_change
 from dsl.format import format_ruleset
+from dsl.functions import FRESHNESS_KEY
 from dsl.result import Alert, Fired, Result
 from dsl.schema import FieldInfo, Schema, ValueType, is_reserved_word
 from dsl.yaml_source import YamlList, YamlMap, expression_origin, load_yaml
 
 __all__ = [
     "ALERT_SEVERITIES",
+    "FRESHNESS_KEY",
     "Alert",
     "Change",
     "ChangeItem",

@@ -138,6 +138,7 @@ class CompiledRuleset:
     evaluate: Evaluate = field(repr=False, compare=False)
     _fields_read: tuple[tuple[str, ...], ...] = field(repr=False, compare=False)
     _event_kinds: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    _freshness_read: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def python_source(self) -> str:
@@ -153,6 +154,12 @@ class CompiledRuleset:
     def names_read(self) -> frozenset[str]:
         """The top-level names of the record (fields, terms) the ruleset reads anywhere."""
         return frozenset(path[0] for path in self._fields_read)
+
+    @property
+    def freshness_read(self) -> frozenset[str]:
+        """The fields whose freshness `updated()` and `source()` read: a caller whose ruleset
+        reads none need not give the record any (`FRESHNESS_KEY`)."""
+        return self._freshness_read
 
     @property
     def event_kinds_read(self) -> frozenset[str]:
@@ -259,6 +266,7 @@ def compile_ruleset(
         evaluate=_evaluate_function(program, base_currency, detect_language(source, language)),
         _fields_read=analysis.fields_read,
         _event_kinds=frozenset(call.kind for call in analysis.event_calls.values()),
+        _freshness_read=analysis.freshness_read,
     )
 
 

@@ -60,8 +60,36 @@ def check_call(checker: ExpressionChecker, node: Call, scope: Scope) -> ValueTyp
     if count < signature.minimum or (signature.maximum is not None and count > signature.maximum):
         low, high = signature.minimum, signature.maximum
         checker.report(_count_key(low, high), node.span, name=name, count=low, low=low, high=high)
+    if signature.arguments == "field":
+        for arg in node.args:
+            _check_field_argument(checker, name, arg, scope)
+        return ValueType(signature.result)
     found = [checker.check(arg, scope) for arg in node.args]
     return _check_arguments(checker, node, signature.arguments, found, signature.result)
+
+
+def _check_field_argument(checker: ExpressionChecker, name: str, arg: Expr, scope: Scope) -> None:
+    """`updated(FIELD)`, `source(FIELD)`: the argument is the name of a record field, as written
+    (not a let, an expression or an event's field); with a form, one of its fields. It names
+    the field rather than reading its value, but counts as read (a ruleset that asks when
+    `bureau_score` changed depends on `bureau_score`)."""
+    if not isinstance(arg, Name) or arg.name == "score":
+        if not isinstance(arg, Name):
+            checker.check(arg, scope)  # its own problems too
+        checker.report("not-a-field/argument", arg.span, name=name)
+        return
+    field = arg.name
+    if field in scope.lets or field in scope.later_lets or field == scope.current_let:
+        checker.report("not-a-field/let", arg.span, name=name, field=field)
+        return
+    if field in scope.rule_ids:
+        checker.report("not-a-value", arg.span, name=field)
+        return
+    outside = dataclasses.replace(scope, event_kind=None, event_fields=None)
+    checker.name_outside_events(arg, outside)
+    checker.freshness_read.add(field)
+    if checker.schema is None or field in checker.schema:
+        checker.fields_read.setdefault((field,), None)
 
 
 def _count_key(low: int, high: int | None) -> str:

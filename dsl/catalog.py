@@ -223,6 +223,16 @@ DIAGNOSTICS: Mapping[str, Entry] = MappingProxyType(
         ),
         # ---- functions and events (dsl.calls) ----
         "unknown-function": Entry(ERROR, "unknown function '{name}'", "未知函数 '{name}'"),
+        "not-a-field/argument": Entry(
+            ERROR,
+            "'{name}' takes the name of a field, like {name}(bureau_score)",
+            "'{name}' 需要一个字段名，例如 {name}(bureau_score)",
+        ),
+        "not-a-field/let": Entry(
+            ERROR,
+            "'{field}' is a derived value, not a field: '{name}' takes the name of a field",
+            "'{field}' 是派生值，不是字段：'{name}' 需要一个字段名",
+        ),
         "wrong-arguments/none": Entry(ERROR, "'{name}' takes no values", "'{name}' 不接受任何值"),
         "wrong-arguments/one": Entry(ERROR, "'{name}' takes one value", "'{name}' 需要 1 个值"),
         "wrong-arguments/two": Entry(ERROR, "'{name}' takes two values", "'{name}' 需要 2 个值"),

@@ -62,6 +62,8 @@ class Analysis:
     event_refs: Mapping[int, tuple[str, str]] = field(default_factory=dict)
     event_calls: Mapping[int, Any] = field(default_factory=dict)
     reads: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    # the fields whose freshness `updated()` or `source()` reads
+    freshness_read: frozenset[str] = frozenset()
 
     @property
     def has_errors(self) -> bool:
@@ -80,6 +82,7 @@ def _analysis(
         checker.event_refs,
         checker.event_calls,
         checker.reads,
+        frozenset(checker.freshness_read),
     )
 
 

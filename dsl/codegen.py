@@ -68,6 +68,8 @@ _AS_OF_FUNCTIONS = {
     "days_until": "_days_until",
     "years_since": "_years_since",
 }
+# rules-language §3: functions of a field's freshness, given the field's name, not its value
+_FIELD_FUNCTIONS = {"updated": "_updated", "source": "_source"}
 _EVENT_FUNCTIONS = {"sum": "_ev_sum", "max": "_ev_max", "min": "_ev_min"}
 # Functions that skip a missing argument, so a missing operand changes their value rather than
 # making it missing (rules-language §3).
@@ -192,6 +194,10 @@ class Expressions:
                 f"{helper}(C, {event.kind!r}, {within}, {event.field!r}, "
                 f"{event.conversion!r}, {where})"
             )
+        if node.function in _FIELD_FUNCTIONS:
+            field = node.args[0]
+            assert isinstance(field, Name)  # the checker accepts nothing else
+            return f"{_FIELD_FUNCTIONS[node.function]}(R, {field.name!r})"
         if fast and node.function in _SKIPPING_MISSING:
             # A wrong value computed from a boolean or text (`1 * flag` is 1, not missing) would
             # be taken where the missing-aware path skips to the next argument: a deferred

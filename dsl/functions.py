@@ -2,14 +2,21 @@
 
 Pure, no clock: `today()` and the `*_since` functions take the evaluation's `as_of`. Every function
 is total: a missing or wrong-kind argument gives missing (None), never an exception.
+
+`updated(FIELD)` and `source(FIELD)` read what the caller's record carries under FRESHNESS_KEY
+(a key no field can have: names neither start nor end with `__`): a mapping of field name to
+`(date it last changed, source)`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from dsl.dates import to_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +25,8 @@ class Signature:
 
     minimum: int
     maximum: int | None  # None: any number
-    arguments: str  # "number", "text", "date", "same" (all alike), "any", "round"
+    # "number", "text", "date", "same" (all alike), "any", "round", "field" (a field's name)
+    arguments: str
     result: str  # a ValueType value, or "same" (the arguments' common type)
 
 
@@ -38,6 +46,8 @@ SIGNATURES: dict[str, Signature] = {
     "days_until": Signature(1, 1, "date", "number"),
     "years_since": Signature(1, 1, "date", "number"),
     "coalesce": Signature(1, None, "same", "same"),
+    "updated": Signature(1, 1, "field", "date"),
+    "source": Signature(1, 1, "field", "text"),
 }
 EVENT_FUNCTIONS = ("count", "sum", "min", "max", "last")
 ALL_FUNCTIONS = tuple(sorted({*SIGNATURES, *EVENT_FUNCTIONS}))
@@ -123,3 +133,29 @@ def coalesce(*values: Any) -> Any:
         if value is not None:
             return value
     return None
+
+
+# The record's key for field freshness (rules-language §3, `updated`/`source`).
+FRESHNESS_KEY = "__freshness__"
+
+
+def _stamp(record: Mapping[str, Any], name: str) -> tuple[Any, Any] | None:
+    stamps = record.get(FRESHNESS_KEY)
+    if not isinstance(stamps, Mapping):
+        return None
+    stamp = stamps.get(name)
+    if isinstance(stamp, tuple | list) and len(stamp) == 2:
+        return stamp[0], stamp[1]
+    return None
+
+
+def updated(record: Mapping[str, Any], name: str) -> date | None:
+    """The date field `name` last changed; missing when the record says nothing of it."""
+    stamp = _stamp(record, name)
+    return to_date(stamp[0]) if stamp is not None else None
+
+
+def source(record: Mapping[str, Any], name: str) -> str | None:
+    """Where field `name`'s value came from (`page`, `import`, `api`, `connector`...)."""
+    stamp = _stamp(record, name)
+    return stamp[1] if stamp is not None and stamp[1].__class__ is str else None

@@ -349,6 +349,8 @@ HELPERS: dict[str, Any] = {
     "_f_starts_with": functions.starts_with,
     "_f_length": functions.length,
     "_f_coalesce": functions.coalesce,
+    "_updated": functions.updated,
+    "_source": functions.source,
     # events (dsl.events)
     "_ev_count": events.count,
     "_ev_sum": events.total,

@@ -167,6 +167,7 @@ def split_message(token: Token) -> Message:
         parts.append("".join(literal))
     return Message(tuple(parts), tuple(problems), token_span(token))
 
+
 # A rule's children as lark gives them. Inside `AstBuilder`, `list` names the rule method
 # `list`, not the built-in type.
 Children = list[Any]

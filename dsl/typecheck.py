@@ -90,6 +90,8 @@ class ExpressionChecker:
     event_calls: dict[int, Any] = field(default_factory=dict)  # id(call) -> calls.EventCall
     # for explanations: id(node) -> the field path or let name it reads
     reads: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # the fields whose freshness `updated()` or `source()` reads (dsl.calls)
+    freshness_read: set[str] = field(default_factory=set)
     # the language of the messages and the keywords of the file (dsl.catalog)
     wording: Wording = ENGLISH_WORDING
 

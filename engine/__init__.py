@@ -32,6 +32,9 @@ _EXPORTS: dict[str, str] = {
     "upsert_customer": "engine.customers",
     "get_customer": "engine.customers",
     "list_customers": "engine.customers",
+    # field freshness: where each stored value came from (the import path names its source)
+    "Source": "engine.freshness",
+    "FieldFreshness": "engine.freshness",
     "list_assessments": "engine.explanations",
     "EventInput": "engine.events",
     "record_event": "engine.events",

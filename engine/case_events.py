@@ -59,7 +59,7 @@ def advance_case(
     """
     case, customer = locked.case, locked.customer
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
-    record = evaluation.assessment_record(session, customer) if customer is not None else {}
+    record = evaluation.assessment_record(session, customer, tz=tz) if customer is not None else {}
     transition = workflows.advance(
         workflow.value,
         casework.case_state(case),

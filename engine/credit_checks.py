@@ -161,7 +161,7 @@ def check_order(
     today = now.astimezone(tz).date()
     rates = fx.rate_lookup(session)
     amount_base = _in_base(value, code, today, rates)
-    record = customer_record(session, locked)
+    record = customer_record(session, locked, tz=tz)
     record.update(tier=locked.tier, score=number(locked.score))
     outstanding = _outstanding(policy, record, today, rates)
     assert locked.id is not None

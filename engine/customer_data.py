@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 import forms
-from engine import audit, crypto, specs
+from engine import audit, crypto, freshness, specs
 from engine.db import session_keys
 from engine.errors import DataValidationError
 from engine.models import Customer
@@ -61,7 +61,8 @@ def set_fields(
 ) -> list[str]:
     """Set some of `customer`'s form fields to `values` (a workflow's `set_field`), the rest
     kept; returns the fields that changed (none: nothing written). The whole record is checked
-    against the customer form first: raises DataValidationError, nothing stored."""
+    against the customer form first: raises DataValidationError, nothing stored. The fields
+    that change are stamped as set by a workflow (engine.freshness)."""
     form = specs.customer_form(session)
     before = crypto.customer_data(session, customer)
     data = validated_data(form.value, {**before, **values})
@@ -71,7 +72,10 @@ def set_fields(
     stored = stored_data(
         session, form.value, data, ref=customer.external_ref, previous=customer.data
     )
-    update_versioned(session, customer, data=stored, updated_at=now)
+    stamps = freshness.stamped(
+        customer.freshness, before, data, source=freshness.Source.WORKFLOW, now=now
+    )
+    update_versioned(session, customer, data=stored, freshness=stamps, updated_at=now)
     audit.record(
         session,
         actor=actor,

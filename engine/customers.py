@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 import forms
 import workflows
-from engine import audit, crypto, specs
+from engine import audit, crypto, freshness, specs
 from engine.cases import case_summaries
 from engine.customer_data import stored_data, validated_data
 from engine.errors import (
@@ -39,6 +39,7 @@ from engine.errors import (
 )
 from engine.evaluation import assess_customer, latest_assessment
 from engine.explanations import changes, explanations
+from engine.freshness import Source, freshness_view
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Department
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.rows import update_versioned
@@ -84,19 +85,33 @@ def reveals_sensitive(viewer: Viewer | None, department: str | None) -> bool:
     return viewer is not None and viewer.can(VIEW_SENSITIVE, department)
 
 
+# What `CustomerInput.cleared` may name.
+CLEARABLE = frozenset({"department", "owner"})
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerInput:
     """What a caller submits for one customer.
 
-    `name` falls back to the form data's `name` and then to the reference; `terms` (credit_limit,
+    The whole record (`is_partial` false, a PUT): `data` replaces the stored data, and `name`
+    falls back to the form data's `name` and then to the reference. A partial update
+    (`is_partial`, a PATCH): `data` is merged into the stored data (a null removes a field), and
+    `name` is kept unless given or `data` sets `name`. Either way `department` and `owner` are
+    kept when not given (None) and emptied only when named in `cleared`. `terms` (credit_limit,
     payment_terms_days, prepayment_pct, order_hold, next_review_at, optionally currency) count
-    only at creation.
+    only at creation. `source` is where the data comes from (engine.freshness.Source);
+    `expected_version` the customer's `row_version` as the caller read it (None: not checked).
     """
 
     name: str | None = None
     department: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
     terms: Mapping[str, Any] | None = None
+    owner: str | None = None
+    cleared: frozenset[str] = frozenset()
+    is_partial: bool = False
+    source: str = Source.API
+    expected_version: int | None = None
 
 
 def ensure_department(session: Session, name: str | None, *, now: datetime) -> None:
@@ -117,7 +132,13 @@ def _text_errors(ref: str, payload: CustomerInput) -> list[forms.DataError]:
     """The reference, name and department hold no NUL or control characters (PostgreSQL refuses
     NUL; the others would break every list and export they appear in)."""
     errors = []
-    for path, text in (("ref", ref), ("name", payload.name), ("department", payload.department)):
+    texts = (
+        ("ref", ref),
+        ("name", payload.name),
+        ("department", payload.department),
+        ("owner", payload.owner),
+    )
+    for path, text in texts:
         problem = forms.text_problem_of(text) if text is not None else None
         if problem is not None:
             wording = forms.text(N_("%(path)s %(problem)s"), path=path, problem=problem)
@@ -162,36 +183,51 @@ def upsert_customer(
     viewer: Viewer | None = None,
     scope: Scope = None,
 ) -> CustomerUpserted:
-    """Create customer `ref` or replace its name, department and data; then score it.
+    """Create customer `ref` or update it (the whole record, or the fields sent when
+    `payload.is_partial`; see CustomerInput); then score it and start the workflows the change
+    triggers.
 
     `scope` (engine.scoping) is where the caller may write: an existing customer outside it is
-    not found, and the department given must lie in it.
+    not found, and the department given must lie in it. A sensitive field sent back as the mask
+    of its stored value (what a caller without `view_sensitive` reads) keeps the stored value.
+    Each field whose value changes is stamped with `now` and `payload.source`
+    (engine.freshness).
 
     Returns the customer as now stored (sensitive values masked unless `viewer` may see them),
     whether it was created, and the cases it started.
-    Raises NotConfiguredError (no template imported), DataValidationError (every field error,
-    with paths, or a control character in the reference, name or department; nothing stored),
-    ConflictError (changed terms on an existing customer, or a concurrent change).
+    Raises NotConfiguredError (no template imported), NotFoundError (a partial update of no
+    customer), DataValidationError (every field error, with paths, or a control character in
+    the reference, name, department or owner; nothing stored), ConflictError (changed terms on
+    an existing customer, a customer not at `payload.expected_version`, or a concurrent change).
     """
     text_errors = _text_errors(ref, payload)
     if text_errors:
         raise DataValidationError(text_errors)
     form = specs.customer_form(session)
-    data = validated_data(form.value, payload.data)
     customer = session.exec(_CUSTOMER_BY_REF, params={"ref": ref}).first()
-    if customer is not None and not is_within(customer.department, scope):
+    # a customer outside the caller's scope is not found, before its data says anything
+    if (customer is None and payload.is_partial) or (
+        customer is not None and not is_within(customer.department, scope)
+    ):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
-    if not is_within(payload.department, scope):
+    before = crypto.customer_data(session, customer) if customer is not None else {}
+    data = validated_data(form.value, _incoming(form.value, payload, before, customer))
+    department = _kept(payload.department, "department", payload, customer)
+    if not is_within(department, scope):
         allowed = ", ".join(sorted(scope or ()))
         if allowed:
             raise PermissionDeniedError(
                 N_("you may write customers of department(s) %(allowed)s only"), allowed=allowed
             )
         raise PermissionDeniedError(N_("you may write customers of no department"))
-    name = payload.name or str(data.get("name") or ref)
+    owner = _kept(payload.owner, "owner", payload, customer)
+    if payload.is_partial and customer is not None:
+        name = payload.name or (str(data["name"]) if payload.data.get("name") else customer.name)
+    else:
+        name = payload.name or str(data.get("name") or ref)
     occurrences: list[workflows.Occurrence] = []
-    if customer is None or customer.department != payload.department:
-        ensure_department(session, payload.department, now=now)  # a customer's one exists
+    if customer is None or customer.department != department:
+        ensure_department(session, department, now=now)  # a customer's one exists
 
     if customer is None:
         currency = specs.base_currency(session, "CNY")
@@ -199,8 +235,10 @@ def upsert_customer(
         customer = Customer(
             external_ref=ref,
             name=name,
-            department=payload.department,
+            department=department,
+            owner=owner,
             data=stored_data(session, form.value, data, ref=ref, previous=None),
+            freshness=freshness.stamped(None, {}, data, source=payload.source, now=now),
             form_key=form.key,
             form_version=form.version,
             currency=currency,
@@ -224,13 +262,14 @@ def upsert_customer(
             action="customer.created",
             entity_kind="customer",
             entity_id=ref,
-            detail={"name": name, "department": payload.department, "fields": sorted(data)},
+            detail={"name": name, "department": department, "fields": sorted(data)},
             department=customer.department,
             customer_ref=customer.external_ref,
             now=now,
         )
         created = True
     else:
+        _check_version(customer, payload.expected_version)
         if payload.terms is not None:
             terms = validated_terms(payload.terms, currency=customer.currency)
             if differing(customer, terms):
@@ -238,28 +277,43 @@ def upsert_customer(
         changes: dict[str, Any] = {}
         if customer.name != name:
             changes["name"] = name
-        if customer.department != payload.department:
-            changes["department"] = payload.department
-        before = crypto.customer_data(session, customer)
+        if customer.department != department:
+            changes["department"] = department
+        if customer.owner != owner:
+            changes["owner"] = owner
         stored = stored_data(session, form.value, data, ref=ref, previous=customer.data)
         if stored != customer.data:
             changes["data"] = stored
         if (customer.form_key, customer.form_version) != (form.key, form.version):
             changes.update(form_key=form.key, form_version=form.version)
-        if changes:
-            changed_fields = sorted(
-                {k for k in set(before) | set(data) if before.get(k) != data.get(k)}
+        changed_fields = sorted(
+            {k for k in set(before) | set(data) if before.get(k) != data.get(k)}
+        )
+        if changed_fields:
+            changes["freshness"] = freshness.stamped(
+                customer.freshness, before, data, source=payload.source, now=now
             )
+        if changes:
             if changed_fields:
                 occurrences.append(_fields_changed(changed_fields, before))
-            update_versioned(session, customer, updated_at=now, **changes)
+            update_versioned(
+                session,
+                customer,
+                expected_version=payload.expected_version,
+                updated_at=now,
+                **changes,
+            )
             audit.record(
                 session,
                 actor=actor,
                 action="customer.updated",
                 entity_kind="customer",
                 entity_id=ref,
-                detail={"changed": sorted(changes), "fields": changed_fields},
+                # freshness is the fields' metadata: `fields` names them already
+                detail={
+                    "changed": sorted(k for k in changes if k != "freshness"),
+                    "fields": changed_fields,
+                },
                 department=customer.department,
                 customer_ref=customer.external_ref,
                 now=now,
@@ -274,6 +328,55 @@ def upsert_customer(
         created=created,
         cases_opened=tuple(assessed.cases_opened),
     )
+
+
+def _incoming(
+    form: forms.Form,
+    payload: CustomerInput,
+    before: Mapping[str, Any],
+    customer: Customer | None,
+) -> dict[str, Any]:
+    """The data to validate: the record sent (a PATCH: merged into the stored data, a null
+    removing a field), with each sensitive value sent back as its own mask taken as stored."""
+    sent = dict(payload.data)
+    if before:
+        hidden = forms.sensitive_ids(form, crypto.sealed_fields(customer.data if customer else {}))
+        for field_id in hidden & sent.keys():
+            kept = before.get(field_id)
+            if kept is not None and sent[field_id] == forms.mask_value(form.field(field_id), kept):
+                sent[field_id] = kept
+    if not payload.is_partial:
+        return sent
+    merged = {**before, **sent}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+def _kept(
+    given: str | None, name: str, payload: CustomerInput, customer: Customer | None
+) -> str | None:
+    """`department` or `owner` as it is to be stored: the value given, else none when the
+    caller cleared it, else the stored one (an upsert that leaves it out keeps it)."""
+    if given is not None:
+        return given
+    if name in payload.cleared or customer is None:
+        return None
+    value: str | None = getattr(customer, name)
+    return value
+
+
+def _check_version(customer: Customer, expected: int | None) -> None:
+    """Raises ConflictError when the caller read another version of `customer` than the one
+    stored (optimistic locking; update_versioned checks again as it writes)."""
+    if expected is not None and expected != customer.row_version:
+        raise ConflictError(
+            N_(
+                "customer %(ref)s changed meanwhile (you have version %(expected)s, it is at "
+                "%(version)s); reload it and try again"
+            ),
+            ref=customer.external_ref,
+            expected=expected,
+            version=customer.row_version,
+        )
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -357,6 +460,8 @@ def customer_view(
         row_version=customer.row_version,
         created_at=customer.created_at,
         updated_at=customer.updated_at,
+        owner=customer.owner,
+        freshness=freshness_view(customer.freshness),
     )
 
 

@@ -362,7 +362,7 @@ def try_draft(
             key=key,
             count=sum(1 for d in exc.diagnostics if d.is_error),
         ) from exc
-    record = customer_record(session, customer)
+    record = customer_record(session, customer, tz=tz)
     events = customer_events(session, customer.id, tz)
     sealed = crypto.sealed_fields(customer.data)
     common: dict[str, Any] = {"record": record, "events": events, "as_of": as_of, "sealed": sealed}

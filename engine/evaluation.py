@@ -27,6 +27,7 @@ from engine import (
     triggers,
 )
 from engine.explanations import PreviousAssessment, all_field_names, change_record
+from engine.freshness import with_freshness
 from engine.models import Alert, Assessment, Customer, Event
 from engine.rows import update_versioned
 from engine.terms import terms_record
@@ -52,10 +53,12 @@ class Assessed:
     latest: Assessment | None = None
 
 
-def customer_record(session: Session, customer: Customer) -> dict[str, Any]:
-    """What rules read: the customer's form data (sensitive values in clear) and credit terms
-    (JSON-native values)."""
-    return {**crypto.customer_data(session, customer), **terms_record(customer)}
+def customer_record(session: Session, customer: Customer, *, tz: tzinfo = UTC) -> dict[str, Any]:
+    """What rules read: the customer's form data (sensitive values in clear), credit terms
+    (JSON-native values) and when each field last changed, on dates in `tz` (for `updated()`
+    and `source()`, engine.freshness)."""
+    record = {**crypto.customer_data(session, customer), **terms_record(customer)}
+    return with_freshness(record, customer.freshness, tz)
 
 
 # The statements of every assessment, built once (see engine.customers).
@@ -79,7 +82,7 @@ def latest_assessment(session: Session, customer_id: int) -> Assessment | None:
     return session.exec(_LATEST_ASSESSMENT, params={"customer_id": customer_id}).first()
 
 
-def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
+def assessment_record(session: Session, customer: Customer, *, tz: tzinfo = UTC) -> dict[str, Any]:
     """The customer's record plus `assessment` {tier, previous_tier, score}, as guards read it."""
     assert customer.id is not None
     latest = latest_assessment(session, customer.id)
@@ -90,7 +93,7 @@ def assessment_record(session: Session, customer: Customer) -> dict[str, Any]:
             "previous_tier": latest.previous_tier,
             "score": number(latest.score),
         }
-    return {**customer_record(session, customer), "assessment": summary}
+    return {**customer_record(session, customer, tz=tz), "assessment": summary}
 
 
 def customer_events(session: Session, customer_id: int, tz: tzinfo) -> list[dict[str, Any]]:
@@ -373,7 +376,7 @@ def assess_customer(
     assert customer.id is not None
     ruleset = specs.scoring_ruleset(session)
     as_of = now.astimezone(tz).date()
-    record = customer_record(session, customer)
+    record = customer_record(session, customer, tz=tz)
     result = ruleset.value.evaluate(
         record,
         events=[] if is_new else customer_events(session, customer.id, tz),
@@ -446,7 +449,7 @@ def assess_customer(
             actor=actor,
             now=now,
             tz=tz,
-            record=guard_record(customer_record(session, customer), assessment),
+            record=guard_record(customer_record(session, customer, tz=tz), assessment),
             workflows=None,
             is_new=is_new,
             depth=_depth,
@@ -515,7 +518,7 @@ def _after_assessment(
     def record() -> dict[str, Any]:
         nonlocal guards
         if guards is None:
-            guards = guard_record(customer_record(session, customer), latest)
+            guards = guard_record(customer_record(session, customer, tz=tz), latest)
         return guards
 
     terms_changed = False
@@ -611,7 +614,7 @@ def _act_on_tier_change(
     if record is None:
         latest = latest_assessment(session, customer.id)
         assert latest is not None
-        record = guard_record(customer_record(session, customer), latest)
+        record = guard_record(customer_record(session, customer, tz=tz), latest)
     opened, terms_changed = _start_workflows(
         session,
         customer,

@@ -123,7 +123,7 @@ def start_manually(
             ref=ref,
         )
     latest = latest_assessment(session, customer.id)
-    record = customer_record(session, customer)
+    record = customer_record(session, customer, tz=tz)
     if latest is not None:
         record = guard_record(record, latest)
     reason: dict[str, str] = {"trigger": str(workflows.TriggerKind.MANUAL), "by": actor}

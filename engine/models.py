@@ -173,6 +173,9 @@ class Customer(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=100, index=True)
     owner: str | None = Field(default=None, max_length=100)
     data: dict[str, Any] = _json()
+    # per field of `data`: when its value last changed and from which source (engine.freshness);
+    # None for a customer stored before it was kept
+    freshness: dict[str, Any] | None = _json(nullable=True)
     form_key: str | None = Field(default=None, max_length=200)
     form_version: int | None = None
     # the latest assessment, denormalised for lists and filters

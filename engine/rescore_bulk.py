@@ -37,6 +37,7 @@ from engine.evaluation import (
     triggered_workflows,
 )
 from engine.explanations import PreviousAssessment, all_field_names
+from engine.freshness import with_freshness
 from engine.models import Alert, Assessment, Customer, Event, metadata
 from engine.terms import terms_record
 
@@ -65,9 +66,14 @@ _CUSTOMER_COLUMNS = (
 )
 
 
-def _customers(session: Session, first_id: int, last_id: int) -> Sequence[Any]:
+def _customers(
+    session: Session, first_id: int, last_id: int, *, with_freshness: bool
+) -> Sequence[Any]:
+    """The customer rows of the range; their `freshness` only when the rules read it (decoding
+    it for every customer made a nightly rescore about a fifth slower)."""
+    columns = (*_CUSTOMER_COLUMNS, col(Customer.freshness)) if with_freshness else _CUSTOMER_COLUMNS
     return session.execute(
-        select_columns(*_CUSTOMER_COLUMNS)
+        select_columns(*columns)
         .where(col(Customer.id) >= first_id, col(Customer.id) <= last_id)
         .order_by(col(Customer.id))
     ).all()
@@ -191,7 +197,8 @@ def rescore_range(
     names = all_field_names(session)
     rates = fx.rate_lookup(session, base_currency=ruleset.value.base_currency)
     day_end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=tz)
-    customers = _customers(session, first_id, last_id)
+    reads_freshness = bool(ruleset.value.freshness_read)
+    customers = _customers(session, first_id, last_id, with_freshness=reads_freshness)
     latest = _latest(session, first_id, last_id)
     events = _events(session, first_id, last_id, before=day_end, tz=tz)
 
@@ -206,6 +213,8 @@ def rescore_range(
         )
         # a row holds the terms columns under their names, as terms_record reads a Customer
         record = {**data, **terms_record(cast(Customer, row))}
+        if reads_freshness:
+            with_freshness(record, row.freshness, tz)
         result_dict = score_record(
             ruleset, record, events=events.get(row.id, []), as_of=as_of, rates=rates, sealed=sealed
         )

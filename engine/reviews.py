@@ -97,7 +97,7 @@ def review_range(
     opened = 0
     for customer in customers:
         assert customer.id is not None and customer.next_review_at is not None
-        record = customer_record(session, customer)
+        record = customer_record(session, customer, tz=tz)
         latest = latest_assessment(session, customer.id)
         guarded = (
             guard_record(record, latest) if latest is not None else {**record, "assessment": None}

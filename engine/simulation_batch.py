@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, null
 from sqlmodel import Session, col, select
 
 import dsl
@@ -22,6 +22,7 @@ import workflows
 from engine import crypto, fx, policy_checks, specs
 from engine.db import session_keys
 from engine.errors import N_, InvalidRequestError, NotConfiguredError
+from engine.freshness import with_freshness
 from engine.models import Case, CaseStatus, Customer, Event, SpecKind
 from engine.views import number
 
@@ -282,8 +283,18 @@ def simulate_batch(
     ruleset on `sim.as_of` and tally what moves. Writes nothing."""
     # Core rows through the session's connection: the ORM's row loading costs more than scoring
     connection = session.connection()
+    # freshness only when either ruleset reads it (decoding it costs as much as scoring)
+    reads_freshness = bool(sim.draft.freshness_read) or bool(
+        sim.published is not None and sim.published.freshness_read
+    )
     customers = connection.execute(
-        select(col(Customer.id), col(Customer.external_ref), col(Customer.data), *_TERMS_COLUMNS)
+        select(
+            col(Customer.id),
+            col(Customer.external_ref),
+            col(Customer.data),
+            col(Customer.freshness) if reads_freshness else null(),
+            *_TERMS_COLUMNS,
+        )
         .where(col(Customer.id) >= first_id, col(Customer.id) <= last_id)
         .order_by(col(Customer.id))
     ).all()
@@ -301,7 +312,9 @@ def simulate_batch(
         if sealed:
             assert keys is not None
             data = _opened(keys, data, ref=ref, sealed=sealed, read=sim.names_read)
-        record = {**data, **_terms(row[3:])}
+        record = {**data, **_terms(row[4:])}
+        if reads_freshness:
+            with_freshness(record, row[3], tz)
         seen = dsl.grouped_events(events.get(customer_id, no_events), as_of)
         after = draft.evaluate(record, events=seen, as_of=as_of, fx=lookup)
         before = (

@@ -10,10 +10,13 @@ Conventions, the same in every view:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
+
+from engine.freshness import FieldFreshness
 
 T = TypeVar("T")
 
@@ -187,6 +190,9 @@ class CustomerView:
     row_version: int
     created_at: datetime
     updated_at: datetime
+    owner: str | None = None
+    # per field of `data` that has one: when its value last changed and from which source
+    freshness: Mapping[str, FieldFreshness] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

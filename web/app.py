@@ -60,6 +60,11 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     def day(value: date | None) -> str:
         return value.isoformat() if value is not None else ""
 
+    def localday(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return clock.as_utc(value).astimezone(tz).date().isoformat()
+
     def amount(value: Any) -> str:
         if value is None:
             return ""
@@ -70,7 +75,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
 
     env = templates.env
     install_translations(env)
-    env.filters.update(localtime=localtime, day=day, amount=amount, percent=percent)
+    env.filters.update(
+        localtime=localtime, localday=localday, day=day, amount=amount, percent=percent
+    )
     # a simulation's result as a table (web/templates/rules_impact.html)
     env.filters["migration_matrix"] = migration_matrix
     env.globals.update(

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from engine import specs
 from engine.case_views import customer_cases
 from engine.credit_decisions import customer_orders
+from engine.customer_fields import shown_fields
 from engine.customers import get_customer, list_customers
 from engine.db import Database
 from engine.errors import NotConfiguredError
@@ -164,11 +165,14 @@ def customer_page(
         cases = customer_cases(session, ref, scope=_read_scope(user))
         orders = customer_orders(session, ref, scope=_read_scope(user))
         startable = startable_workflows(session, ref, access=user.access, scope=_read_scope(user))
+        fields = shown_fields(session, customer, language=language)
     assessment = customer.assessment
     explanation = assessment.explanation.get(language, ()) if assessment else ()
     change = (assessment.change or {}).get(language) if assessment else None
     context = {
         "customer": customer,
+        # its data field by field, each with when and from which source it last changed
+        "fields": fields,
         "language": language,
         "explanation": explanation,
         "change": change,

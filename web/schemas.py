@@ -7,7 +7,7 @@ JSON numbers; times are ISO 8601 text in UTC.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,13 +49,41 @@ class TermsInput(_Input):
     currency: str | None = Field(default=None, description="only the base currency is accepted")
 
 
+DataSource = Literal["api", "connector", "import"]
+_SOURCE_DESCRIPTION = (
+    "where the data comes from, kept per field that changes (docs/api.md, freshness)"
+)
+_EXPECTED_VERSION = Field(
+    default=None,
+    ge=0,
+    le=MAX_ROW_ID,
+    description="the customer's `row_version` as you read it; 409 when it moved on",
+)
+
+
 class CustomerUpsert(_Input):
-    """A customer's name, department and form data (validated by the `customer` form)."""
+    """A customer's whole record: name, department, owner and form data (validated by the
+    `customer` form). A department or owner left out is kept; `null` empties it."""
 
     name: str | None = Field(default=None, max_length=300)
     department: str | None = Field(default=None, max_length=100)
+    owner: str | None = Field(default=None, max_length=100)
     data: dict[str, Any] = Field(default_factory=dict)
     terms: TermsInput | None = None
+    source: DataSource = Field(default="api", description=_SOURCE_DESCRIPTION)
+    expected_version: int | None = _EXPECTED_VERSION
+
+
+class CustomerPatch(_Input):
+    """The fields of a customer to change: `data` is merged into the stored data (`null` removes
+    a field), then the whole record is validated; name, department and owner change when sent."""
+
+    name: str | None = Field(default=None, max_length=300)
+    department: str | None = Field(default=None, max_length=100)
+    owner: str | None = Field(default=None, max_length=100)
+    data: dict[str, Any] = Field(default_factory=dict)
+    source: DataSource = Field(default="api", description=_SOURCE_DESCRIPTION)
+    expected_version: int | None = _EXPECTED_VERSION
 
 
 class EventCreate(_Input):
@@ -349,11 +377,20 @@ class CustomerAlertPublic(_Output):
     created_at: datetime
 
 
+class FieldFreshnessPublic(_Output):
+    updated_at: datetime
+    source: str
+
+
 class CustomerPublic(BaseModel):
     ref: str
     name: str
     department: str | None
+    owner: str | None
     data: dict[str, Any]
+    freshness: dict[str, FieldFreshnessPublic] = Field(
+        description="per field of `data` whose last change is known: when and from which source"
+    )
     assessment: AssessmentPublic | None
     terms: TermsPublic
     open_alerts: list[CustomerAlertPublic]
@@ -369,7 +406,12 @@ class CustomerPublic(BaseModel):
             ref=view.ref,
             name=view.name,
             department=view.department,
+            owner=view.owner,
             data=view.data,
+            freshness={
+                name: FieldFreshnessPublic.model_validate(stamp)
+                for name, stamp in view.freshness.items()
+            },
             assessment=AssessmentPublic.of(assessment, language) if assessment else None,
             terms=TermsPublic.model_validate(view.terms),
             open_alerts=[CustomerAlertPublic.model_validate(a) for a in view.open_alerts],

@@ -119,3 +119,13 @@ def test_function_results_have_types() -> None:
     assert _error('contains(name, "x") + 1', SCHEMA).splitlines()[0] == (
         "g.yaml:1:1: error: '+' needs a number, but this is true or false"
     )
+
+
+def test_every_function_the_checker_knows_has_generated_code_and_a_helper() -> None:
+    from dsl import codegen, runtime
+    from dsl.functions import SIGNATURES
+
+    tables = (codegen._FUNCTIONS, codegen._AS_OF_FUNCTIONS, codegen._FIELD_FUNCTIONS)
+    generated = {name for table in tables for name in table} | {"today"}  # today() is `D`
+    assert set(SIGNATURES) == generated
+    assert {helper for table in tables for helper in table.values()} <= set(runtime.HELPERS)

@@ -124,6 +124,15 @@ ROUTES: tuple[Route, ...] = (
         json=CUSTOMER,
     ),
     Route(
+        "PATCH",
+        "/api/v1/customers/{ref}",
+        "/api/v1/customers/C-EAST",
+        "customers:write",
+        200,
+        in_east=True,
+        json={"data": {"max_overdue_days": 120}},
+    ),
+    Route(
         "GET",
         "/api/v1/customers/{ref}",
         "/api/v1/customers/C-EAST",

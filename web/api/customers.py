@@ -6,7 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from engine.customers import CustomerInput, get_customer, list_customers, upsert_customer
+from engine.customers import (
+    CLEARABLE,
+    CustomerInput,
+    get_customer,
+    list_customers,
+    upsert_customer,
+)
 from engine.events import EventInput, record_event
 from engine.explanations import list_assessments
 from engine.pagination import MAX_LIMIT
@@ -16,6 +22,7 @@ from web.schemas import (
     AssessmentPage,
     AssessmentSummaryPublic,
     CustomerPage,
+    CustomerPatch,
     CustomerPublic,
     CustomerSummaryPublic,
     CustomerUpsert,
@@ -44,16 +51,23 @@ def put_customer(
     now: NowDep,
     language: LanguageDep,
 ) -> CustomerPublic:
-    """Create (201) or update (200) a customer, score it, and start the workflows it triggers.
+    """Create (201) or update (200) a customer with its whole record, score it, and start the
+    workflows it triggers.
 
-    `terms` count only at creation; changed terms on an existing customer are a 409. The
-    assessment's `explanation` and `change` are in `?lang=` (or Accept-Language): en or zh.
+    A department or owner left out is kept (`null` empties it). `terms` count only at creation;
+    changed terms on an existing customer are a 409, and so is an `expected_version` the
+    customer is no longer at. The assessment's `explanation` and `change` are in `?lang=` (or
+    Accept-Language): en or zh.
     """
     payload = CustomerInput(
         name=body.name,
         department=body.department,
+        owner=body.owner,
+        cleared=_cleared(body),
         data=body.data,
         terms=body.terms.model_dump(mode="json", exclude_unset=True) if body.terms else None,
+        source=body.source,
+        expected_version=body.expected_version,
     )
     with database.transaction() as session:
         result = upsert_customer(
@@ -70,6 +84,52 @@ def put_customer(
         public = CustomerPublic.of(result.customer, language)
     response.status_code = 201 if result.created else 200
     return public
+
+
+@router.patch("/customers/{ref}", response_model=CustomerPublic)
+def patch_customer(
+    ref: Ref,
+    body: CustomerPatch,
+    user: CustomerWriter,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
+    language: LanguageDep,
+) -> CustomerPublic:
+    """Change only the fields sent of an existing customer (404 when there is none): `data` is
+    merged into the stored data and the whole record validated; then the customer is scored
+    and the workflows the change triggers start, as after a PUT. A 409 when the customer is
+    no longer at `expected_version`."""
+    payload = CustomerInput(
+        name=body.name,
+        department=body.department,
+        owner=body.owner,
+        cleared=_cleared(body),
+        data=body.data,
+        is_partial=True,
+        source=body.source,
+        expected_version=body.expected_version,
+    )
+    with database.transaction() as session:
+        result = upsert_customer(
+            session,
+            ref,
+            payload,
+            actor=user.name,
+            now=now,
+            tz=settings.tz,
+            viewer=user,
+            scope=user.access.departments_for("customers:write"),
+        )
+        public = CustomerPublic.of(result.customer, language)
+    return public
+
+
+def _cleared(body: CustomerUpsert | CustomerPatch) -> frozenset[str]:
+    """The department or owner the body empties: sent as `null` (left out: kept)."""
+    return frozenset(
+        name for name in CLEARABLE if name in body.model_fields_set and getattr(body, name) is None
+    )
 
 
 @router.get("/customers", response_model=CustomerPage)

@@ -1,0 +1,46 @@
+"""A customer's data as the customer page lists it: each field with its label in the page's
+language, its value as the viewer may see it, and when and from which source it last changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from engine import specs
+from engine.errors import NotConfiguredError
+from engine.freshness import FieldFreshness
+from engine.views import CustomerView
+
+
+@dataclass(frozen=True, slots=True)
+class FieldShown:
+    id: str
+    label: str
+    value: Any  # as the view holds it (sensitive values masked for this viewer)
+    freshness: FieldFreshness | None  # None: of unknown age
+
+
+def shown_fields(
+    session: Session, customer: CustomerView, *, language: str
+) -> tuple[FieldShown, ...]:
+    """The fields of `customer.data` in the published form's order (then any the form no longer
+    has, by id), labelled in `language`."""
+    try:
+        fields = specs.customer_form(session).value.fields
+    except NotConfiguredError:
+        fields = ()
+    labels: Mapping[str, str] = {f.id: f.title(language) for f in fields}
+    order = [f.id for f in fields if f.id in customer.data]
+    order += sorted(set(customer.data) - set(order))
+    return tuple(
+        FieldShown(
+            id=field_id,
+            label=labels.get(field_id, field_id),
+            value=customer.data[field_id],
+            freshness=customer.freshness.get(field_id),
+        )
+        for field_id in order
+    )
