@@ -279,6 +279,7 @@ class _CustomerImporter(Importer):
                 department=department,
                 data={k: v for k, v in data.items() if v is not None},
                 terms=terms or None,
+                source=self.source,  # each changed field's freshness says "import"
             ),
             actor=self.actor,
             now=self.now,

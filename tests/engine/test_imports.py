@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from engine.db import Database
+from engine.freshness import freshness_view
 from engine.imports import ImportReport, import_rows, rejected_csv
 from engine.models import Assessment, AuditEntry, Case, Customer, Event
 from forms import Table, read_table, uscc_check_character
@@ -390,3 +391,15 @@ def test_events_from_an_xlsx_with_date_cells_and_serial_numbers(workspace: Datab
             ("2026-11-20T10:30", {"amount": 1200.5, "paid_on": "2026-11-20"}),
             ("2026-11-19T00:00", {"amount": 300, "paid_on": "2026-11-19"}),
         ]
+
+
+def test_imported_fields_keep_import_as_their_source(uscc_workspace: Database) -> None:
+    one = _uscc("91330100MA2B3C4D5")
+    _import(
+        uscc_workspace, _csv(f"external_ref,name,industry,统一社会信用代码\nC1,A,retail,{one}\n")
+    )
+    with uscc_workspace.transaction() as session:
+        customer = session.exec(select(Customer)).one()
+        stamps = freshness_view(customer.freshness)
+    assert {stamps["industry"].source, stamps["uscc"].source} == {"import"}
+    assert stamps["industry"].updated_at == NOW
