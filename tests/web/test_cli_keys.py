@@ -75,7 +75,7 @@ def test_rotate_adds_a_key_and_reseals_every_value_in_batches(
             shown = get_customer(session, "C2", viewer=FINANCE)
     finally:
         rotated.dispose()
-    assert shown.data["contact_phone"] == PHONES["C2"]
+    assert shown.data["contact_phone"] == "+86" + PHONES["C2"]  # stored as E.164
     (entry,) = rotations(database)
     assert entry.actor == "cli" and entry.entity_id == keys.current_data_key_id
     assert entry.detail == {
