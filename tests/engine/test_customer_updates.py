@@ -119,10 +119,10 @@ def test_a_masked_sensitive_value_sent_back_keeps_the_stored_one(
     assert shown["contact_phone"] == "138****5678"
     sent = {**shown, "max_overdue_days": 10} if not is_partial else {"contact_phone": "138****5678"}
     write(workspace, "C1", CustomerInput(data=sent, is_partial=is_partial))
-    assert stored(workspace, "C1")[1]["contact_phone"] == PHONE
-    # a new number is stored as sent
+    assert stored(workspace, "C1")[1]["contact_phone"] == "+86" + PHONE  # stored as E.164
+    # a new number is stored as sent (in E.164, as every phone)
     write(workspace, "C1", CustomerInput(data={"contact_phone": "13900001111"}, is_partial=True))
-    assert stored(workspace, "C1")[1]["contact_phone"] == "13900001111"
+    assert stored(workspace, "C1")[1]["contact_phone"] == "+8613900001111"
 
 
 def test_an_update_at_another_version_is_a_conflict_and_changes_nothing(
