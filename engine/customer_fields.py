@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+import forms
 from engine import specs
 from engine.errors import NotConfiguredError
 from engine.freshness import FieldFreshness
@@ -21,6 +22,8 @@ class FieldShown:
     label: str
     value: Any  # as the view holds it (sensitive values masked for this viewer)
     freshness: FieldFreshness | None  # None: of unknown age
+    type: str = "text"  # the field's type (forms.FieldType), how the page writes the value
+    options: Mapping[str, str] | None = None  # a choice's option → its label in the language
 
 
 def shown_fields(
@@ -33,6 +36,7 @@ def shown_fields(
     except NotConfiguredError:
         fields = ()
     labels: Mapping[str, str] = {f.id: f.title(language) for f in fields}
+    by_id = {f.id: f for f in fields}
     order = [f.id for f in fields if f.id in customer.data]
     order += sorted(set(customer.data) - set(order))
     return tuple(
@@ -41,6 +45,15 @@ def shown_fields(
             label=labels.get(field_id, field_id),
             value=customer.data[field_id],
             freshness=customer.freshness.get(field_id),
+            type=str(by_id[field_id].type) if field_id in by_id else "text",
+            options=_option_titles(by_id[field_id], language) if field_id in by_id else None,
         )
         for field_id in order
     )
+
+
+def _option_titles(field: forms.Field, language: str) -> Mapping[str, str] | None:
+    """A choice or multi_choice field's options with their labels in `language`."""
+    if not field.options:
+        return None
+    return {option: field.option_title(option, language) for option in field.options}

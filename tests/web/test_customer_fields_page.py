@@ -40,3 +40,17 @@ def test_customer_page_shows_freshness_in_chinese(workspace: Database, pages: Pa
     fields = {f.id: f for f in response.context["fields"]}
     assert fields["max_overdue_days"].label == "最长逾期天数"
     assert "更新于 2026-11-03 · 导入" in response.text
+
+
+def test_customer_page_writes_values_by_their_type_and_options_by_their_labels(
+    workspace: Database, pages: PageClient
+) -> None:
+    _imported(workspace)  # manufacturing, an outstanding balance of 100,000
+    pages.login("rita", ["legal"])
+    response = pages.get("/customers/C001", headers={"Accept-Language": "zh"})
+    fields = {f.id: f for f in response.context["fields"]}
+    assert (fields["industry"].type, fields["outstanding_balance"].type) == ("choice", "money")
+    html = response.text
+    industry = html.split('data-field="industry">')[1].split("<")[0]
+    balance = html.split('data-field="outstanding_balance">')[1].split("<")[0]
+    assert (industry.strip(), balance.strip()) == ("制造业", "100,000")

@@ -306,6 +306,9 @@ ROUTES: tuple[Route, ...] = (
     # published workflows and their diagrams; the rows above published the draft: none left
     Route("GET", "/api/v1/workflows", "/api/v1/workflows", "specs:edit", 200),
     Route(
+        "GET", "/api/v1/forms/{key}/schema", "/api/v1/forms/customer/schema", "customers:read", 200
+    ),
+    Route(
         "GET", "/api/v1/workflows/{key}", "/api/v1/workflows/high_risk_review", "specs:edit", 200
     ),
     Route(

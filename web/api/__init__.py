@@ -11,6 +11,7 @@ from web.api import (
     credit_checks,
     customers,
     drafts,
+    forms,
     fx,
     notifications,
     rescores,
@@ -42,6 +43,7 @@ router.include_router(rulesets.router)
 router.include_router(simulations.router)
 router.include_router(schedules.router)
 router.include_router(shadow.router)
+router.include_router(forms.router)
 router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
 router.include_router(workflows.router)
