@@ -28,7 +28,7 @@ from engine.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from engine.models import Case, CaseStatus, CaseTransition, Customer, SpecKind, SpecVersion
+from engine.models import Case, CaseStatus, CaseTransition, Customer
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.scoping import Scope, ensure_within, is_within
 from engine.types import is_row_id
@@ -36,22 +36,10 @@ from engine.users import role_holders
 from engine.views import CaseSummary, CaseTransitionView, CaseView, Page
 
 
-def _labels(session: Session, cases: Iterable[Case]) -> dict[tuple[str, int], dict[str, str]]:
-    wanted = {(c.workflow_key, c.workflow_version) for c in cases}
-    if not wanted:
-        return {}
-    rows = session.exec(
-        select(SpecVersion).where(
-            SpecVersion.kind == SpecKind.WORKFLOW,
-            col(SpecVersion.key).in_({key for key, _ in wanted}),
-        )
-    )
-    labels: dict[tuple[str, int], dict[str, str]] = {}
-    for row in rows:
-        if (row.key, row.version) in wanted:
-            label = row.meta.get("label")
-            labels[(row.key, row.version)] = dict(label) if label else {"en": row.key}
-    return labels
+def _label(loaded: specs.LoadedSpec[workflows.Workflow]) -> dict[str, str]:
+    """The workflow's label by language, as published (its key where it has none)."""
+    label = loaded.meta.get("label")
+    return dict(label) if label else {"en": loaded.key}
 
 
 def _step_label(workflow: workflows.Workflow, step: str) -> dict[str, str]:
@@ -63,7 +51,7 @@ def _summary(
     case: Case,
     customer: Customer | None,
     label: dict[str, str],
-    workflow: workflows.Workflow | None = None,
+    workflow: workflows.Workflow,
 ) -> CaseSummary:
     assert case.id is not None
     return CaseSummary(
@@ -83,7 +71,7 @@ def _summary(
         opened_at=case.opened_at,
         closed_at=case.closed_at,
         row_version=case.row_version,
-        step_label=_step_label(workflow, case.step) if workflow is not None else {},
+        step_label=_step_label(workflow, case.step),
     )
 
 
@@ -95,17 +83,16 @@ def case_summaries(session: Session, cases: Sequence[Case]) -> tuple[CaseSummary
     customers = {
         c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(wanted)))
     }
-    labels = _labels(session, cases)
-    definitions = {
-        (key, version): specs.load_workflow(session, key, version).value
+    loaded = {
+        (key, version): specs.load_workflow(session, key, version)
         for key, version in {(c.workflow_key, c.workflow_version) for c in cases}
     }
     return tuple(
         _summary(
             case,
             customers[case.customer_id] if case.customer_id is not None else None,
-            labels.get((case.workflow_key, case.workflow_version), {"en": case.workflow_key}),
-            definitions[(case.workflow_key, case.workflow_version)],
+            _label(loaded[(case.workflow_key, case.workflow_version)]),
+            loaded[(case.workflow_key, case.workflow_version)].value,
         )
         for case in cases
     )
@@ -275,8 +262,7 @@ def case_view(
     assert case.id is not None
     customer = _customer(session, case)
     workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
-    label = dict(workflow.meta.get("label") or {"en": workflow.key})
-    summary = _summary(case, customer, label, workflow.value)
+    summary = _summary(case, customer, _label(workflow), workflow.value)
     history = session.exec(
         select(CaseTransition)
         .where(CaseTransition.case_id == case.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
@@ -94,8 +95,9 @@ def ref_target(columns: ColumnMap) -> str:
     return EVENT_REF if EVENT_REF in columns.filled() else CUSTOMER_REF
 
 
-class Importer:
-    """What a kind of import knows: its targets, how to read a row and how to write it."""
+class Importer(ABC):
+    """What a kind of import knows: its targets, how to read a row and how to write it. Each
+    kind (customers, events) is a subclass giving `read` and `write`."""
 
     targets: tuple[Target, ...]
 
@@ -108,14 +110,15 @@ class Importer:
         self.tz = tz
         self.source = source
 
+    @abstractmethod
     def read(
         self, number: int, cells: tuple[Cell, ...], columns: ColumnMap, table: Table
     ) -> ImportRow:
-        raise NotImplementedError
+        """Row `number`'s cells as the values of its targets, with the errors found."""
 
+    @abstractmethod
     def write(self, row: ImportRow, columns: ColumnMap) -> tuple[str, int]:
         """Store the row; returns its outcome (created, updated, unchanged) and cases opened."""
-        raise NotImplementedError
 
     def target_of(self, path: tuple[Any, ...]) -> str | None:
         """The target an engine data error's path names."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime, tzinfo
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
@@ -13,9 +14,12 @@ from engine.customers import (
     list_customers,
     upsert_customer,
 )
+from engine.db import Database
 from engine.events import EventInput, record_event
 from engine.explanations import list_assessments
 from engine.pagination import MAX_LIMIT
+from engine.users import UserView
+from engine.views import CustomerUpserted
 from web.api.json_body import StrictJSONRoute
 from web.deps import CustomerWriter, DbDep, EventWriter, LanguageDep, NowDep, Reader, SettingsDep
 from web.schemas import (
@@ -59,29 +63,10 @@ def put_customer(
     customer is no longer at. The assessment's `explanation` and `change` are in `?lang=` (or
     Accept-Language): en or zh.
     """
-    payload = CustomerInput(
-        name=body.name,
-        department=body.department,
-        owner=body.owner,
-        cleared=_cleared(body),
-        data=body.data,
-        terms=body.terms.model_dump(mode="json", exclude_unset=True) if body.terms else None,
-        source=body.source,
-        expected_version=body.expected_version,
+    terms = body.terms.model_dump(mode="json", exclude_unset=True) if body.terms else None
+    result, public = _upsert(
+        ref, _input(body, terms=terms), user, database, settings.tz, now, language
     )
-    with database.transaction() as session:
-        result = upsert_customer(
-            session,
-            ref,
-            payload,
-            actor=user.name,
-            now=now,
-            tz=settings.tz,
-            viewer=user,
-            scope=user.access.departments_for("customers:write"),
-        )
-        # built before the commit: a response that cannot be built rolls the upsert back
-        public = CustomerPublic.of(result.customer, language)
     response.status_code = 201 if result.created else 200
     return public
 
@@ -100,16 +85,38 @@ def patch_customer(
     merged into the stored data and the whole record validated; then the customer is scored
     and the workflows the change triggers start, as after a PUT. A 409 when the customer is
     no longer at `expected_version`."""
-    payload = CustomerInput(
+    _, public = _upsert(
+        ref, _input(body, is_partial=True), user, database, settings.tz, now, language
+    )
+    return public
+
+
+def _input(body: CustomerUpsert | CustomerPatch, **more: Any) -> CustomerInput:
+    """What a PUT or PATCH body asks the engine to store (`more`: terms, is_partial)."""
+    return CustomerInput(
         name=body.name,
         department=body.department,
         owner=body.owner,
         cleared=_cleared(body),
         data=body.data,
-        is_partial=True,
         source=body.source,
         expected_version=body.expected_version,
+        **more,
     )
+
+
+def _upsert(
+    ref: str,
+    payload: CustomerInput,
+    user: UserView,
+    database: Database,
+    tz: tzinfo,
+    now: datetime,
+    language: str,
+) -> tuple[CustomerUpserted, CustomerPublic]:
+    """The upsert of `payload` by `user`, within the departments they may write, and the
+    customer as answered: built before the commit, so a response that cannot be built rolls
+    the upsert back."""
     with database.transaction() as session:
         result = upsert_customer(
             session,
@@ -117,12 +124,11 @@ def patch_customer(
             payload,
             actor=user.name,
             now=now,
-            tz=settings.tz,
+            tz=tz,
             viewer=user,
             scope=user.access.departments_for("customers:write"),
         )
-        public = CustomerPublic.of(result.customer, language)
-    return public
+        return result, CustomerPublic.of(result.customer, language)
 
 
 def _cleared(body: CustomerUpsert | CustomerPatch) -> frozenset[str]:
