@@ -211,7 +211,7 @@ def upsert_customer(
     ):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     before = crypto.customer_data(session, customer) if customer is not None else {}
-    data = validated_data(form.value, _incoming(form.value, payload, before, customer))
+    data = validated_data(form.value, incoming_data(form.value, payload, before, customer))
     department = _kept(payload.department, "department", payload, customer)
     if not is_within(department, scope):
         allowed = ", ".join(sorted(scope or ()))
@@ -330,7 +330,7 @@ def upsert_customer(
     )
 
 
-def _incoming(
+def incoming_data(
     form: forms.Form,
     payload: CustomerInput,
     before: Mapping[str, Any],

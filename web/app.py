@@ -28,6 +28,7 @@ from web import (
     pages_admin,
     pages_calendars,
     pages_cases,
+    pages_customer_edit,
     pages_notifications,
     pages_rules,
     pages_rules_publish,
@@ -147,6 +148,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(pages_cases.router)
+    app.include_router(pages_customer_edit.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_calendars.router)

@@ -168,6 +168,7 @@ def page_require(permission: str) -> Callable[[UserView], UserView]:
 PageReader = Annotated[UserView, Depends(page_require("customers:read"))]
 PageCaseActor = Annotated[UserView, Depends(page_require("cases:act"))]
 PageCaseStarter = Annotated[UserView, Depends(page_require("cases:start"))]
+PageCustomerWriter = Annotated[UserView, Depends(page_require("customers:write"))]
 PageUserAdmin = Annotated[UserView, Depends(page_require("users:admin"))]
 PageAuditReader = Annotated[UserView, Depends(page_require("audit:read"))]
 

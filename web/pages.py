@@ -182,6 +182,8 @@ def customer_page(
         "orders": orders,  # open orders and the latest credit checks (engine.credit_decisions)
         # the manual workflows the user may start here (none without cases:start)
         "startable": startable,
+        # the edit form's link (web.pages_customer_edit)
+        "can_edit": user.can("customers:write", customer.department),
     }
     return render(request, "customer.html", context)
 

@@ -473,6 +473,37 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
         form={"workflow": "nope"},
     ),
+    # the customer edit form (web.pages_customer_edit): the live check stores nothing; the
+    # save of one field is a partial update
+    Route(
+        "GET",
+        "/customers/{ref}/edit",
+        "/customers/C-EAST/edit",
+        "customers:write",
+        200,
+        page=True,
+        in_east=True,
+    ),
+    Route(
+        "POST",
+        "/customers/{ref}/edit/check",
+        "/customers/C-EAST/edit/check",
+        "customers:write",
+        200,
+        page=True,
+        in_east=True,
+        form={"data.max_overdue_days": "abc"},
+    ),
+    Route(
+        "POST",
+        "/customers/{ref}/edit",
+        "/customers/C-EAST/edit",
+        "customers:write",
+        303,
+        page=True,
+        in_east=True,
+        form={"data.max_overdue_days": "120"},
+    ),
     Route("GET", "/inbox", "/inbox", "customers:read", 200, page=True),
     Route(
         "GET",

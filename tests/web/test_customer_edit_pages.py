@@ -1,0 +1,191 @@
+"""The customer edit page (issue 11, "Pages"): the published form by section, values typed as a
+finance team writes them, every error beside its field with what was typed kept, the live check
+that stores nothing, sensitive values kept behind their mask, a stale form refused, and the save
+stamped `page` and scored like any update."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import select
+
+from engine import crypto
+from engine.customers import CustomerInput, find_customer, upsert_customer
+from engine.db import Database
+from engine.models import AuditEntry
+from tests.web.conftest import HEALTHY, TERMS, PageClient
+
+CREATED = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+PHONE = "+8613812345678"
+
+
+def _customer(database: Database, **data: object) -> None:
+    payload = CustomerInput(
+        department="east", data={**HEALTHY, "contact_phone": PHONE, **data}, terms=TERMS
+    )
+    with database.transaction() as session:
+        upsert_customer(session, "C001", payload, actor="api", now=CREATED, tz=UTC)
+
+
+def _stored(database: Database) -> tuple[dict[str, Any], dict[str, Any], int, str | None]:
+    """The customer's data in clear, its fields' freshness, row version and tier."""
+    with database.transaction() as session:
+        customer = find_customer(session, "C001")
+        data = crypto.customer_data(session, customer)
+        freshness = dict((customer.freshness or {}).get("fields") or {})
+        return data, freshness, customer.row_version, customer.tier
+
+
+def _form(pages: PageClient, **fields: str) -> dict[str, str]:
+    page = pages.get("/customers/C001/edit")
+    assert page.status_code == 200, page.text
+    edit = page.context["edit"]
+    posted = {
+        f"data.{f.id}": "" if f.value is None else str(f.value)
+        for s in edit.sections
+        for f in s.fields
+        if f.type != "multi_choice"
+    }
+    posted.update({"csrf_token": page.context["csrf_token"]})
+    posted["expected_version"] = str(edit.row_version)
+    posted.update({f"data.{k}": v for k, v in fields.items()})
+    return posted
+
+
+def test_edit_page_shows_the_form_by_section_with_the_stored_values(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    pages.login("sam", ["sales_manager"])
+    page = pages.get("/customers/C001/edit", headers={"Accept-Language": "zh"})
+    assert page.template.name == "customer_edit.html"
+    fields = {f.id: f for s in page.context["edit"].sections for f in s.fields}
+    assert fields["max_overdue_days"].label == "最长逾期天数"
+    assert (fields["max_overdue_days"].value, fields["industry"].value) == (0, "manufacturing")
+    assert fields["industry"].option_titles[0] == "制造业"
+    assert fields["name"].required
+    assert 'id="edit-max_overdue_days"' in page.text
+
+
+def test_saving_the_form_updates_scores_and_stamps_page(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    _, _, version, tier = _stored(workspace)
+    pages.login("sam", ["sales_manager"])
+    posted = _form(
+        pages, max_overdue_days="１２０", outstanding_balance="1,200,000", enforcement_records="2"
+    )
+    response = pages.post("/customers/C001/edit", data=posted, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/customers/C001"
+    data, freshness, new_version, new_tier = _stored(workspace)
+    assert (data["max_overdue_days"], data["outstanding_balance"]) == (120, 1_200_000)
+    assert data["contact_phone"] == PHONE  # shown masked to a sales manager, kept
+    assert freshness["max_overdue_days"]["source"] == "page"
+    assert freshness["name"]["source"] == "api"  # unchanged fields keep their stamp
+    assert new_version > version
+    assert (tier, new_tier) == ("low", "high")  # scored again: the tier moved
+    with workspace.transaction() as session:
+        audit = session.exec(select(AuditEntry).where(AuditEntry.actor == "sam")).all()
+    assert audit, "the save is audited under the editor's name"
+
+
+def test_an_emptied_field_is_removed(workspace: Database, pages: PageClient) -> None:
+    _customer(workspace, credit_notes="slow payer")
+    pages.login("sam", ["sales_manager"])
+    response = pages.post(
+        "/customers/C001/edit", data=_form(pages, credit_notes=""), follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    assert "credit_notes" not in _stored(workspace)[0]
+
+
+def test_a_refused_save_shows_every_error_beside_its_field_and_stores_nothing(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    before = _stored(workspace)
+    pages.login("sam", ["sales_manager"])
+    posted = _form(pages, max_overdue_days="12,3", enforcement_records="-1", name="")
+    response = pages.post("/customers/C001/edit", data=posted, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert response.template.name == "customer_edit.html"
+    fields = {f.id: f for s in response.context["edit"].sections for f in s.fields}
+    assert fields["max_overdue_days"].value == "12,3"  # what was typed, kept
+    assert fields["max_overdue_days"].errors and fields["enforcement_records"].errors
+    assert fields["name"].errors
+    assert not fields["industry"].errors
+    assert 'aria-invalid="true"' in response.text
+    assert _stored(workspace) == before
+
+
+def test_the_live_check_answers_the_fields_block_and_stores_nothing(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    before = _stored(workspace)
+    pages.login("sam", ["sales_manager"])
+    posted = _form(pages, max_overdue_days="abc")
+    response = pages.post(
+        "/customers/C001/edit/check",
+        data=posted,
+        headers={"HX-Request": "true", "Accept-Language": "zh"},
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="edit-fields"')
+    assert "<html" not in response.text
+    assert 'data-errors="1"' in response.text
+    assert "待更正的问题：1" in response.text
+    assert _stored(workspace) == before
+    clean = pages.post("/customers/C001/edit/check", data=_form(pages))
+    assert 'data-errors="0"' in clean.text
+
+
+def test_a_sensitive_value_is_masked_and_a_new_one_replaces_it(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    pages.login("sam", ["sales_manager"])
+    fields = {f.id: f for s in pages.get("/customers/C001/edit").context["edit"].sections
+              for f in s.fields}  # fmt: skip
+    assert fields["contact_phone"].is_masked
+    assert PHONE not in str(fields["contact_phone"].value)
+    response = pages.post(
+        "/customers/C001/edit",
+        data=_form(pages, contact_phone="13900001111"),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert _stored(workspace)[0]["contact_phone"] == "+8613900001111"
+
+
+def test_a_form_read_before_another_change_is_refused(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    pages.login("sam", ["sales_manager"])
+    posted = _form(pages, max_overdue_days="45")
+    _customer(workspace, max_overdue_days=10)  # someone else saves meanwhile
+    response = pages.post("/customers/C001/edit", data=posted)
+    assert response.status_code == 409
+    assert response.context["problem"]
+    assert _stored(workspace)[0]["max_overdue_days"] == 10
+
+
+def test_editing_needs_customers_write_in_the_customers_department(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    pages.login("rita", ["legal"])
+    assert pages.get("/customers/C001/edit").status_code == 403
+    assert 'id="edit-customer"' not in pages.get("/customers/C001").text
+
+
+def test_the_customer_page_links_the_edit_form_for_writers(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    pages.login("sam", ["sales_manager"])
+    assert 'href="/customers/C001/edit"' in pages.get("/customers/C001").text
