@@ -170,7 +170,14 @@ def edit_form(
                 id=section.id if section else None,
                 title=section.title(language) if section else None,
                 fields=tuple(
-                    _input(f, values.get(f.id), f.id in masks, errors, language) for f in fields
+                    edit_field(
+                        f,
+                        values.get(f.id),
+                        language=language,
+                        is_masked=f.id in masks,
+                        errors=(errors or {}).get(f.id, ()),
+                    )
+                    for f in fields
                 ),
             )
         )
@@ -183,13 +190,16 @@ def edit_form(
     )
 
 
-def _input(
+def edit_field(
     field: forms.Field,
     value: Any,
-    is_masked: bool,
-    errors: Mapping[str, tuple[str, ...]] | None,
+    *,
     language: str,
+    is_masked: bool = False,
+    errors: tuple[str, ...] = (),
 ) -> EditField:
+    """The input of `field` showing `value`, labelled in `language` (also the form builder's
+    preview)."""
     return EditField(
         id=field.id,
         label=field.title(language),
@@ -205,7 +215,7 @@ def _input(
         max_length=field.max_length,
         help=(field.help.get(language) or field.help.get("en")) if field.help else None,
         is_masked=is_masked,
-        errors=(errors or {}).get(field.id, ()),
+        errors=errors,
     )
 
 

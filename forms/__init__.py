@@ -2,6 +2,7 @@
 types the rules checker reads, masks of sensitive values, and reading import files (CSV, XLSX)
 into field values. Pure: no I/O, no clock (docs/forms.md, docs/import.md)."""
 
+from forms import builder
 from forms.field_types import TYPE_NAMES, TYPES, FieldType, TypeSpec
 from forms.fields import LANGUAGES, Field, Section
 from forms.form import Form, FormError
@@ -70,6 +71,7 @@ __all__ = [
     "Target",
     "Text",
     "TypeSpec",
+    "builder",
     "check_form",
     "coerce_cell",
     "did_you_mean",

@@ -29,6 +29,7 @@ from web import (
     pages_calendars,
     pages_cases,
     pages_customer_edit,
+    pages_form_builder,
     pages_notifications,
     pages_rules,
     pages_rules_publish,
@@ -149,6 +150,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(pages_cases.router)
     app.include_router(pages_customer_edit.router)
+    app.include_router(pages_form_builder.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_calendars.router)

@@ -80,6 +80,10 @@ DRAFTS = {
 # the first caller holding specs:publish publishes the draft; the next finds none left
 PUBLISH = {"comment": "as reviewed"}
 PUBLISHED_ONCE = frozenset({404})
+# a field the form builder adds (web.pages_form_builder); a builder change without the draft's
+# checksum finds the draft the first caller made (409)
+BUILDER_FIELD = {"f.id": "bureau_score", "f.type": "integer", "f.min": "0"}
+DRAFT_MADE = frozenset({409})
 # each caller hands its cases to `target` (users who are not `target` themselves)
 DELEGATION = {"delegate": "target", "starts_at": "2100-01-01T00:00", "ends_at": "2100-01-10T00:00"}
 
@@ -545,6 +549,47 @@ ROUTES: tuple[Route, ...] = (
         303,
         page=True,
         form=DRAFT,
+    ),
+    # the form builder (web.pages_form_builder): a change posted without the draft's checksum
+    # makes the draft for the first caller; the next finds one made meanwhile (409)
+    Route("GET", "/forms/{key}/builder", "/forms/customer/builder", "specs:edit", 200, page=True),
+    Route(
+        "POST",
+        "/forms/{key}/builder/preview",
+        "/forms/customer/builder/preview",
+        "specs:edit",
+        200,
+        page=True,
+        form=BUILDER_FIELD,
+    ),
+    Route(
+        "POST",
+        "/forms/{key}/builder/fields",
+        "/forms/customer/builder/fields",
+        "specs:edit",
+        303,
+        page=True,
+        form=BUILDER_FIELD,
+        also=DRAFT_MADE,
+    ),
+    Route(
+        "POST",
+        "/forms/{key}/builder/fields/{field_id}/move",
+        "/forms/customer/builder/fields/bureau_score/move",
+        "specs:edit",
+        303,
+        page=True,
+        form={"direction": "up"},
+        also=DRAFT_MADE,
+    ),
+    Route(
+        "POST",
+        "/forms/{key}/builder/fields/{field_id}/delete",
+        "/forms/customer/builder/fields/bureau_score/delete",
+        "specs:edit",
+        303,
+        page=True,
+        also=DRAFT_MADE,
     ),
     Route(
         "POST",

@@ -1,0 +1,227 @@
+"""A form definition edited as data, as the form builder's page does it: the fields of a form
+file's document added or replaced, moved and removed, a field entry read from the builder's
+inputs and written back to them, and the document written out as YAML. Pure: no I/O.
+
+The builder writes the file anew from its data, so comments in a form file edited through it
+are not kept (docs/forms.md, "The form builder"). What it writes is checked like any form file
+when the draft is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import yaml
+
+from dsl import load_yaml
+from forms.field_types import FieldType
+from forms.fields import LANGUAGES, Field
+from forms.import_coercion import CellError, coerce_cell
+
+# The keys of a field the builder edits, in the order it writes them.
+FIELD_KEYS: Final = (
+    "id",
+    "type",
+    "label",
+    "help",
+    "section",
+    "required",
+    "default",
+    "min",
+    "max",
+    "max_length",
+    "pattern",
+    "options",
+    "sensitive",
+    "risk_direction",
+)
+# an option line of the builder: "value | English label | 中文标签" (labels optional)
+OPTION_SEPARATOR: Final = "|"
+_NUMBERS: Final = ("min", "max", "max_length")
+_FLAGS: Final = ("required", "sensitive")
+
+
+def read_document(source: str, *, filename: str) -> dict[str, Any]:
+    """The form file `source` as plain data (a mapping; an empty file: an empty one). Raises
+    DiagnosticsError when it is not YAML."""
+    document = load_yaml(source, filename=filename)
+    return _plain(document) if isinstance(document, Mapping) else {}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def field_entries(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The document's field entries (mappings; anything else in `fields` is left out)."""
+    fields = document.get("fields")
+    return [dict(f) for f in fields if isinstance(f, Mapping)] if isinstance(fields, list) else []
+
+
+def _with_fields(document: Mapping[str, Any], fields: list[Any]) -> dict[str, Any]:
+    changed = dict(document)
+    changed["fields"] = fields
+    return changed
+
+
+def _index(fields: list[Any], field_id: str) -> int | None:
+    return next(
+        (i for i, f in enumerate(fields) if isinstance(f, Mapping) and f.get("id") == field_id),
+        None,
+    )
+
+
+def with_field(
+    document: Mapping[str, Any], entry: Mapping[str, Any], *, replacing: str | None = None
+) -> dict[str, Any]:
+    """The document with field `entry` in place of field `replacing` (its position kept), or
+    added at the end when `replacing` is None or no field has that id."""
+    fields = list(document.get("fields") or [])
+    at = _index(fields, replacing) if replacing else None
+    if at is None:
+        fields.append(dict(entry))
+    else:
+        fields[at] = dict(entry)
+    return _with_fields(document, fields)
+
+
+def moved(document: Mapping[str, Any], field_id: str, offset: int) -> dict[str, Any]:
+    """The document with field `field_id` moved `offset` places (-1: up), within bounds."""
+    fields = list(document.get("fields") or [])
+    at = _index(fields, field_id)
+    if at is None:
+        return dict(document)
+    to = max(0, min(len(fields) - 1, at + offset))
+    fields.insert(to, fields.pop(at))
+    return _with_fields(document, fields)
+
+
+def without_field(document: Mapping[str, Any], field_id: str) -> dict[str, Any]:
+    """The document without field `field_id`."""
+    fields = [
+        f
+        for f in document.get("fields") or []
+        if not (isinstance(f, Mapping) and f.get("id") == field_id)
+    ]
+    return _with_fields(document, fields)
+
+
+def dump_document(document: Mapping[str, Any]) -> str:
+    """The document as a form file: YAML whose text values a YAML 1.1 reader would take for
+    something else (`yes`, `on`, `1.0`) quoted, keys in the order given."""
+    text: str = yaml.safe_dump(
+        dict(document), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
+    )
+    return text
+
+
+# --- the builder's inputs ------------------------------------------------------------------------
+
+
+def _number(text: str) -> int | float | str:
+    try:
+        number = float(text)
+    except ValueError:
+        return text  # left as written: the form's check says what it expected
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def _labels(inputs: Mapping[str, str], name: str) -> dict[str, str] | None:
+    found = {
+        language: inputs[f"{name}_{language}"].strip()
+        for language in LANGUAGES
+        if inputs.get(f"{name}_{language}", "").strip()
+    }
+    return found or None
+
+
+def _options(text: str) -> list[Any]:
+    options: list[Any] = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split(OPTION_SEPARATOR)]
+        if not parts[0]:
+            continue
+        labels = {lang: p for lang, p in zip(LANGUAGES, parts[1:], strict=False) if p}
+        options.append({"value": parts[0], "label": labels} if labels else parts[0])
+    return options
+
+
+def _default(kind: str, text: str) -> Any:
+    """A default typed as the field's values are (a number, yes/no, a list), read as an import
+    cell would be; what does not read stays text, for the form's check to refuse."""
+    try:
+        field = Field(id="default", type=FieldType(kind), label={})
+        value = coerce_cell(field, text)
+    except (ValueError, CellError):
+        return text
+    return value if value is not None else text
+
+
+def field_from_inputs(inputs: Mapping[str, str]) -> dict[str, Any]:
+    """The field entry the builder's inputs describe (only the keys given), in FIELD_KEYS'
+    order: `id`, `type`, `label_en`/`label_zh`, `help_en`/`help_zh`, `section`, the flags
+    `required` and `sensitive` ("true"), `default`, `min`, `max`, `max_length`, `pattern`,
+    `options` (a line each: `value | English | 中文`) and `risk_direction`."""
+
+    def given(name: str) -> str:
+        return inputs.get(name, "").strip()
+
+    entry: dict[str, Any] = {"id": given("id"), "type": given("type")}
+    for name in ("label", "help"):
+        labels = _labels(inputs, name)
+        if labels:
+            entry[name] = labels
+    for name in ("section", "pattern", "risk_direction"):
+        if given(name):
+            entry[name] = given(name)
+    for name in _FLAGS:
+        if given(name) == "true":
+            entry[name] = True
+    for name in _NUMBERS:
+        if given(name):
+            entry[name] = _number(given(name))
+    if given("options"):
+        entry["options"] = _options(inputs.get("options", ""))
+    if given("default"):
+        entry["default"] = _default(entry["type"], given("default"))
+    return {key: entry[key] for key in FIELD_KEYS if key in entry}
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def entry_inputs(entry: Mapping[str, Any]) -> dict[str, str]:
+    """The builder's inputs for field `entry` (field_from_inputs' inverse for what it writes)."""
+    inputs = {name: _text_of(entry.get(name)) for name in FIELD_KEYS if name not in _FLAGS}
+    for name in ("label", "help"):
+        value = entry.get(name)
+        for language in LANGUAGES:
+            if isinstance(value, Mapping):
+                inputs[f"{name}_{language}"] = _text_of(value.get(language))
+            else:  # one text for every language
+                inputs[f"{name}_{language}"] = _text_of(value) if language == "en" else ""
+        inputs.pop(name, None)
+    for name in _FLAGS:
+        inputs[name] = "true" if entry.get(name) is True else ""
+    lines = []
+    for option in entry.get("options") or []:
+        if isinstance(option, Mapping):
+            labels = option.get("label")
+            labels = labels if isinstance(labels, Mapping) else {"en": labels}
+            parts = [_text_of(option.get("value"))]
+            parts += [_text_of(labels.get(language)) for language in LANGUAGES]
+            lines.append(f" {OPTION_SEPARATOR} ".join(parts).rstrip(f" {OPTION_SEPARATOR}"))
+        else:
+            lines.append(_text_of(option))
+    inputs["options"] = "\n".join(lines)
+    return inputs

@@ -1,0 +1,103 @@
+"""The form builder's pure part (forms.builder): a field entry read from the builder's inputs and
+written back to them, fields added, replaced, moved and removed, and the document written as a
+form file that loads again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import forms
+from forms.builder import (
+    dump_document,
+    entry_inputs,
+    field_from_inputs,
+    moved,
+    read_document,
+    with_field,
+    without_field,
+)
+
+SOURCE = """\
+form: customer
+label: {en: Customer, zh: 客户}
+fields:
+  - {id: name, type: text, required: true}
+  - {id: max_overdue_days, type: integer, min: 0}
+  - {id: answer, type: choice, options: ["yes", "no"]}
+"""
+
+INPUTS = {
+    "id": "bureau_score",
+    "type": "integer",
+    "label_en": "Bureau score",
+    "label_zh": "征信评分",
+    "min": "0",
+    "max": "900",
+    "default": "６００",
+    "required": "true",
+    "help_en": "",
+}
+
+
+def _ids(document: dict[str, Any]) -> list[str]:
+    return [f["id"] for f in document["fields"]]
+
+
+def test_inputs_become_an_entry_with_typed_values_in_the_files_order() -> None:
+    entry = field_from_inputs(INPUTS)
+    assert entry == {
+        "id": "bureau_score",
+        "type": "integer",
+        "label": {"en": "Bureau score", "zh": "征信评分"},
+        "required": True,
+        "default": 600,
+        "min": 0,
+        "max": 900,
+    }
+    assert list(entry) == ["id", "type", "label", "required", "default", "min", "max"]
+
+
+def test_options_are_read_a_line_each_with_their_labels() -> None:
+    entry = field_from_inputs(
+        {"id": "tier", "type": "choice", "options": "gold | Gold | 金牌\nsilver\n\n  "}
+    )
+    assert entry["options"] == [{"value": "gold", "label": {"en": "Gold", "zh": "金牌"}}, "silver"]
+    assert entry_inputs(entry)["options"] == "gold | Gold | 金牌\nsilver"
+
+
+def test_a_value_that_does_not_read_stays_text_for_the_check_to_refuse() -> None:
+    entry = field_from_inputs({"id": "n", "type": "integer", "min": "lots", "default": "x"})
+    assert (entry["min"], entry["default"]) == ("lots", "x")
+    document = with_field(read_document(SOURCE, filename="customer.yaml"), entry)
+    problems = forms.check_form(dump_document(document), filename="customer.yaml")
+    assert any(d.is_error for d in problems)
+
+
+def test_entry_inputs_give_back_what_the_inputs_said() -> None:
+    inputs = entry_inputs(field_from_inputs(INPUTS))
+    assert {k: v for k, v in inputs.items() if v} == {**{k: v for k, v in INPUTS.items() if v},
+                                                     "default": "600"}  # fmt: skip
+
+
+def test_fields_are_added_replaced_in_place_moved_and_removed() -> None:
+    document = read_document(SOURCE, filename="customer.yaml")
+    added = with_field(document, field_from_inputs(INPUTS))
+    assert _ids(added) == ["name", "max_overdue_days", "answer", "bureau_score"]
+    renamed = with_field(added, {"id": "overdue", "type": "integer"}, replacing="max_overdue_days")
+    assert _ids(renamed) == ["name", "overdue", "answer", "bureau_score"]
+    assert _ids(moved(renamed, "bureau_score", -1)) == ["name", "overdue", "bureau_score", "answer"]
+    assert _ids(moved(renamed, "name", -1)) == _ids(renamed)  # already first
+    assert _ids(without_field(renamed, "answer")) == ["name", "overdue", "bureau_score"]
+    assert _ids(document) == ["name", "max_overdue_days", "answer"]  # the original untouched
+
+
+def test_the_written_file_loads_with_its_words_kept_as_text() -> None:
+    document = with_field(
+        read_document(SOURCE, filename="customer.yaml"), field_from_inputs(INPUTS)
+    )
+    form = forms.load_form(dump_document(document), filename="customer.yaml")
+    answer, bureau = form.field("answer"), form.field("bureau_score")
+    assert answer is not None and bureau is not None
+    assert answer.options == ("yes", "no")  # not the booleans of YAML 1.1
+    assert bureau.title("zh") == "征信评分"
+    assert form.label == {"en": "Customer", "zh": "客户"}
