@@ -25,9 +25,10 @@ import forms
 from engine import crypto, specs
 from engine.clock import parse_time
 from engine.customers import CustomerInput, upsert_customer
-from engine.errors import N_
+from engine.errors import N_, NotFoundError
 from engine.events import EventInput, event_forms, record_event
 from engine.models import Customer
+from engine.scoping import Scope, is_within
 from engine.terms import differing, validated_terms
 from forms import Cell, CellError, ColumnMap, Table, Target, coerce_cell
 
@@ -102,13 +103,21 @@ class Importer(ABC):
     targets: tuple[Target, ...]
 
     def __init__(
-        self, session: Session, *, actor: str | None, now: datetime, tz: tzinfo, source: str
+        self,
+        session: Session,
+        *,
+        actor: str | None,
+        now: datetime,
+        tz: tzinfo,
+        source: str,
+        scope: Scope = None,
     ) -> None:
         self.session = session
         self.actor = actor
         self.now = now
         self.tz = tz
         self.source = source
+        self.scope = scope  # the departments the caller may write (engine.scoping)
 
     @abstractmethod
     def read(
@@ -196,9 +205,16 @@ def _identity_text(cell: Cell) -> str | None:
 
 class _CustomerImporter(Importer):
     def __init__(
-        self, session: Session, *, actor: str | None, now: datetime, tz: tzinfo, source: str
+        self,
+        session: Session,
+        *,
+        actor: str | None,
+        now: datetime,
+        tz: tzinfo,
+        source: str,
+        scope: Scope = None,
     ) -> None:
-        super().__init__(session, actor=actor, now=now, tz=tz, source=source)
+        super().__init__(session, actor=actor, now=now, tz=tz, source=source, scope=scope)
         loaded = specs.customer_form(session)
         self.form = loaded.value
         self.fields = {f.id: f for f in self.form.fields}
@@ -259,6 +275,9 @@ class _CustomerImporter(Importer):
     def write(self, row: ImportRow, columns: ColumnMap) -> tuple[str, int]:
         filled = columns.filled()
         existing = self._existing(row)
+        if existing is not None and not is_within(existing.department, self.scope):
+            # as an upsert says it: a customer outside the caller's departments is not found
+            raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=existing.external_ref)
         given = {k: v for k, v in row.values.items() if k in self.fields}
         terms = {k: v for k, v in row.values.items() if k in self.terms and v is not None}
         if existing is None:
@@ -287,6 +306,7 @@ class _CustomerImporter(Importer):
             actor=self.actor,
             now=self.now,
             tz=self.tz,
+            scope=self.scope,
         )
         return ("created" if upserted.created else "updated"), len(upserted.cases_opened)
 
@@ -317,9 +337,16 @@ class _CustomerImporter(Importer):
 
 class _EventImporter(Importer):
     def __init__(
-        self, session: Session, *, actor: str | None, now: datetime, tz: tzinfo, source: str
+        self,
+        session: Session,
+        *,
+        actor: str | None,
+        now: datetime,
+        tz: tzinfo,
+        source: str,
+        scope: Scope = None,
     ) -> None:
-        super().__init__(session, actor=actor, now=now, tz=tz, source=source)
+        super().__init__(session, actor=actor, now=now, tz=tz, source=source, scope=scope)
         self.kinds = event_forms(session)
         # a field id several kinds share (`amount`) answers to each kind's labels
         names: dict[str, list[str]] = {}
@@ -482,6 +509,7 @@ class _EventImporter(Importer):
             actor=self.actor,
             now=self.now,
             tz=self.tz,
+            scope=self.scope,
         )
         return ("created" if recorded.created else "unchanged"), len(recorded.cases_opened)
 
@@ -494,8 +522,16 @@ def _derived_key(ref: str, kind: str, occurred: Any, payload: Mapping[str, Any])
 
 
 def importer_for(
-    kind: ImportKind, session: Session, *, actor: str | None, now: datetime, tz: tzinfo, source: str
+    kind: ImportKind,
+    session: Session,
+    *,
+    actor: str | None,
+    now: datetime,
+    tz: tzinfo,
+    source: str,
+    scope: Scope = None,
 ) -> Importer:
-    """The importer of `kind`, reading the published forms. Raises NotConfiguredError."""
+    """The importer of `kind`, reading the published forms, writing within `scope` (a row for
+    a customer outside it is rejected: not found). Raises NotConfiguredError."""
     importer = _CustomerImporter if kind is ImportKind.CUSTOMERS else _EventImporter
-    return importer(session, actor=actor, now=now, tz=tz, source=source)
+    return importer(session, actor=actor, now=now, tz=tz, source=source, scope=scope)

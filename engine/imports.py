@@ -46,6 +46,7 @@ from engine.import_kinds import (
     ref_target,
     row_error,
 )
+from engine.scoping import Scope
 from forms import Cell, ColumnMap, MappingFile, Table, load_mapping, map_columns
 
 Progress = Callable[[int], None]  # told the number of rows done
@@ -96,10 +97,15 @@ def import_rows(
     tz: tzinfo,
     source: str = "import",
     progress: Progress | None = None,
+    scope: Scope = None,
+    rows_range: tuple[int, int] | None = None,
 ) -> ImportReport:
     """Import the rows of `table` as `kind` in `mode`, in the caller's transaction.
 
-    `mapping` is a mapping file's (text, file name). Returns the report. Raises
+    `mapping` is a mapping file's (text, file name); `scope` the departments the caller may
+    write (a row for a customer outside it is rejected). With `rows_range` (first, last row
+    numbers), only those rows are written and reported, the others read for what they say of
+    these (a reference two rows give). Returns the report. Raises
     ImportMappingError (a mapping file or a header that cannot be mapped: nothing read),
     NotConfiguredError (no template imported), InvalidRequestError (unknown kind or mode).
     """
@@ -110,21 +116,12 @@ def import_rows(
         raise InvalidRequestError(
             N_("an import is of customers or events, in mode all-or-nothing or valid-rows")
         ) from exc
-    importer = importer_for(kind, session, actor=actor, now=now, tz=tz, source=source)
-    mapping_file = (
-        load_mapping(mapping[0], filename=mapping[1], targets=importer.targets)
-        if mapping is not None
-        else None
-    )
-    columns = map_columns(
-        table.header,
-        importer.targets,
-        filename=table.filename,
-        mapping=_with_reason(mapping_file, table),
-        positions=[table.header_column(i) for i in range(len(table.header))],
-    )
+    importer = importer_for(kind, session, actor=actor, now=now, tz=tz, source=source, scope=scope)
+    columns = _columns(importer, table, mapping)
     rows = [importer.read(number, cells, columns, table) for number, cells in table.rows]
     _mark_duplicates(rows, columns)
+    if rows_range is not None:
+        rows = [row for row in rows if rows_range[0] <= row.number <= rows_range[1]]
     counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
     errors: list[RowError] = [e for row in rows for e in row.errors]
     rejected = {row.number for row in rows if row.errors}
@@ -186,6 +183,7 @@ def import_rows(
         detail={
             "file": table.filename,
             "mode": str(mode),
+            **({"rows_range": list(rows_range)} if rows_range is not None else {}),
             **report.to_dict(),
             "errors": len(report.errors),
             "rolled_back": rolled_back,
@@ -193,6 +191,38 @@ def import_rows(
         now=now,
     )
     return report
+
+
+def _columns(importer: Importer, table: Table, mapping: tuple[str, str] | None) -> ColumnMap:
+    """How `table`'s columns map to the importer's targets. Raises ImportMappingError."""
+    mapping_file = (
+        load_mapping(mapping[0], filename=mapping[1], targets=importer.targets)
+        if mapping is not None
+        else None
+    )
+    return map_columns(
+        table.header,
+        importer.targets,
+        filename=table.filename,
+        mapping=_with_reason(mapping_file, table),
+        positions=[table.header_column(i) for i in range(len(table.header))],
+    )
+
+
+def check_columns(
+    session: Session,
+    kind: ImportKind,
+    table: Table,
+    *,
+    mapping: tuple[str, str] | None,
+    now: datetime,
+    tz: tzinfo,
+) -> None:
+    """Check, writing nothing, that `table`'s header and `mapping` map to `kind`'s targets, as
+    `import_rows` first does. Raises ImportMappingError, NotConfiguredError."""
+    _columns(
+        importer_for(kind, session, actor=None, now=now, tz=tz, source="import"), table, mapping
+    )
 
 
 def _with_reason(mapping: MappingFile | None, table: Table) -> MappingFile | None:
@@ -312,6 +342,7 @@ __all__ = [
     "ImportMode",
     "ImportReport",
     "RowError",
+    "check_columns",
     "import_rows",
     "rejected_csv",
 ]

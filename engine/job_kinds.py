@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
 from engine.db import Database
+from engine.import_jobs import KIND as IMPORT
+from engine.import_jobs import ImportHandler
 from engine.jobs import CLAIM_EXPIRY, JobHandler, JobsReport, run_jobs
 from engine.rescoring import KIND as RESCORE
 from engine.rescoring import RescoreHandler
@@ -20,6 +22,7 @@ HANDLERS: Final[Mapping[str, JobHandler]] = {
     RESCORE: RescoreHandler(),
     SIMULATION: SimulationHandler(),
     REVIEWS: ReviewHandler(),
+    IMPORT: ImportHandler(),
 }
 
 

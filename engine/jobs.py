@@ -111,9 +111,11 @@ def start_job(
     now: datetime,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     tz: tzinfo = UTC,
+    ranges: Sequence[tuple[int, int, int]] | None = None,
 ) -> Job:
     """Queue a job of `kind` over every customer stored now, in chunks of `chunk_size`, inside
-    the caller's transaction (audited as `job.started`); returns the job row.
+    the caller's transaction (audited as `job.started`); returns the job row. A job over
+    something else gives its own chunks as `ranges` (first, last, size): an import's rows.
 
     When the kind's handler has `prepare_params(params, *, now, tz)`, the job stores what it
     returns (a rescore fixes its `as_of` there; `tz` is the workspace's time zone). A customer
@@ -127,7 +129,8 @@ def start_job(
     prepare: ParamsPreparer | None = getattr(HANDLERS.get(kind), "prepare_params", None)
     if prepare is not None:
         params = prepare(params, now=now, tz=tz)
-    ranges = _ranges(session, chunk_size)
+    if ranges is None:
+        ranges = _ranges(session, chunk_size)
     job = Job(
         kind=kind,
         status=JobStatus.QUEUED if ranges else JobStatus.RUNNING,

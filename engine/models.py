@@ -408,6 +408,7 @@ from engine.models_casework import (  # noqa: E402  (one metadata: every table m
     OutboxMessage,
 )
 from engine.models_runs import (  # noqa: E402  (one metadata: every table module registers here)
+    ImportFile,
     Job,
     JobChunk,
     JobStatus,
@@ -434,6 +435,7 @@ __all__ = [
     "Department",
     "Event",
     "FxRate",
+    "ImportFile",
     "Job",
     "JobChunk",
     "JobStatus",

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.columns import fk_column, json_column, utc_column
@@ -146,3 +146,22 @@ class ShadowResult(SQLModel, table=True):
     at: datetime = utc_column()
     champion: dict[str, Any] = json_column()
     challenger: dict[str, Any] = json_column()
+
+
+class ImportFile(SQLModel, table=True):
+    """The file of an import job (a `Job` of kind `import`, engine.import_jobs): kept as
+    uploaded, with its mapping file and the departments its author may write, so any process
+    can run its chunks and the rejected rows can be written out afterwards."""
+
+    __tablename__ = "import_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = fk_column("jobs.id", index=False)
+    filename: str = Field(max_length=255)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    mapping: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    mapping_filename: str | None = Field(default=None, max_length=255)
+    # the author's write scope: department names, or None for every department
+    scope: list[str] | None = Field(default=None, sa_type=JsonType, nullable=True)
+
+    __table_args__ = (UniqueConstraint("job_id"),)

@@ -313,6 +313,16 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
         translate = translator(language).gettext
         diagnostics = [in_language(d, language, translate).to_dict() for d in exc.diagnostics]
         count = sum(1 for d in diagnostics if d["severity"] == "error")
+        if isinstance(exc, forms.ImportFileError | forms.ImportMappingError):
+            return Problem(
+                422,
+                "invalid-import-file",
+                _("Invalid import file"),
+                ngettext(
+                    language, "the file has %(num)d problem", "the file has %(num)d problems", count
+                ),
+                errors=diagnostics,
+            )
         return Problem(
             422,
             "invalid-template",

@@ -25,14 +25,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import forms
 from engine.bundle_files import MAX_ZIP_BYTES
+from forms import MAX_FILE_BYTES
 from web.errors import BodyTooLargeError, JsonBodyError, problem_for, problem_response
 from web.i18n import N_, api_language
 
 MIB: Final = 1024 * 1024
 # JSON bodies (and form posts): far above any customer, event or case action a client sends.
 BODY_LIMIT: Final = 1 * MIB
-# A template bundle upload: the largest zip the importer reads, plus the multipart framing.
-UPLOAD_LIMIT: Final = MAX_ZIP_BYTES + 1 * MIB
+# An upload: the largest template zip or import file read, plus the multipart framing.
+UPLOAD_LIMIT: Final = max(MAX_ZIP_BYTES, MAX_FILE_BYTES) + 1 * MIB
 
 CONTENT_SECURITY_POLICY: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -13,6 +13,7 @@ from web.api import (
     drafts,
     forms,
     fx,
+    imports,
     notifications,
     rescores,
     rulesets,
@@ -48,6 +49,7 @@ router.include_router(drafts.forms_router)
 router.include_router(drafts.workflows_router)
 router.include_router(workflows.router)
 router.include_router(rescores.router)
+router.include_router(imports.router)
 router.include_router(calendars.router)
 router.include_router(notifications.router)
 router.include_router(credit_checks.router)

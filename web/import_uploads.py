@@ -1,0 +1,52 @@
+"""What the import API and the import page share: an uploaded file read within its bound, and
+the import queued for the caller within the departments they may write."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Final
+
+from fastapi import UploadFile
+
+from engine.db import Database
+from engine.errors import N_, InvalidRequestError
+from engine.import_jobs import ImportView, get_import, permission_for, start_import
+from engine.users import UserView
+from forms import MAX_FILE_BYTES
+
+MAPPING_MAX_BYTES: Final = 256 * 1024
+
+
+def read_upload(file: UploadFile, *, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The uploaded file's bytes, at most `limit` and one more (forms.read_table refuses an
+    import file past its bound in its own words). Raises InvalidRequestError for a mapping file
+    past `limit`."""
+    content = file.file.read(limit + 1)
+    if limit != MAX_FILE_BYTES and len(content) > limit:
+        raise InvalidRequestError(
+            N_("a mapping file may be at most %(size)d KB"), size=limit // 1024
+        )
+    return content
+
+
+def queue_import(
+    database: Database,
+    user: UserView,
+    *,
+    kind: str,
+    mode: str,
+    filename: str,
+    content: bytes,
+    mapping: tuple[str, str] | None,
+    now: datetime,
+    tz: tzinfo,
+) -> ImportView:
+    """Queue the import for `user`, to write within the departments where they hold its kind's
+    permission; the import as it now stands (queued)."""
+    scope = user.access.departments_for(permission_for(kind))
+    with database.transaction() as session:
+        import_id = start_import(
+            session, kind=kind, mode=mode, filename=filename[:255], content=content,
+            mapping=mapping, actor=user.name, scope=scope, now=now, tz=tz,
+        )  # fmt: skip
+        return get_import(session, import_id, reader=user)
