@@ -30,6 +30,7 @@ from web import (
     pages_cases,
     pages_customer_edit,
     pages_form_builder,
+    pages_imports,
     pages_notifications,
     pages_rules,
     pages_rules_publish,
@@ -151,6 +152,7 @@ def create_app(
     app.include_router(pages_cases.router)
     app.include_router(pages_customer_edit.router)
     app.include_router(pages_form_builder.router)
+    app.include_router(pages_imports.router)
     app.include_router(pages_account.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_calendars.router)

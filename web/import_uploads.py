@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Final
 
-from fastapi import UploadFile
+from fastapi import Response, UploadFile
 
 from engine.db import Database
-from engine.errors import N_, InvalidRequestError
+from engine.errors import N_, InvalidRequestError, PermissionDeniedError
 from engine.import_jobs import ImportView, get_import, permission_for, start_import
 from engine.users import UserView
 from forms import MAX_FILE_BYTES
@@ -42,11 +42,26 @@ def queue_import(
     tz: tzinfo,
 ) -> ImportView:
     """Queue the import for `user`, to write within the departments where they hold its kind's
-    permission; the import as it now stands (queued)."""
-    scope = user.access.departments_for(permission_for(kind))
+    permission; the import as it now stands (queued). Raises PermissionDeniedError (the user
+    holds that permission nowhere), and what engine.import_jobs.start_import raises."""
+    permission = permission_for(kind)
+    if not user.access.can_anywhere(permission):
+        raise PermissionDeniedError(
+            N_("this needs the permission %(permission)s"), permission=permission
+        )
+    scope = user.access.departments_for(permission)
     with database.transaction() as session:
         import_id = start_import(
             session, kind=kind, mode=mode, filename=filename[:255], content=content,
             mapping=mapping, actor=user.name, scope=scope, now=now, tz=tz,
         )  # fmt: skip
         return get_import(session, import_id, reader=user)
+
+
+def csv_download(name: str, text: str) -> Response:
+    """`text` as a CSV file named `name` to download."""
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

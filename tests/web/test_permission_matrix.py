@@ -80,6 +80,8 @@ DRAFTS = {
 # the first caller holding specs:publish publishes the draft; the next finds none left
 PUBLISH = {"comment": "as reviewed"}
 PUBLISHED_ONCE = frozenset({404})
+# an events file each caller may import (its rows for C-EAST; out of scope: rejected, still queued)
+EVENTS_CSV = b"customer_ref,kind,occurred_at,amount\nC-EAST,payment,2026-11-20,10\n"
 # a field the form builder adds (web.pages_form_builder); a builder change without the draft's
 # checksum finds the draft the first caller made (409)
 BUILDER_FIELD = {"f.id": "bureau_score", "f.type": "integer", "f.min": "0"}
@@ -191,6 +193,26 @@ ROUTES: tuple[Route, ...] = (
         json={"workflow": "nope"},
     ),
     Route("GET", "/api/v1/fx-rates", "/api/v1/fx-rates", "customers:read", 200),
+    # imports (web.api.imports): queued for whoever may write the file's kind; an import is read
+    # by its author (an unknown id: 404 for every signed-in caller)
+    Route(
+        "POST",
+        "/api/v1/imports",
+        "/api/v1/imports",
+        "events:write",
+        202,
+        json=None,
+        files={"file": ("events.csv", EVENTS_CSV, "text/csv"), "kind": (None, b"events")},
+    ),
+    Route("GET", "/api/v1/imports", "/api/v1/imports", None, 200),
+    Route("GET", "/api/v1/imports/{import_id}", "/api/v1/imports/999999", None, 404),
+    Route(
+        "GET",
+        "/api/v1/imports/{import_id}/rejected.csv",
+        "/api/v1/imports/999999/rejected.csv",
+        None,
+        404,
+    ),
     Route(
         "PUT",
         "/api/v1/fx-rates/{currency}",
@@ -507,6 +529,27 @@ ROUTES: tuple[Route, ...] = (
         page=True,
         in_east=True,
         form={"data.max_overdue_days": "120"},
+    ),
+    # the import pages (web.pages_imports): for writers of customers or events
+    Route("GET", "/imports", "/imports", "events:write", 200, page=True),
+    Route(
+        "POST",
+        "/imports",
+        "/imports",
+        "events:write",
+        303,
+        page=True,
+        form={"kind": "events", "mode": "valid-rows"},
+        files={"file": ("events.csv", EVENTS_CSV, "text/csv")},
+    ),
+    Route("GET", "/imports/{import_id}", "/imports/999999", "events:write", 404, page=True),
+    Route(
+        "GET",
+        "/imports/{import_id}/rejected.csv",
+        "/imports/999999/rejected.csv",
+        "events:write",
+        404,
+        page=True,
     ),
     Route("GET", "/inbox", "/inbox", "customers:read", 200, page=True),
     Route(
@@ -827,7 +870,7 @@ def _request(route: Route, caller: Caller, case_id: int, check_id: int = 0) -> h
     url = route.url.replace("{case}", str(case_id)).replace("{check}", str(check_id))
     if route.page:
         data = {**route.form, "csrf_token": caller.csrf} if route.method == "POST" else None
-        return caller.browser.request(route.method, url, data=data)
+        return caller.browser.request(route.method, url, data=data, files=route.files)
     return caller.api.request(route.method, url, json=route.json, files=route.files)
 
 

@@ -8,25 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
-from engine.errors import N_, PermissionDeniedError
-from engine.import_jobs import get_import, list_imports, permission_for, rejected_file
+from engine.import_jobs import get_import, list_imports, rejected_file
 from engine.pagination import MAX_LIMIT
-from engine.users import UserView
 from web.deps import CurrentUser, DbDep, NowDep, SettingsDep
-from web.import_uploads import MAPPING_MAX_BYTES, queue_import, read_upload
+from web.import_uploads import MAPPING_MAX_BYTES, csv_download, queue_import, read_upload
 from web.schemas_imports import ImportPage, ImportPublic
 
 router = APIRouter(tags=["imports"])
 
 ImportId = Annotated[int, Path(description="the import's id")]
-
-
-def _allowed(user: UserView, kind: str) -> None:
-    permission = permission_for(kind)
-    if not user.access.can_anywhere(permission):
-        raise PermissionDeniedError(
-            N_("this needs the permission %(permission)s"), permission=permission
-        )
 
 
 @router.post("/imports", response_model=ImportPublic, status_code=202)
@@ -44,7 +34,6 @@ def post_import(
     """Queue the import of `file` as `kind` in `mode`, with an optional `mapping` file; the
     server's sweeps run it. The file, its header and the mapping are checked at once (422 with
     positions, nothing stored); `202` with the import, `Location` its URL."""
-    _allowed(user, kind)
     content = read_upload(file)
     mapped = (
         (read_upload(mapping, limit=MAPPING_MAX_BYTES).decode("utf-8", "replace"),
@@ -73,12 +62,7 @@ def get_rejected(import_id: ImportId, user: CurrentUser, database: DbDep) -> Res
     """The rejected rows of a finished import, as they were plus a `reason` column: a CSV
     (UTF-8 with BOM) to correct and import again as it is."""
     with database.transaction() as session:
-        name, text = rejected_file(session, import_id, reader=user)
-    return Response(
-        text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+        return csv_download(*rejected_file(session, import_id, reader=user))
 
 
 @router.get("/imports", response_model=ImportPage)
