@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -20,16 +20,32 @@ from engine.db import session_keys
 from engine.errors import DataValidationError
 from engine.models import Customer
 from engine.rows import update_versioned
+from engine.terms import terms_record
 
 
-def validated_data(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
-    """`data` checked against `form` and normalised; raises DataValidationError with every
-    error, its path under `data`."""
-    errors = forms.validate(form, dict(data))
+def validated_data(
+    form: forms.Form,
+    data: Mapping[str, Any],
+    *,
+    terms: Mapping[str, Any] | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """`data` checked against `form` and normalised, its computed fields computed; raises
+    DataValidationError with every error, its path under `data`. `terms` (the customer's credit
+    terms, as rules read them) and `as_of` are what the fields' conditions and computed
+    expressions read."""
+    errors = forms.validate(form, dict(data), terms=terms, as_of=as_of)
     if errors:
         # paths name the request body's `data` object, as terms errors name `terms`
         raise DataValidationError(replace(e, path=("data", *e.path)) for e in errors)
-    return forms.normalise(form, dict(data))
+    return forms.normalise(form, dict(data), terms=terms, as_of=as_of)
+
+
+def without_computed(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored `data` without the values of computed fields: what a write merges its changes
+    into (the engine computes them again; a value sent for one is refused)."""
+    computed = {field.id for field in form.fields if field.computed is not None}
+    return {key: value for key, value in data.items() if key not in computed}
 
 
 def stored_data(
@@ -65,8 +81,14 @@ def set_fields(
     that change are stamped as set by a workflow (engine.freshness)."""
     form = specs.customer_form(session)
     before = crypto.customer_data(session, customer)
-    data = validated_data(form.value, {**before, **values})
-    changed = sorted(name for name in values if before.get(name) != data.get(name))
+    data = validated_data(
+        form.value,
+        {**without_computed(form.value, before), **values},
+        terms=terms_record(customer),
+        as_of=now.date(),
+    )
+    # the fields set and the computed ones that follow them
+    changed = sorted(name for name in {*before, *data} if before.get(name) != data.get(name))
     if not changed:
         return []
     stored = stored_data(

@@ -28,7 +28,7 @@ from engine.customers import CustomerInput, upsert_customer
 from engine.errors import N_
 from engine.events import EventInput, event_forms, record_event
 from engine.models import Customer
-from engine.terms import differing, validated_terms
+from engine.terms import differing, terms_record, validated_terms
 from forms import Cell, CellError, ColumnMap, Table, Target, coerce_cell
 
 # The identity columns, beside the form's fields, and the names a header may give them.
@@ -304,9 +304,10 @@ class _CustomerImporter(Importer):
         if (customer.form_key, customer.form_version) != (form.key, form.version):
             return False
         plain = {k: v for k, v in data.items() if v is not None}
-        if forms.validate(form.value, plain):
+        read_terms = terms_record(customer)
+        if forms.validate(form.value, plain, terms=read_terms):
             return False  # the upsert reports the errors
-        normalised = forms.normalise(form.value, plain)
+        normalised = forms.normalise(form.value, plain, terms=read_terms)
         name = str(normalised.get("name") or customer.external_ref)
         if customer.name != name or customer.department != department:
             return False

@@ -87,6 +87,7 @@ class TypeSpec:
     max_length: int | None = None  # the most characters any value has (bounds every check)
     allows_breaks: bool = False  # text that may hold tabs and line breaks
     is_text: bool = False  # free text, masked by its shape when sensitive (forms.masking)
+    is_computable: bool = False  # may be `computed` (its rules value type is stored as it is)
     normalise: Callable[[Json], Json] | None = None
     valid: tuple[Json, ...] = ()
     invalid: tuple[Json, ...] = ()
@@ -112,6 +113,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             keys=TEXT_KEYS,
             allows_breaks=True,
             is_text=True,
+            is_computable=True,
             valid=("Acme Ltd", "", "两行\n文字"),
             invalid=(3, True, ["a"]),
         ),
@@ -126,6 +128,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             keys=TEXT_KEYS,
             allows_breaks=True,
             is_text=True,
+            is_computable=True,
             valid=("First line\nsecond line\tand a tab",),
             invalid=(3, 1.5, ["a"]),
         ),
@@ -144,6 +147,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             expected=N_("a number"),
             doc={"en": "a number", "zh": "数字"},
             keys=RANGE_KEYS,
+            is_computable=True,
             valid=(0, 2.5, -1),
             invalid=("2.5", False),
         ),
@@ -156,6 +160,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
                 "zh": "比例（小数）：`0.3` 即 30%（与信用条件 `prepayment_pct` 相同）",
             },
             keys=RANGE_KEYS,
+            is_computable=True,
             valid=(0.3, 0, 1, 1.5),
             invalid=("30%", True),
         ),
@@ -168,6 +173,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
                 "zh": "数字，以工作区的本位币计（本版本）",
             },
             keys=RANGE_KEYS,
+            is_computable=True,
             valid=(1_000_000, 12.5),
             invalid=("1,000", True),
         ),
@@ -176,6 +182,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             value_type=ValueType.BOOLEAN,
             expected=N_("true or false"),
             doc={"en": "`true` or `false`", "zh": "`true` 或 `false`"},
+            is_computable=True,
             valid=(True, False),
             invalid=("true", 1, 0),
         ),
@@ -190,6 +197,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             format="date",
             check=formats.is_iso_date,
             refused="bad-date",
+            is_computable=True,
             valid=("2024-02-29", "2010-06-30"),
             invalid=("2024-02-30", "30/06/2010", "2024-1-1", 20240101),
         ),
