@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 import forms
 from engine import crypto, specs
 from engine.clock import parse_time
+from engine.customer_data import without_computed
 from engine.customers import CustomerInput, upsert_customer
 from engine.errors import N_
 from engine.events import EventInput, event_forms, record_event
@@ -268,8 +269,9 @@ class _CustomerImporter(Importer):
         else:
             ref = existing.external_ref
             before = crypto.customer_data(self.session, existing)
-            # a column the file lacks leaves its field as stored; an empty cell clears it
-            data = {**before, **given}
+            # a column the file lacks leaves its field as stored; an empty cell clears it; the
+            # computed fields are computed again by the upsert
+            data = {**without_computed(self.form, before), **given}
             department = (
                 row.values.get("department") if "department" in filled else existing.department
             )

@@ -10,13 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.errors import DataValidationError
 from engine.freshness import FieldFreshness, Source
+from engine.imports import import_rows
+from engine.models import Customer
 from engine.templates import import_template
 from engine.views import CustomerUpserted
+from forms import read_table
 from tests.conftest import MECHANICS_TEMPLATE
 from tests.engine.conftest import NOW, RISKY, TERMS
 
@@ -121,3 +125,44 @@ def test_a_hidden_field_refuses_a_value_and_a_shown_required_one_needs_one(
     assert (error.path, error.code) == (("data", "export_licence"), "required")
     stored = write(computed_form, "C1", {**RISKY, "is_cross_border": True, "export_licence": "EL"})
     assert stored.customer.data["export_licence"] == "EL"
+
+
+IMPORT_HEADER = (
+    "external_ref,name,department,industry,max_overdue_days,enforcement_records,"
+    "outstanding_balance,has_guarantee,credit_limit"
+)
+
+
+def test_an_import_computes_the_field_and_the_same_file_twice_is_unchanged(
+    computed_form: Database,
+) -> None:
+    table = read_table(
+        f"{IMPORT_HEADER}\nC1,Shaky,east,construction,120,2,900000,N,1000000\n".encode(),
+        filename="customers.csv",
+    )
+    with computed_form.transaction() as session:
+        first = import_rows(
+            session, "customers", table, mode="valid-rows", actor="cli", now=NOW, tz=UTC
+        )
+    assert (first.created, first.rejected) == (1, 0)
+    with computed_form.transaction() as session:
+        stored = session.exec(select(Customer)).one()
+        assert stored.data["usage_ratio"] == 0.9
+    with computed_form.transaction() as session:
+        again = import_rows(
+            session, "customers", table, mode="valid-rows", actor="cli", now=LATER, tz=UTC
+        )
+    assert (again.unchanged, again.updated, again.rejected) == (1, 0, 0), again.errors
+
+
+def test_an_import_column_for_a_computed_field_is_a_row_error(computed_form: Database) -> None:
+    table = read_table(
+        f"{IMPORT_HEADER},usage_ratio\nC1,Shaky,east,construction,120,2,900000,N,1000000,0.1\n".encode(),
+        filename="customers.csv",
+    )
+    with computed_form.transaction() as session:
+        report = import_rows(
+            session, "customers", table, mode="valid-rows", actor="cli", now=NOW, tz=UTC
+        )
+    assert report.rejected == 1
+    assert [(e.column, e.code) for e in report.errors] == [("usage_ratio", "computed-field")]
