@@ -12,15 +12,18 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 import forms
 from engine import audit, crypto, freshness, specs
 from engine.db import session_keys
-from engine.errors import DataValidationError
+from engine.errors import N_, DataValidationError
 from engine.models import Customer
 from engine.rows import update_versioned
 from engine.terms import terms_record
+
+_CUSTOMER_ID_BY_REF = select(Customer.id).where(col(Customer.external_ref) == bindparam("ref"))
 
 
 def validated_data(
@@ -39,6 +42,30 @@ def validated_data(
         # paths name the request body's `data` object, as terms errors name `terms`
         raise DataValidationError(replace(e, path=("data", *e.path)) for e in errors)
     return forms.normalise(form, dict(data), terms=terms, as_of=as_of)
+
+
+def check_references(
+    session: Session, form: forms.Form, data: Mapping[str, Any], *, ref: str
+) -> None:
+    """Raises DataValidationError when a reference field of `data` names no stored customer
+    (`unknown-customer`) or customer `ref` itself (`self-reference`), with every such path."""
+    errors: list[forms.DataError] = []
+    for field in form.fields:
+        value = data.get(field.id)
+        if field.type is not forms.FieldType.REFERENCE or not isinstance(value, str):
+            continue
+        label = {language: field.title(language) for language in forms.LANGUAGES}
+        path = ("data", field.id)
+        if value == ref:
+            wording = forms.text(N_("%(label)s cannot refer to the customer itself"), label=label)
+            errors.append(forms.DataError.of(path, "self-reference", wording))
+        elif session.exec(_CUSTOMER_ID_BY_REF, params={"ref": value}).first() is None:
+            wording = forms.text(
+                N_("there is no customer '%(ref)s' for %(label)s"), ref=value, label=label
+            )
+            errors.append(forms.DataError.of(path, "unknown-customer", wording))
+    if errors:
+        raise DataValidationError(errors)
 
 
 def without_computed(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,6 +114,7 @@ def set_fields(
         terms=terms_record(customer),
         as_of=now.date(),
     )
+    check_references(session, form.value, data, ref=customer.external_ref)
     # the fields set and the computed ones that follow them
     changed = sorted(name for name in {*before, *data} if before.get(name) != data.get(name))
     if not changed:

@@ -28,7 +28,12 @@ import forms
 import workflows
 from engine import audit, crypto, freshness, specs
 from engine.cases import case_summaries
-from engine.customer_data import stored_data, validated_data, without_computed
+from engine.customer_data import (
+    check_references,
+    stored_data,
+    validated_data,
+    without_computed,
+)
 from engine.errors import (
     N_,
     ConflictError,
@@ -219,6 +224,7 @@ def upsert_customer(
         terms=read_terms,
         as_of=now.astimezone(tz).date(),
     )
+    check_references(session, form.value, data, ref=ref)
     department = _kept(payload.department, "department", payload, customer)
     if not is_within(department, scope):
         allowed = ", ".join(sorted(scope or ()))

@@ -42,7 +42,7 @@ FIELD_KEYS = (
 )
 # Keys and types of the design that a later version reads.
 LATER_FIELD_KEYS = ("unique",)
-LATER_TYPES = ("reference", "group")
+LATER_TYPES = ("group",)
 
 RISK_DIRECTIONS = ("up", "down")
 _LABEL_WHAT = N_("text, or a mapping of language (en, zh) to text")

@@ -38,6 +38,7 @@ class FieldType(StrEnum):
     COUNTRY = "country"
     CURRENCY = "currency"
     USCC = "uscc"
+    REFERENCE = "reference"  # another customer, by its external_ref
 
     @property
     def spec(self) -> TypeSpec:
@@ -94,6 +95,7 @@ class TypeSpec:
 
 
 EXAMPLE_OPTIONS: Final = ("iso9001", "iso14001", "ohsas18001")
+REFERENCE_MAX_LENGTH: Final = 200  # as a customer's external_ref
 
 
 def _phone(value: Json) -> Json:
@@ -354,6 +356,22 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             is_text=True,
             valid=(_USCC_EXAMPLE,),
             invalid=("91350100M000100Y44", "91350100M000100Y4", "91350100m000100y43", 5),
+        ),
+        FieldType.REFERENCE: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("the reference (external_ref) of another customer"),
+            doc={
+                "en": "the `external_ref` of another customer (a parent company, a group), at "
+                "most 200 characters; the engine checks it exists when the customer is written "
+                "(see [References](#references))",
+                "zh": "另一个客户的 `external_ref`（母公司、集团），最多 200 个字符；写入客户时引擎检查"
+                "该客户存在（见[引用](#引用)）",
+            },
+            max_length=REFERENCE_MAX_LENGTH,
+            is_text=True,
+            valid=("C-1001", "集团总部"),
+            invalid=(5, True, ["C-1001"], "x" * 201),
         ),
     }
 )
