@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from engine.customer_data import set_fields
 from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.errors import DataValidationError
-from engine.freshness import FieldFreshness, Source
+from engine.freshness import FieldFreshness, Source, freshness_view
 from engine.imports import import_rows
 from engine.models import Customer
 from engine.templates import import_template
@@ -166,3 +167,41 @@ def test_an_import_column_for_a_computed_field_is_a_row_error(computed_form: Dat
         )
     assert report.rejected == 1
     assert [(e.column, e.code) for e in report.errors] == [("usage_ratio", "computed-field")]
+
+
+def test_a_workflow_setting_a_field_recomputes_the_computed_one(computed_form: Database) -> None:
+    write(computed_form, "C1", RISKY)
+    with computed_form.transaction() as session:
+        customer = session.exec(select(Customer)).one()
+        changed = set_fields(
+            session,
+            customer,
+            {"outstanding_balance": 200_000},
+            case_id=None,
+            actor="workflow",
+            now=LATER,
+        )
+        assert changed == ["outstanding_balance", "usage_ratio"]
+        assert customer.data["usage_ratio"] == 0.2
+        assert freshness_view(customer.freshness)["usage_ratio"] == FieldFreshness(
+            LATER, "workflow"
+        )
+
+
+def test_a_partial_update_hiding_a_field_with_a_value_must_clear_it(
+    computed_form: Database,
+) -> None:
+    write(computed_form, "C1", {**RISKY, "is_cross_border": True, "export_licence": "EL"})
+    with pytest.raises(DataValidationError) as caught:
+        write(computed_form, "C1", {"is_cross_border": False}, now=LATER, is_partial=True)
+    assert [(e.path, e.code) for e in caught.value.errors] == [
+        (("data", "export_licence"), "not-visible")
+    ]
+    cleared = write(
+        computed_form,
+        "C1",
+        {"is_cross_border": False, "export_licence": None},
+        now=LATER,
+        is_partial=True,
+    )
+    assert "export_licence" not in cleared.customer.data
