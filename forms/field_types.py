@@ -365,13 +365,16 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
                 "en": "the `external_ref` of another customer (a parent company, a group), at "
                 "most 200 characters; the engine checks it exists when the customer is written "
                 "(see [References](#references))",
-                "zh": "另一个客户的 `external_ref`（母公司、集团），最多 200 个字符；写入客户时引擎检查"
-                "该客户存在（见[引用](#引用)）",
+                "zh": "另一个客户的 `external_ref`（母公司、集团），最多 200 个字符；"
+                "写入客户时引擎检查该客户存在（见[引用](#引用)）",
             },
+            refused="bad-reference",
+            # as an external_ref: no control characters (JSON Schema says so too)
+            pattern=r"^[^\x00-\x1F\x7F-\x9F]*$(?![\s\S])",
             max_length=REFERENCE_MAX_LENGTH,
             is_text=True,
             valid=("C-1001", "集团总部"),
-            invalid=(5, True, ["C-1001"], "x" * 201),
+            invalid=(5, True, ["C-1001"], "x" * 201, "C-1\n001"),
         ),
     }
 )
