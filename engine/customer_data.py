@@ -9,27 +9,70 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 import forms
 from engine import audit, crypto, freshness, specs
 from engine.db import session_keys
-from engine.errors import DataValidationError
+from engine.errors import N_, DataValidationError
 from engine.models import Customer
 from engine.rows import update_versioned
+from engine.terms import terms_record
+
+_CUSTOMER_ID_BY_REF = select(Customer.id).where(col(Customer.external_ref) == bindparam("ref"))
 
 
-def validated_data(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
-    """`data` checked against `form` and normalised; raises DataValidationError with every
-    error, its path under `data`."""
-    errors = forms.validate(form, dict(data))
+def validated_data(
+    form: forms.Form,
+    data: Mapping[str, Any],
+    *,
+    terms: Mapping[str, Any] | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """`data` checked against `form` and normalised, its computed fields computed; raises
+    DataValidationError with every error, its path under `data`. `terms` (the customer's credit
+    terms, as rules read them) and `as_of` are what the fields' conditions and computed
+    expressions read."""
+    errors = forms.validate(form, dict(data), terms=terms, as_of=as_of)
     if errors:
         # paths name the request body's `data` object, as terms errors name `terms`
         raise DataValidationError(replace(e, path=("data", *e.path)) for e in errors)
-    return forms.normalise(form, dict(data))
+    return forms.normalise(form, dict(data), terms=terms, as_of=as_of)
+
+
+def check_references(
+    session: Session, form: forms.Form, data: Mapping[str, Any], *, ref: str
+) -> None:
+    """Raises DataValidationError when a reference field of `data` names no stored customer
+    (`unknown-customer`) or customer `ref` itself (`self-reference`), with every such path."""
+    errors: list[forms.DataError] = []
+    for field in form.fields:
+        value = data.get(field.id)
+        if field.type is not forms.FieldType.REFERENCE or not isinstance(value, str):
+            continue
+        label = {language: field.title(language) for language in forms.LANGUAGES}
+        path = ("data", field.id)
+        if value == ref:
+            wording = forms.text(N_("%(label)s cannot refer to the customer itself"), label=label)
+            errors.append(forms.DataError.of(path, "self-reference", wording))
+        elif session.exec(_CUSTOMER_ID_BY_REF, params={"ref": value}).first() is None:
+            wording = forms.text(
+                N_("there is no customer '%(ref)s' for %(label)s"), ref=value, label=label
+            )
+            errors.append(forms.DataError.of(path, "unknown-customer", wording))
+    if errors:
+        raise DataValidationError(errors)
+
+
+def without_computed(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored `data` without the values of computed fields: what a write merges its changes
+    into (the engine computes them again; a value sent for one is refused)."""
+    computed = {field.id for field in form.fields if field.computed is not None}
+    return {key: value for key, value in data.items() if key not in computed}
 
 
 def stored_data(
@@ -65,8 +108,15 @@ def set_fields(
     that change are stamped as set by a workflow (engine.freshness)."""
     form = specs.customer_form(session)
     before = crypto.customer_data(session, customer)
-    data = validated_data(form.value, {**before, **values})
-    changed = sorted(name for name in values if before.get(name) != data.get(name))
+    data = validated_data(
+        form.value,
+        {**without_computed(form.value, before), **values},
+        terms=terms_record(customer),
+        as_of=now.date(),
+    )
+    check_references(session, form.value, data, ref=customer.external_ref)
+    # the fields set and the computed ones that follow them
+    changed = sorted(name for name in {*before, *data} if before.get(name) != data.get(name))
     if not changed:
         return []
     stored = stored_data(

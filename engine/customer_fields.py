@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 
@@ -24,6 +25,7 @@ class FieldShown:
     freshness: FieldFreshness | None  # None: of unknown age
     type: str = "text"  # the field's type (forms.FieldType), how the page writes the value
     options: Mapping[str, str] | None = None  # a choice's option → its label in the language
+    link: str | None = None  # a reference field's: the page of the customer it names
 
 
 def shown_fields(
@@ -47,6 +49,7 @@ def shown_fields(
             freshness=customer.freshness.get(field_id),
             type=str(by_id[field_id].type) if field_id in by_id else "text",
             options=_option_titles(by_id[field_id], language) if field_id in by_id else None,
+            link=_link(by_id.get(field_id), customer.data[field_id]),
         )
         for field_id in order
     )
@@ -57,3 +60,13 @@ def _option_titles(field: forms.Field, language: str) -> Mapping[str, str] | Non
     if not field.options:
         return None
     return {option: field.option_title(option, language) for option in field.options}
+
+
+def _link(field: forms.Field | None, value: Any) -> str | None:
+    """The customer page a reference field's value names; None for other fields and for a
+    sensitive one (its value may be a mask)."""
+    if field is None or field.type is not forms.FieldType.REFERENCE or field.sensitive:
+        return None
+    if not isinstance(value, str) or not value:
+        return None
+    return f"/customers/{quote(value, safe='')}"

@@ -28,7 +28,12 @@ import forms
 import workflows
 from engine import audit, crypto, freshness, specs
 from engine.cases import case_summaries
-from engine.customer_data import stored_data, validated_data
+from engine.customer_data import (
+    check_references,
+    stored_data,
+    validated_data,
+    without_computed,
+)
 from engine.errors import (
     N_,
     ConflictError,
@@ -44,7 +49,7 @@ from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Departm
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.rows import update_versioned
 from engine.scoping import Scope, is_within, where_within
-from engine.terms import DEFAULT_TERMS, differing, terms_view, validated_terms
+from engine.terms import DEFAULT_TERMS, differing, terms_record, terms_view, validated_terms
 from engine.views import (
     AlertView,
     AssessmentView,
@@ -211,7 +216,15 @@ def upsert_customer(
     ):
         raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=ref)
     before = crypto.customer_data(session, customer) if customer is not None else {}
-    data = validated_data(form.value, incoming_data(form.value, payload, before, customer))
+    # what the fields' conditions and computed values read besides the data
+    read_terms = terms_record(customer) if customer else {**DEFAULT_TERMS, **(payload.terms or {})}
+    data = validated_data(
+        form.value,
+        incoming_data(form.value, payload, before, customer),
+        terms=read_terms,
+        as_of=now.astimezone(tz).date(),
+    )
+    check_references(session, form.value, data, ref=ref)
     department = _kept(payload.department, "department", payload, customer)
     if not is_within(department, scope):
         allowed = ", ".join(sorted(scope or ()))
@@ -347,7 +360,7 @@ def incoming_data(
                 sent[field_id] = kept
     if not payload.is_partial:
         return sent
-    merged = {**before, **sent}
+    merged = {**without_computed(form, before), **sent}
     return {key: value for key, value in merged.items() if value is not None}
 
 

@@ -24,12 +24,13 @@ from sqlmodel import Session, col, select
 import forms
 from engine import crypto, specs
 from engine.clock import parse_time
+from engine.customer_data import without_computed
 from engine.customers import CustomerInput, upsert_customer
 from engine.errors import N_, NotFoundError
 from engine.events import EventInput, event_forms, record_event
 from engine.models import Customer
 from engine.scoping import Scope, is_within
-from engine.terms import differing, validated_terms
+from engine.terms import differing, terms_record, validated_terms
 from forms import Cell, CellError, ColumnMap, Table, Target, coerce_cell
 
 # The identity columns, beside the form's fields, and the names a header may give them.
@@ -287,8 +288,9 @@ class _CustomerImporter(Importer):
         else:
             ref = existing.external_ref
             before = crypto.customer_data(self.session, existing)
-            # a column the file lacks leaves its field as stored; an empty cell clears it
-            data = {**before, **given}
+            # a column the file lacks leaves its field as stored; an empty cell clears it; the
+            # computed fields are computed again by the upsert
+            data = {**without_computed(self.form, before), **given}
             department = (
                 row.values.get("department") if "department" in filled else existing.department
             )
@@ -324,9 +326,10 @@ class _CustomerImporter(Importer):
         if (customer.form_key, customer.form_version) != (form.key, form.version):
             return False
         plain = {k: v for k, v in data.items() if v is not None}
-        if forms.validate(form.value, plain):
+        read_terms = terms_record(customer)
+        if forms.validate(form.value, plain, terms=read_terms):
             return False  # the upsert reports the errors
-        normalised = forms.normalise(form.value, plain)
+        normalised = forms.normalise(form.value, plain, terms=read_terms)
         name = str(normalised.get("name") or customer.external_ref)
         if customer.name != name or customer.department != department:
             return False

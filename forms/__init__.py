@@ -3,8 +3,9 @@ types the rules checker reads, masks of sensitive values, and reading import fil
 into field values. Pure: no I/O, no clock (docs/forms.md, docs/import.md)."""
 
 from forms import builder
+from forms.conditions import FieldStates, computed_values, field_states
 from forms.field_types import TYPE_NAMES, TYPES, FieldType, TypeSpec
-from forms.fields import LANGUAGES, Field, Section
+from forms.fields import LANGUAGES, Field, FieldExpression, Section
 from forms.form import Form, FormError
 from forms.formats import e164_phone, uscc_check_character
 from forms.import_coercion import COERCIONS, CellError, coerce_cell
@@ -60,6 +61,8 @@ __all__ = [
     "ColumnMap",
     "DataError",
     "Field",
+    "FieldExpression",
+    "FieldStates",
     "FieldType",
     "Form",
     "FormError",
@@ -74,9 +77,11 @@ __all__ = [
     "builder",
     "check_form",
     "coerce_cell",
+    "computed_values",
     "did_you_mean",
     "e164_phone",
     "field_schema",
+    "field_states",
     "json_text_errors",
     "load_form",
     "load_mapping",

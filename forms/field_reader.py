@@ -16,6 +16,7 @@ from dsl.diagnostics import error
 from dsl.spelling import number_text, suggest
 from dsl.texts import N_, Text, described, did_you_mean, text
 from forms.field_defaults import a_field, default_problem
+from forms.field_expressions import EXPRESSION_KEYS, option_conflicts, read_expression
 from forms.field_types import TYPE_NAMES, TYPES, FieldType
 from forms.fields import LANGUAGES, Field, Scalar
 from forms.patterns import PATTERN_INPUT_LENGTH, PATTERN_INPUT_LIMIT, pattern_problem
@@ -37,10 +38,11 @@ FIELD_KEYS = (
     "risk_direction",
     "pattern",
     "section",
+    *EXPRESSION_KEYS,
 )
 # Keys and types of the design that a later version reads.
-LATER_FIELD_KEYS = ("computed", "visible_when", "required_when", "unique")
-LATER_TYPES = ("reference", "group")
+LATER_FIELD_KEYS = ("unique",)
+LATER_TYPES = ("group",)
 
 RISK_DIRECTIONS = ("up", "down")
 _LABEL_WHAT = N_("text, or a mapping of language (en, zh) to text")
@@ -117,6 +119,11 @@ class FieldReader:
                 max_length=max_length,
                 pattern=pattern,
             )
+        visible_when, required_when, computed = (
+            read_expression(item, key, self.error) for key in EXPRESSION_KEYS
+        )
+        if field_type is not None:
+            option_conflicts(item, self.error, field_type=field_type)
         if field_id is None or field_type is None:
             return None
         return Field(
@@ -136,6 +143,9 @@ class FieldReader:
             help=MappingProxyType(help_text) if help_text else None,
             sensitive=sensitive,
             risk_direction=risk_direction,
+            visible_when=visible_when,
+            required_when=required_when,
+            computed=computed,
         )
 
     def name(self, mapping: YamlMap, key: str, *, what: Text, check_terms: bool) -> str | None:

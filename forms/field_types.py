@@ -38,6 +38,7 @@ class FieldType(StrEnum):
     COUNTRY = "country"
     CURRENCY = "currency"
     USCC = "uscc"
+    REFERENCE = "reference"  # another customer, by its external_ref
 
     @property
     def spec(self) -> TypeSpec:
@@ -87,12 +88,14 @@ class TypeSpec:
     max_length: int | None = None  # the most characters any value has (bounds every check)
     allows_breaks: bool = False  # text that may hold tabs and line breaks
     is_text: bool = False  # free text, masked by its shape when sensitive (forms.masking)
+    is_computable: bool = False  # may be `computed` (its rules value type is stored as it is)
     normalise: Callable[[Json], Json] | None = None
     valid: tuple[Json, ...] = ()
     invalid: tuple[Json, ...] = ()
 
 
 EXAMPLE_OPTIONS: Final = ("iso9001", "iso14001", "ohsas18001")
+REFERENCE_MAX_LENGTH: Final = 200  # as a customer's external_ref
 
 
 def _phone(value: Json) -> Json:
@@ -112,6 +115,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             keys=TEXT_KEYS,
             allows_breaks=True,
             is_text=True,
+            is_computable=True,
             valid=("Acme Ltd", "", "两行\n文字"),
             invalid=(3, True, ["a"]),
         ),
@@ -126,6 +130,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             keys=TEXT_KEYS,
             allows_breaks=True,
             is_text=True,
+            is_computable=True,
             valid=("First line\nsecond line\tand a tab",),
             invalid=(3, 1.5, ["a"]),
         ),
@@ -144,6 +149,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             expected=N_("a number"),
             doc={"en": "a number", "zh": "数字"},
             keys=RANGE_KEYS,
+            is_computable=True,
             valid=(0, 2.5, -1),
             invalid=("2.5", False),
         ),
@@ -156,6 +162,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
                 "zh": "比例（小数）：`0.3` 即 30%（与信用条件 `prepayment_pct` 相同）",
             },
             keys=RANGE_KEYS,
+            is_computable=True,
             valid=(0.3, 0, 1, 1.5),
             invalid=("30%", True),
         ),
@@ -168,6 +175,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
                 "zh": "数字，以工作区的本位币计（本版本）",
             },
             keys=RANGE_KEYS,
+            is_computable=True,
             valid=(1_000_000, 12.5),
             invalid=("1,000", True),
         ),
@@ -176,6 +184,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             value_type=ValueType.BOOLEAN,
             expected=N_("true or false"),
             doc={"en": "`true` or `false`", "zh": "`true` 或 `false`"},
+            is_computable=True,
             valid=(True, False),
             invalid=("true", 1, 0),
         ),
@@ -190,6 +199,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             format="date",
             check=formats.is_iso_date,
             refused="bad-date",
+            is_computable=True,
             valid=("2024-02-29", "2010-06-30"),
             invalid=("2024-02-30", "30/06/2010", "2024-1-1", 20240101),
         ),
@@ -346,6 +356,25 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             is_text=True,
             valid=(_USCC_EXAMPLE,),
             invalid=("91350100M000100Y44", "91350100M000100Y4", "91350100m000100y43", 5),
+        ),
+        FieldType.REFERENCE: TypeSpec(
+            json_type="string",
+            value_type=ValueType.TEXT,
+            expected=N_("the reference (external_ref) of another customer"),
+            doc={
+                "en": "the `external_ref` of another customer (a parent company, a group), at "
+                "most 200 characters; the engine checks it exists when the customer is written "
+                "(see [References](#references))",
+                "zh": "另一个客户的 `external_ref`（母公司、集团），最多 200 个字符；"
+                "写入客户时引擎检查该客户存在（见[引用](#引用)）",
+            },
+            refused="bad-reference",
+            # as an external_ref: no control characters (JSON Schema says so too)
+            pattern=r"^[^\x00-\x1F\x7F-\x9F]*$(?![\s\S])",
+            max_length=REFERENCE_MAX_LENGTH,
+            is_text=True,
+            valid=("C-1001", "集团总部"),
+            invalid=(5, True, ["C-1001"], "x" * 201, "C-1\n001"),
         ),
     }
 )

@@ -45,6 +45,17 @@ EXPECTED: Mapping[FieldType, str] = MappingProxyType(
 
 
 @dataclass(frozen=True, slots=True)
+class FieldExpression:
+    """A rules-language expression written in a field's option (`visible_when`, `required_when`,
+    `computed`): its text and where it is written. Compiled once per form (forms.conditions)."""
+
+    source: str
+    span: Span
+    line: int  # where the expression's first character is (after an opening quote)
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     """One field of a form. `label` and `help` map a language to text (either may be empty);
     `default` is None when the field has none (a date default is ISO text)."""
@@ -71,6 +82,13 @@ class Field:
     # `down`: the opposite; None: no direction declared. Checked before publishing a ruleset
     # (engine.policy_checks).
     risk_direction: str | None = None
+    # rules-language conditions over the record (docs/forms.md, "Conditions"): the field is shown
+    # (may hold a value) only when `visible_when` is true, and must hold one when `required_when`
+    # is true (or when `required` and shown)
+    visible_when: FieldExpression | None = None
+    required_when: FieldExpression | None = None
+    # a rules-language expression: the engine computes the value on every write; never sent
+    computed: FieldExpression | None = None
 
     def title(self, language: str = "en") -> str:
         """The label in `language`, else in English, else any, else the id in words."""

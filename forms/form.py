@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from dsl import DiagnosticsError, FieldInfo
+from forms.field_expressions import NO_EXPRESSIONS, FormExpressions
 from forms.fields import Field, Section
 from forms.json_schema import object_schema
 from forms.validation import build_validator
@@ -36,6 +37,10 @@ class Form:
     filename: str = ""
     description: Mapping[str, str] | None = None
     sections: tuple[Section, ...] = ()  # titled groups of fields, in the order shown
+    # the fields' rules-language options, compiled by the loader (forms.field_expressions)
+    expressions: FormExpressions = dataclasses.field(
+        default=NO_EXPRESSIONS, repr=False, compare=False
+    )
     # derived from the fields, built once (STYLE §2: derived data lives beside the spec)
     _schema: Mapping[str, Any] = dataclasses.field(init=False, repr=False, compare=False)
     _validator: Draft202012Validator = dataclasses.field(init=False, repr=False, compare=False)

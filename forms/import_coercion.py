@@ -335,5 +335,6 @@ COERCIONS: Mapping[FieldType, Coercion] = MappingProxyType(
         FieldType.COUNTRY: _code,
         FieldType.CURRENCY: _code,
         FieldType.USCC: _code,
+        FieldType.REFERENCE: _text,
     }
 )

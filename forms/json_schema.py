@@ -17,8 +17,18 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def is_demanded(field: Field) -> bool:
-    """True when data without this field is refused (required, and no default to fill it in)."""
-    return field.required and field.default is None
+    """True when data without this field is always refused (required, no default to fill it in,
+    and no `visible_when` that may hide it); `required_when` is checked by validation only."""
+    return field.required and field.default is None and field.visible_when is None
+
+
+# Annotations (draft 2020-12 keeps unknown keywords as annotations): the rules-language text of
+# a field's conditions, which JSON Schema cannot evaluate; validation does (forms.conditions).
+CONDITION_ANNOTATIONS = {
+    "visible_when": "x-riskdesk-visible-when",
+    "required_when": "x-riskdesk-required-when",
+    "computed": "x-riskdesk-computed",
+}
 
 
 def field_schema(field: Field) -> dict[str, Any]:
@@ -36,7 +46,7 @@ def field_schema(field: Field) -> dict[str, Any]:
     if field.type is FieldType.MULTI_CHOICE:
         schema["items"] = {"type": "string", "enum": list(field.options or ())}
         schema["uniqueItems"] = True
-        if field.required:
+        if field.required and field.visible_when is None:
             schema["minItems"] = 1
     elif field.options is not None:
         schema["enum"] = [*field.options, *(() if is_demanded(field) else (None,))]
@@ -46,7 +56,8 @@ def field_schema(field: Field) -> dict[str, Any]:
         schema["pattern"] = spec.pattern
     if field.pattern is not None:
         schema["pattern"] = schema_pattern(field.pattern)
-    if spec.is_text and field.required:
+    # a field that may be hidden is checked for emptiness by validation (forms.conditions)
+    if spec.is_text and field.required and field.visible_when is None:
         schema["minLength"] = 1
     if spec.json_type == "string" and spec.enum is None and field.options is None:
         max_length = field.max_length or spec.max_length
@@ -59,6 +70,12 @@ def field_schema(field: Field) -> dict[str, Any]:
     if field.default is not None:
         default = field.default
         schema["default"] = list(default) if isinstance(default, tuple) else default
+    for key, annotation in CONDITION_ANNOTATIONS.items():
+        written = getattr(field, key)
+        if written is not None:
+            schema[annotation] = written.source
+    if field.computed is not None:
+        schema["readOnly"] = True  # the engine computes it; a value sent is refused
     return schema
 
 

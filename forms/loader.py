@@ -1,8 +1,9 @@
 """Load and check a form definition written in YAML (docs/forms.md). Pure: no I/O.
 
 Every problem of a file is collected as a positioned diagnostic; `load_form` raises them all
-together as a `FormError`, `check_form` returns them. Keys and field types of the design that a
-later version reads are refused with `not-supported-yet` at their position.
+together as a `FormError`, `check_form` returns them. Field expressions (`visible_when`,
+`required_when`, `computed`) are compiled once the fields read clean. Keys and field types of the
+design that a later version reads are refused with `not-supported-yet` at their position.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from dsl import Diagnostic, DiagnosticsError, Span, YamlList, YamlMap, load_yaml
 from dsl.diagnostics import has_errors
 from dsl.texts import N_, described, did_you_mean, text
+from forms.field_expressions import compile_expressions
 from forms.field_reader import FieldReader
 from forms.fields import LANGUAGES, Field, Section
 from forms.form import Form, FormError
@@ -95,6 +97,11 @@ class _FormReader(FieldReader):
             )
         if key is None or has_errors(self.diagnostics):
             return None
+        expressions, problems = compile_expressions(fields, filename=self.filename)
+        if problems:
+            self.diagnostics.extend(problems)
+            if has_errors(problems):
+                return None
         return Form(
             key=key,
             label=MappingProxyType(label or dict.fromkeys(LANGUAGES, key)),
@@ -103,6 +110,7 @@ class _FormReader(FieldReader):
             filename=self.filename,
             description=MappingProxyType(description) if description else None,
             sections=sections,
+            expressions=expressions,
         )
 
     def sections(self, document: YamlMap) -> tuple[Section, ...]:

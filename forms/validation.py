@@ -9,6 +9,7 @@ params (`DataError.wording`, forms.messages), so web/ says it in the request's l
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, Validat
 
 from dsl.spelling import number_text
 from forms import formats
+from forms.conditions import condition_errors, field_states
 from forms.field_types import TYPES, FieldType
 from forms.fields import Field
 from forms.json_schema import is_demanded
@@ -46,8 +48,10 @@ class DataError:
     """One problem with submitted data: where (`("contacts", 2, "phone")`), what, and a stable
     code (`required`, `unknown-field`, `wrong-type`, `below-minimum`, `above-maximum`,
     `out-of-range`, `too-long`, `not-an-option`, `duplicate-choice`, `pattern-mismatch`,
-    `control-character`, and each field type's own: `bad-date`, `bad-datetime`, `bad-email`,
-    `bad-phone`, `bad-url`, `bad-country`, `bad-currency`, `bad-uscc`)."""
+    `control-character`, `computed-field` (a value sent for a computed field), `not-visible` (a
+    value for a field its `visible_when` hides), and each field type's own: `bad-date`,
+    `bad-datetime`, `bad-email`, `bad-phone`, `bad-url`, `bad-country`, `bad-currency`,
+    `bad-uscc`)."""
 
     path: Path
     message: str  # in English
@@ -183,29 +187,59 @@ def build_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
     return validator
 
 
-def validate(form: Form, data: object) -> tuple[DataError, ...]:
+def validate(
+    form: Form,
+    data: object,
+    *,
+    terms: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+) -> tuple[DataError, ...]:
     """Every problem of `data` (a form's values, as JSON) against `form`, in the form's field
-    order, at most one per field; empty when the data is valid."""
+    order, at most one per field; empty when the data is valid.
+
+    The fields' conditions (forms.conditions) read `data`, the credit `terms` (None: missing)
+    and `as_of` (the date `today()` reads).
+    """
     if isinstance(data, Mapping) and not isinstance(data, dict):
         data = dict(data)  # JSON Schema's "object" is a dict
+    conditional: list[DataError] = []
+    if isinstance(data, dict):
+        conditional = [
+            DataError.of(path, code, wording)
+            for path, code, wording in condition_errors(form, data, terms=terms, as_of=as_of)
+        ]
     return explain(
         form.validator(),
         data,
         fields=form.fields,
         subject=text(N_("the data")),
         unknown=text(N_("unknown field")),
+        extra=conditional,
     )
 
 
-def normalise(form: Form, data: Mapping[str, Any]) -> dict[str, Any]:
+def normalise(
+    form: Form,
+    data: Mapping[str, Any],
+    *,
+    terms: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+) -> dict[str, Any]:
     """`data` (already validated) in its stored shape, as a new dict in the form's field order:
-    defaults filled in, nulls dropped (null means "not given"), whole numbers of integer fields
-    as ints, a multi_choice's options in the order the form lists them, phone numbers as E.164.
-    Keys the form does not know are kept after the form's fields."""
+    defaults filled in (not for a field its `visible_when` hides), computed values computed,
+    nulls dropped (null means "not given"), whole numbers of integer fields as ints, a
+    multi_choice's options in the order the form lists them, phone numbers as E.164.
+    Keys the form does not know are kept after the form's fields. `terms` and `as_of` are what
+    the fields' expressions read (as for `validate`)."""
+    states = None
+    if form.expressions.compiled:
+        states = field_states(form, data, terms=terms, as_of=as_of)
     result: dict[str, Any] = {}
     for field in form.fields:
         value = data.get(field.id)
-        if value is None:
+        if states is not None and field.computed is not None:
+            value = states.computed.get(field.id)
+        elif value is None and (states is None or states.is_visible(field.id)):
             value = field.default
         if value is None:
             continue
@@ -230,11 +264,13 @@ def explain(
     subject: Text,
     unknown: Text,
     prefix: Path = (),
+    extra: Iterable[DataError] = (),
 ) -> tuple[DataError, ...]:
     """The validator's errors for `data` as `DataError`s, one per path, in field order.
 
     `subject` names the whole object in a message ("the data"), `unknown` starts the message for
-    a key no field has ("unknown field"), `prefix` is put before every path (`("terms",)`).
+    a key no field has ("unknown field"), `prefix` is put before every path (`("terms",)`);
+    `extra` are errors found elsewhere (the fields' conditions), kept where no worse one is.
     """
     by_id = {field.id: field for field in fields}
     found: dict[Path, DataError] = {}
@@ -244,7 +280,7 @@ def explain(
             held = found.get(full)
             if held is None or _PRIORITY[code] < _PRIORITY[held.code]:
                 found[full] = DataError.of(full, code, wording)
-    for item in _value_errors(data, fields, prefix=prefix):
+    for item in (*_value_errors(data, fields, prefix=prefix), *extra):
         held = found.get(item.path)
         if held is None or _PRIORITY[item.code] < _PRIORITY[held.code]:
             found[item.path] = item
@@ -266,6 +302,8 @@ _PRIORITY: dict[str, int] = {
             "not-an-object",
             "required",
             "unknown-field",
+            "computed-field",
+            "not-visible",
             "wrong-type",
             "not-an-option",
             "duplicate-choice",

@@ -8,6 +8,7 @@ import time
 import pytest
 from jsonschema import Draft202012Validator
 
+import dsl
 import forms
 from tests.forms.conftest import FILENAME, rendered, with_fields
 
@@ -261,3 +262,256 @@ def test_percent_takes_min_max_and_risk_direction() -> None:
     assert (field.minimum, field.maximum, field.risk_direction) == (0, 1, "up")
     (error,) = forms.validate(form, {"share": 1.2})
     assert error.message == "Share must be at most 1"
+
+
+def placed(diagnostic: dsl.Diagnostic) -> tuple[str, int, int]:
+    """A diagnostic's code and where it starts."""
+    assert diagnostic.span is not None
+    return diagnostic.code, diagnostic.span.line, diagnostic.span.column
+
+
+# -- visible_when / required_when -----------------------------------------------------------------
+
+CONDITIONAL = with_fields(
+    "{id: is_cross_border, type: boolean}",
+    '{id: export_licence, type: text, visible_when: "is_cross_border", required: true}',
+    "{id: overdue_days, type: integer}",
+    '{id: collection_notes, type: long_text, required_when: "overdue_days > 90"}',
+    '{id: reviewer, type: text, visible_when: "credit_limit >= 1 million", default: nobody}',
+)
+
+
+def test_field_states_say_which_fields_are_shown_and_required_for_a_partial_record() -> None:
+    form = load(CONDITIONAL)
+    states = forms.field_states(form, {})
+    assert states.visible == {"is_cross_border", "overdue_days", "collection_notes"}
+    assert states.required == frozenset()
+    states = forms.field_states(
+        form, {"is_cross_border": True, "overdue_days": 91}, terms={"credit_limit": 2_000_000}
+    )
+    assert states.visible == {f.id for f in form.fields}
+    assert states.required == {"export_licence", "collection_notes"}
+    assert states.is_required("export_licence") and not states.is_visible("nothing")
+
+
+def test_a_missing_value_makes_a_condition_false() -> None:
+    states = forms.field_states(load(CONDITIONAL), {"is_cross_border": None, "overdue_days": None})
+    assert "export_licence" not in states.visible
+    assert "collection_notes" not in states.required
+
+
+def test_a_field_required_when_its_condition_holds_refuses_a_missing_value() -> None:
+    form = load(CONDITIONAL)
+    assert forms.validate(form, {"overdue_days": 90}) == ()
+    for empty in ({}, {"collection_notes": None}, {"collection_notes": ""}):
+        (error,) = forms.validate(form, {"overdue_days": 91, **empty})
+        assert (error.path, error.code, error.message) == (
+            ("collection_notes",),
+            "required",
+            "required field 'collection_notes' is missing (it is required when overdue_days > 90)",
+        )
+    assert forms.validate(form, {"overdue_days": 91, "collection_notes": "called twice"}) == ()
+
+
+def test_a_required_field_that_is_shown_must_hold_a_value_and_one_hidden_need_not() -> None:
+    form = load(CONDITIONAL)
+    assert forms.validate(form, {"is_cross_border": False}) == ()
+    (error,) = forms.validate(form, {"is_cross_border": True})
+    assert (error.path, error.code) == (("export_licence",), "required")
+    assert forms.validate(form, {"is_cross_border": True, "export_licence": "EL-1"}) == ()
+
+
+def test_a_value_for_a_hidden_field_is_refused_not_dropped() -> None:
+    form = load(CONDITIONAL)
+    (error,) = forms.validate(form, {"is_cross_border": False, "export_licence": "EL-1"})
+    assert (error.path, error.code, error.message) == (
+        ("export_licence",),
+        "not-visible",
+        "Export licence applies only when is_cross_border: leave it out or send null",
+    )
+    assert forms.validate(form, {"is_cross_border": False, "export_licence": None}) == ()
+
+
+def test_conditions_read_the_credit_terms_and_a_hidden_field_gets_no_default() -> None:
+    form = load(CONDITIONAL)
+    assert "reviewer" not in forms.normalise(form, {}, terms={"credit_limit": 10})
+    shown = forms.normalise(form, {}, terms={"credit_limit": 1_000_000})
+    assert shown["reviewer"] == "nobody"
+    (error,) = forms.validate(form, {"reviewer": "li"}, terms={"credit_limit": 10})
+    assert error.code == "not-visible"
+
+
+def test_the_json_schema_carries_the_conditions_as_annotations_and_stays_valid() -> None:
+    schema = load(CONDITIONAL).json_schema()
+    Draft202012Validator.check_schema(schema)
+    licence = schema["properties"]["export_licence"]
+    assert licence["x-riskdesk-visible-when"] == "is_cross_border"
+    assert "export_licence" not in schema["required"]  # it may be hidden
+    assert schema["properties"]["collection_notes"]["x-riskdesk-required-when"] == (
+        "overdue_days > 90"
+    )
+
+
+def test_a_condition_naming_an_unknown_field_is_told_inside_the_yaml_string() -> None:
+    source = with_fields(
+        "{id: a, type: boolean}", '{id: b, type: text, visible_when: "a and c > 1"}'
+    )
+    assert rendered(source) == (
+        "customer.yaml:4:46: error: unknown field 'c'; did you mean 'a'?\n"
+        '    4 |   - {id: b, type: text, visible_when: "a and c > 1"}\n'
+        "      |                                              ^"
+    )
+
+
+def test_a_condition_must_be_true_or_false() -> None:
+    (diagnostic,) = forms.check_form(
+        with_fields("{id: n, type: integer}", '{id: b, type: text, required_when: "n + 1"}'),
+        filename=FILENAME,
+    )
+    assert placed(diagnostic) == (
+        "not-a-condition",
+        4,
+        41,
+    )
+
+
+def test_a_condition_that_is_not_text_is_refused() -> None:
+    assert rendered(with_fields("{id: c, type: text, visible_when: 5}")) == (
+        "customer.yaml:3:39: error: expected 'visible_when' to be a rules-language expression "
+        "(text), found the number 5\n"
+        "    3 |   - {id: c, type: text, visible_when: 5}\n"
+        "      |                                       ^"
+    )
+
+
+def test_required_when_on_an_always_required_field_is_refused() -> None:
+    (diagnostic,) = forms.check_form(
+        with_fields('{id: e, type: text, required: true, required_when: "true"}'),
+        filename=FILENAME,
+    )
+    assert (diagnostic.code, diagnostic.message) == (
+        "always-required",
+        "'required_when' has no effect on a field that is always required",
+    )
+
+
+# -- computed ------------------------------------------------------------------------------------
+
+COMPUTED = with_fields(
+    "{id: outstanding_balance, type: money}",
+    "{id: usage_ratio, type: decimal, "
+    'computed: "if credit_limit > 0 then outstanding_balance / credit_limit else 0"}',
+    '{id: over_limit, type: boolean, computed: "usage_ratio > 1"}',
+    '{id: watch_note, type: text, visible_when: "over_limit"}',
+)
+
+
+def test_computed_values_are_computed_in_order_and_read_the_terms() -> None:
+    form = load(COMPUTED)
+    assert forms.computed_values(
+        form, {"outstanding_balance": 150}, terms={"credit_limit": 100}
+    ) == {"usage_ratio": 1.5, "over_limit": True}
+    # a missing value is left out (a comparison with a missing operand is false)
+    assert forms.computed_values(form, {}, terms={"credit_limit": 100}) == {"over_limit": False}
+    stored = forms.normalise(form, {"outstanding_balance": 50}, terms={"credit_limit": 100})
+    assert stored == {"outstanding_balance": 50, "usage_ratio": 0.5, "over_limit": False}
+
+
+def test_a_value_sent_for_a_computed_field_is_refused() -> None:
+    form = load(COMPUTED)
+    (error,) = forms.validate(form, {"outstanding_balance": 5, "usage_ratio": 0.1})
+    assert (error.path, error.code, error.message) == (
+        ("usage_ratio",),
+        "computed-field",
+        "Usage ratio is computed (if credit_limit > 0 then outstanding_balance / credit_limit "
+        "else 0): leave it out or send null",
+    )
+    assert forms.validate(form, {"outstanding_balance": 5, "usage_ratio": None}) == ()
+
+
+def test_conditions_read_computed_values() -> None:
+    form = load(COMPUTED)
+    terms = {"credit_limit": 100}
+    assert forms.validate(form, {"outstanding_balance": 150, "watch_note": "x"}, terms=terms) == ()
+    (error,) = forms.validate(form, {"outstanding_balance": 50, "watch_note": "x"}, terms=terms)
+    assert error.code == "not-visible"
+    assert forms.field_states(form, {"outstanding_balance": 150}, terms=terms).computed == {
+        "usage_ratio": 1.5,
+        "over_limit": True,
+    }
+
+
+def test_a_computed_field_is_read_only_in_the_json_schema() -> None:
+    schema = load(COMPUTED).json_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["usage_ratio"]["readOnly"] is True
+    assert schema["properties"]["over_limit"]["x-riskdesk-computed"] == "usage_ratio > 1"
+
+
+def test_a_computed_date_is_stored_as_iso_text() -> None:
+    form = load(
+        with_fields("{id: since, type: date}", '{id: review, type: date, computed: "since"}')
+    )
+    assert forms.computed_values(form, {"since": "2024-02-29"}) == {"review": "2024-02-29"}
+
+
+def test_a_computed_value_must_fit_the_type_of_its_field() -> None:
+    (diagnostic,) = forms.check_form(
+        with_fields("{id: n, type: decimal}", '{id: b, type: boolean, computed: "n * 2"}'),
+        filename=FILENAME,
+    )
+    assert placed(diagnostic) == (
+        "not-a-condition",
+        4,
+        39,
+    )
+
+
+def test_computed_fields_reading_each_other_in_a_cycle_are_refused() -> None:
+    assert rendered(
+        with_fields(
+            '{id: c, type: decimal, computed: "d + 1"}', '{id: d, type: decimal, computed: "c * 2"}'
+        )
+    ) == (
+        "customer.yaml:3:38: error: computed fields read each other in a cycle: c → d → c\n"
+        '    3 |   - {id: c, type: decimal, computed: "d + 1"}\n'
+        "      |                                      ^^^^^^^\n"
+        "      = hint: a computed field may read other computed fields, but not itself"
+    )
+
+
+def test_a_computed_field_reading_itself_is_a_cycle() -> None:
+    (diagnostic,) = forms.check_form(
+        with_fields('{id: c, type: decimal, computed: "c + 1"}'), filename=FILENAME
+    )
+    assert (diagnostic.code, diagnostic.message) == (
+        "computed-cycle",
+        "computed fields read each other in a cycle: c → c",
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "column"), [("required: true", 43), ("default: 1", 43), ("sensitive: true", 43)]
+)
+def test_a_computed_field_cannot_be_required_defaulted_or_sensitive(
+    option: str, column: int
+) -> None:
+    (diagnostic,) = forms.check_form(
+        with_fields(f'{{id: c, type: decimal, computed: "1", {option}}}'), filename=FILENAME
+    )
+    key = option.split(":")[0]
+    assert (diagnostic.message, placed(diagnostic)) == (
+        f"'{key}' does not apply to a computed field: its value is computed",
+        ("not-with-computed", 3, column),
+    )
+
+
+def test_a_field_of_a_type_that_cannot_be_computed_is_refused() -> None:
+    (diagnostic,) = forms.check_form(
+        with_fields('{id: c, type: integer, computed: "1"}'), filename=FILENAME
+    )
+    assert (diagnostic.code, diagnostic.message) == (
+        "not-computable",
+        "an integer field cannot be computed; computed fields are of type text, long_text, "
+        "decimal, percent, money, boolean, date",
+    )
