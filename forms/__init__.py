@@ -49,6 +49,7 @@ from forms.versions import (
     VersionMapping,
     check_mapping,
     compare_forms,
+    mapping_span,
     read_mapping,
     value_problem,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "load_form",
     "load_mapping",
     "map_columns",
+    "mapping_span",
     "mask_data",
     "mask_result",
     "mask_text",

@@ -14,6 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from dsl import Span, YamlMap
 from forms.fields import Field
 from forms.form import Form
 from forms.messages import N_, described, did_you_mean, label_of, text
@@ -336,6 +337,19 @@ def renamed_values(
     }
 
 
+def mapping_span(document: object, path: Path) -> Span | None:
+    """Where, in a mapping file loaded by dsl.load_yaml, the error at `path` (under `mapping`)
+    points: the deepest key of the path the file has; None when it has none."""
+    found: Span | None = getattr(document, "span", None)
+    node = document
+    for part in path[len(MAPPING_PATH) :]:
+        if not isinstance(node, YamlMap) or part not in node:
+            break
+        found = node.key_span(part)
+        node = node[part]
+    return found
+
+
 __all__ = [
     "MAX_MAPPED_FIELDS",
     "Action",
@@ -347,6 +361,7 @@ __all__ = [
     "VersionMapping",
     "check_mapping",
     "compare_forms",
+    "mapping_span",
     "narrowing",
     "read_mapping",
     "renamed_values",

@@ -308,6 +308,14 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET", "/api/v1/forms/{key}/schema", "/api/v1/forms/customer/schema", "customers:read", 200
     ),
+    # form versions: the impact of the form draft (the rows above published it: none left)
+    Route(
+        "GET",
+        "/api/v1/forms/{key}/draft/impact",
+        "/api/v1/forms/customer/draft/impact",
+        "specs:edit",
+        404,
+    ),
     Route(
         "GET", "/api/v1/workflows/{key}", "/api/v1/workflows/high_risk_review", "specs:edit", 200
     ),
