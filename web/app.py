@@ -28,6 +28,7 @@ from web import (
     pages_admin,
     pages_calendars,
     pages_cases,
+    pages_forms,
     pages_notifications,
     pages_rules,
     pages_rules_publish,
@@ -155,6 +156,7 @@ def create_app(
     app.include_router(pages_rules_sim.router)
     app.include_router(pages_rules_publish.router)
     app.include_router(pages_workflows.router)
+    app.include_router(pages_forms.router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
