@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from engine import audit, draft_checks, drafts, form_versions, specs
+from engine import audit, draft_checks, drafts, form_migration, form_versions, specs
 from engine.db import Database
 from engine.errors import (
     N_,
@@ -279,7 +279,7 @@ def _migrate(
     """Apply a form version's mapping to the stored customers; whether any changed."""
     if mapping is None:
         return False
-    outcome = form_versions.apply_mapping(
+    outcome = form_migration.apply_mapping(
         session,
         old=mapping.old,
         new=mapping.new,
@@ -416,9 +416,7 @@ def _publish_scheduled(session: Session, row_id: int, *, now: datetime) -> int:
     ):
         return 0
     migrated = _migrate(session, row, mapping, actor=row.published_by, now=now)
-    _published(
-        session, row, actor=row.published_by, detail=detail, now=now, data_changed=migrated
-    )
+    _published(session, row, actor=row.published_by, detail=detail, now=now, data_changed=migrated)
     return 1
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from engine import crypto, form_versions, specs
+from engine import crypto, form_migration, form_versions, specs
 from engine.db import Database
 from engine.drafts import save_draft
 from engine.errors import DataValidationError, ReadersBlockError
@@ -20,7 +20,6 @@ from engine.publishing import publish_draft, publish_due
 from tests.engine.conftest import HEALTHY, NOW, upsert
 
 FORM = SpecKind.FORM
-PHONE_LINE = "  - {id: contact_phone, type: phone, label: {en: Contact phone, zh: 联系电话}, sensitive: true}\n"
 MOBILE = "  - {id: mobile, type: phone, label: {en: Mobile, zh: 手机}, sensitive: true}\n"
 
 
@@ -66,7 +65,7 @@ def migration_audits(database: Database) -> list[AuditEntry]:
         return list(
             session.exec(
                 select(AuditEntry)
-                .where(AuditEntry.action == form_versions.MIGRATED)
+                .where(AuditEntry.action == form_migration.MIGRATED)
                 .order_by(col(AuditEntry.id))
             )
         )
