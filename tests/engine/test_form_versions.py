@@ -4,19 +4,25 @@ kept by a scheduled publish until it comes due."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
 from engine import crypto, form_migration, form_versions, specs
+from engine.cases import take_action
 from engine.db import Database
 from engine.drafts import save_draft
 from engine.errors import DataValidationError, ReadersBlockError
 from engine.models import AuditEntry, Customer, SpecKind
 from engine.models_runs import Job
 from engine.publishing import publish_draft, publish_due
+from engine.spec_changes import PUBLISHER_ROLE
+from engine.templates import import_template
+from tests.conftest import EXAMPLE_TEMPLATE
 from tests.engine.conftest import HEALTHY, NOW, upsert
 
 FORM = SpecKind.FORM
@@ -214,3 +220,45 @@ def test_a_scheduled_publish_applies_its_stored_mapping_when_due(stored: Databas
     with stored.transaction() as session:
         row = specs.find_row(session, FORM, "customer")
         assert (row.version, row.meta["mapping"]) == (2, {"website": {"drop": True}})
+
+
+def test_a_publish_waiting_for_approval_applies_its_mapping_once_approved(
+    database: Database, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    template = bundle / "template.yaml"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(
+        text.replace("\nroles:", "\ngovernance: {publish_requires_approval: true}\nroles:", 1),
+        encoding="utf-8",
+    )
+    with database.transaction() as session:
+        import_template(session, bundle, actor="admin", now=NOW, base_currency="CNY")
+    upsert(database, "C-1", {**HEALTHY, "website": "https://a.cn"})
+    draft(database, without(source_of(database), "website"))
+    outcome = publish(database, {"website": {"drop": True}})
+    assert outcome.status == "pending_approval" and outcome.case_id is not None
+    assert customer(database, "C-1").data["website"] == "https://a.cn"
+    with database.transaction() as session:
+        take_action(
+            session, outcome.case_id, "approve", actor="carla", roles=(PUBLISHER_ROLE,),
+            comment=None, now=NOW,
+        )  # fmt: skip
+    assert "website" not in customer(database, "C-1").data
+    assert migration_audits(database)[0].detail["fields"] == {"website": {"drop": 1}}
+
+
+def test_a_field_made_sensitive_has_its_stored_values_sealed(stored: Database) -> None:
+    source = source_of(stored).replace(
+        "{id: website, type: url, label: {en: Website, zh: 公司网站}}",
+        "{id: website, type: url, label: {en: Website, zh: 公司网站}, sensitive: true}",
+    )
+    draft(stored, source)
+    assert impact(stored).fields == ()
+    before = customer(stored, "C-1")
+    publish(stored, None)
+    after = customer(stored, "C-1")
+    assert crypto.is_sealed(after.data["website"]) and after.row_version == before.row_version + 1
+    assert clear_data(stored, "C-1")["website"] == "https://a.cn"
+    assert after.freshness == before.freshness
