@@ -93,3 +93,4 @@ def test_a_ruleset_reading_a_removed_field_blocks_with_its_position(
 
 def test_a_form_without_a_draft_has_no_impact(admin_api: ApiClient, workspace: Database) -> None:
     assert admin_api.get(f"{FORM}/draft/impact").status_code == 404
+
