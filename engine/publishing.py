@@ -139,6 +139,8 @@ def publish_draft(
     comment = comment.strip()
     if not comment:
         raise InvalidRequestError(N_("say in a comment why this version is published"))
+    if mapping is not None and kind != SpecKind.FORM:
+        raise InvalidRequestError(N_("only a form's publish takes a mapping of its fields"))
     row = checked_draft(session, kind, key, expected_checksum=expected_checksum)
     if effective_at is not None and effective_at <= now:
         effective_at = None  # a moment already past: publish now

@@ -94,3 +94,15 @@ def test_a_ruleset_reading_a_removed_field_blocks_with_its_position(
 def test_a_form_without_a_draft_has_no_impact(admin_api: ApiClient, workspace: Database) -> None:
     assert admin_api.get(f"{FORM}/draft/impact").status_code == 404
 
+
+
+def test_only_a_form_publish_takes_a_mapping(workspace: Database, admin_api: ApiClient) -> None:
+    with workspace.transaction() as session:
+        source = specs.find_row(session, SpecKind.RULESET, "credit").source
+    admin_api.put("/api/v1/rulesets/credit/draft", json={"source": source + "\n"})
+    refused = admin_api.post(
+        "/api/v1/rulesets/credit/draft/publish",
+        json={"comment": "tidy", "mapping": {"website": "drop"}},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == "only a form's publish takes a mapping of its fields"
