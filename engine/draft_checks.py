@@ -1,7 +1,8 @@
 """What a draft is checked against, per kind, as the template import would check it: a ruleset
-against its form, event forms and base currency; a form on its own, with a warning for every
-published ruleset or workflow it would break; a workflow against the published customer form
-and the template's roles. Also the meta a draft is published with (engine.publishing).
+against its form, event forms and base currency; a form on its own, with an error (blocking the
+publish) at every reading of a published ruleset or workflow it would break; a workflow against
+the published customer form and the template's roles. Also the meta a draft is published with
+(engine.publishing).
 
 Every check also refuses a draft whose own name (`ruleset NAME`, `form:`, `workflow:`) is not
 the key it is saved under, at that name.
@@ -18,7 +19,7 @@ from sqlmodel import Session
 import dsl
 import forms
 import workflows
-from dsl.diagnostics import error, warning
+from dsl.diagnostics import error
 from dsl.parse import detect_language, parse_ruleset
 from dsl.texts import N_
 from dsl.texts import text as worded
@@ -37,6 +38,11 @@ def published_row(session: Session, kind: SpecKind, key: str) -> SpecVersion | N
         return specs.find_row(session, kind, key)
     except NotFoundError:
         return None
+
+
+def draft_filename(session: Session, kind: SpecKind, key: str) -> str:
+    """The file name a draft of (kind, key) is checked under (its published version's)."""
+    return _filename(kind, key, published_row(session, kind, key))
 
 
 def _filename(kind: SpecKind, key: str, published: SpecVersion | None) -> str:
@@ -102,10 +108,15 @@ def _check_form(session: Session, key: str, source: str) -> Diagnostics:
     return (*header, *_broken_readers(session, form, filename))
 
 
+BLOCKED = "breaks-published"
+
+
 def _broken_readers(session: Session, form: forms.Form, filename: str) -> Diagnostics:
-    """A warning for each published ruleset written for `form`'s key, and (the customer form)
-    each published workflow, that would not load against `form`. They keep running on the
-    version they were published with; the warning says what to update next."""
+    """An error for each reading, by a published ruleset written for `form`'s key or (the
+    customer form) a published workflow, that would not load against `form`, at the reading's
+    own position in that ruleset or workflow. They block the publish (engine.publishing): add
+    the new field, switch the readers to it, then remove the old one (docs/forms.md,
+    "Versions")."""
     found: list[dsl.Diagnostic] = []
     where = dsl.Span.point(filename, 1, 1)
     for row in specs.published_rows(session, SpecKind.RULESET):
@@ -117,7 +128,7 @@ def _broken_readers(session: Session, form: forms.Form, filename: str) -> Diagno
                 base_currency=None,
             )  # fmt: skip
         except dsl.RulesError as exc:
-            found.append(_breaks(SpecKind.RULESET, row.key, exc.diagnostics, where))
+            found.extend(_breaks(SpecKind.RULESET, row.key, exc.diagnostics, where))
     if form.key == CUSTOMER_FORM:
         for row in specs.published_rows(session, SpecKind.WORKFLOW):
             try:
@@ -128,22 +139,37 @@ def _broken_readers(session: Session, form: forms.Form, filename: str) -> Diagno
                     roles=tuple(row.meta.get("roles", ())),
                 )
             except dsl.DiagnosticsError as exc:
-                found.append(_breaks(SpecKind.WORKFLOW, row.key, exc.diagnostics, where))
+                found.extend(_breaks(SpecKind.WORKFLOW, row.key, exc.diagnostics, where))
     return tuple(found)
 
 
-def _breaks(kind: SpecKind, key: str, diagnostics: Diagnostics, where: dsl.Span) -> dsl.Diagnostic:
-    first = next((d for d in diagnostics if d.is_error), None)
-    return warning(
-        "breaks-published",
-        worded(
-            N_("the published %(kind)s '%(key)s' would not load against this form: %(problem)s"),
-            kind=str(kind),
-            key=key,
-            problem=first.message if first is not None else "",
-        ),
-        where,
-        hint=worded(N_("update '%(key)s' before or with this form"), key=key),
+def _breaks(
+    kind: SpecKind, key: str, diagnostics: Diagnostics, where: dsl.Span
+) -> Diagnostics:
+    """One error per error of the published (kind, key) against the new form, at its span."""
+    return tuple(
+        error(
+            BLOCKED,
+            worded(
+                N_(
+                    "the published %(kind)s '%(key)s' would not load against this form: "
+                    "%(problem)s"
+                ),
+                kind=str(kind),
+                key=key,
+                problem=d.message,
+            ),
+            d.span or where,
+            hint=worded(
+                N_(
+                    "update '%(key)s' first: add the new field, switch '%(key)s' to it, "
+                    "publish, then remove the old field"
+                ),
+                key=key,
+            ),
+        )
+        for d in diagnostics
+        if d.is_error
     )
 
 
@@ -238,6 +264,7 @@ def published_meta(session: Session, row: SpecVersion) -> dict[str, Any]:
     kind = SpecKind(row.kind)
     published = published_row(session, kind, row.key)
     meta = dict(published.meta) if published is not None else dict(row.meta)
+    meta.pop("mapping", None)  # a form version's own mapping (engine.publishing), never inherited
     meta["based_on"] = published.version if published is not None else None
     if kind == SpecKind.RULESET:
         template, form_row = specs.draft_ruleset_basis(session, published=published)
@@ -263,4 +290,11 @@ def published_meta(session: Session, row: SpecVersion) -> dict[str, Any]:
     return meta
 
 
-__all__ = ["CHECKS", "checked_workflow", "published_meta", "published_row"]
+__all__ = [
+    "BLOCKED",
+    "CHECKS",
+    "checked_workflow",
+    "draft_filename",
+    "published_meta",
+    "published_row",
+]

@@ -174,6 +174,7 @@ def save_draft(
     checksum = specs.checksum_of(source)
     version = next_version(session, kind, key)
     meta = dict(published.meta) if published is not None else {}
+    meta.pop("mapping", None)  # the published version's own mapping (engine.form_versions)
     meta["based_on"] = published.version if published is not None else None
     row = _draft_row(session, kind, key)
     if row is None:

@@ -58,6 +58,15 @@ class CaseAlreadyOpenError(ConflictError):
         super().__init__(message, id=case_id, **params)
 
 
+class ReadersBlockError(ConflictError):
+    """A form version that published rulesets or workflows still read fields of;
+    `diagnostics` are the readings, each at its own position (engine.draft_checks)."""
+
+    def __init__(self, message: str, *, diagnostics: Iterable[Any], **params: Any) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(message, **params)
+
+
 class InvalidRequestError(EngineError):
     """A request that can never succeed as sent (unknown action, missing comment, bad time)."""
 

@@ -11,7 +11,7 @@ Pure: no I/O, no clock; `now` is passed in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
@@ -30,6 +30,9 @@ class Source(StrEnum):
     API = "api"
     CONNECTOR = "connector"
     WORKFLOW = "workflow"  # a workflow's `set_field`
+    # a default a form version's mapping filled in when it was published (docs/forms.md,
+    # "Versions"); a renamed value keeps the stamp it had
+    FORM_VERSION = "form_version"
 
 
 # What an API caller may name as the source of its write (docs/api.md): the pages say `page`
@@ -77,6 +80,35 @@ def stamped(
         else:
             fields[name] = stamp
     return {"schema_version": SCHEMA_VERSION, "fields": fields}
+
+
+def remapped(
+    meta: Mapping[str, Any] | None,
+    *,
+    renamed: Mapping[str, str],
+    dropped: Collection[str],
+    defaulted: Collection[str],
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The `freshness` to store once a form version's mapping changed the data: a renamed
+    field's stamp moves to its new field (old field → new in `renamed`), a dropped field loses
+    its stamp, a defaulted one is stamped `now` with the source `form_version`. None stays None
+    when nothing is stamped."""
+    kept = dict(_fields(meta))
+    if meta is None and not defaulted:
+        return None
+    for old, new in renamed.items():
+        stamp = kept.pop(old, None)
+        if stamp is not None:
+            kept[new] = stamp
+        else:
+            kept.pop(new, None)
+    for name in dropped:
+        kept.pop(name, None)
+    stamp = {"updated_at": now.astimezone(UTC).isoformat(), "source": str(Source.FORM_VERSION)}
+    for name in defaulted:
+        kept[name] = stamp
+    return {"schema_version": SCHEMA_VERSION, "fields": kept}
 
 
 def freshness_view(meta: Mapping[str, Any] | None) -> dict[str, FieldFreshness]:

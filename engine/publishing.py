@@ -2,6 +2,11 @@
 once across processes), or, when the template asks for it, after someone else approves
 (engine.spec_changes). Publishing a ruleset queues a rescore of the whole portfolio.
 
+Publishing a new version of the customer form takes a mapping of its removed and narrowed fields
+(engine.form_versions), applied to every stored customer in the publishing transaction (a
+scheduled version keeps its mapping in its meta and applies it when it comes due); a version that
+published rulesets or workflows still read fields of is refused (ReadersBlockError).
+
 The draft row itself becomes the published (or scheduled) version: it keeps the number and the
 text it was checked with. Every step writes its audit row in the same transaction. Whether the
 caller may publish (`specs:publish`) is the caller's check.
@@ -17,9 +22,15 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from engine import audit, draft_checks, drafts, specs
+from engine import audit, draft_checks, drafts, form_migration, form_versions, specs
 from engine.db import Database
-from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
+from engine.errors import (
+    N_,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    ReadersBlockError,
+)
 from engine.jobs import start_job
 from engine.models import SpecKind, SpecStatus, SpecVersion
 
@@ -61,8 +72,9 @@ def checked_draft(
 ) -> SpecVersion:
     """The draft of (kind, key), checked again now and numbered as the next version.
 
-    Raises NotFoundError (no draft), ConflictError (the draft is not at `expected_checksum`)
-    and InvalidRequestError (the draft has errors)."""
+    Raises NotFoundError (no draft), ConflictError (the draft is not at `expected_checksum`),
+    InvalidRequestError (the draft has errors) and ReadersBlockError (a form draft that
+    published rulesets or workflows still read removed fields of)."""
     row = _draft(session, kind, key)
     if expected_checksum is not None and expected_checksum != row.checksum:
         raise ConflictError(
@@ -70,7 +82,9 @@ def checked_draft(
             kind=kind,
             key=key,
         )
-    errors = sum(1 for d in drafts.check_source(session, kind, key, row.source) if d.is_error)
+    diagnostics = drafts.check_source(session, kind, key, row.source)
+    blocked = tuple(d for d in diagnostics if d.code == draft_checks.BLOCKED)
+    errors = sum(1 for d in diagnostics if d.is_error) - len(blocked)
     if errors:
         raise InvalidRequestError(
             N_(
@@ -80,6 +94,16 @@ def checked_draft(
             kind=kind,
             key=key,
             count=errors,
+        )
+    if blocked:
+        raise ReadersBlockError(
+            N_(
+                "published definitions read fields the draft of %(kind)s '%(key)s' no longer "
+                "has: update them first"
+            ),
+            diagnostics=blocked,
+            kind=kind,
+            key=key,
         )
     # An import beside the draft may have taken its number (before numbers were made room for).
     version = drafts.next_version(session, kind, key)
@@ -100,23 +124,40 @@ def publish_draft(
     actor: str | None,
     now: datetime,
     expected_checksum: str | None = None,
+    mapping: object = None,
 ) -> PublishOutcome:
     """Publish the draft of (kind, key) with `comment`: now, or at `effective_at` when that is
     later (the version is then `scheduled`); when the template requires approval, open a
-    `ruleset_change` case instead (engine.spec_changes) and publish nothing yet.
+    `ruleset_change` case instead (engine.spec_changes) and publish nothing yet. `mapping`
+    (JSON, field → `{rename|default|drop}`) says what becomes of the stored values of the
+    customer form's removed and narrowed fields (engine.form_versions).
 
-    Raises NotFoundError, ConflictError and InvalidRequestError (see `checked_draft`; also for
-    an empty comment or an approval already pending).
+    Raises NotFoundError, ConflictError, InvalidRequestError and ReadersBlockError (see
+    `checked_draft`; also for an empty comment or an approval already pending), and
+    DataValidationError for a mapping that is missing or does not fit (paths under `mapping`).
     """
     comment = comment.strip()
     if not comment:
         raise InvalidRequestError(N_("say in a comment why this version is published"))
+    if mapping is not None and kind != SpecKind.FORM:
+        raise InvalidRequestError(N_("only a form's publish takes a mapping of its fields"))
     row = checked_draft(session, kind, key, expected_checksum=expected_checksum)
     if effective_at is not None and effective_at <= now:
         effective_at = None  # a moment already past: publish now
     from engine import spec_changes  # it publishes through this module once approved
 
-    if spec_changes.requires_approval(session, row):
+    waits = spec_changes.requires_approval(session, row)
+    prepared = None
+    if kind == SpecKind.FORM:
+        # checked now; values of narrowed fields are counted now when the publish waits
+        prepared = form_versions.prepare_mapping(
+            session, row, mapping, scan=waits or effective_at is not None
+        )
+    if waits:
+        if prepared is not None:
+            row.meta = {**row.meta, "mapping": prepared.to_meta()}
+            session.add(row)
+            session.flush()
         case_id = spec_changes.request_approval(
             session, row, comment=comment, effective_at=effective_at, actor=actor, now=now
         )
@@ -129,7 +170,13 @@ def publish_draft(
             case_id=case_id,
         )
     return release(
-        session, row, comment=comment, effective_at=effective_at, published_by=actor, now=now
+        session,
+        row,
+        comment=comment,
+        effective_at=effective_at,
+        published_by=actor,
+        now=now,
+        mapping=prepared,
     )
 
 
@@ -142,10 +189,20 @@ def release(
     published_by: str | None,
     approved_by: str | None = None,
     now: datetime,
+    mapping: form_versions.PublishMapping | None = None,
 ) -> PublishOutcome:
     """Publish the checked draft `row` now, or mark it scheduled for `effective_at` (later than
-    `now`), and audit it. Raises ConflictError when the draft changed meanwhile."""
+    `now`), and audit it. A form's `mapping` (None: the one stored in the draft's meta by an
+    approval request, if any) is applied to stored customers now, or kept in the scheduled
+    version's meta. Raises ConflictError when the draft changed meanwhile, DataValidationError
+    when the mapping does not fit the stored data."""
+    if mapping is None and row.kind == SpecKind.FORM:
+        mapping = form_versions.prepare_mapping(
+            session, row, form_versions.stored_mapping(row), scan=effective_at is not None
+        )
     meta = draft_checks.published_meta(session, row)
+    if mapping is not None and effective_at is not None:
+        meta["mapping"] = mapping.to_meta()
     detail: dict[str, Any] = {"version": row.version, "checksum": row.checksum, "comment": comment}
     if approved_by is not None:
         detail["approved_by"] = approved_by
@@ -192,7 +249,10 @@ def release(
         now=now,
     ):
         raise _changed(row)
-    job_id = _published(session, row, actor=published_by, detail=detail, now=now)
+    migrated = _migrate(session, row, mapping, actor=published_by, now=now)
+    job_id = _published(
+        session, row, actor=published_by, detail=detail, now=now, data_changed=migrated
+    )
     return PublishOutcome(
         kind=row.kind,
         key=row.key,
@@ -210,11 +270,41 @@ def _changed(row: SpecVersion) -> ConflictError:
     )
 
 
+def _migrate(
+    session: Session,
+    row: SpecVersion,
+    mapping: form_versions.PublishMapping | None,
+    *,
+    actor: str | None,
+    now: datetime,
+) -> bool:
+    """Apply a form version's mapping to the stored customers; whether any changed."""
+    if mapping is None:
+        return False
+    outcome = form_migration.apply_mapping(
+        session,
+        old=mapping.old,
+        new=mapping.new,
+        version=row.version,
+        mapping=mapping.mapping,
+        actor=actor,
+        now=now,
+    )
+    return outcome.changed > 0
+
+
 def _published(
-    session: Session, row: SpecVersion, *, actor: str | None, detail: dict[str, Any], now: datetime
+    session: Session,
+    row: SpecVersion,
+    *,
+    actor: str | None,
+    detail: dict[str, Any],
+    now: datetime,
+    data_changed: bool = False,
 ) -> int | None:
-    """Audit the publication of `row`; a ruleset that scores customers queues the rescore of
-    the whole portfolio on it. Returns the rescore job's id (None: no rescore)."""
+    """Audit the publication of `row`; a ruleset that scores customers, or a form version whose
+    mapping changed stored data, queues the rescore of the whole portfolio. Returns the rescore
+    job's id (None: no rescore)."""
     audit.record(
         session,
         actor=actor,
@@ -224,10 +314,14 @@ def _published(
         detail=detail,
         now=now,
     )
-    if row.kind != SpecKind.RULESET or not _scores_customers(session, row.key):
+    if data_changed and specs.latest_template_row(session) is not None:
+        reason = form_versions.RESCORE_REASON
+    elif row.kind == SpecKind.RULESET and _scores_customers(session, row.key):
+        reason = "publish"
+    else:
         return None
     job = start_job(
-        session, kind=RESCORE, params={"as_of": None, "reason": "publish"}, actor=actor, now=now
+        session, kind=RESCORE, params={"as_of": None, "reason": reason}, actor=actor, now=now
     )
     return job.id
 
@@ -296,6 +390,23 @@ def _publish_scheduled(session: Session, row_id: int, *, now: datetime) -> int:
                 now=now,
             )
         return 0
+    mapping = None
+    if kind == SpecKind.FORM:
+        blocked = tuple(
+            d
+            for d in draft_checks.CHECKS[kind](session, row.key, row.source)
+            if d.code == draft_checks.BLOCKED
+        )
+        if blocked:  # a reader published meanwhile: logged, and tried again next sweep
+            raise ReadersBlockError(
+                N_("published definitions read fields form '%(key)s' no longer has"),
+                diagnostics=blocked,
+                key=row.key,
+            )
+        # the stored mapping, checked again against the data as it is now
+        mapping = form_versions.prepare_mapping(
+            session, row, form_versions.stored_mapping(row), scan=False
+        )
     if not specs.publish_existing(
         session,
         row,
@@ -306,7 +417,8 @@ def _publish_scheduled(session: Session, row_id: int, *, now: datetime) -> int:
         now=now,
     ):
         return 0
-    _published(session, row, actor=row.published_by, detail=detail, now=now)
+    migrated = _migrate(session, row, mapping, actor=row.published_by, now=now)
+    _published(session, row, actor=row.published_by, detail=detail, now=now, data_changed=migrated)
     return 1
 
 

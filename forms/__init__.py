@@ -30,7 +30,7 @@ from forms.import_mapping import (
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
 from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
-from forms.messages import Text, did_you_mean, text, text_problem_of
+from forms.messages import Text, did_you_mean, label_of, text, text_problem_of
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
 from forms.validation import (
     FORMATS,
@@ -40,6 +40,20 @@ from forms.validation import (
     path_text,
     text_problem,
     validate,
+)
+from forms.versions import (
+    Action,
+    ChangeKind,
+    FieldChange,
+    FieldChecker,
+    FieldMapping,
+    FormChanges,
+    VersionMapping,
+    check_mapping,
+    compare_forms,
+    mapping_span,
+    read_mapping,
+    value_problem,
 )
 
 __all__ = [
@@ -56,15 +70,21 @@ __all__ = [
     "TERMS_SCHEMA",
     "TYPES",
     "TYPE_NAMES",
+    "Action",
     "Cell",
     "CellError",
+    "ChangeKind",
     "ColumnMap",
     "DataError",
     "Field",
+    "FieldChange",
+    "FieldChecker",
     "FieldExpression",
+    "FieldMapping",
     "FieldStates",
     "FieldType",
     "Form",
+    "FormChanges",
     "FormError",
     "ImportFileError",
     "ImportMappingError",
@@ -74,24 +94,30 @@ __all__ = [
     "Target",
     "Text",
     "TypeSpec",
+    "VersionMapping",
     "builder",
     "check_form",
+    "check_mapping",
     "coerce_cell",
+    "compare_forms",
     "computed_values",
     "did_you_mean",
     "e164_phone",
     "field_schema",
     "field_states",
     "json_text_errors",
+    "label_of",
     "load_form",
     "load_mapping",
     "map_columns",
+    "mapping_span",
     "mask_data",
     "mask_result",
     "mask_text",
     "mask_value",
     "normalise",
     "path_text",
+    "read_mapping",
     "read_table",
     "sensitive_ids",
     "terms_json_schema",
@@ -101,4 +127,5 @@ __all__ = [
     "uscc_check_character",
     "validate",
     "validate_terms",
+    "value_problem",
 ]

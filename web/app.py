@@ -30,6 +30,7 @@ from web import (
     pages_cases,
     pages_customer_edit,
     pages_form_builder,
+    pages_forms,
     pages_imports,
     pages_notifications,
     pages_rules,
@@ -161,6 +162,7 @@ def create_app(
     app.include_router(pages_rules_sim.router)
     app.include_router(pages_rules_publish.router)
     app.include_router(pages_workflows.router)
+    app.include_router(pages_forms.router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -23,6 +23,7 @@ from engine.drafts import list_versions, save_draft
 from engine.errors import (
     N_,
     ConflictError,
+    DataValidationError,
     EngineError,
     InvalidRequestError,
     NotFoundError,
@@ -31,7 +32,9 @@ from engine.errors import (
 from engine.models import SpecKind
 from engine.publishing import publish_draft
 from engine.users import UserView
+from forms import path_text
 from web.errors import engine_detail
+from web.i18n import translator
 from web.pages import render
 
 PUBLISH = "specs:publish"
@@ -132,9 +135,11 @@ def publish_from_page(
     editor: EditorContext,
     template: str,
     editor_url: str,
+    mapping: object = None,
 ) -> Response:
-    """Publish the draft the editor showed: back to `editor_url` saying what happened (303), to
-    the approval case when one was opened, or the editor with the refusal, comment kept."""
+    """Publish the draft the editor showed (a form's with the `mapping` chosen on the page):
+    back to `editor_url` saying what happened (303), to the approval case when one was opened,
+    or the editor with the refusal, comment kept."""
     try:
         require_publisher(user)
         moment = effective_time(effective_at, tz)
@@ -148,12 +153,13 @@ def publish_from_page(
                 actor=user.name,
                 now=now,
                 expected_checksum=expected_checksum or None,
+                mapping=mapping,
             )
     except EngineError as exc:
         with database.transaction() as session:
             context = editor(
                 session,
-                publish_error=engine_detail(exc, language),
+                publish_error=_refusal(exc, language),
                 publish_comment=comment,
                 publish_effective_at=effective_at,
             )
@@ -161,6 +167,16 @@ def publish_from_page(
     if outcome.case_id is not None:
         return RedirectResponse(f"/cases/{outcome.case_id}", status_code=303)
     return RedirectResponse(f"{editor_url}?{outcome.status}={outcome.version}", status_code=303)
+
+
+def _refusal(exc: EngineError, language: str) -> str:
+    """The refusal's sentence, with each problem of a data error (a form's mapping) after it."""
+    detail = engine_detail(exc, language)
+    if isinstance(exc, DataValidationError):
+        translate = translator(language).gettext
+        parts = [f"{path_text(e.path)}: {e.message_in(language, translate)}" for e in exc.errors]
+        return " ".join([detail + ":", *parts])
+    return detail
 
 
 def notice_of(

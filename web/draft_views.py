@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from dsl import Diagnostic, in_language
 from engine import spec_changes, specs
+from engine.draft_checks import BLOCKED
 from engine.drafts import DraftView, check_source, get_draft, list_versions
 from engine.errors import NotFoundError
 from engine.models import SpecKind, SpecVersion
@@ -34,6 +35,9 @@ class DiagnosticRow:
     hint: str | None
     text: str
     caret: str
+    # a position in another definition (a published reader a form draft breaks): shown as
+    # `file:line:column`, never as a line of the text being edited
+    where: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,15 @@ def diagnostic_rows(
     for found in diagnostics:
         said = in_language(found, language, translate)
         span = said.span
+        if said.code == BLOCKED and span is not None:
+            rows.append(
+                DiagnosticRow(
+                    line=None, column=None, severity=str(said.severity), code=said.code,
+                    message=said.message, hint=said.hint, text="", caret="",
+                    where=f"{span.file}:{span.line}:{span.column}",
+                )
+            )  # fmt: skip
+            continue
         text = caret = ""
         if span is not None and 1 <= span.line <= len(lines):
             text = lines[span.line - 1].expandtabs(4)

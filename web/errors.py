@@ -47,6 +47,7 @@ from engine.errors import (
     NotConfiguredError,
     NotFoundError,
     PermissionDeniedError,
+    ReadersBlockError,
 )
 from engine.keys import KeysError
 from web.i18n import (
@@ -338,6 +339,11 @@ def problem_for(exc: Exception, language: str = DEFAULT_LANGUAGE, *, method: str
                 errors = None
                 if isinstance(exc, DataValidationError):
                     errors = [_data_error(e, language) for e in exc.errors]
+                elif isinstance(exc, ReadersBlockError):
+                    translate = translator(language).gettext
+                    errors = [
+                        in_language(d, language, translate).to_dict() for d in exc.diagnostics
+                    ]
                 detail = engine_detail(exc, language)
                 link = None
                 if isinstance(exc, CaseAlreadyOpenError):

@@ -77,6 +77,12 @@ class DraftPublish(BaseModel):
         max_length=64,
         description="the checksum of the draft you reviewed: a 409 when it changed",
     )
+    mapping: dict[str, Any] | None = Field(
+        default=None,
+        description="forms: what becomes of the stored values of each removed or narrowed "
+        'field, `{"old": {"rename": "new"}, "x": {"default": 0}, "y": {"drop": true}}` '
+        "(docs/forms.md, Versions)",
+    )
 
 
 class PublishPublic(BaseModel):

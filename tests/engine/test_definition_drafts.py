@@ -38,16 +38,18 @@ def test_a_customer_form_draft_publishes_and_validates_customers(workspace: Data
     upsert(workspace, "C-1", {**HEALTHY, "credit_insurer": "Sinosure"})
 
 
-def test_a_form_draft_that_breaks_a_published_ruleset_is_warned_of(workspace: Database) -> None:
+def test_a_form_draft_that_breaks_a_published_ruleset_is_an_error_at_the_reading(
+    workspace: Database,
+) -> None:
     source = published_source(workspace, FORM, "customer")
     kept = [line for line in source.splitlines(keepends=True) if "id: max_overdue_days" not in line]
     with workspace.transaction() as session:
         draft = save_draft(session, FORM, "customer", "".join(kept), actor="ana", now=NOW)
-    assert not draft.has_errors
     codes = [(d.code, str(d.severity)) for d in draft.diagnostics]
-    assert ("breaks-published", "warning") in codes
-    (credit,) = [d for d in draft.diagnostics if "ruleset 'credit'" in d.message]
-    assert "max_overdue_days" in credit.message
+    assert set(codes) == {("breaks-published", "error")}
+    credit = [d for d in draft.diagnostics if "ruleset 'credit'" in d.message]
+    assert credit and all("max_overdue_days" in d.message for d in credit)
+    assert all(d.span is not None and d.span.file == "rules/credit.rules" for d in credit)
 
 
 def test_a_form_draft_named_unlike_its_key_is_an_error_at_the_name(workspace: Database) -> None:

@@ -18,6 +18,7 @@ from web.i18n import translator
 DOCS = Path(__file__).parents[2] / "docs"
 PAGES = [DOCS / "forms.md", DOCS / "zh" / "forms.md"]
 _BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
+MAPPING_FILE = "# mapping.yaml\n"
 _WITH_ERRORS = re.compile(r"# (\S+?)(?:, with errors|，有错误)\n")
 
 
@@ -47,6 +48,10 @@ def test_every_form_of_the_page_loads_clean(page: Path) -> None:
     checked = 0
     for kind, source in blocks(page):
         if kind != "yaml" or _WITH_ERRORS.match(source):
+            continue
+        if source.startswith(MAPPING_FILE):  # a form version's mapping (forms.md, "Versions")
+            mapping, problems = forms.read_mapping(dsl.load_yaml(source, filename="mapping.yaml"))
+            assert problems == () and mapping, source
             continue
         if not source.startswith("form:"):
             source = "form: f\nfields:\n" + source  # a few fields of a form

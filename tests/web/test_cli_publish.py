@@ -82,3 +82,35 @@ def test_publish_at_a_later_time_is_scheduled(cli: tuple[CliRunner, Database]) -
         app, ["publish", "ruleset", "credit", "--comment", "x", "--effective-at", "soon"]
     )
     assert bad.exit_code == 1 and "--effective-at" in bad.output
+
+
+def save_form_without(database: Database, field_id: str, extra: str = "") -> None:
+    with database.transaction() as session:
+        source = specs.find_row(session, SpecKind.FORM, "customer").source
+        kept = [line for line in source.splitlines(keepends=True) if f"id: {field_id}," not in line]
+        save_draft(
+            session, SpecKind.FORM, "customer", "".join(kept) + extra, actor="ana",
+            now=clock.utcnow(),
+        )  # fmt: skip
+
+
+def test_a_form_publish_prints_the_impact_and_takes_a_mapping_file(
+    cli: tuple[CliRunner, Database], tmp_path: Path
+) -> None:
+    runner, database = cli
+    save_form_without(database, "website")
+    command = ["publish", "form", "customer", "--comment", "no website"]
+    missing = runner.invoke(app, command)
+    assert missing.exit_code == 1
+    assert "Removed: website: 0 customer(s) affected; needs a mapping." in missing.output
+    assert "mapping.website: say what becomes of the stored values of 'website'" in missing.output
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("website: drop\nname: {rename: elsewhere}\n", encoding="utf-8")
+    refused = runner.invoke(app, [*command, "--mapping", str(wrong)])
+    assert refused.exit_code == 1
+    assert f"{wrong}:2:1: error: mapping.name: the new version keeps 'name'" in refused.output
+    good = tmp_path / "mapping.yaml"
+    good.write_text("website: drop\n", encoding="utf-8")
+    done = runner.invoke(app, [*command, "--mapping", str(good)])
+    assert done.exit_code == 0, done.output
+    assert done.output.strip().endswith("Published form customer v2.")

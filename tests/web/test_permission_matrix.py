@@ -334,6 +334,14 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET", "/api/v1/forms/{key}/schema", "/api/v1/forms/customer/schema", "customers:read", 200
     ),
+    # form versions: the impact of the form draft (the rows above published it: none left)
+    Route(
+        "GET",
+        "/api/v1/forms/{key}/draft/impact",
+        "/api/v1/forms/customer/draft/impact",
+        "specs:edit",
+        404,
+    ),
     Route(
         "GET", "/api/v1/workflows/{key}", "/api/v1/workflows/high_risk_review", "specs:edit", 200
     ),
@@ -711,6 +719,35 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/workflows/{key}/publish",
         "/workflows/high_risk_review/publish",
+        "specs:edit",
+        303,
+        page=True,
+        form={"comment": "as reviewed"},
+    ),
+    # the form editor: specs:edit, as the other editors; the form was published above
+    Route("GET", "/forms/{key}/edit", "/forms/customer/edit", "specs:edit", 200, page=True),
+    Route(
+        "POST",
+        "/forms/{key}/check",
+        "/forms/customer/check",
+        "specs:edit",
+        200,
+        page=True,
+        form={"source": DRAFTS["forms/customer"]},
+    ),
+    Route(
+        "POST",
+        "/forms/{key}/draft",
+        "/forms/customer/draft",
+        "specs:edit",
+        303,
+        page=True,
+        form={"source": DRAFTS["forms/customer"]},
+    ),
+    Route(
+        "POST",
+        "/forms/{key}/publish",
+        "/forms/customer/publish",
         "specs:edit",
         303,
         page=True,

@@ -1,5 +1,6 @@
 """Drafts of definitions, one router per kind from one factory: save and read the draft, list
-versions, diff, publish (rulesets, forms and workflows alike; rulesets add `try`)."""
+versions, diff, publish (rulesets, forms and workflows alike; rulesets add `try`, forms the
+impact of the draft on stored customers)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from engine.drafts import diff_version, get_draft, list_versions, save_draft
+from engine.form_versions import draft_impact
 from engine.models import SpecKind
 from engine.publishing import publish_draft
 from web.api.json_body import StrictJSONRoute
 from web.deps import DbDep, LanguageDep, NowDep, Reader, SettingsDep, SpecEditor, SpecPublisher
+from web.schemas_form_versions import FormImpactPublic
 from web.schemas_rulesets import (
     DiffPublic,
     DraftPublic,
@@ -146,12 +149,33 @@ def drafts_router(kind: SpecKind, plural: str) -> APIRouter:
                 actor=user.name,
                 now=now,
                 expected_checksum=body.expected_checksum,
+                mapping=body.mapping,
             )
         if outcome.case_id is not None:
             response.status_code = 202
         return PublishPublic.of(outcome)
 
+    if kind == SpecKind.FORM:
+        router.add_api_route(
+            f"/{plural}/{{key}}/draft/impact",
+            _impact_route,
+            methods=["GET"],
+            response_model=FormImpactPublic,
+            name="get_form_draft_impact",
+            description="What publishing the draft of form `key` would do to stored customers: "
+            "fields added, removed and narrowed, how many customers hold a value that would be "
+            "dropped or no longer fit (with a few refs), the fields the publish's `mapping` "
+            "must name, and the published rulesets' and workflows' readings that block it.",
+        )
     return router
+
+
+def _impact_route(
+    key: Key, user: SpecEditor, reader: Reader, database: DbDep, language: LanguageDep
+) -> FormImpactPublic:
+    with database.transaction() as session:
+        found = draft_impact(session, key)
+    return FormImpactPublic.of(found, language)
 
 
 forms_router = drafts_router(SpecKind.FORM, "forms")
