@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, Final
 
 from sqlmodel import Session
@@ -33,6 +33,7 @@ from engine.errors import DataValidationError
 from engine.freshness import Source
 from engine.models import Customer
 from engine.scoping import Scope
+from engine.terms import terms_record
 from engine.views import CustomerUpserted
 
 # a posted form field `data.FIELD` (and `data.FIELD.OPTION` for a multi_choice's checkbox)
@@ -60,6 +61,9 @@ class EditField:
     help: str | None
     is_masked: bool  # a sensitive value shown masked: left as it is, it keeps the stored one
     errors: tuple[str, ...] = ()
+    # its `visible_when` holds for the record as filled in (a hidden field is sent empty)
+    is_visible: bool = True
+    is_computed: bool = False  # read-only: the engine computes it on save
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,8 @@ def read_posted(
     texts: dict[str, Any] = {}
     errors: list[forms.DataError] = []
     for field in form.fields:
+        if field.computed is not None:
+            continue  # read-only: the engine computes it
         if field.type is forms.FieldType.MULTI_CHOICE:
             chosen = [o for o in field.options or () if raw.get(f"{field.id}.{o}") == "true"]
             data[field.id] = chosen or None
@@ -149,10 +155,13 @@ def edit_form(
     language: str,
     raw: Mapping[str, str] | None = None,
     errors: Mapping[str, tuple[str, ...]] | None = None,
+    as_of: date | None = None,
 ) -> CustomerEdit:
     """Customer `ref`'s edit form in `language`: its stored values (sensitive ones masked
     unless `viewer` may see them), or the texts `raw` posted, with `errors` (field id → the
     messages in `language`) beside their fields.
+
+    `as_of` is the date the fields' conditions read as today.
 
     Raises NotFoundError (no customer `ref` in `scope`), NotConfiguredError (no template)."""
     form = specs.customer_form(session).value
@@ -161,8 +170,18 @@ def edit_form(
     shown = reveals_sensitive(viewer, customer.department)
     masks = _masks(form, customer, stored, shown=shown)
     values: dict[str, Any] = {k: masks.get(k, v) for k, v in stored.items()}
+    record = dict(stored)
     if raw is not None:
-        values.update(read_posted(form, raw, masks=masks).texts)
+        posted = read_posted(form, raw, masks=masks)
+        values.update(posted.texts)
+        unread = {e.path[0] for e in posted.errors}
+        record.update({k: v for k, v in posted.data.items() if k not in unread})
+    # which fields the record as filled in shows and requires, and what it computes
+    states = forms.field_states(
+        form, {k: v for k, v in record.items() if v is not None},
+        terms=terms_record(customer), as_of=as_of,
+    )  # fmt: skip
+    values.update(states.computed)
     sections = []
     for section, fields in form.fields_by_section():
         sections.append(
@@ -176,6 +195,7 @@ def edit_form(
                         language=language,
                         is_masked=f.id in masks,
                         errors=(errors or {}).get(f.id, ()),
+                        states=states,
                     )
                     for f in fields
                 ),
@@ -197,14 +217,16 @@ def edit_field(
     language: str,
     is_masked: bool = False,
     errors: tuple[str, ...] = (),
+    states: forms.FieldStates | None = None,
 ) -> EditField:
     """The input of `field` showing `value`, labelled in `language` (also the form builder's
-    preview)."""
+    preview); `states` the form's fields shown and required for the record (None: as
+    declared, every field shown)."""
     return EditField(
         id=field.id,
         label=field.title(language),
         type=str(field.type),
-        required=field.required,
+        required=states.is_required(field.id) if states is not None else field.required,
         value=value,
         options=field.options,
         option_titles=tuple(field.option_title(o, language) for o in field.options)
@@ -216,11 +238,19 @@ def edit_field(
         help=(field.help.get(language) or field.help.get("en")) if field.help else None,
         is_masked=is_masked,
         errors=errors,
+        is_visible=states.is_visible(field.id) if states is not None else True,
+        is_computed=field.computed is not None,
     )
 
 
 def _posted_for(
-    session: Session, ref: str, raw: Mapping[str, str], *, viewer: Viewer | None, scope: Scope
+    session: Session,
+    ref: str,
+    raw: Mapping[str, str],
+    *,
+    viewer: Viewer | None,
+    scope: Scope,
+    as_of: date | None,
 ) -> tuple[Posted, tuple[forms.DataError, ...]]:
     """The posted texts read, and every problem they have: the texts that do not read, then
     the form's checks on the record the others make with the stored data."""
@@ -234,16 +264,23 @@ def _posted_for(
         data={k: v for k, v in posted.data.items() if k not in unread}, is_partial=True
     )
     record = incoming_data(form, payload, stored, customer)
-    found = [e for e in forms.validate(form, record) if e.path[:1] and e.path[0] not in unread]
+    checked = forms.validate(form, record, terms=terms_record(customer), as_of=as_of)
+    found = [e for e in checked if e.path[:1] and e.path[0] not in unread]
     return posted, (*posted.errors, *found)
 
 
 def check_edit(
-    session: Session, ref: str, raw: Mapping[str, str], *, viewer: Viewer | None, scope: Scope
+    session: Session,
+    ref: str,
+    raw: Mapping[str, str],
+    *,
+    viewer: Viewer | None,
+    scope: Scope,
+    as_of: date | None = None,
 ) -> tuple[forms.DataError, ...]:
     """Every problem the posted texts `raw` would have, saved on customer `ref` (paths under
-    the form's data). Stores nothing."""
-    return _posted_for(session, ref, raw, viewer=viewer, scope=scope)[1]
+    the form's data; `as_of` the date conditions read as today). Stores nothing."""
+    return _posted_for(session, ref, raw, viewer=viewer, scope=scope, as_of=as_of)[1]
 
 
 def save_edit(
@@ -263,7 +300,9 @@ def save_edit(
 
     Raises DataValidationError (every field error, paths under `data`, nothing stored),
     ConflictError (the customer is no longer at `expected_version`), NotFoundError."""
-    posted, problems = _posted_for(session, ref, raw, viewer=viewer, scope=scope)
+    posted, problems = _posted_for(
+        session, ref, raw, viewer=viewer, scope=scope, as_of=now.astimezone(tz).date()
+    )
     if posted.errors:  # with the others found meanwhile: every error at once
         raise DataValidationError(replace(e, path=("data", *e.path)) for e in problems)
     payload = CustomerInput(

@@ -693,10 +693,20 @@ def list_specs(
 def draft_ruleset_basis(
     session: Session, *, published: SpecVersion | None
 ) -> tuple[SpecVersion | None, SpecVersion | None]:
-    """(template, form) a draft of a ruleset is checked against: those of its `published`
-    version; for a new ruleset, the latest template and the published customer form."""
+    """(template, form) a draft of a ruleset is checked against: the template of its
+    `published` version and the form it reads as published now (a field a newer form version
+    added may be read: the next ruleset version is compiled against that version); for a new
+    ruleset, the latest template and the published customer form."""
     if published is not None:
-        return _publishing_template(session, published), _dependency(session, published, "form")
+        ref = published.meta.get("form")
+        current = None
+        if ref:
+            try:
+                current = find_row(session, SpecKind.FORM, ref["key"])
+            except NotFoundError:
+                current = None
+        form_row = current or _dependency(session, published, "form")
+        return _publishing_template(session, published), form_row
     try:
         form_row = find_row(session, SpecKind.FORM, CUSTOMER_FORM)
     except NotFoundError:

@@ -27,6 +27,9 @@ FIELD_KEYS: Final = (
     "help",
     "section",
     "required",
+    "visible_when",
+    "required_when",
+    "computed",
     "default",
     "min",
     "max",
@@ -40,6 +43,8 @@ FIELD_KEYS: Final = (
 OPTION_SEPARATOR: Final = "|"
 _NUMBERS: Final = ("min", "max", "max_length")
 _FLAGS: Final = ("required", "sensitive")
+# rules-language texts (forms.field_expressions checks them when the draft is saved)
+_EXPRESSIONS: Final = ("visible_when", "required_when", "computed")
 
 
 def read_document(source: str, *, filename: str) -> dict[str, Any]:
@@ -165,7 +170,9 @@ def _default(kind: str, text: str) -> Any:
 def field_from_inputs(inputs: Mapping[str, str]) -> dict[str, Any]:
     """The field entry the builder's inputs describe (only the keys given), in FIELD_KEYS'
     order: `id`, `type`, `label_en`/`label_zh`, `help_en`/`help_zh`, `section`, the flags
-    `required` and `sensitive` ("true"), `default`, `min`, `max`, `max_length`, `pattern`,
+    `required` and `sensitive` ("true"), the conditions `visible_when` and `required_when` and
+    the expression `computed` (rules-language texts), `default`, `min`, `max`, `max_length`,
+    `pattern`,
     `options` (a line each: `value | English | 中文`) and `risk_direction`."""
 
     def given(name: str) -> str:
@@ -176,7 +183,7 @@ def field_from_inputs(inputs: Mapping[str, str]) -> dict[str, Any]:
         labels = _labels(inputs, name)
         if labels:
             entry[name] = labels
-    for name in ("section", "pattern", "risk_direction"):
+    for name in ("section", "pattern", "risk_direction", *_EXPRESSIONS):
         if given(name):
             entry[name] = given(name)
     for name in _FLAGS:

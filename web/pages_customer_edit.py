@@ -9,6 +9,7 @@ row version) is a 409 with the same form.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -66,6 +67,7 @@ def _page(
     problem: str | None = None,
     block: str | None = None,
     status_code: int = 200,
+    as_of: date | None = None,
 ) -> Response:
     raw = posted_fields(posted) if posted is not None else None
     with database.transaction() as session:
@@ -77,6 +79,7 @@ def _page(
             language=language,
             raw=raw,
             errors=errors,
+            as_of=as_of,
         )
     context = {"edit": edit, "problem": problem, "checked": errors is not None}
     return render(request, "customer_edit.html", context, block=block, status_code=status_code)
@@ -84,9 +87,16 @@ def _page(
 
 @router.get("/customers/{ref}/edit")
 def edit_page(
-    request: Request, ref: str, user: PageCustomerWriter, database: DbDep, language: PageLanguageDep
+    request: Request,
+    ref: str,
+    user: PageCustomerWriter,
+    database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
+    language: PageLanguageDep,
 ) -> Response:
-    return _page(request, ref, user, database=database, language=language)
+    today = now.astimezone(settings.tz).date()
+    return _page(request, ref, user, database=database, language=language, as_of=today)
 
 
 @router.post("/customers/{ref}/edit/check")
@@ -96,20 +106,26 @@ def check_page(
     user: PageCustomerWriter,
     session: PageSession,
     database: DbDep,
+    settings: SettingsDep,
+    now: NowDep,
     language: PageLanguageDep,
     posted: PostedForm,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """The fields block with the errors the posted values would have (nothing stored)."""
+    """The fields block with the errors the posted values would have, the fields their
+    conditions show and require, what they compute (nothing stored)."""
     check_csrf(session, csrf_token)
+    today = now.astimezone(settings.tz).date()
     with database.transaction() as db_session:
         found = check_edit(
-            db_session, ref, posted_fields(posted), viewer=user, scope=_write_scope(user)
-        )
+            db_session, ref, posted_fields(posted), viewer=user, scope=_write_scope(user),
+            as_of=today,
+        )  # fmt: skip
     problem = problem_for(DataValidationError(found), language) if found else None
     return _page(
         request, ref, user, database=database, language=language, posted=posted,
         errors=_by_field(problem.errors or [] if problem else []), block=FIELDS_BLOCK,
+        as_of=today,
     )  # fmt: skip
 
 
@@ -148,6 +164,6 @@ def save_page(
         return _page(
             request, ref, user, database=database, language=language, posted=posted,
             errors=_by_field(problem.errors or []), problem=problem.detail,
-            status_code=problem.status,
+            status_code=problem.status, as_of=now.astimezone(settings.tz).date(),
         )  # fmt: skip
     return RedirectResponse(f"/customers/{quote(ref, safe='')}", status_code=303)

@@ -262,3 +262,32 @@ def test_a_field_made_sensitive_has_its_stored_values_sealed(stored: Database) -
     assert crypto.is_sealed(after.data["website"]) and after.row_version == before.row_version + 1
     assert clear_data(stored, "C-1")["website"] == "https://a.cn"
     assert after.freshness == before.freshness
+
+
+def test_a_ruleset_draft_reads_a_field_a_newer_form_version_added(workspace: Database) -> None:
+    """The expand step of expand/contract: once the form has the field, the next ruleset version
+    may read it, and it is published against that form version (it was checked, and published,
+    against the form the previous ruleset version was compiled with)."""
+    draft(workspace, source_of(workspace) + "  - {id: bureau_score, type: integer, min: 0}\n")
+    publish(workspace, None)
+    with workspace.transaction() as session:
+        rules = specs.find_row(session, SpecKind.RULESET, "credit")
+        source = rules.source.replace(
+            "\ntiers\n", '\nrule weak_bureau "Weak bureau score"\n  when bureau_score < 400\n'
+            "  then add 70\n\ntiers\n",
+        )  # fmt: skip
+        saved = save_draft(session, SpecKind.RULESET, "credit", source, actor="ana", now=NOW)
+        assert not [d for d in saved.diagnostics if d.is_error]
+        publish_draft(
+            session, SpecKind.RULESET, "credit", comment="bureau", effective_at=None,
+            actor="bo", now=NOW,
+        )  # fmt: skip
+        form_version = specs.find_row(session, FORM, "customer").version
+        assert specs.find_row(session, SpecKind.RULESET, "credit").meta["form"] == {
+            "key": "customer",
+            "version": form_version,
+        }
+    scored = upsert(workspace, "C-B", {**HEALTHY, "bureau_score": 350})
+    assessment = scored.customer.assessment
+    assert assessment is not None
+    assert "weak_bureau" in [f["id"] for f in assessment.result["fired"]]

@@ -101,3 +101,20 @@ def test_the_written_file_loads_with_its_words_kept_as_text() -> None:
     assert answer.options == ("yes", "no")  # not the booleans of YAML 1.1
     assert bureau.title("zh") == "征信评分"
     assert form.label == {"en": "Customer", "zh": "客户"}
+
+
+def test_conditions_and_computed_expressions_are_written_and_read_back() -> None:
+    inputs = {
+        "id": "export_licence",
+        "type": "text",
+        "visible_when": "is_cross_border",
+        "required_when": "max_overdue_days > 90",
+    }
+    entry = field_from_inputs(inputs)
+    assert entry["visible_when"] == "is_cross_border"
+    assert entry_inputs(entry)["required_when"] == "max_overdue_days > 90"
+    source = SOURCE + "  - {id: is_cross_border, type: boolean}\n"
+    document = with_field(read_document(source, filename="customer.yaml"), entry)
+    assert not [
+        d for d in forms.check_form(dump_document(document), filename="customer.yaml") if d.is_error
+    ]

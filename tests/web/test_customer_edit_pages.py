@@ -13,7 +13,10 @@ from sqlmodel import select
 from engine import crypto
 from engine.customers import CustomerInput, find_customer, upsert_customer
 from engine.db import Database
-from engine.models import AuditEntry
+from engine.drafts import save_draft
+from engine.models import AuditEntry, SpecKind
+from engine.publishing import publish_draft
+from engine.specs import find_row
 from tests.web.conftest import HEALTHY, TERMS, PageClient
 
 CREATED = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
@@ -189,3 +192,77 @@ def test_the_customer_page_links_the_edit_form_for_writers(
     _customer(workspace)
     pages.login("sam", ["sales_manager"])
     assert 'href="/customers/C001/edit"' in pages.get("/customers/C001").text
+
+
+CONDITIONAL_FIELDS = """\
+  - id: export_licence
+    type: text
+    label: {en: Export licence, zh: 出口许可证}
+    visible_when: "is_cross_border"
+    required: true
+  - id: usage_ratio
+    type: decimal
+    label: {en: Usage ratio, zh: 额度使用率}
+    computed: "if credit_limit > 0 then outstanding_balance / credit_limit else 0"
+"""
+
+
+def _with_conditional_fields(database: Database) -> None:
+    """Publish the workspace's customer form with a field shown only for cross-border
+    customers and a computed one (adding fields needs no mapping)."""
+    with database.transaction() as session:
+        published = find_row(session, SpecKind.FORM, "customer")
+        source = published.source.rstrip("\n") + "\n" + CONDITIONAL_FIELDS
+        save_draft(session, SpecKind.FORM, "customer", source, actor="ada", now=CREATED)
+        publish_draft(
+            session, SpecKind.FORM, "customer", comment="conditions", effective_at=None,
+            actor="ada", now=CREATED,
+        )  # fmt: skip
+
+
+def _fields(response: Any) -> dict[str, Any]:
+    return {f.id: f for s in response.context["edit"].sections for f in s.fields}
+
+
+def test_a_conditional_field_shows_as_its_condition_holds_and_a_computed_one_is_read_only(
+    workspace: Database, pages: PageClient
+) -> None:
+    _with_conditional_fields(workspace)
+    _customer(workspace)
+    pages.login("sam", ["sales_manager"])
+    page = pages.get("/customers/C001/edit")
+    fields = _fields(page)
+    assert not fields["export_licence"].is_visible
+    assert 'data-field="export_licence" data-hidden="true" hidden' in page.text
+    assert fields["usage_ratio"].is_computed and fields["usage_ratio"].value == 0.1
+    # ticking "cross-border" shows the licence, required: the live check says it is missing
+    checked = pages.post(
+        "/customers/C001/edit/check", data=_form(pages, is_cross_border="true")
+    )
+    licence = checked.text.split('data-field="export_licence"', 1)[1].split("</div>", 1)[0]
+    assert "hidden" not in licence.split(">", 1)[0]
+    assert 'class="required"' in licence and 'class="field-error"' in licence
+    saved = pages.post(
+        "/customers/C001/edit",
+        data=_form(pages, is_cross_border="true", export_licence="EL-2026-7",
+                   outstanding_balance="500000"),
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    data = _stored(workspace)[0]
+    assert (data["export_licence"], data["usage_ratio"]) == ("EL-2026-7", 0.5)
+    # no longer cross-border: a licence still sent is refused, never dropped unsaid ...
+    kept = pages.post("/customers/C001/edit", data=_form(pages, is_cross_border="false"))
+    assert kept.status_code == 422 and _fields(kept)["export_licence"].errors
+    # ... and the form as the live check redraws it sends the hidden licence empty: cleared
+    hidden = pages.post(
+        "/customers/C001/edit/check", data=_form(pages, is_cross_border="false")
+    ).text
+    assert 'data-field="export_licence" data-hidden="true" hidden' in hidden
+    again = pages.post(
+        "/customers/C001/edit",
+        data=_form(pages, is_cross_border="false", export_licence=""),
+        follow_redirects=False,
+    )
+    assert again.status_code == 303, again.text
+    assert "export_licence" not in _stored(workspace)[0]
