@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from dsl import DiagnosticsError
 from engine.errors import N_, EngineError, PermissionDeniedError
 from engine.import_jobs import PERMISSION, get_import, list_imports, rejected_file
 from engine.users import UserView
@@ -93,7 +94,7 @@ def upload_import(
         )  # fmt: skip
     except PermissionDeniedError:
         raise
-    except (EngineError, ValueError) as exc:
+    except (EngineError, DiagnosticsError) as exc:
         problem = problem_for(exc, language)
         shown = {"detail": problem.detail, "errors": problem.errors or []}
         return _list_page(request, user, database, problem=shown, status_code=problem.status)
