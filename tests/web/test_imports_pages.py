@@ -5,6 +5,7 @@ again with its problems, writers only, in both languages."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from engine import clock
 from engine.db import Database
@@ -17,7 +18,7 @@ def _csrf(pages: PageClient) -> str:
     return str(pages.get("/account").context["csrf_token"])
 
 
-def _upload(pages: PageClient, token: str, content: bytes = MIXED.encode()) -> object:
+def _upload(pages: PageClient, token: str, content: bytes = MIXED.encode()) -> Any:
     return pages.post(
         "/imports",
         data={"kind": "customers", "mode": "valid-rows", "csrf_token": token},
