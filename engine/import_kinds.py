@@ -119,6 +119,11 @@ class Importer(ABC):
         self.tz = tz
         self.source = source
         self.scope = scope  # the departments the caller may write (engine.scoping)
+        self._load(session)
+
+    @abstractmethod
+    def _load(self, session: Session) -> None:
+        """Read what the kind needs of the published definitions (its forms, its targets)."""
 
     @abstractmethod
     def read(
@@ -205,17 +210,7 @@ def _identity_text(cell: Cell) -> str | None:
 
 
 class _CustomerImporter(Importer):
-    def __init__(
-        self,
-        session: Session,
-        *,
-        actor: str | None,
-        now: datetime,
-        tz: tzinfo,
-        source: str,
-        scope: Scope = None,
-    ) -> None:
-        super().__init__(session, actor=actor, now=now, tz=tz, source=source, scope=scope)
+    def _load(self, session: Session) -> None:
         loaded = specs.customer_form(session)
         self.form = loaded.value
         self.fields = {f.id: f for f in self.form.fields}
@@ -339,17 +334,7 @@ class _CustomerImporter(Importer):
 
 
 class _EventImporter(Importer):
-    def __init__(
-        self,
-        session: Session,
-        *,
-        actor: str | None,
-        now: datetime,
-        tz: tzinfo,
-        source: str,
-        scope: Scope = None,
-    ) -> None:
-        super().__init__(session, actor=actor, now=now, tz=tz, source=source, scope=scope)
+    def _load(self, session: Session) -> None:
         self.kinds = event_forms(session)
         # a field id several kinds share (`amount`) answers to each kind's labels
         names: dict[str, list[str]] = {}

@@ -26,19 +26,16 @@ from engine.form_builder import (
     previewed,
 )
 from engine.users import UserView
-from web.deps import DbDep, NowDep, PageSession, page_require
+from web.deps import DbDep, NowDep, PageSession
 from web.draft_views import diagnostic_rows
 from web.errors import engine_detail
 from web.i18n import PageLanguageDep
 from web.pages import check_csrf, render
+from web.pages_rules import Checksum, Csrf, Key, PageSpecEditor
 
 router = APIRouter(include_in_schema=False)
 
-PageSpecEditor = Annotated[UserView, Depends(page_require("specs:edit"))]
-Key = Annotated[str, Path(pattern="^[a-z][a-z0-9_]*$", max_length=200)]
 FieldId = Annotated[str, Path(max_length=200)]
-Csrf = Annotated[str, Form(max_length=200)]
-Checksum = Annotated[str, Form(max_length=64)]
 # a posted input `f.NAME` is the field editor's input NAME (forms.builder.field_from_inputs)
 INPUT_PREFIX = "f."
 MAX_INPUT_LENGTH = 20_000
