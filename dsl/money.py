@@ -5,6 +5,7 @@ the caller's function; nothing here reads a clock or a network.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,8 @@ def rate(context: Context, currency: str) -> int | float | None:
 
 def convert(amount: Any, currency: Any, context: Context) -> int | float | None:
     """`amount` of `currency` in the base currency; missing when either is bad or no rate."""
+    if amount.__class__ is Decimal:
+        amount = _finite(float(amount))
     if amount.__class__ not in (int, float) or currency.__class__ is not str:
         return None
     found = rate(context, currency)
@@ -50,12 +53,19 @@ def convert(amount: Any, currency: Any, context: Context) -> int | float | None:
 def money(value: Any, context: Context) -> int | float | None:
     """A money field's value in the base currency.
 
-    A number is already in the base currency; `{"amount": n, "currency": "USD"}` is converted;
-    anything else is missing.
+    A number is already in the base currency (an exact Decimal is read as a float, as rates
+    are); `{"amount": n, "currency": "USD"}` is converted; anything else is missing.
     """
     cls = value.__class__
     if cls is int or cls is float:
         return value  # type: ignore[no-any-return]
+    if cls is Decimal:
+        return _finite(float(value))
     if isinstance(value, Mapping):
         return convert(value.get("amount"), value.get("currency"), context)
     return None
+
+
+def _finite(value: float) -> float | None:
+    """A float read from a Decimal, or None when it is not a finite number (NaN, too large)."""
+    return value if math.isfinite(value) else None

@@ -84,6 +84,10 @@ def _change_terms(ctx: EffectContext, effect: workflows.ChangeTerms, carried: Ca
     if change is not None:
         terms_restore.schedule_restore(ctx.session, change, now=ctx.now)
         carried.record_changed = True
+        # a computed field may read the terms (`outstanding_balance / credit_limit`)
+        customer_data.recompute(
+            ctx.session, ctx.customer, case_id=ctx.case.id, actor=ctx.actor, now=ctx.now
+        )
         notifications.notify(
             ctx.session,
             recipients=notifications.ToOwner(),

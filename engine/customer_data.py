@@ -116,12 +116,44 @@ def set_fields(
     )
     check_references(session, form.value, data, ref=customer.external_ref)
     # the fields set and the computed ones that follow them
+    return _write(
+        session, customer, form.value, before, data, case_id=case_id, actor=actor, now=now
+    )
+
+
+def recompute(
+    session: Session, customer: Customer, *, case_id: int | None, actor: str | None, now: datetime
+) -> list[str]:
+    """Compute `customer`'s computed fields again, after its credit terms changed (a computed
+    field may read them: `outstanding_balance / credit_limit`); the ones whose value changes
+    are written, stamped as set by a workflow, and audited. Returns them (none: nothing
+    written). The stored data is not checked again: only computed values change."""
+    form = specs.customer_form(session).value
+    if not form.expressions.computed_order:
+        return []
+    before = crypto.customer_data(session, customer)
+    data = without_computed(form, before)
+    data.update(forms.computed_values(form, data, terms=terms_record(customer), as_of=now.date()))
+    return _write(session, customer, form, before, data, case_id=case_id, actor=actor, now=now)
+
+
+def _write(
+    session: Session,
+    customer: Customer,
+    form: forms.Form,
+    before: Mapping[str, Any],
+    data: Mapping[str, Any],
+    *,
+    case_id: int | None,
+    actor: str | None,
+    now: datetime,
+) -> list[str]:
+    """Store `data` as `customer`'s, the fields that differ from `before` stamped as set by a
+    workflow, with the audit row; returns those fields (none: nothing written)."""
     changed = sorted(name for name in {*before, *data} if before.get(name) != data.get(name))
     if not changed:
         return []
-    stored = stored_data(
-        session, form.value, data, ref=customer.external_ref, previous=customer.data
-    )
+    stored = stored_data(session, form, data, ref=customer.external_ref, previous=customer.data)
     stamps = freshness.stamped(
         customer.freshness, before, data, source=freshness.Source.WORKFLOW, now=now
     )

@@ -279,8 +279,13 @@ def check_edit(
     as_of: date | None = None,
 ) -> tuple[forms.DataError, ...]:
     """Every problem the posted texts `raw` would have, saved on customer `ref` (paths under
-    the form's data; `as_of` the date conditions read as today). Stores nothing."""
-    return _posted_for(session, ref, raw, viewer=viewer, scope=scope, as_of=as_of)[1]
+    the form's data; `as_of` the date conditions read as today). Stores nothing.
+
+    A value for a field its condition now hides is no problem here: the form the check redraws
+    sends that field empty, so saving it clears the value (a save without the check refuses
+    it, `not-visible`, and says so beside the field)."""
+    found = _posted_for(session, ref, raw, viewer=viewer, scope=scope, as_of=as_of)[1]
+    return tuple(e for e in found if e.code != "not-visible")
 
 
 def save_edit(

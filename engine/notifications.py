@@ -84,6 +84,14 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 N_("The credit terms of %(customer)s changed"),
                 ("customer",),
             ),
+            Kind(
+                "publish_failed",
+                N_(
+                    "Version v%(version)s of %(kind)s %(key)s is due but could not be "
+                    "published: %(reason)s"
+                ),
+                ("kind", "key", "version", "reason"),
+            ),
             # a workflow's own message: its `text` when it has one in the reader's language
             Kind("notify", N_("A message from workflow %(workflow)s"), ("workflow",)),
         )

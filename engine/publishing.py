@@ -22,11 +22,20 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from engine import audit, draft_checks, drafts, form_migration, form_versions, specs
+from engine import (
+    audit,
+    draft_checks,
+    drafts,
+    form_migration,
+    form_versions,
+    publish_failures,
+    specs,
+)
 from engine.db import Database
 from engine.errors import (
     N_,
     ConflictError,
+    EngineError,
     InvalidRequestError,
     NotFoundError,
     ReadersBlockError,
@@ -354,6 +363,10 @@ def publish_due(database: Database, *, now: datetime, limit: int = DUE_PER_SWEEP
         try:
             with database.transaction() as session:
                 published += _publish_scheduled(session, row_id, now=now)
+        except EngineError as exc:  # it cannot be published as it is: told once, retried
+            log.warning("scheduled spec version %s cannot be published: %s", row_id, exc.detail)
+            with database.transaction() as session:
+                publish_failures.record_failure(session, row_id, exc, now=now)
         except Exception:  # one bad version must not stop the others (logged, retried next sweep)
             log.exception("publishing scheduled spec version %s failed", row_id)
     return published

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import dsl
-from engine import audit
+from engine import audit, customer_data
 from engine.models import Customer, TermsChange, Timer
 from engine.terms import ChangeOrigin, change_terms, terms_snapshot
 
@@ -92,6 +92,8 @@ def restore(
             now=now,
             origin=ChangeOrigin(case_id=change.case_id, restores=change.id),
         )
+        if restoring is not None:  # a computed field may read the terms
+            customer_data.recompute(session, customer, case_id=change.case_id, actor=actor, now=now)
     audit.record(
         session,
         actor=actor,

@@ -46,9 +46,18 @@ def default_problem(
         case FieldType.INTEGER:
             if not isinstance(value, int) or isinstance(value, bool):
                 return wrong
-        case FieldType.DECIMAL | FieldType.MONEY | FieldType.PERCENT:
+        case FieldType.DECIMAL | FieldType.PERCENT:
             if not is_number(value):
                 return wrong
+        case FieldType.MONEY:  # an amount in the base currency: the currency may change
+            if not is_number(value):
+                return text(
+                    N_(
+                        "the default of a money field must be a number (in the base currency), "
+                        "found %(found)s"
+                    ),
+                    found=described(value),
+                )
         case FieldType.BOOLEAN:
             if not isinstance(value, bool):
                 return wrong

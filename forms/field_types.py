@@ -13,11 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from dsl import ValueType
 from dsl.texts import N_
-from forms import formats
+from forms import formats, money
+
+if TYPE_CHECKING:
+    from forms.fields import Field
 
 
 class FieldType(StrEnum):
@@ -26,7 +29,7 @@ class FieldType(StrEnum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     PERCENT = "percent"
-    MONEY = "money"  # a JSON number in the base currency until money gets its currency
+    MONEY = "money"  # an amount: a number in the base currency, or {amount, currency}
     BOOLEAN = "boolean"
     DATE = "date"
     DATETIME = "datetime"
@@ -71,7 +74,9 @@ class TypeSpec:
     `expected` is the message id of a value in words ("a whole number": "X must be a whole
     number"); `format` names the JSON Schema format that `check` decides, `refused` the
     `DataError` code of a value of the right JSON type that the format or `enum` refuses;
-    `normalise` gives the stored shape of a valid value; `valid` and `invalid` are examples of
+    `normalise` gives the stored shape of a valid value; `alternative` the JSON Schema keywords
+    of a second shape a value may take (its `type` names its JSON type: money's object of
+    amount and currency, forms.money); `valid` and `invalid` are examples of
     values (for a field with options: of a field whose options are `EXAMPLE_OPTIONS`).
     """
 
@@ -90,6 +95,7 @@ class TypeSpec:
     is_text: bool = False  # free text, masked by its shape when sensitive (forms.masking)
     is_computable: bool = False  # may be `computed` (its rules value type is stored as it is)
     normalise: Callable[[Json], Json] | None = None
+    alternative: Callable[[Field], Mapping[str, Any]] | None = None
     valid: tuple[Json, ...] = ()
     invalid: tuple[Json, ...] = ()
 
@@ -168,16 +174,28 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
         ),
         FieldType.MONEY: TypeSpec(
             json_type="number",
-            value_type=ValueType.NUMBER,
-            expected=N_("an amount (a number)"),
+            value_type=ValueType.MONEY,
+            expected=N_("an amount: a number, or an amount and a currency code"),
             doc={
-                "en": "a number, in the workspace's base currency (this version)",
-                "zh": "数字，以工作区的本位币计（本版本）",
+                "en": "a number, in the workspace's base currency, or an amount in a currency: "
+                '`{"amount": 1200.5, "currency": "USD"}` (ISO 4217); see [Money](#money)',
+                "zh": "数字（以工作区的本位币计），或某一货币的金额："
+                '`{"amount": 1200.5, "currency": "USD"}`（ISO 4217）；见[金额](#金额)',
             },
             keys=RANGE_KEYS,
+            refused="bad-money",
             is_computable=True,
-            valid=(1_000_000, 12.5),
-            invalid=("1,000", True),
+            normalise=money.normalised,
+            alternative=money.object_schema,
+            valid=(1_000_000, 12.5, {"amount": 1200.5, "currency": "USD"}),
+            invalid=(
+                "1,000",
+                True,
+                {"amount": 5},
+                {"amount": "5", "currency": "USD"},
+                {"amount": 5, "currency": "usd"},
+                {"amount": 5, "currency": "USD", "rate": 7},
+            ),
         ),
         FieldType.BOOLEAN: TypeSpec(
             json_type="boolean",

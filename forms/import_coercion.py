@@ -7,7 +7,7 @@ cells (tests/forms/test_import_coercion.py holds it complete). Read:
 - whitespace around a value (also the ideographic space) is trimmed; an empty cell is no value;
 - numbers: full-width digits and signs (`１２３`, `，`, `％`), thousand separators in groups of
   three (`1,234,567.89`); `1.234,56`, `1,23`, `1.234.567` and `1 234` are ambiguous (a row error,
-  `ambiguous-number`); exponents and currency signs are refused;
+  `ambiguous-number`); exponents are refused;
 - `30%` is 0.3 only where the field is a fraction: a decimal field whose declared range lies within
   0 to 1 (the terms' `prepayment_pct`); elsewhere a `%` is an error (`percent-sign`): `-40%` in a
   field that counts percentage points (`order_volume_change_pct`: -40.0) would silently be -0.4;
@@ -18,6 +18,8 @@ cells (tests/forms/test_import_coercion.py holds it complete). Read:
 - date-times: as written, with their offset (`2026-03-04T09:00:00+08:00`); an XLSX date-time cell
   has no offset, so it is `datetime-without-offset` rather than a guess at the zone;
 - a percent field: `30%` or the fraction `0.3`;
+- money: a number (the base currency), or with its currency code before or after it (`USD
+  1,200.50`, `1,200.50 usd`); a currency sign (`$`, `¥`) names no single currency (`currency-sign`);
 - multi_choice: options separated by `,` `，` `;` `；` or `、`;
 - country, currency and uscc codes upper-cased (`cn` is `CN`); e-mail, phone and url as written
   (trimmed; the form's validation checks them and stores phones as E.164).
@@ -34,6 +36,7 @@ from types import MappingProxyType
 from typing import Final
 
 from dsl.texts import N_, Text, text
+from forms import money
 from forms.field_types import FieldType
 from forms.fields import Field, Scalar
 from forms.import_files import Cell
@@ -64,7 +67,8 @@ class CellError(Exception):
         super().__init__(wording.english())
 
 
-Value = Scalar | list[str]  # a multi_choice's options as a JSON list
+# a multi_choice's options as a JSON list, money in a currency as {amount, currency}
+Value = Scalar | list[str] | dict[str, Scalar]
 Coercion = Callable[[Field, Cell, date | None], Value]
 
 
@@ -184,8 +188,28 @@ def percent(field: Field, cell: Cell, epoch: date | None) -> Scalar:
     return _json_number(_decimal_of(field, cell, allows_percent=True))
 
 
-def _money(field: Field, cell: Cell, epoch: date | None) -> Scalar:
-    return _json_number(_decimal_of(field, cell, allows_percent=False))
+def _money(field: Field, cell: Cell, epoch: date | None) -> Value:
+    """An amount: a number in the base currency, or with its currency code before or after it
+    (`USD 1,200.50`, `1,200.50 usd`) an amount in that currency (forms.money)."""
+    if not isinstance(cell, str):
+        return _json_number(_decimal_of(field, cell, allows_percent=False))
+    typed = _folded(cell)
+    if money.has_sign(typed):
+        raise CellError(
+            "currency-sign",
+            text(
+                N_(
+                    "'%(value)s' has a currency sign; write the currency's code instead, "
+                    "such as 1,200.50 USD (no code: the base currency)"
+                ),
+                value=cell.strip(_BLANKS),
+            ),
+        )
+    number, currency = money.split_text(typed)
+    amount = _json_number(_decimal_of(field, number, allows_percent=False))
+    if currency is None:
+        return amount
+    return {money.AMOUNT: amount, money.CURRENCY: currency}
 
 
 def _boolean(field: Field, cell: Cell, epoch: date | None) -> Scalar:

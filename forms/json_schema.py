@@ -35,10 +35,16 @@ def field_schema(field: Field) -> dict[str, Any]:
     """The JSON Schema of one field's value: its type's entry of `forms.field_types.TYPES`
     (type, format, enum, pattern) and the field's own options."""
     spec = field.type.spec
+    alternative = dict(spec.alternative(field)) if spec.alternative is not None else {}
+    types = [spec.json_type, *([alternative.pop("type")] if alternative else ())]
+    if not is_demanded(field):
+        types.append("null")
     schema: dict[str, Any] = {
         "title": field.title(),
-        "type": spec.json_type if is_demanded(field) else [spec.json_type, "null"],
+        "type": types[0] if len(types) == 1 else types,
     }
+    # the keywords of the other shape apply to its JSON type only (money's object)
+    schema.update(alternative)
     if field.help:
         schema["description"] = field.help.get("en") or next(iter(field.help.values()))
     if spec.format is not None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, ValidationError, validators
 
 from dsl.spelling import number_text
-from forms import formats
+from forms import formats, money
 from forms.conditions import condition_errors, field_states
 from forms.field_types import TYPES, FieldType
 from forms.fields import Field
@@ -330,7 +330,9 @@ def _value_errors(data: object, fields: Sequence[Field], *, prefix: Path) -> Ite
     for field in fields:
         value = data.get(field.id)
         path = (*prefix, field.id)
-        if field.type.is_numeric and isinstance(value, int | float) and not isinstance(value, bool):
+        if field.type is FieldType.MONEY and isinstance(value, Mapping):
+            path, value = (*path, money.AMOUNT), value.get(money.AMOUNT)
+        if field.type.is_numeric and money.is_amount(value):
             wording = _range_problem(field, value)
             if wording is not None:
                 yield DataError.of(path, "out-of-range", wording)
@@ -371,6 +373,13 @@ def _explain(
         # an item of a multi_choice's list: reported at the field, like any of its values
         message, code = _option(field, error.instance)
         return [(path[:1], message, code)]
+    if field is not None and field.type.spec.alternative is not None and _in_object(error):
+        # inside money's object shape: its amount, its currency, or a key missing or unknown
+        part = str(path[1]) if len(path) > 1 else ""
+        message, code = money.part_error(
+            field, label_of(field), part, str(error.validator), error.instance
+        )
+        return [(path[:2] if part in (money.AMOUNT, money.CURRENCY) else path[:1], message, code)]
     if field is None or len(path) != 1:  # nested values come with a later cut
         return [(path, text(N_("%(path)s is not valid"), path=path_text(path)), "invalid")]
     explain_keyword = _BY_KEYWORD.get(str(error.validator))
@@ -378,6 +387,14 @@ def _explain(
         return [(path, text(N_("%(label)s is not valid"), label=label_of(field)), "invalid")]
     message, code = explain_keyword(field, error.instance)
     return [(path, message, code)]
+
+
+def _in_object(error: ValidationError) -> bool:
+    """An error of the keywords that only an object value meets (the object shape of money)."""
+    return len(error.absolute_path) > 1 or (
+        isinstance(error.instance, Mapping)
+        and error.validator in ("required", "additionalProperties")
+    )
 
 
 def _explain_object(

@@ -139,7 +139,7 @@ def _cell(written: str) -> Any:
 @pytest.mark.parametrize("page", PAGES)
 def test_the_table_of_how_cells_are_read(page: str) -> None:
     rows = _coercion_rows(page)
-    assert len(rows) == 23
+    assert len(rows) == 25
     for written, kind, outcome in rows:
         field = Field("f", **_TYPES[kind], label=MappingProxyType({}))
         cell = _cell(written)

@@ -17,6 +17,7 @@ import pytest
 from engine import specs
 from engine.db import Database
 from engine.models import SpecKind
+from tests.e2e.test_start_review_browser import _sign_in
 from tests.web.conftest import HEALTHY, PASSWORD, ApiClient, upsert
 
 if TYPE_CHECKING:
@@ -69,3 +70,36 @@ def test_an_admin_renames_a_field_with_stored_values_and_the_customer_keeps_it(
     expect(page.locator("dd[data-field=website]")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Homepage")
     screenshot(page, "form-version-customer")
+
+
+def test_an_admin_drops_a_field_with_stored_values_in_chinese(
+    workspace: Database, api: ApiClient, page: Page, screenshot: Screenshot
+) -> None:
+    api.add_user("ada", ["admin"])
+    upsert(workspace, "C-1", {**HEALTHY, "website": "https://bearings.example.cn"})
+    with workspace.transaction() as session:
+        published = specs.find_row(session, SpecKind.FORM, "customer").source
+    kept = [line for line in published.splitlines(keepends=True) if "id: website," not in line]
+    _sign_in(page, "ada", chinese=True)
+    page.goto("/forms/customer/edit")
+    page.get_by_label("表单源文本（YAML）").fill("".join(kept))
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page).to_have_url(re.compile(r"/forms/customer/edit\?saved=1$"))
+
+    row = page.locator("#impact tr[data-field=website]")
+    expect(row).to_contain_text("删除")
+    expect(row.locator(".count")).to_have_text("1")
+    choice = page.locator(".mapping-row[data-field=website]")
+    # nothing added to rename to: dropping is the choice offered
+    expect(choice.get_by_label("重命名为", exact=True)).to_be_disabled()
+    expect(choice.get_by_label("丢弃")).to_be_checked()
+    screenshot(page, "form-version-impact-zh")
+    page.get_by_label("说明（为何修改）").fill("不再记录网站")
+    page.get_by_role("button", name="发布").click()
+    expect(page).to_have_url(re.compile(r"/forms/customer/edit\?published=2$"))
+    expect(page.get_by_role("status")).to_contain_text("版本 v2 已发布")
+
+    page.goto("/customers/C-1")
+    expect(page.locator("dd[data-field=website]")).to_have_count(0)
+    with workspace.transaction() as session:
+        assert specs.customer_form(session).value.field("website") is None

@@ -17,11 +17,13 @@ from engine.cases import take_action
 from engine.db import Database
 from engine.drafts import save_draft
 from engine.errors import DataValidationError, ReadersBlockError
-from engine.models import AuditEntry, Customer, SpecKind
+from engine.models import AuditEntry, Customer, SpecKind, SpecStatus
+from engine.models_casework import Notification
 from engine.models_runs import Job
 from engine.publishing import publish_draft, publish_due
 from engine.spec_changes import PUBLISHER_ROLE
 from engine.templates import import_template
+from engine.users import add_user
 from tests.conftest import EXAMPLE_TEMPLATE
 from tests.engine.conftest import HEALTHY, NOW, upsert
 
@@ -291,3 +293,45 @@ def test_a_ruleset_draft_reads_a_field_a_newer_form_version_added(workspace: Dat
     assessment = scored.customer.assessment
     assert assessment is not None
     assert "weak_bureau" in [f["id"] for f in assessment.result["fired"]]
+
+
+def test_a_scheduled_publish_that_a_reader_now_blocks_is_told_once_and_retried(
+    stored: Database,
+) -> None:
+    with stored.transaction() as session:
+        add_user(session, "bo", roles=["admin"], now=NOW)
+        add_user(session, "pia", roles=["cfo"], now=NOW)
+        add_user(session, "sam", roles=["sales"], now=NOW)
+    draft(stored, without(source_of(stored), "website"))
+    at = NOW + timedelta(days=1)
+    assert publish(stored, {"website": "drop"}, effective_at=at).status == "scheduled"
+    # meanwhile a ruleset starts reading the field the scheduled version removes
+    with stored.transaction() as session:
+        rules = specs.find_row(session, SpecKind.RULESET, "credit").source.replace(
+            "\ntiers\n", '\nrule has_site "Has a website"\n  when website is present\n'
+            "  then add 1\n\ntiers\n",
+        )  # fmt: skip
+        save_draft(session, SpecKind.RULESET, "credit", rules, actor="ana", now=NOW)
+        publish_draft(
+            session, SpecKind.RULESET, "credit", comment="site", effective_at=None,
+            actor="bo", now=NOW,
+        )  # fmt: skip
+
+    for sweep in range(3):  # every sweep tries again; the people who can act hear it once
+        assert publish_due(stored, now=at + timedelta(minutes=sweep)) == 0
+    with stored.transaction() as session:
+        row = specs.find_row(session, FORM, "customer", version=2)
+        assert row.status == SpecStatus.SCHEDULED
+        assert row.meta["publish_failed"]["error"] == "ReadersBlockError"
+        assert row.meta["publish_failed"]["readers"][0]["code"] == "breaks-published"
+        failed = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "spec.schedule_failed")
+        ).all()
+        told = session.exec(
+            select(Notification).where(Notification.kind == "publish_failed")
+        ).all()
+    assert len(failed) == 1 and failed[0].detail["version"] == 2
+    # the publisher, and who holds specs:publish; not a sales user
+    assert sorted(n.recipient for n in told) == ["bo", "pia"]
+    assert told[0].params["key"] == "customer" and told[0].link == "/forms/customer/edit"
+    assert "website" in customer(stored, "C-1").data  # nothing applied

@@ -235,3 +235,45 @@ def test_assessments_convert_money_with_the_rates_stored_for_their_date(
     assert (with_rate.score, with_rate.result["missing_rates"]) == (7, [])
     assert [f["id"] for f in with_rate.result["fired"]] == ["usd_balance"]
     assert with_rate.as_of == later.astimezone(UTC).date()
+
+
+def test_a_money_field_stored_in_another_currency_is_converted_when_scored(
+    database: Database, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    rules = bundle / "rules/credit.rules"
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace(
+            "# --- mitigants",
+            'rule big_balance "Balance above 1,000,000 CNY"\n'
+            "  when outstanding_balance > 1_000_000\n"
+            "  then add 7\n\n"
+            "# --- mitigants",
+        ),
+        encoding="utf-8",
+    )
+    with database.transaction() as session:
+        import_template(session, bundle, actor="admin", now=NOW, base_currency="CNY")
+    data = {
+        "name": "Ningbo Moulds Co.",
+        "industry": "manufacturing",
+        "max_overdue_days": 0,
+        "avg_days_to_pay": 60,
+        "outstanding_balance": {"currency": "USD", "amount": 150_000.0},
+    }
+    terms = {"credit_limit": 5_000_000, "payment_terms_days": 60}
+
+    without = upsert(database, "C001", data, terms=terms).customer
+    # stored as sent, in one shape; no USD rate yet: the balance is missing to the rules
+    assert without.data["outstanding_balance"] == {"amount": 150_000, "currency": "USD"}
+    assert without.assessment is not None
+    assert without.assessment.result["missing_rates"] == ["USD"]
+    assert "big_balance" not in [f["id"] for f in without.assessment.result["fired"]]
+
+    _set(database, "USD", "7.1", NOW.date())
+    scored = upsert(database, "C001", {**data, "avg_days_to_pay": 61}, terms=terms).customer
+    assert scored.assessment is not None
+    # 150,000 USD = 1,065,000 CNY
+    assert "big_balance" in [f["id"] for f in scored.assessment.result["fired"]]
+    assert scored.assessment.result["missing_rates"] == []

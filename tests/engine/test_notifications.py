@@ -232,6 +232,7 @@ def test_every_kind_has_a_sentence_naming_its_params() -> None:
         "critical_alert",
         "order_held",
         "terms_changed",
+        "publish_failed",
         "notify",
     }
     for kind in KINDS.values():

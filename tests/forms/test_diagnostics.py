@@ -204,7 +204,8 @@ def test_yes_is_not_a_boolean_and_the_hint_says_why() -> None:
         ),
         (
             "{id: a, type: money, default: '100'}",
-            "the default of a money field must be an amount (a number), found the text '100'",
+            "the default of a money field must be a number (in the base currency), "
+            "found the text '100'",
         ),
         (
             "{id: a, type: text, max_length: 2, default: CNY}",

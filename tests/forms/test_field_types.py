@@ -72,8 +72,10 @@ def test_each_type_takes_its_valid_values_and_refuses_its_invalid_ones(
         assert errors == ()
     else:
         (error,) = errors
-        assert error.path == ("v",)
-        assert error.code in ("wrong-type", kind.spec.refused, "duplicate-choice", "too-long")
+        assert error.path[0] == "v"  # or a part of it: the currency of a money object
+        assert error.code in (
+            "wrong-type", kind.spec.refused, "duplicate-choice", "too-long", "bad-currency"
+        )
 
 
 @pytest.mark.parametrize(("kind", "value", "is_valid"), CASES, ids=repr)

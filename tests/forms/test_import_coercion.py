@@ -53,7 +53,7 @@ def test_ambiguous_numbers_are_row_errors(cell: str) -> None:
     )
 
 
-@pytest.mark.parametrize("cell", ["¥100", "1e5", "abc", "(1,000)"])
+@pytest.mark.parametrize("cell", ["1e5", "abc", "(1,000)"])
 def test_other_text_is_not_a_number(cell: str) -> None:
     with pytest.raises(CellError) as caught:
         coerce_cell(_field(FieldType.MONEY), cell)

@@ -156,7 +156,7 @@ def test_dsl_schema_gives_the_rules_checker_types_options_and_ranges() -> None:
         "trade",
         "energy",
     )
-    assert schema["outstanding_balance"] == FieldInfo(ValueType.NUMBER)  # money: NUMBER for now
+    assert schema["outstanding_balance"] == FieldInfo(ValueType.MONEY)
     assert schema["max_overdue_days"] == FieldInfo(ValueType.NUMBER, minimum=0)
     assert schema["has_guarantee"] == FieldInfo(ValueType.BOOLEAN)
     assert schema["founded"] == FieldInfo(ValueType.DATE)
@@ -185,7 +185,7 @@ def test_json_schema_is_draft_2020_12_for_an_object_of_exactly_the_fields() -> N
         "energy",
         None,
     ]
-    assert properties["outstanding_balance"]["type"] == ["number", "null"]
+    assert properties["outstanding_balance"]["type"] == ["number", "object", "null"]
     assert properties["max_overdue_days"] == {
         "title": "Max overdue days",
         "type": ["integer", "null"],

@@ -31,7 +31,7 @@ def test_workflows_and_the_engine_know_the_same_terms() -> None:
 
 def test_the_rules_read_terms_with_these_types_and_ranges() -> None:
     assert dict(forms.TERMS_SCHEMA) == {
-        "credit_limit": FieldInfo(ValueType.NUMBER, minimum=0),  # money: NUMBER for now
+        "credit_limit": FieldInfo(ValueType.MONEY, minimum=0),
         "payment_terms_days": FieldInfo(ValueType.NUMBER, minimum=0, maximum=365),
         "prepayment_pct": FieldInfo(ValueType.NUMBER, minimum=0, maximum=1),
         "order_hold": FieldInfo(ValueType.BOOLEAN),

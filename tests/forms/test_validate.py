@@ -53,7 +53,8 @@ def test_every_bad_field_is_reported_at_once_in_form_order() -> None:
         ),
         DataError(
             ("outstanding_balance",),
-            "Outstanding balance must be an amount (a number), found the text 'lots'",
+            "Outstanding balance must be an amount: a number, or an amount and a currency code, "
+            "found the text 'lots'",
             "wrong-type",
         ),
         DataError(("max_overdue_days",), "Max overdue days must be at least 0", "below-minimum"),
@@ -192,5 +193,7 @@ def test_nan_and_infinity_are_not_numbers(value: float) -> None:
         (("outstanding_balance",), "wrong-type"),
         (("usage",), "wrong-type"),
     ]
-    assert errors[0].message.startswith("Outstanding balance must be an amount (a number), found ")
+    assert errors[0].message.startswith(
+        "Outstanding balance must be an amount: a number, or an amount and a currency code, found "
+    )
     assert errors[0].message.endswith(("found NaN", "found Infinity", "found -Infinity"))

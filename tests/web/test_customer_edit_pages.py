@@ -254,6 +254,10 @@ def test_a_conditional_field_shows_as_its_condition_holds_and_a_computed_one_is_
     # no longer cross-border: a licence still sent is refused, never dropped unsaid ...
     kept = pages.post("/customers/C001/edit", data=_form(pages, is_cross_border="false"))
     assert kept.status_code == 422 and _fields(kept)["export_licence"].errors
+    # ... said beside the field, shown for it, which is sent empty now
+    refused = kept.text.split('data-field="export_licence"', 1)[1].split("</div>", 1)[0]
+    assert 'class="field-error"' in refused and "saving again clears its value" in refused
+    assert 'name="data.export_licence" value=""' in refused
     # ... and the form as the live check redraws it sends the hidden licence empty: cleared
     hidden = pages.post(
         "/customers/C001/edit/check", data=_form(pages, is_cross_border="false")
@@ -266,3 +270,45 @@ def test_a_conditional_field_shows_as_its_condition_holds_and_a_computed_one_is_
     )
     assert again.status_code == 303, again.text
     assert "export_licence" not in _stored(workspace)[0]
+
+
+def test_an_amount_typed_with_its_currency_is_saved_shown_and_typed_back(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    pages.login("sam", ["sales_manager"])
+    posted = _form(pages, outstanding_balance="USD 150,000.50")
+    response = pages.post("/customers/C001/edit", data=posted, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert _stored(workspace)[0]["outstanding_balance"] == {"amount": 150_000.5, "currency": "USD"}
+
+    customer_page = pages.get("/customers/C001")
+    assert "150,000.50 USD" in customer_page.text
+    page = pages.get("/customers/C001/edit")
+    assert 'name="data.outstanding_balance" value="150000.5 USD"' in page.text
+    # the text the input shows, posted back as it is, saves the same value
+    again = _form(pages, outstanding_balance="150000.5 USD")
+    assert pages.post("/customers/C001/edit", data=again).status_code == 200
+    assert _stored(workspace)[0]["outstanding_balance"] == {"amount": 150_000.5, "currency": "USD"}
+
+
+def test_an_amount_in_no_currency_is_refused_beside_its_field(
+    workspace: Database, pages: PageClient
+) -> None:
+    _customer(workspace)
+    before = _stored(workspace)
+    pages.login("sam", ["sales_manager"])
+    for typed, words in [
+        ("150 RMB", "货币代码"),  # not an ISO 4217 code: at outstanding_balance.currency
+        ("¥150", "货币符号"),  # a sign names no single currency
+    ]:
+        posted = _form(pages, outstanding_balance=typed)
+        response = pages.post(
+            "/customers/C001/edit", data=posted, headers={"Accept-Language": "zh"}
+        )
+        assert response.status_code == 422, typed
+        fields = {f.id: f for s in response.context["edit"].sections for f in s.fields}
+        assert fields["outstanding_balance"].value == typed
+        (error,) = fields["outstanding_balance"].errors
+        assert words in error, error
+    assert _stored(workspace) == before

@@ -53,4 +53,4 @@ def test_customer_page_writes_values_by_their_type_and_options_by_their_labels(
     html = response.text
     industry = html.split('data-field="industry">')[1].split("<")[0]
     balance = html.split('data-field="outstanding_balance">')[1].split("<")[0]
-    assert (industry.strip(), balance.strip()) == ("制造业", "100,000")
+    assert (industry.strip(), balance.strip()) == ("制造业", "100,000 CNY")

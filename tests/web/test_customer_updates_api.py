@@ -98,3 +98,35 @@ def test_each_field_says_when_it_changed_and_from_which_source(
     assert connector["freshness"]["max_overdue_days"]["source"] == "connector"
     read = admin_api.get("/api/v1/customers/C001").json()
     assert read["freshness"] == connector["freshness"]
+
+
+def test_an_amount_in_a_currency_is_taken_and_each_bad_part_named_by_its_path(
+    workspace: Database, admin_api: ApiClient
+) -> None:
+    put_customer(admin_api, "C001", HEALTHY, terms=TERMS)
+    usd = {"amount": 150_000, "currency": "USD"}
+    response = patch(admin_api, "C001", {"data": {"outstanding_balance": usd}})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["outstanding_balance"] == usd
+    assert admin_api.get("/api/v1/customers/C001").json()["data"]["outstanding_balance"] == usd
+
+    body = assert_problem(
+        patch(
+            admin_api,
+            "C001",
+            {"data": {"outstanding_balance": {"amount": "150,000", "currency": "usd"}}},
+        ),
+        422,
+    )
+    assert sorted((e["path"], e["code"]) for e in body["errors"]) == [
+        ("data.outstanding_balance.amount", "wrong-type"),
+        ("data.outstanding_balance.currency", "bad-currency"),
+    ]
+    body = assert_problem(
+        patch(admin_api, "C001", {"data": {"outstanding_balance": {"amount": 1}}}), 422
+    )
+    assert [(e["path"], e["code"]) for e in body["errors"]] == [
+        ("data.outstanding_balance", "bad-money")
+    ]
+    schema = admin_api.get("/api/v1/forms/customer/schema").json()
+    assert schema["properties"]["outstanding_balance"]["type"] == ["number", "object", "null"]
