@@ -62,6 +62,11 @@ PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission("portfolio:rescore", "rescore the whole portfolio", "对全部客户重新评分"),
     Permission(
+        "alerts:acknowledge",
+        "acknowledge the alerts of customers, saying what is done about them",
+        "确认客户的预警，并说明处理情况",
+    ),
+    Permission(
         "orders:check",
         "check orders against customers' credit, read and close the checks",
         "对订单做信用检查，查看并关闭检查记录",
@@ -69,7 +74,7 @@ PERMISSIONS: tuple[Permission, ...] = (
 )
 PERMISSION_NAMES: frozenset[str] = frozenset(p.name for p in PERMISSIONS)
 
-_READ_ACT = ("customers:read", "cases:act")
+_READ_ACT = ("customers:read", "cases:act", "alerts:acknowledge")
 # Documented defaults (docs/security.md) for roles a template does not map itself.
 DEFAULT_ROLE_PERMISSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {

@@ -68,7 +68,10 @@ _CUSTOMER_BY_REF = select(Customer).where(col(Customer.external_ref) == bindpara
 _DEPARTMENT_BY_NAME = select(Department.id).where(col(Department.name) == bindparam("name"))
 _OPEN_ALERTS = (
     select(Alert)
-    .where(col(Alert.customer_id) == bindparam("customer_id"), col(Alert.status) == "open")
+    .where(
+        col(Alert.customer_id) == bindparam("customer_id"),
+        col(Alert.status).in_(("open", "acknowledged")),  # engine.alerts.ACTIVE
+    )
     .order_by(col(Alert.id))
 )
 _OPEN_CASES = (

@@ -16,11 +16,11 @@ from sqlmodel import Session, col, select
 import forms
 import workflows as workflows_
 from engine import (
+    alerts,
     audit,
     case_events,
     crypto,
     fx,
-    notifications,
     shadow,
     specs,
     terms_restore,
@@ -28,15 +28,13 @@ from engine import (
 )
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.freshness import with_freshness
-from engine.models import Alert, Assessment, Customer, Event
+from engine.models import Assessment, Customer, Event
 from engine.rows import update_versioned
 from engine.terms import terms_record
 from engine.types import json_dumps
 from engine.views import number
 
 TIER_CHANGED = "tier_changed"
-# the severity of an alert whose raising is notified (engine.notifications)
-CRITICAL = "critical"
 # A terms change made by a workflow re-scores the customer, which may start a workflow that
 # changes terms again; this bounds that chain within one request.
 MAX_RESCORE_DEPTH = 3
@@ -72,9 +70,6 @@ _EVENTS = (
     select(Event)
     .where(col(Event.customer_id) == bindparam("customer_id"))
     .order_by(col(Event.occurred_at), col(Event.id))
-)
-_OPEN_ALERTS = select(Alert).where(
-    col(Alert.customer_id) == bindparam("customer_id"), col(Alert.status) == "open"
 )
 
 
@@ -213,48 +208,6 @@ def assessment_audit_detail(
         "tier": assessment.tier,
         "previous_tier": previous_tier,
     }
-
-
-def _raise_alerts(
-    session: Session,
-    customer: Customer,
-    assessment: Assessment,
-    alerts: list[dict[str, Any]],
-    now: datetime,
-    *,
-    is_new: bool,
-) -> list[dict[str, Any]]:
-    """An Alert row for each alert not already open for this customer (same rule and message;
-    a customer created in this transaction has none); returns those raised. A critical one is
-    notified (engine.notifications.notify_critical_alert)."""
-    assert customer.id is not None and assessment.id is not None
-    if not alerts:
-        return []
-    open_alerts = (
-        set()
-        if is_new
-        else {
-            (a.rule, a.message)
-            for a in session.exec(_OPEN_ALERTS, params={"customer_id": customer.id})
-        }
-    )
-    raised: list[dict[str, Any]] = []
-    for alert in alerts:
-        if (alert["rule"], alert["message"]) in open_alerts:
-            continue
-        raised.append(alert)
-        row = Alert(
-            customer_id=customer.id,
-            assessment_id=assessment.id,
-            rule=alert["rule"],
-            severity=str(alert["severity"]),
-            message=alert["message"],
-            created_at=now,
-        )
-        session.add(row)
-        if row.severity == CRITICAL:
-            notifications.notify_critical_alert(session, customer, row, now=now)
-    return raised
 
 
 def _tier_changed(record: Mapping[str, Any]) -> workflows_.Occurrence:
@@ -418,7 +371,11 @@ def assess_customer(
     tier_changed = assessment.tier != previous_tier
     session.add(assessment)
     session.flush()
-    raised = _raise_alerts(session, customer, assessment, result_dict["alerts"], now, is_new=is_new)
+    assert assessment.id is not None
+    opened_alerts = alerts.track_one(
+        session, customer, assessment.id, result_dict["alerts"], now=now, is_new=is_new
+    )
+    raised = [{"rule": a.rule, "severity": a.severity, "message": a.message} for a in opened_alerts]
     occurrences = [*(_alert_raised(alert) for alert in raised), *occurrences]
     update_versioned(
         session,

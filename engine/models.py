@@ -232,17 +232,64 @@ class Assessment(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+class AlertStatus(StrEnum):
+    """An alert's lifecycle (engine.alerts): `open` while its rule fires, `acknowledged` once a
+    person has seen it (it may still fire), `resolved` when its rule stops firing."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
 class Alert(SQLModel, table=True):
+    """One alert of one customer's rule, from the assessment its rule started firing in until
+    the one it stopped in: kept up to date (not duplicated) while the rule fires, with its
+    history in AlertEvent rows."""
+
     __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_status_severity", "status", "severity"),
+        Index("ix_alerts_customer_status", "customer_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = _fk("customers.id")
+    # the latest assessment it fired in
     assessment_id: int = _fk("assessments.id")
     rule: str = Field(max_length=200)
     severity: str = Field(max_length=20)
     message: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="open", max_length=20)
+    status: str = Field(default=AlertStatus.OPEN, max_length=20)
     created_at: datetime = _utc()
+    updated_at: datetime | None = _utc(nullable=True)
+    resolved_at: datetime | None = _utc(nullable=True)
+    acknowledged_at: datetime | None = _utc(nullable=True)
+    acknowledged_by: str | None = Field(default=None, max_length=100)
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class AlertEventKind(StrEnum):
+    OPENED = "opened"
+    UPDATED = "updated"  # still firing, with another message or severity
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class AlertEvent(SQLModel, table=True):
+    """One step of an alert's history: what happened, when, by whom (None: the engine), and
+    the message and severity from then on."""
+
+    __tablename__ = "alert_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = _fk("alerts.id")
+    kind: str = Field(max_length=20)
+    at: datetime = _utc()
+    actor: str | None = Field(default=None, max_length=100)
+    assessment_id: int | None = _fk("assessments.id", nullable=True, index=False)
+    severity: str | None = Field(default=None, max_length=20)
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 # --- workflows at run time -------------------------------------------------------------------

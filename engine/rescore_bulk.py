@@ -23,7 +23,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 import forms
-from engine import crypto, fx, specs
+from engine import alerts, crypto, fx, specs
 from engine.audit_batch import AuditInput, record_many
 from engine.db import session_keys
 from engine.errors import N_, ConflictError
@@ -38,7 +38,7 @@ from engine.evaluation import (
 )
 from engine.explanations import PreviousAssessment, all_field_names
 from engine.freshness import with_freshness
-from engine.models import Alert, Assessment, Customer, Event, metadata
+from engine.models import Assessment, Customer, Event, metadata
 from engine.terms import terms_record
 
 
@@ -130,17 +130,6 @@ def _events(
             {"kind": kind, "occurred_at": occurred_at.astimezone(tz), "payload": payload}
         )
     return found
-
-
-def _open_alerts(session: Session, customer_ids: Sequence[int]) -> set[tuple[int, str, str]]:
-    if not customer_ids:
-        return set()
-    rows = session.execute(
-        select(col(Alert.customer_id), col(Alert.rule), col(Alert.message)).where(
-            col(Alert.customer_id).in_(customer_ids), Alert.status == "open"
-        )
-    )
-    return {(cid, rule, message) for cid, rule, message in rows}
 
 
 def _update_customers(
@@ -274,23 +263,14 @@ def _write(
     for (_, assessment), assessment_id in zip(changed, ids, strict=True):
         assessment.id = assessment_id
 
-    open_alerts = _open_alerts(session, [row.id for row, _ in changed])
-    alerts = [
-        {
-            "customer_id": row.id,
-            "assessment_id": assessment.id,
-            "rule": alert["rule"],
-            "severity": str(alert["severity"]),
-            "message": alert["message"],
-            "status": "open",
-            "created_at": now,
-        }
-        for row, assessment in changed
-        for alert in assessment.result["alerts"]
-        if (row.id, alert["rule"], alert["message"]) not in open_alerts
-    ]
-    if alerts:
-        session.execute(insert(Alert), alerts)
+    alerts.track(
+        session,
+        [
+            alerts.Tracked(row.id, assessment.id or 0, assessment.result["alerts"])
+            for row, assessment in changed
+        ],
+        now=now,
+    )
     _update_customers(session, changed, now=now)
     record_many(
         session,

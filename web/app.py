@@ -26,6 +26,7 @@ from web import (
     pages,
     pages_account,
     pages_admin,
+    pages_alerts,
     pages_calendars,
     pages_cases,
     pages_customer_edit,
@@ -158,6 +159,7 @@ def create_app(
     app.include_router(pages_admin.router)
     app.include_router(pages_calendars.router)
     app.include_router(pages_notifications.router)
+    app.include_router(pages_alerts.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_rules_sim.router)
     app.include_router(pages_rules_publish.router)

@@ -199,6 +199,7 @@ def test_the_examples_cover_every_route_group() -> None:
         "/api/v1/audit/verify",
         "/api/v1/notifications",
         "/api/v1/me/delegations",
+        "/api/v1/alerts",
     ):
         assert route in scripts, f"docs/api.md has no example calling {route}"
 

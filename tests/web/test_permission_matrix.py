@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from engine import alerts
 from engine.credit_checks import check_order
 from engine.db import Database
 from engine.tokens import create_token
@@ -44,6 +45,7 @@ HOLDERS: dict[str | None, frozenset[str]] = {
     "specs:publish": frozenset({"cfo", "admin"}),
     "portfolio:rescore": frozenset({"cfo", "admin"}),
     "orders:check": frozenset({"sales", "sales_manager", "finance_head", "cfo", "admin"}),
+    "alerts:acknowledge": EVERYONE,
 }
 # department_head's permissions, held by east_head and west_head in their department only
 HEAD = frozenset(p for p, roles in HOLDERS.items() if p and "department_head" in roles)
@@ -162,6 +164,25 @@ ROUTES: tuple[Route, ...] = (
         201,
         in_east=True,
         json=EVENT,
+    ),
+    Route("GET", "/api/v1/alerts", "/api/v1/alerts?severity=critical", "customers:read", 200),
+    Route(
+        "GET",
+        "/api/v1/alerts/{alert_id}",
+        "/api/v1/alerts/{alert}",
+        "customers:read",
+        200,
+        in_east=True,
+    ),
+    # no comment: a caller past the access checks gets 422, and the alert stays open
+    Route(
+        "POST",
+        "/api/v1/alerts/{alert_id}/acknowledge",
+        "/api/v1/alerts/{alert}/acknowledge",
+        "alerts:acknowledge",
+        422,
+        in_east=True,
+        json={"comment": " "},
     ),
     Route("GET", "/api/v1/cases", "/api/v1/cases", "customers:read", 200),
     Route(
@@ -560,6 +581,18 @@ ROUTES: tuple[Route, ...] = (
         page=True,
     ),
     Route("GET", "/inbox", "/inbox", "customers:read", 200, page=True),
+    # the alerts page (web.pages_alerts); an empty comment is refused past the access checks
+    Route("GET", "/alerts", "/alerts?status=all", "customers:read", 200, page=True),
+    Route(
+        "POST",
+        "/alerts/{alert_id}/acknowledge",
+        "/alerts/{alert}/acknowledge",
+        "alerts:acknowledge",
+        422,
+        page=True,
+        in_east=True,
+        form={"comment": ""},
+    ),
     Route(
         "GET",
         "/cases/{case_id}",
@@ -903,8 +936,11 @@ def callers(workspace: Database, live_server: LiveServer) -> Iterator[dict[str, 
             caller.browser.close()
 
 
-def _request(route: Route, caller: Caller, case_id: int, check_id: int = 0) -> httpx.Response:
+def _request(
+    route: Route, caller: Caller, case_id: int, check_id: int = 0, alert_id: int = 0
+) -> httpx.Response:
     url = route.url.replace("{case}", str(case_id)).replace("{check}", str(check_id))
+    url = url.replace("{alert}", str(alert_id))
     if route.page:
         data = {**route.form, "csrf_token": caller.csrf} if route.method == "POST" else None
         return caller.browser.request(route.method, url, data=data, files=route.files)
@@ -925,10 +961,11 @@ def test_permission_matrix(workspace: Database, callers: dict[str, Caller]) -> N
             now=NOW,
             tz=UTC,
         ).id
+        (alert_id, *_) = [a.id for a in alerts.list_alerts(session).items]
     wrong: list[str] = []
     for route in ROUTES:
         for name in CALLERS:
-            response = _request(route, callers[name], case_id, check_id)
+            response = _request(route, callers[name], case_id, check_id, alert_id)
             want = expected(route, name)
             if response.status_code not in want:
                 wrong.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from web.api import (
+    alerts,
     audit,
     calendars,
     cases,
@@ -53,5 +54,6 @@ router.include_router(imports.router)
 router.include_router(calendars.router)
 router.include_router(notifications.router)
 router.include_router(credit_checks.router)
+router.include_router(alerts.router)
 
 __all__ = ["router"]
