@@ -126,29 +126,29 @@ def import_rows(
     errors: list[RowError] = [e for row in rows for e in row.errors]
     rejected = {row.number for row in rows if row.errors}
     rolled_back = mode is ImportMode.ALL_OR_NOTHING and bool(rejected)
+    if rolled_back:
+        # nothing is stored: what the other rows would meet is still reported
+        checked = importer.check_all([row for row in rows if row.number not in rejected], columns)
+        for number, refusal in checked.items():
+            errors.extend(_engine_errors(number, refusal, columns, importer))
     cases = 0
     if not rolled_back:
         outer = session.begin_nested() if mode is ImportMode.ALL_OR_NOTHING else None
-        for done, row in enumerate(rows, start=1):
-            if row.number not in rejected:
-                try:
-                    if outer is None:
-                        with session.begin_nested():
-                            outcome, opened = importer.write(row, columns)
-                    else:
-                        outcome, opened = importer.write(row, columns)
-                except EngineError as exc:
-                    errors.extend(_engine_errors(row.number, exc, columns, importer))
-                    rejected.add(row.number)
-                    if outer is not None:
-                        rolled_back = True
-                        break
-                else:
-                    counts[outcome] += 1
-                    cases += opened
-            if progress is not None:
-                progress(done)
+        written = importer.write_all(
+            [row for row in rows if row.number not in rejected],
+            columns,
+            stop_on_rejection=outer is not None,
+            progress=progress,
+        )
+        for number, outcome in sorted(written.items()):
+            if isinstance(outcome, EngineError):
+                errors.extend(_engine_errors(number, outcome, columns, importer))
+                rejected.add(number)
+            else:
+                counts[outcome[0]] += 1
+                cases += outcome[1]
         if outer is not None:
+            rolled_back = len(rejected) > 0
             if rolled_back:
                 outer.rollback()
             else:

@@ -343,19 +343,21 @@ def test_rows_match_on_uscc_when_the_form_has_one(uscc_workspace: Database) -> N
 def test_a_row_refused_after_its_audit_row_leaves_the_chain_intact(
     workspace: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the customer and its audit row are written, then scoring refuses: the row's savepoint
-    # goes back, the rows before and after it stay, and the audit chain has no gap
-    from engine import audit, customers, evaluation
+    # the customers of a batch and their audit rows are written, then acting on one's
+    # assessment refuses: the batch's savepoint goes back, the batch is written again without
+    # that row, and the audit chain has no gap
+    from engine import audit, customer_import
     from engine.errors import ConflictError
 
-    scored = evaluation.assess_customer
+    acted = customer_import.act_on_assessment
 
-    def refusing(session: Session, customer: Customer, **kwargs: object) -> object:
+    def refusing(session: Session, customer: Customer, *args: object, **kwargs: object) -> object:
         if customer.external_ref == "C3":
             raise ConflictError("scoring refused")
-        return scored(session, customer, **kwargs)  # type: ignore[arg-type]
+        return acted(session, customer, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(customers, "assess_customer", refusing)
+    monkeypatch.setattr(customer_import, "needs_acting", lambda *args, **kwargs: True)
+    monkeypatch.setattr(customer_import, "act_on_assessment", refusing)
     report = _import(workspace, _csv(MIXED), mode="valid-rows")
     assert _counts(report) == (5, 2, 0, 0, 3)
     assert [(e.row, e.code) for e in report.errors] == [
