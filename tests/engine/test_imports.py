@@ -346,10 +346,10 @@ def test_a_row_refused_after_its_audit_row_leaves_the_chain_intact(
     # the customers of a batch and their audit rows are written, then acting on one's
     # assessment refuses: the batch's savepoint goes back, the batch is written again without
     # that row, and the audit chain has no gap
-    from engine import audit, customer_import
+    from engine import audit, customer_import, evaluation
     from engine.errors import ConflictError
 
-    acted = customer_import.act_on_assessment
+    acted = evaluation.act_on_assessment
 
     def refusing(session: Session, customer: Customer, *args: object, **kwargs: object) -> object:
         if customer.external_ref == "C3":
