@@ -64,7 +64,29 @@ class RowError:
     wording: forms.Text | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+        """As a job's report stores it: `wording` (forms.stored_text) says the message in a
+        reader's language."""
+        found: dict[str, Any] = {
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.wording is not None:
+            found["wording"] = forms.stored_text(self.wording)
+        return found
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any]) -> RowError:
+        """The error a report stored (`to_dict`)."""
+        wording = stored.get("wording")
+        return cls(
+            int(stored["row"]),
+            stored.get("column"),
+            str(stored["code"]),
+            str(stored["message"]),
+            forms.restored_text(wording) if isinstance(wording, Mapping) else None,
+        )
 
 
 @dataclass(slots=True)

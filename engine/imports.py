@@ -22,6 +22,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+from types import MappingProxyType
 from typing import Any, Final
 
 from sqlmodel import Session
@@ -280,11 +281,13 @@ def _engine_errors(
                 )
             )
         return found
+    # the refusal's message id and params: said in a reader's language
+    wording = forms.Text(exc.message, MappingProxyType(dict(exc.params)))
     if isinstance(exc, NotFoundError):  # the customer an event names
         column = columns.column_of(ref_target(columns))
-        return [RowError(number, column, "not-found", exc.detail)]
+        return [RowError(number, column, "not-found", exc.detail, wording)]
     code = "conflict" if isinstance(exc, ConflictError) else "refused"
-    return [RowError(number, None, code, exc.detail)]
+    return [RowError(number, None, code, exc.detail, wording)]
 
 
 # --- the rejected rows ---------------------------------------------------------------------------
