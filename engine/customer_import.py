@@ -153,22 +153,23 @@ class CustomerWriter:
         stop_on_rejection: bool,
         progress: Callable[[int], None] | None = None,
     ) -> dict[int, Written]:
-        """Write `rows` in order; returns each row's outcome (by row number). With
-        `stop_on_rejection` (all-or-nothing), the first segment with a rejected row is not
-        written and the rows after it are not looked at (the caller rolls back).
+        """Write `rows` in order, a segment of at most BATCH rows at a time (planned, then
+        written); returns each row's outcome (by row number). With `stop_on_rejection`
+        (all-or-nothing), a segment with a rejected row is not written and the rows after it
+        are only checked (`check`): the caller rolls back.
 
         Raises ConflictError when a customer is created or changed by another transaction
         meanwhile (nothing of the batch is then kept: the caller's transaction rolls back)."""
         outcomes: dict[int, Written] = {}
         at = 0
         while at < len(rows):
-            segment, at_next = self._plan(rows, at)
+            segment, at_next = self._plan(rows, at, pending_refs=set())
             outcomes.update(segment.outcomes)
-            rejected = any(isinstance(o, EngineError) for o in segment.outcomes.values())
-            if stop_on_rejection and rejected:
+            if stop_on_rejection and _has_refusal(segment.outcomes):
+                outcomes.update(self.check(rows[at_next:]))
                 return outcomes
             outcomes.update(self._write_segment(segment, stop_on_rejection=stop_on_rejection))
-            if stop_on_rejection and any(isinstance(o, EngineError) for o in outcomes.values()):
+            if stop_on_rejection and _has_refusal(outcomes):
                 return outcomes
             at = at_next
             if progress is not None:
@@ -176,29 +177,37 @@ class CustomerWriter:
         return outcomes
 
     def check(self, rows: Sequence[BulkRow]) -> dict[int, EngineError]:
-        """The refusals planning `rows` finds, writing nothing (all-or-nothing reports them with
-        the cell errors of a file it will not store). A row that matches a customer an earlier
-        row writes, and the rows after it, are not checked: their checks read that write."""
-        segment, _ = self._plan(rows, 0)
-        return {n: o for n, o in segment.outcomes.items() if isinstance(o, EngineError)}
+        """The refusals planning `rows` finds, writing nothing (all-or-nothing reports them
+        with the errors of a file it will not store). The rows planned before count as
+        created for the references of the later ones; a row that would write a customer an
+        earlier unwritten row creates is checked as creating one."""
+        refused: dict[int, EngineError] = {}
+        pending: set[str] = set()
+        at = 0
+        while at < len(rows):
+            segment, at = self._plan(rows, at, pending_refs=pending)
+            refused.update(
+                (n, o) for n, o in segment.outcomes.items() if isinstance(o, EngineError)
+            )
+        return refused
 
-    def _plan(self, rows: Sequence[BulkRow], start: int) -> tuple[_Segment, int]:
-        """Plan the rows from `start` on, up to (not including) the first one that matches a
-        customer an earlier row of the segment writes; returns the segment and where it ends."""
+    def _plan(
+        self, rows: Sequence[BulkRow], start: int, *, pending_refs: set[str]
+    ) -> tuple[_Segment, int]:
+        """Plan at most BATCH rows from `start` on, up to (not including) the first one that
+        matches a customer an earlier row of the segment writes; returns the segment and where
+        it ends. `pending_refs` (added to) are the references of customers planned but not
+        stored yet."""
         segment = _Segment()
         by_ref: dict[str, Customer] = {}
         by_uscc: dict[str, Customer] = {}
         known: set[str] = set()  # references that name a stored customer
-        looked_up = start
+        end = min(len(rows), start + BATCH)
         touched: set[int] = set()  # the existing customers the segment writes
-        pending_refs: set[str] = set()
         pending_uscc: set[str] = set()
+        self._look_up(rows[start:end], by_ref, by_uscc, known)
         at = start
-        while at < len(rows):
-            if at >= looked_up:
-                window = rows[at : at + BATCH]
-                self._look_up(window, by_ref, by_uscc, known)
-                looked_up = at + len(window)
+        while at < end:
             row = rows[at]
             existing = self._match(row, by_ref, by_uscc)
             uscc = row.data.get(USCC_FIELD) if self.has_uscc else None
@@ -206,8 +215,6 @@ class CustomerWriter:
                 existing is None and isinstance(uscc, str) and uscc in pending_uscc
             ):
                 break  # the row changes what an earlier one writes: it waits for that
-            if existing is None and row.ref is not None and row.ref in pending_refs:
-                break  # (the import rejects a repeated reference before: not reached)
 
             def exists(ref: str) -> bool:
                 return ref in known or ref in pending_refs
@@ -633,6 +640,10 @@ class CustomerWriter:
 def after_customers_written(session: Session, customer_ids: Sequence[int]) -> None:
     """What is kept in step with the customers once a batch of them is stored, before they are
     scored (the place for side tables such as the unique values' batch sync). Nothing yet."""
+
+
+def _has_refusal(outcomes: Mapping[int, Written]) -> bool:
+    return any(isinstance(o, EngineError) for o in outcomes.values())
 
 
 class _RowRefused(Exception):

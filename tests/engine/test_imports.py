@@ -348,6 +348,30 @@ def test_rows_match_on_uscc_when_the_form_has_one(uscc_workspace: Database) -> N
     assert stored == {"C1": 40, two: 0}
 
 
+def test_a_row_matching_on_uscc_a_customer_an_earlier_row_creates_updates_it(
+    uscc_workspace: Database,
+) -> None:
+    # row 3 has no reference: its uscc names the customer row 2 creates in the same chunk,
+    # which it updates, as one upsert after another would
+    one = _uscc("91330100MA2B3C4D5")
+    text = (
+        "external_ref,name,industry,统一社会信用代码,最长逾期天数\n"
+        f"C1,A,retail,{one},0\n"
+        f",A,retail,{one},40\n"
+        "C2,B,trade,,0\n"
+    )
+    report = _import(uscc_workspace, _csv(text))
+    assert _counts(report) == (3, 2, 1, 0, 0)
+    with uscc_workspace.transaction() as session:
+        stored = {
+            c.external_ref: (c.data.get("max_overdue_days"), c.row_version)
+            for c in session.exec(select(Customer)).all()
+        }
+        actions = [e.action for e in session.exec(select(AuditEntry)).all()]
+    assert stored["C1"][0] == 40 and set(stored) == {"C1", "C2"}
+    assert actions.count("customer.created") == 2 and actions.count("customer.updated") == 1
+
+
 def test_a_row_refused_after_its_audit_row_leaves_the_chain_intact(
     workspace: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
