@@ -1,16 +1,17 @@
-"""Bulk import: the rows of a CSV or XLSX file into customers or events, through the same engine
-paths as single writes, with a report that accounts for every row (docs/import.md).
+"""Bulk import: the rows of a CSV or XLSX file into customers or events, ending as single writes
+end, with a report that accounts for every row (docs/import.md).
 
 Each data row ends `created`, `updated`, `unchanged` or `rejected`; the four add up to the file's
-data rows. Cells are read by forms.import_coercion (pure) and checked against the published form
-first; then each row goes through `engine.customers.upsert_customer` or `engine.events.
+data rows. Cells are read by forms.import_coercion (pure); then the kind's importer writes the
+rows (engine.import_kinds): customers through the bulk write path (engine.customer_import, each
+row validated once against the record it stores), events one by one through `engine.events.
 record_event`, so an imported customer is scored, audited and starts its workflows exactly as one
 pushed over the API. A customer row whose values equal the stored ones is `unchanged` and not
 written nor scored again, so importing the same file twice changes nothing the second time; an
 event row repeats its idempotency key (its own column, else one derived from the row).
 
 Modes: `all-or-nothing` (one rejected row: nothing is stored, every row is reported rejected)
-and `valid-rows` (each row in a savepoint; the rejected ones are reported, the others stored).
+and `valid-rows` (a rejected row stores nothing of itself; the others are stored).
 One audit row per import, in the caller's transaction. Import jobs as rows and the REST endpoint
 are a later round (docs/import.md, "Coming").
 """
