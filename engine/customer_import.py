@@ -224,19 +224,20 @@ class CustomerWriter:
             except EngineError as exc:
                 segment.outcomes[row.number] = exc
             else:
+                if planned is None:
+                    segment.outcomes[row.number] = ("unchanged", 0)
+                    at += 1
+                    continue
                 if isinstance(planned, _New):
                     segment.new.append(planned)
                     pending_refs.add(planned.ref)
-                    if isinstance(planned.data.get(USCC_FIELD), str):
-                        pending_uscc.add(planned.data[USCC_FIELD])
-                    if isinstance(uscc, str):
-                        pending_uscc.add(uscc)
-                elif isinstance(planned, _Update):
+                else:
                     segment.updates.append(planned)
                     assert planned.customer.id is not None
                     touched.add(planned.customer.id)
-                else:
-                    segment.outcomes[row.number] = ("unchanged", 0)
+                # a later row without a known reference may name this customer by its uscc
+                if isinstance(uscc, str):
+                    pending_uscc.add(uscc)
             at += 1
         return segment, at
 
