@@ -54,6 +54,35 @@ def text(message_id: str, /, **params: Any) -> Text:
     return Text(message_id, MappingProxyType(params))
 
 
+def stored_text(message: Text) -> dict[str, Any]:
+    """`message` as JSON, to keep and say later in a reader's language (`restored_text`): its
+    message id and params, a nested text as {"text": ...}, a mapping of languages as
+    {"labels": ...}, a plain value as it is (JSON-native)."""
+
+    def param(value: Any) -> Any:
+        if isinstance(value, Text):
+            return {"text": stored_text(value)}
+        if isinstance(value, Mapping):
+            return {"labels": dict(value)}
+        return value
+
+    return {"id": message.id, "params": {name: param(v) for name, v in message.params.items()}}
+
+
+def restored_text(stored: Mapping[str, Any]) -> Text:
+    """The `Text` that `stored_text` kept as `stored`."""
+
+    def param(value: Any) -> Any:
+        if isinstance(value, Mapping) and "text" in value:
+            return restored_text(value["text"])
+        if isinstance(value, Mapping) and "labels" in value:
+            return MappingProxyType(dict(value["labels"]))
+        return value
+
+    params = {name: param(v) for name, v in dict(stored.get("params") or {}).items()}
+    return Text(str(stored.get("id", "")), MappingProxyType(params))
+
+
 def _same(message: str) -> str:
     return message
 

@@ -7,7 +7,7 @@ set fields without importing the evaluation pipeline; the caller re-scores.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -49,6 +49,21 @@ def check_references(
 ) -> None:
     """Raises DataValidationError when a reference field of `data` names no stored customer
     (`unknown-customer`) or customer `ref` itself (`self-reference`), with every such path."""
+
+    def exists(other: str) -> bool:
+        return session.exec(_CUSTOMER_ID_BY_REF, params={"ref": other}).first() is not None
+
+    errors = reference_errors(form, data, ref=ref, exists=exists)
+    if errors:
+        raise DataValidationError(errors)
+
+
+def reference_errors(
+    form: forms.Form, data: Mapping[str, Any], *, ref: str, exists: Callable[[str], bool]
+) -> list[forms.DataError]:
+    """The errors of the reference fields of `data` (customer `ref`'s): each one naming `ref`
+    itself or a reference `exists` does not know (check_references asks the database; a bulk
+    import asks what it read and what it is writing)."""
     errors: list[forms.DataError] = []
     for field in form.fields:
         value = data.get(field.id)
@@ -59,13 +74,17 @@ def check_references(
         if value == ref:
             wording = forms.text(N_("%(label)s cannot refer to the customer itself"), label=label)
             errors.append(forms.DataError.of(path, "self-reference", wording))
-        elif session.exec(_CUSTOMER_ID_BY_REF, params={"ref": value}).first() is None:
+        elif not exists(value):
             wording = forms.text(
                 N_("there is no customer '%(ref)s' for %(label)s"), ref=value, label=label
             )
             errors.append(forms.DataError.of(path, "unknown-customer", wording))
-    if errors:
-        raise DataValidationError(errors)
+    return errors
+
+
+def reference_fields(form: forms.Form) -> tuple[str, ...]:
+    """The ids of `form`'s reference fields."""
+    return tuple(f.id for f in form.fields if f.type is forms.FieldType.REFERENCE)
 
 
 def without_computed(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:

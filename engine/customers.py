@@ -167,7 +167,7 @@ def find_customer(session: Session, ref: str, *, scope: Scope = None) -> Custome
     return customer
 
 
-def _fields_changed(changed: list[str], before: Mapping[str, Any]) -> workflows.Occurrence:
+def fields_changed(changed: list[str], before: Mapping[str, Any]) -> workflows.Occurrence:
     """The occurrence of a change of form fields: `changed.F` is true for each field F that
     changed, `previous.F` what it held before."""
     return workflows.Occurrence(
@@ -311,7 +311,7 @@ def upsert_customer(
             )
         if changes:
             if changed_fields:
-                occurrences.append(_fields_changed(changed_fields, before))
+                occurrences.append(fields_changed(changed_fields, before))
             update_versioned(
                 session,
                 customer,

@@ -376,7 +376,6 @@ def assess_customer(
         session, customer, assessment.id, result_dict["alerts"], now=now, is_new=is_new
     )
     raised = [{"rule": a.rule, "severity": a.severity, "message": a.message} for a in opened_alerts]
-    occurrences = [*(_alert_raised(alert) for alert in raised), *occurrences]
     update_versioned(
         session,
         customer,
@@ -398,6 +397,40 @@ def assess_customer(
         customer_ref=customer.external_ref,
         now=now,
     )
+    return act_on_assessment(
+        session,
+        customer,
+        assessment,
+        raised=raised,
+        occurrences=occurrences,
+        actor=actor,
+        now=now,
+        tz=tz,
+        is_new=is_new,
+        _depth=_depth,
+    )
+
+
+def act_on_assessment(
+    session: Session,
+    customer: Customer,
+    assessment: Assessment,
+    *,
+    raised: Sequence[Mapping[str, Any]],
+    occurrences: Sequence[workflows_.Occurrence],
+    actor: str | None,
+    now: datetime,
+    tz: tzinfo,
+    is_new: bool = False,
+    _depth: int = 0,
+) -> Assessed:
+    """What follows the storing of `assessment` (its alerts `raised`, the customer's score and
+    tier written, audited): a tier change starts its workflows, then the alerts raised and the
+    other `occurrences` start theirs, temporary terms are restored when due and open cases
+    superseded (`assess_customer`'s second half; the bulk import calls it for the customers
+    `needs_acting` names)."""
+    occurrences = [*(_alert_raised(alert) for alert in raised), *occurrences]
+    tier_changed = assessment.tier != assessment.previous_tier
     outcome = Assessed(assessment=assessment, tier_changed=tier_changed, latest=assessment)
     if tier_changed:
         opened, again = _act_on_tier_change(
@@ -428,6 +461,21 @@ def assess_customer(
         is_new=is_new,
     )
     return outcome
+
+
+def needs_acting(
+    record: Mapping[str, Any],
+    assessment: Assessment | NewAssessment,
+    *,
+    workflows: Sequence[specs.LoadedSpec[workflows_.Workflow]],
+) -> bool:
+    """Whether `act_on_assessment` would do anything for a customer created in this transaction
+    whose first `assessment` (every alert of it raised) was just stored and whose record is
+    `record`: a workflow that its tier change or one of its alerts fires. Otherwise no case
+    opens, so none is superseded and no terms change calls for a re-score."""
+    guards = guard_record(record, assessment)
+    occurrences = [_tier_changed(guards), *(_alert_raised(a) for a in assessment.result["alerts"])]
+    return any(triggers.fired_workflows(o, guards, workflows) for o in occurrences)
 
 
 def _alert_raised(alert: Mapping[str, Any]) -> workflows_.Occurrence:

@@ -59,7 +59,8 @@ class ImportView:
     updated: int
     unchanged: int
     rejected: int
-    errors: tuple[Mapping[str, Any], ...]  # {row, column, code, message}
+    # {row, column, code, message (English), wording (forms.stored_text; older reports: none)}
+    errors: tuple[Mapping[str, Any], ...]
     encoding: str | None
     rolled_back: bool
     error: str | None  # why the job failed
@@ -284,10 +285,7 @@ def rejected_file(session: Session, import_id: int, *, reader: Reader) -> tuple[
         updated=view.updated,
         unchanged=view.unchanged,
         rejected=view.rejected,
-        errors=tuple(
-            RowError(int(e["row"]), e.get("column"), str(e["code"]), str(e["message"]))
-            for e in view.errors
-        ),
+        errors=tuple(RowError.of(e) for e in view.errors),
         rejected_rows=tuple(job.result.get("rejected_rows", ())),
         rolled_back=view.rolled_back,
     )

@@ -1,10 +1,10 @@
 """The two kinds of bulk import, customers and events: the columns each can fill, how a row's cells
 become what the engine takes, and how a row is written (engine.imports runs them).
 
-A customers row goes through `engine.customers.upsert_customer` (unless it equals what is stored:
-then nothing is written nor scored), an events row through `engine.events.record_event` with an
-idempotency key (its column, else derived from the row), so both score and start workflows as
-single writes do.
+Customers rows go through the bulk write path (engine.customer_import: validated once, created
+customers written and scored a batch at a time, a row equal to what is stored not written nor
+scored), events rows one by one through `engine.events.record_event` with an idempotency key
+(its column, else derived from the row); both score and start workflows as single writes do.
 """
 
 from __future__ import annotations
@@ -12,25 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 import forms
-from engine import crypto, specs
+from engine import customer_import, specs
 from engine.clock import parse_time
-from engine.customer_data import without_computed
-from engine.customers import CustomerInput, upsert_customer
-from engine.errors import N_, NotFoundError
+from engine.customer_import import BulkRow, CustomerWriter, Written
+from engine.errors import N_, EngineError
 from engine.events import EventInput, event_forms, record_event
-from engine.models import Customer
-from engine.scoping import Scope, is_within
-from engine.terms import differing, terms_record, validated_terms
+from engine.scoping import Scope
 from forms import Cell, CellError, ColumnMap, Table, Target, coerce_cell
 
 # The identity columns, beside the form's fields, and the names a header may give them.
@@ -43,14 +39,7 @@ EVENT_COLUMNS: Final = {
     "occurred_at": ("发生时间", "date", "日期"),
     "idempotency_key": ("幂等键",),
 }
-USCC_FIELD: Final = "uscc"
-
-# built once, as engine.customers builds its statements (a statement's cache key costs more Python
-# than running it on SQLite)
-_CUSTOMER_BY_REF = select(Customer).where(col(Customer.external_ref) == bindparam("ref"))
-_CUSTOMER_BY_USCC = select(Customer).where(
-    col(Customer.data)[USCC_FIELD].as_string() == bindparam("uscc")
-)
+USCC_FIELD: Final = customer_import.USCC_FIELD
 
 
 class ImportKind(StrEnum):
@@ -75,7 +64,29 @@ class RowError:
     wording: forms.Text | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+        """As a job's report stores it: `wording` (forms.stored_text) says the message in a
+        reader's language."""
+        found: dict[str, Any] = {
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.wording is not None:
+            found["wording"] = forms.stored_text(self.wording)
+        return found
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any]) -> RowError:
+        """The error a report stored (`to_dict`)."""
+        wording = stored.get("wording")
+        return cls(
+            int(stored["row"]),
+            stored.get("column"),
+            str(stored["code"]),
+            str(stored["message"]),
+            forms.restored_text(wording) if isinstance(wording, Mapping) else None,
+        )
 
 
 @dataclass(slots=True)
@@ -132,8 +143,24 @@ class Importer(ABC):
         """Row `number`'s cells as the values of its targets, with the errors found."""
 
     @abstractmethod
-    def write(self, row: ImportRow, columns: ColumnMap) -> tuple[str, int]:
-        """Store the row; returns its outcome (created, updated, unchanged) and cases opened."""
+    def write_all(
+        self,
+        rows: Sequence[ImportRow],
+        columns: ColumnMap,
+        *,
+        stop_on_rejection: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[int, Written]:
+        """Store `rows` (read without errors) in order; returns each row's outcome by number:
+        (created, updated or unchanged; cases opened), or the engine's refusal that rejects it
+        (nothing of it stored). With `stop_on_rejection` (all-or-nothing) it stops at the first
+        refusal, the caller rolling back. `progress` is told the rows done so far."""
+
+    def check_all(self, rows: Sequence[ImportRow], columns: ColumnMap) -> dict[int, EngineError]:
+        """The refusals writing `rows` would meet that can be found without writing (an
+        all-or-nothing import that will not store the file still reports them). None by
+        default: an events row is checked by writing it."""
+        return {}
 
     def target_of(self, path: tuple[Any, ...]) -> str | None:
         """The target an engine data error's path names."""
@@ -239,98 +266,47 @@ class _CustomerImporter(Importer):
                     forms.text(N_("the row has no customer reference (external_ref)")),
                 )
             )
-        data = {k: v for k, v in values.items() if k in self.fields}
-        told = {e.column for e in errors}  # a cell that did not read is not also missing
-        for item in forms.validate(self.form, data):
-            target = str(item.path[0]) if item.path else None
-            if item.code == "required" and target not in columns.filled():
-                continue  # a column the file lacks: the stored value stays (checked on write)
-            if target is not None and columns.column_of(target) in told:
-                continue
-            errors.append(
-                RowError(
-                    number,
-                    columns.column_of(target) if target else None,
-                    item.code,
-                    item.message,
-                    item.wording,
-                )
-            )
+        # the form's validation runs once, on the whole record a row stores (engine.
+        # customer_import): a column the file lacks keeps the stored value
         return ImportRow(number=number, ref=ref, values=values, errors=errors)
 
-    def _existing(self, row: ImportRow) -> Customer | None:
-        if row.ref is not None:
-            found = self.session.exec(_CUSTOMER_BY_REF, params={"ref": row.ref}).first()
-            if found is not None or not self.has_uscc:
-                return found
-        uscc = row.values.get(USCC_FIELD)
-        if self.has_uscc and isinstance(uscc, str):
-            return self.session.exec(_CUSTOMER_BY_USCC, params={"uscc": uscc}).first()
-        return None
+    def write_all(
+        self,
+        rows: Sequence[ImportRow],
+        columns: ColumnMap,
+        *,
+        stop_on_rejection: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[int, Written]:
+        bulk = self._bulk_rows(rows, columns)
+        return self._writer().write(bulk, stop_on_rejection=stop_on_rejection, progress=progress)
 
-    def write(self, row: ImportRow, columns: ColumnMap) -> tuple[str, int]:
-        filled = columns.filled()
-        existing = self._existing(row)
-        if existing is not None and not is_within(existing.department, self.scope):
-            # as an upsert says it: a customer outside the caller's departments is not found
-            raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=existing.external_ref)
-        given = {k: v for k, v in row.values.items() if k in self.fields}
-        terms = {k: v for k, v in row.values.items() if k in self.terms and v is not None}
-        if existing is None:
-            ref = row.ref or str(row.values[USCC_FIELD])
-            data = given
-            department = row.values.get("department")
-        else:
-            ref = existing.external_ref
-            before = crypto.customer_data(self.session, existing)
-            # a column the file lacks leaves its field as stored; an empty cell clears it; the
-            # computed fields are computed again by the upsert
-            data = {**without_computed(self.form, before), **given}
-            department = (
-                row.values.get("department") if "department" in filled else existing.department
-            )
-            if self._is_unchanged(existing, before, data, department, terms):
-                return "unchanged", 0
-        upserted = upsert_customer(
+    def check_all(self, rows: Sequence[ImportRow], columns: ColumnMap) -> dict[int, EngineError]:
+        return self._writer().check(self._bulk_rows(rows, columns))
+
+    def _writer(self) -> CustomerWriter:
+        return CustomerWriter(
             self.session,
-            ref,
-            CustomerInput(
-                department=department,
-                data={k: v for k, v in data.items() if v is not None},
-                terms=terms or None,
-                source=self.source,  # each changed field's freshness says "import"
-            ),
             actor=self.actor,
             now=self.now,
             tz=self.tz,
+            source=self.source,  # each changed field's freshness says "import"
             scope=self.scope,
         )
-        return ("created" if upserted.created else "updated"), len(upserted.cases_opened)
 
-    def _is_unchanged(
-        self,
-        customer: Customer,
-        before: Mapping[str, Any],
-        data: Mapping[str, Any],
-        department: str | None,
-        terms: Mapping[str, Any],
-    ) -> bool:
-        """Whether the upsert would change nothing: the same name, department, form version,
-        terms and normalised data (upsert_customer then writes nothing, but scores again)."""
-        form = specs.customer_form(self.session)
-        if (customer.form_key, customer.form_version) != (form.key, form.version):
-            return False
-        plain = {k: v for k, v in data.items() if v is not None}
-        read_terms = terms_record(customer)
-        if forms.validate(form.value, plain, terms=read_terms):
-            return False  # the upsert reports the errors
-        normalised = forms.normalise(form.value, plain, terms=read_terms)
-        name = str(normalised.get("name") or customer.external_ref)
-        if customer.name != name or customer.department != department:
-            return False
-        if terms and differing(customer, validated_terms(terms, currency=customer.currency)):
-            return False
-        return normalised == dict(before)
+    def _bulk_rows(self, rows: Sequence[ImportRow], columns: ColumnMap) -> list[BulkRow]:
+        filled = columns.filled()
+        return [
+            BulkRow(
+                number=row.number,
+                ref=row.ref,
+                data={k: v for k, v in row.values.items() if k in self.fields},
+                terms={k: v for k, v in row.values.items() if k in self.terms and v is not None},
+                department=row.values.get("department"),
+                has_department="department" in filled,
+            )
+            for row in rows
+        ]
 
 
 class _EventImporter(Importer):
@@ -479,7 +455,29 @@ class _EventImporter(Importer):
             return "kind"
         return super().target_of(path)
 
-    def write(self, row: ImportRow, columns: ColumnMap) -> tuple[str, int]:
+    def write_all(
+        self,
+        rows: Sequence[ImportRow],
+        columns: ColumnMap,
+        *,
+        stop_on_rejection: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[int, Written]:
+        """Each row through `engine.events.record_event`, in a savepoint of its own."""
+        outcomes: dict[int, Written] = {}
+        for done, row in enumerate(rows, start=1):
+            try:
+                with self.session.begin_nested():
+                    outcomes[row.number] = self._write(row)
+            except EngineError as exc:
+                outcomes[row.number] = exc
+                if stop_on_rejection:
+                    break
+            if progress is not None:
+                progress(done)
+        return outcomes
+
+    def _write(self, row: ImportRow) -> tuple[str, int]:
         values = row.values
         ref = str(values[EVENT_REF])
         payload = values["payload"]

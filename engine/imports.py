@@ -1,16 +1,17 @@
-"""Bulk import: the rows of a CSV or XLSX file into customers or events, through the same engine
-paths as single writes, with a report that accounts for every row (docs/import.md).
+"""Bulk import: the rows of a CSV or XLSX file into customers or events, ending as single writes
+end, with a report that accounts for every row (docs/import.md).
 
 Each data row ends `created`, `updated`, `unchanged` or `rejected`; the four add up to the file's
-data rows. Cells are read by forms.import_coercion (pure) and checked against the published form
-first; then each row goes through `engine.customers.upsert_customer` or `engine.events.
+data rows. Cells are read by forms.import_coercion (pure); then the kind's importer writes the
+rows (engine.import_kinds): customers through the bulk write path (engine.customer_import, each
+row validated once against the record it stores), events one by one through `engine.events.
 record_event`, so an imported customer is scored, audited and starts its workflows exactly as one
 pushed over the API. A customer row whose values equal the stored ones is `unchanged` and not
 written nor scored again, so importing the same file twice changes nothing the second time; an
 event row repeats its idempotency key (its own column, else one derived from the row).
 
 Modes: `all-or-nothing` (one rejected row: nothing is stored, every row is reported rejected)
-and `valid-rows` (each row in a savepoint; the rejected ones are reported, the others stored).
+and `valid-rows` (a rejected row stores nothing of itself; the others are stored).
 One audit row per import, in the caller's transaction. Import jobs as rows and the REST endpoint
 are a later round (docs/import.md, "Coming").
 """
@@ -22,6 +23,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+from types import MappingProxyType
 from typing import Any, Final
 
 from sqlmodel import Session
@@ -126,29 +128,29 @@ def import_rows(
     errors: list[RowError] = [e for row in rows for e in row.errors]
     rejected = {row.number for row in rows if row.errors}
     rolled_back = mode is ImportMode.ALL_OR_NOTHING and bool(rejected)
+    if rolled_back:
+        # nothing is stored: what the other rows would meet is still reported
+        checked = importer.check_all([row for row in rows if row.number not in rejected], columns)
+        for number, refusal in checked.items():
+            errors.extend(_engine_errors(number, refusal, columns, importer))
     cases = 0
     if not rolled_back:
         outer = session.begin_nested() if mode is ImportMode.ALL_OR_NOTHING else None
-        for done, row in enumerate(rows, start=1):
-            if row.number not in rejected:
-                try:
-                    if outer is None:
-                        with session.begin_nested():
-                            outcome, opened = importer.write(row, columns)
-                    else:
-                        outcome, opened = importer.write(row, columns)
-                except EngineError as exc:
-                    errors.extend(_engine_errors(row.number, exc, columns, importer))
-                    rejected.add(row.number)
-                    if outer is not None:
-                        rolled_back = True
-                        break
-                else:
-                    counts[outcome] += 1
-                    cases += opened
-            if progress is not None:
-                progress(done)
+        written = importer.write_all(
+            [row for row in rows if row.number not in rejected],
+            columns,
+            stop_on_rejection=outer is not None,
+            progress=progress,
+        )
+        for number, outcome in sorted(written.items()):
+            if isinstance(outcome, EngineError):
+                errors.extend(_engine_errors(number, outcome, columns, importer))
+                rejected.add(number)
+            else:
+                counts[outcome[0]] += 1
+                cases += outcome[1]
         if outer is not None:
+            rolled_back = len(rejected) > 0
             if rolled_back:
                 outer.rollback()
             else:
@@ -280,11 +282,13 @@ def _engine_errors(
                 )
             )
         return found
+    # the refusal's message id and params: said in a reader's language
+    wording = forms.Text(exc.message, MappingProxyType(dict(exc.params)))
     if isinstance(exc, NotFoundError):  # the customer an event names
         column = columns.column_of(ref_target(columns))
-        return [RowError(number, column, "not-found", exc.detail)]
+        return [RowError(number, column, "not-found", exc.detail, wording)]
     code = "conflict" if isinstance(exc, ConflictError) else "refused"
-    return [RowError(number, None, code, exc.detail)]
+    return [RowError(number, None, code, exc.detail, wording)]
 
 
 # --- the rejected rows ---------------------------------------------------------------------------

@@ -261,6 +261,12 @@ def _active_runs(session: Session, now: datetime) -> dict[str, list[_Active]]:
     return found
 
 
+def is_observing(session: Session, ruleset_key: str, *, now: datetime) -> bool:
+    """Whether a shadow run of `ruleset_key` is active at `now` (`observe` then evaluates its
+    draft for every customer scored)."""
+    return any(now < run.until for run in _active_runs(session, now).get(ruleset_key, ()))
+
+
 def _challenger_program(session: Session, run: _Active) -> Any:
     """The run's draft compiled as it would be published beside the published version (cached
     by run and checksum). Raises dsl.RulesError when it no longer compiles."""

@@ -30,7 +30,15 @@ from forms.import_mapping import (
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
 from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
-from forms.messages import Text, did_you_mean, label_of, text, text_problem_of
+from forms.messages import (
+    Text,
+    did_you_mean,
+    label_of,
+    restored_text,
+    stored_text,
+    text,
+    text_problem_of,
+)
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
 from forms.validation import (
     FORMATS,
@@ -119,7 +127,9 @@ __all__ = [
     "path_text",
     "read_mapping",
     "read_table",
+    "restored_text",
     "sensitive_ids",
+    "stored_text",
     "terms_json_schema",
     "text",
     "text_problem",

@@ -17,7 +17,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from dsl.texts import DEFAULT_LANGUAGE, N_, Text, described, did_you_mean, say, text
+from dsl.texts import (
+    DEFAULT_LANGUAGE,
+    N_,
+    Text,
+    described,
+    did_you_mean,
+    restored_text,
+    say,
+    stored_text,
+    text,
+)
 from forms.field_types import FieldType
 from forms.fields import LANGUAGES, Field
 
@@ -30,7 +40,9 @@ __all__ = [
     "expected",
     "label_of",
     "options_text",
+    "restored_text",
     "say",
+    "stored_text",
     "text",
     "text_problem_of",
 ]

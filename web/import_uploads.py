@@ -3,16 +3,19 @@ the import queued for the caller within the departments they may write."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import Final
+from typing import Any, Final
 
 from fastapi import Response, UploadFile
 
+import forms
 from engine.db import Database
 from engine.errors import N_, InvalidRequestError, PermissionDeniedError
 from engine.import_jobs import ImportView, get_import, permission_for, start_import
 from engine.users import UserView
 from forms import MAX_FILE_BYTES
+from web.errors import say
 
 MAPPING_MAX_BYTES: Final = 256 * 1024
 
@@ -65,3 +68,20 @@ def csv_download(name: str, text: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def said_errors(view: ImportView, language: str) -> list[dict[str, Any]]:
+    """The import's row errors {row, column, code, message}, each message in `language` (a
+    report stored before the wording was kept says it in English)."""
+    return [{**_plain(e), "message": _message(e, language)} for e in view.errors]
+
+
+def _plain(error: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in error.items() if k != "wording"}
+
+
+def _message(error: Mapping[str, Any], language: str) -> str:
+    wording = error.get("wording")
+    if isinstance(wording, Mapping):
+        return say(forms.restored_text(wording), language)
+    return str(error.get("message", ""))

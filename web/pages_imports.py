@@ -21,8 +21,14 @@ from engine.import_jobs import PERMISSION, get_import, list_imports, rejected_fi
 from engine.users import UserView
 from web.deps import DbDep, HxRequest, NowDep, PageSession, PageUser, SettingsDep
 from web.errors import problem_for
-from web.i18n import PageLanguageDep
-from web.import_uploads import MAPPING_MAX_BYTES, csv_download, queue_import, read_upload
+from web.i18n import PageLanguageDep, page_language
+from web.import_uploads import (
+    MAPPING_MAX_BYTES,
+    csv_download,
+    queue_import,
+    read_upload,
+    said_errors,
+)
 from web.pages import check_csrf, render
 
 router = APIRouter(include_in_schema=False)
@@ -108,7 +114,8 @@ def import_page(
     """An import's progress and report; an htmx poll gets the report block only."""
     with database.transaction() as session:
         view = get_import(session, import_id, reader=user)
-    return render(request, "import.html", {"job": view}, block=REPORT_BLOCK if hx else None)
+    context = {"job": view, "errors": said_errors(view, page_language(request))}
+    return render(request, "import.html", context, block=REPORT_BLOCK if hx else None)
 
 
 @router.get("/imports/{import_id}/rejected.csv")

@@ -7,13 +7,14 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from engine.import_jobs import ImportView
+from web.import_uploads import said_errors
 
 
 class ImportErrorPublic(BaseModel):
     row: int = Field(description="the row as a spreadsheet numbers it (the header is 1)")
     column: str | None = Field(description="the column's header; null: the row as a whole")
     code: str
-    message: str
+    message: str = Field(description="in the caller's language (`?lang=`, else Accept-Language)")
 
 
 class ImportPublic(BaseModel):
@@ -40,7 +41,8 @@ class ImportPublic(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, view: ImportView) -> ImportPublic:
+    def of(cls, view: ImportView, *, language: str = "en") -> ImportPublic:
+        """`view` with its row errors' messages in `language`."""
         return cls(
             id=view.id,
             kind=view.kind,
@@ -55,7 +57,7 @@ class ImportPublic(BaseModel):
             unchanged=view.unchanged,
             rejected=view.rejected,
             rolled_back=view.rolled_back,
-            errors=[ImportErrorPublic.model_validate(e) for e in view.errors],
+            errors=[ImportErrorPublic.model_validate(e) for e in said_errors(view, language)],
             error=view.error,
             created_by=view.created_by,
             created_at=view.created_at,

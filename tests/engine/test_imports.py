@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from engine.db import Database
 from engine.freshness import freshness_view
+from engine.import_kinds import RowError
 from engine.imports import ImportReport, import_rows, rejected_csv
 from engine.models import Assessment, AuditEntry, Case, Customer, Event
 from forms import Table, read_table, uscc_check_character
@@ -66,6 +67,13 @@ def _count(session: Session, model: type) -> int:
     return int(session.exec(select(func.count()).select_from(model)).one())
 
 
+def _stored(error: RowError) -> dict[str, object]:
+    """The error as a report stores it, without its wording (tested in test_import_wording)."""
+    stored = error.to_dict()
+    assert stored.pop("wording", None) is not None
+    return stored
+
+
 def _counts(report: ImportReport) -> tuple[int, int, int, int, int]:
     assert report.created + report.updated + report.unchanged + report.rejected == report.rows
     return report.rows, report.created, report.updated, report.unchanged, report.rejected
@@ -79,7 +87,7 @@ def test_valid_rows_stores_the_good_rows_and_reports_the_bad(
     report = _import(workspace, reader(MIXED), mode="valid-rows")
     assert _counts(report) == (5, 3, 0, 0, 2)
     assert report.rejected_rows == (3, 5)
-    assert [e.to_dict() for e in report.errors] == [
+    assert [_stored(e) for e in report.errors] == [
         {
             "row": 3,
             "column": "industry",
@@ -205,7 +213,7 @@ def test_a_reference_twice_in_a_file_rejects_the_later_row(workspace: Database) 
     )
     report = _import(workspace, _csv(text))
     assert _counts(report) == (3, 1, 0, 0, 2)
-    assert [e.to_dict() for e in report.errors] == [
+    assert [_stored(e) for e in report.errors] == [
         {
             "row": 3,
             "column": "external_ref",
@@ -340,22 +348,48 @@ def test_rows_match_on_uscc_when_the_form_has_one(uscc_workspace: Database) -> N
     assert stored == {"C1": 40, two: 0}
 
 
+def test_a_row_matching_on_uscc_a_customer_an_earlier_row_creates_updates_it(
+    uscc_workspace: Database,
+) -> None:
+    # row 3 has no reference: its uscc names the customer row 2 creates in the same chunk,
+    # which it updates, as one upsert after another would
+    one = _uscc("91330100MA2B3C4D5")
+    text = (
+        "external_ref,name,industry,统一社会信用代码,最长逾期天数\n"
+        f"C1,A,retail,{one},0\n"
+        f",A,retail,{one},40\n"
+        "C2,B,trade,,0\n"
+    )
+    report = _import(uscc_workspace, _csv(text))
+    assert _counts(report) == (3, 2, 1, 0, 0)
+    with uscc_workspace.transaction() as session:
+        stored = {
+            c.external_ref: (c.data.get("max_overdue_days"), c.row_version)
+            for c in session.exec(select(Customer)).all()
+        }
+        actions = [e.action for e in session.exec(select(AuditEntry)).all()]
+    assert stored["C1"][0] == 40 and set(stored) == {"C1", "C2"}
+    assert actions.count("customer.created") == 2 and actions.count("customer.updated") == 1
+
+
 def test_a_row_refused_after_its_audit_row_leaves_the_chain_intact(
     workspace: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the customer and its audit row are written, then scoring refuses: the row's savepoint
-    # goes back, the rows before and after it stay, and the audit chain has no gap
-    from engine import audit, customers, evaluation
+    # the customers of a batch and their audit rows are written, then acting on one's
+    # assessment refuses: the batch's savepoint goes back, the batch is written again without
+    # that row, and the audit chain has no gap
+    from engine import audit, customer_import, evaluation
     from engine.errors import ConflictError
 
-    scored = evaluation.assess_customer
+    acted = evaluation.act_on_assessment
 
-    def refusing(session: Session, customer: Customer, **kwargs: object) -> object:
+    def refusing(session: Session, customer: Customer, *args: object, **kwargs: object) -> object:
         if customer.external_ref == "C3":
             raise ConflictError("scoring refused")
-        return scored(session, customer, **kwargs)  # type: ignore[arg-type]
+        return acted(session, customer, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(customers, "assess_customer", refusing)
+    monkeypatch.setattr(customer_import, "needs_acting", lambda *args, **kwargs: True)
+    monkeypatch.setattr(customer_import, "act_on_assessment", refusing)
     report = _import(workspace, _csv(MIXED), mode="valid-rows")
     assert _counts(report) == (5, 2, 0, 0, 3)
     assert [(e.row, e.code) for e in report.errors] == [

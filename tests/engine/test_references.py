@@ -89,3 +89,38 @@ def test_a_customer_cannot_refer_to_itself(referring_form: Database) -> None:
         write(referring_form, "C1", {**HEALTHY, "parent_company": "C1"})
     (error,) = caught.value.errors
     assert (error.path, error.code) == (("data", "parent_company"), "self-reference")
+
+
+def test_an_import_checks_references_against_stored_customers_and_the_rows_before(
+    referring_form: Database,
+) -> None:
+    # the bulk import checks a chunk's references at once: a row may name a customer stored
+    # before or one an earlier row of the same file creates, not a later row nor itself
+    from engine.imports import import_rows
+    from forms import read_table
+
+    write(referring_form, "G 1", HEALTHY)
+    content = (
+        "external_ref,name,department,industry,parent_company\n"
+        "A1,Alpha,east,retail,G 1\n"
+        "A2,Beta,east,retail,A1\n"
+        "A3,Gamma,east,retail,A4\n"
+        "A4,Delta,east,retail,A4\n"
+        "A5,Epsilon,east,retail,NOPE\n"
+    )
+    table = read_table(content.encode(), filename="refs.csv")
+    with referring_form.transaction() as session:
+        report = import_rows(
+            session, "customers", table, mode="valid-rows", actor="cli", now=NOW, tz=UTC
+        )
+    assert (report.created, report.rejected) == (2, 3)
+    assert [(e.row, e.column, e.code) for e in report.errors] == [
+        (4, "parent_company", "unknown-customer"),
+        (5, "parent_company", "self-reference"),
+        (6, "parent_company", "unknown-customer"),
+    ]
+    with referring_form.transaction() as session:
+        stored = {
+            c.external_ref: c.data.get("parent_company") for c in session.exec(select(Customer))
+        }
+    assert stored == {"G 1": None, "A1": "G 1", "A2": "A1"}

@@ -54,6 +54,13 @@ def test_an_import_is_queued_run_by_the_sweep_and_reported(
         "message": "Industry must be one of manufacturing, retail, internet, construction, "
         "trade, energy, found the text 'farming'",
     }
+    chinese = admin_api.get(
+        f"/api/v1/imports/{body['id']}", headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+    ).json()
+    assert chinese["errors"][0]["message"] == (
+        "行业应为 manufacturing, retail, internet, construction, trade, energy 之一，"
+        "实际为文本 'farming'"
+    )
     assert [i["id"] for i in admin_api.get("/api/v1/imports").json()["items"]] == [body["id"]]
 
     rejected = admin_api.get(f"/api/v1/imports/{body['id']}/rejected.csv")

@@ -80,3 +80,29 @@ def test_the_pages_are_for_writers_of_customers_or_events(
     pages.login("carol", ["cfo"])
     assert pages.get("/imports").status_code == 403
     assert 'href="/imports"' not in pages.get("/customers").text
+
+
+def test_the_row_errors_are_shown_in_the_readers_language(
+    workspace: Database, pages: PageClient
+) -> None:
+    # the report keeps each message's wording, so a Chinese reader reads the errors in Chinese
+    pages.login("hana", ["department_head"])
+    response = _upload(pages, _csrf(pages))
+    import_id = int(response.headers["location"].rsplit("/", 1)[1])
+    run_due_chunks(workspace, now=clock.utcnow() + timedelta(seconds=1), worker="test")
+    pages.cookies.set("riskdesk_lang", "zh")
+    chinese = pages.get(f"/imports/{import_id}")
+    assert chinese.template.name == "import.html"
+    errors = chinese.context["errors"]
+    assert [(e["row"], e["column"], e["code"]) for e in errors] == [
+        (3, "industry", "not-an-option"),
+        (5, "max_overdue_days", "ambiguous-number"),
+    ]
+    assert errors[0]["message"] == (
+        "行业应为 manufacturing, retail, internet, construction, trade, energy 之一，"
+        "实际为文本 'farming'"
+    )
+    assert "行业应为 manufacturing, retail" in chinese.text
+    pages.cookies.set("riskdesk_lang", "en")
+    english = pages.get(f"/imports/{import_id}").context["errors"]
+    assert english[0]["message"].startswith("Industry must be one of manufacturing")

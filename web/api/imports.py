@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from engine.import_jobs import get_import, list_imports, rejected_file
 from engine.pagination import MAX_LIMIT
-from web.deps import CurrentUser, DbDep, NowDep, SettingsDep
+from web.deps import CurrentUser, DbDep, LanguageDep, NowDep, SettingsDep
 from web.import_uploads import MAPPING_MAX_BYTES, csv_download, queue_import, read_upload
 from web.schemas_imports import ImportPage, ImportPublic
 
@@ -50,11 +50,13 @@ def post_import(
 
 
 @router.get("/imports/{import_id}", response_model=ImportPublic)
-def get_one_import(import_id: ImportId, user: CurrentUser, database: DbDep) -> ImportPublic:
+def get_one_import(
+    import_id: ImportId, user: CurrentUser, database: DbDep, language: LanguageDep
+) -> ImportPublic:
     """An import, its progress and (once done) its report; `404` for an import that is not
     the caller's (nor theirs to read: a holder of its kind's permission everywhere)."""
     with database.transaction() as session:
-        return ImportPublic.of(get_import(session, import_id, reader=user))
+        return ImportPublic.of(get_import(session, import_id, reader=user), language=language)
 
 
 @router.get("/imports/{import_id}/rejected.csv", response_class=PlainTextResponse)
@@ -69,10 +71,12 @@ def get_rejected(import_id: ImportId, user: CurrentUser, database: DbDep) -> Res
 def get_imports(
     user: CurrentUser,
     database: DbDep,
+    language: LanguageDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> ImportPage:
     """The imports the caller may read, newest first, a page at a time."""
     with database.transaction() as session:
         page = list_imports(session, reader=user, cursor=cursor, limit=limit)
-    return ImportPage(items=[ImportPublic.of(v) for v in page.items], next_cursor=page.next_cursor)
+    items = [ImportPublic.of(v, language=language) for v in page.items]
+    return ImportPage(items=items, next_cursor=page.next_cursor)

@@ -1,0 +1,644 @@
+"""The bulk write path of a customers import: the rows of a chunk planned in memory, then the
+created customers written, scored and audited a few statements per batch, with every guarantee
+of a single upsert (engine.customers.upsert_customer) kept.
+
+Each row is validated once, against the whole record it would store (the stored values of the
+columns the file lacks, the computed fields computed), its references checked against the
+stored customers and the rows before it, its department against the author's scope. A row that
+fails is rejected before anything of its segment is written, so nothing is stored partially.
+
+Created customers (the bulk of a first import): one multi-row INSERT per batch with their first
+score, one for their assessments, one for their alerts, one for their audit rows (the hash chain
+through engine.audit_batch); the few whose tier change or alerts fire a workflow then go through
+`engine.evaluation.act_on_assessment`, as an upsert would. Updated customers carry history
+(events, open cases, temporary terms): each is written and scored by the single path's parts
+(`update_versioned`, `assess_customer`), in a savepoint of its own. Unchanged rows write nothing.
+`after_customers_written` is the one step run once a batch's customers are stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, Final, cast
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+import forms
+import workflows as workflows_
+from engine import alerts, audit, crypto, freshness, fx, notifications, shadow, specs
+from engine.audit_batch import AuditInput, record_many
+from engine.customer_data import (
+    reference_errors,
+    reference_fields,
+    stored_data,
+    validated_data,
+    without_computed,
+)
+from engine.customers import CustomerInput, ensure_department, fields_changed, incoming_data
+from engine.errors import (
+    N_,
+    ConflictError,
+    DataValidationError,
+    EngineError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from engine.evaluation import (
+    NewAssessment,
+    act_on_assessment,
+    assess_customer,
+    assessment_audit_detail,
+    needs_acting,
+    new_assessment,
+    stored_result,
+)
+from engine.explanations import all_field_names
+from engine.freshness import with_freshness
+from engine.models import Assessment, Customer, Department
+from engine.rows import update_versioned
+from engine.scoping import Scope, is_within
+from engine.terms import DEFAULT_TERMS, differing, terms_record, validated_terms
+
+# rows written per batch of statements (and read per batch of look-ups)
+BATCH: Final = 1000
+USCC_FIELD: Final = "uscc"
+
+
+@dataclass(slots=True)
+class BulkRow:
+    """A row to write: its number, the reference it gives (None: matched on uscc), the form
+    data and terms it gives (target id → value; None: an empty cell), its department cell and
+    whether the file has a department column."""
+
+    number: int
+    ref: str | None
+    data: dict[str, Any]
+    terms: dict[str, Any]
+    department: str | None
+    has_department: bool
+
+
+# what became of a row: (outcome, cases opened) or the refusal that rejects it
+Written = tuple[str, int] | EngineError
+
+
+@dataclass(slots=True)
+class _New:
+    number: int
+    ref: str
+    name: str
+    department: str | None
+    data: dict[str, Any]  # in clear, validated and normalised
+    terms: dict[str, Any]  # stored types
+    currency: str
+
+
+@dataclass(slots=True)
+class _Update:
+    number: int
+    customer: Customer
+    changes: dict[str, Any]
+    changed_fields: list[str]
+    before: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Segment:
+    """Rows planned together: none of them matches a customer another one writes."""
+
+    new: list[_New] = field(default_factory=list)
+    updates: list[_Update] = field(default_factory=list)
+    outcomes: dict[int, Written] = field(default_factory=dict)
+
+
+class CustomerWriter:
+    """Writes the rows of one chunk of a customers import (see the module's docstring)."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        actor: str | None,
+        now: datetime,
+        tz: tzinfo,
+        source: str,
+        scope: Scope,
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.now = now
+        self.tz = tz
+        self.source = source
+        self.scope = scope
+        loaded = specs.customer_form(session)
+        self.form_spec = loaded
+        self.form = loaded.value
+        self.has_uscc = any(f.id == USCC_FIELD for f in self.form.fields)
+        self.references = reference_fields(self.form)
+        self.as_of = now.astimezone(tz).date()
+        self.currency = specs.base_currency(session, "CNY")
+        self._departments: set[str] = set()
+
+    # --- planning --------------------------------------------------------------------------
+
+    def write(
+        self,
+        rows: Sequence[BulkRow],
+        *,
+        stop_on_rejection: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[int, Written]:
+        """Write `rows` in order, a segment of at most BATCH rows at a time (planned, then
+        written); returns each row's outcome (by row number). With `stop_on_rejection`
+        (all-or-nothing), a segment with a rejected row is not written and the rows after it
+        are only checked (`check`): the caller rolls back.
+
+        Raises ConflictError when a customer is created or changed by another transaction
+        meanwhile (nothing of the batch is then kept: the caller's transaction rolls back)."""
+        outcomes: dict[int, Written] = {}
+        at = 0
+        while at < len(rows):
+            segment, at_next = self._plan(rows, at, pending_refs=set())
+            outcomes.update(segment.outcomes)
+            if stop_on_rejection and _has_refusal(segment.outcomes):
+                outcomes.update(self.check(rows[at_next:]))
+                return outcomes
+            outcomes.update(self._write_segment(segment, stop_on_rejection=stop_on_rejection))
+            if stop_on_rejection and _has_refusal(outcomes):
+                return outcomes
+            at = at_next
+            if progress is not None:
+                progress(at)
+        return outcomes
+
+    def check(self, rows: Sequence[BulkRow]) -> dict[int, EngineError]:
+        """The refusals planning `rows` finds, writing nothing (all-or-nothing reports them
+        with the errors of a file it will not store). The rows planned before count as
+        created for the references of the later ones; a row that would write a customer an
+        earlier unwritten row creates is checked as creating one."""
+        refused: dict[int, EngineError] = {}
+        pending: set[str] = set()
+        at = 0
+        while at < len(rows):
+            segment, at = self._plan(rows, at, pending_refs=pending)
+            refused.update(
+                (n, o) for n, o in segment.outcomes.items() if isinstance(o, EngineError)
+            )
+        return refused
+
+    def _plan(
+        self, rows: Sequence[BulkRow], start: int, *, pending_refs: set[str]
+    ) -> tuple[_Segment, int]:
+        """Plan at most BATCH rows from `start` on, up to (not including) the first one that
+        matches a customer an earlier row of the segment writes; returns the segment and where
+        it ends. `pending_refs` (added to) are the references of customers planned but not
+        stored yet."""
+        segment = _Segment()
+        by_ref: dict[str, Customer] = {}
+        by_uscc: dict[str, Customer] = {}
+        known: set[str] = set()  # references that name a stored customer
+        end = min(len(rows), start + BATCH)
+        touched: set[int] = set()  # the existing customers the segment writes
+        pending_uscc: set[str] = set()
+        self._look_up(rows[start:end], by_ref, by_uscc, known)
+        at = start
+        while at < end:
+            row = rows[at]
+            existing = self._match(row, by_ref, by_uscc)
+            uscc = row.data.get(USCC_FIELD) if self.has_uscc else None
+            if (existing is not None and existing.id in touched) or (
+                existing is None and isinstance(uscc, str) and uscc in pending_uscc
+            ):
+                break  # the row changes what an earlier one writes: it waits for that
+
+            def exists(ref: str) -> bool:
+                return ref in known or ref in pending_refs
+
+            try:
+                planned = self._plan_row(row, existing, exists)
+            except EngineError as exc:
+                segment.outcomes[row.number] = exc
+            else:
+                if planned is None:
+                    segment.outcomes[row.number] = ("unchanged", 0)
+                    at += 1
+                    continue
+                if isinstance(planned, _New):
+                    segment.new.append(planned)
+                    pending_refs.add(planned.ref)
+                else:
+                    segment.updates.append(planned)
+                    assert planned.customer.id is not None
+                    touched.add(planned.customer.id)
+                # a later row without a known reference may name this customer by its uscc
+                if isinstance(uscc, str):
+                    pending_uscc.add(uscc)
+            at += 1
+        return segment, at
+
+    def _look_up(
+        self,
+        rows: Sequence[BulkRow],
+        by_ref: dict[str, Customer],
+        by_uscc: dict[str, Customer],
+        known: set[str],
+    ) -> None:
+        """The stored customers `rows` name (by reference, else uscc), and which of the
+        references their reference fields hold are stored customers, a query or two each."""
+        refs = [row.ref for row in rows if row.ref is not None]
+        if refs:
+            for customer in self.session.execute(
+                select(Customer).where(col(Customer.external_ref).in_(refs))
+            ).scalars():
+                by_ref[customer.external_ref] = customer
+        if self.has_uscc:
+            usccs = [
+                row.data[USCC_FIELD]
+                for row in rows
+                if (row.ref is None or row.ref not in by_ref)
+                and isinstance(row.data.get(USCC_FIELD), str)
+            ]
+            if usccs:
+                uscc_of = col(Customer.data)[USCC_FIELD].as_string()
+                for customer in self.session.execute(
+                    select(Customer).where(uscc_of.in_(usccs)).order_by(col(Customer.id))
+                ).scalars():
+                    by_uscc.setdefault(str(customer.data.get(USCC_FIELD)), customer)
+        named = {
+            row.data[f] for row in rows for f in self.references if isinstance(row.data.get(f), str)
+        }
+        if named:
+            known.update(
+                self.session.execute(
+                    select(col(Customer.external_ref)).where(col(Customer.external_ref).in_(named))
+                ).scalars()
+            )
+
+    def _match(
+        self, row: BulkRow, by_ref: Mapping[str, Customer], by_uscc: Mapping[str, Customer]
+    ) -> Customer | None:
+        """The stored customer the row writes: by reference, else by uscc (as before)."""
+        if row.ref is not None:
+            found = by_ref.get(row.ref)
+            if found is not None or not self.has_uscc:
+                return found
+        uscc = row.data.get(USCC_FIELD)
+        if self.has_uscc and isinstance(uscc, str):
+            return by_uscc.get(uscc)
+        return None
+
+    def _plan_row(
+        self, row: BulkRow, existing: Customer | None, exists: Callable[[str], bool]
+    ) -> _New | _Update | None:
+        """What writing `row` means (None: nothing changes), checked as an upsert checks it.
+        Raises NotFoundError, DataValidationError, PermissionDeniedError, ConflictError."""
+        if existing is not None and not is_within(existing.department, self.scope):
+            # as an upsert says it: a customer outside the caller's departments is not found
+            raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=existing.external_ref)
+        if existing is None:
+            ref = row.ref or str(row.data[USCC_FIELD])
+            before: dict[str, Any] = {}
+            sent = {k: v for k, v in row.data.items() if v is not None}
+            department = row.department
+            read_terms = {**DEFAULT_TERMS, **row.terms}
+        else:
+            ref = existing.external_ref
+            before = crypto.customer_data(self.session, existing)
+            # a column the file lacks leaves its field as stored; an empty cell clears it; the
+            # computed fields are computed again
+            merged = {**without_computed(self.form, before), **row.data}
+            sent = incoming_data(
+                self.form,
+                CustomerInput(data={k: v for k, v in merged.items() if v is not None}),
+                before,
+                existing,
+            )
+            department = row.department if row.has_department else existing.department
+            read_terms = terms_record(existing)
+        # the one validation of the row, against the whole record it stores
+        data = validated_data(self.form, sent, terms=read_terms, as_of=self.as_of)
+        errors = reference_errors(self.form, data, ref=ref, exists=exists)
+        if errors:
+            raise DataValidationError(errors)
+        if not is_within(department, self.scope):
+            allowed = ", ".join(sorted(self.scope or ()))
+            if allowed:
+                raise PermissionDeniedError(
+                    N_("you may write customers of department(s) %(allowed)s only"),
+                    allowed=allowed,
+                )
+            raise PermissionDeniedError(N_("you may write customers of no department"))
+        name = str(data.get("name") or ref)
+        if existing is None:
+            # every terms column, a None one (next_review_at) as the column's default
+            terms = {
+                **dict.fromkeys(forms.TERMS_FIELDS),
+                **validated_terms({**DEFAULT_TERMS, **row.terms}, currency=self.currency),
+            }
+            return _New(row.number, ref, name, department, data, terms, self.currency)
+        if row.terms and differing(
+            existing, validated_terms(row.terms, currency=existing.currency)
+        ):
+            raise ConflictError(N_("credit terms change only through workflows"))
+        changed_fields = sorted(
+            {k for k in set(before) | set(data) if before.get(k) != data.get(k)}
+        )
+        changes: dict[str, Any] = {}
+        if existing.name != name:
+            changes["name"] = name
+        if existing.department != department:
+            changes["department"] = department
+        if changed_fields:
+            changes["data"] = stored_data(
+                self.session, self.form, data, ref=ref, previous=existing.data
+            )
+            changes["freshness"] = freshness.stamped(
+                existing.freshness, before, data, source=self.source, now=self.now
+            )
+        if (existing.form_key, existing.form_version) != (
+            self.form_spec.key,
+            self.form_spec.version,
+        ):
+            changes.update(form_key=self.form_spec.key, form_version=self.form_spec.version)
+        if not changes:
+            return None
+        return _Update(row.number, existing, changes, changed_fields, before)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _departments_exist(self, names: Iterable[str | None]) -> None:
+        """Every department named exists (created as `ensure_department` creates one)."""
+        wanted = {n for n in names if n} - self._departments
+        if not wanted:
+            return
+        stored = set(
+            self.session.execute(
+                select(col(Department.name)).where(col(Department.name).in_(wanted))
+            ).scalars()
+        )
+        for name in sorted(wanted - stored):
+            ensure_department(self.session, name, now=self.now)
+        self._departments |= wanted
+
+    def _write_segment(self, segment: _Segment, *, stop_on_rejection: bool) -> dict[int, Written]:
+        outcomes: dict[int, Written] = {}
+        self._departments_exist(
+            [n.department for n in segment.new]
+            + [u.changes["department"] for u in segment.updates if "department" in u.changes]
+        )
+        for at in range(0, len(segment.new), BATCH):
+            created = self._create(
+                segment.new[at : at + BATCH], stop_on_rejection=stop_on_rejection
+            )
+            outcomes.update(created)
+            if stop_on_rejection and any(isinstance(o, EngineError) for o in created.values()):
+                return outcomes
+        for update in segment.updates:
+            written = self._update(update)
+            outcomes[update.number] = written
+            if stop_on_rejection and isinstance(written, EngineError):
+                break
+        return outcomes
+
+    def _create(self, rows: Sequence[_New], *, stop_on_rejection: bool) -> dict[int, Written]:
+        """Create the customers of `rows` (`_create_batch`) in a savepoint; a row whose
+        workflows refuse is rejected and the batch written again without it (or, with
+        `stop_on_rejection`, nothing more is written)."""
+        refused: dict[int, Written] = {}
+        left = list(rows)
+        while left:
+            try:
+                with self.session.begin_nested():
+                    return {**refused, **self._create_batch(left)}
+            except _RowRefused as exc:
+                refused[exc.number] = exc.error
+                # the rows read in the savepoint stay in the session, unexpired (ids are reused)
+                self.session.expire_all()
+                if stop_on_rejection:
+                    break
+                left = [row for row in left if row.number != exc.number]
+        return refused
+
+    def _create_batch(self, rows: Sequence[_New]) -> dict[int, Written]:
+        """Insert `rows` as customers with their first assessment, alerts and audit rows;
+        then act on the assessments that fire a workflow. Raises _RowRefused."""
+        session, now = self.session, self.now
+        ruleset = specs.scoring_ruleset(session)
+        rates = fx.rate_lookup(session, base_currency=ruleset.value.base_currency)
+        names = all_field_names(session)
+        observed = shadow.is_observing(session, ruleset.key, now=now)
+        values: list[dict[str, Any]] = []
+        scored: list[tuple[_New, dict[str, Any], NewAssessment, Any]] = []
+        for row in rows:
+            stored = stored_data(session, self.form, row.data, ref=row.ref, previous=None)
+            stamps = freshness.stamped(None, {}, row.data, source=self.source, now=now)
+            # what rules read, as engine.evaluation.customer_record builds it
+            record = {**row.data, **terms_record(cast(Customer, _Terms(row.terms)))}
+            with_freshness(record, stamps, self.tz)
+            result = ruleset.value.evaluate(record, events=[], as_of=self.as_of, fx=rates)
+            result_dict = stored_result(result, record, sealed=crypto.sealed_fields(stored))
+            assessment = new_assessment(
+                None,
+                result_dict,
+                customer_id=0,  # set once inserted
+                previous_tier=None,
+                ruleset=ruleset,
+                as_of=self.as_of,
+                now=now,
+                names=names,
+            )
+            assert assessment is not None  # a first assessment always differs
+            scored.append((row, record, assessment, result))
+            values.append(
+                {
+                    "external_ref": row.ref,
+                    "name": row.name,
+                    "department": row.department,
+                    "owner": None,
+                    "data": stored,
+                    "freshness": stamps,
+                    "form_key": self.form_spec.key,
+                    "form_version": self.form_spec.version,
+                    "currency": row.currency,
+                    "created_at": now,
+                    "updated_at": now,
+                    **row.terms,
+                    "score": result_dict["score"],
+                    "tier": assessment.tier,
+                    "assessed_at": now,
+                    # an upsert stores the customer (version 1), then its score (version 2)
+                    "row_version": 2,
+                }
+            )
+        try:
+            with session.begin_nested():
+                ids: list[int] = [
+                    cast(int, i)
+                    for i in session.scalars(
+                        insert(Customer).returning(col(Customer.id), sort_by_parameter_order=True),
+                        values,
+                    )
+                ]
+        except IntegrityError as exc:
+            raise ConflictError(
+                N_("a customer of the file was created by another request meanwhile; try again")
+            ) from exc
+        for (_, _, assessment, _), customer_id in zip(scored, ids, strict=True):
+            assessment.customer_id = customer_id
+        assessment_ids = session.scalars(
+            insert(Assessment).returning(col(Assessment.id), sort_by_parameter_order=True),
+            [assessment.values() for _, _, assessment, _ in scored],
+        ).all()
+        for (_, _, assessment, _), assessment_id in zip(scored, assessment_ids, strict=True):
+            assessment.id = cast(int, assessment_id)
+        self._raise_alerts([assessment for _, _, assessment, _ in scored])
+        entries: list[AuditInput] = []
+        for row, _, assessment, _ in scored:
+            entries.append(
+                AuditInput(
+                    actor=self.actor,
+                    action="customer.created",
+                    entity_kind="customer",
+                    entity_id=row.ref,
+                    detail={
+                        "name": row.name,
+                        "department": row.department,
+                        "fields": sorted(row.data),
+                    },
+                    department=row.department,
+                    customer_ref=row.ref,
+                )
+            )
+            entries.append(
+                AuditInput(
+                    actor=self.actor,
+                    action="assessment.tier_changed",
+                    entity_kind="customer",
+                    entity_id=row.ref,
+                    detail=assessment_audit_detail(
+                        assessment, score=assessment.result["score"], previous_tier=None
+                    ),
+                    department=row.department,
+                    customer_ref=row.ref,
+                )
+            )
+        record_many(session, entries, now=now)
+        after_customers_written(session, ids)
+        published = specs.published_workflows(session)
+        outcomes: dict[int, Written] = {}
+        for row, record, assessment, result in scored:
+            opened: list[int] = []
+            if observed:
+                customer = self._customer(assessment.customer_id)
+                shadow.observe(
+                    session, customer, ruleset, result, record=record, as_of=self.as_of,
+                    tz=self.tz, now=now,
+                )  # fmt: skip
+            if needs_acting(record, assessment, workflows=published):
+                customer = self._customer(assessment.customer_id)
+                stored_assessment = session.get(Assessment, assessment.id)
+                assert stored_assessment is not None
+                try:
+                    opened = act_on_assessment(
+                        session,
+                        customer,
+                        stored_assessment,
+                        raised=assessment.result["alerts"],
+                        occurrences=(),
+                        actor=self.actor,
+                        now=now,
+                        tz=self.tz,
+                        is_new=True,
+                    ).cases_opened
+                except EngineError as exc:
+                    raise _RowRefused(row.number, exc) from exc
+            outcomes[row.number] = ("created", len(opened))
+        return outcomes
+
+    def _customer(self, customer_id: int) -> Customer:
+        customer = self.session.get(Customer, customer_id)
+        assert customer is not None
+        return customer
+
+    def _raise_alerts(self, assessments: Sequence[NewAssessment]) -> None:
+        """Every alert of the new customers' first assessments, a statement for all
+        (engine.alerts; they have none to read); a critical one notified as engine.evaluation
+        notifies it."""
+        opened = alerts.track(
+            self.session,
+            [alerts.Tracked(a.customer_id, a.id or 0, a.result["alerts"]) for a in assessments],
+            now=self.now,
+            new=frozenset(a.customer_id for a in assessments),
+        )
+        for customer_id, rows in opened.items():
+            for row in rows:
+                if row.severity == alerts.CRITICAL:
+                    customer = self._customer(customer_id)
+                    notifications.notify_critical_alert(self.session, customer, row, now=self.now)
+
+    def _update(self, update: _Update) -> Written:
+        """Write and score one changed customer as an upsert does, in a savepoint: a refusal
+        on the way (a concurrent change, a workflow's) rejects this row only."""
+        customer = update.customer
+        occurrences: list[workflows_.Occurrence] = []
+        if update.changed_fields:
+            occurrences.append(fields_changed(update.changed_fields, update.before))
+        try:
+            with self.session.begin_nested():
+                update_versioned(self.session, customer, updated_at=self.now, **update.changes)
+                after_customers_written(self.session, [customer.id or 0])
+                audit.record(
+                    self.session,
+                    actor=self.actor,
+                    action="customer.updated",
+                    entity_kind="customer",
+                    entity_id=customer.external_ref,
+                    # freshness is the fields' metadata: `fields` names them already
+                    detail={
+                        "changed": sorted(k for k in update.changes if k != "freshness"),
+                        "fields": update.changed_fields,
+                    },
+                    department=customer.department,
+                    customer_ref=customer.external_ref,
+                    now=self.now,
+                )
+                assessed = assess_customer(
+                    self.session,
+                    customer,
+                    actor=self.actor,
+                    now=self.now,
+                    tz=self.tz,
+                    occurrences=occurrences,
+                )
+        except EngineError as exc:
+            return exc
+        return ("updated", len(assessed.cases_opened))
+
+
+def after_customers_written(session: Session, customer_ids: Sequence[int]) -> None:
+    """What is kept in step with the customers once a batch of them is stored, before they are
+    scored (the place for side tables such as the unique values' batch sync). Nothing yet."""
+
+
+def _has_refusal(outcomes: Mapping[int, Written]) -> bool:
+    return any(isinstance(o, EngineError) for o in outcomes.values())
+
+
+class _RowRefused(Exception):
+    """Acting on the assessment of the customer of row `number` was refused (`error`)."""
+
+    def __init__(self, number: int, error: EngineError) -> None:
+        super().__init__(number)
+        self.number = number
+        self.error = error
+
+
+class _Terms:
+    """Credit terms read as a Customer's attributes (engine.terms.terms_record reads those)."""
+
+    def __init__(self, terms: Mapping[str, Any]) -> None:
+        self.__dict__.update(terms)
