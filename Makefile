@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP)
 
+# `make run PORT=8001` when 8000 is taken (the demo says so before loading anything)
+PORT ?= 8000
+
 run: $(STAMP)
-	$(BIN)/riskdesk demo
+	$(BIN)/riskdesk demo --port $(PORT)
 
 test: $(STAMP)
 	bash scripts/ensure-browser.sh

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -418,6 +419,8 @@ def demo(
             f"no template at {template}: riskdesk's examples/ folder comes with a clone of the "
             "repository; pass --template PATH to a template folder or .zip"
         )
+    if serve_after:
+        _check_port_free(port)  # before anything is loaded: the newcomer learns it at once
     path = db.resolve()
     # A workspace of its own: its database, and keys generated for it (never the instance's).
     settings = get_settings().model_copy(
@@ -452,12 +455,34 @@ def demo(
 
     from web.app import create_app
 
-    out.print(f"Serving on http://127.0.0.1:{port}  (Ctrl+C to stop)")
-    uvicorn.run(
-        create_app(settings, database=database, start_scheduler=True),
-        host="127.0.0.1",
-        port=port,
+    guide = (
+        f"riskdesk is ready: open http://127.0.0.1:{port}/ and sign in as sales_manager "
+        f"(the credit team's daily work) or admin (everything), password {accounts.password}. "
+        "Ctrl+C stops it."
     )
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:  # told once the server answers, not before
+                out.print(guide)
+
+    config = uvicorn.Config(
+        create_app(settings, database=database, start_scheduler=True), host="127.0.0.1", port=port
+    )
+    _Server(config).run()
+
+
+def _check_port_free(port: int) -> None:
+    """Fail with one line when 127.0.0.1:`port` is taken (another server, an earlier demo)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            _fail(
+                f"port {port} on 127.0.0.1 is in use (another riskdesk or another server?): "
+                f"stop it, or pass --port to serve elsewhere (make run PORT={port + 1})"
+            )
 
 
 def main() -> None:  # pragma: no cover - `python -m web.cli`

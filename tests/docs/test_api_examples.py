@@ -212,3 +212,15 @@ def test_a_renamed_field_breaks_the_shape() -> None:
         "$.next_cursor: shown, missing from the response",
     ]
     assert shape_errors({"status": 409}, {"status": 422}) == ["$.status: shown 409, got 422"]
+
+
+def test_the_demo_says_where_to_go_and_as_whom_once_it_serves(demo: Demo) -> None:
+    log = demo.folder / "demo.log"
+    deadline = time.monotonic() + 30
+    wanted = f"riskdesk is ready: open http://127.0.0.1:{demo.port}/ and sign in as sales_manager"
+    while wanted not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = log.read_text()
+    assert wanted in text, text
+    # the users' password, which the table above it shows too
+    assert re.search(r"or admin \(everything\), password \S+\.", text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,18 @@ def test_demo_without_serving_builds_a_workspace(
             assert "sales_manager" in roles_of(session, "sales_manager")
     finally:
         database.dispose()
+
+
+def test_demo_on_a_taken_port_fails_at_once_and_says_how_to_choose_another(
+    tmp_path: Path,
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            app, ["demo", "--db", str(tmp_path / "d.db"), "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert f"port {port}" in result.stderr and "--port" in result.stderr
+    assert not (tmp_path / "d.db").exists()  # nothing was loaded
