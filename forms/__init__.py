@@ -32,6 +32,7 @@ from forms.loader import check_form, load_form
 from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
 from forms.messages import Text, did_you_mean, label_of, text, text_problem_of
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
+from forms.unique import comparison_key, unique_fields, unique_keys
 from forms.validation import (
     FORMATS,
     DataError,
@@ -100,6 +101,7 @@ __all__ = [
     "check_mapping",
     "coerce_cell",
     "compare_forms",
+    "comparison_key",
     "computed_values",
     "did_you_mean",
     "e164_phone",
@@ -124,6 +126,8 @@ __all__ = [
     "text",
     "text_problem",
     "text_problem_of",
+    "unique_fields",
+    "unique_keys",
     "uscc_check_character",
     "validate",
     "validate_terms",
