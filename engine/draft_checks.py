@@ -143,17 +143,14 @@ def _broken_readers(session: Session, form: forms.Form, filename: str) -> Diagno
     return tuple(found)
 
 
-def _breaks(
-    kind: SpecKind, key: str, diagnostics: Diagnostics, where: dsl.Span
-) -> Diagnostics:
+def _breaks(kind: SpecKind, key: str, diagnostics: Diagnostics, where: dsl.Span) -> Diagnostics:
     """One error per error of the published (kind, key) against the new form, at its span."""
     return tuple(
         error(
             BLOCKED,
             worded(
                 N_(
-                    "the published %(kind)s '%(key)s' would not load against this form: "
-                    "%(problem)s"
+                    "the published %(kind)s '%(key)s' would not load against this form: %(problem)s"
                 ),
                 kind=str(kind),
                 key=key,

@@ -22,7 +22,15 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from engine import audit, draft_checks, drafts, form_migration, form_versions, specs
+from engine import (
+    audit,
+    draft_checks,
+    drafts,
+    form_migration,
+    form_versions,
+    specs,
+    unique_values,
+)
 from engine.db import Database
 from engine.errors import (
     N_,
@@ -290,6 +298,8 @@ def _migrate(
         actor=actor,
         now=now,
     )
+    renamed = [e.target for e in mapping.mapping.values() if e.target is not None]
+    unique_values.publish_form(session, old=mapping.old, new=mapping.new, renamed=renamed)
     return outcome.changed > 0
 
 
