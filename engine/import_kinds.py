@@ -22,7 +22,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 import forms
-from engine import crypto, specs
+from engine import crypto, specs, unique_values
 from engine.clock import parse_time
 from engine.customer_data import without_computed
 from engine.customers import CustomerInput, upsert_customer
@@ -264,6 +264,11 @@ class _CustomerImporter(Importer):
             if found is not None or not self.has_uscc:
                 return found
         uscc = row.values.get(USCC_FIELD)
+        uscc_field = self.fields.get(USCC_FIELD)
+        if uscc_field is not None and uscc_field.unique and isinstance(uscc, str):
+            # matched through the unique values (an index), not a scan of the JSON data
+            found_id = unique_values.holder_id(self.session, self.form, USCC_FIELD, uscc)
+            return self.session.get(Customer, found_id) if found_id is not None else None
         if self.has_uscc and isinstance(uscc, str):
             return self.session.exec(_CUSTOMER_BY_USCC, params={"uscc": uscc}).first()
         return None

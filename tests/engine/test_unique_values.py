@@ -90,3 +90,35 @@ def test_a_publish_over_stored_duplicates_is_blocked(workspace: Database) -> Non
     (found,) = raised.value.duplicates
     assert (found.field_id, found.customers, found.examples) == ("contact_email", 2, ["C-1", "C-2"])
     assert _rows(workspace) == []
+
+
+_FILE = (
+    "external_ref,name,industry,max_overdue_days,enforcement_records,outstanding_balance,"
+    "has_guarantee,contact_email\n"
+    "C-5,Five,retail,0,0,10,N,five@a.cn\n"
+    "C-6,Six,retail,0,0,10,N,FIVE@a.cn\n"
+    "C-7,Seven,retail,0,0,10,N,li@a.cn\n"
+    "C-8,Eight,retail,0,0,10,N,eight@a.cn\n"
+)
+
+
+@pytest.mark.parametrize("mode", ["valid-rows", "all-or-nothing"])
+def test_an_import_rejects_a_value_repeated_in_the_file_or_taken(
+    unique_form: Database, mode: str
+) -> None:
+    from datetime import UTC
+
+    from engine.imports import import_rows
+    from forms import read_table
+    from tests.engine.conftest import NOW
+
+    table = read_table(_FILE.encode(), filename="c.csv")
+    with unique_form.transaction() as session:
+        report = import_rows(session, "customers", table, mode=mode, actor="x", now=NOW, tz=UTC)
+    by_row = {e.row: (e.column, e.code) for e in report.errors}
+    assert by_row[3] == ("contact_email", "not-unique")  # repeats row 2 of the file
+    if mode == "valid-rows":
+        assert by_row[4] == ("contact_email", "not-unique")  # C-1 holds it
+        assert (report.created, report.rejected) == (2, 2)
+    else:
+        assert report.rolled_back and report.created == 0
