@@ -171,9 +171,9 @@ def _default(kind: str, text: str) -> Any:
 def field_from_inputs(inputs: Mapping[str, str]) -> dict[str, Any]:
     """The field entry the builder's inputs describe (only the keys given), in FIELD_KEYS'
     order: `id`, `type`, `label_en`/`label_zh`, `help_en`/`help_zh`, `section`, the flags
-    `required`, `sensitive` and `unique` ("true"), the conditions `visible_when` and `required_when` and
-    the expression `computed` (rules-language texts), `default`, `min`, `max`, `max_length`,
-    `pattern`,
+    `required`, `sensitive` and `unique` ("true"), the conditions `visible_when` and
+    `required_when` and the expression `computed` (rules-language texts), `default`, `min`,
+    `max`, `max_length`, `pattern`,
     `options` (a line each: `value | English | 中文`) and `risk_direction`."""
 
     def given(name: str) -> str:
