@@ -122,3 +122,38 @@ def test_an_import_rejects_a_value_repeated_in_the_file_or_taken(
         assert (report.created, report.rejected) == (2, 2)
     else:
         assert report.rolled_back and report.created == 0
+
+
+def test_two_writes_racing_for_one_value_end_in_one_clean_refusal(unique_form: Database) -> None:
+    import threading
+    from datetime import UTC
+
+    from engine.customers import CustomerInput, upsert_customer
+    from tests.engine.conftest import NOW
+
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            with unique_form.transaction() as session:
+                upsert_customer(
+                    session, "C-B", CustomerInput(department="east",
+                                                  data={**HEALTHY, "contact_email": "race@a.cn"}),
+                    actor="b", now=NOW, tz=UTC,
+                )  # fmt: skip
+            outcome.append(None)
+        except BaseException as exc:  # handed to the main thread
+            outcome.append(exc)
+
+    with unique_form.transaction() as session:
+        upsert_customer(
+            session, "C-A", CustomerInput(department="east",
+                                          data={**HEALTHY, "contact_email": "race@a.cn"}),
+            actor="a", now=NOW, tz=UTC,
+        )  # fmt: skip
+        thread = threading.Thread(target=second)
+        thread.start()  # its write waits for this transaction (a lock or the unique index)
+    thread.join()
+    (error,) = outcome
+    assert isinstance(error, DataValidationError)
+    assert [e.code for e in error.errors] == ["not-unique"]
