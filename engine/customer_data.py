@@ -16,7 +16,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 import forms
-from engine import audit, crypto, freshness, specs
+from engine import audit, crypto, freshness, specs, unique_values
 from engine.db import session_keys
 from engine.errors import N_, DataValidationError
 from engine.models import Customer
@@ -177,6 +177,8 @@ def _write(
         customer.freshness, before, data, source=freshness.Source.WORKFLOW, now=now
     )
     update_versioned(session, customer, data=stored, freshness=stamps, updated_at=now)
+    assert customer.id is not None
+    unique_values.sync(session, form, customer.id, data)
     audit.record(
         session,
         actor=actor,

@@ -29,7 +29,17 @@ from sqlmodel import Session, col
 
 import forms
 import workflows as workflows_
-from engine import alerts, audit, crypto, freshness, fx, notifications, shadow, specs
+from engine import (
+    alerts,
+    audit,
+    crypto,
+    freshness,
+    fx,
+    notifications,
+    shadow,
+    specs,
+    unique_values,
+)
 from engine.audit_batch import AuditInput, record_many
 from engine.customer_data import (
     reference_errors,
@@ -104,6 +114,7 @@ class _Update:
     changes: dict[str, Any]
     changed_fields: list[str]
     before: dict[str, Any]
+    data: dict[str, Any]  # in clear, as it is stored
 
 
 @dataclass(slots=True)
@@ -324,6 +335,14 @@ class CustomerWriter:
         errors = reference_errors(self.form, data, ref=ref, exists=exists)
         if errors:
             raise DataValidationError(errors)
+        # a value of a `unique` field another customer holds (the writes decide again)
+        unique_values.check(
+            self.session,
+            self.form,
+            data,
+            customer_id=existing.id if existing is not None else None,
+            scope=self.scope,
+        )
         if not is_within(department, self.scope):
             allowed = ", ".join(sorted(self.scope or ()))
             if allowed:
@@ -366,7 +385,7 @@ class CustomerWriter:
             changes.update(form_key=self.form_spec.key, form_version=self.form_spec.version)
         if not changes:
             return None
-        return _Update(row.number, existing, changes, changed_fields, before)
+        return _Update(row.number, existing, changes, changed_fields, before, data)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -527,7 +546,15 @@ class CustomerWriter:
                 )
             )
         record_many(session, entries, now=now)
-        after_customers_written(session, ids)
+        after_customers_written(
+            session,
+            self.form,
+            [
+                (customer_id, row.data)
+                for (row, _, _, _), customer_id in zip(scored, ids, strict=True)
+            ],
+            scope=self.scope,
+        )
         published = specs.published_workflows(session)
         outcomes: dict[int, Written] = {}
         for row, record, assessment, result in scored:
@@ -590,7 +617,9 @@ class CustomerWriter:
         try:
             with self.session.begin_nested():
                 update_versioned(self.session, customer, updated_at=self.now, **update.changes)
-                after_customers_written(self.session, [customer.id or 0])
+                after_customers_written(
+                    self.session, self.form, [(customer.id or 0, update.data)], scope=self.scope
+                )
                 audit.record(
                     self.session,
                     actor=self.actor,
@@ -619,9 +648,17 @@ class CustomerWriter:
         return ("updated", len(assessed.cases_opened))
 
 
-def after_customers_written(session: Session, customer_ids: Sequence[int]) -> None:
-    """What is kept in step with the customers once a batch of them is stored, before they are
-    scored (the place for side tables such as the unique values' batch sync). Nothing yet."""
+def after_customers_written(
+    session: Session,
+    form: forms.Form,
+    items: Sequence[tuple[int, Mapping[str, Any]]],
+    *,
+    scope: Scope,
+) -> None:
+    """What is kept in step with the customers once a batch of them is stored (customer id,
+    clear data), before they are scored: the values of `unique` fields (engine.unique_values,
+    one read and one insert for the batch)."""
+    unique_values.sync_many(session, form, items, scope=scope)
 
 
 def _has_refusal(outcomes: Mapping[int, Written]) -> bool:

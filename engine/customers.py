@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 import forms
 import workflows
-from engine import audit, crypto, freshness, specs
+from engine import audit, crypto, freshness, specs, unique_values
 from engine.cases import case_summaries
 from engine.customer_data import (
     check_references,
@@ -272,6 +272,8 @@ def upsert_customer(
                 N_("customer '%(ref)s' was created by another request meanwhile; try again"),
                 ref=ref,
             ) from exc
+        assert customer.id is not None
+        unique_values.sync(session, form.value, customer.id, data, scope=scope)
         audit.record(
             session,
             actor=actor,
@@ -319,6 +321,9 @@ def upsert_customer(
                 updated_at=now,
                 **changes,
             )
+            if "data" in changes:
+                assert customer.id is not None
+                unique_values.sync(session, form.value, customer.id, data, scope=scope)
             audit.record(
                 session,
                 actor=actor,

@@ -122,6 +122,9 @@ def import_rows(
     columns = _columns(importer, table, mapping)
     rows = [importer.read(number, cells, columns, table) for number, cells in table.rows]
     _mark_duplicates(rows, columns)
+    form = getattr(importer, "form", None)
+    if kind is ImportKind.CUSTOMERS and isinstance(form, forms.Form):
+        _mark_unique_duplicates(rows, columns, form)
     if rows_range is not None:
         rows = [row for row in rows if rows_range[0] <= row.number <= rows_range[1]]
     counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
@@ -259,6 +262,32 @@ def _mark_duplicates(rows: Sequence[ImportRow], columns: ColumnMap) -> None:
             )
         else:
             first[row.ref] = row.number
+
+
+def _mark_unique_duplicates(
+    rows: Sequence[ImportRow], columns: ColumnMap, form: forms.Form
+) -> None:
+    """A value of a unique field given by two rows of the file: the later rows are rejected at
+    the cell (a value stored already is refused when the row is written)."""
+    first: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if row.errors:
+            continue
+        for field in forms.unique_fields(form):
+            key = forms.comparison_key(field, row.values.get(field.id))
+            if key is None:
+                continue
+            if (field.id, key) in first:
+                wording = forms.text(
+                    N_("row %(first)d has the same %(label)s; it must be unique"),
+                    first=first[(field.id, key)],
+                    label={language: field.title(language) for language in forms.LANGUAGES},
+                )
+                row.errors.append(
+                    row_error(row.number, columns.column_of(field.id), "not-unique", wording)
+                )
+            else:
+                first[(field.id, key)] = row.number
 
 
 def _engine_errors(

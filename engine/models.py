@@ -194,6 +194,23 @@ class Customer(SQLModel, table=True):
     updated_at: datetime = _utc()
 
 
+class UniqueValue(SQLModel, table=True):
+    """A value of a customer form field marked `unique`, held by one customer
+    (engine.unique_values): the UNIQUE constraint on (field, key) is what refuses a second holder,
+    even when two writes race. `value_key` is the comparison key (forms.comparison_key), or for a
+    sensitive field its keyed hash, never the clear value."""
+
+    __tablename__ = "unique_values"
+    __table_args__ = (
+        UniqueConstraint("field_id", "value_key", name="uq_unique_values_field_id_value_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    field_id: str = Field(max_length=200)
+    value_key: str = Field(max_length=300)
+    customer_id: int = _fk("customers.id")
+
+
 class Event(SQLModel, table=True):
     """Something that happened to a customer. Append-only."""
 
@@ -500,6 +517,7 @@ __all__ = [
     "SpecVersion",
     "TermsChange",
     "Timer",
+    "UniqueValue",
     "User",
     "UserSession",
     "metadata",

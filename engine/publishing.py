@@ -30,6 +30,7 @@ from engine import (
     form_versions,
     publish_failures,
     specs,
+    unique_values,
 )
 from engine.db import Database
 from engine.errors import (
@@ -299,6 +300,8 @@ def _migrate(
         actor=actor,
         now=now,
     )
+    renamed = [e.target for e in mapping.mapping.values() if e.target is not None]
+    unique_values.publish_form(session, old=mapping.old, new=mapping.new, renamed=renamed)
     return outcome.changed > 0
 
 

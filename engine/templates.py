@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 import dsl
 from dsl.diagnostics import error
-from engine import audit, schedules, specs
+from engine import audit, schedules, specs, unique_values
 from engine.bundle import Bundle, TemplateError, load_bundle
-from engine.errors import N_, ConflictError
+from engine.errors import N_, ConflictError, NotConfiguredError
 from engine.models import SpecKind, SpecVersion
 from engine.ruleset_schema import CUSTOMER_FORM
 from engine.views import SpecRef, TemplateImported
@@ -115,6 +115,10 @@ def _publish_bundle(
     }
     published: list[SpecVersion] = []
     form_refs: dict[str, dict[str, Any]] = {}
+    try:
+        old_customer_form = specs.customer_form(session).value
+    except NotConfiguredError:
+        old_customer_form = None
     for form in bundle.forms:
         row = specs.publish(
             session,
@@ -128,6 +132,8 @@ def _publish_bundle(
         )
         form_refs[form.key] = {"key": row.key, "version": row.version}
         published.append(row)
+        if form.key == CUSTOMER_FORM:  # the unique values follow the form now published
+            unique_values.publish_form(session, old=old_customer_form, new=form.value)
     customer_ref = form_refs.get(CUSTOMER_FORM)
     for ruleset in bundle.rulesets:
         form_ref = form_refs.get(ruleset.value.form) if ruleset.value.form else None

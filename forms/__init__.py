@@ -40,6 +40,7 @@ from forms.messages import (
     text_problem_of,
 )
 from forms.terms import TERMS, TERMS_FIELDS, TERMS_SCHEMA, terms_json_schema, validate_terms
+from forms.unique import comparison_key, unique_fields, unique_keys
 from forms.validation import (
     FORMATS,
     DataError,
@@ -108,6 +109,7 @@ __all__ = [
     "check_mapping",
     "coerce_cell",
     "compare_forms",
+    "comparison_key",
     "computed_values",
     "did_you_mean",
     "e164_phone",
@@ -134,6 +136,8 @@ __all__ = [
     "text",
     "text_problem",
     "text_problem_of",
+    "unique_fields",
+    "unique_keys",
     "uscc_check_character",
     "validate",
     "validate_terms",

@@ -37,12 +37,13 @@ FIELD_KEYS: Final = (
     "pattern",
     "options",
     "sensitive",
+    "unique",
     "risk_direction",
 )
 # an option line of the builder: "value | English label | 中文标签" (labels optional)
 OPTION_SEPARATOR: Final = "|"
 _NUMBERS: Final = ("min", "max", "max_length")
-_FLAGS: Final = ("required", "sensitive")
+_FLAGS: Final = ("required", "sensitive", "unique")
 # rules-language texts (forms.field_expressions checks them when the draft is saved)
 _EXPRESSIONS: Final = ("visible_when", "required_when", "computed")
 
@@ -170,9 +171,9 @@ def _default(kind: str, text: str) -> Any:
 def field_from_inputs(inputs: Mapping[str, str]) -> dict[str, Any]:
     """The field entry the builder's inputs describe (only the keys given), in FIELD_KEYS'
     order: `id`, `type`, `label_en`/`label_zh`, `help_en`/`help_zh`, `section`, the flags
-    `required` and `sensitive` ("true"), the conditions `visible_when` and `required_when` and
-    the expression `computed` (rules-language texts), `default`, `min`, `max`, `max_length`,
-    `pattern`,
+    `required`, `sensitive` and `unique` ("true"), the conditions `visible_when` and
+    `required_when` and the expression `computed` (rules-language texts), `default`, `min`,
+    `max`, `max_length`, `pattern`,
     `options` (a line each: `value | English | 中文`) and `risk_direction`."""
 
     def given(name: str) -> str:

@@ -27,7 +27,7 @@ from forms.terms import TERMS_SCHEMA
 CONDITION_KEYS: Final = ("visible_when", "required_when")
 EXPRESSION_KEYS: Final = (*CONDITION_KEYS, "computed")
 # Options a computed field cannot have: its value is what its expression gives.
-NOT_WITH_COMPUTED: Final = ("required", "required_when", "default", "sensitive")
+NOT_WITH_COMPUTED: Final = ("required", "required_when", "default", "sensitive", "unique")
 
 Report = Callable[[str, Text, Span], None]
 

@@ -38,10 +38,11 @@ FIELD_KEYS = (
     "risk_direction",
     "pattern",
     "section",
+    "unique",
     *EXPRESSION_KEYS,
 )
 # Keys and types of the design that a later version reads.
-LATER_FIELD_KEYS = ("unique",)
+LATER_FIELD_KEYS: tuple[str, ...] = ()
 LATER_TYPES = ("group",)
 
 RISK_DIRECTIONS = ("up", "down")
@@ -89,6 +90,7 @@ class FieldReader:
         help_text = self.label(item, "help") if "help" in item else None
         required = self.boolean(item, "required")
         sensitive = self.boolean(item, "sensitive")
+        unique = self.unique(item, field_type)
         minimum = self.bound(item, "min", field_type)
         maximum = self.bound(item, "max", field_type)
         if minimum is not None and maximum is not None and minimum > maximum:
@@ -146,7 +148,27 @@ class FieldReader:
             visible_when=visible_when,
             required_when=required_when,
             computed=computed,
+            unique=unique,
         )
+
+    def unique(self, item: YamlMap, field_type: FieldType | None) -> bool:
+        """`unique: true`, on a type that can be unique (TypeSpec.unique_key); else reported."""
+        if not self.boolean(item, "unique"):
+            return False
+        if field_type is None or field_type.spec.unique_key is not None:
+            return True
+        kinds = [str(kind) for kind, spec in TYPES.items() if spec.unique_key is not None]
+        self.error(
+            "not-applicable",
+            text(
+                N_("'%(key)s' applies only to fields of type %(types)s, not to %(field)s"),
+                key="unique",
+                types=", ".join(kinds),
+                field=a_field(field_type),
+            ),
+            item.key_span("unique"),
+        )
+        return False
 
     def name(self, mapping: YamlMap, key: str, *, what: Text, check_terms: bool) -> str | None:
         """A form key or field id: a rules-language name, not reserved (and not a terms name)."""

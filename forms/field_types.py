@@ -76,8 +76,10 @@ class TypeSpec:
     `DataError` code of a value of the right JSON type that the format or `enum` refuses;
     `normalise` gives the stored shape of a valid value; `alternative` the JSON Schema keywords
     of a second shape a value may take (its `type` names its JSON type: money's object of
-    amount and currency, forms.money); `valid` and `invalid` are examples of
-    values (for a field with options: of a field whose options are `EXAMPLE_OPTIONS`).
+    amount and currency, forms.money); `unique_key` the text two normalised values of a
+    `unique` field are compared by (None: the type cannot be unique); `valid` and `invalid` are
+    examples of values (for a field with options: of a field whose options are
+    `EXAMPLE_OPTIONS`).
     """
 
     json_type: str
@@ -96,6 +98,9 @@ class TypeSpec:
     is_computable: bool = False  # may be `computed` (its rules value type is stored as it is)
     normalise: Callable[[Json], Json] | None = None
     alternative: Callable[[Field], Mapping[str, Any]] | None = None
+    # the comparison key of a normalised value for `unique: true` (forms.unique); None: the type
+    # cannot be unique (docs/forms.md, "Unique values")
+    unique_key: Callable[[Json], str] | None = None
     valid: tuple[Json, ...] = ()
     invalid: tuple[Json, ...] = ()
 
@@ -106,6 +111,22 @@ REFERENCE_MAX_LENGTH: Final = 200  # as a customer's external_ref
 
 def _phone(value: Json) -> Json:
     return formats.e164_phone(value) or value
+
+
+def _as_is(value: Json) -> str:
+    """The comparison key of a text value: the text as stored."""
+    return str(value)
+
+
+def _case_folded(value: Json) -> str:
+    """The comparison key of an e-mail address: case-folded (`Li@Example.com` is
+    `li@example.com`; no mail system of our users tells them apart)."""
+    return str(value).casefold()
+
+
+def _whole_number(value: Json) -> str:
+    """The comparison key of a whole number: its digits (`3.0` is `3`)."""
+    return str(int(value))
 
 
 # USCC examples: GB 32100-2015's own example, and codes the tests build with the algorithm.
@@ -122,6 +143,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             allows_breaks=True,
             is_text=True,
             is_computable=True,
+            unique_key=_as_is,
             valid=("Acme Ltd", "", "两行\n文字"),
             invalid=(3, True, ["a"]),
         ),
@@ -146,6 +168,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             expected=N_("a whole number"),
             doc={"en": "a whole number (`3.0` counts as `3`)", "zh": "整数（`3.0` 视为 `3`）"},
             keys=RANGE_KEYS,
+            unique_key=_whole_number,
             valid=(0, -5, 3.0),
             invalid=(1.5, "3", True),
         ),
@@ -275,6 +298,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             refused="bad-email",
             max_length=formats.EMAIL_MAX_LENGTH,
             is_text=True,
+            unique_key=_case_folded,
             valid=("li.lei@example.com", "finance+ar@acme.com.cn"),
             invalid=("li.lei@", "li lei@example.com", "li@localhost", "李雷@example.com", 5),
         ),
@@ -294,6 +318,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             max_length=formats.PHONE_MAX_LENGTH,
             is_text=True,
             normalise=_phone,
+            unique_key=_as_is,
             valid=(
                 "13812345678",
                 "+86 138 1234 5678",
@@ -320,6 +345,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             refused="bad-url",
             max_length=formats.URL_MAX_LENGTH,
             is_text=True,
+            unique_key=_as_is,
             valid=("https://www.example.com", "http://example.com:8080/a?b=c#d"),
             invalid=("www.example.com", "ftp://example.com", "https://", "javascript:alert(1)"),
         ),
@@ -372,6 +398,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
             max_length=18,
             is_text=True,
+            unique_key=_as_is,
             valid=(_USCC_EXAMPLE,),
             invalid=("91350100M000100Y44", "91350100M000100Y4", "91350100m000100y43", 5),
         ),
@@ -391,6 +418,7 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             pattern=r"^[^\x00-\x1F\x7F-\x9F]*$(?![\s\S])",
             max_length=REFERENCE_MAX_LENGTH,
             is_text=True,
+            unique_key=_as_is,
             valid=("C-1001", "集团总部"),
             invalid=(5, True, ["C-1001"], "x" * 201, "C-1\n001"),
         ),

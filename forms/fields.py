@@ -89,6 +89,9 @@ class Field:
     required_when: FieldExpression | None = None
     # a rules-language expression: the engine computes the value on every write; never sent
     computed: FieldExpression | None = None
+    # no two customers hold the same value (compared by forms.unique.comparison_key); the
+    # engine enforces it across customers (docs/forms.md, "Unique values")
+    unique: bool = False
 
     def title(self, language: str = "en") -> str:
         """The label in `language`, else in English, else any, else the id in words."""

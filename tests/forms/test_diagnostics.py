@@ -57,18 +57,47 @@ def test_an_unknown_key_far_from_any_lists_the_keys() -> None:
     assert diagnostic.message == "unknown key 'colour' in a field"
     assert diagnostic.hint == (
         "expected one of: id, type, label, required, min, max, max_length, options, default, "
-        "help, sensitive, risk_direction, pattern, section, visible_when, required_when, "
+        "help, sensitive, risk_direction, pattern, section, unique, visible_when, "
+        "required_when, computed"
+    )
+
+
+def test_unique_on_a_type_that_cannot_be_unique_is_refused_at_the_key() -> None:
+    assert rendered(with_fields("{id: ok, type: boolean, unique: true}")) == (
+        "customer.yaml:3:29: error: 'unique' applies only to fields of type text, integer, "
+        "email, phone, url, uscc, reference, not to a boolean field\n"
+        "    3 |   - {id: ok, type: boolean, unique: true}\n"
+        "      |                             ^^^^^^"
+    )
+
+
+@pytest.mark.parametrize("field_type", ["multi_choice, options: [a, b]", "long_text", "date"])
+def test_unique_is_refused_on_lists_long_text_and_dates(field_type: str) -> None:
+    assert codes(with_fields(f"{{id: a, type: {field_type}, unique: true}}")) == ["not-applicable"]
+
+
+def test_unique_is_refused_on_a_computed_field_at_the_key() -> None:
+    source = with_fields("{id: a, type: text, computed: 'name', unique: true}")
+    assert rendered(source).splitlines()[0] == (
+        "customer.yaml:3:43: error: 'unique' does not apply to a computed field: its value is "
         "computed"
     )
 
 
-def test_a_later_key_is_not_supported_yet_at_its_position() -> None:
-    assert rendered(with_fields("{id: uscc, type: text, unique: true}")) == (
-        "customer.yaml:3:28: error: 'unique' in a field is not supported yet\n"
-        "    3 |   - {id: uscc, type: text, unique: true}\n"
-        "      |                            ^^^^^^\n"
-        "      = hint: a later version of riskdesk reads it; remove it for now"
+def test_unique_must_be_true_or_false() -> None:
+    assert rendered(with_fields("{id: a, type: text, unique: 'yes'}")).splitlines()[0] == (
+        "customer.yaml:3:33: error: expected true or false for 'unique', found the text 'yes'"
     )
+
+
+@pytest.mark.parametrize(
+    "field_type", ["text", "integer", "email", "phone", "url", "uscc", "reference"]
+)
+def test_unique_loads_on_types_that_compare(field_type: str) -> None:
+    form = forms.load_form(
+        with_fields(f"{{id: a, type: {field_type}, unique: true}}"), filename="f"
+    )
+    assert form.field("a") is not None and form.field("a").unique  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("field_type", ["group"])

@@ -312,3 +312,36 @@ def test_an_amount_in_no_currency_is_refused_beside_its_field(
         (error,) = fields["outstanding_balance"].errors
         assert words in error, error
     assert _stored(workspace) == before
+
+
+def test_a_taken_unique_value_is_shown_beside_its_field(
+    workspace: Database, pages: PageClient
+) -> None:
+    from tests.engine.test_form_versions import draft, publish, source_of
+    from tests.engine.test_unique_values import _unique
+
+    _customer(workspace, contact_email="taken@a.cn")
+    with workspace.transaction() as session:
+        upsert_customer(
+            session, "C002", CustomerInput(department="east", data=dict(HEALTHY)),
+            actor="api", now=CREATED, tz=UTC,
+        )  # fmt: skip
+    draft(workspace, _unique(source_of(workspace), "contact_email"))
+    publish(workspace, {})
+    pages.login("sam", ["sales_manager"])
+    page = pages.get("/customers/C002/edit")
+    edit = page.context["edit"]
+    posted = {
+        f"data.{f.id}": "" if f.value is None else str(f.value)
+        for s in edit.sections
+        for f in s.fields
+        if f.type != "multi_choice"
+    }
+    posted.update({"csrf_token": page.context["csrf_token"]})
+    posted["expected_version"] = str(edit.row_version)
+    posted["data.contact_email"] = "TAKEN@a.cn"
+    response = pages.post("/customers/C002/edit", data=posted, headers={"Accept-Language": "en"})
+    assert response.status_code == 422, response.text
+    fields = {f.id: f for s in response.context["edit"].sections for f in s.fields}
+    assert fields["contact_email"].errors
+    assert "C001" in response.text and "must be unique" in response.text

@@ -125,3 +125,22 @@ def test_the_builder_needs_specs_edit(workspace: Database, pages: PageClient) ->
     pages.login("rita", ["legal"])
     assert pages.get("/forms/customer/builder").status_code == 403
     assert 'href="/forms/customer/builder"' not in pages.get("/customers").text
+
+
+def test_the_unique_checkbox_is_saved_and_shown_again(
+    workspace: Database, pages: PageClient
+) -> None:
+    pages.login("ada", ["admin"])
+    guard, _ = _open(pages)
+    response = pages.post(
+        "/forms/customer/builder/fields",
+        data={**guard, **BUREAU, "f.unique": "true"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    source = _draft_source(workspace)
+    assert source is not None and "unique: true" in source
+    page = pages.get("/forms/customer/builder?field=bureau_score")
+    builder = page.context["builder"]
+    assert not builder.has_errors
+    assert 'id="fb-unique" name="f.unique" value="true" checked' in page.text
