@@ -93,21 +93,37 @@ def mask_field(field: Field | None, value: Any) -> Any:
 
 def unmask_group(field: Field, sent: Any, stored: Any) -> Any:
     """A group's value as sent, with each sensitive sub-value sent back as the mask of the one
-    stored at the same place (item index, sub-field) taken as stored."""
+    stored taken as stored: the value at the same place (item index, sub-field), else in a list
+    the one stored item whose mask it is (an item removed before it moved it up)."""
     if isinstance(sent, list) and isinstance(stored, list | tuple):
         return [
-            unmask_group(field, item, stored[index]) if index < len(stored) else item
+            _unmasked(field, item, stored[index] if index < len(stored) else None, stored)
             for index, item in enumerate(sent)
         ]
-    if not isinstance(sent, Mapping) or not isinstance(stored, Mapping):
+    return _unmasked(field, sent, stored, ())
+
+
+def _unmasked(field: Field, sent: Any, stored: Any, others: Any) -> Any:
+    if not isinstance(sent, Mapping):
         return sent
-    masked = mask_field(field, stored)
-    return {
-        key: stored[key]
-        if key in stored and stored[key] is not None and value == masked.get(key)
-        else value
-        for key, value in sent.items()
-    }
+    masked = mask_field(field, stored) if isinstance(stored, Mapping) else {}
+    candidates = [(item, mask_field(field, item)) for item in others if isinstance(item, Mapping)]
+    result = {}
+    for key, value in sent.items():
+        if isinstance(stored, Mapping) and stored.get(key) is not None and value == masked.get(key):
+            result[key] = stored[key]
+            continue
+        if isinstance(value, str) and MASK in value:
+            found = [
+                item[key]
+                for item, mask in candidates
+                if item.get(key) is not None and mask.get(key) == value
+            ]
+            if len(found) == 1:
+                result[key] = found[0]
+                continue
+        result[key] = value
+    return result
 
 
 def mask_data(

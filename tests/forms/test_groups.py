@@ -251,16 +251,17 @@ def test_a_mask_sent_back_keeps_the_stored_value_item_by_item(form: forms.Form) 
     stored = [
         {"name": "Li", "phone": "+8613812345678"},
         {"name": "Wang", "phone": "+8613900000000"},
+        {"name": "Zhao", "phone": "+8613600001111"},
     ]
     sent = [
-        {"name": "Li Lei", "phone": "138****5678"},
-        {"name": "Wang", "phone": "13700000000"},
-        {"name": "New", "phone": "139****0000"},
+        {"name": "Li Lei", "phone": "138****5678"},  # at its place
+        {"name": "Zhao", "phone": "136****1111"},  # moved up: Wang was removed
+        {"name": "New", "phone": "137****0000"},  # the mask of nothing stored
     ]
     assert forms.unmask_group(contacts, sent, stored) == [
         {"name": "Li Lei", "phone": "+8613812345678"},
-        {"name": "Wang", "phone": "13700000000"},
-        {"name": "New", "phone": "139****0000"},  # no stored item here: refused by validation
+        {"name": "Zhao", "phone": "+8613600001111"},
+        {"name": "New", "phone": "137****0000"},  # then refused by validation (bad-phone)
     ]
 
 
