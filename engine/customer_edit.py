@@ -4,10 +4,12 @@ values by each field's type, a check of it without storing (the live check as on
 the save, a partial update stamped `page` (engine.freshness).
 
 A posted field is a text (`data.FIELD`), a multi_choice a checkbox per option
-(`data.FIELD.OPTION`); a text reads as its field's value as an import cell does
-(forms.coerce_cell: `30%`, `1,200,000`, `是`), and what does not read is a field error with the
-text kept for the page. An emptied field removes the value; a sensitive field left at the mask
-the editor was shown keeps the stored value.
+(`data.FIELD.OPTION`), a group's sub-field `data.GROUP.SUB` and an item's of a list of groups
+`data.GROUP.INDEX.SUB`, with `data.GROUP` (empty) saying the group was posted at all; a text
+reads as its field's value as an import cell does (forms.coerce_cell: `30%`, `1,200,000`,
+`是`), and what does not read is a field error with the text kept for the page. An emptied
+field removes the value; a sensitive field left at the mask the editor was shown keeps the
+stored value.
 """
 
 from __future__ import annotations
@@ -64,6 +66,18 @@ class EditField:
     # its `visible_when` holds for the record as filled in (a hidden field is sent empty)
     is_visible: bool = True
     is_computed: bool = False  # read-only: the engine computes it on save
+    # a group's objects, each its sub-fields' inputs (ids `GROUP.SUB`, or `GROUP.INDEX.SUB` in a
+    # list); a single group has one; `max_items` bounds a list (None: a single group)
+    items: tuple[tuple[EditField, ...], ...] = ()
+    max_items: int | None = None
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + sum(len(sub.errors) for item in self.items for sub in item)
+
+    @property
+    def can_add(self) -> bool:
+        return self.max_items is not None and len(self.items) < self.max_items
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +97,7 @@ class CustomerEdit:
 
     @property
     def error_count(self) -> int:
-        return sum(len(f.errors) for s in self.sections for f in s.fields)
+        return sum(f.error_count for s in self.sections for f in s.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +135,12 @@ def read_posted(
             data[field.id] = chosen or None
             texts[field.id] = chosen
             continue
+        if field.type is forms.FieldType.GROUP:
+            if field.id in raw:  # posted (its marker), possibly with no item left
+                value, typed_group, problems = _read_group(field, raw)
+                data[field.id], texts[field.id] = value, typed_group
+                errors.extend(problems)
+            continue
         if field.id not in raw:
             continue
         typed = raw[field.id]
@@ -136,6 +156,74 @@ def read_posted(
     return Posted(data, texts, tuple(errors))
 
 
+def _read_group(
+    field: forms.Field, raw: Mapping[str, str]
+) -> tuple[Any, Any, list[forms.DataError]]:
+    """A group's posted texts as its value (None: nothing typed), the texts per item (shown
+    again) and what did not read. An item of a list with nothing typed is left out of the
+    value (a row added and left empty)."""
+    errors: list[forms.DataError] = []
+
+    def item(prefix: str, path: tuple[str | int, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+        values: dict[str, Any] = {}
+        typed: dict[str, str] = {}
+        for sub in field.fields:
+            text = raw.get(f"{prefix}.{sub.id}")
+            if text is None:
+                continue
+            typed[sub.id] = text
+            try:
+                value = forms.coerce_cell(sub, text)
+            except forms.CellError as exc:
+                errors.append(forms.DataError.of((*path, sub.id), exc.code, exc.wording))
+                continue
+            if value is not None:
+                values[sub.id] = value
+        return values, typed
+
+    if not field.multiple:
+        values, typed = item(field.id, (field.id,))
+        return values or None, typed, errors
+    indices = group_indices(field.id, raw)[: field.max_items or None]
+    read = [item(f"{field.id}.{index}", (field.id, at)) for at, index in enumerate(indices)]
+    return [values for values, _ in read if values] or None, [t for _, t in read], errors
+
+
+def group_indices(group_id: str, raw: Mapping[str, str]) -> list[int]:
+    """The item indices posted for list group `group_id` (`GROUP.INDEX.SUB`), in order."""
+    found = set()
+    prefix = group_id + "."
+    for key in raw:
+        if key.startswith(prefix):
+            index, dot, _ = key[len(prefix) :].partition(".")
+            if dot and index.isdigit() and len(index) < 4:
+                found.add(int(index))
+    return sorted(found)
+
+
+def with_group_action(form: forms.Form, raw: Mapping[str, str], action: str) -> dict[str, str]:
+    """The posted texts after a list group's button: `add:GROUP` adds an empty item (up to its
+    `max_items`), `remove:GROUP:N` removes the Nth; the items are numbered 0, 1, … again."""
+    kind, _, rest = action.partition(":")
+    group_id, _, number = rest.partition(":")
+    field = form.field(group_id)
+    if field is None or not field.is_group_list:
+        return dict(raw)
+    indices = group_indices(group_id, raw)
+    if kind == "remove" and number.isdigit() and int(number) < len(indices):
+        del indices[int(number)]
+    prefix = group_id + "."
+    result = {k: v for k, v in raw.items() if not k.startswith(prefix)}
+    result[group_id] = ""
+    for at, index in enumerate(indices):
+        for sub in field.fields:
+            result[f"{prefix}{at}.{sub.id}"] = raw.get(f"{prefix}{index}.{sub.id}", "")
+    if kind == "add" and len(indices) < (field.max_items or 0):
+        for sub in field.fields:
+            result[f"{prefix}{len(indices)}.{sub.id}"] = ""
+    return result
+
+
 def _masks(
     form: forms.Form, customer: Customer, stored: Mapping[str, Any], *, shown: bool
 ) -> dict[str, str | None]:
@@ -143,7 +231,16 @@ def _masks(
     if shown:
         return {}
     hidden = forms.sensitive_ids(form, crypto.sealed_fields(customer.data))
-    return {i: forms.mask_value(form.field(i), stored.get(i)) for i in hidden if i in stored}
+    # a group's masked sub-values are kept by engine.customers.incoming_data, item by item
+    return {
+        i: forms.mask_value(form.field(i), stored.get(i))
+        for i in hidden
+        if i in stored and not _is_group(form.field(i))
+    }
+
+
+def _is_group(field: forms.Field | None) -> bool:
+    return field is not None and field.type is forms.FieldType.GROUP
 
 
 def edit_form(
@@ -156,12 +253,14 @@ def edit_form(
     raw: Mapping[str, str] | None = None,
     errors: Mapping[str, tuple[str, ...]] | None = None,
     as_of: date | None = None,
+    action: str | None = None,
 ) -> CustomerEdit:
     """Customer `ref`'s edit form in `language`: its stored values (sensitive ones masked
     unless `viewer` may see them), or the texts `raw` posted, with `errors` (field id → the
     messages in `language`) beside their fields.
 
-    `as_of` is the date the fields' conditions read as today.
+    `as_of` is the date the fields' conditions read as today; `action` a list group's button
+    pressed (`add:GROUP`, `remove:GROUP:N`, `with_group_action`), applied to `raw`.
 
     Raises NotFoundError (no customer `ref` in `scope`), NotConfiguredError (no template)."""
     form = specs.customer_form(session).value
@@ -170,12 +269,24 @@ def edit_form(
     shown = reveals_sensitive(viewer, customer.department)
     masks = _masks(form, customer, stored, shown=shown)
     values: dict[str, Any] = {k: masks.get(k, v) for k, v in stored.items()}
+    if not shown:  # a group's sensitive sub-values, masked in every item
+        hidden = forms.sensitive_ids(form, crypto.sealed_fields(customer.data))
+        values.update(
+            (f.id, forms.mask_field(f, stored[f.id]))
+            for f in form.fields
+            if f.id in hidden and f.id in stored and _is_group(f)
+        )
     record = dict(stored)
     if raw is not None:
+        if action:
+            raw = with_group_action(form, raw, action)
         posted = read_posted(form, raw, masks=masks)
         values.update(posted.texts)
         unread = {e.path[0] for e in posted.errors}
         record.update({k: v for k, v in posted.data.items() if k not in unread})
+        for f in form.fields:  # a group posted with values the viewer was shown masked
+            if _is_group(f) and f.id in posted.data and f.id in stored and not shown:
+                record[f.id] = forms.unmask_group(f, posted.data[f.id], stored[f.id])
     # which fields the record as filled in shows and requires, and what it computes
     states = forms.field_states(
         form, {k: v for k, v in record.items() if v is not None},
@@ -194,8 +305,9 @@ def edit_form(
                         values.get(f.id),
                         language=language,
                         is_masked=f.id in masks,
-                        errors=(errors or {}).get(f.id, ()),
+                        errors=_own_errors(f, errors or {}),
                         states=states,
+                        all_errors=errors,
                     )
                     for f in fields
                 ),
@@ -210,6 +322,21 @@ def edit_form(
     )
 
 
+def _own_errors(field: forms.Field, errors: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The messages shown beside `field`'s input: at its id, and for a field that is not a
+    group at any path inside its value too (a money value's `FIELD.currency`); a group's
+    sub-fields show theirs beside their own inputs."""
+    if field.type is forms.FieldType.GROUP:
+        return errors.get(field.id, ())
+    prefix = field.id + "."
+    return tuple(
+        message
+        for key, messages in errors.items()
+        if key == field.id or key.startswith(prefix)
+        for message in messages
+    )
+
+
 def edit_field(
     field: forms.Field,
     value: Any,
@@ -218,10 +345,15 @@ def edit_field(
     is_masked: bool = False,
     errors: tuple[str, ...] = (),
     states: forms.FieldStates | None = None,
+    all_errors: Mapping[str, tuple[str, ...]] | None = None,
 ) -> EditField:
     """The input of `field` showing `value`, labelled in `language` (also the form builder's
     preview); `states` the form's fields shown and required for the record (None: as
-    declared, every field shown)."""
+    declared, every field shown); `all_errors` the messages by input id (a group's
+    sub-fields' `GROUP.SUB`, `GROUP.INDEX.SUB`)."""
+    items: tuple[tuple[EditField, ...], ...] = ()
+    if field.type is forms.FieldType.GROUP:
+        items = _group_items(field, value, language=language, errors=all_errors or {})
     return EditField(
         id=field.id,
         label=field.title(language),
@@ -240,6 +372,32 @@ def edit_field(
         errors=errors,
         is_visible=states.is_visible(field.id) if states is not None else True,
         is_computed=field.computed is not None,
+        items=items,
+        max_items=field.max_items if field.multiple else None,
+    )
+
+
+def _group_items(
+    field: forms.Field, value: Any, *, language: str, errors: Mapping[str, tuple[str, ...]]
+) -> tuple[tuple[EditField, ...], ...]:
+    """The inputs of a group's objects: its one object (a single group), or one row per item
+    of the list (stored values, or the texts posted)."""
+    if field.multiple:
+        objects = [v if isinstance(v, Mapping) else {} for v in value or ()]
+        prefixes = [f"{field.id}.{index}" for index in range(len(objects))]
+    else:
+        objects = [value if isinstance(value, Mapping) else {}]
+        prefixes = [field.id]
+    return tuple(
+        tuple(
+            replace(
+                edit_field(sub, item.get(sub.id), language=language),
+                id=f"{prefix}.{sub.id}",
+                errors=errors.get(f"{prefix}.{sub.id}", ()),
+            )
+            for sub in field.fields
+        )
+        for prefix, item in zip(prefixes, objects, strict=True)
     )
 
 

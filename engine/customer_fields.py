@@ -26,6 +26,8 @@ class FieldShown:
     type: str = "text"  # the field's type (forms.FieldType), how the page writes the value
     options: Mapping[str, str] | None = None  # a choice's option → its label in the language
     link: str | None = None  # a reference field's: the page of the customer it names
+    # a group's sub-fields as (id, label in the language); a list of groups is shown as a table
+    columns: tuple[tuple[str, str], ...] | None = None
 
 
 def shown_fields(
@@ -50,6 +52,7 @@ def shown_fields(
             type=str(by_id[field_id].type) if field_id in by_id else "text",
             options=_option_titles(by_id[field_id], language) if field_id in by_id else None,
             link=_link(by_id.get(field_id), customer.data[field_id]),
+            columns=_columns(by_id.get(field_id), language),
         )
         for field_id in order
     )
@@ -70,3 +73,10 @@ def _link(field: forms.Field | None, value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     return f"/customers/{quote(value, safe='')}"
+
+
+def _columns(field: forms.Field | None, language: str) -> tuple[tuple[str, str], ...] | None:
+    """A group's sub-fields with their labels in `language`; None for other fields."""
+    if field is None or not field.fields:
+        return None
+    return tuple((sub.id, sub.title(language)) for sub in field.fields)

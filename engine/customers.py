@@ -364,7 +364,10 @@ def incoming_data(
         hidden = forms.sensitive_ids(form, crypto.sealed_fields(customer.data if customer else {}))
         for field_id in hidden & sent.keys():
             kept = before.get(field_id)
-            if kept is not None and sent[field_id] == forms.mask_value(form.field(field_id), kept):
+            field = form.field(field_id)
+            if kept is not None and field is not None and field.fields:
+                sent[field_id] = forms.unmask_group(field, sent[field_id], kept)
+            elif kept is not None and sent[field_id] == forms.mask_value(field, kept):
                 sent[field_id] = kept
     if not payload.is_partial:
         return sent

@@ -36,6 +36,8 @@ class BuilderField:
     required: bool
     section: str | None
     inputs: Mapping[str, str]
+    # a group's sub-fields as (id, type, title); the builder keeps them as they are written
+    sub_fields: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,22 @@ def _title(labels: Any, fallback: str, language: str) -> str:
     if isinstance(labels, Mapping):
         return str(labels.get(language) or labels.get("en") or fallback)
     return str(labels or fallback)
+
+
+def _sub_fields(entry: Mapping[str, Any], language: str) -> tuple[tuple[str, str, str], ...]:
+    """A group entry's sub-fields as (id, type, title in `language`); () for other fields."""
+    subs = entry.get("fields")
+    if not isinstance(subs, list):
+        return ()
+    return tuple(
+        (
+            str(s.get("id") or ""),
+            str(s.get("type") or ""),
+            _title(s.get("label"), str(s.get("id") or ""), language),
+        )
+        for s in subs
+        if isinstance(s, Mapping)
+    )
 
 
 def form_builder(
@@ -121,6 +139,7 @@ def form_builder(
                 required=e.get("required") is True,
                 section=str(e["section"]) if e.get("section") else None,
                 inputs=forms.builder.entry_inputs(e),
+                sub_fields=_sub_fields(e, language),
             )
             for e in entries
         ),

@@ -4,7 +4,14 @@ into field values. Pure: no I/O, no clock (docs/forms.md, docs/import.md)."""
 
 from forms import builder
 from forms.conditions import FieldStates, computed_values, field_states
-from forms.field_types import TYPE_NAMES, TYPES, FieldType, TypeSpec
+from forms.field_types import (
+    GROUP_MAX_ITEMS_DEFAULT,
+    GROUP_MAX_ITEMS_LIMIT,
+    TYPE_NAMES,
+    TYPES,
+    FieldType,
+    TypeSpec,
+)
 from forms.fields import LANGUAGES, Field, FieldExpression, Section
 from forms.form import Form, FormError
 from forms.formats import e164_phone, uscc_check_character
@@ -29,7 +36,17 @@ from forms.import_mapping import (
 )
 from forms.json_schema import field_schema
 from forms.loader import check_form, load_form
-from forms.masking import MASK, mask_data, mask_result, mask_text, mask_value, sensitive_ids
+from forms.masking import (
+    MASK,
+    is_sensitive,
+    mask_data,
+    mask_field,
+    mask_result,
+    mask_text,
+    mask_value,
+    sensitive_ids,
+    unmask_group,
+)
 from forms.messages import (
     Text,
     did_you_mean,
@@ -68,6 +85,8 @@ from forms.versions import (
 __all__ = [
     "COERCIONS",
     "FORMATS",
+    "GROUP_MAX_ITEMS_DEFAULT",
+    "GROUP_MAX_ITEMS_LIMIT",
     "LANGUAGES",
     "MASK",
     "MAX_CELL_CHARS",
@@ -115,6 +134,7 @@ __all__ = [
     "e164_phone",
     "field_schema",
     "field_states",
+    "is_sensitive",
     "json_text_errors",
     "label_of",
     "load_form",
@@ -122,6 +142,7 @@ __all__ = [
     "map_columns",
     "mapping_span",
     "mask_data",
+    "mask_field",
     "mask_result",
     "mask_text",
     "mask_value",
@@ -138,6 +159,7 @@ __all__ = [
     "text_problem_of",
     "unique_fields",
     "unique_keys",
+    "unmask_group",
     "uscc_check_character",
     "validate",
     "validate_terms",

@@ -92,8 +92,20 @@ def with_field(
     if at is None:
         fields.append(dict(entry))
     else:
-        fields[at] = dict(entry)
+        fields[at] = {**dict(entry), **_kept_keys(fields[at], entry)}
     return _with_fields(document, fields)
+
+
+# The keys of a group the builder does not edit: a group edited in it keeps them as written.
+KEPT_GROUP_KEYS: Final = ("multiple", "max_items", "fields")
+
+
+def _kept_keys(before: Any, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What the field `before` holds that the builder's inputs do not say (a group's
+    sub-fields), kept while it stays a group."""
+    if not isinstance(before, Mapping) or entry.get("type") != FieldType.GROUP:
+        return {}
+    return {key: before[key] for key in KEPT_GROUP_KEYS if key in before}
 
 
 def moved(document: Mapping[str, Any], field_id: str, offset: int) -> dict[str, Any]:

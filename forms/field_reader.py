@@ -17,7 +17,14 @@ from dsl.spelling import number_text, suggest
 from dsl.texts import N_, Text, described, did_you_mean, text
 from forms.field_defaults import a_field, default_problem
 from forms.field_expressions import EXPRESSION_KEYS, option_conflicts, read_expression
-from forms.field_types import TYPE_NAMES, TYPES, FieldType
+from forms.field_types import (
+    GROUP_KEYS,
+    GROUP_MAX_ITEMS_DEFAULT,
+    GROUP_MAX_ITEMS_LIMIT,
+    TYPE_NAMES,
+    TYPES,
+    FieldType,
+)
 from forms.fields import LANGUAGES, Field, Scalar
 from forms.patterns import PATTERN_INPUT_LENGTH, PATTERN_INPUT_LIMIT, pattern_problem
 from forms.reading import is_number, is_valid_name
@@ -40,10 +47,15 @@ FIELD_KEYS = (
     "section",
     "unique",
     *EXPRESSION_KEYS,
+    "fields",
+    "multiple",
+    "max_items",
 )
 # Keys and types of the design that a later version reads.
 LATER_FIELD_KEYS: tuple[str, ...] = ()
-LATER_TYPES = ("group",)
+LATER_TYPES: tuple[str, ...] = ()
+# Keys of a field that a sub-field of a group does not take (docs/forms.md, "Groups").
+NOT_IN_GROUP_KEYS = ("section", "risk_direction", "unique", *EXPRESSION_KEYS)
 
 RISK_DIRECTIONS = ("up", "down")
 _LABEL_WHAT = N_("text, or a mapping of language (en, zh) to text")
@@ -62,7 +74,8 @@ class FieldReader:
     def error(self, code: str, message: Text, span: Span, hint: Text | None = None) -> None:
         self.diagnostics.append(error(code, message, span, hint))
 
-    def field(self, item: Any, span: Span) -> Field | None:
+    def field(self, item: Any, span: Span, *, in_group: bool = False) -> Field | None:
+        """One field; `in_group`: a sub-field of a group (no group, section or expressions)."""
         if not isinstance(item, YamlMap):
             self.error(
                 "wrong-type",
@@ -76,12 +89,23 @@ class FieldReader:
         self.check_keys(
             item, allowed=FIELD_KEYS, later=LATER_FIELD_KEYS, where=text(N_("in a field"))
         )
+        if in_group:
+            self.not_in_group(item)
         field_id = None
         if "id" in item:
-            field_id = self.name(item, "id", what=text(N_("a field id")), check_terms=True)
+            field_id = self.name(item, "id", what=text(N_("a field id")), check_terms=not in_group)
         else:
             self.error("missing-key", text(N_("missing 'id' in a field")), span)
         field_type = self.field_type(item) if "type" in item else None
+        if in_group and field_type is FieldType.GROUP:
+            self.error(
+                "nested-group",
+                text(N_("a group cannot hold another group in this version")),
+                item.value_span("type"),
+                hint=text(N_("put the group's fields in the outer group, or beside it")),
+            )
+            field_type = None
+        sub_fields, multiple, max_items = self.group(item, field_type, span)
         if "type" not in item:
             self.error(
                 "missing-key", text(N_("missing 'type' in a field")), span, hint=_type_hint()
@@ -111,7 +135,9 @@ class FieldReader:
         options, option_labels = self.options(item, field_type, span)
         section = self.section_of(item)
         default = None
-        if "default" in item and field_type is not None:
+        if field_type is FieldType.GROUP:
+            self.whole_group_keys(item)
+        elif "default" in item and field_type is not None:
             default = self.default(
                 item,
                 field_type,
@@ -149,7 +175,126 @@ class FieldReader:
             required_when=required_when,
             computed=computed,
             unique=unique,
+            fields=sub_fields,
+            multiple=multiple,
+            max_items=max_items,
         )
+
+    def not_in_group(self, item: YamlMap) -> None:
+        """Report each key a sub-field of a group does not take."""
+        for key in NOT_IN_GROUP_KEYS:
+            if key in item:
+                self.error(
+                    "not-in-group",
+                    text(N_("'%(key)s' cannot be used inside a group"), key=key),
+                    item.key_span(key),
+                    hint=text(N_("write it on the group itself, or move the field out of it")),
+                )
+
+    def whole_group_keys(self, item: YamlMap) -> None:
+        """`default` and `sensitive` belong to a group's sub-fields, not to the group."""
+        for key in ("default", "sensitive"):
+            if key in item:
+                self.error(
+                    "not-applicable",
+                    text(
+                        N_("'%(key)s' applies to the sub-fields of a group, not to the group"),
+                        key=key,
+                    ),
+                    item.key_span(key),
+                    hint=text(N_("write '%(key)s' on its sub-fields instead"), key=key),
+                )
+
+    def group(
+        self, item: YamlMap, field_type: FieldType | None, span: Span
+    ) -> tuple[tuple[Field, ...], bool, int | None]:
+        """A group's sub-fields, `multiple` and `max_items` (docs/forms.md, "Groups")."""
+        if field_type is not FieldType.GROUP:
+            for key in sorted(GROUP_KEYS):
+                if key in item:
+                    self.applies(item, key, field_type)
+            return (), False, None
+        multiple = self.boolean(item, "multiple")
+        max_items = GROUP_MAX_ITEMS_DEFAULT if multiple else None
+        if "max_items" in item:
+            value = item["max_items"]
+            if not multiple:
+                self.error(
+                    "not-applicable",
+                    text(N_("'max_items' applies only to a group with 'multiple: true'")),
+                    item.key_span("max_items"),
+                )
+            elif (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 1 <= value <= GROUP_MAX_ITEMS_LIMIT
+            ):
+                self.error(
+                    "bad-max-items",
+                    text(
+                        N_(
+                            "expected a whole number from 1 to %(limit)d for 'max_items', "
+                            "found %(found)s"
+                        ),
+                        limit=GROUP_MAX_ITEMS_LIMIT,
+                        found=described(value),
+                    ),
+                    item.value_span("max_items"),
+                )
+            else:
+                max_items = value
+        if "fields" not in item:
+            self.error(
+                "missing-fields",
+                text(N_("a group needs 'fields', the list of its sub-fields")),
+                span,
+                hint=text(N_("for example: fields: [{id: city, type: text}]")),
+            )
+            return (), multiple, max_items
+        return self.sub_fields(item), multiple, max_items
+
+    def sub_fields(self, item: YamlMap) -> tuple[Field, ...]:
+        """The sub-fields of a group, each read as a field; duplicate ids are reported."""
+        items = item["fields"]
+        if isinstance(items, YamlList) and not items:
+            self.error(
+                "missing-fields",
+                text(N_("a group needs at least one sub-field in 'fields'")),
+                item.value_span("fields"),
+            )
+            return ()
+        if not isinstance(items, YamlList):
+            self.error(
+                "wrong-type",
+                text(
+                    N_("expected 'fields' to be a list of fields, found %(found)s"),
+                    found=described(items),
+                ),
+                item.value_span("fields"),
+            )
+            return ()
+        result: list[Field] = []
+        seen: dict[str, Span] = {}
+        for index, sub in enumerate(items):
+            field = self.field(sub, items.item_span(index), in_group=True)
+            sub_id = sub.get("id") if isinstance(sub, YamlMap) else None
+            if isinstance(sub_id, str) and sub_id in seen:
+                self.error(
+                    "duplicate-field",
+                    text(N_("duplicate field id '%(id)s'"), id=sub_id),
+                    sub.value_span("id"),
+                    hint=text(
+                        N_("the first field '%(id)s' is on line %(line)d"),
+                        id=sub_id,
+                        line=seen[sub_id].line,
+                    ),
+                )
+                continue
+            if isinstance(sub_id, str):
+                seen[sub_id] = sub.value_span("id")
+            if field is not None:
+                result.append(field)
+        return tuple(result)
 
     def unique(self, item: YamlMap, field_type: FieldType | None) -> bool:
         """`unique: true`, on a type that can be unique (TypeSpec.unique_key); else reported."""

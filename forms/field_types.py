@@ -42,6 +42,7 @@ class FieldType(StrEnum):
     CURRENCY = "currency"
     USCC = "uscc"
     REFERENCE = "reference"  # another customer, by its external_ref
+    GROUP = "group"  # a nested object of sub-fields; `multiple: true`: a list of them
 
     @property
     def spec(self) -> TypeSpec:
@@ -63,6 +64,11 @@ class FieldType(StrEnum):
 RANGE_KEYS: Final = frozenset({"min", "max", "risk_direction"})
 TEXT_KEYS: Final = frozenset({"max_length", "pattern"})
 OPTION_KEYS: Final = frozenset({"options"})
+GROUP_KEYS: Final = frozenset({"fields", "multiple", "max_items"})
+# A list of groups holds at most `max_items` objects: 20 unless the form says, and never more
+# than 100 (each item is validated, masked and sealed on every write).
+GROUP_MAX_ITEMS_DEFAULT: Final = 20
+GROUP_MAX_ITEMS_LIMIT: Final = 100
 
 Json = Any  # a value as JSON holds it: str, int, float, bool, list, None
 
@@ -422,7 +428,25 @@ TYPES: Final[Mapping[FieldType, TypeSpec]] = MappingProxyType(
             valid=("C-1001", "集团总部"),
             invalid=(5, True, ["C-1001"], "x" * 201, "C-1\n001"),
         ),
+        # the examples are of a group whose sub-fields are `EXAMPLE_SUB_FIELDS`
+        FieldType.GROUP: TypeSpec(
+            json_type="object",
+            value_type=ValueType.RECORD,
+            expected=N_("an object of its sub-fields"),
+            doc={
+                "en": "an object of its sub-fields (`fields`); with `multiple: true` a list of "
+                "them; see [Groups](#groups)",
+                "zh": "由其子字段（`fields`）组成的对象；`multiple: true` 时为这种对象的列表；"
+                "见[字段组](#字段组)",
+            },
+            keys=GROUP_KEYS,
+            valid=({"name": "Li Lei"}, {}),
+            invalid=("Li Lei", 5, ["Li Lei"]),
+        ),
     }
 )
+
+# The sub-fields of the group the examples of `TYPES[FieldType.GROUP]` are values of.
+EXAMPLE_SUB_FIELDS: Final = "[{id: name, type: text}]"
 
 TYPE_NAMES: Final[tuple[str, ...]] = tuple(str(kind) for kind in FieldType)

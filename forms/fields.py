@@ -92,6 +92,11 @@ class Field:
     # no two customers hold the same value (compared by forms.unique.comparison_key); the
     # engine enforces it across customers (docs/forms.md, "Unique values")
     unique: bool = False
+    # a group's sub-fields (docs/forms.md, "Groups"); `multiple`: a list of such objects, of at
+    # most `max_items` (forms.field_types.GROUP_MAX_ITEMS_DEFAULT when not written)
+    fields: tuple[Field, ...] = ()
+    multiple: bool = False
+    max_items: int | None = None
 
     def title(self, language: str = "en") -> str:
         """The label in `language`, else in English, else any, else the id in words."""
@@ -107,12 +112,26 @@ class Field:
         labels = (self.option_labels or {}).get(option) or {}
         return labels.get(language) or labels.get("en") or next(iter(labels.values()), option)
 
+    def sub_field(self, field_id: str) -> Field | None:
+        """The sub-field of this group named `field_id`, or None."""
+        return next((f for f in self.fields if f.id == field_id), None)
+
+    @property
+    def is_group_list(self) -> bool:
+        """A group with `multiple: true`: a list of objects."""
+        return self.type is FieldType.GROUP and self.multiple
+
     def field_info(self) -> FieldInfo:
         """What the rules checker knows of this field.
 
         A multi_choice field is read as a group of true/false fields, one per option that is a
         rules-language name (`certifications.iso9001`); docs/forms.md, "Multiple choices".
+        A group is a record of its sub-fields (`address.country`); a list of groups is a record
+        with no fields the rules can read (`contacts.phone` is an unknown field).
         """
+        if self.type is FieldType.GROUP:
+            inside = {} if self.multiple else {f.id: f.field_info() for f in self.fields}
+            return FieldInfo(type=ValueType.RECORD, fields=MappingProxyType(inside))
         if self.type is FieldType.MULTI_CHOICE:
             flag = FieldInfo(type=ValueType.BOOLEAN)
             return FieldInfo(

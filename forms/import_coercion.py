@@ -340,6 +340,14 @@ def _datetime(field: Field, cell: Cell, epoch: date | None) -> Scalar:
     return _text(field, cell, epoch)
 
 
+def _group(field: Field, cell: Cell, epoch: date | None) -> Scalar:
+    """A group is a nested object: no cell holds one (forms.import_mapping refuses its column)."""
+    raise CellError(
+        "unsupported-type",
+        text(N_("fields of type %(type)s cannot be imported yet"), type=str(field.type)),
+    )
+
+
 COERCIONS: Mapping[FieldType, Coercion] = MappingProxyType(
     {
         FieldType.TEXT: _text,
@@ -360,5 +368,6 @@ COERCIONS: Mapping[FieldType, Coercion] = MappingProxyType(
         FieldType.CURRENCY: _code,
         FieldType.USCC: _code,
         FieldType.REFERENCE: _text,
+        FieldType.GROUP: _group,
     }
 )

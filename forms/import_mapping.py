@@ -24,6 +24,7 @@ from types import MappingProxyType
 from dsl import Diagnostic, DiagnosticsError, Span, YamlList, YamlMap, load_yaml
 from dsl.diagnostics import error, has_errors
 from dsl.texts import N_, described, did_you_mean, text
+from forms.field_types import FieldType
 from forms.fields import Field
 
 MAPPING_KEYS = ("columns", "ignore")
@@ -39,11 +40,14 @@ class Target:
 
     id: str
     names: tuple[str, ...] = ()
+    # False: no column can fill it (a group: a nested object, docs/import.md "Groups")
+    importable: bool = True
 
     @classmethod
     def of_field(cls, field: Field, *aliases: str) -> Target:
         labels = tuple(label for label in field.label.values() if label)
-        return cls(field.id, tuple(dict.fromkeys((*aliases, *labels))))
+        importable = field.type is not FieldType.GROUP
+        return cls(field.id, tuple(dict.fromkeys((*aliases, *labels))), importable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,7 @@ def map_columns(
     result: list[str | None] = []
     seen: dict[str, int] = {}
     every_name = sorted({n for t in targets for n in (t.id, *t.names)})
+    unimportable = {t.id for t in targets if not t.importable}
 
     def at(index: int) -> Span:
         start = positions[index] if index < len(positions) else index + 1
@@ -275,6 +280,26 @@ def map_columns(
                 result.append(None)
                 continue
             target = candidates[0]
+        if target in unimportable:
+            diagnostics.append(
+                error(
+                    "group-column",
+                    text(
+                        N_(
+                            "column '%(column)s' fills the group '%(field)s', which cannot be "
+                            "imported from a column"
+                        ),
+                        column=column,
+                        field=target,
+                    ),
+                    at(index),
+                    hint=text(
+                        N_("list the column under 'ignore', and enter the group on its page")
+                    ),
+                )
+            )
+            result.append(None)
+            continue
         if target in filled:
             diagnostics.append(
                 error(

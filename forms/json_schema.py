@@ -34,6 +34,8 @@ CONDITION_ANNOTATIONS = {
 def field_schema(field: Field) -> dict[str, Any]:
     """The JSON Schema of one field's value: its type's entry of `forms.field_types.TYPES`
     (type, format, enum, pattern) and the field's own options."""
+    if field.type is FieldType.GROUP:
+        return group_schema(field)
     spec = field.type.spec
     alternative = dict(spec.alternative(field)) if spec.alternative is not None else {}
     types = [spec.json_type, *([alternative.pop("type")] if alternative else ())]
@@ -98,4 +100,35 @@ def object_schema(
     schema["properties"] = {field.id: field_schema(field) for field in fields}
     schema["required"] = [field.id for field in fields if is_demanded(field)]
     schema["additionalProperties"] = False
+    return schema
+
+
+def group_schema(field: Field) -> dict[str, Any]:
+    """A group's schema: an object of its sub-fields and nothing else; with `multiple`, an array
+    of such objects of at most `max_items` (at least one when the group is required)."""
+    item: dict[str, Any] = {
+        "type": "object",
+        "properties": {sub.id: field_schema(sub) for sub in field.fields},
+        "required": [sub.id for sub in field.fields if is_demanded(sub)],
+        "additionalProperties": False,
+    }
+    json_type = "array" if field.multiple else "object"
+    schema: dict[str, Any] = {
+        "title": field.title(),
+        "type": json_type if is_demanded(field) else [json_type, "null"],
+    }
+    if field.help:
+        schema["description"] = field.help.get("en") or next(iter(field.help.values()))
+    if field.multiple:
+        schema["items"] = item
+        if field.max_items is not None:
+            schema["maxItems"] = field.max_items
+        if field.required and field.visible_when is None:
+            schema["minItems"] = 1
+    else:
+        schema.update((key, value) for key, value in item.items() if key != "type")
+    for key, annotation in CONDITION_ANNOTATIONS.items():
+        written = getattr(field, key)
+        if written is not None:
+            schema[annotation] = written.source
     return schema

@@ -59,9 +59,71 @@ def mask_text(text: str) -> str:
 
 
 def sensitive_ids(form: Form | None, also: Collection[str] = ()) -> frozenset[str]:
-    """The ids of the fields of `form` marked sensitive, plus `also` (fields stored sealed)."""
-    marked = {f.id for f in form.fields if f.sensitive} if form is not None else set()
+    """The ids of the fields of `form` marked sensitive (a group: when one of its sub-fields
+    is; the group is sealed as a whole), plus `also` (fields stored sealed)."""
+    marked = {f.id for f in form.fields if is_sensitive(f)} if form is not None else set()
     return frozenset(marked | set(also))
+
+
+def is_sensitive(field: Field) -> bool:
+    """A field marked sensitive, or a group with a sub-field marked sensitive."""
+    return field.sensitive or any(sub.sensitive for sub in field.fields)
+
+
+def mask_field(field: Field | None, value: Any) -> Any:
+    """The mask of a sensitive field's value: a group keeps its shape, with the value of each
+    sensitive sub-field masked in every item (all of them when none is marked: a group stored
+    sealed by an older version of the form); any other field as `mask_value`."""
+    if field is None or not field.fields:
+        return mask_value(field, value)
+    marked = {sub.id for sub in field.fields if sub.sensitive}
+
+    def one(item: Any) -> Any:
+        if not isinstance(item, Mapping):
+            return mask_value(None, item)
+        return {
+            key: mask_value(field.sub_field(key), sub) if not marked or key in marked else sub
+            for key, sub in item.items()
+        }
+
+    if isinstance(value, list | tuple):
+        return [one(item) for item in value]
+    return None if value is None else one(value)
+
+
+def unmask_group(field: Field, sent: Any, stored: Any) -> Any:
+    """A group's value as sent, with each sensitive sub-value sent back as the mask of the one
+    stored taken as stored: the value at the same place (item index, sub-field), else in a list
+    the one stored item whose mask it is (an item removed before it moved it up)."""
+    if isinstance(sent, list) and isinstance(stored, list | tuple):
+        return [
+            _unmasked(field, item, stored[index] if index < len(stored) else None, stored)
+            for index, item in enumerate(sent)
+        ]
+    return _unmasked(field, sent, stored, ())
+
+
+def _unmasked(field: Field, sent: Any, stored: Any, others: Any) -> Any:
+    if not isinstance(sent, Mapping):
+        return sent
+    masked = mask_field(field, stored) if isinstance(stored, Mapping) else {}
+    candidates = [(item, mask_field(field, item)) for item in others if isinstance(item, Mapping)]
+    result = {}
+    for key, value in sent.items():
+        if isinstance(stored, Mapping) and stored.get(key) is not None and value == masked.get(key):
+            result[key] = stored[key]
+            continue
+        if isinstance(value, str) and MASK in value:
+            found = [
+                item[key]
+                for item, mask in candidates
+                if item.get(key) is not None and mask.get(key) == value
+            ]
+            if len(found) == 1:
+                result[key] = found[0]
+                continue
+        result[key] = value
+    return result
 
 
 def mask_data(
@@ -70,7 +132,7 @@ def mask_data(
     """`data` with the value of every sensitive field (of `form`, and those in `also`) masked."""
     hidden = sensitive_ids(form, also)
     return {
-        key: mask_value(form.field(key) if form is not None else None, value)
+        key: mask_field(form.field(key) if form is not None else None, value)
         if key in hidden
         else value
         for key, value in data.items()
@@ -118,7 +180,7 @@ def mask_result(
         {
             **fired,
             "inputs": {
-                name: mask_value(field(name), value) if name in hidden else scrub(value)
+                name: mask_field(field(name), value) if name in hidden else scrub(value)
                 for name, value in (fired.get("inputs") or {}).items()
             },
         }
@@ -136,6 +198,9 @@ def _replacements(values: Mapping[str, tuple[Field | None, Any]]) -> list[tuple[
     (so a value that contains another is replaced whole)."""
     found: dict[str, str] = {}
     for field, value in values.values():
+        if field is not None and field.fields:  # a group: each of its masked sub-values
+            _group_replacements(field, value, found)
+            continue
         if value is None or isinstance(value, bool):
             continue
         text = str(value)
@@ -144,3 +209,19 @@ def _replacements(values: Mapping[str, tuple[Field | None, Any]]) -> list[tuple[
             if len(variant) >= MIN_SEARCHED_LENGTH:
                 found[variant] = mask
     return sorted(found.items(), key=lambda item: -len(item[0]))
+
+
+def _group_replacements(field: Field, value: Any, found: dict[str, str]) -> None:
+    masked = mask_field(field, value)
+    pairs = (
+        zip(value, masked, strict=False) if isinstance(value, list | tuple) else [(value, masked)]
+    )
+    for clear, mask in pairs:
+        if not isinstance(clear, Mapping) or not isinstance(mask, Mapping):
+            continue
+        for key, sub in clear.items():
+            if sub is None or isinstance(sub, bool) or mask.get(key) == sub:
+                continue
+            for variant in (str(sub), str(sub).strip()):
+                if len(variant) >= MIN_SEARCHED_LENGTH:
+                    found[variant] = str(mask.get(key) or MASK)

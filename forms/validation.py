@@ -48,7 +48,8 @@ class DataError:
     """One problem with submitted data: where (`("contacts", 2, "phone")`), what, and a stable
     code (`required`, `unknown-field`, `wrong-type`, `below-minimum`, `above-maximum`,
     `out-of-range`, `too-long`, `not-an-option`, `duplicate-choice`, `pattern-mismatch`,
-    `control-character`, `computed-field` (a value sent for a computed field), `not-visible` (a
+    `control-character`, `too-many-items` (a list of groups longer than its `max_items`),
+    `computed-field` (a value sent for a computed field), `not-visible` (a
     value for a field its `visible_when` hides), and each field type's own: `bad-date`,
     `bad-datetime`, `bad-email`, `bad-phone`, `bad-url`, `bad-country`, `bad-currency`,
     `bad-uscc`)."""
@@ -243,16 +244,39 @@ def normalise(
             value = field.default
         if value is None:
             continue
-        if field.type is FieldType.INTEGER and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        elif field.type is FieldType.MULTI_CHOICE and isinstance(value, list | tuple):
-            order = {option: index for index, option in enumerate(field.options or ())}
-            value = sorted(value, key=lambda option: order.get(option, len(order)))
-        elif field.type.spec.normalise is not None:
-            value = field.type.spec.normalise(value)
-        result[field.id] = value
+        result[field.id] = _stored(field, value)
     known = {field.id for field in form.fields}
     result.update((key, value) for key, value in data.items() if key not in known)
+    return result
+
+
+def _stored(field: Field, value: Any) -> Any:
+    """A field's valid value in its stored shape (`normalise`)."""
+    if field.type is FieldType.INTEGER and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if field.type is FieldType.MULTI_CHOICE and isinstance(value, list | tuple):
+        order = {option: index for index, option in enumerate(field.options or ())}
+        return sorted(value, key=lambda option: order.get(option, len(order)))
+    if field.type is FieldType.GROUP:
+        if field.multiple and isinstance(value, list | tuple):
+            return [_stored_group(field, item) for item in value]
+        return _stored_group(field, value)
+    if field.type.spec.normalise is not None:
+        return field.type.spec.normalise(value)
+    return value
+
+
+def _stored_group(field: Field, value: Any) -> Any:
+    """One object of a group: its sub-fields' defaults filled in, nulls dropped, in order."""
+    if not isinstance(value, Mapping):
+        return value
+    result: dict[str, Any] = {}
+    for sub in field.fields:
+        item = value.get(sub.id)
+        if item is None:
+            item = sub.default
+        if item is not None:
+            result[sub.id] = _stored(sub, item)
     return result
 
 
@@ -287,9 +311,20 @@ def explain(
     order: dict[str | int | None, int] = {field_id: index for index, field_id in enumerate(by_id)}
     position = {key: index for index, key in enumerate(data)} if isinstance(data, dict) else {}
 
-    def place(item: DataError) -> tuple[int, int, str]:
+    # inside a group: its items in order, each item's errors in its sub-fields' order
+    inner: dict[tuple[object, object], int] = {
+        (field.id, sub.id): index for field in fields for index, sub in enumerate(field.fields)
+    }
+
+    def place(item: DataError) -> tuple[int, int, tuple[tuple[int, int, str], ...]]:
         head = item.path[len(prefix)] if len(item.path) > len(prefix) else None
-        return (order.get(head, len(order)), position.get(head, 0), path_text(item.path))
+        rest = tuple(
+            (part, 0, "")
+            if isinstance(part, int)
+            else (-1, inner.get((head, part), len(inner)), part)
+            for part in item.path[len(prefix) + 1 :]
+        )
+        return (order.get(head, len(order)), position.get(head, 0), rest)
 
     return tuple(sorted(found.values(), key=place))
 
@@ -307,6 +342,7 @@ _PRIORITY: dict[str, int] = {
             "wrong-type",
             "not-an-option",
             "duplicate-choice",
+            "too-many-items",
             *sorted({spec.refused for spec in TYPES.values()} - {"wrong-type", "not-an-option"}),
             "pattern-mismatch",
             "below-minimum",
@@ -330,6 +366,9 @@ def _value_errors(data: object, fields: Sequence[Field], *, prefix: Path) -> Ite
     for field in fields:
         value = data.get(field.id)
         path = (*prefix, field.id)
+        if field.type is FieldType.GROUP:
+            yield from _group_value_errors(field, value, path)
+            continue
         if field.type is FieldType.MONEY and isinstance(value, Mapping):
             path, value = (*path, money.AMOUNT), value.get(money.AMOUNT)
         if field.type.is_numeric and money.is_amount(value):
@@ -341,6 +380,15 @@ def _value_errors(data: object, fields: Sequence[Field], *, prefix: Path) -> Ite
             if problem is not None:
                 wording = text(N_("%(label)s %(problem)s"), label=label_of(field), problem=problem)
                 yield DataError.of(path, "control-character", wording)
+
+
+def _group_value_errors(field: Field, value: object, path: Path) -> Iterator[DataError]:
+    """`_value_errors` of each object of a group (of each item of a list of groups)."""
+    if isinstance(value, dict):
+        yield from _value_errors(value, field.fields, prefix=path)
+    elif field.multiple and isinstance(value, list):
+        for index, item in enumerate(value[: field.max_items]):
+            yield from _value_errors(item, field.fields, prefix=(*path, index))
 
 
 def _range_problem(field: Field, value: int | float) -> Text | None:
@@ -369,6 +417,8 @@ def _explain(
     if not path:
         return _explain_object(error, fields, subject=subject, unknown=unknown)
     field = fields.get(str(path[0]))
+    if field is not None and field.type is FieldType.GROUP:
+        return _explain_group(error, field, path, unknown=unknown)
     if field is not None and field.type is FieldType.MULTI_CHOICE and len(path) == 2:
         # an item of a multi_choice's list: reported at the field, like any of its values
         message, code = _option(field, error.instance)
@@ -395,6 +445,86 @@ def _in_object(error: ValidationError) -> bool:
         isinstance(error.instance, Mapping)
         and error.validator in ("required", "additionalProperties")
     )
+
+
+def _explain_group(
+    error: ValidationError, field: Field, path: Path, *, unknown: Text
+) -> _Explained:
+    """An error inside a group: about the list (too many items), an object (a sub-field missing,
+    a key no sub-field has) or a sub-field's value, at its path (`contacts[2].phone`)."""
+    head, rest = path[:1], path[1:]
+    if field.multiple and rest and isinstance(rest[0], int):
+        head, rest = path[:2], path[2:]
+    keyword = str(error.validator)
+    instance: Any = error.instance
+    if rest:  # a sub-field's value
+        sub = field.sub_field(str(rest[0]))
+        where = (*head, rest[0])
+        if sub is not None and sub.type is FieldType.MULTI_CHOICE and len(rest) == 2:
+            message, code = _option(sub, instance)
+            return [(where, message, code)]
+        explain_keyword = _BY_KEYWORD.get(keyword)
+        if sub is None or len(rest) != 1 or explain_keyword is None:
+            return [(path, text(N_("%(path)s is not valid"), path=path_text(path)), "invalid")]
+        if keyword == "type" and instance is None and is_demanded(sub):
+            return [(where, _missing(where), "required")]
+        message, code = explain_keyword(sub, instance)
+        return [(where, message, code)]
+    if len(head) == 1 and field.multiple:  # the list itself
+        if keyword == "maxItems":
+            wording = text(
+                N_("%(label)s holds at most %(max)d items, found %(count)d"),
+                label=label_of(field),
+                max=field.max_items,
+                count=len(instance),
+            )
+            return [(head, wording, "too-many-items")]
+        if keyword == "minItems":
+            return [(head, text(N_("required field '%(id)s' is empty"), id=field.id), "required")]
+        if keyword == "type" and instance is None:
+            return [(head, _missing(head), "required")]
+        wording = text(
+            N_("%(label)s must be a list of objects of its sub-fields, found %(found)s"),
+            label=label_of(field),
+            found=described(instance),
+        )
+        return [(head, wording, "wrong-type")]
+    if keyword == "required" and isinstance(instance, dict):
+        demanded: Any = error.validator_value
+        return [
+            ((*head, name), _missing((*head, name)), "required")
+            for name in demanded
+            if name not in instance
+        ]
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = [sub.id for sub in field.fields]
+        return [
+            (
+                (*head, key),
+                text(
+                    N_("%(unknown)s '%(key)s'%(hint)s"),
+                    unknown=unknown,
+                    key=path_text((*head, key)),
+                    hint=did_you_mean(str(key), known),
+                ),
+                "unknown-field",
+            )
+            for key in instance
+            if key not in known
+        ]
+    if keyword == "type" and instance is None:
+        return [(head, _missing(head), "required")]
+    wording = text(
+        N_("%(label)s must be %(expected)s, found %(found)s"),
+        label=label_of(field) if len(head) == 1 else path_text(head),
+        expected=expected(field.type),
+        found=described(instance),
+    )
+    return [(head, wording, "wrong-type")]
+
+
+def _missing(path: Path) -> Text:
+    return text(N_("required field '%(id)s' is missing"), id=path_text(path))
 
 
 def _explain_object(

@@ -113,7 +113,28 @@ def narrowing(old: Field, new: Field) -> tuple[str, ...]:
         reasons.append("options")
     if new.required and not old.required:
         reasons.append("required")
+    if old.type is new.type and new.fields:
+        reasons.extend(_group_narrowing(old, new))
     return tuple(reasons)
+
+
+def _group_narrowing(old: Field, new: Field) -> list[str]:
+    """How a group narrows: `multiple` changed, a lower `max_items`, and per sub-field
+    `SUB.removed`, `SUB.added` (when required) or `SUB.REASON` (`phone.pattern`)."""
+    reasons: list[str] = []
+    if old.multiple != new.multiple:
+        reasons.append("multiple")
+    if _tighter_high(old.max_items, new.max_items):
+        reasons.append("max_items")
+    for sub in old.fields:
+        now = new.sub_field(sub.id)
+        if now is None:
+            reasons.append(f"{sub.id}.removed")
+        else:
+            reasons.extend(f"{sub.id}.{reason}" for reason in narrowing(sub, now))
+    known = {sub.id for sub in old.fields}
+    reasons.extend(f"{sub.id}.added" for sub in new.fields if sub.id not in known and sub.required)
+    return reasons
 
 
 def compare_forms(old: Form, new: Form) -> FormChanges:

@@ -9,6 +9,7 @@ row version) is a 409 with the same form.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote
@@ -46,13 +47,17 @@ def _write_scope(user: UserView) -> Scope:
 
 
 def _by_field(errors: list[dict[str, str]]) -> dict[str, tuple[str, ...]]:
-    """Field id → its messages, from a problem's errors (paths `data.FIELD...` or `FIELD`)."""
+    """Input id → its messages, from a problem's errors (paths `data.FIELD` or `FIELD`; inside
+    a group `GROUP.SUB`, `GROUP[INDEX].SUB` as the input `GROUP.INDEX.SUB`)."""
     found: dict[str, list[str]] = {}
     for item in errors:
         path = str(item.get("path", "")).removeprefix("data.").removeprefix("data")
-        field_id = path.split(".", 1)[0].split("[", 1)[0]
+        field_id = _ITEM_INDEX.sub(r".\1", path)
         found.setdefault(field_id, []).append(str(item.get("message", "")))
     return {k: tuple(v) for k, v in found.items()}
+
+
+_ITEM_INDEX = re.compile(r"\[(\d+)\]")
 
 
 def _page(
@@ -68,6 +73,7 @@ def _page(
     block: str | None = None,
     status_code: int = 200,
     as_of: date | None = None,
+    action: str | None = None,
 ) -> Response:
     raw = posted_fields(posted) if posted is not None else None
     with database.transaction() as session:
@@ -80,6 +86,7 @@ def _page(
             raw=raw,
             errors=errors,
             as_of=as_of,
+            action=action,
         )
     context = {"edit": edit, "problem": problem, "checked": errors is not None}
     return render(request, "customer_edit.html", context, block=block, status_code=status_code)
@@ -142,8 +149,14 @@ def save_page(
     posted: PostedForm,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     expected_version: Annotated[int | None, Form()] = None,
+    group_action: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     check_csrf(session, csrf_token)
+    if group_action:  # a list group's Add or Remove button: the form again, nothing saved
+        return _page(
+            request, ref, user, database=database, language=language, posted=posted,
+            action=group_action, as_of=now.astimezone(settings.tz).date(),
+        )  # fmt: skip
     try:
         with database.transaction() as db_session:
             save_edit(

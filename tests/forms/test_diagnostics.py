@@ -58,7 +58,7 @@ def test_an_unknown_key_far_from_any_lists_the_keys() -> None:
     assert diagnostic.hint == (
         "expected one of: id, type, label, required, min, max, max_length, options, default, "
         "help, sensitive, risk_direction, pattern, section, unique, visible_when, "
-        "required_when, computed"
+        "required_when, computed, fields, multiple, max_items"
     )
 
 
@@ -98,16 +98,6 @@ def test_unique_loads_on_types_that_compare(field_type: str) -> None:
         with_fields(f"{{id: a, type: {field_type}, unique: true}}"), filename="f"
     )
     assert form.field("a") is not None and form.field("a").unique  # type: ignore[union-attr]
-
-
-@pytest.mark.parametrize("field_type", ["group"])
-def test_each_later_type_is_not_supported_yet_at_the_type(field_type: str) -> None:
-    assert rendered(with_fields(f"{{id: a, type: {field_type}}}")) == (
-        f"customer.yaml:3:19: error: the field type '{field_type}' is not supported yet\n"
-        f"    3 |   - {{id: a, type: {field_type}}}\n"
-        f"      |                   {'^' * len(field_type)}\n"
-        "      = hint: a later version of riskdesk reads it; use type text for now"
-    )
 
 
 def test_an_unknown_type_suggests_the_nearest_type() -> None:

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 import dsl
 import forms
-from forms.field_types import EXAMPLE_OPTIONS
+from forms.field_types import EXAMPLE_OPTIONS, EXAMPLE_SUB_FIELDS
 from tests.forms.conftest import FILENAME, with_fields
 
 DOCS = Path(__file__).parents[2] / "docs"
@@ -27,6 +27,8 @@ def form_of(field_type: forms.FieldType, extra: str = "") -> forms.Form:
     options = (
         f", options: [{', '.join(EXAMPLE_OPTIONS)}]" if "options" in field_type.spec.keys else ""
     )
+    if "fields" in field_type.spec.keys:
+        options = f", fields: {EXAMPLE_SUB_FIELDS}"
     return forms.load_form(
         with_fields(f"{{id: v, type: {field_type}{options}{extra}}}"), filename=FILENAME
     )
@@ -36,7 +38,7 @@ def test_the_registry_has_one_complete_entry_for_every_field_type() -> None:
     assert set(forms.TYPES) == set(forms.FieldType)
     assert tuple(str(kind) for kind in forms.FieldType) == forms.TYPE_NAMES
     for kind, spec in forms.TYPES.items():
-        assert spec.json_type in ("string", "integer", "number", "boolean", "array"), kind
+        assert spec.json_type in ("string", "integer", "number", "boolean", "array", "object"), kind
         assert isinstance(spec.value_type, dsl.ValueType), kind
         assert spec.expected and set(spec.doc) == set(forms.LANGUAGES), kind
         assert spec.valid and spec.invalid, kind
