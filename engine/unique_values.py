@@ -166,10 +166,12 @@ def sync_many(
     their rows per batch, one DELETE and one executemany INSERT. A value two of `items` hold
     is refused as taken for the later one. Raises as `sync`, every error of every customer
     (paths under `data`; the caller's transaction rolls back)."""
-    if not items:
+    unique = {f.id for f in forms.unique_fields(form)}
+    if not items or not unique:
+        # no field is unique: there are no rows to keep (publishing the form that dropped the
+        # last `unique` removed them, engine.unique_values.publish_form)
         return
     keys = _Keys(session)
-    unique = {f.id for f in forms.unique_fields(form)}
     wanted = {cid: keys.of(form, data) if unique else {} for cid, data in items}
     stale: list[int] = []
     new: list[dict[str, Any]] = []

@@ -26,10 +26,11 @@ from tests.engine.conftest import HEALTHY, NOW, RISKY
 # runs' lookup of a live challenger (engine.shadow), one per assessment, and, for an existing
 # customer, the lookup of temporary terms changes waiting for their restore_when
 # (engine.terms_restore); a critical alert and an opened case look up whom to notify
-# (engine.notifications)
+# (engine.notifications); a new assessment of an existing customer reads its active alerts
+# (engine.alerts: one that stopped firing is resolved, so they are read even when none fires)
 NEW_CUSTOMER = 14
 UNCHANGED_CUSTOMER = 8
-CHANGED_CUSTOMER = 16
+CHANGED_CUSTOMER = 17
 NEW_CUSTOMER_OPENING_A_CASE = 26
 EVENT = 12
 

@@ -157,10 +157,10 @@ def test_a_permission_not_in_the_list_is_told_in_each_language(
     english, chinese = _import_in_both(admin_api, _zip(_template(tmp_path, _unknown_permission)))
     en, zh = _one(english, "bad-value"), _one(chinese, "bad-value")
     assert en["message"].startswith(
-        "item 1 of 'permissions.sales': 'everything' is not one of ['audit:read', "
+        "item 1 of 'permissions.sales': 'everything' is not one of ['alerts:acknowledge', "
     )
     assert zh["message"].startswith(
-        "'permissions.sales' 的第 1 项：'everything' 不是以下之一：['audit:read', "
+        "'permissions.sales' 的第 1 项：'everything' 不是以下之一：['alerts:acknowledge', "
     )
     assert "'cases:act'" in zh["message"]
     # the line appended to the example's template.yaml
