@@ -44,7 +44,7 @@ def test_mapped_role_carries_exactly_its_permissions(database: Database, tmp_pat
         (
             "permissions:\n  sales: [customers:read, everything]\n",
             "template.yaml:27:27: error: item 2 of 'permissions.sales': 'everything' is not one "
-            "of ['audit:read',",
+            "of ['alerts:acknowledge',",
         ),
         (
             "permissions:\n  auditor: [audit:read]\n",
