@@ -42,6 +42,7 @@ def test_a_sales_manager_edits_a_customer_with_errors_shown_as_they_type(
     expect(page.locator("h1 .tier")).to_have_text("low")
     page.get_by_role("link", name="Edit data").click()
     expect(page).to_have_url(re.compile(r"/customers/C-EAST/edit$"))
+    page.wait_for_load_state()  # htmx binds the live check once the page has loaded
 
     overdue = page.get_by_label("Worst current overdue (days)")
     overdue.fill("12,3")

@@ -65,6 +65,9 @@ def _open_editor(workspace: Database, api: ApiClient, page: Page) -> str:
     expect(page).to_have_url(re.compile(r"/rules$"))
     page.get_by_role("link", name="Manufacturing B2B credit risk").click()
     expect(page).to_have_url(re.compile(r"/rules/credit$"))
+    # the URL changes when the navigation commits, before htmx has bound the source's live
+    # check: typed before then, the text would never be checked (seen under load)
+    page.wait_for_load_state()
     return _published_source(workspace)
 
 
@@ -139,6 +142,7 @@ def test_the_editor_in_chinese_says_its_problems_in_chinese(
     page.get_by_role("button", name="中文").click()
     expect(page).to_have_url(re.compile(r"/rules/credit$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("规则集 credit")
+    page.wait_for_load_state()
     source = page.get_by_label("规则源文本")
     source.fill(published.replace("max_overdue_days > 90", "max_overdue_dayz > 90"))
     problem = page.locator("#diagnostics li.sev-error")

@@ -62,6 +62,9 @@ def test_a_live_error_is_placed_fixed_and_the_new_step_drawn_and_saved(
     row = page.locator("table.workflows tr", has_text="High-risk credit review")
     row.get_by_role("link", name="Edit", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/workflows/{KEY}/edit$"))
+    # the URL changes when the navigation commits, before htmx has bound the source's live
+    # check: typed before then, the text would never be checked (seen under load)
+    page.wait_for_load_state()
 
     published = _published_source(workspace)
     source = page.get_by_label("Workflow source (YAML)")
