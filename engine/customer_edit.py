@@ -22,7 +22,7 @@ from typing import Any, Final
 from sqlmodel import Session
 
 import forms
-from engine import crypto, specs
+from engine import crypto, specs, unique_values
 from engine.customers import (
     CustomerInput,
     Viewer,
@@ -424,6 +424,9 @@ def _posted_for(
     record = incoming_data(form, payload, stored, customer)
     checked = forms.validate(form, record, terms=terms_record(customer), as_of=as_of)
     found = [e for e in checked if e.path[:1] and e.path[0] not in unread]
+    wrong = unread | {e.path[0] for e in found}
+    taken = unique_values.taken(session, form, record, customer_id=customer.id, scope=scope)
+    found += [replace(e, path=e.path[1:]) for e in taken if e.path[1] not in wrong]
     return posted, (*posted.errors, *found)
 
 

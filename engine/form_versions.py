@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 import dsl
 import forms
-from engine import crypto, specs
+from engine import crypto, specs, unique_values
 from engine.db import session_keys
 from engine.draft_checks import BLOCKED, CHECKS, draft_filename, published_row
 from engine.errors import N_, DataValidationError, InvalidRequestError, NotFoundError
@@ -63,6 +63,8 @@ class FormImpact:
     fields: tuple[FieldImpact, ...]
     readers: tuple[dsl.Diagnostic, ...]
     new_fields: tuple[str, ...] = ()  # every field of the new version (rename targets: `added`)
+    # fields the new version makes unique whose stored values repeat (a publish is refused)
+    duplicates: tuple[unique_values.Duplicates, ...] = ()
 
     @property
     def needs_mapping(self) -> tuple[str, ...]:
@@ -70,7 +72,7 @@ class FormImpact:
 
     @property
     def is_blocked(self) -> bool:
-        return bool(self.readers)
+        return bool(self.readers or self.duplicates)
 
 
 @dataclass(slots=True)
@@ -136,9 +138,16 @@ def form_impact(
     session: Session, *, old: forms.Form | None, new: forms.Form, version: int,
     published_version: int | None, readers: tuple[dsl.Diagnostic, ...],
 ) -> FormImpact:  # fmt: skip
-    """The impact of publishing `new` over `old` (the published version; None: the first)."""
-    if old is None or new.key != CUSTOMER_FORM:
+    """The impact of publishing `new` over `old` (the published version; None: the first).
+    Duplicates are looked for in the values stored under the new unique fields' own ids: a
+    value a rename would bring into one is found when the publish applies the mapping."""
+    if new.key != CUSTOMER_FORM:
         return FormImpact(new.key, version, published_version, 0, (), (), readers)
+    repeated = unique_values.duplicates(session, old, new)
+    if old is None:
+        return FormImpact(
+            new.key, version, published_version, 0, (), (), readers, duplicates=repeated
+        )
     changes = forms.compare_forms(old, new)
     tallies = {c.field_id: Tally() for c in changes.changes}
     checker = FieldChecker(new)
@@ -176,7 +185,7 @@ def form_impact(
         )
     return FormImpact(
         new.key, version, published_version, read, changes.added, tuple(impacts), readers,
-        new_fields=tuple(f.id for f in new.fields),
+        new_fields=tuple(f.id for f in new.fields), duplicates=repeated,
     )  # fmt: skip
 
 

@@ -115,6 +115,28 @@ def _holder(session: Session, field_id: str, key: str, customer_id: int) -> tupl
     return (str(row[0]), row[1]) if row is not None else None  # type: ignore[return-value]
 
 
+def taken(
+    session: Session,
+    form: forms.Form,
+    data: Mapping[str, Any],
+    *,
+    customer_id: int | None,
+    scope: Scope = None,
+) -> list[forms.DataError]:
+    """The `not-unique` errors (each at its field's path under `data`) of the unique fields of
+    `data` (clear values) whose value another customer than `customer_id` (None: one not yet
+    stored) holds. Reads only; `sync` decides again as it writes."""
+    if not forms.unique_fields(form):
+        return []
+    keys = _Keys(session).of(form, data)
+    errors = []
+    for field_id, key in keys.items():
+        holder = _holder(session, field_id, key, customer_id if customer_id is not None else -1)
+        if holder is not None:
+            errors.append(_taken(_field(form, field_id), holder, scope))
+    return errors
+
+
 def check(
     session: Session,
     form: forms.Form,
@@ -123,17 +145,8 @@ def check(
     customer_id: int | None,
     scope: Scope = None,
 ) -> None:
-    """Raises DataValidationError (`not-unique`, every such field at its path) when another
-    customer than `customer_id` (None: one not yet stored) holds a value of a unique field of
-    `data` (clear values). Writes nothing; `sync` decides again as it writes."""
-    if not forms.unique_fields(form):
-        return
-    keys = _Keys(session).of(form, data)
-    errors = []
-    for field_id, key in keys.items():
-        holder = _holder(session, field_id, key, customer_id if customer_id is not None else -1)
-        if holder is not None:
-            errors.append(_taken(_field(form, field_id), holder, scope))
+    """Raises DataValidationError with the errors `taken` finds (none: returns)."""
+    errors = taken(session, form, data, customer_id=customer_id, scope=scope)
     if errors:
         raise DataValidationError(errors)
 
@@ -400,5 +413,6 @@ __all__ = [
     "publish_form",
     "sync",
     "sync_many",
+    "taken",
     "value_hash_key",
 ]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from dsl import in_language
 from engine.form_versions import FieldImpact, FormImpact
+from engine.unique_values import Duplicates
 from web.i18n import translator
 
 
@@ -42,6 +43,24 @@ class FieldImpactPublic(BaseModel):
         )
 
 
+class DuplicatesPublic(BaseModel):
+    field: str
+    label: dict[str, str]
+    customers: int = Field(
+        description="stored customers holding a value of this field that another one holds too"
+    )
+    examples: list[str] = Field(description="a few of those customers' refs")
+
+    @classmethod
+    def of(cls, found: Duplicates) -> DuplicatesPublic:
+        return cls(
+            field=found.field_id,
+            label=dict(found.label),
+            customers=found.customers,
+            examples=list(found.examples),
+        )
+
+
 class FormImpactPublic(BaseModel):
     key: str
     version: int = Field(description="the number the draft would be published as")
@@ -50,9 +69,16 @@ class FormImpactPublic(BaseModel):
     added: list[str] = Field(description="fields the draft adds (free)")
     fields: list[FieldImpactPublic]
     needs_mapping: list[str] = Field(description="the fields the publish's `mapping` must name")
-    blocked: bool = Field(description="published rulesets or workflows read removed fields")
+    blocked: bool = Field(
+        description="published rulesets or workflows read removed fields, or stored customers "
+        "share a value of a field the draft makes unique"
+    )
     readers: list[dict[str, Any]] = Field(
         description="each blocking reading, a diagnostic at its position in the reader"
+    )
+    duplicates: list[DuplicatesPublic] = Field(
+        description="the fields the draft makes unique whose stored values repeat: correct "
+        "those customers' values before publishing"
     )
 
     @classmethod
@@ -68,4 +94,5 @@ class FormImpactPublic(BaseModel):
             needs_mapping=list(found.needs_mapping),
             blocked=found.is_blocked,
             readers=[in_language(d, language, translate).to_dict() for d in found.readers],
+            duplicates=[DuplicatesPublic.of(d) for d in found.duplicates],
         )

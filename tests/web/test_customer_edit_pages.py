@@ -5,7 +5,9 @@ stamped `page` and scored like any update."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 
 from sqlmodel import select
@@ -220,6 +222,12 @@ def _with_conditional_fields(database: Database) -> None:
         )  # fmt: skip
 
 
+def _error_beside(html: str, field_id: str) -> str | None:
+    """The error text shown beside field `field_id`'s input (None: none)."""
+    found = re.search(rf'<span class="field-error" id="edit-{field_id}-errors">(.*?)</span>', html)
+    return unescape(found.group(1)) if found else None
+
+
 def _fields(response: Any) -> dict[str, Any]:
     return {f.id: f for s in response.context["edit"].sections for f in s.fields}
 
@@ -340,8 +348,25 @@ def test_a_taken_unique_value_is_shown_beside_its_field(
     posted.update({"csrf_token": page.context["csrf_token"]})
     posted["expected_version"] = str(edit.row_version)
     posted["data.contact_email"] = "TAKEN@a.cn"
+    # the live check as one types finds it too (it stores nothing)
+    checked = pages.post("/customers/C002/edit/check", data=posted, headers={"HX-Request": "true"})
+    assert checked.status_code == 200, checked.text
+    assert _error_beside(checked.text, "contact_email") == (
+        "Contact e-mail: customer 'C001' already has this value; it must be unique"
+    )
     response = pages.post("/customers/C002/edit", data=posted, headers={"Accept-Language": "en"})
     assert response.status_code == 422, response.text
     fields = {f.id: f for s in response.context["edit"].sections for f in s.fields}
     assert fields["contact_email"].errors
     assert "C001" in response.text and "must be unique" in response.text
+    # with another error in the same post, both are shown at once
+    posted["data.max_overdue_days"] = "12,3"
+    response = pages.post("/customers/C002/edit", data=posted, headers={"Accept-Language": "en"})
+    assert response.status_code == 422, response.text
+    fields = {f.id: f for s in response.context["edit"].sections for f in s.fields}
+    assert fields["contact_email"].errors and fields["max_overdue_days"].errors
+    # a value nobody else holds: no error from the check
+    posted["data.max_overdue_days"] = "12"
+    posted["data.contact_email"] = "free@a.cn"
+    checked = pages.post("/customers/C002/edit/check", data=posted, headers={"HX-Request": "true"})
+    assert _error_beside(checked.text, "contact_email") is None

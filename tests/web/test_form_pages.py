@@ -72,3 +72,27 @@ def test_a_blocking_reading_is_listed_at_its_own_file_with_a_link(
     assert all(row.line is None and row.where for row in page.context["diagnostics"])
     assert '<a class="pos" href="/rules/credit">rules/credit.rules:13:17</a>' in page.text
     assert "阻止发布此版本的已发布定义" in page.text
+
+
+def test_shared_values_of_a_field_made_unique_are_listed_and_the_publish_is_disabled(
+    workspace: Database, pages: PageClient
+) -> None:
+    from tests.engine.test_unique_values import _unique
+
+    upsert(workspace, "C-1", {**HEALTHY, "contact_email": "same@a.cn"})
+    upsert(workspace, "C-2", {**HEALTHY, "contact_email": "Same@A.cn"})
+    pages.login("ada", ["admin"])
+    save(pages, _unique(customer_source(workspace), "contact_email"))
+    page = pages.get("/forms/customer/edit", params={"lang": "zh"})
+    (shared,) = page.context["impact"].duplicates
+    assert (shared.field_id, shared.customers, shared.examples) == (
+        "contact_email",
+        2,
+        ["C-1", "C-2"],
+    )
+    row = page.text.split('<tr data-field="contact_email">', 1)[1].split("</tr>", 1)[0]
+    assert "联系邮箱" in row and '<td class="count">2</td>' in row
+    assert '<a href="/customers/C-1">C-1</a>, <a href="/customers/C-2">C-2</a>' in row
+    assert "必须唯一但被共用的值" in page.text
+    publish = page.text.split('action="/forms/customer/publish"', 1)[1].split("</form>", 1)[0]
+    assert '<button type="submit" disabled>' in publish
