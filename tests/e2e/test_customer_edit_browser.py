@@ -75,6 +75,8 @@ def test_editing_a_customer_in_chinese(
 
     page.goto("/customers/C-EAST")
     page.get_by_role("link", name="编辑资料").click()
+    expect(page).to_have_url(re.compile(r"/customers/C-EAST/edit$"))
+    page.wait_for_load_state()
     page.get_by_label("行业").select_option(label="建筑业")
     page.get_by_label("应收余额").fill("１，２００，０００")  # full-width, as typed with a CJK IME
     expect(page.locator("#edit-status")).to_have_text("未发现问题。")
@@ -84,3 +86,38 @@ def test_editing_a_customer_in_chinese(
     expect(page).to_have_url(re.compile(r"/customers/C-EAST$"))
     expect(page.locator('[data-field="industry"]')).to_contain_text("建筑业")
     expect(page.locator('[data-field="outstanding_balance"]')).to_contain_text("1,200,000")
+
+
+def test_a_value_another_customer_holds_is_said_beside_its_field_as_one_types(
+    workspace: Database, api: ApiClient, page: Page, screenshot: Screenshot
+) -> None:
+    from tests.engine.test_form_versions import draft, publish, source_of
+    from tests.engine.test_unique_values import _unique
+
+    upsert(workspace, "C-WEST", {**HEALTHY, "contact_email": "li@west.cn"}, terms=TERMS)
+    upsert(workspace, "C-EAST", HEALTHY, terms=TERMS)
+    draft(workspace, _unique(source_of(workspace), "contact_email"))
+    publish(workspace, {})
+    api.add_user("mia", ["sales_manager"])
+    _sign_in(page, "mia")
+
+    page.goto("/customers/C-EAST/edit")
+    email = page.get_by_label("Contact e-mail")
+    email.fill("Li@West.cn")  # the same address, however it is capitalised
+    field = page.locator('[data-field="contact_email"]')
+    expect(field.locator(".field-error")).to_have_text(
+        "Contact e-mail: customer 'C-WEST' already has this value; it must be unique"
+    )
+    expect(email).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "customer-edit-taken")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator('[data-field="contact_email"] .field-error')).to_contain_text("C-WEST")
+    with workspace.transaction() as session:
+        assert "contact_email" not in find_customer(session, "C-EAST").data
+
+    email = page.get_by_label("Contact e-mail")
+    email.fill("li@east.cn")
+    expect(page.locator('[data-field="contact_email"] .field-error')).to_have_count(0)
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/customers/C-EAST$"))
+    expect(page.locator('[data-field="contact_email"]')).to_contain_text("li@east.cn")
