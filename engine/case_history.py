@@ -164,16 +164,20 @@ def terms_changes(session: Session, case_id: int, *, language: str) -> tuple[Ter
     rows = session.exec(
         select(TermsChange).where(col(TermsChange.case_id) == case_id).order_by(col(TermsChange.id))
     )
-    return tuple(
-        TermsChangeEntry(
-            id=row.id or 0,
-            at=row.at,
-            actor=row.actor,
-            approver=row.approver,
-            rows=terms_rows(row.before, row.after, language=language, only_changed=True),
-            restore_at=row.restore_at,
-            restored_at=row.restored_at,
-            restores_id=row.restores_id,
-        )
-        for row in rows
+    return tuple(terms_change_entry(row, language=language) for row in rows)
+
+
+def terms_change_entry(row: TermsChange, *, language: str) -> TermsChangeEntry:
+    """A stored terms change with the terms it changed, labelled in `language`."""
+    return TermsChangeEntry(
+        id=row.id or 0,
+        at=row.at,
+        actor=row.actor,
+        approver=row.approver,
+        rows=terms_rows(row.before, row.after, language=language, only_changed=True),
+        restore_at=row.restore_at,
+        restored_at=row.restored_at,
+        restores_id=row.restores_id,
+        case_id=row.case_id,
+        restore_when=row.restore_when,
     )

@@ -177,6 +177,8 @@ class TermsChangeEntry:
     restore_at: datetime | None
     restored_at: datetime | None
     restores_id: int | None
+    case_id: int | None = None  # the case that made it (None: set through the API or an import)
+    restore_when: str | None = None  # a temporary change's condition (rules language)
 
 
 @dataclass(frozen=True, slots=True)

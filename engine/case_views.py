@@ -39,9 +39,9 @@ from engine.case_page_views import (
 )
 from engine.cases import _visible, actionable, case_summaries, get_case
 from engine.customers import find_customer
-from engine.errors import N_, InvalidRequestError, NotConfiguredError
+from engine.errors import N_, InvalidRequestError
 from engine.evaluation import assessment_record
-from engine.explanations import PreviousAssessment, change_record
+from engine.explanations import PreviousAssessment, change_record, label_names
 from engine.models import Assessment, Case, CaseStatus, Customer
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.scoping import Scope
@@ -54,16 +54,6 @@ from engine.views import CaseSummary, Page, number
 INBOX_TABS = ("mine", "waiting", "done")
 # explanation lines an approver reads as reasons (lets, missing data and rates are told apart)
 _REASON_KINDS = frozenset({"rule", "table", "tier", "floor"})
-
-
-def _names(session: Session, language: str) -> dict[str, str]:
-    """Fields named by the customer form's labels in `language` (English too: an approver reads
-    "Max overdue days", not `max_overdue_days`)."""
-    try:
-        form = specs.customer_form(session).value
-    except NotConfiguredError:
-        return {}
-    return {f.id: f.title(language) for f in form.fields}
 
 
 def _snapshot(row: Assessment, *, names: Mapping[str, str], language: str) -> AssessmentSnapshot:
@@ -180,7 +170,7 @@ def case_page(
     terms: dict[str, Any] = {}
     record: dict[str, Any] = {}
     if customer is not None:
-        names = _names(session, language)
+        names = label_names(session, language)
         opened_row = _opening_assessment(session, case, customer)
         current_row = _latest_assessment(session, customer)
         opened = _snapshot(opened_row, names=names, language=language) if opened_row else None

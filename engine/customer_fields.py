@@ -28,17 +28,25 @@ class FieldShown:
     link: str | None = None  # a reference field's: the page of the customer it names
     # a group's sub-fields as (id, label in the language); a list of groups is shown as a table
     columns: tuple[tuple[str, str], ...] | None = None
+    section: str | None = None  # the title of the form's section it is in (None: none)
 
 
 def shown_fields(
     session: Session, customer: CustomerView, *, language: str
 ) -> tuple[FieldShown, ...]:
-    """The fields of `customer.data` in the published form's order (then any the form no longer
-    has, by id), labelled in `language`."""
+    """The fields of `customer.data` as the published form shows them, by section (those
+    without one first, each section's in form order; then any the form no longer has, by id),
+    labelled in `language`."""
     try:
-        fields = specs.customer_form(session).value.fields
+        by_section = specs.customer_form(session).value.fields_by_section()
     except NotConfiguredError:
-        fields = ()
+        by_section = ()
+    fields = [f for _section, inside in by_section for f in inside]
+    sections = {
+        f.id: section.title(language) if section is not None else None
+        for section, inside in by_section
+        for f in inside
+    }
     labels: Mapping[str, str] = {f.id: f.title(language) for f in fields}
     by_id = {f.id: f for f in fields}
     order = [f.id for f in fields if f.id in customer.data]
@@ -53,6 +61,7 @@ def shown_fields(
             options=_option_titles(by_id[field_id], language) if field_id in by_id else None,
             link=_link(by_id.get(field_id), customer.data[field_id]),
             columns=_columns(by_id.get(field_id), language),
+            section=sections.get(field_id),
         )
         for field_id in order
     )

@@ -71,6 +71,18 @@ def field_names(session: Session, language: str) -> dict[str, str]:
     return {f.id: f.label[language] for f in form.fields if f.label.get(language)}
 
 
+def label_names(session: Session, language: str) -> dict[str, str]:
+    """Fields named by the customer form's labels in `language`, English too: what a person
+    reads ("Worst current overdue (days)", not `max_overdue_days`) on the case and customer
+    pages. The stored explanations keep the rules' own names in English (`field_names`): an
+    integrator reads those."""
+    try:
+        form = specs.customer_form(session).value
+    except NotConfiguredError:
+        return {}
+    return {f.id: f.title(language) for f in form.fields}
+
+
 def all_field_names(session: Session) -> dict[str, dict[str, str]]:
     """`field_names` for every language of LANGUAGES (read once per request or chunk)."""
     return {language: field_names(session, language) for language in LANGUAGES}

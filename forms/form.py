@@ -16,6 +16,7 @@ from dsl import DiagnosticsError, FieldInfo
 from forms.field_expressions import NO_EXPRESSIONS, FormExpressions
 from forms.fields import Field, Section
 from forms.json_schema import object_schema
+from forms.reading import humanise
 from forms.validation import build_validator
 
 
@@ -50,6 +51,15 @@ class Form:
         schema = object_schema(self.fields, title=title, schema_id=f"riskdesk:form:{self.key}")
         object.__setattr__(self, "_schema", MappingProxyType(schema))
         object.__setattr__(self, "_validator", build_validator(schema))
+
+    def title(self, language: str = "en") -> str:
+        """The label in `language`, else in English, else any, else the key in words."""
+        return (
+            self.label.get(language)
+            or self.label.get("en")
+            or next(iter(self.label.values()), None)
+            or humanise(self.key)
+        )
 
     def field(self, field_id: str) -> Field | None:
         """The field named `field_id`, or None."""

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from engine import specs
-from engine.case_views import customer_cases
-from engine.credit_decisions import customer_orders
-from engine.customer_fields import shown_fields
-from engine.customers import get_customer, list_customers
+from engine.customer_overview import customer_overview
+from engine.customers import list_customers
 from engine.db import Database
 from engine.errors import NotConfiguredError
-from engine.explanations import list_assessments
 from engine.logins import SessionView
-from engine.manual_cases import start_manually, startable_workflows
+from engine.manual_cases import start_manually
 from engine.notifications import unread_count
 from engine.preferences import set_language
 from engine.scoping import Scope
@@ -54,7 +51,6 @@ from web.sessions import csrf_matches
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-HISTORY_SIZE = 20
 # as the API's (web.schemas.CaseStartRequest)
 MAX_START_COMMENT = 4000
 
@@ -155,37 +151,36 @@ def customer_page(
     user: PageUser,
     database: DbDep,
     language: PageLanguageDep,
-    history_cursor: str | None = None,
+    hx: HxRequest,
+    history_cursor: Annotated[str | None, Query(max_length=200)] = None,
+    terms_cursor: Annotated[str | None, Query(max_length=200)] = None,
+    event_kind: Annotated[str | None, Query(max_length=100)] = None,
+    events_cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    """The customer's page (engine.customer_overview); with htmx, its events block alone (the
+    kind filter and the events' pages)."""
     with database.transaction() as session:
-        customer = get_customer(session, ref, viewer=user, scope=_read_scope(user))
-        history = list_assessments(
-            session, ref, cursor=history_cursor, limit=HISTORY_SIZE, scope=_read_scope(user)
-        )
-        cases = customer_cases(session, ref, scope=_read_scope(user))
-        orders = customer_orders(session, ref, scope=_read_scope(user))
-        startable = startable_workflows(session, ref, access=user.access, scope=_read_scope(user))
-        fields = shown_fields(session, customer, language=language)
-    assessment = customer.assessment
-    explanation = assessment.explanation.get(language, ()) if assessment else ()
-    change = (assessment.change or {}).get(language) if assessment else None
+        overview = customer_overview(
+            session, ref, viewer=user, access=user.access, scope=_read_scope(user),
+            language=language, tiers=tuple(_tiers(session)), history_cursor=history_cursor,
+            terms_cursor=terms_cursor, event_kind=event_kind or None, events_cursor=events_cursor,
+        )  # fmt: skip
     context = {
-        "customer": customer,
-        # its data field by field, each with when and from which source it last changed
-        "fields": fields,
+        "overview": overview,
+        "customer": overview.customer,
+        "fields": overview.fields,
         "language": language,
-        "explanation": explanation,
-        "change": change,
-        "history": history.items,  # each `change_summary` is language → text
-        "history_next_cursor": history.next_cursor,
-        "cases": cases,  # open ones first, then newest first
-        "orders": orders,  # open orders and the latest credit checks (engine.credit_decisions)
-        # the manual workflows the user may start here (none without cases:start)
-        "startable": startable,
-        # the edit form's link (web.pages_customer_edit)
-        "can_edit": user.can("customers:write", customer.department),
+        "explanation": overview.explanation,
+        "change": overview.change,
+        "history": overview.history,  # each `change_summary` is language → text
+        "history_next_cursor": overview.history_next_cursor,
+        "cases": overview.cases,  # open ones first, then newest first
+        "orders": overview.orders,
+        "startable": overview.startable,
+        "can_edit": overview.can_edit,
+        "event_kind": event_kind or "",
     }
-    return render(request, "customer.html", context)
+    return render(request, "customer.html", context, block="events" if hx else None)
 
 
 @router.post("/customers/{ref}/cases")

@@ -245,9 +245,9 @@ def test_a_broken_bundle_reports_every_problem_of_every_file_at_once(tmp_path: P
 
 BROKEN_FORM = "\n".join(
     [
-        "forms/customer.yaml:28:34: error: unknown field type 'integr'; did you mean 'integer'?",
-        "   28 |   - {id: max_overdue_days, type: integr, label: {en: Worst current overdue (days),"
-        " zh: 最长逾期天数}, min: 0, risk_direction: up}",
+        "forms/customer.yaml:37:34: error: unknown field type 'integr'; did you mean 'integer'?",
+        "   37 |   - {id: max_overdue_days, type: integr, label: {en: Worst current overdue (days),"
+        " zh: 最长逾期天数}, min: 0, risk_direction: up, section: payment}",
         "      |                                  ^^^^^^",
         "rules/credit.rules:41:3: error: expected 'then' after the condition of rule lawsuits",
         "   41 |   add 20, flag litigation",

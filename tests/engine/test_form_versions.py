@@ -253,9 +253,10 @@ def test_a_publish_waiting_for_approval_applies_its_mapping_once_approved(
 
 def test_a_field_made_sensitive_has_its_stored_values_sealed(stored: Database) -> None:
     source = source_of(stored).replace(
-        "{id: website, type: url, label: {en: Website, zh: 公司网站}}",
-        "{id: website, type: url, label: {en: Website, zh: 公司网站}, sensitive: true}",
+        "{id: website, type: url, label: {en: Website, zh: 公司网站},",
+        "{id: website, type: url, label: {en: Website, zh: 公司网站}, sensitive: true,",
     )
+    assert "sensitive: true," in source
     draft(stored, source)
     assert impact(stored).fields == ()
     before = customer(stored, "C-1")

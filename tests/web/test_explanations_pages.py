@@ -19,7 +19,8 @@ def test_customer_page_shows_why_what_changed_and_history(
     context = response.context
     assert context["language"] == "en"
     texts = [line["text"] for line in context["explanation"]]
-    assert texts[0] == "+30 Overdue more than 90 days (max_overdue_days = 120)"
+    # fields named by their labels, as a person reads them (the API keeps the rules' names)
+    assert texts[0] == "+30 Overdue more than 90 days (Worst current overdue (days) = 120)"
     assert texts[-1] == "tier high: score 60 ≥ 60 (row 1)"
     summary = context["change"]["summary"]
     assert summary.startswith("low → high since ")

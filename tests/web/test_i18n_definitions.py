@@ -118,7 +118,7 @@ def test_a_form_error_is_told_in_each_language(
     en, zh = _one(english, "unknown-type"), _one(chinese, "unknown-type")
     assert en["message"] == "unknown field type 'txet'; did you mean 'text'?"
     assert zh["message"] == "未知字段类型 'txet'；您是否要找 'text'？"
-    assert (zh["file"], zh["line"]) == ("forms/customer.yaml", 6)
+    assert (zh["file"], zh["line"]) == ("forms/customer.yaml", 13)
 
 
 def test_a_workflow_error_is_told_in_each_language(

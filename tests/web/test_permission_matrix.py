@@ -157,6 +157,22 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
     ),
     Route(
+        "GET",
+        "/api/v1/customers/{ref}/events",
+        "/api/v1/customers/C-EAST/events?kind=payment",
+        "customers:read",
+        200,
+        in_east=True,
+    ),
+    Route(
+        "GET",
+        "/api/v1/customers/{ref}/terms-changes",
+        "/api/v1/customers/C-EAST/terms-changes",
+        "customers:read",
+        200,
+        in_east=True,
+    ),
+    Route(
         "POST",
         "/api/v1/customers/{ref}/events",
         "/api/v1/customers/C-EAST/events",
