@@ -207,6 +207,10 @@ def test_a_group_is_built_with_its_sub_fields_as_the_forms_draft(
     preview = page.text.split('id="preview"')[1]
     assert 'id="edit-contacts.0.phone"' in preview and 'data-testid="add-contacts"' in preview
     assert 'value="remove:contacts:0"' in preview
+    chinese = pages.get("/forms/customer/builder?field=contacts", headers={"Accept-Language": "zh"})
+    assert "联系人 的子字段" in chinese.text and "添加子字段" in chinese.text
+    assert "列表（可填多项）" in chinese.text
+    assert "添加到联系人" in chinese.text.split('id="preview"')[1]  # the preview in Chinese too
 
 
 def test_a_group_saved_again_keeps_its_sub_fields(workspace: Database, pages: PageClient) -> None:
