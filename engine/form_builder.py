@@ -1,6 +1,8 @@
-"""The form builder: a form's draft shown field by field, with a preview of the form it would
-render, and changed one step at a time (a field added or edited, moved, removed), each step
-saved as the form's draft (engine.drafts: checked, audited, guarded by its checksum).
+"""The form builder: a form's draft shown field by field (a group with its sub-fields), with a
+preview of the form it would render, and changed one step at a time (a field or a group's
+sub-field added or edited, moved, removed), each step saved as the form's draft (engine.drafts:
+checked, audited, guarded by its checksum). What the check finds is placed at the field or
+sub-field written where it points.
 
 The builder starts from the draft when there is one, else from the published version; a first
 change creates the draft. Publishing is the drafts' own (engine.publishing).
@@ -28,7 +30,8 @@ Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class BuilderField:
-    """A field of the form as the builder lists it, with its inputs for the field editor."""
+    """A field of the form (or a sub-field of its group `group`) as the builder lists it, with
+    its inputs for the field editor and what the draft's check found in it."""
 
     id: str
     type: str
@@ -36,8 +39,22 @@ class BuilderField:
     required: bool
     section: str | None
     inputs: Mapping[str, str]
-    # a group's sub-fields as (id, type, title); the builder keeps them as they are written
-    sub_fields: tuple[tuple[str, str, str], ...] = ()
+    group: str | None = None  # the group this is a sub-field of; None: a field of the form
+    sub_fields: tuple[BuilderField, ...] = ()  # a group's, in order
+    # what the check found where this field is written (a group: not in its sub-fields)
+    problems: tuple[dsl.Diagnostic, ...] = ()
+
+    @property
+    def is_group(self) -> bool:
+        return self.type == forms.FieldType.GROUP
+
+    @property
+    def path(self) -> str:
+        """`contacts.phone` for a sub-field, the id for a field (as data errors name it)."""
+        return f"{self.group}.{self.id}" if self.group else self.id
+
+    def sub_field(self, field_id: str | None) -> BuilderField | None:
+        return next((f for f in self.sub_fields if f.id == field_id), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +71,20 @@ class FormBuilder:
     # the form as the customer edit page would render it; None while the draft does not load
     preview: tuple[EditSection, ...] | None
     types: tuple[str, ...] = forms.TYPE_NAMES
+    max_items_default: int = forms.GROUP_MAX_ITEMS_DEFAULT
+    max_items_limit: int = forms.GROUP_MAX_ITEMS_LIMIT
 
     @property
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
+
+    @property
+    def sub_field_types(self) -> tuple[str, ...]:
+        """The types a group's sub-field may have: any but a group (docs/forms.md, "Groups")."""
+        return tuple(t for t in self.types if t != forms.FieldType.GROUP)
+
+    def field(self, field_id: str | None) -> BuilderField | None:
+        return next((f for f in self.fields if f.id == field_id), None)
 
 
 def _start(session: Session, key: str) -> tuple[str, str | None, str]:
@@ -79,20 +106,53 @@ def _title(labels: Any, fallback: str, language: str) -> str:
     return str(labels or fallback)
 
 
-def _sub_fields(entry: Mapping[str, Any], language: str) -> tuple[tuple[str, str, str], ...]:
-    """A group entry's sub-fields as (id, type, title in `language`); () for other fields."""
-    subs = entry.get("fields")
-    if not isinstance(subs, list):
-        return ()
-    return tuple(
-        (
-            str(s.get("id") or ""),
-            str(s.get("type") or ""),
-            _title(s.get("label"), str(s.get("id") or ""), language),
-        )
-        for s in subs
-        if isinstance(s, Mapping)
+def _builder_field(
+    entry: Mapping[str, Any],
+    *,
+    language: str,
+    problems: Mapping[str | None, tuple[dsl.Diagnostic, ...]],
+    group: str | None = None,
+) -> BuilderField:
+    """The builder's view of field `entry` (of group `group`), with its sub-fields and the
+    problems found where each is written (`problems` by field path)."""
+    field_id = str(entry.get("id") or "")
+    path = f"{group}.{field_id}" if group else field_id
+    subs = entry.get("fields") if entry.get("type") == forms.FieldType.GROUP else None
+    return BuilderField(
+        id=field_id,
+        type=str(entry.get("type") or ""),
+        title=_title(entry.get("label"), field_id, language),
+        required=entry.get("required") is True,
+        section=str(entry["section"]) if entry.get("section") else None,
+        inputs=forms.builder.entry_inputs(entry),
+        group=group,
+        sub_fields=tuple(
+            _builder_field(sub, language=language, problems=problems, group=field_id)
+            for sub in (subs if isinstance(subs, list) and group is None else ())
+            if isinstance(sub, Mapping)
+        ),
+        problems=problems.get(path, ()) if field_id else (),
     )
+
+
+def _by_field(
+    diagnostics: tuple[dsl.Diagnostic, ...], text: str, *, filename: str
+) -> dict[str | None, tuple[dsl.Diagnostic, ...]]:
+    """`diagnostics` by the path of the innermost field written where each points (None: at no
+    field)."""
+    lines = forms.builder.field_lines(text, filename=filename)
+    found: dict[str | None, list[dsl.Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        span = diagnostic.span
+        path = forms.builder.path_at(lines, span.line) if span is not None else None
+        found.setdefault(path, []).append(diagnostic)
+    return {path: tuple(items) for path, items in found.items()}
+
+
+def _preview_value(field: forms.Field) -> Any:
+    """What the preview shows in `field`: its default; a list of groups: one empty row, so its
+    sub-fields show as the edit page's rows do."""
+    return [{}] if field.is_group_list else field.default
 
 
 def form_builder(
@@ -119,11 +179,12 @@ def form_builder(
             EditSection(
                 id=section.id if section else None,
                 title=section.title(language) if section else None,
-                fields=tuple(edit_field(f, f.default, language=language) for f in fields),
+                fields=tuple(edit_field(f, _preview_value(f), language=language) for f in fields),
             )
             for section, fields in form.fields_by_section()
         )
     entries = forms.builder.field_entries(document)
+    problems = _by_field(diagnostics, text, filename=filename)
     return FormBuilder(
         key=key,
         title=_title(document.get("label"), key, language),
@@ -131,18 +192,7 @@ def form_builder(
         checksum=checksum,
         source=text,
         version=drafts.next_version(session, SpecKind.FORM, key),
-        fields=tuple(
-            BuilderField(
-                id=str(e.get("id") or ""),
-                type=str(e.get("type") or ""),
-                title=_title(e.get("label"), str(e.get("id") or ""), language),
-                required=e.get("required") is True,
-                section=str(e["section"]) if e.get("section") else None,
-                inputs=forms.builder.entry_inputs(e),
-                sub_fields=_sub_fields(e, language),
-            )
-            for e in entries
-        ),
+        fields=tuple(_builder_field(e, language=language, problems=problems) for e in entries),
         sections=tuple(
             (str(s.get("id")), _title(s.get("label"), str(s.get("id")), language))
             for s in document.get("sections") or []
@@ -197,26 +247,59 @@ def change_form(
 # --- the builder's steps: a change each -----------------------------------------------------------
 
 
-def field_saved(inputs: Mapping[str, str], *, replacing: str | None) -> Change:
+def _in_group(parent: str | None, change: Change) -> Change:
+    """`change`, made to the sub-fields of group `parent` (None: to the form's fields); raises
+    NotFoundError when the document has no such group."""
+    if parent is None:
+        return change
+
+    def changed(document: dict[str, Any]) -> dict[str, Any]:
+        if forms.builder.group_entry(document, parent) is None:
+            raise NotFoundError(N_("the form has no group '%(group)s'"), group=parent)
+        return change(document)
+
+    return changed
+
+
+def field_saved(
+    inputs: Mapping[str, str], *, replacing: str | None, parent: str | None = None
+) -> Change:
     """The change that adds the field the editor's `inputs` describe, or puts it in place of
-    field `replacing` (forms.builder.field_from_inputs)."""
+    field `replacing` (forms.builder.field_from_inputs); `parent`: a sub-field of that group."""
     entry = forms.builder.field_from_inputs(inputs)
-    return lambda document: forms.builder.with_field(document, entry, replacing=replacing)
+    return _in_group(
+        parent,
+        lambda document: forms.builder.with_field(
+            document, entry, replacing=replacing, parent=parent
+        ),
+    )
 
 
-def field_moved(field_id: str, offset: int) -> Change:
-    """The change that moves field `field_id` `offset` places (-1: up)."""
-    return lambda document: forms.builder.moved(document, field_id, offset)
+def field_moved(field_id: str, offset: int, *, parent: str | None = None) -> Change:
+    """The change that moves field `field_id` (of group `parent`) `offset` places (-1: up)."""
+    return _in_group(
+        parent, lambda document: forms.builder.moved(document, field_id, offset, parent=parent)
+    )
 
 
-def field_removed(field_id: str) -> Change:
-    """The change that removes field `field_id`."""
-    return lambda document: forms.builder.without_field(document, field_id)
+def field_removed(field_id: str, *, parent: str | None = None) -> Change:
+    """The change that removes field `field_id` (a sub-field of group `parent`)."""
+    return _in_group(
+        parent, lambda document: forms.builder.without_field(document, field_id, parent=parent)
+    )
 
 
 def previewed(
-    session: Session, key: str, inputs: Mapping[str, str], *, replacing: str | None, language: str
+    session: Session,
+    key: str,
+    inputs: Mapping[str, str],
+    *,
+    replacing: str | None,
+    language: str,
+    parent: str | None = None,
 ) -> FormBuilder:
-    """The builder of form `key` as it would be with the editor's field saved (nothing is)."""
-    source = changed_source(session, key, field_saved(inputs, replacing=replacing))
+    """The builder of form `key` as it would be with the editor's field (a sub-field of group
+    `parent`) saved (nothing is). Raises NotFoundError (no form `key`, no group `parent`)."""
+    change = field_saved(inputs, replacing=replacing, parent=parent)
+    source = changed_source(session, key, change)
     return form_builder(session, key, language=language, source=source)

@@ -1,6 +1,7 @@
 """A form definition edited as data, as the form builder's page does it: the fields of a form
-file's document added or replaced, moved and removed, a field entry read from the builder's
-inputs and written back to them, and the document written out as YAML. Pure: no I/O.
+file's document (or the sub-fields of one of its groups) added or replaced, moved and removed, a
+field entry read from the builder's inputs and written back to them, where each field is written
+in the file (to place what its check finds), and the document written out as YAML. Pure: no I/O.
 
 The builder writes the file anew from its data, so comments in a form file edited through it
 are not kept (docs/forms.md, "The form builder"). What it writes is checked like any form file
@@ -10,11 +11,12 @@ when the draft is saved.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import yaml
 
-from dsl import load_yaml
+from dsl import DiagnosticsError, YamlList, YamlMap, load_yaml
 from forms.field_types import FieldType
 from forms.fields import LANGUAGES, Field
 from forms.import_coercion import CellError, coerce_cell
@@ -27,6 +29,8 @@ FIELD_KEYS: Final = (
     "help",
     "section",
     "required",
+    "multiple",
+    "max_items",
     "visible_when",
     "required_when",
     "computed",
@@ -42,8 +46,8 @@ FIELD_KEYS: Final = (
 )
 # an option line of the builder: "value | English label | 中文标签" (labels optional)
 OPTION_SEPARATOR: Final = "|"
-_NUMBERS: Final = ("min", "max", "max_length")
-_FLAGS: Final = ("required", "sensitive", "unique")
+_NUMBERS: Final = ("min", "max", "max_length", "max_items")
+_FLAGS: Final = ("required", "sensitive", "unique", "multiple")
 # rules-language texts (forms.field_expressions checks them when the draft is saved)
 _EXPRESSIONS: Final = ("visible_when", "required_when", "computed")
 
@@ -69,9 +73,42 @@ def field_entries(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(f) for f in fields if isinstance(f, Mapping)] if isinstance(fields, list) else []
 
 
-def _with_fields(document: Mapping[str, Any], fields: list[Any]) -> dict[str, Any]:
+def group_entry(document: Mapping[str, Any], group_id: str) -> dict[str, Any] | None:
+    """The entry of the document's group field `group_id`, or None (no such field, or it is
+    not a group)."""
+    fields = document.get("fields")
+    if not isinstance(fields, list):
+        return None
+    at = _index(fields, group_id)
+    if at is None or fields[at].get("type") != FieldType.GROUP:
+        return None
+    return dict(fields[at])
+
+
+def _fields_of(document: Mapping[str, Any], parent: str | None) -> list[Any]:
+    """The entries edited: the document's fields, or the sub-fields of its group `parent`."""
+    if parent is None:
+        return list(document.get("fields") or [])
+    group = group_entry(document, parent)
+    subs = group.get("fields") if group else None
+    return list(subs) if isinstance(subs, list) else []
+
+
+def _with_fields(
+    document: Mapping[str, Any], fields: list[Any], parent: str | None
+) -> dict[str, Any]:
+    """The document with `fields` as its fields, or as the sub-fields of its group `parent`
+    (the document as it is when it has no such group)."""
     changed = dict(document)
-    changed["fields"] = fields
+    if parent is None:
+        changed["fields"] = fields
+        return changed
+    top = list(document.get("fields") or [])
+    at = _index(top, parent)
+    if group_entry(document, parent) is None or at is None:
+        return changed
+    top[at] = {**dict(top[at]), "fields": fields}
+    changed["fields"] = top
     return changed
 
 
@@ -83,21 +120,27 @@ def _index(fields: list[Any], field_id: str) -> int | None:
 
 
 def with_field(
-    document: Mapping[str, Any], entry: Mapping[str, Any], *, replacing: str | None = None
+    document: Mapping[str, Any],
+    entry: Mapping[str, Any],
+    *,
+    replacing: str | None = None,
+    parent: str | None = None,
 ) -> dict[str, Any]:
     """The document with field `entry` in place of field `replacing` (its position kept), or
-    added at the end when `replacing` is None or no field has that id."""
-    fields = list(document.get("fields") or [])
+    added at the end when `replacing` is None or no field has that id; `parent`: among the
+    sub-fields of that group instead (the document unchanged when it has no such group)."""
+    fields = _fields_of(document, parent)
     at = _index(fields, replacing) if replacing else None
     if at is None:
         fields.append(dict(entry))
     else:
         fields[at] = {**dict(entry), **_kept_keys(fields[at], entry)}
-    return _with_fields(document, fields)
+    return _with_fields(document, fields, parent)
 
 
-# The keys of a group the builder does not edit: a group edited in it keeps them as written.
-KEPT_GROUP_KEYS: Final = ("multiple", "max_items", "fields")
+# The keys of a group the field editor does not edit: the group's sub-fields are edited one by
+# one (with_field's `parent`), so a group saved from the editor keeps them as they are.
+KEPT_GROUP_KEYS: Final = ("fields",)
 
 
 def _kept_keys(before: Any, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -108,25 +151,77 @@ def _kept_keys(before: Any, entry: Mapping[str, Any]) -> dict[str, Any]:
     return {key: before[key] for key in KEPT_GROUP_KEYS if key in before}
 
 
-def moved(document: Mapping[str, Any], field_id: str, offset: int) -> dict[str, Any]:
-    """The document with field `field_id` moved `offset` places (-1: up), within bounds."""
-    fields = list(document.get("fields") or [])
+def moved(
+    document: Mapping[str, Any], field_id: str, offset: int, *, parent: str | None = None
+) -> dict[str, Any]:
+    """The document with field `field_id` (of group `parent`, when given) moved `offset`
+    places (-1: up), within bounds."""
+    fields = _fields_of(document, parent)
     at = _index(fields, field_id)
     if at is None:
         return dict(document)
     to = max(0, min(len(fields) - 1, at + offset))
     fields.insert(to, fields.pop(at))
-    return _with_fields(document, fields)
+    return _with_fields(document, fields, parent)
 
 
-def without_field(document: Mapping[str, Any], field_id: str) -> dict[str, Any]:
-    """The document without field `field_id`."""
+def without_field(
+    document: Mapping[str, Any], field_id: str, *, parent: str | None = None
+) -> dict[str, Any]:
+    """The document without field `field_id` (a sub-field of group `parent`, when given)."""
     fields = [
         f
-        for f in document.get("fields") or []
+        for f in _fields_of(document, parent)
         if not (isinstance(f, Mapping) and f.get("id") == field_id)
     ]
-    return _with_fields(document, fields)
+    return _with_fields(document, fields, parent)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldLines:
+    """Where a field is written in a form file: its path (`contacts`, a sub-field
+    `contacts.phone`) and its first and last lines (1-based)."""
+
+    path: str
+    first: int
+    last: int
+
+
+def field_lines(source: str, *, filename: str) -> tuple[FieldLines, ...]:
+    """Where each field and sub-field with an id is written in form file `source`; () when it
+    is not YAML."""
+    try:
+        document = load_yaml(source, filename=filename)
+    except DiagnosticsError:
+        return ()
+    found: list[FieldLines] = []
+
+    def walk(items: Any, prefix: str, limit: int | None) -> None:
+        if not isinstance(items, YamlList):
+            return
+        starts = [items.item_span(i).line for i in range(len(items))]
+        for index, item in enumerate(items):
+            if not isinstance(item, YamlMap) or not isinstance(item.get("id"), str):
+                continue
+            span = items.item_span(index)
+            # a block mapping's span ends where the next item starts: the item ends before it
+            ends = [span.end_line, *starts[index + 1 : index + 2]]
+            last = min(ends[0], ends[1] - 1) if len(ends) > 1 else ends[0]
+            last = min(last, limit) if limit is not None else last
+            path = f"{prefix}{item['id']}"
+            found.append(FieldLines(path=path, first=span.line, last=max(span.line, last)))
+            if not prefix:
+                walk(item.get("fields"), f"{path}.", last)
+
+    if isinstance(document, YamlMap):
+        walk(document.get("fields"), "", None)
+    return tuple(found)
+
+
+def path_at(lines: tuple[FieldLines, ...], line: int) -> str | None:
+    """The path of the innermost field written on `line` (field_lines), or None."""
+    holding = [f for f in lines if f.first <= line <= f.last]
+    return min(holding, key=lambda f: f.last - f.first).path if holding else None
 
 
 def dump_document(document: Mapping[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """The form builder's page (`specs:edit`): a form's fields listed in order, a field editor with
-every option, a live preview of the form it renders, and one form post per change (save a field,
-move it, remove it), each saved as the form's draft (engine.form_builder).
+every option, a group's editor with its sub-fields (each edited as a field is, with the options a
+sub-field takes), a live preview of the form it renders, and one form post per change (save a
+field or a sub-field, move it, remove it), each saved as the form's draft (engine.form_builder).
 
 Each change carries the draft's checksum as the page showed it: a draft changed meanwhile is a
 409 with the builder shown again. Publishing goes through the form's draft (docs/forms.md).
@@ -11,13 +12,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from engine.errors import ConflictError
 from engine.form_builder import (
     Change,
+    FormBuilder,
     change_form,
     field_moved,
     field_removed,
@@ -27,7 +29,7 @@ from engine.form_builder import (
 )
 from engine.users import UserView
 from web.deps import DbDep, NowDep, PageSession
-from web.draft_views import diagnostic_rows
+from web.draft_views import DiagnosticRow, diagnostic_rows
 from web.errors import engine_detail
 from web.i18n import PageLanguageDep
 from web.pages import check_csrf, render
@@ -59,9 +61,28 @@ def _inputs(posted: FormData) -> dict[str, str]:
     }
 
 
-def _url(key: str, field_id: str | None = None) -> str:
+# where the builder goes after a change: the field (and the sub-field of it) to show, or None
+Then = tuple[str | None, str | None]
+NOWHERE: Then = (None, None)
+
+
+def _url(key: str, then: Then) -> str:
+    field_id, sub_id = then
     base = f"/forms/{key}/builder"
-    return f"{base}?field={quote(field_id, safe='')}" if field_id else base
+    if not field_id:
+        return base
+    url = f"{base}?field={quote(field_id, safe='')}"
+    return f"{url}&sub={quote(sub_id, safe='')}" if sub_id else url
+
+
+def _problem_rows(builder: FormBuilder, language: str) -> dict[str, list[DiagnosticRow]]:
+    """What the check found at each field and sub-field, by its path (`contacts.phone`)."""
+    rows: dict[str, list[DiagnosticRow]] = {}
+    for f in builder.fields:
+        for shown in (f, *f.sub_fields):
+            if shown.problems:
+                rows[shown.path] = diagnostic_rows(shown.problems, builder.source, language)
+    return rows
 
 
 def _page(
@@ -70,18 +91,22 @@ def _page(
     *,
     database: DbDep,
     language: str,
-    editing: str | None,
+    editing: Then,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     with database.transaction() as session:
         builder = form_builder(session, key, language=language)
-    current = next((f for f in builder.fields if f.id == editing), None)
+    current = builder.field(editing[0])
+    sub = current.sub_field(editing[1]) if current is not None else None
     context = {
         "builder": builder,
         "diagnostics": diagnostic_rows(builder.diagnostics, builder.source, language),
+        "problems": _problem_rows(builder, language),
         "editing": current,
         "inputs": current.inputs if current else {"type": "text"},
+        "editing_sub": sub,
+        "sub_inputs": sub.inputs if sub else {"type": "text"},
         "error": error,
         "saved": request.query_params.get("saved") == "1",
     }
@@ -95,9 +120,10 @@ def builder_page(
     user: PageSpecEditor,
     database: DbDep,
     language: PageLanguageDep,
-    field: str | None = None,
+    field: Annotated[str | None, Query(max_length=200)] = None,
+    sub: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    return _page(request, key, database=database, language=language, editing=field)
+    return _page(request, key, database=database, language=language, editing=(field, sub))
 
 
 @router.post("/forms/{key}/builder/preview")
@@ -111,13 +137,16 @@ def preview_field(
     posted: PostedForm,
     csrf_token: Csrf = "",
     original: Annotated[str, Form(max_length=200)] = "",
+    parent: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """The preview block of the form with the field editor's field in it (nothing saved)."""
+    """The preview block of the form with the field editor's field (a sub-field of group
+    `parent`, when given) in it (nothing saved)."""
     check_csrf(session, csrf_token)
     with database.transaction() as db_session:
         builder = previewed(
-            db_session, key, _inputs(posted), replacing=original or None, language=language
-        )
+            db_session, key, _inputs(posted), replacing=original or None, language=language,
+            parent=parent or None,
+        )  # fmt: skip
     context = {
         "builder": builder,
         "diagnostics": diagnostic_rows(builder.diagnostics, builder.source, language),
@@ -135,7 +164,7 @@ def _changed(
     now: NowDep,
     language: str,
     checksum: str,
-    then: str | None,
+    then: Then,
 ) -> Response:
     try:
         with database.transaction() as db_session:
@@ -176,7 +205,7 @@ def save_field(
     return _changed(
         request, key, field_saved(inputs, replacing=original or None),
         user=user, database=database, now=now, language=language, checksum=checksum,
-        then=inputs.get("id", "").strip() or None,
+        then=(inputs.get("id", "").strip() or None, None),
     )  # fmt: skip
 
 
@@ -198,7 +227,7 @@ def move_field(
     offset = -1 if direction == "up" else 1
     return _changed(
         request, key, field_moved(field_id, offset),
-        user=user, database=database, now=now, language=language, checksum=checksum, then=None,
+        user=user, database=database, now=now, language=language, checksum=checksum, then=NOWHERE,
     )  # fmt: skip
 
 
@@ -218,5 +247,79 @@ def remove_field(
     check_csrf(session, csrf_token)
     return _changed(
         request, key, field_removed(field_id),
-        user=user, database=database, now=now, language=language, checksum=checksum, then=None,
+        user=user, database=database, now=now, language=language, checksum=checksum, then=NOWHERE,
+    )  # fmt: skip
+
+
+# --- a group's sub-fields: the same changes, made inside the group -------------------------------
+
+
+@router.post("/forms/{key}/builder/fields/{group}/fields")
+def save_sub_field(
+    request: Request,
+    key: Key,
+    group: FieldId,
+    user: PageSpecEditor,
+    session: PageSession,
+    database: DbDep,
+    now: NowDep,
+    language: PageLanguageDep,
+    posted: PostedForm,
+    csrf_token: Csrf = "",
+    checksum: Checksum = "",
+    original: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Add the sub-field editor's field to group `group`, or replace its sub-field `original`."""
+    check_csrf(session, csrf_token)
+    inputs = _inputs(posted)
+    return _changed(
+        request, key, field_saved(inputs, replacing=original or None, parent=group),
+        user=user, database=database, now=now, language=language, checksum=checksum,
+        then=(group, inputs.get("id", "").strip() or None),
+    )  # fmt: skip
+
+
+@router.post("/forms/{key}/builder/fields/{group}/fields/{sub}/move")
+def move_sub_field(
+    request: Request,
+    key: Key,
+    group: FieldId,
+    sub: FieldId,
+    user: PageSpecEditor,
+    session: PageSession,
+    database: DbDep,
+    now: NowDep,
+    language: PageLanguageDep,
+    direction: Annotated[str, Form(pattern="^(up|down)$")],
+    csrf_token: Csrf = "",
+    checksum: Checksum = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    offset = -1 if direction == "up" else 1
+    return _changed(
+        request, key, field_moved(sub, offset, parent=group),
+        user=user, database=database, now=now, language=language, checksum=checksum,
+        then=(group, None),
+    )  # fmt: skip
+
+
+@router.post("/forms/{key}/builder/fields/{group}/fields/{sub}/delete")
+def remove_sub_field(
+    request: Request,
+    key: Key,
+    group: FieldId,
+    sub: FieldId,
+    user: PageSpecEditor,
+    session: PageSession,
+    database: DbDep,
+    now: NowDep,
+    language: PageLanguageDep,
+    csrf_token: Csrf = "",
+    checksum: Checksum = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    return _changed(
+        request, key, field_removed(sub, parent=group),
+        user=user, database=database, now=now, language=language, checksum=checksum,
+        then=(group, None),
     )  # fmt: skip

@@ -691,6 +691,37 @@ ROUTES: tuple[Route, ...] = (
         page=True,
         also=DRAFT_MADE,
     ),
+    # a group's sub-fields: the customer form has no group `contacts`, so a caller allowed to
+    # proceed finds none (404), or the draft made meanwhile first (409)
+    Route(
+        "POST",
+        "/forms/{key}/builder/fields/{group}/fields",
+        "/forms/customer/builder/fields/contacts/fields",
+        "specs:edit",
+        404,
+        page=True,
+        form=BUILDER_FIELD,
+        also=DRAFT_MADE,
+    ),
+    Route(
+        "POST",
+        "/forms/{key}/builder/fields/{group}/fields/{sub}/move",
+        "/forms/customer/builder/fields/contacts/fields/phone/move",
+        "specs:edit",
+        404,
+        page=True,
+        form={"direction": "up"},
+        also=DRAFT_MADE,
+    ),
+    Route(
+        "POST",
+        "/forms/{key}/builder/fields/{group}/fields/{sub}/delete",
+        "/forms/customer/builder/fields/contacts/fields/phone/delete",
+        "specs:edit",
+        404,
+        page=True,
+        also=DRAFT_MADE,
+    ),
     Route(
         "POST",
         "/rules/{key}/try",
