@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
 import dsl
@@ -37,21 +36,17 @@ from engine.case_page_views import (
     Names,
     ReasonLine,
 )
-from engine.cases import _visible, actionable, case_summaries, get_case
+from engine.cases import case_summaries, get_case
 from engine.customers import find_customer
-from engine.errors import N_, InvalidRequestError
 from engine.evaluation import assessment_record
 from engine.explanations import PreviousAssessment, change_record, label_names
-from engine.models import Assessment, Case, CaseStatus, Customer
-from engine.pagination import clamp_limit, decode_cursor, encode_cursor
+from engine.models import Assessment, Case, Customer
+from engine.pagination import clamp_limit
 from engine.scoping import Scope
-from engine.spec_changes import may_publish
 from engine.terms import terms_record, terms_view
 from engine.users import role_holders
-from engine.views import CaseSummary, Page, number
+from engine.views import CaseSummary, number
 
-# The inbox's tabs: what I may act on, open cases in my scope assigned to others, closed ones.
-INBOX_TABS = ("mine", "waiting", "done")
 # explanation lines an approver reads as reasons (lets, missing data and rates are told apart)
 _REASON_KINDS = frozenset({"rule", "table", "tier", "floor"})
 
@@ -236,55 +231,6 @@ def names_of(workflow: workflows.Workflow, step: str, language: str) -> Names:
     return Names(
         steps={s: workflow.step_title(s, language) for s in workflow.steps}, actions=actions
     )
-
-
-def list_inbox(
-    session: Session,
-    tab: str,
-    *,
-    access: Access,
-    scope: Scope,
-    actor: str | None = None,
-    now: datetime | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
-) -> Page[CaseSummary]:
-    """One tab of the inbox (INBOX_TABS) for `actor` holding `access`: `mine`, the open cases
-    they may act on (by role, or assigned to them by name, or so for a user they stand in for
-    at `now`, engine.delegations), oldest first; `waiting`, the other open cases within `scope`,
-    oldest first; `done`, the closed cases within `scope`, newest first. Cases about no
-    customer (ruleset_change) only for those who may publish.
-
-    Raises InvalidRequestError for another tab, a foreign cursor or a limit below 1.
-    """
-    if tab not in INBOX_TABS:
-        raise InvalidRequestError(
-            N_("the inbox has the tabs mine, waiting and done, not '%(tab)s'"), tab=tab
-        )
-    size = clamp_limit(limit)
-    query = select(Case).outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
-    visible = _visible(scope, spec_changes=may_publish(access))
-    after = decode_cursor(cursor)
-    if tab == "done":
-        query = query.where(visible, Case.status == CaseStatus.CLOSED)
-        if after is not None:
-            query = query.where(col(Case.id) < after)
-        query = query.order_by(col(Case.id).desc())
-    else:
-        # CASE rather than NOT: a NULL (no assigned user, no department) makes NOT(...) NULL
-        mine = sql_case(
-            (actionable(session, access, actor=actor, now=now, visible=visible), 1), else_=0
-        )
-        query = query.where(Case.status == CaseStatus.OPEN, mine == (1 if tab == "mine" else 0))
-        if tab == "waiting":
-            query = query.where(visible)
-        if after is not None:
-            query = query.where(col(Case.id) > after)
-        query = query.order_by(col(Case.id))
-    rows = session.exec(query.limit(size + 1)).all()
-    items = case_summaries(session, rows[:size])
-    next_cursor = encode_cursor(items[-1].id) if len(rows) > size else None
-    return Page(items=items, next_cursor=next_cursor)
 
 
 def customer_cases(

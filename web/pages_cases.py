@@ -17,9 +17,10 @@ from starlette.datastructures import FormData
 
 from engine import specs
 from engine.case_decisions import action_form_data
-from engine.case_views import INBOX_TABS, case_page, list_inbox
+from engine.case_views import case_page
 from engine.cases import take_action
 from engine.errors import EngineError, NotFoundError
+from engine.inbox import INBOX_TABS, inbox_item, list_inbox
 from engine.spec_changes import change_view
 from engine.users import UserView
 from web.deps import DbDep, HxRequest, NowDep, PageCaseActor, PageReader, PageSession, SettingsDep
@@ -155,9 +156,11 @@ def case_action(
     now: NowDep,
     language: PageLanguageDep,
     posted: PostedForm,
+    hx: HxRequest,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     comment: Annotated[str, Form(max_length=MAX_VALUE_LENGTH)] = "",
     expected_version: Annotated[int | None, Form()] = None,
+    from_inbox: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     check_csrf(session, csrf_token)
     data = _form_data(database, case_id, action, posted)
@@ -182,6 +185,11 @@ def case_action(
         problem = problem_for(exc, language)
         error = {"action": action, "detail": problem.detail, "errors": problem.errors or []}
         posted_values = {"action": action, "comment": comment, "data": data}
+        if from_inbox and hx:  # said in the inbox's panel, which htmx swaps only on a 200
+            return _decide_panel(
+                request, case_id, user, database=database, now=now, language=language,
+                error=error, posted=posted_values, template="inbox_rows.html",
+            )  # fmt: skip
         return _case_page(
             request,
             case_id,
@@ -193,4 +201,47 @@ def case_action(
             posted=posted_values,
             status_code=problem.status,
         )
+    if from_inbox and hx:  # the row says what was done, in place of the case
+        with database.transaction() as db_session:
+            page = case_page(
+                db_session, case_id, access=user.access, scope=_read_scope(user), now=now,
+                language=language, actor=user.name,
+            )  # fmt: skip
+        return render(request, "inbox_done.html", {"page": page, "action": action})
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/inbox/cases/{case_id}/decide")
+def decide_panel(
+    request: Request,
+    case_id: int,
+    user: PageReader,
+    database: DbDep,
+    now: NowDep,
+    language: PageLanguageDep,
+) -> Response:
+    """The inbox's panel to act on case `case_id` in place: the reasons, the customer's terms,
+    the action forms of its step (htmx loads it when the row is opened)."""
+    return _decide_panel(request, case_id, user, database=database, now=now, language=language)
+
+
+def _decide_panel(
+    request: Request,
+    case_id: int,
+    user: UserView,
+    *,
+    database: DbDep,
+    now: NowDep,
+    language: str,
+    error: dict[str, Any] | None = None,
+    posted: dict[str, Any] | None = None,
+    template: str = "inbox_decide.html",
+) -> Response:
+    with database.transaction() as session:
+        page = case_page(
+            session, case_id, access=user.access, scope=_read_scope(user), now=now,
+            language=language, actor=user.name,
+        )  # fmt: skip
+        row = inbox_item(session, case_id, now=now)
+    context = {"page": page, "c": row, "error": error, "posted": posted or {}}
+    return render(request, template, context)

@@ -14,10 +14,11 @@ from sqlmodel import Session
 
 from engine.access import Access
 from engine.case_page_views import CasePage
-from engine.case_views import INBOX_TABS, case_page, customer_cases, list_inbox
+from engine.case_views import case_page, customer_cases
 from engine.cases import take_action
 from engine.db import Database
 from engine.errors import InvalidRequestError, NotFoundError
+from engine.inbox import INBOX_TABS, list_inbox
 from engine.models import Case
 from engine.rows import update_versioned
 from engine.timers import sweep

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from engine.case_history import history
-from engine.case_views import case_page, list_inbox
+from engine.case_views import case_page
 from engine.cases import get_case, take_action
 from engine.db import Database
 from engine.delegations import set_delegation
 from engine.errors import ConflictError, NotFoundError, PermissionDeniedError
+from engine.inbox import list_inbox
 from engine.users import add_user, find_user_row, user_view
 from tests.engine.test_example_policy import NOW, PROPOSAL, _review_case, policy  # noqa: F401
 

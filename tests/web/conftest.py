@@ -178,10 +178,20 @@ class PageClient(TestClient):
     def csrf(self) -> str:
         return str(self.get("/login").context["csrf_token"])
 
-    def login(self, name: str, roles: Iterable[str] = (), *, password: str = PASSWORD) -> None:
-        """Create user `name` with `roles` and sign in as them."""
+    def login(
+        self,
+        name: str,
+        roles: Iterable[str] = (),
+        *,
+        password: str = PASSWORD,
+        department: str | None = None,
+    ) -> None:
+        """Create user `name` with `roles` (in `department` when given) and sign in as them."""
         with self.database.transaction() as session:
-            add_user(session, name, roles=tuple(roles), password=password, now=clock.utcnow())
+            add_user(
+                session, name, roles=tuple(roles), department=department, password=password,
+                now=clock.utcnow(),
+            )  # fmt: skip
         response = self.post(
             "/login",
             data={"username": name, "password": password, "csrf_token": self.csrf()},

@@ -619,6 +619,15 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
     ),
     Route(
+        "GET",
+        "/inbox/cases/{case_id}/decide",
+        "/inbox/cases/{case}/decide",
+        "customers:read",
+        200,
+        page=True,
+        in_east=True,
+    ),
+    Route(
         "POST",
         "/cases/{case_id}/actions/{action}",
         "/cases/{case}/actions/nope",
