@@ -505,7 +505,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/audit.csv", "/admin/audit.csv", "audit:read", 200, page=True),
     Route("POST", "/admin/audit/verify", "/admin/audit/verify", "audit:read", 200, page=True),
     Route("GET", "/login", "/login", PUBLIC, 200, page=True),
-    Route("GET", "/", "/", None, 303, page=True),
+    Route("GET", "/", "/", None, 200, page=True),  # the dashboard: every signed-in user
     Route("GET", "/customers", "/customers", "customers:read", 200, page=True),
     Route(
         "GET",
