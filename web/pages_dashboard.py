@@ -85,13 +85,16 @@ def charts(board: Dashboard, language: str) -> dict[str, Markup]:
                 Bar(
                     s.step_title,
                     s.open,
-                    say(N_("%(open)s open, %(late)s past due"), open=s.open, late=s.past_due),
+                    say(N_("%(open)s (%(late)s past due)"), open=s.open, late=s.past_due)
+                    if s.past_due
+                    else str(s.open),
                     "late" if s.past_due else "",
                 )
                 for s in board.steps
             ],
             title=say(N_("Open cases by step")),
             chart_id="chart-cases",
+            value_width=130,
         ),
     }
     if board.exposure_field is not None:

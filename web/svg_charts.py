@@ -9,6 +9,7 @@ its container (a viewBox, no fixed size), so it fits a 375 px wide screen.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -22,6 +23,7 @@ VALUE: Final = 90  # the width kept for the value right of the longest bar
 PLOT: Final = 160  # the height of the stacked bars' plot
 AXIS: Final = 22  # the height kept for the column labels under it
 SERIES_CLASSES: Final = 8  # .s0 ... .s7 in the stylesheet, reused in turn
+LABEL_CELLS: Final = 18  # what fits in LABEL, counting a wide (CJK) character as two
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +58,37 @@ def _open(chart_id: str, title: str, height: int) -> str:
     )
 
 
-def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str) -> Markup:
+def _cells(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _label(text: str) -> str:
+    """`text` as a bar's label: shortened with an ellipsis past LABEL_CELLS, the whole of it
+    kept as the label's own title (a tooltip; the table beside the chart has it too)."""
+    used = 0
+    for i, char in enumerate(text):
+        used += _cells(char)
+        if used > LABEL_CELLS - 1 and i < len(text) - 1:
+            short = text[:i] + "…"
+            return f"{escape(short)}<title>{escape(text)}</title>"
+    return str(escape(text))
+
+
+def bar_chart(
+    bars: Sequence[Bar], *, title: str, chart_id: str, value_width: int = VALUE
+) -> Markup:
     """Horizontal bars, one row per bar, scaled to the largest value (all zero: no bar drawn,
-    the values still written)."""
+    the values still written); `value_width` is kept right of the longest bar for its text."""
     height = max(len(bars), 1) * ROW
     longest = max((b.value for b in bars), default=0) or 1
-    span = WIDTH - LABEL - VALUE
+    span = WIDTH - LABEL - value_width
     parts = [_open(chart_id, title, height)]
     for i, bar in enumerate(bars):
         y = i * ROW
         length = max(bar.value, 0) / longest * span
         parts.append(
             f'<text class="label" x="{LABEL - 6}" y="{y + ROW / 2 + 4:g}" '
-            f'text-anchor="end">{escape(bar.label)}</text>'
+            f'text-anchor="end">{_label(bar.label)}</text>'
             f'<rect class="bar {escape(bar.css)}" x="{LABEL}" y="{y + 4}" '
             f'width="{length:.1f}" height="{ROW - 8}"></rect>'
             f'<text class="value" x="{LABEL + length + 6:.1f}" '
