@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import and_, false, func
+from sqlalchemy import and_, false, func, null
 from sqlalchemy import case as sql_case
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
@@ -127,43 +127,39 @@ def _tier_order(session: Session) -> list[str]:
 def _tiers(
     session: Session, *, scope: Scope, field: str | None, today: date, base: str
 ) -> tuple[tuple[TierFigure, ...], tuple[Unconverted, ...]]:
-    """Per tier: customers, exposure in `base` and order holds (two grouped statements: the
-    amounts in the base currency, then the others by currency, converted here per group)."""
+    """Per tier: customers, exposure in `base` and order holds, from one statement grouped by
+    tier and the balance's currency (none: the base currency, forms §Money); the groups in other
+    currencies are converted here, a multiplication per group."""
     held = func.sum(sql_case((col(Customer.order_hold), 1), else_=0))
-    counted: dict[str | None, tuple[int, Decimal, int]] = {}
-    foreign: list[tuple[str | None, str, Decimal, int]] = []
     if field is None:
-        plain = sa_select(col(Customer.tier), func.count(), held).group_by(col(Customer.tier))
-        for tier, customers, holds in session.execute(_within(plain, scope)):
-            counted[tier] = (int(customers), Decimal(0), int(holds or 0))
+        query = sa_select(col(Customer.tier), null(), func.count(), null(), held).group_by(
+            col(Customer.tier)
+        )
     else:
         value = col(Customer.data)[field]
         currency = col(Customer.data)[(field, "currency")].as_string()
-        # forms §Money: a number is in the base currency; an object names its own
-        in_base = sql_case((currency.is_(None), value.as_numeric(*_MONEY)), else_=None)
-        query = sa_select(col(Customer.tier), func.count(), func.sum(in_base), held).group_by(
-            col(Customer.tier)
+        amount = sql_case(
+            (currency.is_(None), value.as_numeric(*_MONEY)),
+            else_=col(Customer.data)[(field, "amount")].as_numeric(*_MONEY),
         )
-        for tier, customers, amount, holds in session.execute(_within(query, scope)):
-            counted[tier] = (int(customers), Decimal(amount or 0), int(holds or 0))
-        amount_of = col(Customer.data)[(field, "amount")].as_numeric(*_MONEY)
-        others = (
-            sa_select(col(Customer.tier), currency, func.sum(amount_of), func.count())
-            .where(currency.is_not(None))
-            .group_by(col(Customer.tier), currency)
-        )
-        for tier, code, amount, customers in session.execute(_within(others, scope)):
-            foreign.append((tier, str(code), Decimal(amount or 0), int(customers)))
+        query = sa_select(
+            col(Customer.tier), currency, func.count(), func.sum(amount), held
+        ).group_by(col(Customer.tier), currency)
     rates = fx.RateLookup(session, base_currency=base)
-    exposure = {tier: row[1] for tier, row in counted.items()}
+    counted: dict[str | None, list[int]] = {}
+    exposure: dict[str | None, Decimal] = {}
     missing: dict[str, tuple[Decimal, int]] = {}
-    for tier, code, amount, customers in foreign:
-        rate = rates(code, today)
+    for tier, code, customers, total, holds in session.execute(_within(query, scope)):
+        figure = counted.setdefault(tier, [0, 0])
+        figure[0] += int(customers)
+        figure[1] += int(holds or 0)
+        sum_ = Decimal(total or 0)
+        rate = Decimal(1) if code is None else rates(str(code), today)
         if rate is None:
-            before = missing.get(code, (Decimal(0), 0))
-            missing[code] = (before[0] + amount, before[1] + customers)
+            before = missing.get(str(code), (Decimal(0), 0))
+            missing[str(code)] = (before[0] + sum_, before[1] + int(customers))
         else:
-            exposure[tier] = exposure.get(tier, Decimal(0)) + amount * rate
+            exposure[tier] = exposure.get(tier, Decimal(0)) + sum_ * rate
     order = _tier_order(session)
     names: list[str | None] = [
         *order,
@@ -174,9 +170,9 @@ def _tiers(
     figures = tuple(
         TierFigure(
             tier=tier,
-            customers=counted.get(tier, (0, 0, 0))[0],
+            customers=counted.get(tier, [0, 0])[0],
             exposure=_money(exposure.get(tier, Decimal(0))),
-            order_hold=counted.get(tier, (0, 0, 0))[2],
+            order_hold=counted.get(tier, [0, 0])[1],
         )
         for tier in names
     )
