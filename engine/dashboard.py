@@ -219,7 +219,7 @@ def _migration(session: Session, *, scope: Scope, today: date) -> tuple[Migratio
     )
     counts: dict[str, dict[tuple[str, str], int]] = {s.isoformat()[:7]: {} for s in starts}
     for as_of, before, after, n in session.execute(_within(query, scope)):
-        month = counts[_as_date(as_of).isoformat()[:7]]
+        month = counts[as_of.isoformat()[:7]]
         month[(before, after)] = month.get((before, after), 0) + int(n)
     return tuple(
         MigrationMonth(
@@ -228,11 +228,6 @@ def _migration(session: Session, *, scope: Scope, today: date) -> tuple[Migratio
         )
         for month, moves in counts.items()
     )
-
-
-def _as_date(value: date | str) -> date:
-    # SQLite hands a grouped date back as ISO text
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _moves(
@@ -293,8 +288,6 @@ def _holds(session: Session, *, scope: Scope) -> HoldsWaiting:
     ).join(Customer, col(Customer.id) == col(CreditCheck.customer_id))
     query = _within(query.where(col(CreditCheck.status) == CreditCheckStatus.HELD), scope)
     orders, amount, oldest = session.execute(query).one()
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)  # SQLite's MIN is text read back naive
     return HoldsWaiting(int(orders), _money(Decimal(amount or 0)), oldest)
 
 

@@ -15,6 +15,7 @@ from engine.dashboard import Dashboard, dashboard
 from engine.dashboard_views import HoldsWaiting, StepFigure, TierFigure, TierMove, Unconverted
 from engine.db import Database
 from engine.fx import set_rate
+from engine.models import Case
 from tests.engine.conftest import HEALTHY, NOW, RISKY, TERMS, upsert
 
 LATER = NOW + timedelta(days=2)  # past the 24-hour deadline of the review steps
@@ -147,3 +148,28 @@ def test_the_last_rescore_with_its_counts_only_for_every_department(portfolio: D
     scoped = _dashboard(portfolio, frozenset({"east"})).last_rescore
     assert scoped is not None and scoped.id == everywhere.id
     assert (scoped.done, scoped.total, scoped.changed) == (None, None, None)
+
+
+def test_a_case_about_no_customer_counts_only_for_those_who_may_publish(
+    portfolio: Database,
+) -> None:
+    with portfolio.transaction() as session:
+        session.add(
+            Case(
+                workflow_key="ruleset_change",
+                workflow_version=1,
+                customer_id=None,
+                step="approval",
+                assigned_role="cfo",
+                state={},
+                context={},
+                opened_at=NOW,
+            )
+        )
+    assert _dashboard(portfolio, None).cases_open == 3
+    publisher = _dashboard(portfolio, None, spec_changes=True)
+    assert publisher.cases_open == 4
+    assert ("ruleset_change", "approval", 1, 0) in [
+        (s.workflow_key, s.step, s.open, s.past_due) for s in publisher.steps
+    ]
+    assert _dashboard(portfolio, frozenset({"east"}), spec_changes=False).cases_open == 2
