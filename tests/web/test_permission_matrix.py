@@ -165,6 +165,7 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
         json=EVENT,
     ),
+    Route("GET", "/api/v1/dashboard", "/api/v1/dashboard", "customers:read", 200),
     Route("GET", "/api/v1/alerts", "/api/v1/alerts?severity=critical", "customers:read", 200),
     Route(
         "GET",

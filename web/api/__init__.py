@@ -11,6 +11,7 @@ from web.api import (
     cases,
     credit_checks,
     customers,
+    dashboard,
     drafts,
     forms,
     fx,
@@ -55,5 +56,6 @@ router.include_router(calendars.router)
 router.include_router(notifications.router)
 router.include_router(credit_checks.router)
 router.include_router(alerts.router)
+router.include_router(dashboard.router)
 
 __all__ = ["router"]
