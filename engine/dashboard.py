@@ -64,6 +64,7 @@ def dashboard(
     language: str = "en",
     spec_changes: bool = False,
     exposure_field: str = EXPOSURE_FIELD,
+    default_currency: str = "CNY",
 ) -> Dashboard:
     """The dashboard at `now` of the customers within `scope` (engine.scoping): months and the
     exposure's exchange rates are read on `now`'s date in `tz`; workflow and step titles are in
@@ -71,9 +72,10 @@ def dashboard(
 
     `exposure_field` names the customer form's money field summed as exposure: a number is an
     amount in the base currency, `{amount, currency}` is converted at the rate in force on the
-    day (engine.fx); currencies without a rate are returned apart (`unconverted`)."""
+    day (engine.fx); currencies without a rate are returned apart (`unconverted`). The base
+    currency is the latest template's (`default_currency` before any import)."""
     today = now.astimezone(tz).date()
-    base = specs.base_currency(session, "CNY")
+    base = specs.base_currency(session, default_currency)
     field = exposure_field if _is_money_field(session, exposure_field) else None
     tiers, unconverted = _tiers(session, scope=scope, field=field, today=today, base=base)
     migration = _migration(session, scope=scope, today=today)

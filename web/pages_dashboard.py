@@ -41,6 +41,7 @@ def dashboard_page(
             tz=settings.tz,
             language=language,
             spec_changes=may_publish(user.access),
+            default_currency=settings.base_currency,
         )
     context = {"board": board, "charts": charts(board, language), "series_class": series_class}
     return render(request, "dashboard.html", context)

@@ -113,3 +113,14 @@ def test_a_user_without_roles_sees_an_empty_dashboard(
     board = page.context["board"]
     assert (board.customers, board.riskiest, board.critical_alerts) == (0, (), ())
     assert "C-RISKY" not in page.text
+
+
+def test_before_any_template_the_dashboard_is_empty_not_an_error(
+    database: Database, pages: PageClient
+) -> None:
+    pages.login("ada", ["admin"])
+    page = pages.get("/")
+    assert page.status_code == 200 and page.template.name == "dashboard.html"
+    board = page.context["board"]
+    assert (board.customers, board.tiers, board.exposure_field) == (0, (), None)
+    assert "no exposure is shown" in page.text

@@ -28,5 +28,6 @@ def get_dashboard(
             tz=settings.tz,
             language=language,
             spec_changes=may_publish(user.access),
+            default_currency=settings.base_currency,
         )
     return DashboardPublic.of(board)
