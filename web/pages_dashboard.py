@@ -43,7 +43,12 @@ def dashboard_page(
             spec_changes=may_publish(user.access),
             default_currency=settings.base_currency,
         )
-    context = {"board": board, "charts": charts(board, language), "series_class": series_class}
+    context = {
+        "board": board,
+        "charts": charts(board, language),
+        "series_class": series_class,
+        "exposure_field": figures.EXPOSURE_FIELD,
+    }
     return render(request, "dashboard.html", context)
 
 
