@@ -30,6 +30,7 @@ from web import (
     pages_calendars,
     pages_cases,
     pages_customer_edit,
+    pages_dashboard,
     pages_form_builder,
     pages_forms,
     pages_imports,
@@ -150,6 +151,7 @@ def create_app(
     app.state.templates = templates
     install_error_handlers(app, templates)
     app.include_router(api.router)
+    app.include_router(pages_dashboard.router)
     app.include_router(pages.router)
     app.include_router(pages_cases.router)
     app.include_router(pages_customer_edit.router)

@@ -1,5 +1,6 @@
 """Server-rendered pages: customers, customer detail and starting a manual workflow from it, the
-language switch (the inbox and the case page: web.pages_cases).
+language switch (the dashboard at `/`: web.pages_dashboard; the inbox and the case page:
+web.pages_cases).
 
 Each page reads the request, calls the engine inside one transaction and renders one template with
 plain values (engine views, strings, numbers). They work without JavaScript; with htmx present
@@ -105,11 +106,6 @@ def _tiers(session: Session) -> list[str]:
 
 
 # --- customers ---------------------------------------------------------------------------------
-
-
-@router.get("/")
-def home(user: PageUser) -> Response:
-    return RedirectResponse("/customers", status_code=303)
 
 
 @router.get("/customers")

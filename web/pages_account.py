@@ -48,7 +48,7 @@ from web.sessions import (
 
 router = APIRouter(include_in_schema=False)
 
-HOME = "/customers"
+HOME = "/"
 
 
 def _safe_next(target: str | None) -> str:

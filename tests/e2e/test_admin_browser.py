@@ -36,7 +36,7 @@ def test_admin_adds_a_user_creates_and_revokes_a_token_and_verifies_the_audit_tr
     page.get_by_label("User name").fill("ada")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/customers$"))
+    expect(page).to_have_url(re.compile(r"://[^/]+/$"))  # the dashboard
 
     # the header leads to the administration pages
     page.get_by_role("link", name="Admin", exact=True).click()

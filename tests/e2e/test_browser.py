@@ -45,10 +45,14 @@ def test_sales_manager_reviews_a_high_risk_customer_and_moves_its_case(
 ) -> None:
     case_id = _seed(workspace, api)
 
-    # signed out, "/" leads to the login form; signing in lands on the customer list
+    # signed out, "/" leads to the login form; signing in lands on the dashboard, whose nav
+    # leads to the customer list
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
     _sign_in(page, "sally")
+    expect(page).to_have_url(re.compile(r"://[^/]+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    page.get_by_role("navigation").get_by_role("link", name="Customers").click()
     expect(page).to_have_url(re.compile(r"/customers$"))
     rows = page.locator("#results tbody tr")
     expect(rows).to_have_count(2)

@@ -33,7 +33,7 @@ def test_an_admin_reads_the_china_calendar_month_by_month_in_both_languages(
     page.get_by_label("User name").fill("ada")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/customers$"))
+    expect(page).to_have_url(re.compile(r"://[^/]+/$"))  # the dashboard
 
     page.get_by_role("link", name="Admin", exact=True).click()
     page.get_by_role("link", name="Working calendars").click()

@@ -33,7 +33,7 @@ def _sign_in(page: Page, name: str, *, chinese: bool = False) -> None:
     page.locator("input[name=username]").fill(name)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form button[type=submit]").last.click()
-    expect(page).to_have_url(re.compile(r"/customers$"))
+    expect(page).to_have_url(re.compile(r"://[^/]+/$"))  # the dashboard
 
 
 def test_a_sales_manager_starts_a_review_and_lands_on_the_case_page(

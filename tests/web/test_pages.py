@@ -74,7 +74,7 @@ def test_login_goes_to_the_page_asked_for_and_only_on_this_site(
 
     with database.transaction() as session:
         add_user(session, "sam", roles=["sales"], password="pw", now=clock.utcnow())
-    for target, expected in [("/inbox", "/inbox"), ("https://evil.example/", "/customers")]:
+    for target, expected in [("/inbox", "/inbox"), ("https://evil.example/", "/")]:
         pages.cookies.clear()
         response = pages.post(
             "/login",
@@ -88,7 +88,7 @@ def test_customer_list_filters_by_tier_and_search(workspace: Database, pages: Pa
     upsert(workspace, "C001", HEALTHY)
     upsert(workspace, "C002", RISKY)
     pages.login("rita", ["legal"])
-    response = pages.get("/")
+    response = pages.get("/customers")
     assert response.template.name == "customers.html"
     context = response.context
     assert [c.ref for c in context["customers"]] == ["C001", "C002"]

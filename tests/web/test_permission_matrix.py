@@ -181,6 +181,7 @@ ROUTES: tuple[Route, ...] = (
         in_east=True,
         json=EVENT,
     ),
+    Route("GET", "/api/v1/dashboard", "/api/v1/dashboard", "customers:read", 200),
     Route("GET", "/api/v1/alerts", "/api/v1/alerts?severity=critical", "customers:read", 200),
     Route(
         "GET",
@@ -521,7 +522,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/audit.csv", "/admin/audit.csv", "audit:read", 200, page=True),
     Route("POST", "/admin/audit/verify", "/admin/audit/verify", "audit:read", 200, page=True),
     Route("GET", "/login", "/login", PUBLIC, 200, page=True),
-    Route("GET", "/", "/", None, 303, page=True),
+    Route("GET", "/", "/", None, 200, page=True),  # the dashboard: every signed-in user
     Route("GET", "/customers", "/customers", "customers:read", 200, page=True),
     Route(
         "GET",

@@ -12,6 +12,7 @@ from web.api import (
     credit_checks,
     customer_records,
     customers,
+    dashboard,
     drafts,
     forms,
     fx,
@@ -57,5 +58,6 @@ router.include_router(calendars.router)
 router.include_router(notifications.router)
 router.include_router(credit_checks.router)
 router.include_router(alerts.router)
+router.include_router(dashboard.router)
 
 __all__ = ["router"]
