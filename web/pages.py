@@ -43,11 +43,14 @@ from web.errors import CsrfError
 from web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_COOKIE_MAX_AGE,
+    N_,
     PageLanguageDep,
+    gettext,
     page_language,
     switch_target,
 )
 from web.sessions import csrf_matches
+from web.svg_charts import Point, line_chart
 
 router = APIRouter(include_in_schema=False)
 
@@ -161,8 +164,16 @@ def customer_page(
             language=language, tiers=tuple(_tiers(session)), history_cursor=history_cursor,
             terms_cursor=terms_cursor, event_kind=event_kind or None, events_cursor=events_cursor,
         )  # fmt: skip
+    points = [
+        Point(p.as_of.isoformat(), float(p.score), f"tier-{p.tier}") for p in overview.scores
+    ]
+    title = gettext(language, N_("Score history"))
     context = {
         "overview": overview,
+        # the latest assessments' scores, oldest first (the table below lists them all)
+        "score_chart": line_chart(points, title=title, chart_id="chart-scores")
+        if points
+        else None,
         "customer": overview.customer,
         "fields": overview.fields,
         "language": language,

@@ -1,5 +1,6 @@
-"""Charts drawn on the server as inline SVG (the dashboard, web/templates/dashboard.html): a
-horizontal bar chart and vertical stacked bars. No JavaScript; each chart is an image with a
+"""Charts drawn on the server as inline SVG (the dashboard, web/templates/dashboard.html; the
+customer page's score history, web/templates/customer.html): a horizontal bar chart, vertical
+stacked bars and a line of points. No JavaScript; each chart is an image with a
 title (`role="img"`), and the page shows the same numbers in a table beside it.
 
 Pure: values in, markup out. Every text is escaped; colours come from CSS classes
@@ -33,6 +34,16 @@ class Bar:
     label: str
     value: float
     text: str
+    css: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One point of a line: its label (under the axis, and its tooltip), its value, a CSS class
+    for its dot's colour."""
+
+    label: str
+    value: float
     css: str = ""
 
 
@@ -139,3 +150,49 @@ def stacked_bars(
 
 
 __all__ = ["Bar", "Series", "bar_chart", "series_class", "stacked_bars"]
+
+
+def line_chart(points: Sequence[Point], *, title: str, chart_id: str) -> Markup:
+    """A line through `points` in order, left to right, between the lowest and the highest
+    value (the axis at zero when the values cross it); a dot per point with its label and value
+    as its tooltip; the first and last labels under the axis, the range's ends beside it."""
+    height = PLOT + AXIS
+    left, top = 36, 10  # room for the values' range and the dots at the top
+    values = [p.value for p in points]
+    low, high = min([*values, 0]), max([*values, 0])
+    spread = (high - low) or 1
+    step = (WIDTH - left - 8) / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + i * step if len(points) > 1 else left + (WIDTH - left) / 2
+
+    def y(value: float) -> float:
+        return top + (high - value) / spread * (PLOT - top)
+
+    parts = [_open(chart_id, title, height)]
+    zero = y(0)
+    parts.append(
+        f'<line class="axis" x1="{left}" y1="{zero:.1f}" x2="{WIDTH}" y2="{zero:.1f}"></line>'
+    )
+    for value in sorted({low, high}):
+        parts.append(
+            f'<text class="label" x="{left - 4}" y="{y(value) + 4:.1f}" '
+            f'text-anchor="end">{value:g}</text>'
+        )
+    if len(points) > 1:
+        line = " ".join(f"{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
+        parts.append(f'<polyline class="line" points="{line}"></polyline>')
+    for i, point in enumerate(points):
+        parts.append(
+            f'<circle class="dot {escape(point.css)}" cx="{x(i):.1f}" cy="{y(point.value):.1f}" '
+            f'r="4"><title>{escape(point.label)}: {point.value:g}</title></circle>'
+        )
+    if points:
+        ends = [(0, "start")] + ([(len(points) - 1, "end")] if len(points) > 1 else [])
+        for i, anchor in ends:
+            parts.append(
+                f'<text class="label" x="{x(i):.1f}" y="{PLOT + 16}" '
+                f'text-anchor="{anchor}">{escape(points[i].label)}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))

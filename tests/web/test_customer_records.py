@@ -101,6 +101,8 @@ def test_the_page_shows_the_terms_changes_alerts_and_data_by_section(
     titles = [title for title, _fields in overview.sections]
     assert titles == ["Company", "Payment behaviour", "Legal and news", "Relationship"]
     assert '<h3 class="section-title">Payment behaviour</h3>' in page.text
+    # the score history drawn: one dot per assessment, the table beside it
+    assert 'id="chart-scores"' in page.text and page.text.count('<circle class="dot') == 2
     # the raw data block with field ids is gone: every value is shown under its label
     assert "<dt>max_overdue_days</dt>" not in page.text
 

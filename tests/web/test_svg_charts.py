@@ -47,3 +47,26 @@ def test_stacked_bars_stack_the_series_and_write_each_total() -> None:
     assert svg.count('class="bar s0"') == 1 and svg.count('class="bar s1"') == 2
     heights = [float(h) for h in re.findall(r'height="([\d.]+)"></rect>', svg)]
     assert heights[0] + heights[1] == heights[2]  # both columns total 3: equally tall
+
+
+def test_a_line_chart_draws_each_point_in_order_with_its_tooltip() -> None:
+    from web.svg_charts import Point, line_chart
+
+    drawn = str(
+        line_chart(
+            [Point("2026-01-01", -10, "tier-low"), Point("2026-02-01", 60, "tier-high")],
+            title="Score <history>",
+            chart_id="chart-scores",
+        )
+    )
+    assert drawn.startswith('<svg class="chart" id="chart-scores" role="img"')
+    assert "<title id=\"chart-scores-title\">Score &lt;history&gt;</title>" in drawn
+    assert drawn.count("<circle") == 2 and "<polyline" in drawn
+    low, high = drawn.split('<circle class="dot ')[1:]
+    assert low.startswith("tier-low") and "<title>2026-01-01: -10</title>" in low
+    assert high.startswith("tier-high") and "<title>2026-02-01: 60</title>" in high
+    # the higher score is drawn higher up (a smaller y)
+    cy = [float(part.split('cy="')[1].split('"')[0]) for part in (low, high)]
+    assert cy[1] < cy[0]
+    one = str(line_chart([Point("2026-03-01", 5)], title="t", chart_id="c"))
+    assert one.count("<circle") == 1 and "<polyline" not in one
