@@ -67,7 +67,8 @@ def test_the_check_never_passes_a_value_the_validator_refuses(kind: forms.FieldT
     for form in _variants(kind):
         for value in (*spec.valid, *spec.invalid, *ODD_VALUES):
             assert _agrees(form, {"v": value}), (kind, form.json_schema()["properties"], value)
-        for data in (None, [], "v", {"w": 1}, {"v": spec.valid[0], "w": 1}):
+        others: tuple[Any, ...] = (None, [], "v", {"w": 1}, {"v": spec.valid[0], "w": 1})
+        for data in others:
             assert _agrees(form, data), (kind, data)
 
 
@@ -119,9 +120,7 @@ def test_a_keyword_the_check_does_not_know_leaves_the_data_to_the_validator() ->
 
 def test_terms_are_checked_as_the_validator_checks_them() -> None:
     assert forms.validate_terms({"credit_limit": 100, "payment_terms_days": 30}) == ()
-    assert [e.code for e in forms.validate_terms({"payment_terms_days": 400})] == [
-        "above-maximum"
-    ]
+    assert [e.code for e in forms.validate_terms({"payment_terms_days": 400})] == ["above-maximum"]
     assert [e.path for e in forms.validate_terms({"order_hold": "yes", "x": 1})] == [
         ("terms", "order_hold"),
         ("terms", "x"),
