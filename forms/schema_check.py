@@ -13,7 +13,7 @@ before.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from jsonschema import FormatChecker
@@ -59,6 +59,16 @@ _TYPES: Final[Mapping[str, Check]] = {
 }
 
 
+# the JSON types that are one Python type each
+_EXACT: Final[Mapping[str, type]] = {
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
+    "object": dict,
+    "array": list,
+}
+
+
 def _applies(is_kind: Check, holds: Check) -> Check:
     """A keyword that constrains values of one JSON type only: `holds` for those, any other
     JSON value passes, a value of another Python type is left to the validator."""
@@ -66,9 +76,32 @@ def _applies(is_kind: Check, holds: Check) -> Check:
     def check(value: Any) -> bool:
         if is_kind(value):
             return holds(value)
-        return type(value) in _JSON_TYPES and not (
-            type(value) is float and not math.isfinite(value)
-        )
+        return _is_other_json(value)
+
+    return check
+
+
+def _is_other_json(value: Any) -> bool:
+    """A value of a JSON type (NaN and infinity are none), which a keyword of another type
+    passes."""
+    kind = type(value)
+    return kind in _JSON_TYPES and (kind is not float or math.isfinite(value))
+
+
+def _all(checks: Sequence[Check]) -> Check:
+    """Every one of `checks` holds."""
+    if not checks:
+        return lambda _: True
+    if len(checks) == 1:
+        return checks[0]
+    held = tuple(checks)
+
+    # a loop, not all() of a generator: this runs for every value of every row
+    def check(value: Any) -> bool:
+        for each in held:  # noqa: SIM110
+            if not each(value):
+                return False
+        return True
 
     return check
 
@@ -83,21 +116,28 @@ def compile_check(schema: Mapping[str, Any], *, format_checker: FormatChecker) -
         if build is None:
             return _never  # a keyword not known here: the validator decides
         checks.append(build(value, schema, format_checker))
-    if not checks:
-        return lambda _: True
-    if len(checks) == 1:
-        return checks[0]
-    return lambda value: all(check(value) for check in checks)
+    return _all(checks)
 
 
 def _type(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Check:
-    names = [value] if isinstance(value, str) else list(value)
-    if any(name not in _TYPES for name in names):
+    names = {value} if isinstance(value, str) else set(value)
+    if not names <= set(_TYPES):
         return _never
-    checks = [_TYPES[name] for name in names]
-    if len(checks) == 1:
-        return checks[0]
-    return lambda v: any(check(v) for check in checks)
+    # one test for all the types named (a bool is no integer; NaN and infinity no number)
+    exact = frozenset(_EXACT[name] for name in names if name in _EXACT)
+    numbers, integers = "number" in names, "integer" in names
+
+    def check(v: Any) -> bool:
+        kind = type(v)
+        if kind in exact:
+            return True
+        if kind is int:
+            return numbers or integers
+        if kind is float:
+            return (numbers and math.isfinite(v)) or (integers and v.is_integer())
+        return False
+
+    return check
 
 
 def _enum(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Check:
@@ -109,11 +149,23 @@ def _enum(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Chec
 
 
 def _minimum(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Check:
-    return _applies(_is_number, lambda v: bool(v >= value))
+    def check(v: Any) -> bool:
+        kind = type(v)
+        if kind is int or (kind is float and math.isfinite(v)):
+            return bool(v >= value)
+        return _is_other_json(v)
+
+    return check
 
 
 def _maximum(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Check:
-    return _applies(_is_number, lambda v: bool(v <= value))
+    def check(v: Any) -> bool:
+        kind = type(v)
+        if kind is int or (kind is float and math.isfinite(v)):
+            return bool(v <= value)
+        return _is_other_json(v)
+
+    return check
 
 
 def _is_text(value: Any) -> bool:
@@ -136,10 +188,19 @@ def _pattern(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> C
 
 
 def _format(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Check:
+    # FormatChecker.conforms, its checker called directly: an unknown format holds, a value
+    # its checker refuses (False, or one of the exceptions it declares) does not
+    found = formats.checkers.get(value)
+    if found is None:
+        return lambda _: True
+    function, raises = found
+
     def check(v: Any) -> bool:
         try:
-            return formats.conforms(v, value)
-        except Exception:  # a checker that fails: the validator says what it says
+            return bool(function(v))
+        except raises:
+            return False
+        except Exception:  # a checker that fails otherwise: the validator says what it says
             return False
 
     return check
@@ -173,14 +234,16 @@ def _max_items(value: Any, schema: Mapping[str, Any], formats: FormatChecker) ->
 def _properties(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Check:
     checks = {key: compile_check(sub, format_checker=formats) for key, sub in value.items()}
 
-    def holds(v: dict[str, Any]) -> bool:
+    def check(v: Any) -> bool:
+        if type(v) is not dict:
+            return _is_other_json(v)
         for key, item in v.items():
-            check = checks.get(key)
-            if check is not None and not check(item):
+            each = checks.get(key)
+            if each is not None and not each(item):
                 return False
         return True
 
-    return _applies(_TYPES["object"], holds)
+    return check
 
 
 def _required(value: Any, schema: Mapping[str, Any], formats: FormatChecker) -> Check:
