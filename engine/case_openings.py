@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 import workflows as workflows_
 from engine import casework, specs, triggers
 from engine.audit_batch import AuditInput, record_many
+from engine.bulk_insert import insert_rows, insert_rows_returning_ids
 from engine.case_env import workflow_env
 from engine.evaluation import NewAssessment, first_occurrences
 from engine.models import Case, CaseTransition, Customer, Timer
@@ -115,13 +115,7 @@ def open_cases(
     expected (`plan_first_cases` plans no other)."""
     if not openings:
         return []
-    ids = [
-        cast(int, case_id)
-        for case_id in session.scalars(
-            insert(Case).returning(col(Case.id), sort_by_parameter_order=True),
-            [dict(opening.values) for opening in openings],
-        )
-    ]
+    ids = insert_rows_returning_ids(session, Case, [opening.values for opening in openings])
     record_many(
         session,
         [
@@ -143,15 +137,13 @@ def open_cases(
         for opening, case_id in zip(openings, ids, strict=True)
         for row in casework.history_rows(case_id, opening.transition, actor=actor, data=None)
     ]
-    if history:
-        session.execute(insert(CaseTransition), history)
+    insert_rows(session, CaseTransition, history)
     timers = [
         row
         for opening, case_id in zip(openings, ids, strict=True)
         for row in casework.timer_rows(case_id, opening.transition, now=now)
     ]
-    if timers:
-        session.execute(insert(Timer), timers)
+    insert_rows(session, Timer, timers)
     return _carry_out_effects(session, openings, ids, actor=actor, now=now)
 
 

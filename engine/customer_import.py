@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Final, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -43,6 +43,7 @@ from engine import (
     unique_values,
 )
 from engine.audit_batch import AuditInput, record_many
+from engine.bulk_insert import insert_rows_returning_ids
 from engine.customer_data import (
     reference_errors,
     reference_fields,
@@ -505,25 +506,18 @@ class CustomerWriter:
             )
         try:
             with session.begin_nested():
-                ids: list[int] = [
-                    cast(int, i)
-                    for i in session.scalars(
-                        insert(Customer).returning(col(Customer.id), sort_by_parameter_order=True),
-                        values,
-                    )
-                ]
+                ids = insert_rows_returning_ids(session, Customer, values)
         except IntegrityError as exc:
             raise ConflictError(
                 N_("a customer of the file was created by another request meanwhile; try again")
             ) from exc
         for (_, _, assessment, _), customer_id in zip(scored, ids, strict=True):
             assessment.customer_id = customer_id
-        assessment_ids = session.scalars(
-            insert(Assessment).returning(col(Assessment.id), sort_by_parameter_order=True),
-            [assessment.values() for _, _, assessment, _ in scored],
-        ).all()
+        assessment_ids = insert_rows_returning_ids(
+            session, Assessment, [assessment.values() for _, _, assessment, _ in scored]
+        )
         for (_, _, assessment, _), assessment_id in zip(scored, assessment_ids, strict=True):
-            assessment.id = cast(int, assessment_id)
+            assessment.id = assessment_id
         self._raise_alerts([assessment for _, _, assessment, _ in scored])
         entries: list[AuditInput] = []
         for row, _, assessment, _ in scored:
