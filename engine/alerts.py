@@ -179,7 +179,7 @@ def track(
             events.append(_event(current.id, AlertEventKind.RESOLVED, now, item, None))
     result: dict[int, list[Alert]] = {}
     if opened:
-        ids = insert_rows_returning_ids(session, Alert, opened)
+        ids = insert_rows_returning_ids(session, Alert, opened, key=("customer_id", "rule"))
         for values, alert_id in zip(opened, ids, strict=True):
             row = Alert(id=alert_id, **values)
             result.setdefault(row.customer_id, []).append(row)

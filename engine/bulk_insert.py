@@ -28,14 +28,29 @@ def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
 
 
 def insert_rows_returning_ids(
-    session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]
+    session: Session,
+    model: type[SQLModel],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str],
 ) -> list[int]:
-    """`insert_rows`, returning the new rows' ids in the order of `rows`."""
+    """`insert_rows`, returning the new rows' ids in the order of `rows`.
+
+    `key` names columns whose values tell the rows apart: RETURNING promises no order, and the
+    ordered form (`sort_by_parameter_order`) costs one statement per row on SQLite, so the ids
+    come back with their key in one statement and are put in order by it. Rows whose keys
+    repeat are inserted with the ordered form."""
     if not rows:
         return []
     session.flush()
     table = _table(model)
-    result = session.connection().execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [int(row_id) for row_id in result.scalars()]
+    keys = [tuple(row[name] for name in key) for row in rows]
+    if len(set(keys)) < len(keys):
+        ordered = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in session.connection().execute(ordered, list(rows)).scalars()]
+    statement = insert(table).returning(table.c.id, *(table.c[name] for name in key))
+    ids = {
+        tuple(found[1:]): int(found[0])
+        for found in session.connection().execute(statement, list(rows))
+    }
+    return [ids[k] for k in keys]

@@ -115,7 +115,12 @@ def open_cases(
     expected (`plan_first_cases` plans no other)."""
     if not openings:
         return []
-    ids = insert_rows_returning_ids(session, Case, [opening.values for opening in openings])
+    ids = insert_rows_returning_ids(
+        session,
+        Case,
+        [opening.values for opening in openings],
+        key=("customer_id", "workflow_key"),  # a workflow opens once per customer here
+    )
     record_many(
         session,
         [

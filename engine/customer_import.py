@@ -506,7 +506,7 @@ class CustomerWriter:
             )
         try:
             with session.begin_nested():
-                ids = insert_rows_returning_ids(session, Customer, values)
+                ids = insert_rows_returning_ids(session, Customer, values, key=("external_ref",))
         except IntegrityError as exc:
             raise ConflictError(
                 N_("a customer of the file was created by another request meanwhile; try again")
@@ -514,7 +514,10 @@ class CustomerWriter:
         for (_, _, assessment, _), customer_id in zip(scored, ids, strict=True):
             assessment.customer_id = customer_id
         assessment_ids = insert_rows_returning_ids(
-            session, Assessment, [assessment.values() for _, _, assessment, _ in scored]
+            session,
+            Assessment,
+            [assessment.values() for _, _, assessment, _ in scored],
+            key=("customer_id",),  # one first assessment each
         )
         for (_, _, assessment, _), assessment_id in zip(scored, assessment_ids, strict=True):
             assessment.id = assessment_id

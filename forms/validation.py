@@ -320,6 +320,8 @@ def explain(
         held = found.get(item.path)
         if held is None or _PRIORITY[item.code] < _PRIORITY[held.code]:
             found[item.path] = item
+    if not found:
+        return ()
     order: dict[str | int | None, int] = {field_id: index for index, field_id in enumerate(by_id)}
     position = {key: index for index, key in enumerate(data)} if isinstance(data, dict) else {}
 
