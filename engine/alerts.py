@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import false, func, insert, update
+from sqlalchemy import false, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine import audit, notifications
+from engine.bulk_insert import insert_rows, insert_rows_returning_ids
 from engine.errors import N_, ConflictError, InvalidRequestError, NotFoundError
 from engine.models import Alert, AlertEvent, AlertEventKind, AlertStatus, Customer
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -178,9 +179,7 @@ def track(
             events.append(_event(current.id, AlertEventKind.RESOLVED, now, item, None))
     result: dict[int, list[Alert]] = {}
     if opened:
-        ids = session.scalars(
-            insert(Alert).returning(col(Alert.id), sort_by_parameter_order=True), opened
-        ).all()
+        ids = insert_rows_returning_ids(session, Alert, opened, key=("customer_id", "rule"))
         for values, alert_id in zip(opened, ids, strict=True):
             row = Alert(id=alert_id, **values)
             result.setdefault(row.customer_id, []).append(row)
@@ -197,8 +196,7 @@ def track(
     # one statement per set of columns: an update and a resolution change different ones
     for keys in {tuple(sorted(c)) for c in changes}:
         session.execute(update(Alert), [c for c in changes if tuple(sorted(c)) == keys])
-    if events:
-        session.execute(insert(AlertEvent), events)
+    insert_rows(session, AlertEvent, events)
     return result
 
 

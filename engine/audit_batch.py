@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from engine.audit_chain import head_mac, row_mac
+from engine.bulk_insert import insert_rows
 from engine.db import session_keys
 from engine.models import AuditEntry, AuditHead
 from engine.types import json_dumps
@@ -75,7 +75,7 @@ def record_many(session: Session, entries: Sequence[AuditInput], *, now: datetim
             detail=row["detail"],
         )
         rows.append({**row, "hash": last_hash})
-    session.execute(insert(AuditEntry), rows)
+    insert_rows(session, AuditEntry, rows)
     head.last_id = last_id
     head.last_hash = last_hash
     head.row_count += len(rows)

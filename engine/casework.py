@@ -110,6 +110,58 @@ def case_state(case: Case) -> workflows.CaseState:
     return workflows.CaseState.from_dict(case.state)
 
 
+def history_rows(
+    case_id: int,
+    transition: workflows.Transition,
+    *,
+    actor: str | None,
+    data: Mapping[str, Any] | None,
+    on_behalf_of: str | None = None,
+) -> list[dict[str, Any]]:
+    """The case_transitions rows of `transition` (every column but id), one per step change,
+    with the data it carries (an action form's, an added reason); `data` goes on the first when
+    the change carries none (the event's own, e.g. a timer's); changes the workflow made by
+    itself (do steps, escalations) name `actor` too. `on_behalf_of`: the user the actor acted
+    for, as their delegate."""
+    rows: list[dict[str, Any]] = []
+    for index, change in enumerate(transition.history):
+        carried = dict(change.data) or (dict(data or {}) if index == 0 else {})
+        rows.append(
+            {
+                "case_id": case_id,
+                "from_step": change.from_step,
+                "to_step": change.to_step,
+                "action": change.action,
+                "reason": str(change.reason),
+                "assigned_role": change.assigned_role,
+                "assigned_user": change.assigned_user,
+                "actor": change.actor or actor,
+                "on_behalf_of": on_behalf_of if change.actor else None,
+                "comment": change.comment,
+                "data": carried,
+                "at": change.at,
+            }
+        )
+    return rows
+
+
+def timer_rows(
+    case_id: int, transition: workflows.Transition, *, now: datetime
+) -> list[dict[str, Any]]:
+    """The timers rows `transition` sets (every column but id and those left to their
+    defaults)."""
+    return [
+        {
+            "kind": request.kind,
+            "case_id": case_id,
+            "payload": dict(request.payload),
+            "due_at": request.due_at,
+            "created_at": now,
+        }
+        for request in transition.timers_to_set
+    ]
+
+
 def _write_history(
     session: Session,
     case: Case,
@@ -119,29 +171,10 @@ def _write_history(
     data: Mapping[str, Any] | None,
     on_behalf_of: str | None = None,
 ) -> None:
-    """One case_transitions row per step change, with the data it carries (an action form's,
-    an added reason); `data` goes on the first when the change carries none (the event's own,
-    e.g. a timer's); changes the workflow made by itself (do steps, escalations) name `actor`
-    too. `on_behalf_of`: the user the actor acted for, as their delegate."""
+    """The case's `history_rows`, written."""
     assert case.id is not None
-    for index, change in enumerate(transition.history):
-        carried = dict(change.data) or (dict(data or {}) if index == 0 else {})
-        session.add(
-            CaseTransition(
-                case_id=case.id,
-                from_step=change.from_step,
-                to_step=change.to_step,
-                action=change.action,
-                reason=str(change.reason),
-                assigned_role=change.assigned_role,
-                assigned_user=change.assigned_user,
-                actor=change.actor or actor,
-                on_behalf_of=on_behalf_of if change.actor else None,
-                comment=change.comment,
-                data=carried,
-                at=change.at,
-            )
-        )
+    for row in history_rows(case.id, transition, actor=actor, data=data, on_behalf_of=on_behalf_of):
+        session.add(CaseTransition(**row))
     session.flush()
 
 
@@ -160,20 +193,12 @@ def _write_timers(
             .values(cancelled_at=now)
             .execution_options(synchronize_session=False)
         )
-    for request in transition.timers_to_set:
-        session.add(
-            Timer(
-                kind=request.kind,
-                case_id=case.id,
-                payload=dict(request.payload),
-                due_at=request.due_at,
-                created_at=now,
-            )
-        )
+    for row in timer_rows(case.id, transition, now=now):
+        session.add(Timer(**row))
     session.flush()
 
 
-def _apply_effects(
+def apply_effects(
     session: Session,
     case: Case,
     customer: Customer | None,
@@ -197,6 +222,66 @@ def _apply_effects(
     return case_effects.carry_out(context, transition.effects).record_changed
 
 
+@dataclass(frozen=True, slots=True)
+class CaseOpening:
+    """What opening a case of `workflow` for `customer` writes, decided before the case has an
+    id (`plan_opening`): its first transition and the cases row's columns (all but id).
+    `open_case` writes one through the ORM; engine.case_openings writes many at once."""
+
+    workflow: LoadedSpec[workflows.Workflow]
+    customer: Customer | None
+    transition: workflows.Transition
+    values: Mapping[str, Any]
+
+    def audit_detail(self) -> dict[str, Any]:
+        """The detail of the case's `case.opened` audit row."""
+        return {
+            "workflow": self.workflow.key,
+            "workflow_version": self.workflow.version,
+            "customer": self.customer.external_ref if self.customer is not None else None,
+            "step": self.values["step"],
+            "assigned_role": self.values["assigned_role"],
+            "due_at": self.values["due_at"],
+        }
+
+
+def plan_opening(
+    session: Session,
+    *,
+    workflow: LoadedSpec[workflows.Workflow],
+    customer: Customer | None,
+    record: Mapping[str, Any],
+    now: datetime,
+    context: Mapping[str, Any] | None = None,
+    tz: tzinfo = UTC,
+) -> CaseOpening:
+    """What `open_case` writes (see there), nothing written yet."""
+    env = workflow_env(session, workflow.value, customer, tz=tz)
+    transition = workflows.start(workflow.value, record=record, now=now, env=env)
+    assert customer is None or customer.id is not None
+    opened_with = {}
+    if customer is not None and "opened_with" not in (context or {}):
+        # the assessment the case opened on, for the case page's "then and now"
+        latest = session.exec(
+            select(Assessment.id)
+            .where(col(Assessment.customer_id) == customer.id)
+            .order_by(col(Assessment.id).desc())
+            .limit(1)
+        ).first()
+        opened_with = {"opened_with": {"assessment_id": latest}}
+    columns = _state_columns(transition.state)
+    values = {
+        "workflow_key": workflow.key,
+        "workflow_version": workflow.version,
+        "customer_id": customer.id if customer is not None else None,
+        "context": {**(context or {}), **opened_with, "schema_version": CONTEXT_SCHEMA_VERSION},
+        "opened_at": now,
+        "closed_at": now if columns["status"] == CaseStatus.CLOSED else None,
+        **columns,
+    }
+    return CaseOpening(workflow=workflow, customer=customer, transition=transition, values=values)
+
+
 def open_case(
     session: Session,
     *,
@@ -211,30 +296,16 @@ def open_case(
     """Start `workflow` for `customer` (None: a case about no customer, such as a
     ruleset_change): the case row with `context`, its first transition(s), timers, effects.
     `tz`: the workspace time zone (business days keep their local time of day in it)."""
-    env = workflow_env(session, workflow.value, customer, tz=tz)
-    transition = workflows.start(workflow.value, record=record, now=now, env=env)
-    assert customer is None or customer.id is not None
-    opened_with = {}
-    if customer is not None and "opened_with" not in (context or {}):
-        # the assessment the case opened on, for the case page's "then and now"
-        latest = session.exec(
-            select(Assessment.id)
-            .where(col(Assessment.customer_id) == customer.id)
-            .order_by(col(Assessment.id).desc())
-            .limit(1)
-        ).first()
-        opened_with = {"opened_with": {"assessment_id": latest}}
-    case = Case(
-        workflow_key=workflow.key,
-        workflow_version=workflow.version,
-        customer_id=customer.id if customer is not None else None,
-        context={**(context or {}), **opened_with, "schema_version": CONTEXT_SCHEMA_VERSION},
-        opened_at=now,
-        closed_at=None,
-        **_state_columns(transition.state),
+    opening = plan_opening(
+        session,
+        workflow=workflow,
+        customer=customer,
+        record=record,
+        now=now,
+        context=context,
+        tz=tz,
     )
-    if case.status == CaseStatus.CLOSED:
-        case.closed_at = now
+    case = Case(**opening.values)
     session.add(case)
     session.flush()
     audit.record(
@@ -243,21 +314,15 @@ def open_case(
         action="case.opened",
         entity_kind="case",
         entity_id=case.id,
-        detail={
-            "workflow": workflow.key,
-            "workflow_version": workflow.version,
-            "customer": customer.external_ref if customer is not None else None,
-            "step": case.step,
-            "assigned_role": case.assigned_role,
-            "due_at": case.due_at,
-        },
+        detail=opening.audit_detail(),
         department=customer.department if customer is not None else None,
         customer_ref=customer.external_ref if customer is not None else None,
         now=now,
     )
+    transition = opening.transition
     _write_history(session, case, transition, actor=actor, data=None)
     _write_timers(session, case, transition, now=now)
-    terms_changed = _apply_effects(session, case, customer, transition, actor=actor, now=now)
+    terms_changed = apply_effects(session, case, customer, transition, actor=actor, now=now)
     return Applied(case=case, terms_changed=terms_changed)
 
 
@@ -309,7 +374,7 @@ def apply_transition(
     )
     _write_history(session, case, transition, actor=actor, data=data, on_behalf_of=on_behalf_of)
     _write_timers(session, case, transition, now=now)
-    terms_changed = _apply_effects(
+    terms_changed = apply_effects(
         session, case, customer, transition, actor=actor, actor_roles=actor_roles, now=now
     )
     if case.status == CaseStatus.CLOSED:

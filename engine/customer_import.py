@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Final, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -32,6 +32,8 @@ import workflows as workflows_
 from engine import (
     alerts,
     audit,
+    case_openings,
+    casework,
     crypto,
     freshness,
     fx,
@@ -41,6 +43,7 @@ from engine import (
     unique_values,
 )
 from engine.audit_batch import AuditInput, record_many
+from engine.bulk_insert import insert_rows_returning_ids
 from engine.customer_data import (
     reference_errors,
     reference_fields,
@@ -429,10 +432,16 @@ class CustomerWriter:
         `stop_on_rejection`, nothing more is written)."""
         refused: dict[int, Written] = {}
         left = list(rows)
+        batch_cases = True
         while left:
             try:
                 with self.session.begin_nested():
-                    return {**refused, **self._create_batch(left)}
+                    return {**refused, **self._create_batch(left, batch_cases=batch_cases)}
+            except _CasesRefused:
+                # the batch again, each case opened on its own: the refusal finds its row
+                self.session.expire_all()
+                batch_cases = False
+                continue
             except _RowRefused as exc:
                 refused[exc.number] = exc.error
                 # the rows read in the savepoint stay in the session, unexpired (ids are reused)
@@ -442,9 +451,11 @@ class CustomerWriter:
                 left = [row for row in left if row.number != exc.number]
         return refused
 
-    def _create_batch(self, rows: Sequence[_New]) -> dict[int, Written]:
+    def _create_batch(self, rows: Sequence[_New], *, batch_cases: bool) -> dict[int, Written]:
         """Insert `rows` as customers with their first assessment, alerts and audit rows;
-        then act on the assessments that fire a workflow. Raises _RowRefused."""
+        then act on the assessments that fire a workflow: the cases of those whose cases only
+        open planned and opened together (engine.case_openings, with `batch_cases`), the others
+        through `act_on_assessment`. Raises _RowRefused, _CasesRefused."""
         session, now = self.session, self.now
         ruleset = specs.scoring_ruleset(session)
         rates = fx.rate_lookup(session, base_currency=ruleset.value.base_currency)
@@ -495,25 +506,21 @@ class CustomerWriter:
             )
         try:
             with session.begin_nested():
-                ids: list[int] = [
-                    cast(int, i)
-                    for i in session.scalars(
-                        insert(Customer).returning(col(Customer.id), sort_by_parameter_order=True),
-                        values,
-                    )
-                ]
+                ids = insert_rows_returning_ids(session, Customer, values, key=("external_ref",))
         except IntegrityError as exc:
             raise ConflictError(
                 N_("a customer of the file was created by another request meanwhile; try again")
             ) from exc
         for (_, _, assessment, _), customer_id in zip(scored, ids, strict=True):
             assessment.customer_id = customer_id
-        assessment_ids = session.scalars(
-            insert(Assessment).returning(col(Assessment.id), sort_by_parameter_order=True),
+        assessment_ids = insert_rows_returning_ids(
+            session,
+            Assessment,
             [assessment.values() for _, _, assessment, _ in scored],
-        ).all()
+            key=("customer_id",),  # one first assessment each
+        )
         for (_, _, assessment, _), assessment_id in zip(scored, assessment_ids, strict=True):
-            assessment.id = cast(int, assessment_id)
+            assessment.id = assessment_id
         self._raise_alerts([assessment for _, _, assessment, _ in scored])
         entries: list[AuditInput] = []
         for row, _, assessment, _ in scored:
@@ -556,35 +563,87 @@ class CustomerWriter:
             scope=self.scope,
         )
         published = specs.published_workflows(session)
+        acting = [
+            needs_acting(record, assessment, workflows=published)
+            for _, record, assessment, _ in scored
+        ]
+        customers = self._customers(
+            [a.customer_id for (_, _, a, _), acts in zip(scored, acting, strict=True) if acts]
+        )
         outcomes: dict[int, Written] = {}
-        for row, record, assessment, result in scored:
-            opened: list[int] = []
+        # the cases of the rows before, planned, opened together (engine.case_openings)
+        pending: list[tuple[int, list[casework.CaseOpening]]] = []
+        for (row, record, assessment, result), acts in zip(scored, acting, strict=True):
             if observed:
                 customer = self._customer(assessment.customer_id)
                 shadow.observe(
                     session, customer, ruleset, result, record=record, as_of=self.as_of,
                     tz=self.tz, now=now,
                 )  # fmt: skip
-            if needs_acting(record, assessment, workflows=published):
-                customer = self._customer(assessment.customer_id)
-                stored_assessment = session.get(Assessment, assessment.id)
-                assert stored_assessment is not None
-                try:
-                    opened = act_on_assessment(
+            if not acts:
+                outcomes[row.number] = ("created", 0)
+                continue
+            customer = customers[assessment.customer_id]
+            openings = None
+            try:
+                if batch_cases:
+                    openings = case_openings.plan_first_cases(
                         session,
                         customer,
-                        stored_assessment,
-                        raised=assessment.result["alerts"],
-                        occurrences=(),
-                        actor=self.actor,
+                        assessment,
+                        record,
+                        published=published,
                         now=now,
                         tz=self.tz,
-                        is_new=True,
-                    ).cases_opened
-                except EngineError as exc:
-                    raise _RowRefused(row.number, exc) from exc
+                    )
+            except EngineError as exc:
+                raise _RowRefused(row.number, exc) from exc
+            if openings is not None:
+                pending.append((row.number, openings))
+                continue
+            # the single path, once the cases planned before it are written (in row order)
+            outcomes.update(self._open_cases(pending))
+            pending = []
+            stored_assessment = session.get(Assessment, assessment.id)
+            assert stored_assessment is not None
+            try:
+                opened = act_on_assessment(
+                    session,
+                    customer,
+                    stored_assessment,
+                    raised=assessment.result["alerts"],
+                    occurrences=(),
+                    actor=self.actor,
+                    now=now,
+                    tz=self.tz,
+                    is_new=True,
+                ).cases_opened
+            except EngineError as exc:
+                raise _RowRefused(row.number, exc) from exc
             outcomes[row.number] = ("created", len(opened))
+        outcomes.update(self._open_cases(pending))
         return outcomes
+
+    def _customers(self, ids: Sequence[int]) -> dict[int, Customer]:
+        """The customers `ids` (created in this transaction), read in one query."""
+        if not ids:
+            return {}
+        found = self.session.execute(select(Customer).where(col(Customer.id).in_(ids))).scalars()
+        return {customer.id: customer for customer in found if customer.id is not None}
+
+    def _open_cases(
+        self, planned: Sequence[tuple[int, list[casework.CaseOpening]]]
+    ) -> dict[int, Written]:
+        """Open the cases planned for each row (row number, openings) at once; their
+        outcomes. Raises _CasesRefused when the effects of one of them are refused."""
+        openings = [opening for _, row_openings in planned for opening in row_openings]
+        if not openings:
+            return {number: ("created", 0) for number, _ in planned}
+        try:
+            case_openings.open_cases(self.session, openings, actor=self.actor, now=self.now)
+        except EngineError as exc:
+            raise _CasesRefused from exc
+        return {number: ("created", len(row_openings)) for number, row_openings in planned}
 
     def _customer(self, customer_id: int) -> Customer:
         customer = self.session.get(Customer, customer_id)
@@ -672,6 +731,10 @@ class _RowRefused(Exception):
         super().__init__(number)
         self.number = number
         self.error = error
+
+
+class _CasesRefused(Exception):
+    """An effect of the cases opened together was refused (which row's is not known)."""
 
 
 class _Terms:

@@ -473,9 +473,19 @@ def needs_acting(
     whose first `assessment` (every alert of it raised) was just stored and whose record is
     `record`: a workflow that its tier change or one of its alerts fires. Otherwise no case
     opens, so none is superseded and no terms change calls for a re-score."""
-    guards = guard_record(record, assessment)
-    occurrences = [_tier_changed(guards), *(_alert_raised(a) for a in assessment.result["alerts"])]
+    guards, occurrences = first_occurrences(record, assessment)
     return any(triggers.fired_workflows(o, guards, workflows) for o in occurrences)
+
+
+def first_occurrences(
+    record: Mapping[str, Any], assessment: Assessment | NewAssessment
+) -> tuple[dict[str, Any], list[workflows_.Occurrence]]:
+    """What the first `assessment` of a customer created in this transaction (every alert of it
+    raised) sets off, in the order `act_on_assessment` starts their workflows: the guard record
+    (`guard_record` of the customer's `record`), then the tier change and each alert raised."""
+    guards = guard_record(record, assessment)
+    alerts_raised = [_alert_raised(alert) for alert in assessment.result["alerts"]]
+    return guards, [_tier_changed(guards), *alerts_raised]
 
 
 def _alert_raised(alert: Mapping[str, Any]) -> workflows_.Occurrence:

@@ -55,6 +55,20 @@ def fired_workflows(
     return [w for w in published if workflows.fires(w.value, occurrence, record)]
 
 
+def occurrence_reason(occurrence: workflows.Occurrence) -> dict[str, Any]:
+    """Why a case `occurrence` fires opens (its context's `reasons`)."""
+    return dict(occurrence.reason) or {"trigger": str(occurrence.kind)}
+
+
+def opening_context(reason: Mapping[str, Any], *, assessment_id: int | None) -> dict[str, Any]:
+    """The context of a case an occurrence opens for `reason`, on the customer's latest
+    assessment `assessment_id` (None: looked up by engine.casework)."""
+    return {
+        "reasons": [dict(reason)],
+        **({"opened_with": {"assessment_id": assessment_id}} if assessment_id else {}),
+    }
+
+
 def start_workflows(
     session: Session,
     occurrence: workflows.Occurrence,
@@ -79,7 +93,7 @@ def start_workflows(
     assert customer.id is not None
     started = Started()
     candidates = specs.published_workflows(session) if published is None else published
-    reason = dict(occurrence.reason) or {"trigger": str(occurrence.kind)}
+    reason = occurrence_reason(occurrence)
     for workflow in fired_workflows(occurrence, record, candidates):
         existing = None if is_new else open_case_of(session, customer.id, workflow.key)
         if existing is not None:
@@ -111,10 +125,7 @@ def start_workflows(
             actor=actor,
             now=now,
             tz=tz,
-            context={
-                "reasons": [reason],
-                **({"opened_with": {"assessment_id": assessment_id}} if assessment_id else {}),
-            },
+            context=opening_context(reason, assessment_id=assessment_id),
         )
         assert applied.case.id is not None
         started.opened.append(applied.case.id)

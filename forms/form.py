@@ -17,7 +17,8 @@ from forms.field_expressions import NO_EXPRESSIONS, FormExpressions
 from forms.fields import Field, Section
 from forms.json_schema import object_schema
 from forms.reading import humanise
-from forms.validation import build_validator
+from forms.schema_check import Check
+from forms.validation import build_check, build_validator
 
 
 class FormError(DiagnosticsError):
@@ -45,12 +46,14 @@ class Form:
     # derived from the fields, built once (STYLE §2: derived data lives beside the spec)
     _schema: Mapping[str, Any] = dataclasses.field(init=False, repr=False, compare=False)
     _validator: Draft202012Validator = dataclasses.field(init=False, repr=False, compare=False)
+    _check: Check = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         title = self.label.get("en") or next(iter(self.label.values()), None) or self.key
         schema = object_schema(self.fields, title=title, schema_id=f"riskdesk:form:{self.key}")
         object.__setattr__(self, "_schema", MappingProxyType(schema))
         object.__setattr__(self, "_validator", build_validator(schema))
+        object.__setattr__(self, "_check", build_check(schema))
 
     def title(self, language: str = "en") -> str:
         """The label in `language`, else in English, else any, else the key in words."""
@@ -89,3 +92,8 @@ class Form:
     def validator(self) -> Draft202012Validator:
         """The JSON Schema validator of this form's data (used by `forms.validate`)."""
         return self._validator
+
+    def schema_check(self) -> Check:
+        """The predicate that valid data holds no JSON Schema error (forms.schema_check): True
+        spares the validator; False means ask it."""
+        return self._check

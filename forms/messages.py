@@ -14,8 +14,10 @@ text (a field's label, `label_of`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Final
 
 from dsl.texts import (
     DEFAULT_LANGUAGE,
@@ -66,8 +68,15 @@ def options_text(options: Sequence[str]) -> Text:
     return text(N_("%(options)s (and %(more)d more)"), options=shown, more=len(options) - 12)
 
 
+# every character `text_problem_of` may refuse (tab and line breaks too): text without any is
+# fit to store, found in one scan
+_SUSPECT: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def text_problem_of(value: str, *, allow_breaks: bool = False) -> Text | None:
     """What makes `value` unfit to store (forms.validation.text_problem), or None."""
+    if _SUSPECT.search(value) is None:
+        return None
     for char in value:
         code = ord(char)
         if code == 0:

@@ -16,7 +16,7 @@ from forms.field_types import FieldType
 from forms.fields import Field
 from forms.json_schema import object_schema
 from forms.messages import N_, text
-from forms.validation import DataError, build_validator, explain
+from forms.validation import DataError, build_check, build_validator, explain
 
 # Defined as fields so that the JSON Schema and the messages come from the same place as a form's.
 TERMS: tuple[Field, ...] = (
@@ -61,6 +61,7 @@ TERMS_SCHEMA: Mapping[str, FieldInfo] = MappingProxyType(
 
 _TERMS_JSON_SCHEMA = object_schema(TERMS, title="Credit terms", schema_id="riskdesk:terms")
 _TERMS_VALIDATOR = build_validator(_TERMS_JSON_SCHEMA)
+_TERMS_CHECK = build_check(_TERMS_JSON_SCHEMA)
 
 
 def terms_json_schema() -> dict[str, Any]:
@@ -75,6 +76,7 @@ def validate_terms(data: object) -> tuple[DataError, ...]:
     return explain(
         _TERMS_VALIDATOR,
         data,
+        holds=_TERMS_CHECK,
         fields=TERMS,
         subject=text(N_("the terms")),
         unknown=text(N_("unknown terms field")),

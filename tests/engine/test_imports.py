@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from engine import case_openings
 from engine.db import Database
 from engine.freshness import freshness_view
 from engine.import_kinds import RowError
@@ -389,8 +390,47 @@ def test_a_row_refused_after_its_audit_row_leaves_the_chain_intact(
         return acted(session, customer, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(customer_import, "needs_acting", lambda *args, **kwargs: True)
+    # every row's cases through the single path (engine.case_openings plans none)
+    monkeypatch.setattr(case_openings, "plan_first_cases", lambda *args, **kwargs: None)
     monkeypatch.setattr(customer_import, "act_on_assessment", refusing)
     report = _import(workspace, _csv(MIXED), mode="valid-rows")
+    assert _counts(report) == (5, 2, 0, 0, 3)
+    assert [(e.row, e.code) for e in report.errors] == [
+        (3, "not-an-option"),
+        (4, "conflict"),
+        (5, "ambiguous-number"),
+    ]
+    with workspace.transaction() as session:
+        assert sorted(c.external_ref for c in session.exec(select(Customer)).all()) == ["C1", "C5"]
+        assert audit.verify_chain(session) is None
+
+
+def test_cases_refused_when_opened_together_are_opened_again_one_by_one(
+    workspace: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the cases of a batch opened together are refused (which row's is not known): the batch
+    # goes back and is written again with each row's cases on the single path, which finds
+    # the row refused and rejects it alone
+    from engine import audit, customer_import, evaluation
+    from engine.errors import ConflictError
+
+    acted = evaluation.act_on_assessment
+    tried: list[int] = []
+
+    def refusing(session: Session, customer: Customer, *args: object, **kwargs: object) -> object:
+        if customer.external_ref == "C3":
+            raise ConflictError("scoring refused")
+        return acted(session, customer, *args, **kwargs)  # type: ignore[arg-type]
+
+    def refusing_together(session: Session, openings: list[object], **kwargs: object) -> None:
+        tried.append(len(openings))
+        raise ConflictError("opening refused")
+
+    monkeypatch.setattr(customer_import, "needs_acting", lambda *args, **kwargs: True)
+    monkeypatch.setattr(case_openings, "open_cases", refusing_together)
+    monkeypatch.setattr(customer_import, "act_on_assessment", refusing)
+    report = _import(workspace, _csv(MIXED), mode="valid-rows")
+    assert tried == [1]  # C5's case, planned with C1's and C3's (none)
     assert _counts(report) == (5, 2, 0, 0, 3)
     assert [(e.row, e.code) for e in report.errors] == [
         (3, "not-an-option"),
