@@ -384,6 +384,64 @@ def upsert_parts(record: Mapping[str, Any]) -> UpsertParts:
     )
 
 
+# --- a year of history ----------------------------------------------------------------------------
+
+HISTORY_MONTHS: Final = 12
+RECOVERED_RATE: Final = 0.25  # of the customers calm now, those that went through a bad spell
+SUDDEN_RATE: Final = 0.3  # of those in distress now, those calm until the last month
+
+
+def past_states(customer: Mapping[str, Any], *, seed: int) -> list[tuple[int, Record]]:
+    """How a generated `customer` stood in each of the past HISTORY_MONTHS months, oldest first:
+    `(months_ago, the form data then)`, for the demo to replay as monthly updates, so its
+    customers have a year of assessments and their tiers move as a real book's do.
+
+    A customer in distress now (overdue past 90 days, court enforcement or lawsuits) got there
+    over the year: calm a year ago, worsening month by month (three in ten all at once, at the
+    last month's update). A quarter of the calm ones went through a bad spell (half a year ago:
+    overdue for four months, a court enforcement order for two) and recovered. The others drift
+    a little (days to pay, order volume), so every month is assessed. A pure function of the
+    customer's reference and `seed`.
+    """
+    rng = random.Random(f"{seed}:history:{customer['external_ref']}")
+    final = upsert_parts(customer).data
+    days = int(final.get("max_overdue_days") or 0)
+    distressed = days > 90 or final.get("enforcement_records") or final.get("lawsuit_count_12m")
+    recovered = not distressed and rng.random() < RECOVERED_RATE
+    sudden = bool(distressed) and rng.random() < SUDDEN_RATE
+    states = []
+    for months_ago in range(HISTORY_MONTHS, 0, -1):
+        state = dict(final)
+        drift = rng.randint(-4, 4)
+        state["avg_days_to_pay"] = max(0.0, float(final.get("avg_days_to_pay") or 0) + drift)
+        change = float(final.get("order_volume_change_pct") or 0) + rng.randint(-5, 5)
+        state["order_volume_change_pct"] = max(-100.0, change)
+        if sudden:  # calm until the last month's update, in distress since
+            if months_ago > 1:
+                state.update(
+                    max_overdue_days=min(days, 20), overdue_invoice_count=0, lawsuit_count_12m=0,
+                    enforcement_records=0, negative_news_30d=0,
+                )  # fmt: skip
+        elif distressed:
+            share = (HISTORY_MONTHS - months_ago) / HISTORY_MONTHS  # 0 a year ago, nearly 1 now
+            state["max_overdue_days"] = round(days * share * share)
+            state["overdue_invoice_count"] = round(
+                int(final.get("overdue_invoice_count") or 0) * share
+            )
+            state["lawsuit_count_12m"] = round(int(final.get("lawsuit_count_12m") or 0) * share)
+            if months_ago > 2:
+                state["enforcement_records"] = 0
+            if months_ago > 1:
+                state["negative_news_30d"] = 0
+        elif recovered and 4 <= months_ago <= 7:
+            state["max_overdue_days"] = 95 + rng.randint(0, 60)
+            state["overdue_invoice_count"] = max(int(final.get("overdue_invoice_count") or 0), 2)
+            if months_ago in (5, 6):  # an enforcement order, lifted once the debt was paid
+                state["enforcement_records"] = 1
+        states.append((months_ago, state))
+    return states
+
+
 # --- events ------------------------------------------------------------------------------------
 
 COURTS: Final = ("人民法院", "中级人民法院")

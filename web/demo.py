@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlmodel import col, select
 
 from engine.access import ADMIN_ROLE
 from engine.bundle import load_bundle
@@ -33,6 +35,13 @@ from forms import read_table
 DEMO_ACTOR = "demo"
 DEMO_SEED = 20261128
 DEMO_TOKEN_LIFETIME = timedelta(days=30)
+# the first customers of the portfolio get a year of monthly updates (engine.portfolio)
+HISTORY_CUSTOMERS = 100
+MONTH_DAYS = 30
+RECENT_DAYS = 4  # the last month's update: a case it opened is just past its deadline now
+HOLDS = 3  # orders of high-risk customers held for a decision
+ACKNOWLEDGED = 2  # warnings acknowledged by the sales manager
+ACKNOWLEDGEMENT = "Called the customer's finance department: payment promised by Friday."
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,7 @@ def load_portfolio(
     events = 0
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("Customers", total=len(records))
+        _replay_year(database, settings, records[:HISTORY_CUSTOMERS], now=now, progress=progress)
         for record in records:
             parts = portfolio.upsert_parts(record)
             with database.transaction() as session:
@@ -114,6 +124,88 @@ def load_portfolio(
                     events += 1
             progress.advance(task)
     console.print(f"Loaded {len(records)} customers and {events} events.")
+
+
+def _replay_year(
+    database: Database,
+    settings: Settings,
+    records: list[dict[str, Any]],
+    *,
+    now: datetime,
+    progress: Progress,
+) -> None:
+    """The customers' past year (engine.portfolio.past_states), month by month, as an
+    integrator's monthly sync would have sent it: each customer updated at that month's time
+    (assessed then, the cases its tier called for opened then), then the timers due by then
+    fired, as the server's sweep would have (cases escalated, orders held). The last month is
+    replayed a few days ago, so some cases are just past their deadline now."""
+    from engine import portfolio
+    from engine.timers import sweep
+
+    task = progress.add_task("History", total=portfolio.HISTORY_MONTHS)
+    history = [
+        (portfolio.upsert_parts(r), portfolio.past_states(r, seed=DEMO_SEED)) for r in records
+    ]
+    for month in range(portfolio.HISTORY_MONTHS):
+        for parts, states in history:
+            months_ago, data = states[month]
+            then = now - (
+                timedelta(days=RECENT_DAYS)
+                if months_ago == 1
+                else timedelta(days=MONTH_DAYS * months_ago)
+            )
+            with database.transaction() as session:
+                upsert_customer(
+                    session, parts.ref,
+                    CustomerInput(name=parts.name, department=parts.department, data=data,
+                                  terms=parts.terms),
+                    actor=DEMO_ACTOR, now=then, tz=settings.tz,
+                )  # fmt: skip
+        sweep(database, now=then, worker="demo", tz=settings.tz)
+        progress.advance(task)
+
+
+def bring_to_life(
+    database: Database, settings: Settings, *, now: datetime, console: Console
+) -> None:
+    """What makes the demo's first morning look like a real one: the timers due by now fired
+    (cases past their deadline escalated), a few orders of high-risk customers held for a
+    decision, and a few alerts acknowledged with what is done about them."""
+    from engine.alerts import acknowledge, list_alerts
+    from engine.credit_checks import check_order
+    from engine.errors import EngineError
+    from engine.models import Customer
+    from engine.timers import sweep
+
+    report = sweep(database, now=now, worker="demo", tz=settings.tz)
+    held = 0
+    with database.transaction() as session:
+        risky = session.exec(
+            select(Customer).where(Customer.tier == "high").order_by(col(Customer.id)).limit(HOLDS)
+        ).all()
+        refs = [(c.external_ref, c.credit_limit) for c in risky]
+    for n, (ref, limit) in enumerate(refs, start=1):
+        try:
+            with database.transaction() as session:
+                check = check_order(
+                    session, customer=ref, order_ref=f"SO-DEMO-{n:03d}",
+                    amount=max(int(limit or 0) // 2, 150_000), currency=settings.base_currency,
+                    actor="sales", now=now, tz=settings.tz,
+                )  # fmt: skip
+                held += check.decision == "hold"
+        except EngineError as exc:  # a template without credit checks: no holds to show
+            console.print(f"No order checked for {ref}: {exc}")
+            break
+    acknowledged = 0
+    with database.transaction() as session:
+        found = list_alerts(session, status="open", severity="warning", limit=ACKNOWLEDGED)
+        for alert in found.items:
+            acknowledge(session, alert.id, comment=ACKNOWLEDGEMENT, actor="sales_manager", now=now)
+            acknowledged += 1
+    console.print(
+        f"Fired {report.fired} timers due by now, held {held} orders, acknowledged "
+        f"{acknowledged} alerts."
+    )
 
 
 def load_sample_data(
@@ -178,4 +270,5 @@ def load_demo(
     accounts = add_demo_users(database, tuple(bundle.roles), now=now)
     if customers:
         load_portfolio(database, settings, customers=customers, now=now, console=console)
+    bring_to_life(database, settings, now=now, console=console)
     return accounts

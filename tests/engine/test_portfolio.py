@@ -111,3 +111,28 @@ def test_events_agree_with_the_record() -> None:
             checked += 1
         assert 1 <= sum(e["kind"] == "payment" for e in events) <= 3
     assert checked > 50
+
+
+def test_a_year_of_history_moves_tiers_both_ways_and_ends_where_the_record_is(
+    example: Bundle,
+) -> None:
+    from engine.portfolio import HISTORY_MONTHS, past_states
+
+    ruleset = example.rulesets["credit"].value
+    worsened = recovered = sudden = 0
+    for record in generate_customers(300, seed=7):
+        states = past_states(record, seed=7)
+        assert [m for m, _ in states] == list(range(HISTORY_MONTHS, 0, -1))
+        assert past_states(record, seed=7) == states  # deterministic
+        form = example.forms["customer"].value
+        for _months_ago, data in states:
+            assert not forms.validate(form, data), data  # every month valid for the form
+        tiers = [ruleset.evaluate({**record, **d}, as_of=AS_OF).tier for _, d in states]
+        now = ruleset.evaluate(record, as_of=AS_OF).tier
+        if now == "high" and tiers[0] != "high":
+            worsened += 1
+            sudden += tiers[-2] != "high" and tiers[-1] == "high"
+        if now != "high" and "high" in tiers[:-1]:
+            recovered += 1
+    # a real book's migration: some got worse over the year, some recovered, a few all at once
+    assert worsened >= 15 and recovered >= 15 and sudden >= 3, (worsened, recovered, sudden)

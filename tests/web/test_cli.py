@@ -207,7 +207,7 @@ def test_demo_without_serving_builds_a_workspace(
     demo_db = tmp_path / "demo.db"
     demo_db.write_text("stale")  # the demo starts from a fresh file
     result = CliRunner().invoke(
-        app, ["demo", "--db", str(demo_db), "--customers", "12", "--no-serve"]
+        app, ["demo", "--db", str(demo_db), "--customers", "40", "--no-serve"]
     )
     assert result.exit_code == 0, result.output
     assert (
@@ -223,11 +223,29 @@ def test_demo_without_serving_builds_a_workspace(
         with database.transaction() as session:
             assert user_for_token(session, token, now=clock.utcnow()) is not None
             # the template's 30 sample customers (data/customers.csv, through the import) and
-            # the 12 synthetic ones
+            # the 40 synthetic ones
             refs = [c.ref for c in list_customers(session, limit=100).items]
-            assert len(refs) == 42
+            assert len(refs) == 70
             assert refs[:2] == ["C0001", "C0002"]
             assert "sales_manager" in roles_of(session, "sales_manager")
+            # the first morning looks real: a year of assessments, cases past their deadline
+            # (escalated, or on hold at the CFO's step), orders held, alerts of each severity
+            from sqlmodel import func, select
+
+            from engine.models import Alert, Assessment, Case, CreditCheck
+
+            first, last = session.exec(
+                select(func.min(Assessment.as_of), func.max(Assessment.as_of))
+            ).one()
+            assert (last - first).days >= 330, (first, last)
+            now = clock.utcnow()
+            open_cases = session.exec(select(Case).where(Case.status == "open")).all()
+            late = [c for c in open_cases if c.due_at is not None and c.due_at < now]
+            assert late and any(c.escalation_level > 0 for c in late), late
+            held = session.exec(select(CreditCheck).where(CreditCheck.status == "held")).all()
+            assert held
+            severities = set(session.exec(select(Alert.severity)).all())
+            assert {"info", "warning", "critical"} <= severities, severities
     finally:
         database.dispose()
 
