@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from engine.case_views import list_inbox
 from engine.cases import get_case, take_action
 from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.errors import PermissionDeniedError
+from engine.inbox import list_inbox
 from engine.templates import import_template
 from engine.users import add_user, find_user_row, user_view
 from tests.conftest import MECHANICS_TEMPLATE
