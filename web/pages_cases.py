@@ -9,14 +9,17 @@ form and what was typed kept; an unknown case is the error page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from engine import specs
 from engine.case_decisions import action_form_data
+from engine.case_page_views import CasePage
 from engine.case_views import case_page
 from engine.cases import take_action
 from engine.errors import EngineError, NotFoundError
@@ -71,6 +74,16 @@ def inbox_page(
     return render(request, "inbox.html", context, block="results" if hx else None)
 
 
+def _page_of(
+    session: Session, case_id: int, user: UserView, *, now: datetime, language: str
+) -> CasePage:
+    """Case `case_id` as `user` may see and act on it (engine.case_views.case_page)."""
+    return case_page(
+        session, case_id, access=user.access, scope=_read_scope(user), now=now,
+        language=language, actor=user.name,
+    )  # fmt: skip
+
+
 def _case_page(
     request: Request,
     case_id: int,
@@ -84,15 +97,7 @@ def _case_page(
     status_code: int = 200,
 ) -> Response:
     with database.transaction() as session:
-        page = case_page(
-            session,
-            case_id,
-            access=user.access,
-            scope=_read_scope(user),
-            now=now,
-            language=language,
-            actor=user.name,
-        )
+        page = _page_of(session, case_id, user, now=now, language=language)
         change = change_view(session, page.case.id) if page.customer is None else None
         case = page.case
         workflow = specs.load_workflow(session, case.workflow_key, case.workflow_version)
@@ -203,10 +208,7 @@ def case_action(
         )
     if from_inbox and hx:  # the row says what was done, in place of the case
         with database.transaction() as db_session:
-            page = case_page(
-                db_session, case_id, access=user.access, scope=_read_scope(user), now=now,
-                language=language, actor=user.name,
-            )  # fmt: skip
+            page = _page_of(db_session, case_id, user, now=now, language=language)
         return render(request, "inbox_done.html", {"page": page, "action": action})
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
@@ -238,10 +240,7 @@ def _decide_panel(
     template: str = "inbox_decide.html",
 ) -> Response:
     with database.transaction() as session:
-        page = case_page(
-            session, case_id, access=user.access, scope=_read_scope(user), now=now,
-            language=language, actor=user.name,
-        )  # fmt: skip
+        page = _page_of(session, case_id, user, now=now, language=language)
         row = inbox_item(session, case_id, now=now)
     context = {"page": page, "c": row, "error": error, "posted": posted or {}}
     return render(request, template, context)
