@@ -178,6 +178,7 @@ def bring_to_life(
     from engine.timers import sweep
 
     report = sweep(database, now=now, worker="demo", tz=settings.tz)
+    rescored = _rescore(database, settings, now=now)
     held = 0
     with database.transaction() as session:
         risky = session.exec(
@@ -203,9 +204,28 @@ def bring_to_life(
             acknowledge(session, alert.id, comment=ACKNOWLEDGEMENT, actor="sales_manager", now=now)
             acknowledged += 1
     console.print(
-        f"Fired {report.fired} timers due by now, held {held} orders, acknowledged "
-        f"{acknowledged} alerts."
+        f"Fired {report.fired} timers due by now, rescored {rescored} customers, held {held} "
+        f"orders, acknowledged {acknowledged} alerts."
     )
+
+
+def _rescore(database: Database, settings: Settings, *, now: datetime) -> int:
+    """The portfolio rescored as the nightly schedule would (the dashboard's last rescore),
+    its chunks processed here; returns how many customers it read."""
+    from engine import jobs
+    from engine.job_kinds import HANDLERS
+    from engine.rescoring import get_rescore, start_rescore
+
+    with database.transaction() as session:
+        job = start_rescore(session, actor=DEMO_ACTOR, now=now, reason="nightly", tz=settings.tz)
+        job_id = job.id
+    assert job_id is not None
+    while jobs.run_jobs(
+        database, handlers=HANDLERS, now=now, worker="demo", tz=settings.tz, job_id=job_id
+    ).processed:
+        pass
+    with database.transaction() as session:
+        return get_rescore(session, job_id).total
 
 
 def load_sample_data(
