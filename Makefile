@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench fuzz clean setup
+.PHONY: run test lint bench fuzz clean setup screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.table
 	$(BENCH_VENV)/bin/python -m bench.rescore --customers $(RESCORE_CUSTOMERS)
 	$(BENCH_VENV)/bin/python -m bench.dashboard --customers $(DASHBOARD_CUSTOMERS)
+
+# docs/screenshots/: the main pages of a fresh `riskdesk demo`, photographed in Chromium
+screenshots: $(STAMP)
+	bash scripts/ensure-browser.sh
+	$(BIN)/python scripts/screenshots.py
 
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -m fuzz
