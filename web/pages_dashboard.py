@@ -111,5 +111,6 @@ def charts(board: Dashboard, language: str) -> dict[str, Markup]:
             ],
             title=say(N_("Exposure per tier (%(currency)s)"), currency=board.base_currency),
             chart_id="chart-exposure",
+            value_width=130,  # an amount in billions, "1,698,514,910", is wider than the default
         )
     return drawn
