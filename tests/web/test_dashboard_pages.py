@@ -62,7 +62,7 @@ def test_signing_in_lands_on_the_dashboard_with_its_figures_and_links(
         'href="/customers?tier=high"',
         'href="/customers/C-RISKY"',
         'href="/alerts?severity=critical"',
-        'href="/inbox?tab=waiting"',
+        'href="/inbox"',
     ):
         assert link in html, link
     assert '<a href="/" aria-current="page">Dashboard</a>' in html
