@@ -162,9 +162,7 @@ def _csv(table: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in table:
-        writer.writerow(
-            [f"'{v}" if isinstance(v, str) and is_formula_like(v) else v for v in row]
-        )
+        writer.writerow([f"'{v}" if isinstance(v, str) and is_formula_like(v) else v for v in row])
     # a BOM, so that a spreadsheet opens the UTF-8 (Chinese names) as such
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -67,9 +67,7 @@ def save_view(
     if not name:
         raise InvalidRequestError(N_("a saved view needs a name"))
     if len(name) > MAX_NAME:
-        raise InvalidRequestError(
-            N_("a view's name is at most %(max)s characters"), max=MAX_NAME
-        )
+        raise InvalidRequestError(N_("a view's name is at most %(max)s characters"), max=MAX_NAME)
     problem = forms.text_problem_of(name)
     if problem is not None:
         raise InvalidRequestError(N_("the view's name %(problem)s"), problem=problem)

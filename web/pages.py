@@ -1,5 +1,6 @@
-"""Server-rendered pages: customers, customer detail and starting a manual workflow from it, the
-language switch (the inbox and the case page: web.pages_cases).
+"""Server-rendered pages: customer detail and starting a manual workflow from it, the
+language switch (the customer list: web.pages_customers; the inbox and the case page:
+web.pages_cases).
 
 Each page reads the request, calls the engine inside one transaction and renders one template with
 plain values (engine views, strings, numbers). They work without JavaScript; with htmx present
@@ -14,15 +15,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session
 
-from engine import specs
 from engine.case_views import customer_cases
 from engine.credit_decisions import customer_orders
 from engine.customer_fields import shown_fields
-from engine.customers import get_customer, list_customers
+from engine.customers import get_customer
 from engine.db import Database
-from engine.errors import NotConfiguredError
 from engine.explanations import list_assessments
 from engine.logins import SessionView
 from engine.manual_cases import start_manually, startable_workflows
@@ -32,11 +30,9 @@ from engine.scoping import Scope
 from engine.users import UserView
 from web.deps import (
     DbDep,
-    HxRequest,
     LoginForm,
     NowDep,
     PageCaseStarter,
-    PageReader,
     PageSession,
     PageUser,
     SettingsDep,
@@ -101,51 +97,12 @@ def _read_scope(user: UserView) -> Scope:
     return user.access.departments_for("customers:read")
 
 
-def _tiers(session: Session) -> list[str]:
-    try:
-        return list(specs.scoring_ruleset(session).meta.get("tiers") or ())
-    except NotConfiguredError:
-        return []
-
-
 # --- customers ---------------------------------------------------------------------------------
 
 
 @router.get("/")
 def home(user: PageUser) -> Response:
     return RedirectResponse("/customers", status_code=303)
-
-
-@router.get("/customers")
-def customers_page(
-    request: Request,
-    user: PageReader,
-    database: DbDep,
-    hx: HxRequest,
-    tier: str | None = None,
-    search: str | None = None,
-    cursor: str | None = None,
-) -> Response:
-    tier = tier or None
-    search = (search or "").strip() or None
-    with database.transaction() as session:
-        page = list_customers(
-            session,
-            tier=tier,
-            search=search,
-            cursor=cursor,
-            limit=PAGE_SIZE,
-            scope=_read_scope(user),
-        )
-        tiers = _tiers(session)
-    context = {
-        "customers": page.items,
-        "next_cursor": page.next_cursor,
-        "tier": tier,
-        "search": search or "",
-        "tiers": tiers,
-    }
-    return render(request, "customers.html", context, block="results" if hx else None)
 
 
 @router.get("/customers/{ref}")

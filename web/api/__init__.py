@@ -10,6 +10,7 @@ from web.api import (
     calendars,
     cases,
     credit_checks,
+    customer_views,
     customers,
     drafts,
     forms,
@@ -37,6 +38,7 @@ router = APIRouter(
 router.include_router(system.router)
 router.include_router(templates.router)
 router.include_router(customers.router)
+router.include_router(customer_views.router)
 router.include_router(cases.router)
 router.include_router(fx.router)
 router.include_router(tokens.router)
