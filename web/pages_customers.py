@@ -27,8 +27,9 @@ from engine.types import MAX_ROW_ID
 from engine.users import UserView
 from web.customer_params import CustomerQueryDep
 from web.deps import DbDep, HxRequest, NowDep, PageReader, PageSession
-from web.i18n import PageLanguageDep, translator
+from web.i18n import PageLanguageDep, gettext, ngettext, translator
 from web.pages import check_csrf, render
+from web.pages_alerts import SEVERITIES
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,6 +95,7 @@ def customers_page(
     database: DbDep,
     hx: HxRequest,
     query: CustomerQueryDep,
+    language: PageLanguageDep,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
     scope = _scope(user)
@@ -106,6 +108,13 @@ def customers_page(
     context: dict[str, Any] = {
         "customers": page.items,
         "total": page.total,
+        "total_text": ngettext(
+            language,
+            "%(total)s customer",
+            "%(total)s customers",
+            page.total or 0,
+            total=f"{page.total or 0:,}",
+        ),
         "next_cursor": page.next_cursor,
         "next_url": list_url(params, cursor=page.next_cursor) if page.next_cursor else None,
         "previous_url": (
@@ -118,7 +127,8 @@ def customers_page(
         "tiers": tiers,
         "industries": industries,
         "departments": departments,
-        "alert_choices": ALERT_CHOICES,
+        # the severities an alert filter may name, with their words (web.pages_alerts)
+        "severity_names": {s: gettext(language, SEVERITIES[s]) for s in ALERT_CHOICES[2:]},
         "sort_links": _sort_links(query),
         "views": [{"id": v.id, "name": v.name, "url": list_url(v.params)} for v in views],
         "export_csv": "/customers/export?" + urlencode({**params, "format": "csv"}),
