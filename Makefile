@@ -43,6 +43,8 @@ $(BENCH_STAMP): pyproject.toml bench/requirements.txt
 RESCORE_CUSTOMERS ?= 100000
 # The bulk import (docs/performance.md, "Bulk import"): 100,000 rows is issue 11's target.
 IMPORT_CUSTOMERS ?= 100000
+# The customer list's first page and total (docs/performance.md, "The customer list").
+LIST_CUSTOMERS ?= 1000000
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench
@@ -53,6 +55,7 @@ bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.simulate
 	$(BENCH_VENV)/bin/python -m bench.table
 	$(BENCH_VENV)/bin/python -m bench.rescore --customers $(RESCORE_CUSTOMERS)
+	$(BENCH_VENV)/bin/python -m bench.customer_list --customers $(LIST_CUSTOMERS)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -m fuzz
