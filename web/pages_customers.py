@@ -143,14 +143,14 @@ def customers_export(
     database: DbDep,
     query: CustomerQueryDep,
     language: PageLanguageDep,
-    format: Annotated[str, Query(max_length=10)] = "csv",
+    file_format: Annotated[str, Query(alias="format", max_length=10)] = "csv",
 ) -> Response:
     gettext = translator(language).gettext
     with database.transaction() as session:
         export = export_customers(
             session,
             query,
-            file_format=format,
+            file_format=file_format,
             viewer=user,
             scope=_scope(user),
             say=lambda text: text.in_language(language, gettext),

@@ -4,6 +4,7 @@ the export; and the customers page's sort links, total, pages, saved views and e
 from __future__ import annotations
 
 import csv
+import html
 import io
 from typing import Any
 
@@ -155,3 +156,14 @@ def test_the_page_pages_both_ways(workspace: Database, pages: PageClient) -> Non
     assert second["next_url"] is None
     back = pages.get(second["previous_url"]).context
     assert [c.ref for c in back["customers"]][:2] == ["P000", "P001"]
+
+
+def test_a_bad_filter_on_the_page_is_said_not_a_crash(
+    workspace: Database, pages: PageClient
+) -> None:
+    pages.login("rita", ["legal"])
+    response = pages.get("/customers", params={"open_case": "maybe"})
+    assert response.status_code == 422
+    assert "unknown open_case 'maybe'; expected one of yes, no" in html.unescape(response.text)
+    cursor = pages.get("/customers", params={"sort": "name", "cursor": "bm9wZQ"})
+    assert cursor.status_code == 422

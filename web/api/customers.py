@@ -173,7 +173,7 @@ def get_customers_export(
     database: DbDep,
     query: CustomerQueryDep,
     language: LanguageDep,
-    format: Annotated[str, Query(description="csv or xlsx")] = "csv",
+    file_format: Annotated[str, Query(alias="format", description="csv or xlsx")] = "csv",
 ) -> FileResponse:
     """The filtered, sorted list as a CSV or XLSX file, with the form data; sensitive values
     masked unless you hold view_sensitive in the customer's department. At most 10,000 rows:
@@ -183,7 +183,7 @@ def get_customers_export(
         export = export_customers(
             session,
             query,
-            file_format=format,
+            file_format=file_format,
             viewer=user,
             scope=user.access.departments_for("customers:read"),
             say=lambda text: text.in_language(language, gettext),
