@@ -10,6 +10,7 @@ SQLite and PostgreSQL alike (NULLS LAST would not).
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
@@ -18,11 +19,13 @@ from sqlalchemy import ColumnElement, func, tuple_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+import forms
 from engine.customer_query import NULLABLE_SORTS, SORT_COLUMNS, CustomerQuery, conditions
 from engine.errors import N_, InvalidRequestError
 from engine.models import Customer
 from engine.pagination import Keyset, KeyValue, clamp_limit, decode_keyset, encode_keyset
 from engine.scoping import Scope, where_within
+from engine.types import is_row_id
 from engine.views import CustomerList, CustomerSummary, number
 
 # the two ranges of a sort whose column may be empty, in the order a forward page reads them
@@ -134,17 +137,22 @@ def _beyond(
 
 
 def _check_value(sort: str, value: KeyValue) -> Any:
-    """A cursor's sort value as its column compares it. Raises InvalidRequestError."""
+    """A cursor's sort value as its column compares it. Raises InvalidRequestError for one that
+    no row could hold (a cursor this list did not write)."""
     try:
         if sort == "updated_at" and isinstance(value, str):
             return datetime.fromisoformat(value)
         if sort == "score" and isinstance(value, int | float):
+            score = float(value)
+            if math.isfinite(score):
+                return score
+        if sort == "id" and isinstance(value, int) and is_row_id(value):
             return value
-        if sort == "id" and isinstance(value, int):
+        # PostgreSQL cannot compare a text holding NUL
+        text_sorts = ("name", "ref", "tier")
+        if sort in text_sorts and isinstance(value, str) and forms.text_problem(value) is None:
             return value
-        if sort in ("name", "ref", "tier") and isinstance(value, str):
-            return value
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise InvalidRequestError(N_("the cursor is not one this list gave out")) from exc
     raise InvalidRequestError(N_("the cursor is not one this list gave out"))
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlmodel import col
 
 import dsl
@@ -194,20 +194,25 @@ def conditions(query: CustomerQuery, *, dialect: str) -> list[ColumnElement[bool
             )
         )
     if query.has_open_case is not None:
-        open_case = exists(
-            select(col(Case.id)).where(
-                col(Case.customer_id) == col(Customer.id), col(Case.status) == CaseStatus.OPEN
-            )
+        open_cases = select(col(Case.customer_id)).where(
+            col(Case.status) == CaseStatus.OPEN, col(Case.customer_id).isnot(None)
         )
-        found.append(open_case if query.has_open_case else ~open_case)
+        found.append(_among(open_cases, is_among=query.has_open_case))
     if query.alert is not None:
         found.append(_alert_condition(query.alert))
     return found
 
 
+def _among(customer_ids: Select[Any], *, is_among: bool) -> ColumnElement[bool]:
+    """The customer's id is (or is not) one of `customer_ids`: a semi-join that both backends
+    read from the subquery's index, so counting the matches does not probe it once per customer
+    (a correlated EXISTS did: 240 ms at 1,000,000 customers, docs/performance.md)."""
+    member = col(Customer.id).in_(customer_ids)
+    return member if is_among else ~member
+
+
 def _alert_condition(alert: str) -> ColumnElement[bool]:
-    active = [col(Alert.customer_id) == col(Customer.id), col(Alert.status).in_(_ACTIVE)]
+    active = [col(Alert.status).in_(_ACTIVE)]
     if alert in dsl.ALERT_SEVERITIES:
         active.append(col(Alert.severity) == alert)
-    condition = exists(select(col(Alert.id)).where(and_(*active)))
-    return ~condition if alert == "none" else condition
+    return _among(select(col(Alert.customer_id)).where(*active), is_among=alert != "none")

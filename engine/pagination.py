@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 from engine.errors import N_, InvalidRequestError
+from engine.types import MAX_ROW_ID
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -95,6 +96,9 @@ def decode_keyset(cursor: str | None, *, sort: str) -> Keyset | None:
         or isinstance(keyset.value, bool)
         or not isinstance(keyset.sort, str)
     ):
+        raise InvalidRequestError(N_("the cursor is not one this list gave out"))
+    # no row has another id (and a larger one overflows PostgreSQL's integer)
+    if not 0 < keyset.last_id <= MAX_ROW_ID:
         raise InvalidRequestError(N_("the cursor is not one this list gave out"))
     if keyset.sort != sort:
         raise InvalidRequestError(

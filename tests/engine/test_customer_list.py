@@ -19,6 +19,7 @@ from engine.customer_query import CustomerQuery, customer_query
 from engine.db import Database
 from engine.errors import InvalidRequestError, NotFoundError
 from engine.models import AuditEntry, Customer
+from engine.pagination import Keyset, encode_keyset
 from engine.saved_views import delete_view, list_saved_views, save_view
 from tests.engine.conftest import HEALTHY, NOW, RISKY, upsert
 
@@ -165,6 +166,17 @@ def test_a_cursor_of_another_sort_or_a_forged_one_is_refused(portfolio: Database
             list_customers(session, query=CustomerQuery(sort="score"), cursor=page.next_cursor)
         with pytest.raises(InvalidRequestError, match="not one this list gave out"):
             list_customers(session, cursor="eyJzIjoiaWQifQ")
+        forged = (
+            Keyset(sort="id", value=1, last_id=2**40),
+            Keyset(sort="name", value="a\x00", last_id=1),
+            Keyset(sort="score", value=10**400, last_id=1),
+            Keyset(sort="updated_at", value="yesterday", last_id=1),
+            Keyset(sort="tier", value=3, last_id=1),
+        )
+        for keyset in forged:
+            query = CustomerQuery(sort=keyset.sort)
+            with pytest.raises(InvalidRequestError, match="not one this list gave out"):
+                list_customers(session, query=query, cursor=encode_keyset(keyset))
 
 
 def test_the_query_is_read_from_request_parameters_and_bad_values_are_named() -> None:
