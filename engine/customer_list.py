@@ -80,9 +80,16 @@ def list_customers(
     )
 
 
-def _merged(query: CustomerQuery, **given: str | None) -> CustomerQuery:
-    changes = {name: value for name, value in given.items() if value is not None}
-    return replace(query, **changes) if changes else query
+def _merged(
+    query: CustomerQuery, *, tier: str | None, department: str | None, search: str | None
+) -> CustomerQuery:
+    """`query` with the filters the older keyword arguments give (None: the query's own)."""
+    return replace(
+        query,
+        tier=query.tier if tier is None else tier,
+        department=query.department if department is None else department,
+        search=query.search if search is None else search,
+    )
 
 
 def _read(
@@ -98,7 +105,7 @@ def _read(
     # the direction the index is read in
     is_descending = query.is_descending != is_backward
     column = col(SORT_COLUMNS[query.sort])
-    ranges = (_VALUED, _EMPTY) if query.sort in NULLABLE_SORTS else (_VALUED,)
+    ranges: tuple[int, ...] = (_VALUED, _EMPTY) if query.sort in NULLABLE_SORTS else (_VALUED,)
     at = None if keyset is None else (_EMPTY if keyset.value is None else _VALUED)
     if is_backward:
         ranges = tuple(reversed(ranges))

@@ -212,7 +212,7 @@ def _among(customer_ids: Select[Any], *, is_among: bool) -> ColumnElement[bool]:
 
 
 def _alert_condition(alert: str) -> ColumnElement[bool]:
-    active = [col(Alert.status).in_(_ACTIVE)]
+    active: list[ColumnElement[bool]] = [col(Alert.status).in_(_ACTIVE)]
     if alert in dsl.ALERT_SEVERITIES:
         active.append(col(Alert.severity) == alert)
     return _among(select(col(Alert.customer_id)).where(*active), is_among=alert != "none")
