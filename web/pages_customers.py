@@ -74,18 +74,21 @@ def _departments(session: Session, scope: Scope) -> list[str]:
     return list(session.exec(where_within(names, Department.name, scope)).all())
 
 
-def _choices(session: Session) -> tuple[list[str], list[str]]:
-    """The tiers of the scoring ruleset and the options of the form's `industry` field."""
+def _choices(session: Session) -> dict[str, list[str]]:
+    """What the filters offer: the scoring ruleset's tiers and flags, the options of the
+    customer form's `industry` field (none before a template is imported)."""
     try:
-        tiers = list(specs.scoring_ruleset(session).meta.get("tiers") or ())
+        ruleset = specs.scoring_ruleset(session)
+        tiers = [str(t) for t in ruleset.meta.get("tiers") or ()]
+        flags = list(ruleset.value.flags)
     except NotConfiguredError:
-        tiers = []
+        tiers, flags = [], []
     try:
         industry = specs.customer_form(session).value.field("industry")
     except NotConfiguredError:
         industry = None
-    options = list(industry.options or ()) if industry is not None else []
-    return tiers, [str(o) for o in options]
+    options = [str(o) for o in industry.options or ()] if industry is not None else []
+    return {"tiers": tiers, "flags": flags, "industries": options}
 
 
 @router.get("/customers")
@@ -101,7 +104,7 @@ def customers_page(
     scope = _scope(user)
     with database.transaction() as session:
         page = list_customers(session, query=query, cursor=cursor, limit=PAGE_SIZE, scope=scope)
-        tiers, industries = _choices(session)
+        choices = _choices(session)
         departments = _departments(session, scope)
         views = list_saved_views(session, user.name)
     params = query.params()
@@ -124,8 +127,7 @@ def customers_page(
         "params": params,
         "tier": query.tier,
         "search": query.search or "",
-        "tiers": tiers,
-        "industries": industries,
+        **choices,
         "departments": departments,
         # the severities an alert filter may name, with their words (web.pages_alerts)
         "severity_names": {s: gettext(language, SEVERITIES[s]) for s in ALERT_CHOICES[2:]},

@@ -114,6 +114,7 @@ def test_the_page_sorts_counts_saves_and_exports(workspace: Database, pages: Pag
     context = response.context
     assert [c.ref for c in context["customers"]] == ["C002", "C001", "C003"]
     assert context["total"] == 3
+    assert "litigation" in context["flags"]  # the scoring ruleset's, offered by the flag filter
     assert context["sort_links"]["name"] == {
         "href": "/customers?sort=name&direction=asc",
         "aria_sort": "descending",
