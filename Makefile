@@ -45,6 +45,8 @@ RESCORE_CUSTOMERS ?= 100000
 IMPORT_CUSTOMERS ?= 100000
 # The dashboard's figures (docs/performance.md, "The dashboard").
 DASHBOARD_CUSTOMERS ?= 100000
+# The customer list's first page and total (docs/performance.md, "The customer list").
+LIST_CUSTOMERS ?= 1000000
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench
@@ -56,6 +58,7 @@ bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.table
 	$(BENCH_VENV)/bin/python -m bench.rescore --customers $(RESCORE_CUSTOMERS)
 	$(BENCH_VENV)/bin/python -m bench.dashboard --customers $(DASHBOARD_CUSTOMERS)
+	$(BENCH_VENV)/bin/python -m bench.customer_list --customers $(LIST_CUSTOMERS)
 
 # docs/screenshots/: the main pages of a fresh `riskdesk demo`, photographed in Chromium
 screenshots: $(STAMP)

@@ -151,6 +151,11 @@ class CompiledRuleset:
         return tuple((i.id, i.label) for i in self._program.items if i.kind == "rule")
 
     @property
+    def flags(self) -> tuple[str, ...]:
+        """Every flag a rule of the ruleset may set (`flag NAME`), sorted."""
+        return tuple(sorted({f for i in self._program.items for f in i.flags}))
+
+    @property
     def names_read(self) -> frozenset[str]:
         """The top-level names of the record (fields, terms) the ruleset reads anywhere."""
         return frozenset(path[0] for path in self._fields_read)

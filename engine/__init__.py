@@ -31,7 +31,9 @@ _EXPORTS: dict[str, str] = {
     "CustomerInput": "engine.customers",
     "upsert_customer": "engine.customers",
     "get_customer": "engine.customers",
-    "list_customers": "engine.customers",
+    "list_customers": "engine.customer_list",
+    "CustomerQuery": "engine.customer_query",
+    "customer_query": "engine.customer_query",
     # field freshness: where each stored value came from (the import path names its source)
     "Source": "engine.freshness",
     "FieldFreshness": "engine.freshness",

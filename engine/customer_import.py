@@ -51,6 +51,7 @@ from engine.customer_data import (
     validated_data,
     without_computed,
 )
+from engine.customer_query import stored_flags
 from engine.customers import CustomerInput, ensure_department, fields_changed, incoming_data
 from engine.errors import (
     N_,
@@ -499,6 +500,7 @@ class CustomerWriter:
                     **row.terms,
                     "score": result_dict["score"],
                     "tier": assessment.tier,
+                    "flags": stored_flags(result_dict["flags"]),
                     "assessed_at": now,
                     # an upsert stores the customer (version 1), then its score (version 2)
                     "row_version": 2,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,7 @@ from engine.customer_data import (
     validated_data,
     without_computed,
 )
+from engine.customer_list import list_customers as list_customers  # its old home
 from engine.errors import (
     N_,
     ConflictError,
@@ -46,17 +47,14 @@ from engine.evaluation import assess_customer, latest_assessment
 from engine.explanations import changes, explanations
 from engine.freshness import Source, freshness_view
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Department
-from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.rows import update_versioned
-from engine.scoping import Scope, is_within, where_within
+from engine.scoping import Scope, is_within
 from engine.terms import DEFAULT_TERMS, differing, terms_record, terms_view, validated_terms
 from engine.views import (
     AlertView,
     AssessmentView,
-    CustomerSummary,
     CustomerUpserted,
     CustomerView,
-    Page,
     number,
 )
 
@@ -498,55 +496,3 @@ def get_customer(
     Raises NotFoundError (also when the customer lies outside `scope`, engine.scoping).
     """
     return customer_view(session, find_customer(session, ref, scope=scope), viewer=viewer)
-
-
-def list_customers(
-    session: Session,
-    *,
-    tier: str | None = None,
-    department: str | None = None,
-    search: str | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
-    scope: Scope = None,
-) -> Page[CustomerSummary]:
-    """Customers in id order, filtered by tier, department and a name/reference search, within
-    `scope` (engine.scoping).
-
-    Raises InvalidRequestError for a foreign cursor or a limit below 1.
-    """
-    size = clamp_limit(limit)
-    query = where_within(select(Customer), Customer.department, scope)
-    after = decode_cursor(cursor)
-    if after is not None:
-        query = query.where(col(Customer.id) > after)
-    if tier is not None:
-        query = query.where(Customer.tier == tier)
-    if department is not None:
-        query = query.where(Customer.department == department)
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(col(Customer.name)).like(pattern),
-                func.lower(col(Customer.external_ref)).like(pattern),
-            )
-        )
-    rows = session.exec(query.order_by(col(Customer.id)).limit(size + 1)).all()
-    items = tuple(
-        CustomerSummary(
-            id=c.id or 0,
-            ref=c.external_ref,
-            name=c.name,
-            department=c.department,
-            score=number(c.score),
-            tier=c.tier,
-            assessed_at=c.assessed_at,
-            credit_limit=number(c.credit_limit) or 0,
-            currency=c.currency,
-            order_hold=c.order_hold,
-        )
-        for c in rows[:size]
-    )
-    next_cursor = encode_cursor(items[-1].id) if len(rows) > size else None
-    return Page(items=items, next_cursor=next_cursor)

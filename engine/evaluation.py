@@ -26,6 +26,7 @@ from engine import (
     terms_restore,
     triggers,
 )
+from engine.customer_query import stored_flags
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.freshness import with_freshness
 from engine.models import Assessment, Customer, Event
@@ -381,6 +382,7 @@ def assess_customer(
         customer,
         score=result_dict["score"],
         tier=assessment.tier,
+        flags=stored_flags(result_dict["flags"]),
         assessed_at=now,
         updated_at=now,
     )

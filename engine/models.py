@@ -166,6 +166,15 @@ class SpecVersion(SQLModel, table=True):
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
+    # the customer list's sorts, each with its id tie-break (engine.customer_list); migration 0013
+    # also indexes the data's `industry` (an expression index, per backend)
+    __table_args__ = (
+        Index("ix_customers_name_id", "name", "id"),
+        Index("ix_customers_score_id", "score", "id"),
+        Index("ix_customers_tier_id", "tier", "id"),
+        Index("ix_customers_updated_at_id", "updated_at", "id"),
+        Index("ix_customers_owner", "owner"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_ref: str = Field(max_length=200, unique=True)
@@ -181,6 +190,8 @@ class Customer(SQLModel, table=True):
     # the latest assessment, denormalised for lists and filters
     score: float | None = None
     tier: str | None = Field(default=None, max_length=50, index=True)
+    # the latest assessment's flags as ",a,b," (engine.customer_query.stored_flags); None: none
+    flags: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     assessed_at: datetime | None = _utc(nullable=True)
     # credit terms: the engine's, changed only through workflows or an audited admin edit
     credit_limit: Decimal = Field(default=Decimal(0), sa_type=MoneyType)
@@ -192,6 +203,21 @@ class Customer(SQLModel, table=True):
     row_version: int = 1
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+class SavedCustomerView(SQLModel, table=True):
+    """A user's named customer list: the list's request parameters (engine.saved_views)."""
+
+    __tablename__ = "saved_customer_views"
+    __table_args__ = (
+        UniqueConstraint("user_name", "name", name="uq_saved_customer_views_user_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_name: str = Field(max_length=100)
+    name: str = Field(max_length=100)
+    params: dict[str, Any] = _json()
+    created_at: datetime = _utc()
 
 
 class UniqueValue(SQLModel, table=True):

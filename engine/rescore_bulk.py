@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 import forms
 from engine import alerts, crypto, fx, specs
 from engine.audit_batch import AuditInput, record_many
+from engine.customer_query import stored_flags
 from engine.db import session_keys
 from engine.errors import N_, ConflictError
 from engine.evaluation import (
@@ -144,6 +145,7 @@ def _update_customers(
         .values(
             score=bindparam("b_score"),
             tier=bindparam("b_tier"),
+            flags=bindparam("b_flags"),
             assessed_at=now,
             updated_at=now,
             row_version=bindparam("b_version") + 1,
@@ -155,6 +157,7 @@ def _update_customers(
             "b_version": row.row_version,
             "b_score": assessment.score,
             "b_tier": assessment.tier,
+            "b_flags": stored_flags(assessment.result.get("flags") or ()),
         }
         for row, assessment in changed
     ]

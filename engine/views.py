@@ -148,6 +148,20 @@ class CustomerSummary:
     credit_limit: int | float
     currency: str
     order_hold: bool
+    owner: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerList:
+    """One page of a filtered, sorted customer list: `total` counts every customer the filters
+    match (None: not counted); pass `next_cursor` or `previous_cursor` back for the page after or
+    before (None: there is none)."""
+
+    items: tuple[CustomerSummary, ...]
+    next_cursor: str | None
+    previous_cursor: str | None
+    total: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from web import (
     pages_calendars,
     pages_cases,
     pages_customer_edit,
+    pages_customers,
     pages_dashboard,
     pages_form_builder,
     pages_forms,
@@ -152,6 +153,8 @@ def create_app(
     install_error_handlers(app, templates)
     app.include_router(api.router)
     app.include_router(pages_dashboard.router)
+    # before web.pages: its /customers/{ref} would take /customers/export
+    app.include_router(pages_customers.router)
     app.include_router(pages.router)
     app.include_router(pages_cases.router)
     app.include_router(pages_customer_edit.router)

@@ -1,6 +1,6 @@
-"""Server-rendered pages: customers, customer detail and starting a manual workflow from it, the
-language switch (the dashboard at `/`: web.pages_dashboard; the inbox and the case page:
-web.pages_cases).
+"""Server-rendered pages: customer detail and starting a manual workflow from it, the
+language switch (the dashboard at `/`: web.pages_dashboard; the customer list:
+web.pages_customers; the inbox and the case page: web.pages_cases).
 
 Each page reads the request, calls the engine inside one transaction and renders one template with
 plain values (engine views, strings, numbers). They work without JavaScript; with htmx present
@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from engine import specs
 from engine.customer_overview import customer_overview
-from engine.customers import list_customers
 from engine.db import Database
 from engine.errors import NotConfiguredError
 from engine.logins import SessionView
@@ -34,7 +33,6 @@ from web.deps import (
     LoginForm,
     NowDep,
     PageCaseStarter,
-    PageReader,
     PageSession,
     PageUser,
     SettingsDep,
@@ -101,46 +99,15 @@ def _read_scope(user: UserView) -> Scope:
     return user.access.departments_for("customers:read")
 
 
+# --- customers ---------------------------------------------------------------------------------
+
+
 def _tiers(session: Session) -> list[str]:
+    """The scoring ruleset's tiers, in its order (none before a template is imported)."""
     try:
         return list(specs.scoring_ruleset(session).meta.get("tiers") or ())
     except NotConfiguredError:
         return []
-
-
-# --- customers ---------------------------------------------------------------------------------
-
-
-@router.get("/customers")
-def customers_page(
-    request: Request,
-    user: PageReader,
-    database: DbDep,
-    hx: HxRequest,
-    tier: str | None = None,
-    search: str | None = None,
-    cursor: str | None = None,
-) -> Response:
-    tier = tier or None
-    search = (search or "").strip() or None
-    with database.transaction() as session:
-        page = list_customers(
-            session,
-            tier=tier,
-            search=search,
-            cursor=cursor,
-            limit=PAGE_SIZE,
-            scope=_read_scope(user),
-        )
-        tiers = _tiers(session)
-    context = {
-        "customers": page.items,
-        "next_cursor": page.next_cursor,
-        "tier": tier,
-        "search": search or "",
-        "tiers": tiers,
-    }
-    return render(request, "customers.html", context, block="results" if hx else None)
 
 
 @router.get("/customers/{ref}")

@@ -7,7 +7,7 @@ JSON numbers; times are ISO 8601 text in UTC.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -432,6 +432,8 @@ class CustomerSummaryPublic(BaseModel):
     credit_limit: Number
     currency: str
     order_hold: bool
+    owner: str | None = None
+    updated_at: datetime | None = None
 
     @classmethod
     def of(cls, view: CustomerSummary) -> CustomerSummaryPublic:
@@ -445,12 +447,34 @@ class CustomerSummaryPublic(BaseModel):
             credit_limit=view.credit_limit,
             currency=view.currency,
             order_hold=view.order_hold,
+            owner=view.owner,
+            updated_at=view.updated_at,
         )
 
 
 class CustomerPage(BaseModel):
     items: list[CustomerSummaryPublic]
     next_cursor: str | None
+    previous_cursor: str | None = None
+    total: int | None = None
+
+
+class CustomerViewCreate(_Input):
+    """A saved customer view: its name and the list's parameters (those of
+    `GET /api/v1/customers`: search, tier, department, owner, industry, flag, open_case, alert,
+    sort, direction)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    params: dict[str, Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=dict, max_length=20
+    )
+
+
+class CustomerViewPublic(BaseModel):
+    id: int
+    name: str
+    params: dict[str, str]
+    created_at: datetime
 
 
 class CasePage(BaseModel):

@@ -154,7 +154,7 @@ def test_switching_to_chinese_shows_the_customer_list_in_chinese(
     expect(page).to_have_url(re.compile(r"/customers$"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("#results thead th")).to_have_text(
-        ["编号", "名称", "部门", "评分", "等级", "信用额度", "暂停发货"]
+        ["编号", "名称", "部门", "评分", "等级", "信用额度", "暂停发货", "更新时间"]
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("客户")
     screenshot(page, "customers-zh")

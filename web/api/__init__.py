@@ -11,6 +11,7 @@ from web.api import (
     cases,
     credit_checks,
     customer_records,
+    customer_views,
     customers,
     dashboard,
     drafts,
@@ -40,6 +41,7 @@ router.include_router(system.router)
 router.include_router(templates.router)
 router.include_router(customers.router)
 router.include_router(customer_records.router)
+router.include_router(customer_views.router)
 router.include_router(cases.router)
 router.include_router(fx.router)
 router.include_router(tokens.router)

@@ -6,14 +6,11 @@ from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi.responses import Response as FileResponse
 
-from engine.customers import (
-    CLEARABLE,
-    CustomerInput,
-    get_customer,
-    list_customers,
-    upsert_customer,
-)
+from engine.customer_export import FORMATS, export_customers
+from engine.customer_list import list_customers
+from engine.customers import CLEARABLE, CustomerInput, get_customer, upsert_customer
 from engine.db import Database
 from engine.events import EventInput, record_event
 from engine.explanations import list_assessments
@@ -21,7 +18,9 @@ from engine.pagination import MAX_LIMIT
 from engine.users import UserView
 from engine.views import CustomerUpserted
 from web.api.json_body import StrictJSONRoute
+from web.customer_params import CustomerQueryDep
 from web.deps import CustomerWriter, DbDep, EventWriter, LanguageDep, NowDep, Reader, SettingsDep
+from web.i18n import translator
 from web.schemas import (
     AssessmentPage,
     AssessmentSummaryPublic,
@@ -142,26 +141,59 @@ def _cleared(body: CustomerUpsert | CustomerPatch) -> frozenset[str]:
 def get_customers(
     user: Reader,
     database: DbDep,
-    tier: str | None = None,
-    department: str | None = None,
-    search: Annotated[str | None, Query(description="part of the name or reference")] = None,
-    cursor: str | None = None,
+    query: CustomerQueryDep,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> CustomerPage:
-    """Customers in creation order, a page at a time; pass `next_cursor` back as `cursor`."""
+    """Customers filtered and sorted (default: creation order), a page at a time, with the
+    `total` the filters match; pass `next_cursor` (or `previous_cursor`) back as `cursor`."""
     with database.transaction() as session:
         page = list_customers(
             session,
-            tier=tier,
-            department=department,
-            search=search,
+            query=query,
             cursor=cursor,
             limit=limit,
             scope=user.access.departments_for("customers:read"),
         )
     return CustomerPage(
-        items=[CustomerSummaryPublic.of(c) for c in page.items], next_cursor=page.next_cursor
+        items=[CustomerSummaryPublic.of(c) for c in page.items],
+        next_cursor=page.next_cursor,
+        previous_cursor=page.previous_cursor,
+        total=page.total,
     )
+
+
+@router.get(
+    "/customers/export",
+    response_class=FileResponse,
+    responses={200: {"content": {media: {} for media in FORMATS.values()}}},
+)
+def get_customers_export(
+    user: Reader,
+    database: DbDep,
+    query: CustomerQueryDep,
+    language: LanguageDep,
+    file_format: Annotated[str, Query(alias="format", description="csv or xlsx")] = "csv",
+) -> FileResponse:
+    """The filtered, sorted list as a CSV or XLSX file, with the form data; sensitive values
+    masked unless you hold view_sensitive in the customer's department. At most 10,000 rows:
+    `X-Export-Capped: true` (and a last row) says the list was cut."""
+    gettext = translator(language).gettext
+    with database.transaction() as session:
+        export = export_customers(
+            session,
+            query,
+            file_format=file_format,
+            viewer=user,
+            scope=user.access.departments_for("customers:read"),
+            say=lambda text: text.in_language(language, gettext),
+        )
+    headers = {
+        "Content-Disposition": f'attachment; filename="{export.filename}"',
+        "X-Export-Rows": str(export.rows),
+        "X-Export-Capped": "true" if export.is_capped else "false",
+    }
+    return FileResponse(export.content, media_type=export.media_type, headers=headers)
 
 
 @router.get("/customers/{ref}", response_model=CustomerPublic)
