@@ -153,7 +153,6 @@ def create_app(
     install_error_handlers(app, templates)
     app.include_router(api.router)
     app.include_router(pages_dashboard.router)
-    # before web.pages: its /customers/{ref} would take /customers/export
     app.include_router(pages_customers.router)
     app.include_router(pages.router)
     app.include_router(pages_cases.router)

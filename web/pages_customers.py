@@ -133,13 +133,13 @@ def customers_page(
         "severity_names": {s: gettext(language, SEVERITIES[s]) for s in ALERT_CHOICES[2:]},
         "sort_links": _sort_links(query),
         "views": [{"id": v.id, "name": v.name, "url": list_url(v.params)} for v in views],
-        "export_csv": "/customers/export?" + urlencode({**params, "format": "csv"}),
-        "export_xlsx": "/customers/export?" + urlencode({**params, "format": "xlsx"}),
+        "export_csv": "/customer-export?" + urlencode({**params, "format": "csv"}),
+        "export_xlsx": "/customer-export?" + urlencode({**params, "format": "xlsx"}),
     }
     return render(request, "customers.html", context, block="results" if hx else None)
 
 
-@router.get("/customers/export")
+@router.get("/customer-export")
 def customers_export(
     user: PageReader,
     database: DbDep,

@@ -88,7 +88,7 @@ def test_the_export_masks_for_a_caller_without_view_sensitive(
     seed(workspace)
     sales = api.as_user("sam", ["sales"])
     finance = api.as_user("fay", ["finance_head"])
-    masked = sales.get("/api/v1/customers/export", params={"format": "csv", "sort": "ref"})
+    masked = sales.get("/api/v1/customer-export", params={"format": "csv", "sort": "ref"})
     assert masked.status_code == 200
     assert masked.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="customers.csv"' in masked.headers["content-disposition"]
@@ -97,13 +97,25 @@ def test_the_export_masks_for_a_caller_without_view_sensitive(
     phone = rows[0].index("contact_phone")
     assert [r[0] for r in rows[1:]] == ["C001", "C002", "C003"]
     assert rows[1][phone] == "170****7766" and rows[3][1] == "'=Charlie"
-    clear = finance.get("/api/v1/customers/export", params={"format": "xlsx", "sort": "ref"})
+    clear = finance.get("/api/v1/customer-export", params={"format": "xlsx", "sort": "ref"})
     sheet = load_workbook(io.BytesIO(clear.content)).active
     assert sheet is not None
     header = [c.value for c in sheet[1]]
     assert sheet.cell(row=2, column=header.index("contact_phone") + 1).value == PHONE
     assert sheet["B4"].value == "=Charlie" and sheet["B4"].data_type == "s"
-    assert sales.get("/api/v1/customers/export", params={"format": "pdf"}).status_code == 422
+    assert sales.get("/api/v1/customer-export", params={"format": "pdf"}).status_code == 422
+
+
+def test_a_customer_whose_reference_is_export_is_read_like_any_other(
+    workspace: Database, api: ApiClient, pages: PageClient
+) -> None:
+    from tests.web.conftest import HEALTHY, upsert
+
+    upsert(workspace, "export", HEALTHY)
+    reader = api.as_user("sam", ["sales_manager"])
+    assert reader.get("/api/v1/customers/export").json()["ref"] == "export"
+    pages.login("rita", ["sales_manager"])
+    assert pages.get("/customers/export").context["customer"].ref == "export"
 
 
 def test_the_page_sorts_counts_saves_and_exports(workspace: Database, pages: PageClient) -> None:
@@ -133,9 +145,9 @@ def test_the_page_sorts_counts_saves_and_exports(workspace: Database, pages: Pag
     views = pages.get("/customers").context["views"]
     assert [(v["name"], v["url"]) for v in views] == [("Risky", "/customers?tier=high")]
     assert pages.get("/customers?tier=high").context["export_csv"] == (
-        "/customers/export?tier=high&format=csv"
+        "/customer-export?tier=high&format=csv"
     )
-    export = pages.get("/customers/export", params={"tier": "high", "format": "csv"})
+    export = pages.get("/customer-export", params={"tier": "high", "format": "csv"})
     assert export.status_code == 200 and "C002" in export.text and "C001" not in export.text
     deleted = pages.post(
         f"/customers/views/{views[0]['id']}/delete",

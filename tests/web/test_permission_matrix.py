@@ -124,8 +124,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/customers", "/api/v1/customers", "customers:read", 200),
     Route(
         "GET",
-        "/api/v1/customers/export",
-        "/api/v1/customers/export?format=xlsx&tier=high",
+        "/api/v1/customer-export",
+        "/api/v1/customer-export?format=xlsx&tier=high",
         "customers:read",
         200,
     ),
@@ -549,8 +549,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/customers", "/customers", "customers:read", 200, page=True),
     Route(
         "GET",
-        "/customers/export",
-        "/customers/export?format=csv&open_case=yes",
+        "/customer-export",
+        "/customer-export?format=csv&open_case=yes",
         "customers:read",
         200,
         page=True,

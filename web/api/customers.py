@@ -164,7 +164,7 @@ def get_customers(
 
 
 @router.get(
-    "/customers/export",
+    "/customer-export",
     response_class=FileResponse,
     responses={200: {"content": {media: {} for media in FORMATS.values()}}},
 )
