@@ -19,7 +19,15 @@ from dsl.diagnostics import (
     render_all,
 )
 from dsl.events import GroupedEvents, grouped_events
-from dsl.explain import Change, ChangeItem, Explanation, Line, explain, explain_change
+from dsl.explain import (
+    Change,
+    ChangeItem,
+    Explanation,
+    Line,
+    explain,
+    explain_change,
+    tier_title,
+)
 from dsl.format import format_ruleset
 from dsl.functions import FRESHNESS_KEY
 from dsl.result import Alert, Fired, Result
@@ -62,4 +70,5 @@ __all__ = [
     "load_yaml",
     "render",
     "render_all",
+    "tier_title",
 ]

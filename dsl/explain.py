@@ -27,6 +27,12 @@ from dsl.runtime import format_value, format_value_zh
 LANGUAGES = ("en", "zh")
 
 _ZH_TIERS: Mapping[str, str] = {"low": "低", "medium": "中", "high": "高"}
+
+
+def tier_title(tier: str, language: str) -> str:
+    """How tier `tier` is named in `language`: the usual three (low, medium, high) in Chinese
+    words, any other tier by its own name."""
+    return _ZH_TIERS.get(tier, tier) if language == "zh" else tier
 _COMPARISON = re.compile(r"^score\s*(>=|<=|==|!=|>|<|=)\s*(-?[0-9][0-9_,.]*%?)$")
 _SYMBOLS = {">=": "≥", "<=": "≤", "==": "=", "=": "=", "!=": "≠", ">": ">", "<": "<"}
 
@@ -376,7 +382,7 @@ class _Shower:
             return "—"
         if tier in self.names:
             return self.names[tier]
-        return _ZH_TIERS.get(tier, tier) if self.language == "zh" else str(tier)
+        return tier_title(str(tier), self.language)
 
     def label(self, fired: Mapping[str, Any]) -> str:
         return str(fired.get("label") or fired["id"])

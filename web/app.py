@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
+import dsl
 from engine import clock
 from engine.db import Database
 from engine.keys import KeysError
@@ -87,6 +88,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     )
     # a simulation's result as a table (web/templates/rules_impact.html)
     env.filters["migration_matrix"] = migration_matrix
+    # a tier in the page's language (the usual three in Chinese words): `tier | tier_label(lang)`
+    env.filters["tier_label"] = lambda tier, language: dsl.tier_title(str(tier), language)
     env.globals.update(
         timezone=settings.timezone,
         has_htmx=(STATIC / "htmx.min.js").is_file(),

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+import dsl
 from engine import dashboard as figures
 from engine.dashboard import Dashboard
 from engine.spec_changes import may_publish
@@ -58,7 +59,9 @@ def _amount(value: float) -> str:
 
 def tier_name(tier: str | None, language: str) -> str:
     """A tier as the page names it (a customer not assessed yet has none)."""
-    return tier if tier is not None else gettext(language, N_("not assessed"))
+    if tier is None:
+        return gettext(language, N_("not assessed"))
+    return dsl.tier_title(tier, language)
 
 
 def charts(board: Dashboard, language: str) -> dict[str, Markup]:
@@ -78,7 +81,7 @@ def charts(board: Dashboard, language: str) -> dict[str, Markup]:
             [m.month[5:] for m in board.migration],
             [
                 Series(
-                    f"{before} → {after}",
+                    f"{tier_name(before, language)} → {tier_name(after, language)}",
                     tuple(float(m.count(before, after)) for m in board.migration),
                 )
                 for before, after in board.moves
