@@ -72,7 +72,7 @@ def test_a_finance_head_decides_from_the_case_page_in_chinese(
     # then and now, side by side
     expect(page.locator("#score-opened")).to_have_text("60")
     expect(page.locator("#score-now")).to_have_text("60")
-    expect(page.locator("#tier-opened")).to_have_text("high")
+    expect(page.locator("#tier-opened")).to_have_text("高")
     expect(page.locator("#assessment-change")).to_be_visible()
     expect(page.locator("#triggers")).to_contain_text("首次评估将客户定为 high 等级（评分 60）")
     # the reasons in Chinese, fields by their Chinese labels
