@@ -72,6 +72,12 @@ def _summary(
         closed_at=case.closed_at,
         row_version=case.row_version,
         step_label=_step_label(workflow, case.step),
+        outcome_label={
+            language: workflow.outcome_title(case.outcome, language)
+            for language in workflows.LANGUAGES
+        }
+        if case.outcome
+        else {},
     )
 
 

@@ -183,6 +183,8 @@ class CaseSummary:
     closed_at: datetime | None
     row_version: int
     step_label: dict[str, str] = field(default_factory=dict)  # language → the step's title
+    # language → what the outcome is called (the action that recorded it); empty while open
+    outcome_label: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +286,8 @@ class CaseView:
     # the user whose delegate the caller acts as here (available_actions are for their roles)
     acting_for: str | None = None
     step_label: dict[str, str] = field(default_factory=dict)  # language → the step's title
+    # language → what the outcome is called (the action that recorded it); empty while open
+    outcome_label: dict[str, str] = field(default_factory=dict)
 
 
 # --- timers ------------------------------------------------------------------------------------

@@ -359,3 +359,13 @@ class Workflow:
             if found is not None:
                 return found.title(language)
         return _title(None, action, language)
+
+    def outcome_title(self, outcome: str, language: str) -> str:
+        """What pages call a closed case's `outcome` in `language`: the title of the action
+        that records it (an action's outcome defaults to its name), else the outcome in words
+        (`superseded`, `completed`: web/ translates those)."""
+        for step in self.steps.values():
+            for name, action in step.actions.items():
+                if (action.outcome or name) == outcome:
+                    return action.title(language)
+        return _title(None, outcome, language)

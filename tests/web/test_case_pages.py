@@ -156,7 +156,7 @@ def test_the_inbox_tabs(workspace: Database, pages: PageClient) -> None:
     assert [c.id for c in others] == [waiting]
     closed = pages.get("/inbox", params={"tab": "done"})
     assert [c.id for c in closed.context["cases"]] == [done]
-    assert f'<tr data-case="{done}">' in closed.text and "no_change" in closed.text
+    assert f'<tr data-case="{done}">' in closed.text and "<td>No change</td>" in closed.text
     # an unknown tab is the first one
     assert pages.get("/inbox", params={"tab": "nope"}).context["tab"] == "mine"
 

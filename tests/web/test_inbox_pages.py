@@ -99,3 +99,24 @@ def test_the_panel_needs_the_case_in_the_callers_scope(
     case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]  # east
     pages.login("wes", ["sales_manager"], department="west")
     assert pages.get(f"/inbox/cases/{case_id}/decide", headers=HX).status_code == 404
+
+
+def test_a_closed_case_says_its_outcome_in_the_pages_language(
+    workspace: Database, pages: PageClient
+) -> None:
+    from engine.cases import take_action
+
+    case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]
+    with workspace.transaction() as session:
+        take_action(
+            session, case_id, "no_change", actor="sam", roles=["sales_manager"],
+            comment="Paid meanwhile", now=clock.utcnow(),
+        )  # fmt: skip
+    pages.login("sam", ["sales_manager"])
+    done = pages.get("/inbox", params={"tab": "done"})
+    (case,) = done.context["cases"]
+    assert case.outcome == "no_change" and case.outcome_label["en"] == "No change"
+    row = done.text.split(f'id="inbox-case-{case_id}"', 1)[1].split("</tbody>", 1)[0]
+    assert "<td>No change</td>" in row
+    chinese = pages.get("/customers/C002", headers={"Accept-Language": "zh"})
+    assert case.outcome_label["zh"] in chinese.text
