@@ -20,6 +20,7 @@ from engine.events import event_forms, event_view
 from engine.models import Event, TermsChange
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.scoping import Scope
+from engine.types import is_row_id
 from engine.views import EventView, Page
 
 
@@ -88,7 +89,7 @@ def customer_events(
         query = query.where(Event.kind == kind)
     after = decode_cursor(cursor)
     if after is not None:  # the page after the event of id `after`, in the same order
-        last = session.get(Event, after)
+        last = session.get(Event, after) if is_row_id(after) else None
         if last is None or last.customer_id != customer.id:
             raise InvalidRequestError(N_("the cursor is not one this list gave out"))
         query = query.where(

@@ -26,6 +26,7 @@ from engine.models import Case, CaseStatus, Customer
 from engine.pagination import clamp_limit, decode_cursor, encode_cursor
 from engine.scoping import Scope
 from engine.spec_changes import may_publish
+from engine.types import is_row_id
 from engine.views import CaseSummary, Page, number
 
 # The inbox's tabs: what I may act on, open cases in my scope assigned to others, closed ones.
@@ -101,7 +102,7 @@ def list_inbox(
 
 def _after(session: Session, case_id: int) -> Any:
     """Open cases after case `case_id` in deadline order (no deadline last, then by id)."""
-    last = session.get(Case, case_id)
+    last = session.get(Case, case_id) if is_row_id(case_id) else None
     if last is None:
         raise InvalidRequestError(N_("the cursor is not one this list gave out"))
     due, key = col(Case.due_at), col(Case.id)
@@ -113,7 +114,7 @@ def _after(session: Session, case_id: int) -> Any:
 
 def inbox_item(session: Session, case_id: int, *, now: datetime | None) -> InboxItem:
     """Case `case_id` as the inbox lists it (the caller has checked it may see it)."""
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if is_row_id(case_id) else None
     if case is None:
         raise NotFoundError(N_("there is no case %(id)s"), id=case_id)
     return _items(session, [case], now)[0]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from engine.customers import find_customer
 from engine.db import Database
 from engine.events import EventInput, record_event
+from engine.pagination import encode_cursor
 from engine.terms import ChangeOrigin, change_terms
 from tests.web.conftest import HEALTHY, RISKY, TERMS, ApiClient, PageClient, upsert
 
@@ -129,6 +130,8 @@ def test_the_api_reads_events_and_terms_changes_within_scope(
     assert payments["total"] == 3 and {e["kind"] for e in payments["items"]} == {"payment"}
     foreign = reader.get("/api/v1/customers/C001/events", params={"cursor": "eyJhZnRlciI6OTk5fQ"})
     assert foreign.status_code == 422, foreign.text
+    huge = encode_cursor(10**30)  # past any row id the databases hold: refused, not a 500
+    assert reader.get("/api/v1/customers/C001/events", params={"cursor": huge}).status_code == 422
 
     changes = reader.get("/api/v1/customers/C001/terms-changes", headers={"Accept-Language": "zh"})
     assert changes.status_code == 200, changes.text

@@ -99,6 +99,19 @@ def test_the_panel_needs_the_case_in_the_callers_scope(
     case_id = upsert(workspace, "C002", RISKY, terms=TERMS).cases_opened[0]  # east
     pages.login("wes", ["sales_manager"], department="west")
     assert pages.get(f"/inbox/cases/{case_id}/decide", headers=HX).status_code == 404
+    assert pages.get(f"/inbox/cases/{10**30}/decide", headers=HX).status_code in (404, 422)
+
+
+def test_a_forged_cursor_is_refused_not_sent_to_the_database(
+    workspace: Database, pages: PageClient
+) -> None:
+    from engine.pagination import encode_cursor
+
+    pages.login("sam", ["sales_manager"])
+    for tab in ("mine", "waiting"):
+        for cursor in (encode_cursor(10**30), encode_cursor(424242)):
+            answer = pages.get("/inbox", params={"tab": tab, "cursor": cursor})
+            assert answer.status_code in (400, 422), (tab, cursor, answer.status_code)
 
 
 def test_a_closed_case_says_its_outcome_in_the_pages_language(
