@@ -255,7 +255,8 @@ def test_a_high_risk_review_escalates_and_is_approved_by_finance_and_every_cfo_i
     _open_from_inbox(cora, case_id)
     cora.locator('[data-testid="do-approve"]').click()
     expect(cora.locator("#case-status")).to_have_text("已关闭")
-    expect(cora.locator("#case-outcome")).to_have_text("completed")
+    expect(cora.locator("#case-outcome")).to_have_attribute("data-outcome", "completed")
+    expect(cora.locator("#case-outcome")).to_have_text("已完成（自动）")  # in words, in Chinese
     changes = cora.locator("#terms-changes")
     expect(changes).to_contain_text("由 cora 批准")
     expect(changes.locator('tr[data-term="credit_limit"] td')).to_contain_text(

@@ -85,7 +85,7 @@ def test_a_case_is_acted_on_in_place_and_a_refusal_is_said_in_its_row(
     assert done.status_code == 200, done.text
     assert done.text.lstrip().startswith(f'<tbody id="inbox-case-{case_id}"')
     assert 'class="acted" data-status="closed"' in done.text
-    assert f"Case #{case_id} is closed" in done.text
+    assert f"Case #{case_id} is closed (No change)." in done.text  # the outcome in words
     with workspace.transaction() as session:
         assert get_case(session, case_id).status == "closed"
     assert [c.id for c in pages.get("/inbox").context["cases"]] == []
@@ -133,3 +133,7 @@ def test_a_closed_case_says_its_outcome_in_the_pages_language(
     assert "<td>No change</td>" in row
     chinese = pages.get("/customers/C002", headers={"Accept-Language": "zh"})
     assert case.outcome_label["zh"] in chinese.text
+    case_page = pages.get(f"/cases/{case_id}", headers={"Accept-Language": "zh"})
+    assert f'<dd id="case-outcome" data-outcome="no_change">{case.outcome_label["zh"]}</dd>' in (
+        case_page.text
+    )
