@@ -25,7 +25,8 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str | None) -> int | None:
     """The id after which the next page starts; None for the first page.
 
-    Raises InvalidRequestError for a cursor this module did not write.
+    Raises InvalidRequestError for a cursor this module did not write (an id out of a row id's
+    range included).
     """
     if not cursor:
         return None
@@ -35,7 +36,9 @@ def decode_cursor(cursor: str | None) -> int | None:
         after = value["after"]
     except (binascii.Error, ValueError, TypeError, KeyError) as exc:
         raise InvalidRequestError(N_("the cursor is not one this list gave out")) from exc
-    if not isinstance(after, int) or isinstance(after, bool):
+    # an id no row can have is refused here, before a database sees it: SQLite cannot bind an
+    # integer past 64 bits, PostgreSQL refuses one past its column's type
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 < after <= MAX_ROW_ID:
         raise InvalidRequestError(N_("the cursor is not one this list gave out"))
     return after
 
