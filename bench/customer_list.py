@@ -2,10 +2,10 @@
 scale (issue 12: under 200 ms at 1,000,000 customers).
 
 A migrated database is filled with multi-row Core inserts (not the engine's upsert): customers
-with a spread of tiers, scores, departments, owners, industries, flags and update times, and an
-open case for one in fifty. Each query of QUERIES is then timed through
-engine.customer_list.list_customers, best of REPEAT, with and without the total, and a page ten
-pages deep is timed too; SQLite's query plan of each is printed. Figures go to
+with a spread of tiers (and their ranks), scores, departments, owners, industries, flags (rows of
+customer_flags) and update times, and an open case for one in fifty. Each query of QUERIES is
+then timed through engine.customer_list.list_customers, best of REPEAT, with and without the
+total, and a page ten pages deep is timed too; SQLite's query plan of each is printed. Figures go to
 docs/performance.md ("The customer list").
 """
 
@@ -32,6 +32,9 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 BATCH = 10_000
 REPEAT = 5
 TIERS = (("low", 70), ("medium", 22), ("high", 8))
+# each tier's rank as the example ruleset's tiers block (high, medium, low) gives it
+# (engine.customer_query.tier_rank)
+RANKS = {"high": 3, "medium": 2, "low": 1}
 DEPARTMENTS = ("East", "West", "North", "South", "International", "Online")
 INDUSTRIES = ("manufacturing", "retail", "internet", "construction", "trade", "energy")
 FLAGS = (("near_limit", 6), ("litigation", 2), ("order_drop", 4), ("incomplete_profile", 10))
@@ -45,6 +48,7 @@ QUERIES: dict[str, dict[str, str]] = {
     "search 'firm 00123', name": {"search": "firm 00123", "sort": "name"},
     "open case, score desc": {"open_case": "yes", "sort": "score", "direction": "desc"},
     "owner + tier, ref": {"owner": "sales07", "tier": "medium", "sort": "ref"},
+    "tier desc": {"sort": "tier", "direction": "desc"},
 }
 
 
@@ -53,23 +57,27 @@ def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
 
 
 def seed(url: str, *, customers: int, console: Console) -> None:
-    """Migrate `url` and insert `customers` customers (and their open cases) in bulk."""
+    """Migrate `url` and insert `customers` customers (their flags, and their open cases) in
+    bulk."""
     from sqlalchemy import insert
 
-    from engine.customer_query import stored_flags
     from engine.db import Database, upgrade
-    from engine.models import Case, Customer
+    from engine.models import Case, Customer, CustomerFlag
 
     upgrade(url)
     database = Database(url)
     customers_table, cases_table = Customer.__table__, Case.__table__  # type: ignore[attr-defined]
+    flags_table = CustomerFlag.__table__  # type: ignore[attr-defined]
     rng = random.Random(12)
     start = time.perf_counter()
     for first in range(0, customers, BATCH):
         rows, cases = [], []
+        flagged: list[dict[str, Any]] = []
         for index in range(first, min(first + BATCH, customers)):
             tier = _weighted(rng, TIERS)
             flags = [name for name, pct in FLAGS if rng.randrange(100) < pct]
+            # a fresh table numbers the customers from 1
+            flagged.extend({"flag": name, "customer_id": index + 1} for name in flags)
             industry = rng.choice(INDUSTRIES)
             rows.append(
                 {
@@ -80,7 +88,7 @@ def seed(url: str, *, customers: int, console: Console) -> None:
                     "data": {"industry": industry, "max_overdue_days": rng.randrange(120)},
                     "score": float({"low": 0, "medium": 30, "high": 60}[tier] + rng.randrange(30)),
                     "tier": tier,
-                    "flags": stored_flags(flags),
+                    "tier_rank": RANKS[tier],
                     "assessed_at": NOW,
                     "currency": "CNY",
                     "created_at": NOW - timedelta(days=400),
@@ -93,7 +101,7 @@ def seed(url: str, *, customers: int, console: Console) -> None:
                     {
                         "workflow_key": "high_risk_review",
                         "workflow_version": 1,
-                        "customer_id": index + 1,  # a fresh table numbers them from 1
+                        "customer_id": index + 1,
                         "status": "open",
                         "step": "sales_review",
                         "state": {},
@@ -105,6 +113,8 @@ def seed(url: str, *, customers: int, console: Console) -> None:
             session.connection().execute(insert(customers_table), rows)
             if cases:
                 session.connection().execute(insert(cases_table), cases)
+            if flagged:
+                session.connection().execute(insert(flags_table), flagged)
     if url.startswith("sqlite"):
         with database.transaction() as session:
             from sqlalchemy import text
@@ -116,6 +126,7 @@ def seed(url: str, *, customers: int, console: Console) -> None:
 
             session.execute(text("ANALYZE customers"))
             session.execute(text("ANALYZE cases"))
+            session.execute(text("ANALYZE customer_flags"))
     console.print(
         f"seeded {customers:,} customers in {time.perf_counter() - start:.1f} s "
         "(multi-row inserts, the list's indexes in place)"

@@ -51,7 +51,8 @@ from engine.customer_data import (
     validated_data,
     without_computed,
 )
-from engine.customer_query import stored_flags
+from engine.customer_flags import write_customer_flags
+from engine.customer_query import tier_rank
 from engine.customers import CustomerInput, ensure_department, fields_changed, incoming_data
 from engine.errors import (
     N_,
@@ -500,7 +501,7 @@ class CustomerWriter:
                     **row.terms,
                     "score": result_dict["score"],
                     "tier": assessment.tier,
-                    "flags": stored_flags(result_dict["flags"]),
+                    "tier_rank": tier_rank(ruleset.value.tiers, assessment.tier),
                     "assessed_at": now,
                     # an upsert stores the customer (version 1), then its score (version 2)
                     "row_version": 2,
@@ -515,6 +516,11 @@ class CustomerWriter:
             ) from exc
         for (_, _, assessment, _), customer_id in zip(scored, ids, strict=True):
             assessment.customer_id = customer_id
+        write_customer_flags(
+            session,
+            {a.customer_id: a.result["flags"] for _, _, a, _ in scored},
+            are_new=True,
+        )
         assessment_ids = insert_rows_returning_ids(
             session,
             Assessment,

@@ -3,7 +3,7 @@ a keyset page at a time with the total they match.
 
 A page's cursor carries the sort value and id of the row it starts next to (engine.pagination
 `Keyset`), so each page is one index range read whatever its depth. Rows without a sort value
-(an unscored customer's score and tier) come after all others in either direction: they are
+(an unscored customer's score and tier rank) come after all others in either direction: they are
 read as a second range once the first runs out, which keeps both ranges on their index on
 SQLite and PostgreSQL alike (NULLS LAST would not).
 """
@@ -31,6 +31,11 @@ from engine.views import CustomerList, CustomerSummary, number
 # the two ranges of a sort whose column may be empty, in the order a forward page reads them
 _VALUED: Final = 0
 _EMPTY: Final = 1
+# the customer attribute a sort's cursor value is read from, where it is not the sort's name
+_ATTRIBUTES: Final = {"ref": "external_ref", "tier": "tier_rank"}
+# above any rank a tiers block could give (a forged cursor's larger one would overflow
+# PostgreSQL's integer column instead of being refused)
+_MAX_RANK: Final = 2**31
 
 
 def list_customers(
@@ -155,8 +160,10 @@ def _check_value(sort: str, value: KeyValue) -> Any:
                 return score
         if sort == "id" and isinstance(value, int) and is_row_id(value):
             return value
+        if sort == "tier" and _is_rank(value):
+            return value
         # PostgreSQL cannot compare a text holding NUL
-        text_sorts = ("name", "ref", "tier")
+        text_sorts = ("name", "ref")
         if sort in text_sorts and isinstance(value, str) and forms.text_problem(value) is None:
             return value
     except (ValueError, OverflowError) as exc:
@@ -164,8 +171,13 @@ def _check_value(sort: str, value: KeyValue) -> Any:
     raise InvalidRequestError(N_("the cursor is not one this list gave out"))
 
 
+def _is_rank(value: KeyValue) -> bool:
+    """A tier rank (engine.customer_query.tier_rank): a small integer, never a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _MAX_RANK
+
+
 def _sort_value(customer: Customer, sort: str) -> KeyValue:
-    value = getattr(customer, "external_ref" if sort == "ref" else sort)
+    value = getattr(customer, _ATTRIBUTES.get(sort, sort))
     if isinstance(value, datetime):
         return value.isoformat()
     return value  # type: ignore[no-any-return]

@@ -1,14 +1,15 @@
 """What a customer list asks for (filters, sort), read from request parameters, and the SQL
 conditions it stands for. Builds statements only: nothing here runs one.
 
-The assessment flags a customer carries are denormalised on `Customer.flags` as
-",flag_a,flag_b," (engine.evaluation, rescore_bulk and customer_import write it beside the score
-and tier), so a flag filter is one LIKE on the row, never a read of assessment JSON.
+The flags of a customer's latest assessment are rows of `customer_flags` (engine.customer_flags,
+written beside the score and tier), so a flag filter is a semi-join on that table's (flag,
+customer) key, never a read of assessment JSON. The tier sort orders by `Customer.tier_rank`,
+the tier's severity (`tier_rank`), not its name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
@@ -18,15 +19,17 @@ from sqlmodel import col
 import dsl
 import forms
 from engine.errors import N_, InvalidRequestError
-from engine.models import Alert, AlertStatus, Case, CaseStatus, Customer
+from engine.models import Alert, AlertStatus, Case, CaseStatus, Customer, CustomerFlag
 
-# sort key → the customer column it orders by (ties broken by id); "id" is creation order
+# sort key → the customer column it orders by (ties broken by id); "id" is creation order; a
+# tier sorts by its rank, riskiest first when descending (ties by id, not score: the key and the
+# cursor stay two columns, one index range)
 SORT_COLUMNS: Final[Mapping[str, Any]] = {
     "id": Customer.id,
     "name": Customer.name,
     "ref": Customer.external_ref,
     "score": Customer.score,
-    "tier": Customer.tier,
+    "tier": Customer.tier_rank,
     "updated_at": Customer.updated_at,
 }
 # the sort keys whose column may hold no value: those rows come last, whatever the direction
@@ -166,10 +169,16 @@ def industry_of(dialect: str) -> ColumnElement[Any]:
     return func.json_extract(col(Customer.data), literal_column("'$.industry'"))
 
 
-def stored_flags(flags: Iterable[str]) -> str | None:
-    """Assessment flags as `Customer.flags` holds them: ",a,b," (None: no flag)."""
-    names = sorted(set(flags))
-    return f",{','.join(names)}," if names else None
+def tier_rank(tiers: Sequence[str], tier: str | None) -> int | None:
+    """The rank `Customer.tier_rank` holds for `tier` given the `tiers` of the ruleset that gave
+    it, in the order its tiers block declares them, riskiest first (as the dashboard reads
+    them): the last declared ranks 1, each above it one more, so a riskier tier ranks higher.
+    0 for a tier the ruleset does not declare (below every declared one); None for no tier."""
+    if tier is None:
+        return None
+    if tier not in tiers:
+        return 0
+    return len(tiers) - list(tiers).index(tier)
 
 
 def conditions(query: CustomerQuery, *, dialect: str) -> list[ColumnElement[bool]]:
@@ -184,7 +193,8 @@ def conditions(query: CustomerQuery, *, dialect: str) -> list[ColumnElement[bool
     if query.industry is not None:
         found.append(industry_of(dialect) == query.industry)
     if query.flag is not None:
-        found.append(col(Customer.flags).contains(f",{query.flag},", autoescape=True))
+        flagged = select(col(CustomerFlag.customer_id)).where(col(CustomerFlag.flag) == query.flag)
+        found.append(_among(flagged, is_among=True))
     if query.search:
         pattern = query.search.lower()
         found.append(

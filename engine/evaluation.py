@@ -26,7 +26,8 @@ from engine import (
     terms_restore,
     triggers,
 )
-from engine.customer_query import stored_flags
+from engine.customer_flags import write_customer_flags
+from engine.customer_query import tier_rank
 from engine.explanations import PreviousAssessment, all_field_names, change_record
 from engine.freshness import with_freshness
 from engine.models import Assessment, Customer, Event
@@ -382,10 +383,11 @@ def assess_customer(
         customer,
         score=result_dict["score"],
         tier=assessment.tier,
-        flags=stored_flags(result_dict["flags"]),
+        tier_rank=tier_rank(ruleset.value.tiers, assessment.tier),
         assessed_at=now,
         updated_at=now,
     )
+    write_customer_flags(session, {customer.id: result_dict["flags"]}, are_new=is_new)
     audit.record(
         session,
         actor=actor,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.columns import fk_column as _fk
@@ -167,11 +167,12 @@ class SpecVersion(SQLModel, table=True):
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
     # the customer list's sorts, each with its id tie-break (engine.customer_list); migration 0013
-    # also indexes the data's `industry` (an expression index, per backend)
+    # also indexes the data's `industry` (an expression index, per backend); the tier sort reads
+    # the tier's rank (0014), the tier filter `ix_customers_tier`
     __table_args__ = (
         Index("ix_customers_name_id", "name", "id"),
         Index("ix_customers_score_id", "score", "id"),
-        Index("ix_customers_tier_id", "tier", "id"),
+        Index("ix_customers_tier_rank_id", "tier_rank", "id"),
         Index("ix_customers_updated_at_id", "updated_at", "id"),
         Index("ix_customers_owner", "owner"),
     )
@@ -190,8 +191,9 @@ class Customer(SQLModel, table=True):
     # the latest assessment, denormalised for lists and filters
     score: float | None = None
     tier: str | None = Field(default=None, max_length=50, index=True)
-    # the latest assessment's flags as ",a,b," (engine.customer_query.stored_flags); None: none
-    flags: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # the tier's severity in the ruleset that gave it, riskier higher (engine.customer_query
+    # .tier_rank): what the list sorts tiers by; None exactly when `tier` is
+    tier_rank: int | None = None
     assessed_at: datetime | None = _utc(nullable=True)
     # credit terms: the engine's, changed only through workflows or an audited admin edit
     credit_limit: Decimal = Field(default=Decimal(0), sa_type=MoneyType)
@@ -203,6 +205,23 @@ class Customer(SQLModel, table=True):
     row_version: int = 1
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+class CustomerFlag(SQLModel, table=True):
+    """One flag of a customer's latest assessment (engine.customer_flags keeps them): what the
+    customer list's flag filter reads, one index range per flag."""
+
+    __tablename__ = "customer_flags"
+
+    flag: str = Field(max_length=200, primary_key=True)
+    customer_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("customers.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,  # a writer replaces one customer's flags
+        )
+    )
 
 
 class SavedCustomerView(SQLModel, table=True):

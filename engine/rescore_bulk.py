@@ -4,10 +4,10 @@ a few statements per range instead of several per customer.
 
 Reads: the customers, their latest assessments and their events, one query each for the range.
 Writes, for the changed customers only: the assessments in one INSERT, their alerts in one, the
-customers' score and tier in one executemany UPDATE (each guarded by its row version), their
-audit rows in one (engine.audit_batch). A tier change then starts workflows through the single
-path (`act_on_tier_change`), so a case opens exactly as an upsert would open it. Everything runs
-in the caller's transaction.
+customers' score, tier and tier rank in one executemany UPDATE (each guarded by its row version),
+their flags in one or two (engine.customer_flags), their audit rows in one (engine.audit_batch).
+A tier change then starts workflows through the single path (`act_on_tier_change`), so a case
+opens exactly as an upsert would open it. Everything runs in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from sqlmodel import Session, col, select
 import forms
 from engine import alerts, crypto, fx, specs
 from engine.audit_batch import AuditInput, record_many
-from engine.customer_query import stored_flags
+from engine.customer_flags import write_customer_flags
+from engine.customer_query import tier_rank
 from engine.db import session_keys
 from engine.errors import N_, ConflictError
 from engine.evaluation import (
@@ -134,10 +135,15 @@ def _events(
 
 
 def _update_customers(
-    session: Session, changed: Sequence[tuple[Any, NewAssessment]], *, now: datetime
+    session: Session,
+    changed: Sequence[tuple[Any, NewAssessment]],
+    *,
+    tiers: Sequence[str],
+    now: datetime,
 ) -> None:
-    """Every changed customer's score and tier, each only at the row version it was read at
-    (engine.rows.update_versioned's guard, many rows in one executemany)."""
+    """Every changed customer's score, tier and its rank among `tiers` (the ruleset's), each
+    only at the row version it was read at (engine.rows.update_versioned's guard, many rows in
+    one executemany); then their flags (engine.customer_flags, a statement or two)."""
     table = metadata.tables["customers"]
     statement = (
         update(table)
@@ -145,7 +151,7 @@ def _update_customers(
         .values(
             score=bindparam("b_score"),
             tier=bindparam("b_tier"),
-            flags=bindparam("b_flags"),
+            tier_rank=bindparam("b_rank"),
             assessed_at=now,
             updated_at=now,
             row_version=bindparam("b_version") + 1,
@@ -157,7 +163,7 @@ def _update_customers(
             "b_version": row.row_version,
             "b_score": assessment.score,
             "b_tier": assessment.tier,
-            "b_flags": stored_flags(assessment.result.get("flags") or ()),
+            "b_rank": tier_rank(tiers, assessment.tier),
         }
         for row, assessment in changed
     ]
@@ -167,6 +173,9 @@ def _update_customers(
         raise ConflictError(
             N_("a customer was changed by someone else during the rescore; the chunk is retried")
         )
+    write_customer_flags(
+        session, {row.id: assessment.result.get("flags") or () for row, assessment in changed}
+    )
 
 
 def rescore_range(
@@ -226,7 +235,7 @@ def rescore_range(
     if not changed:
         return RangeOutcome(len(customers), 0, {}, 0, ruleset.key, ruleset.version)
 
-    _write(session, changed, actor=actor, now=now)
+    _write(session, changed, tiers=ruleset.value.tiers, actor=actor, now=now)
     tier_changes: Counter[tuple[str | None, str]] = Counter(
         (row.tier, assessment.tier) for row, assessment in changed if assessment.tier != row.tier
     )
@@ -255,10 +264,12 @@ def _write(
     session: Session,
     changed: Sequence[tuple[Any, NewAssessment]],
     *,
+    tiers: Sequence[str],
     actor: str | None,
     now: datetime,
 ) -> None:
-    """The changed customers' assessments, alerts, scores and audit rows, a statement each."""
+    """The changed customers' assessments, alerts, scores (tiers ranked among `tiers`), flags
+    and audit rows, a statement each."""
     ids = session.scalars(
         insert(Assessment).returning(col(Assessment.id), sort_by_parameter_order=True),
         [assessment.values() for _, assessment in changed],
@@ -274,7 +285,7 @@ def _write(
         ],
         now=now,
     )
-    _update_customers(session, changed, now=now)
+    _update_customers(session, changed, tiers=tiers, now=now)
     record_many(
         session,
         [

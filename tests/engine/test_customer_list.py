@@ -18,7 +18,7 @@ from engine.customer_list import list_customers
 from engine.customer_query import CustomerQuery, customer_query
 from engine.db import Database
 from engine.errors import InvalidRequestError, NotFoundError
-from engine.models import AuditEntry, Customer
+from engine.models import AuditEntry, Customer, CustomerFlag
 from engine.pagination import Keyset, encode_keyset
 from engine.saved_views import delete_view, list_saved_views, save_view
 from tests.engine.conftest import HEALTHY, NOW, RISKY, upsert
@@ -129,13 +129,77 @@ def test_sorting_by_score_pages_over_ties_by_id_both_ways(portfolio: Database) -
     # without a score come last either way
     with portfolio.transaction() as session:
         row = session.exec(select(Customer).where(Customer.external_ref == "F6")).one()
-        row.score, row.tier = None, None
+        row.score, row.tier, row.tier_rank = None, None, None
         session.add(row)
     ascending = CustomerQuery(sort="score")
     assert walk(portfolio, ascending, 2) == ["A1", "E5", "C3", "D4", "B2", "F6"]
     descending = CustomerQuery(sort="score", direction="desc")
     assert walk(portfolio, descending, 2) == ["B2", "D4", "C3", "E5", "A1", "F6"]
-    assert walk(portfolio, CustomerQuery(sort="tier"), 4) == ["B2", "D4", "A1", "C3", "E5", "F6"]
+
+
+# 30 points (overdue over 90 days, no guarantee): the example ruleset's medium tier
+MEDIUM: dict[str, Any] = {**HEALTHY, "max_overdue_days": 120, "has_guarantee": False}
+
+
+def test_sorting_by_tier_goes_by_severity_riskiest_first_descending_unscored_last(
+    portfolio: Database,
+) -> None:
+    # the example's tiers block declares high, medium, low: ranks 3, 2, 1
+    upsert(portfolio, "M7", {**MEDIUM, "name": "Mike"}, department="east")
+    with portfolio.transaction() as session:
+        row = session.exec(select(Customer).where(Customer.external_ref == "F6")).one()
+        row.score, row.tier, row.tier_rank = None, None, None
+        session.add(row)
+        ranks = {c.external_ref: (c.tier, c.tier_rank) for c in session.exec(select(Customer))}
+    assert ranks["B2"] == ("high", 3) and ranks["M7"] == ("medium", 2)
+    assert ranks["A1"] == ("low", 1) and ranks["F6"] == (None, None)
+    # pages of two cross every tier boundary, and the unscored range, both ways
+    descending = CustomerQuery(sort="tier", direction="desc")
+    assert walk(portfolio, descending, 2) == ["D4", "B2", "M7", "E5", "C3", "A1", "F6"]
+    ascending = CustomerQuery(sort="tier")
+    assert walk(portfolio, ascending, 2) == ["A1", "C3", "E5", "M7", "B2", "D4", "F6"]
+    assert walk(portfolio, CustomerQuery(sort="tier", tier="high"), 1) == ["B2", "D4"]
+
+
+def flag_rows(database: Database) -> set[tuple[str, str]]:
+    with database.transaction() as session:
+        refs = {c.id: c.external_ref for c in session.exec(select(Customer))}
+        return {(refs[f.customer_id], f.flag) for f in session.exec(select(CustomerFlag))}
+
+
+def test_an_update_keeps_the_customers_flag_rows_exactly_its_latest_flags(
+    portfolio: Database,
+) -> None:
+    # every example customer lacks payment data (incomplete_profile); C3's orders dropped
+    assert flag_rows(portfolio) == {
+        *((ref, "incomplete_profile") for ref in ("A1", "B2", "C3", "D4", "E5", "F6")),
+        ("C3", "order_drop"),
+    }
+    recovered = {**HEALTHY, "name": "Charlie", "industry": "retail", "avg_days_to_pay": 30}
+    upsert(portfolio, "C3", recovered, department="east", now=NOW + timedelta(hours=1))
+    litigated = {**HEALTHY, "name": "Alpha", "lawsuit_count_12m": 3}
+    upsert(portfolio, "A1", litigated, department="east", now=NOW + timedelta(hours=1))
+    found = flag_rows(portfolio)
+    assert {f for ref, f in found if ref == "C3"} == set()  # both lost
+    assert {f for ref, f in found if ref == "A1"} == {"incomplete_profile", "litigation"}
+    assert {f for ref, f in found if ref == "B2"} == {"incomplete_profile"}  # untouched
+    assert refs(portfolio, CustomerQuery(flag="order_drop")) == []
+    assert refs(portfolio, CustomerQuery(flag="litigation")) == ["A1"]
+
+
+def test_deleting_a_customer_deletes_its_flag_rows(portfolio: Database) -> None:
+    with portfolio.transaction() as session:
+        # a bare customer with its flags (no assessments or events refer to it)
+        bare = Customer(external_ref="Z9", name="Zulu", data={}, created_at=NOW, updated_at=NOW)
+        session.add(bare)
+        session.flush()
+        assert bare.id is not None
+        session.add(CustomerFlag(customer_id=bare.id, flag="order_drop"))
+    assert ("Z9", "order_drop") in flag_rows(portfolio)
+    with portfolio.transaction() as session:
+        session.delete(session.get(Customer, bare.id))
+    assert ("Z9", "order_drop") not in flag_rows(portfolio)
+    assert refs(portfolio, CustomerQuery(flag="order_drop")) == ["C3"]
 
 
 def test_sorting_by_name_ref_and_time_pages_through_every_row_once(portfolio: Database) -> None:
@@ -171,7 +235,13 @@ def test_a_cursor_of_another_sort_or_a_forged_one_is_refused(portfolio: Database
             Keyset(sort="name", value="a\x00", last_id=1),
             Keyset(sort="score", value=10**400, last_id=1),
             Keyset(sort="updated_at", value="yesterday", last_id=1),
-            Keyset(sort="tier", value=3, last_id=1),
+            # a tier cursor carries the rank: not a tier's name (as before 0014), a bool, a
+            # negative rank, or one past PostgreSQL's integer
+            Keyset(sort="tier", value="high", last_id=1),
+            Keyset(sort="tier", value=True, last_id=1),
+            Keyset(sort="tier", value=-1, last_id=1),
+            Keyset(sort="tier", value=2**40, last_id=1),
+            Keyset(sort="tier", value=2.5, last_id=1),
         )
         for keyset in forged:
             query = CustomerQuery(sort=keyset.sort)

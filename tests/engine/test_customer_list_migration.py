@@ -57,7 +57,7 @@ def test_customers_assessed_before_0013_get_their_latest_flags(tmp_path: Path) -
         command.downgrade(config, "0012")
         assert "flags" not in {c["name"] for c in inspect(engine).get_columns("customers")}
         assert "saved_customer_views" not in inspect(engine).get_table_names()
-        command.upgrade(config, "head")
+        command.upgrade(config, "0013")
         assert "flags" in {c["name"] for c in inspect(engine).get_columns("customers")}
     finally:
         engine.dispose()

@@ -19,7 +19,7 @@ from engine.customers import CustomerInput, upsert_customer
 from engine.db import Database
 from engine.import_kinds import ImportKind, importer_for
 from engine.imports import _columns, import_rows
-from engine.models import Alert, Assessment, AuditEntry, Case, Customer
+from engine.models import Alert, Assessment, AuditEntry, Case, Customer, CustomerFlag
 from engine.models_casework import Notification
 from engine.templates import import_template
 from forms import Table, read_table
@@ -117,6 +117,7 @@ def _state(session: Session) -> dict[str, Any]:
             c.freshness,
             c.score,
             c.tier,
+            c.tier_rank,
             c.row_version,
             c.credit_limit,
             c.payment_terms_days,
@@ -146,8 +147,10 @@ def _state(session: Session) -> dict[str, Any]:
         (n.recipient, n.kind, n.customer_ref or "")
         for n in session.exec(select(Notification)).all()
     )
+    flags = sorted((refs[f.customer_id], f.flag) for f in session.exec(select(CustomerFlag)).all())
     return {
         "customers": customers,
+        "flags": flags,
         "assessments": assessments,
         "alerts": alerts,
         "cases": cases,
@@ -175,6 +178,8 @@ def test_bulk_import_ends_as_single_upserts_end(database: Database) -> None:
     assert bulk == single
     created, _, opened = bulk[0]
     assert created == ROWS and opened > 0  # the file opens cases: the comparison covers them
+    # flags and ranks of every tier are written: the comparison covers them
+    assert expected["flags"] and {c[6] for c in expected["customers"].values()} == {1, 2, 3}
     assert bulk[1][1] > 0
     for part in expected:
         assert found[part] == expected[part], part

@@ -4,6 +4,7 @@ job scores every customer once on the published version — on both backends."""
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,14 +15,18 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from engine import audit, jobs
+from engine.customer_list import list_customers
+from engine.customer_query import CustomerQuery
 from engine.db import Database
 from engine.errors import InvalidRequestError, NotFoundError
 from engine.evaluation import assess_customer
 from engine.job_kinds import run_due_chunks
-from engine.models import Alert, Assessment, AuditEntry, Case, Customer, JobStatus
+from engine.models import Alert, Assessment, AuditEntry, Case, Customer, CustomerFlag, JobStatus
 from engine.rescore_bulk import rescore_range
 from engine.rescoring import get_rescore, list_rescores, start_rescore
-from tests.engine.conftest import NOW
+from engine.templates import import_template
+from tests.conftest import EXAMPLE_TEMPLATE
+from tests.engine.conftest import HEALTHY, NOW, RISKY, upsert
 from tests.engine.portfolio_seed import publish_stricter_ruleset, seed_portfolio
 
 # Four months on: overdue invoices leave their 90-day window, so some customers move.
@@ -59,7 +64,10 @@ def _state(session: Session, since_assessment: int, since_audit: int) -> dict[st
             )
             for a in assessments
         ],
-        "customers": [(c.id, c.score, c.tier, c.row_version, c.assessed_at) for c in customers],
+        "customers": [
+            (c.id, c.score, c.tier, c.tier_rank, c.row_version, c.assessed_at) for c in customers
+        ],
+        "flags": sorted((f.customer_id, f.flag) for f in session.exec(select(CustomerFlag))),
         "alerts": Counter((a.customer_id, a.rule, a.message, a.status) for a in alerts),
         "audit": Counter((e.action, e.entity_id, e.actor) for e in audit),
         "cases": Counter((c.customer_id, c.workflow_key, c.step) for c in cases),
@@ -256,3 +264,72 @@ def test_bad_rescore_params_are_refused_and_nothing_is_stored(
         assert list_rescores(session).items == ()
         with pytest.raises(NotFoundError):
             get_rescore(session, 1)
+
+
+def _publish_four_tiers(database: Database, tmp_path: Path, *, now: datetime) -> None:
+    """The example template again as 1.1.0, its ruleset (version 2) with a fourth tier,
+    `elevated` from 45 points between high and medium, and the order drop flagged
+    `orders_down`."""
+    bundle = tmp_path / "four_tiers"
+    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
+    rules = bundle / "rules" / "credit.rules"
+    text = rules.read_text(encoding="utf-8")
+    assert "flag order_drop" in text and "  medium when score >= 30" in text
+    text = text.replace("flag order_drop", "flag orders_down")
+    text = text.replace(
+        "  medium when score >= 30", "  elevated when score >= 45\n  medium when score >= 30"
+    )
+    rules.write_text(text, encoding="utf-8")
+    template = bundle / "template.yaml"
+    described = template.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0")
+    # the bundle's own cases expect the old tiers and flags
+    template.write_text(described.replace("tests: [tests/cases.yaml]\n", ""), encoding="utf-8")
+    shutil.rmtree(bundle / "tests")
+    with database.transaction() as session:
+        import_template(session, bundle, actor="admin", now=now, base_currency="CNY")
+
+
+def test_a_new_ruleset_with_other_tiers_reranks_and_reflags_customers_on_rescore(
+    workspace: Database, tmp_path: Path
+) -> None:
+    risky = {**HEALTHY, "max_overdue_days": 120, "has_guarantee": False}
+    upsert(workspace, "H1", RISKY)  # high
+    upsert(workspace, "E1", {**risky, "industry": "construction", "order_volume_change_pct": -60})
+    upsert(workspace, "L1", HEALTHY)  # low
+
+    def ranks() -> dict[str, tuple[str | None, int | None, set[str]]]:
+        with workspace.transaction() as session:
+            flags: dict[int, set[str]] = {}
+            for row in session.exec(select(CustomerFlag)):
+                flags.setdefault(row.customer_id, set()).add(row.flag)
+            return {
+                c.external_ref: (c.tier, c.tier_rank, flags.get(c.id or 0, set()))
+                for c in session.exec(select(Customer))
+            }
+
+    def by_tier() -> list[str]:
+        query = CustomerQuery(sort="tier", direction="desc")
+        with workspace.transaction() as session:
+            return [c.ref for c in list_customers(session, query=query).items]
+
+    before = ranks()
+    # version 1 declares high, medium, low: E1's 45 points are medium
+    assert before == {
+        "H1": ("high", 3, {"incomplete_profile"}),
+        "E1": ("medium", 2, {"incomplete_profile", "order_drop"}),
+        "L1": ("low", 1, {"incomplete_profile"}),
+    }
+    _publish_four_tiers(workspace, tmp_path, now=LATER)
+    # publishing scores nobody: each customer keeps the rank its last scoring gave
+    assert ranks() == before
+    _bulk(workspace, now=LATER, keep=True)
+    assert ranks() == {
+        "H1": ("high", 4, {"incomplete_profile"}),
+        "E1": ("elevated", 3, {"incomplete_profile", "orders_down"}),  # lost one, gained one
+        "L1": ("low", 1, {"incomplete_profile"}),
+    }
+    assert by_tier() == ["H1", "E1", "L1"]
+    with workspace.transaction() as session:
+        flagged = list_customers(session, query=CustomerQuery(flag="orders_down")).items
+        dropped = list_customers(session, query=CustomerQuery(flag="order_drop")).items
+    assert [c.ref for c in flagged] == ["E1"] and dropped == ()

@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from engine.db import Database
+from engine.pagination import Keyset, encode_keyset
 from tests.web.conftest import HEALTHY, RISKY, ApiClient, PageClient, upsert
 
 PHONE = "+8617099887766"
@@ -180,3 +181,31 @@ def test_a_bad_filter_on_the_page_is_said_not_a_crash(
     assert "unknown open_case 'maybe'; expected one of yes, no" in html.unescape(response.text)
     cursor = pages.get("/customers", params={"sort": "name", "cursor": "bm9wZQ"})
     assert cursor.status_code == 422
+
+
+def test_tiers_sort_by_severity_on_the_api_and_the_page(
+    workspace: Database, api: ApiClient, pages: PageClient
+) -> None:
+    seed(workspace)  # C001 and C003 low, C002 high
+    medium = {**HEALTHY, "name": "Delta", "max_overdue_days": 120, "has_guarantee": False}
+    upsert(workspace, "C004", medium)
+    reader = api.as_user("rita", ["legal"])
+    params: dict[str, str | int] = {"sort": "tier", "direction": "desc", "limit": 2}
+    first = reader.get("/api/v1/customers", params=params).json()
+    assert refs(first) == ["C002", "C004"] and first["total"] == 4
+    rest = reader.get("/api/v1/customers", params={**params, "cursor": first["next_cursor"]})
+    assert refs(rest.json()) == ["C003", "C001"]  # ties of a tier: the direction's id order
+    rising = reader.get("/api/v1/customers", params={"sort": "tier"}).json()
+    assert refs(rising) == ["C001", "C003", "C004", "C002"]
+    # a tier cursor carries the rank: one with a tier's name is not one this list gave out
+    forged = encode_keyset(Keyset(sort="tier", value="high", last_id=1))
+    refused = reader.get("/api/v1/customers", params={"sort": "tier", "cursor": forged})
+    assert refused.status_code == 422
+    pages.login("paula", ["legal"])
+    page = pages.get("/customers", params={"sort": "tier", "direction": "desc"})
+    assert [c.ref for c in page.context["customers"]] == ["C002", "C004", "C003", "C001"]
+    assert page.context["sort_links"]["tier"] == {
+        "href": "/customers?sort=tier&direction=asc",
+        "aria_sort": "descending",
+    }
+    assert pages.get("/customers", params={"sort": "tier", "cursor": forged}).status_code == 422
