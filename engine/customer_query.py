@@ -222,8 +222,8 @@ def search_condition(search: str, *, dialect: str) -> ColumnElement[bool]:
 
 
 def substring_condition(search: str) -> ColumnElement[bool]:
-    """`lower(name) LIKE '%search%' OR lower(external_ref) LIKE ...`, wildcards escaped: the
-    search as every row is read for it."""
+    """`lower(name) LIKE '%search%' OR lower(external_ref) LIKE ...`, wildcards escaped: what
+    PostgreSQL's trigram indexes serve, and what SQLite reads every row for."""
     pattern = search.lower()
     return or_(
         func.lower(col(Customer.name)).contains(pattern, autoescape=True),
