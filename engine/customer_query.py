@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, table
 from sqlmodel import col
 
 import dsl
@@ -53,6 +53,10 @@ PARAMETERS: Final = (
     "direction",
 )
 _ACTIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)  # engine.alerts.ACTIVE
+# SQLite's search index (migration 0015): an FTS5 trigram table, external content on customers
+_SEARCH_TABLE: Final = table("customer_search")
+# the shortest search a trigram index serves
+SEARCH_TRIGRAM: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +200,7 @@ def conditions(query: CustomerQuery, *, dialect: str) -> list[ColumnElement[bool
         flagged = select(col(CustomerFlag.customer_id)).where(col(CustomerFlag.flag) == query.flag)
         found.append(_among(flagged, is_among=True))
     if query.search:
-        pattern = query.search.lower()
-        found.append(
-            or_(
-                func.lower(col(Customer.name)).contains(pattern, autoescape=True),
-                func.lower(col(Customer.external_ref)).contains(pattern, autoescape=True),
-            )
-        )
+        found.append(search_condition(query.search, dialect=dialect))
     if query.has_open_case is not None:
         open_cases = select(col(Case.customer_id)).where(
             col(Case.status) == CaseStatus.OPEN, col(Case.customer_id).isnot(None)
@@ -211,6 +209,42 @@ def conditions(query: CustomerQuery, *, dialect: str) -> list[ColumnElement[bool
     if query.alert is not None:
         found.append(_alert_condition(query.alert))
     return found
+
+
+def search_condition(search: str, *, dialect: str) -> ColumnElement[bool]:
+    """The customers whose name or reference holds `search`, in any case (`%`, `_` and quotes
+    are plain characters).
+
+    On PostgreSQL, `lower(column) LIKE '%…%'`, which migration 0015's trigram indexes on those
+    expressions serve. On SQLite a search of SEARCH_TRIGRAM characters or more is a phrase of the
+    FTS5 trigram table `customer_search` (migration 0015), which finds the same customers from its
+    index; a shorter one cannot use a trigram index and stays the LIKE, which reads every row.
+    The two differ only for letters outside A–Z: FTS5 folds their case (É finds é), SQLite's
+    `lower()` and LIKE do not (docs/customer-list.md).
+    """
+    if dialect == "sqlite" and len(search) >= SEARCH_TRIGRAM:
+        return col(Customer.id).in_(
+            select(literal_column("rowid"))
+            .select_from(_SEARCH_TABLE)
+            .where(literal_column(_SEARCH_TABLE.name).op("MATCH")(fts5_phrase(search)))
+        )
+    return substring_condition(search)
+
+
+def substring_condition(search: str) -> ColumnElement[bool]:
+    """`lower(name) LIKE '%search%' OR lower(external_ref) LIKE ...`, wildcards escaped: what
+    PostgreSQL's trigram indexes serve, and what SQLite reads every row for."""
+    pattern = search.lower()
+    return or_(
+        func.lower(col(Customer.name)).contains(pattern, autoescape=True),
+        func.lower(col(Customer.external_ref)).contains(pattern, autoescape=True),
+    )
+
+
+def fts5_phrase(text: str) -> str:
+    """`text` as one FTS5 string, matched as written: in double quotes, each `"` doubled (the
+    query syntax's operators, column filters and `*` are then plain characters)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _among(customer_ids: Select[Any], *, is_among: bool) -> ColumnElement[bool]:

@@ -168,7 +168,9 @@ class Customer(SQLModel, table=True):
     __tablename__ = "customers"
     # the customer list's sorts, each with its id tie-break (engine.customer_list); migration 0013
     # also indexes the data's `industry` (an expression index, per backend); the tier sort reads
-    # the tier's rank (0014), the tier filter `ix_customers_tier`
+    # the tier's rank (0014), the tier filter `ix_customers_tier`; migration 0015 the search
+    # (trigram indexes on PostgreSQL; on SQLite the FTS5 table `customer_search`, kept by
+    # triggers on this table): objects outside these models, engine.db.is_modelled
     __table_args__ = (
         Index("ix_customers_name_id", "name", "id"),
         Index("ix_customers_score_id", "score", "id"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine.db import make_engine
+from engine.db import is_modelled, make_engine
 from engine.models import metadata
 
 config = context.config
@@ -16,6 +16,7 @@ def run_migrations_offline() -> None:
         target_metadata=metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -40,6 +41,7 @@ def _run(connection: object) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
+        include_name=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
