@@ -59,6 +59,7 @@ def seed(url: str, keys_file: Path, *, customers: int, console: Console) -> None
     import forms
     from engine import crypto, portfolio, specs
     from engine.db import session_keys, upgrade
+    from engine.exposure import exposure_columns
     from engine.fx import set_rate
     from engine.models import Alert, Assessment, Case, CreditCheck, Customer
     from engine.templates import import_template
@@ -97,12 +98,14 @@ def seed(url: str, keys_file: Path, *, customers: int, console: Console) -> None
             before = tier if rng.randrange(6) else _tier(rng)
             score = rng.randint(*SCORES[tier])
             latest = NOW.date() - timedelta(days=rng.randrange(330))
+            stored = crypto.seal_data(keys, data, ref=ref, sensitive=sensitive)
             rows.append(
                 {
                     "external_ref": ref,
                     "name": parts.name,
                     "department": parts.department,
-                    "data": crypto.seal_data(keys, data, ref=ref, sensitive=sensitive),
+                    "data": stored,
+                    **exposure_columns(stored),
                     "form_key": form.key,
                     "form_version": form.version,
                     "score": score,

@@ -174,6 +174,16 @@ class Customer(SQLModel, table=True):
         Index("ix_customers_tier_id", "tier", "id"),
         Index("ix_customers_updated_at_id", "updated_at", "id"),
         Index("ix_customers_owner", "owner"),
+        # the dashboard's customers and exposure per tier, read from this index alone
+        # (engine.dashboard, migration 0016)
+        Index(
+            "ix_customers_tier_exposure",
+            "tier",
+            "exposure_currency",
+            "exposure_amount",
+            "order_hold",
+            "department",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -193,6 +203,10 @@ class Customer(SQLModel, table=True):
     # the latest assessment's flags as ",a,b," (engine.customer_query.stored_flags); None: none
     flags: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     assessed_at: datetime | None = _utc(nullable=True)
+    # the data's outstanding balance as written (engine.exposure.exposure_columns): its amount
+    # and currency (None: the base currency); both None when missing or sensitive
+    exposure_amount: Decimal | None = Field(default=None, sa_type=MoneyType, nullable=True)
+    exposure_currency: str | None = Field(default=None, max_length=3)
     # credit terms: the engine's, changed only through workflows or an audited admin edit
     credit_limit: Decimal = Field(default=Decimal(0), sa_type=MoneyType)
     currency: str = Field(default="CNY", max_length=3)
@@ -260,6 +274,11 @@ class Assessment(SQLModel, table=True):
     """One evaluation of the published ruleset for one customer: score, tier and why."""
 
     __tablename__ = "assessments"
+    # the dashboard's tier migration: the last 12 months' moves from this index alone
+    # (engine.dashboard, migration 0016)
+    __table_args__ = (
+        Index("ix_assessments_as_of", "as_of", "previous_tier", "tier", "customer_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = _fk("customers.id")

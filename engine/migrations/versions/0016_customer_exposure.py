@@ -1,0 +1,97 @@
+"""customer exposure: the data's outstanding balance on the customer row, and the dashboard's
+indexes (issue 12, docs/performance.md "The dashboard")
+
+`customers.exposure_amount` and `exposure_currency` hold the balance as written (engine.exposure:
+a sealed, sensitive value is not copied), backfilled from the stored data in batches. The
+dashboard's per-tier figures read `ix_customers_tier_exposure` alone; its tier migration reads
+the assessments of the last 12 months from `ix_assessments_as_of`.
+
+Revision ID: 0016
+Revises: 0013
+Create Date: 2026-12-03 12:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel  # autogenerate renders sqlmodel's string type
+from alembic import op
+
+from engine.exposure import exposure_columns
+
+revision: str = "0016"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_TIER_EXPOSURE = ["tier", "exposure_currency", "exposure_amount", "order_hold", "department"]
+_AS_OF = ["as_of", "previous_tier", "tier", "customer_id"]
+_BATCH = 1000
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("exposure_amount", sa.Numeric(20, 4), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "exposure_currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True
+            )
+        )
+    _backfill_exposure()
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index("ix_customers_tier_exposure", _TIER_EXPOSURE, unique=False)
+    with op.batch_alter_table("assessments", schema=None) as batch_op:
+        batch_op.create_index("ix_assessments_as_of", _AS_OF, unique=False)
+
+
+def _backfill_exposure() -> None:
+    """Each customer's exposure columns from its stored data, a batch of updates at a time."""
+    bind = op.get_bind()
+    customers = sa.table(
+        "customers",
+        sa.column("id"),
+        sa.column("data", sa.JSON()),
+        sa.column("exposure_amount", sa.Numeric(20, 4)),
+        sa.column("exposure_currency"),
+    )
+    update = (
+        customers.update()
+        .where(customers.c.id == sa.bindparam("b_id"))
+        .values(
+            exposure_amount=sa.bindparam("b_amount"),
+            exposure_currency=sa.bindparam("b_currency"),
+        )
+    )
+    last = 0
+    while True:
+        rows = bind.execute(
+            sa.select(customers.c.id, customers.c.data)
+            .where(customers.c.id > last)
+            .order_by(customers.c.id)
+            .limit(_BATCH)
+        ).all()
+        if not rows:
+            return
+        batch = []
+        for customer_id, data in rows:
+            columns = exposure_columns(data or {})
+            if columns["exposure_amount"] is not None:
+                batch.append(
+                    {
+                        "b_id": customer_id,
+                        "b_amount": columns["exposure_amount"],
+                        "b_currency": columns["exposure_currency"],
+                    }
+                )
+        if batch:
+            bind.execute(update, batch)
+        last = rows[-1][0]
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("assessments", schema=None) as batch_op:
+        batch_op.drop_index("ix_assessments_as_of")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_customers_tier_exposure")
+        batch_op.drop_column("exposure_currency")
+        batch_op.drop_column("exposure_amount")
