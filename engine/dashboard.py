@@ -208,15 +208,12 @@ def _migration(session: Session, *, scope: Scope, today: date) -> tuple[Migratio
     )
     if scope is not None:
         query = query.join(Customer, col(Customer.id) == col(Assessment.customer_id))
-    query = (
-        query.where(
-            col(Assessment.as_of) >= starts[0],
-            col(Assessment.as_of) <= today,
-            col(Assessment.previous_tier).is_not(None),
-            col(Assessment.previous_tier) != col(Assessment.tier),
-        )
-        .group_by(col(Assessment.as_of), col(Assessment.previous_tier), col(Assessment.tier))
-    )
+    query = query.where(
+        col(Assessment.as_of) >= starts[0],
+        col(Assessment.as_of) <= today,
+        col(Assessment.previous_tier).is_not(None),
+        col(Assessment.previous_tier) != col(Assessment.tier),
+    ).group_by(col(Assessment.as_of), col(Assessment.previous_tier), col(Assessment.tier))
     counts: dict[str, dict[tuple[str, str], int]] = {s.isoformat()[:7]: {} for s in starts}
     for as_of, before, after, n in session.execute(_within(query, scope)):
         month = counts[as_of.isoformat()[:7]]
