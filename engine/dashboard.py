@@ -197,7 +197,7 @@ def _month_starts(today: date, months: int) -> list[date]:
 def _migration(session: Session, *, scope: Scope, today: date) -> tuple[MigrationMonth, ...]:
     """The assessments of the last 12 months whose tier differs from the one before, by month
     and move, grouped by the database per day (a day is one date on both backends; months are
-    folded from at most 366 days here), read from ix_assessments_as_of alone when every
+    folded from at most 366 days here), read from ix_assessments_moves alone when every
     department is seen (every assessment has its customer: no join needed then)."""
     starts = _month_starts(today, MONTHS)
     query = sa_select(
@@ -244,20 +244,23 @@ def _moves(
 def _steps(
     session: Session, *, scope: Scope, now: datetime, language: str, spec_changes: bool
 ) -> tuple[StepFigure, ...]:
-    """Open cases by workflow and step, with those past their step's deadline (`due_at`)."""
+    """Open cases by workflow and step, with those past their step's deadline (`due_at`); read
+    from ix_cases_status_step alone when every department is seen (no customer's department is
+    asked then: no join)."""
     past_due = func.sum(
         sql_case((and_(col(Case.due_at).is_not(None), col(Case.due_at) < now), 1), else_=0)
     )
+    query = sa_select(
+        col(Case.workflow_key),
+        func.max(col(Case.workflow_version)),
+        col(Case.step),
+        func.count(),
+        past_due,
+    )
+    if scope is not None:
+        query = query.outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
     query = (
-        sa_select(
-            col(Case.workflow_key),
-            func.max(col(Case.workflow_version)),
-            col(Case.step),
-            func.count(),
-            past_due,
-        )
-        .outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
-        .where(col(Case.status) == CaseStatus.OPEN, _visible(scope, spec_changes=spec_changes))
+        query.where(col(Case.status) == CaseStatus.OPEN, _visible(scope, spec_changes=spec_changes))
         .group_by(col(Case.workflow_key), col(Case.step))
         .order_by(col(Case.workflow_key), col(Case.step))
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from engine.columns import fk_column as _fk
@@ -270,14 +270,26 @@ class Event(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+# an assessment that moved its customer from one tier to another (ix_assessments_moves)
+MOVES = "previous_tier IS NOT NULL AND previous_tier != tier"
+
+
 class Assessment(SQLModel, table=True):
     """One evaluation of the published ruleset for one customer: score, tier and why."""
 
     __tablename__ = "assessments"
-    # the dashboard's tier migration: the last 12 months' moves from this index alone
-    # (engine.dashboard, migration 0016)
+    # the dashboard's tier migration: the last 12 months' moves from this partial index alone
+    # (engine.dashboard, migration 0016); it holds only the assessments that moved tier
     __table_args__ = (
-        Index("ix_assessments_as_of", "as_of", "previous_tier", "tier", "customer_id"),
+        Index(
+            "ix_assessments_moves",
+            "as_of",
+            "previous_tier",
+            "tier",
+            "customer_id",
+            sqlite_where=text(MOVES),
+            postgresql_where=text(MOVES),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -361,7 +373,19 @@ class Case(SQLModel, table=True):
     """A running workflow for one customer, on the exact workflow version it started with."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_role", "status", "assigned_role"),)
+    __table_args__ = (
+        Index("ix_cases_status_role", "status", "assigned_role"),
+        # the dashboard's open cases by step, read from this index alone (migration 0016)
+        Index(
+            "ix_cases_status_step",
+            "status",
+            "workflow_key",
+            "step",
+            "workflow_version",
+            "due_at",
+            "customer_id",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workflow_key: str = Field(max_length=200)

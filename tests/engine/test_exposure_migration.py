@@ -52,7 +52,7 @@ def test_customers_stored_before_0016_get_their_exposure(tmp_path: Path) -> None
         ]
         indexes = {i["name"] for i in inspect(engine).get_indexes("customers")}
         assert "ix_customers_tier_exposure" in indexes
-        assert "ix_assessments_as_of" in {
+        assert "ix_assessments_moves" in {
             i["name"] for i in inspect(engine).get_indexes("assessments")
         }
         command.downgrade(config, "0013")

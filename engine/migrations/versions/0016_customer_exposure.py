@@ -3,8 +3,9 @@ indexes (issue 12, docs/performance.md "The dashboard")
 
 `customers.exposure_amount` and `exposure_currency` hold the balance as written (engine.exposure:
 a sealed, sensitive value is not copied), backfilled from the stored data in batches. The
-dashboard's per-tier figures read `ix_customers_tier_exposure` alone; its tier migration reads
-the assessments of the last 12 months from `ix_assessments_as_of`.
+dashboard's per-tier figures read `ix_customers_tier_exposure` alone, its tier migration the
+partial `ix_assessments_moves` (only the assessments that moved tier), its open cases by step
+`ix_cases_status_step`.
 
 Revision ID: 0016
 Revises: 0013
@@ -25,7 +26,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _TIER_EXPOSURE = ["tier", "exposure_currency", "exposure_amount", "order_hold", "department"]
-_AS_OF = ["as_of", "previous_tier", "tier", "customer_id"]
+_MOVES_COLUMNS = ["as_of", "previous_tier", "tier", "customer_id"]
+# as engine.models.MOVES: the assessments that moved tier, the only ones the index holds
+_MOVES = "previous_tier IS NOT NULL AND previous_tier != tier"
+_CASE_STEP = ["status", "workflow_key", "step", "workflow_version", "due_at", "customer_id"]
 _BATCH = 1000
 
 
@@ -41,7 +45,15 @@ def upgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index("ix_customers_tier_exposure", _TIER_EXPOSURE, unique=False)
     with op.batch_alter_table("assessments", schema=None) as batch_op:
-        batch_op.create_index("ix_assessments_as_of", _AS_OF, unique=False)
+        batch_op.create_index(
+            "ix_assessments_moves",
+            _MOVES_COLUMNS,
+            unique=False,
+            sqlite_where=sa.text(_MOVES),
+            postgresql_where=sa.text(_MOVES),
+        )
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index("ix_cases_status_step", _CASE_STEP, unique=False)
 
 
 def _backfill_exposure() -> None:
@@ -89,8 +101,10 @@ def _backfill_exposure() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_status_step")
     with op.batch_alter_table("assessments", schema=None) as batch_op:
-        batch_op.drop_index("ix_assessments_as_of")
+        batch_op.drop_index("ix_assessments_moves")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_tier_exposure")
         batch_op.drop_column("exposure_currency")
