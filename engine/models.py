@@ -384,6 +384,7 @@ class Case(SQLModel, table=True):
             "workflow_version",
             "due_at",
             "customer_id",
+            "assigned_department",
         ),
     )
 

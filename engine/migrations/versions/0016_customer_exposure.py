@@ -29,7 +29,15 @@ _TIER_EXPOSURE = ["tier", "exposure_currency", "exposure_amount", "order_hold", 
 _MOVES_COLUMNS = ["as_of", "previous_tier", "tier", "customer_id"]
 # as engine.models.MOVES: the assessments that moved tier, the only ones the index holds
 _MOVES = "previous_tier IS NOT NULL AND previous_tier != tier"
-_CASE_STEP = ["status", "workflow_key", "step", "workflow_version", "due_at", "customer_id"]
+_CASE_STEP = [
+    "status",
+    "workflow_key",
+    "step",
+    "workflow_version",
+    "due_at",
+    "customer_id",
+    "assigned_department",
+]
 _BATCH = 1000
 
 
