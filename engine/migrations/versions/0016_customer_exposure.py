@@ -5,7 +5,8 @@ indexes (issue 12, docs/performance.md "The dashboard")
 a sealed, sensitive value is not copied), backfilled from the stored data in batches. The
 dashboard's per-tier figures read `ix_customers_tier_exposure` alone, its tier migration the
 partial `ix_assessments_moves` (only the assessments that moved tier), its open cases by step
-`ix_cases_status_step`.
+`ix_cases_status_step`; `ix_customers_department` gets the customer's id, so PostgreSQL joins a
+department-scoped figure to its customers from that index alone.
 
 Revision ID: 0016
 Revises: 0013
@@ -52,6 +53,8 @@ def upgrade() -> None:
     _backfill_exposure()
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index("ix_customers_tier_exposure", _TIER_EXPOSURE, unique=False)
+        batch_op.drop_index("ix_customers_department")
+        batch_op.create_index("ix_customers_department", ["department", "id"], unique=False)
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.create_index(
             "ix_assessments_moves",
@@ -114,6 +117,8 @@ def downgrade() -> None:
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.drop_index("ix_assessments_moves")
     with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_customers_department")
+        batch_op.create_index("ix_customers_department", ["department"], unique=False)
         batch_op.drop_index("ix_customers_tier_exposure")
         batch_op.drop_column("exposure_currency")
         batch_op.drop_column("exposure_amount")
