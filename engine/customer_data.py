@@ -19,6 +19,7 @@ import forms
 from engine import audit, crypto, freshness, specs, unique_values
 from engine.db import session_keys
 from engine.errors import N_, DataValidationError
+from engine.exposure import exposure_columns
 from engine.models import Customer
 from engine.rows import update_versioned
 from engine.terms import terms_record
@@ -176,7 +177,14 @@ def _write(
     stamps = freshness.stamped(
         customer.freshness, before, data, source=freshness.Source.WORKFLOW, now=now
     )
-    update_versioned(session, customer, data=stored, freshness=stamps, updated_at=now)
+    update_versioned(
+        session,
+        customer,
+        data=stored,
+        freshness=stamps,
+        updated_at=now,
+        **exposure_columns(stored),
+    )
     assert customer.id is not None
     unique_values.sync(session, form, customer.id, data)
     audit.record(

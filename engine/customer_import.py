@@ -72,6 +72,7 @@ from engine.evaluation import (
     stored_result,
 )
 from engine.explanations import all_field_names
+from engine.exposure import exposure_columns
 from engine.freshness import with_freshness
 from engine.models import Assessment, Customer, Department
 from engine.rows import update_versioned
@@ -492,6 +493,7 @@ class CustomerWriter:
                     "department": row.department,
                     "owner": None,
                     "data": stored,
+                    **exposure_columns(stored),
                     "freshness": stamps,
                     "form_key": self.form_spec.key,
                     "form_version": self.form_spec.version,
@@ -683,7 +685,10 @@ class CustomerWriter:
             occurrences.append(fields_changed(update.changed_fields, update.before))
         try:
             with self.session.begin_nested():
-                update_versioned(self.session, customer, updated_at=self.now, **update.changes)
+                written = update.changes
+                if "data" in written:
+                    written = {**written, **exposure_columns(written["data"])}
+                update_versioned(self.session, customer, updated_at=self.now, **written)
                 after_customers_written(
                     self.session, self.form, [(customer.id or 0, update.data)], scope=self.scope
                 )

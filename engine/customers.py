@@ -45,6 +45,7 @@ from engine.errors import (
 )
 from engine.evaluation import assess_customer, latest_assessment
 from engine.explanations import changes, explanations
+from engine.exposure import exposure_columns
 from engine.freshness import Source, freshness_view
 from engine.models import Alert, Assessment, Case, CaseStatus, Customer, Department
 from engine.rows import update_versioned
@@ -246,12 +247,14 @@ def upsert_customer(
     if customer is None:
         currency = specs.base_currency(session, "CNY")
         terms = validated_terms({**DEFAULT_TERMS, **(payload.terms or {})}, currency=currency)
+        stored = stored_data(session, form.value, data, ref=ref, previous=None)
         customer = Customer(
             external_ref=ref,
             name=name,
             department=department,
             owner=owner,
-            data=stored_data(session, form.value, data, ref=ref, previous=None),
+            data=stored,
+            **exposure_columns(stored),
             freshness=freshness.stamped(None, {}, data, source=payload.source, now=now),
             form_key=form.key,
             form_version=form.version,
@@ -318,6 +321,7 @@ def upsert_customer(
                 expected_version=payload.expected_version,
                 updated_at=now,
                 **changes,
+                **(exposure_columns(changes["data"]) if "data" in changes else {}),
             )
             if "data" in changes:
                 assert customer.id is not None

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import and_, false, func, null
+from sqlalchemy import and_, false, func, null, or_
 from sqlalchemy import case as sql_case
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
@@ -34,6 +34,7 @@ from engine.dashboard_views import (
     Unconverted,
 )
 from engine.errors import NotConfiguredError, NotFoundError
+from engine.exposure import EXPOSURE_FIELD
 from engine.models import (
     Assessment,
     Case,
@@ -45,14 +46,9 @@ from engine.models import (
 from engine.scoping import Scope
 from engine.views import number
 
-# the customer form's money field that says what a customer owes now (the example template's;
-# its credit_check policy reads the same field as `outstanding`)
-EXPOSURE_FIELD: Final = "outstanding_balance"
 MONTHS: Final = 12
 CRITICAL_SHOWN: Final = 5
 RISKIEST_SHOWN: Final = 10
-# money is summed exactly (NUMERIC), wide enough for a portfolio's total
-_MONEY: Final = (30, 4)
 
 
 def dashboard(
@@ -63,20 +59,21 @@ def dashboard(
     tz: tzinfo = UTC,
     language: str = "en",
     spec_changes: bool = False,
-    exposure_field: str = EXPOSURE_FIELD,
     default_currency: str = "CNY",
 ) -> Dashboard:
     """The dashboard at `now` of the customers within `scope` (engine.scoping): months and the
     exposure's exchange rates are read on `now`'s date in `tz`; workflow and step titles are in
     `language`; open cases about no customer (ruleset changes) count only with `spec_changes`.
 
-    `exposure_field` names the customer form's money field summed as exposure: a number is an
-    amount in the base currency, `{amount, currency}` is converted at the rate in force on the
-    day (engine.fx); currencies without a rate are returned apart (`unconverted`). The base
-    currency is the latest template's (`default_currency` before any import)."""
+    The exposure is the customer form's money field EXPOSURE_FIELD, as each customer stores it
+    (engine.exposure): a number is an amount in the base currency, `{amount, currency}` is
+    converted at the rate in force on the day (engine.fx); currencies without a rate are
+    returned apart (`unconverted`). No exposure is summed when the form has no such money
+    field, or marks it sensitive (its values are sealed, never copied out). The base currency
+    is the latest template's (`default_currency` before any import)."""
     today = now.astimezone(tz).date()
     base = specs.base_currency(session, default_currency)
-    field = exposure_field if _is_money_field(session, exposure_field) else None
+    field = EXPOSURE_FIELD if _is_exposure_field(session, EXPOSURE_FIELD) else None
     tiers, unconverted = _tiers(session, scope=scope, field=field, today=today, base=base)
     migration = _migration(session, scope=scope, today=today)
     order = [t.tier for t in tiers if t.tier is not None]
@@ -106,13 +103,14 @@ def _within(query: Any, scope: Scope) -> Any:
     return query.where(col(Customer.department).in_(sorted(scope)) if scope else false())
 
 
-def _is_money_field(session: Session, field_id: str) -> bool:
+def _is_exposure_field(session: Session, field_id: str) -> bool:
+    """Whether the customer form has `field_id` as a money field that is not sensitive."""
     try:
         form = specs.customer_form(session).value
     except NotConfiguredError:
         return False
     field = form.field(field_id)
-    return field is not None and field.type is forms.FieldType.MONEY
+    return field is not None and field.type is forms.FieldType.MONEY and not field.sensitive
 
 
 def _tier_order(session: Session) -> list[str]:
@@ -130,23 +128,21 @@ def _tiers(
     session: Session, *, scope: Scope, field: str | None, today: date, base: str
 ) -> tuple[tuple[TierFigure, ...], tuple[Unconverted, ...]]:
     """Per tier: customers, exposure in `base` and order holds, from one statement grouped by
-    tier and the balance's currency (none: the base currency, forms §Money); the groups in other
-    currencies are converted here, a multiplication per group."""
+    tier and the balance's currency (none: the base currency, forms §Money), read from the
+    customers' stored exposure (engine.exposure) through ix_customers_tier_exposure alone; the
+    groups in other currencies are converted here, a multiplication per group."""
     held = func.sum(sql_case((col(Customer.order_hold), 1), else_=0))
+    query: Any
     if field is None:
         query = sa_select(col(Customer.tier), null(), func.count(), null(), held).group_by(
             col(Customer.tier)
         )
     else:
-        value = col(Customer.data)[field]
-        currency = col(Customer.data)[(field, "currency")].as_string()
-        amount = sql_case(
-            (currency.is_(None), value.as_numeric(*_MONEY)),
-            else_=col(Customer.data)[(field, "amount")].as_numeric(*_MONEY),
+        currency = col(Customer.exposure_currency)
+        amount = func.sum(col(Customer.exposure_amount))
+        query = sa_select(col(Customer.tier), currency, func.count(), amount, held).group_by(
+            col(Customer.tier), currency
         )
-        query = sa_select(
-            col(Customer.tier), currency, func.count(), func.sum(amount), held
-        ).group_by(col(Customer.tier), currency)
     rates = fx.RateLookup(session, base_currency=base)
     counted: dict[str | None, list[int]] = {}
     exposure: dict[str | None, Decimal] = {}
@@ -201,24 +197,23 @@ def _month_starts(today: date, months: int) -> list[date]:
 def _migration(session: Session, *, scope: Scope, today: date) -> tuple[MigrationMonth, ...]:
     """The assessments of the last 12 months whose tier differs from the one before, by month
     and move, grouped by the database per day (a day is one date on both backends; months are
-    folded from at most 366 days here)."""
+    folded from at most 366 days here), read from ix_assessments_moves alone when every
+    department is seen (every assessment has its customer: no join needed then)."""
     starts = _month_starts(today, MONTHS)
-    query = (
-        sa_select(
-            col(Assessment.as_of),
-            col(Assessment.previous_tier),
-            col(Assessment.tier),
-            func.count(),
-        )
-        .join(Customer, col(Customer.id) == col(Assessment.customer_id))
-        .where(
-            col(Assessment.as_of) >= starts[0],
-            col(Assessment.as_of) <= today,
-            col(Assessment.previous_tier).is_not(None),
-            col(Assessment.previous_tier) != col(Assessment.tier),
-        )
-        .group_by(col(Assessment.as_of), col(Assessment.previous_tier), col(Assessment.tier))
+    query = sa_select(
+        col(Assessment.as_of),
+        col(Assessment.previous_tier),
+        col(Assessment.tier),
+        func.count(),
     )
+    if scope is not None:
+        query = query.join(Customer, col(Customer.id) == col(Assessment.customer_id))
+    query = query.where(
+        col(Assessment.as_of) >= starts[0],
+        col(Assessment.as_of) <= today,
+        col(Assessment.previous_tier).is_not(None),
+        col(Assessment.previous_tier) != col(Assessment.tier),
+    ).group_by(col(Assessment.as_of), col(Assessment.previous_tier), col(Assessment.tier))
     counts: dict[str, dict[tuple[str, str], int]] = {s.isoformat()[:7]: {} for s in starts}
     for as_of, before, after, n in session.execute(_within(query, scope)):
         month = counts[as_of.isoformat()[:7]]
@@ -249,20 +244,21 @@ def _moves(
 def _steps(
     session: Session, *, scope: Scope, now: datetime, language: str, spec_changes: bool
 ) -> tuple[StepFigure, ...]:
-    """Open cases by workflow and step, with those past their step's deadline (`due_at`)."""
+    """Open cases by workflow and step, with those past their step's deadline (`due_at`), read
+    from ix_cases_status_step (and for a scope, the ids of its customers from
+    ix_customers_department)."""
     past_due = func.sum(
         sql_case((and_(col(Case.due_at).is_not(None), col(Case.due_at) < now), 1), else_=0)
     )
+    query = sa_select(
+        col(Case.workflow_key),
+        func.max(col(Case.workflow_version)),
+        col(Case.step),
+        func.count(),
+        past_due,
+    )
     query = (
-        sa_select(
-            col(Case.workflow_key),
-            func.max(col(Case.workflow_version)),
-            col(Case.step),
-            func.count(),
-            past_due,
-        )
-        .outerjoin(Customer, col(Customer.id) == col(Case.customer_id))
-        .where(col(Case.status) == CaseStatus.OPEN, _visible(scope, spec_changes=spec_changes))
+        query.where(col(Case.status) == CaseStatus.OPEN, _cases_within(scope, spec_changes))
         .group_by(col(Case.workflow_key), col(Case.step))
         .order_by(col(Case.workflow_key), col(Case.step))
     )
@@ -271,6 +267,24 @@ def _steps(
         workflow_title, step_title = _titles(session, key, int(version), step, language)
         figures.append(StepFigure(key, workflow_title, step, step_title, int(n), int(late or 0)))
     return tuple(figures)
+
+
+def _cases_within(scope: Scope, spec_changes: bool) -> Any:
+    """engine.cases' visibility condition (a case of a customer within `scope`, or whose step
+    names a department within it; with `spec_changes` also a case about no customer) without
+    a join: the scope's customers as a set of ids, which both backends read from
+    ix_customers_department alone, instead of a lookup of each open case's customer row."""
+    if not scope:
+        return _visible(scope, spec_changes=spec_changes)
+    departments = sorted(scope)
+    of_scope = sa_select(col(Customer.id)).where(col(Customer.department).in_(departments))
+    of_customer = and_(
+        col(Case.customer_id).is_not(None),
+        or_(col(Case.customer_id).in_(of_scope), col(Case.assigned_department).in_(departments)),
+    )
+    if not spec_changes:
+        return of_customer
+    return or_(of_customer, col(Case.customer_id).is_(None))
 
 
 def _titles(session: Session, key: str, version: int, step: str, language: str) -> tuple[str, str]:

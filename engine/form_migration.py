@@ -22,6 +22,7 @@ from sqlmodel import Session
 import forms
 from engine import audit, crypto, freshness
 from engine.errors import N_, DataValidationError
+from engine.exposure import exposure_columns
 from engine.form_versions import Tally, ValueOpener, customer_batches
 from engine.models import Customer
 from forms import Action, ChangeKind, FieldChecker, FormChanges, VersionMapping
@@ -106,6 +107,7 @@ def apply_mapping(
                 {
                     "id": row_id,
                     "data": stored,
+                    **exposure_columns(stored),
                     "freshness": freshness.remapped(
                         meta, renamed=renamed, dropped=dropped, defaulted=defaulted, now=now
                     ),

@@ -21,6 +21,7 @@ import forms
 from engine import audit, crypto, specs
 from engine.db import session_keys
 from engine.errors import NotConfiguredError
+from engine.exposure import exposure_columns
 from engine.models import Customer
 from engine.rows import update_versioned
 
@@ -99,7 +100,8 @@ def reseal_batch(
         if clear:
             data = crypto.seal_data(keys, data, ref=customer.external_ref, sensitive=clear)
         if count or clear:
-            update_versioned(session, customer, data=data)
+            # a value sealed now may be the exposure's, whose plain copy then goes
+            update_versioned(session, customer, data=data, **exposure_columns(data))
             changed += 1
             resealed += count
             sealed += len(clear)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from engine.columns import fk_column as _fk
@@ -177,12 +177,25 @@ class Customer(SQLModel, table=True):
         Index("ix_customers_tier_rank_id", "tier_rank", "id"),
         Index("ix_customers_updated_at_id", "updated_at", "id"),
         Index("ix_customers_owner", "owner"),
+        # a department's customers; with their ids, PostgreSQL joins a scoped query's rows to
+        # them from this index alone (migration 0016 added the id)
+        Index("ix_customers_department", "department", "id"),
+        # the dashboard's customers and exposure per tier, read from this index alone
+        # (engine.dashboard, migration 0016)
+        Index(
+            "ix_customers_tier_exposure",
+            "tier",
+            "exposure_currency",
+            "exposure_amount",
+            "order_hold",
+            "department",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     external_ref: str = Field(max_length=200, unique=True)
     name: str = Field(max_length=300)
-    department: str | None = Field(default=None, max_length=100, index=True)
+    department: str | None = Field(default=None, max_length=100)
     owner: str | None = Field(default=None, max_length=100)
     data: dict[str, Any] = _json()
     # per field of `data`: when its value last changed and from which source (engine.freshness);
@@ -197,6 +210,10 @@ class Customer(SQLModel, table=True):
     # .tier_rank): what the list sorts tiers by; None exactly when `tier` is
     tier_rank: int | None = None
     assessed_at: datetime | None = _utc(nullable=True)
+    # the data's outstanding balance as written (engine.exposure.exposure_columns): its amount
+    # and currency (None: the base currency); both None when missing or sensitive
+    exposure_amount: Decimal | None = Field(default=None, sa_type=MoneyType, nullable=True)
+    exposure_currency: str | None = Field(default=None, max_length=3)
     # credit terms: the engine's, changed only through workflows or an audited admin edit
     credit_limit: Decimal = Field(default=Decimal(0), sa_type=MoneyType)
     currency: str = Field(default="CNY", max_length=3)
@@ -277,10 +294,27 @@ class Event(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+# an assessment that moved its customer from one tier to another (ix_assessments_moves)
+MOVES = "previous_tier IS NOT NULL AND previous_tier != tier"
+
+
 class Assessment(SQLModel, table=True):
     """One evaluation of the published ruleset for one customer: score, tier and why."""
 
     __tablename__ = "assessments"
+    # the dashboard's tier migration: the last 12 months' moves from this partial index alone
+    # (engine.dashboard, migration 0016); it holds only the assessments that moved tier
+    __table_args__ = (
+        Index(
+            "ix_assessments_moves",
+            "as_of",
+            "previous_tier",
+            "tier",
+            "customer_id",
+            sqlite_where=text(MOVES),
+            postgresql_where=text(MOVES),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = _fk("customers.id")
@@ -363,7 +397,20 @@ class Case(SQLModel, table=True):
     """A running workflow for one customer, on the exact workflow version it started with."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_role", "status", "assigned_role"),)
+    __table_args__ = (
+        Index("ix_cases_status_role", "status", "assigned_role"),
+        # the dashboard's open cases by step, read from this index alone (migration 0016)
+        Index(
+            "ix_cases_status_step",
+            "status",
+            "workflow_key",
+            "step",
+            "workflow_version",
+            "due_at",
+            "customer_id",
+            "assigned_department",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workflow_key: str = Field(max_length=200)

@@ -73,7 +73,9 @@ class LastRescorePublic(BaseModel):
 class DashboardPublic(BaseModel):
     now: datetime
     base_currency: str
-    exposure_field: str | None = Field(description="the money field summed; null: none")
+    exposure_field: str | None = Field(
+        description="the money field summed; null: none (no such money field, or a sensitive one)"
+    )
     customers: int
     exposure: int | float
     tiers: list[TierFigurePublic]

@@ -69,7 +69,7 @@ def test_0015_indexes_customers_stored_before_it_and_goes_down_and_up(empty_url:
             before = connection.execute(objects).all()
         config = alembic_config(empty_url)
         config.attributes["keys"] = TEST_KEYS
-        command.upgrade(config, "0015")
+        command.upgrade(config, "head")  # through 0015 (the lists read today's columns)
         assert refs(empty_url, "lanzhou") == ["C1"]
         assert refs(empty_url, "华为技") == ["C2"]
         with engine.connect() as connection:
@@ -88,7 +88,7 @@ def test_0015_indexes_customers_stored_before_it_and_goes_down_and_up(empty_url:
                 ("index", "ix_customers_name_trgm"),
                 ("extension", "pg_trgm"),
             ]
-        command.downgrade(config, "0013")
+        command.downgrade(config, "0014")
         with engine.connect() as connection:
             assert connection.execute(objects).all() == before == []
         command.upgrade(config, "head")

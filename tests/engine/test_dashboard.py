@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from engine import rescoring
 from engine.credit_checks import check_order
@@ -15,7 +16,7 @@ from engine.dashboard import Dashboard, dashboard
 from engine.dashboard_views import HoldsWaiting, StepFigure, TierFigure, TierMove, Unconverted
 from engine.db import Database
 from engine.fx import set_rate
-from engine.models import Case
+from engine.models import Case, Customer
 from tests.engine.conftest import HEALTHY, NOW, RISKY, TERMS, upsert
 
 LATER = NOW + timedelta(days=2)  # past the 24-hour deadline of the review steps
@@ -173,3 +174,30 @@ def test_a_case_about_no_customer_counts_only_for_those_who_may_publish(
         (s.workflow_key, s.step, s.open, s.past_due) for s in publisher.steps
     ]
     assert _dashboard(portfolio, frozenset({"east"}), spec_changes=False).cases_open == 2
+
+
+def test_a_case_whose_step_names_a_department_counts_for_it_and_its_customers(
+    portfolio: Database,
+) -> None:
+    with portfolio.transaction() as session:
+        west = session.exec(select(Customer).where(Customer.external_ref == "C-W2")).one()
+        session.add(
+            Case(
+                workflow_key="credit_review",
+                workflow_version=1,
+                customer_id=west.id,
+                step="legal_review",
+                assigned_role="legal",
+                assigned_department="east",
+                state={},
+                context={},
+                opened_at=NOW,
+            )
+        )
+    reviews = [("credit_review", "legal_review", 1, 0)]
+    for scope in ({"east"}, {"west"}, {"east", "west"}, None):
+        board = _dashboard(portfolio, None if scope is None else frozenset(scope))
+        found = [(s.workflow_key, s.step, s.open, s.past_due) for s in board.steps]
+        assert [f for f in found if f[0] == "credit_review"] == reviews, scope
+    assert not [s for s in _dashboard(portfolio, frozenset({"north"})).steps]
+    assert _dashboard(portfolio, frozenset()).steps == ()
