@@ -115,20 +115,7 @@ def seed(url: str, *, customers: int, console: Console) -> None:
                 session.connection().execute(insert(cases_table), cases)
             if flagged:
                 session.connection().execute(insert(flags_table), flagged)
-    if url.startswith("sqlite"):
-        with database.transaction() as session:
-            from sqlalchemy import text
-
-            session.execute(text("ANALYZE"))
-    else:
-        from sqlalchemy import text
-
-        # statistics and the visibility map, as autovacuum leaves them after bulk inserts: a
-        # count from an index-only scan reads no table page only where vacuum marked it visible
-        with database.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM (ANALYZE) customers, cases, customer_flags")
-            )
+    harness.settle(database)
     console.print(
         f"seeded {customers:,} customers in {time.perf_counter() - start:.1f} s "
         "(multi-row inserts, the list's indexes in place)"

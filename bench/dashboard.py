@@ -55,7 +55,7 @@ def _tier(rng: random.Random) -> str:
 def seed(url: str, keys_file: Path, *, customers: int, console: Console) -> None:
     """The template, a USD rate, then `customers` customers with assessments, alerts, cases and
     held orders, with bulk inserts (row ids of fresh tables are counted from 1)."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     import forms
     from engine import crypto, portfolio, specs
@@ -187,17 +187,7 @@ def seed(url: str, keys_file: Path, *, customers: int, console: Console) -> None
             for table, values in ((Alert, alerts), (Case, cases), (CreditCheck, checks)):
                 if values:
                     session.execute(insert(table), values)
-    if database.is_sqlite:
-        with database.transaction() as session:
-            # the planner's statistics, as a live database has them (`ANALYZE`)
-            session.execute(text("ANALYZE"))
-    else:
-        # statistics and the visibility map, as autovacuum leaves them after bulk inserts: an
-        # index-only scan reads no table page only for the pages vacuum marked all-visible
-        with database.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM (ANALYZE)")
-            )
+    harness.settle(database)
     console.print(
         f"seeded {customers:,} customers in {time.perf_counter() - start:.1f} s (bulk inserts)"
     )

@@ -4,7 +4,6 @@ job scores every customer once on the published version — on both backends."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,10 +23,12 @@ from engine.job_kinds import run_due_chunks
 from engine.models import Alert, Assessment, AuditEntry, Case, Customer, CustomerFlag, JobStatus
 from engine.rescore_bulk import rescore_range
 from engine.rescoring import get_rescore, list_rescores, start_rescore
-from engine.templates import import_template
-from tests.conftest import EXAMPLE_TEMPLATE
 from tests.engine.conftest import HEALTHY, NOW, RISKY, upsert
-from tests.engine.portfolio_seed import publish_stricter_ruleset, seed_portfolio
+from tests.engine.portfolio_seed import (
+    publish_edited_ruleset,
+    publish_stricter_ruleset,
+    seed_portfolio,
+)
 
 # Four months on: overdue invoices leave their 90-day window, so some customers move.
 LATER = NOW + timedelta(days=120)
@@ -270,23 +271,11 @@ def _publish_four_tiers(database: Database, tmp_path: Path, *, now: datetime) ->
     """The example template again as 1.1.0, its ruleset (version 2) with a fourth tier,
     `elevated` from 45 points between high and medium, and the order drop flagged
     `orders_down`."""
-    bundle = tmp_path / "four_tiers"
-    shutil.copytree(EXAMPLE_TEMPLATE, bundle)
-    rules = bundle / "rules" / "credit.rules"
-    text = rules.read_text(encoding="utf-8")
-    assert "flag order_drop" in text and "  medium when score >= 30" in text
-    text = text.replace("flag order_drop", "flag orders_down")
-    text = text.replace(
-        "  medium when score >= 30", "  elevated when score >= 45\n  medium when score >= 30"
-    )
-    rules.write_text(text, encoding="utf-8")
-    template = bundle / "template.yaml"
-    described = template.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0")
-    # the bundle's own cases expect the old tiers and flags
-    template.write_text(described.replace("tests: [tests/cases.yaml]\n", ""), encoding="utf-8")
-    shutil.rmtree(bundle / "tests")
-    with database.transaction() as session:
-        import_template(session, bundle, actor="admin", now=now, base_currency="CNY")
+    edits = [
+        ("flag order_drop", "flag orders_down"),
+        ("  medium when score >= 30", "  elevated when score >= 45\n  medium when score >= 30"),
+    ]
+    publish_edited_ruleset(database, tmp_path, edits, now=now, name="four_tiers")
 
 
 def test_a_new_ruleset_with_other_tiers_reranks_and_reflags_customers_on_rescore(
