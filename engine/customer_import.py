@@ -2,10 +2,9 @@
 created customers written, scored and audited a few statements per batch, with every guarantee
 of a single upsert (engine.customers.upsert_customer) kept.
 
-Each row is validated once, against the whole record it would store (the stored values of the
-columns the file lacks, the computed fields computed), its references checked against the
-stored customers and the rows before it, its department against the author's scope. A row that
-fails is rejected before anything of its segment is written, so nothing is stored partially.
+Each row is planned first (engine.customer_import_plan): validated once, against the whole
+record it would store, its references and department checked. A row that fails is rejected
+before anything of its segment is written, so nothing is stored partially.
 
 Created customers (the bulk of a first import): one multi-row INSERT per batch with their first
 score, one for their assessments, one for their alerts, one for their audit rows (the hash chain
@@ -19,9 +18,7 @@ through engine.audit_batch); the few whose tier change or alerts fire a workflow
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
-from typing import Any, Final, cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -45,22 +42,25 @@ from engine import (
 from engine.audit_batch import AuditInput, record_many
 from engine.bulk_insert import insert_rows_returning_ids
 from engine.customer_data import (
-    reference_errors,
-    reference_fields,
     stored_data,
-    validated_data,
-    without_computed,
 )
 from engine.customer_flags import write_customer_flags
+from engine.customer_import_plan import (
+    BATCH,
+    BulkRow,
+    ImportPlanner,
+    NewRow,
+    RowUpdate,
+    Segment,
+    Written,
+    has_refusal,
+)
 from engine.customer_query import tier_rank
-from engine.customers import CustomerInput, ensure_department, fields_changed, incoming_data
+from engine.customers import ensure_department, fields_changed
 from engine.errors import (
     N_,
     ConflictError,
-    DataValidationError,
     EngineError,
-    NotFoundError,
-    PermissionDeniedError,
 )
 from engine.evaluation import (
     NewAssessment,
@@ -76,91 +76,13 @@ from engine.exposure import exposure_columns
 from engine.freshness import with_freshness
 from engine.models import Assessment, Customer, Department
 from engine.rows import update_versioned
-from engine.scoping import Scope, is_within
-from engine.terms import DEFAULT_TERMS, differing, terms_record, validated_terms
-
-# rows written per batch of statements (and read per batch of look-ups)
-BATCH: Final = 1000
-USCC_FIELD: Final = "uscc"
+from engine.scoping import Scope
+from engine.terms import terms_record
 
 
-@dataclass(slots=True)
-class BulkRow:
-    """A row to write: its number, the reference it gives (None: matched on uscc), the form
-    data and terms it gives (target id → value; None: an empty cell), its department cell and
-    whether the file has a department column."""
-
-    number: int
-    ref: str | None
-    data: dict[str, Any]
-    terms: dict[str, Any]
-    department: str | None
-    has_department: bool
-
-
-# what became of a row: (outcome, cases opened) or the refusal that rejects it
-Written = tuple[str, int] | EngineError
-
-
-@dataclass(slots=True)
-class _New:
-    number: int
-    ref: str
-    name: str
-    department: str | None
-    data: dict[str, Any]  # in clear, validated and normalised
-    terms: dict[str, Any]  # stored types
-    currency: str
-
-
-@dataclass(slots=True)
-class _Update:
-    number: int
-    customer: Customer
-    changes: dict[str, Any]
-    changed_fields: list[str]
-    before: dict[str, Any]
-    data: dict[str, Any]  # in clear, as it is stored
-
-
-@dataclass(slots=True)
-class _Segment:
-    """Rows planned together: none of them matches a customer another one writes."""
-
-    new: list[_New] = field(default_factory=list)
-    updates: list[_Update] = field(default_factory=list)
-    outcomes: dict[int, Written] = field(default_factory=dict)
-
-
-class CustomerWriter:
-    """Writes the rows of one chunk of a customers import (see the module's docstring)."""
-
-    def __init__(
-        self,
-        session: Session,
-        *,
-        actor: str | None,
-        now: datetime,
-        tz: tzinfo,
-        source: str,
-        scope: Scope,
-    ) -> None:
-        self.session = session
-        self.actor = actor
-        self.now = now
-        self.tz = tz
-        self.source = source
-        self.scope = scope
-        loaded = specs.customer_form(session)
-        self.form_spec = loaded
-        self.form = loaded.value
-        self.has_uscc = any(f.id == USCC_FIELD for f in self.form.fields)
-        self.references = reference_fields(self.form)
-        self.as_of = now.astimezone(tz).date()
-        self.currency = specs.base_currency(session, "CNY")
-        self._departments: set[str] = set()
-
-    # --- planning --------------------------------------------------------------------------
+class CustomerWriter(ImportPlanner):
+    """Writes the rows of one chunk of a customers import (see the module's docstring),
+    planned by its ImportPlanner part."""
 
     def write(
         self,
@@ -181,217 +103,16 @@ class CustomerWriter:
         while at < len(rows):
             segment, at_next = self._plan(rows, at, pending_refs=set())
             outcomes.update(segment.outcomes)
-            if stop_on_rejection and _has_refusal(segment.outcomes):
+            if stop_on_rejection and has_refusal(segment.outcomes):
                 outcomes.update(self.check(rows[at_next:]))
                 return outcomes
             outcomes.update(self._write_segment(segment, stop_on_rejection=stop_on_rejection))
-            if stop_on_rejection and _has_refusal(outcomes):
+            if stop_on_rejection and has_refusal(outcomes):
                 return outcomes
             at = at_next
             if progress is not None:
                 progress(at)
         return outcomes
-
-    def check(self, rows: Sequence[BulkRow]) -> dict[int, EngineError]:
-        """The refusals planning `rows` finds, writing nothing (all-or-nothing reports them
-        with the errors of a file it will not store). The rows planned before count as
-        created for the references of the later ones; a row that would write a customer an
-        earlier unwritten row creates is checked as creating one."""
-        refused: dict[int, EngineError] = {}
-        pending: set[str] = set()
-        at = 0
-        while at < len(rows):
-            segment, at = self._plan(rows, at, pending_refs=pending)
-            refused.update(
-                (n, o) for n, o in segment.outcomes.items() if isinstance(o, EngineError)
-            )
-        return refused
-
-    def _plan(
-        self, rows: Sequence[BulkRow], start: int, *, pending_refs: set[str]
-    ) -> tuple[_Segment, int]:
-        """Plan at most BATCH rows from `start` on, up to (not including) the first one that
-        matches a customer an earlier row of the segment writes; returns the segment and where
-        it ends. `pending_refs` (added to) are the references of customers planned but not
-        stored yet."""
-        segment = _Segment()
-        by_ref: dict[str, Customer] = {}
-        by_uscc: dict[str, Customer] = {}
-        known: set[str] = set()  # references that name a stored customer
-        end = min(len(rows), start + BATCH)
-        touched: set[int] = set()  # the existing customers the segment writes
-        pending_uscc: set[str] = set()
-        self._look_up(rows[start:end], by_ref, by_uscc, known)
-        at = start
-        while at < end:
-            row = rows[at]
-            existing = self._match(row, by_ref, by_uscc)
-            uscc = row.data.get(USCC_FIELD) if self.has_uscc else None
-            if (existing is not None and existing.id in touched) or (
-                existing is None and isinstance(uscc, str) and uscc in pending_uscc
-            ):
-                break  # the row changes what an earlier one writes: it waits for that
-
-            def exists(ref: str) -> bool:
-                return ref in known or ref in pending_refs
-
-            try:
-                planned = self._plan_row(row, existing, exists)
-            except EngineError as exc:
-                segment.outcomes[row.number] = exc
-            else:
-                if planned is None:
-                    segment.outcomes[row.number] = ("unchanged", 0)
-                    at += 1
-                    continue
-                if isinstance(planned, _New):
-                    segment.new.append(planned)
-                    pending_refs.add(planned.ref)
-                else:
-                    segment.updates.append(planned)
-                    assert planned.customer.id is not None
-                    touched.add(planned.customer.id)
-                # a later row without a known reference may name this customer by its uscc
-                if isinstance(uscc, str):
-                    pending_uscc.add(uscc)
-            at += 1
-        return segment, at
-
-    def _look_up(
-        self,
-        rows: Sequence[BulkRow],
-        by_ref: dict[str, Customer],
-        by_uscc: dict[str, Customer],
-        known: set[str],
-    ) -> None:
-        """The stored customers `rows` name (by reference, else uscc), and which of the
-        references their reference fields hold are stored customers, a query or two each."""
-        refs = [row.ref for row in rows if row.ref is not None]
-        if refs:
-            for customer in self.session.execute(
-                select(Customer).where(col(Customer.external_ref).in_(refs))
-            ).scalars():
-                by_ref[customer.external_ref] = customer
-        if self.has_uscc:
-            usccs = [
-                row.data[USCC_FIELD]
-                for row in rows
-                if (row.ref is None or row.ref not in by_ref)
-                and isinstance(row.data.get(USCC_FIELD), str)
-            ]
-            if usccs:
-                uscc_of = col(Customer.data)[USCC_FIELD].as_string()
-                for customer in self.session.execute(
-                    select(Customer).where(uscc_of.in_(usccs)).order_by(col(Customer.id))
-                ).scalars():
-                    by_uscc.setdefault(str(customer.data.get(USCC_FIELD)), customer)
-        named = {
-            row.data[f] for row in rows for f in self.references if isinstance(row.data.get(f), str)
-        }
-        if named:
-            known.update(
-                self.session.execute(
-                    select(col(Customer.external_ref)).where(col(Customer.external_ref).in_(named))
-                ).scalars()
-            )
-
-    def _match(
-        self, row: BulkRow, by_ref: Mapping[str, Customer], by_uscc: Mapping[str, Customer]
-    ) -> Customer | None:
-        """The stored customer the row writes: by reference, else by uscc (as before)."""
-        if row.ref is not None:
-            found = by_ref.get(row.ref)
-            if found is not None or not self.has_uscc:
-                return found
-        uscc = row.data.get(USCC_FIELD)
-        if self.has_uscc and isinstance(uscc, str):
-            return by_uscc.get(uscc)
-        return None
-
-    def _plan_row(
-        self, row: BulkRow, existing: Customer | None, exists: Callable[[str], bool]
-    ) -> _New | _Update | None:
-        """What writing `row` means (None: nothing changes), checked as an upsert checks it.
-        Raises NotFoundError, DataValidationError, PermissionDeniedError, ConflictError."""
-        if existing is not None and not is_within(existing.department, self.scope):
-            # as an upsert says it: a customer outside the caller's departments is not found
-            raise NotFoundError(N_("there is no customer '%(ref)s'"), ref=existing.external_ref)
-        if existing is None:
-            ref = row.ref or str(row.data[USCC_FIELD])
-            before: dict[str, Any] = {}
-            sent = {k: v for k, v in row.data.items() if v is not None}
-            department = row.department
-            read_terms = {**DEFAULT_TERMS, **row.terms}
-        else:
-            ref = existing.external_ref
-            before = crypto.customer_data(self.session, existing)
-            # a column the file lacks leaves its field as stored; an empty cell clears it; the
-            # computed fields are computed again
-            merged = {**without_computed(self.form, before), **row.data}
-            sent = incoming_data(
-                self.form,
-                CustomerInput(data={k: v for k, v in merged.items() if v is not None}),
-                before,
-                existing,
-            )
-            department = row.department if row.has_department else existing.department
-            read_terms = terms_record(existing)
-        # the one validation of the row, against the whole record it stores
-        data = validated_data(self.form, sent, terms=read_terms, as_of=self.as_of)
-        errors = reference_errors(self.form, data, ref=ref, exists=exists)
-        if errors:
-            raise DataValidationError(errors)
-        # a value of a `unique` field another customer holds (the writes decide again)
-        unique_values.check(
-            self.session,
-            self.form,
-            data,
-            customer_id=existing.id if existing is not None else None,
-            scope=self.scope,
-        )
-        if not is_within(department, self.scope):
-            allowed = ", ".join(sorted(self.scope or ()))
-            if allowed:
-                raise PermissionDeniedError(
-                    N_("you may write customers of department(s) %(allowed)s only"),
-                    allowed=allowed,
-                )
-            raise PermissionDeniedError(N_("you may write customers of no department"))
-        name = str(data.get("name") or ref)
-        if existing is None:
-            # every terms column, a None one (next_review_at) as the column's default
-            terms = {
-                **dict.fromkeys(forms.TERMS_FIELDS),
-                **validated_terms({**DEFAULT_TERMS, **row.terms}, currency=self.currency),
-            }
-            return _New(row.number, ref, name, department, data, terms, self.currency)
-        if row.terms and differing(
-            existing, validated_terms(row.terms, currency=existing.currency)
-        ):
-            raise ConflictError(N_("credit terms change only through workflows"))
-        changed_fields = sorted(
-            {k for k in set(before) | set(data) if before.get(k) != data.get(k)}
-        )
-        changes: dict[str, Any] = {}
-        if existing.name != name:
-            changes["name"] = name
-        if existing.department != department:
-            changes["department"] = department
-        if changed_fields:
-            changes["data"] = stored_data(
-                self.session, self.form, data, ref=ref, previous=existing.data
-            )
-            changes["freshness"] = freshness.stamped(
-                existing.freshness, before, data, source=self.source, now=self.now
-            )
-        if (existing.form_key, existing.form_version) != (
-            self.form_spec.key,
-            self.form_spec.version,
-        ):
-            changes.update(form_key=self.form_spec.key, form_version=self.form_spec.version)
-        if not changes:
-            return None
-        return _Update(row.number, existing, changes, changed_fields, before, data)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -409,7 +130,7 @@ class CustomerWriter:
             ensure_department(self.session, name, now=self.now)
         self._departments |= wanted
 
-    def _write_segment(self, segment: _Segment, *, stop_on_rejection: bool) -> dict[int, Written]:
+    def _write_segment(self, segment: Segment, *, stop_on_rejection: bool) -> dict[int, Written]:
         outcomes: dict[int, Written] = {}
         self._departments_exist(
             [n.department for n in segment.new]
@@ -429,7 +150,7 @@ class CustomerWriter:
                 break
         return outcomes
 
-    def _create(self, rows: Sequence[_New], *, stop_on_rejection: bool) -> dict[int, Written]:
+    def _create(self, rows: Sequence[NewRow], *, stop_on_rejection: bool) -> dict[int, Written]:
         """Create the customers of `rows` (`_create_batch`) in a savepoint; a row whose
         workflows refuse is rejected and the batch written again without it (or, with
         `stop_on_rejection`, nothing more is written)."""
@@ -454,7 +175,7 @@ class CustomerWriter:
                 left = [row for row in left if row.number != exc.number]
         return refused
 
-    def _create_batch(self, rows: Sequence[_New], *, batch_cases: bool) -> dict[int, Written]:
+    def _create_batch(self, rows: Sequence[NewRow], *, batch_cases: bool) -> dict[int, Written]:
         """Insert `rows` as customers with their first assessment, alerts and audit rows;
         then act on the assessments that fire a workflow: the cases of those whose cases only
         open planned and opened together (engine.case_openings, with `batch_cases`), the others
@@ -465,7 +186,7 @@ class CustomerWriter:
         names = all_field_names(session)
         observed = shadow.is_observing(session, ruleset.key, now=now)
         values: list[dict[str, Any]] = []
-        scored: list[tuple[_New, dict[str, Any], NewAssessment, Any]] = []
+        scored: list[tuple[NewRow, dict[str, Any], NewAssessment, Any]] = []
         for row in rows:
             stored = stored_data(session, self.form, row.data, ref=row.ref, previous=None)
             stamps = freshness.stamped(None, {}, row.data, source=self.source, now=now)
@@ -676,7 +397,7 @@ class CustomerWriter:
                     customer = self._customer(customer_id)
                     notifications.notify_critical_alert(self.session, customer, row, now=self.now)
 
-    def _update(self, update: _Update) -> Written:
+    def _update(self, update: RowUpdate) -> Written:
         """Write and score one changed customer as an upsert does, in a savepoint: a refusal
         on the way (a concurrent change, a workflow's) rejects this row only."""
         customer = update.customer
@@ -731,10 +452,6 @@ def after_customers_written(
     clear data), before they are scored: the values of `unique` fields (engine.unique_values,
     one read and one insert for the batch)."""
     unique_values.sync_many(session, form, items, scope=scope)
-
-
-def _has_refusal(outcomes: Mapping[int, Written]) -> bool:
-    return any(isinstance(o, EngineError) for o in outcomes.values())
 
 
 class _RowRefused(Exception):

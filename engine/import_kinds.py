@@ -21,9 +21,10 @@ from typing import Any, Final
 from sqlmodel import Session
 
 import forms
-from engine import customer_import, specs
+from engine import customer_import_plan, specs
 from engine.clock import parse_time
-from engine.customer_import import BulkRow, CustomerWriter, Written
+from engine.customer_import import CustomerWriter
+from engine.customer_import_plan import BulkRow, Written
 from engine.errors import N_, EngineError
 from engine.events import EventInput, event_forms, record_event
 from engine.scoping import Scope
@@ -39,7 +40,7 @@ EVENT_COLUMNS: Final = {
     "occurred_at": ("发生时间", "date", "日期"),
     "idempotency_key": ("幂等键",),
 }
-USCC_FIELD: Final = customer_import.USCC_FIELD
+USCC_FIELD: Final = customer_import_plan.USCC_FIELD
 
 
 class ImportKind(StrEnum):
