@@ -27,8 +27,10 @@ from tests.engine.conftest import HEALTHY, NOW, RISKY
 # customer, the lookup of temporary terms changes waiting for their restore_when
 # (engine.terms_restore); a critical alert and an opened case look up whom to notify
 # (engine.notifications); a new assessment of an existing customer reads its active alerts
-# (engine.alerts: one that stopped firing is resolved, so they are read even when none fires)
-NEW_CUSTOMER = 14
+# (engine.alerts: one that stopped firing is resolved, so they are read even when none fires);
+# a new customer's flags are one insert into customer_flags (engine.customer_flags), a changed
+# one's cost nothing while they stay what the latest assessment flagged
+NEW_CUSTOMER = 15
 UNCHANGED_CUSTOMER = 8
 CHANGED_CUSTOMER = 17
 NEW_CUSTOMER_OPENING_A_CASE = 26
