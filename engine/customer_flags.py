@@ -29,18 +29,27 @@ _READ_BATCH: Final = 500
 
 
 def write_customer_flags(
-    session: Session, flags: Mapping[int, Iterable[str]], *, are_new: bool = False
+    session: Session,
+    flags: Mapping[int, Iterable[str]],
+    *,
+    are_new: bool = False,
+    latest: Mapping[int, Iterable[str] | None] | None = None,
 ) -> None:
     """Make `customer_flags` hold exactly `flags[id]` (each name once) for every customer id
     of `flags`, leaving other customers' rows alone: a flag lost is deleted, a flag gained
     inserted, one executemany each. `are_new`: the customers were inserted in this
-    transaction and hold no rows yet (nothing is read or deleted)."""
+    transaction and hold no rows yet (nothing is read or deleted). `latest`: the flags of a
+    customer's latest stored assessment, which the table holds (every writer keeps it so):
+    they are not read, and a customer flagged as before costs nothing."""
     table = metadata.tables["customer_flags"]
     wanted = {customer_id: set(names) for customer_id, names in flags.items()}
     held: dict[int, set[str]] = {customer_id: set() for customer_id in wanted}
+    for customer_id, names in (latest or {}).items():
+        if customer_id in held and names is not None:
+            held[customer_id] = set(names)
     connection = session.connection()
     if not are_new:
-        ids = list(wanted)
+        ids = [i for i in wanted if latest is None or latest.get(i) is None]
         for start in range(0, len(ids), _READ_BATCH):
             rows = connection.execute(
                 select(table.c.customer_id, table.c.flag).where(

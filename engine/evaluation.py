@@ -387,11 +387,12 @@ def assess_customer(
         assessed_at=now,
         updated_at=now,
     )
-    # customer_flags holds the latest assessment's flags (each writer keeps it so): when the new
-    # assessment flags what the latest one did, there is nothing to read or write
-    held = None if latest is None else latest.result.get("flags")
-    if held is None or set(held) != set(result_dict["flags"]):
-        write_customer_flags(session, {customer.id: result_dict["flags"]}, are_new=is_new)
+    write_customer_flags(
+        session,
+        {customer.id: result_dict["flags"]},
+        are_new=is_new,
+        latest=None if latest is None else {customer.id: latest.result.get("flags")},
+    )
     audit.record(
         session,
         actor=actor,

@@ -139,11 +139,13 @@ def _update_customers(
     changed: Sequence[tuple[Any, NewAssessment]],
     *,
     tiers: Sequence[str],
+    latest: Mapping[int, PreviousAssessment],
     now: datetime,
 ) -> None:
     """Every changed customer's score, tier and its rank among `tiers` (the ruleset's), each
     only at the row version it was read at (engine.rows.update_versioned's guard, many rows in
-    one executemany); then their flags (engine.customer_flags, a statement or two)."""
+    one executemany); then their flags (engine.customer_flags: none for those flagged as in
+    their `latest` assessment, a statement or two for the others)."""
     table = metadata.tables["customers"]
     statement = (
         update(table)
@@ -174,7 +176,11 @@ def _update_customers(
             N_("a customer was changed by someone else during the rescore; the chunk is retried")
         )
     write_customer_flags(
-        session, {row.id: assessment.result.get("flags") or () for row, assessment in changed}
+        session,
+        {row.id: assessment.result.get("flags") or () for row, assessment in changed},
+        latest={
+            row.id: latest[row.id].result.get("flags") for row, _ in changed if row.id in latest
+        },
     )
 
 
@@ -235,7 +241,7 @@ def rescore_range(
     if not changed:
         return RangeOutcome(len(customers), 0, {}, 0, ruleset.key, ruleset.version)
 
-    _write(session, changed, tiers=ruleset.value.tiers, actor=actor, now=now)
+    _write(session, changed, tiers=ruleset.value.tiers, latest=latest, actor=actor, now=now)
     tier_changes: Counter[tuple[str | None, str]] = Counter(
         (row.tier, assessment.tier) for row, assessment in changed if assessment.tier != row.tier
     )
@@ -265,6 +271,7 @@ def _write(
     changed: Sequence[tuple[Any, NewAssessment]],
     *,
     tiers: Sequence[str],
+    latest: Mapping[int, PreviousAssessment],
     actor: str | None,
     now: datetime,
 ) -> None:
@@ -285,7 +292,7 @@ def _write(
         ],
         now=now,
     )
-    _update_customers(session, changed, tiers=tiers, now=now)
+    _update_customers(session, changed, tiers=tiers, latest=latest, now=now)
     record_many(
         session,
         [
